@@ -1,0 +1,231 @@
+package core
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"novalink/internal/model"
+	"novalink/internal/sim"
+)
+
+// NewPartitionTemplate returns a partition of type typ with the defaults a
+// create request starts from (the caller overlays what the client sent).
+func (c *Core) NewPartitionTemplate(typ model.PartitionType) *model.Partition {
+	sys := c.System()
+	region := sys.MemoryRegionSize
+	p := &model.Partition{
+		Type:            typ,
+		MinMem:          region,
+		DesMem:          region,
+		MaxMem:          region,
+		HPTRatio:        7,
+		SharingMode:     model.SharingUncapped,
+		MinUnits:        5,
+		DesUnits:        50,
+		MaxUnits:        100,
+		MinVP:           1,
+		DesVP:           1,
+		MaxVP:           1,
+		Weight:          128,
+		State:           model.StateNotActivated,
+		RefCode:         sim.RefCodeOff,
+		RMCState:        model.RMCNone,
+		BootMode:        "norm",
+		Keylock:         "normal",
+		OSVersion:       "Unknown",
+		AvailPriority:   127,
+		MaxVirtualSlots: 64,
+		ProcCompatMode:  "default",
+	}
+	if typ == model.TypeVIOS {
+		p.AvailPriority = 191
+		p.MaxVirtualSlots = 200
+	}
+	return p
+}
+
+// NormalizeUUID returns the canonical (upper-case) form of a partition
+// UUID, or an error when s is not a UUID.
+func NormalizeUUID(s string) (string, error) {
+	u, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return "", model.Invalid("%q is not a valid UUID.", s)
+	}
+	return strings.ToUpper(u.String()), nil
+}
+
+// NewPartitionUUID returns a fresh partition UUID in PowerVM's style.
+func NewPartitionUUID() string { return strings.ToUpper(uuid.NewString()) }
+
+// EtagOf returns the etag of an object revision.
+func EtagOf(rev uint64) string { return strconv.FormatUint(rev, 10) }
+
+// CreatePartition adds a partition. p comes from NewPartitionTemplate with
+// the client's values; ID 0 means the next free ID, an empty UUID a new one.
+func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, error) {
+	var out *model.Partition
+	err := c.Apply(a, func(tx *Tx) error {
+		n := p.Clone()
+		if n.UUID == "" {
+			n.UUID = NewPartitionUUID()
+		} else {
+			u, err := NormalizeUUID(n.UUID)
+			if err != nil {
+				return err
+			}
+			n.UUID = u
+			if tx.Partition(u) != nil {
+				return model.Invalid("A partition with UUID %s already exists.", u)
+			}
+		}
+		if n.ID == 0 {
+			id, err := tx.NextFreeID()
+			if err != nil {
+				return err
+			}
+			n.ID = id
+		}
+		sys := tx.System()
+		n.State = model.StateNotActivated
+		n.RefCode = sim.RefCodeOff
+		n.RMCState = model.RMCNone
+		n.RMCIP = ""
+		n.IsMgmt = false
+		n.CurMem, n.CurUnits, n.CurVP, n.CurProcs, n.CurMode, n.ActivatedAt = 0, 0, 0, 0, "", 0
+		n.Created = tx.Now().UnixMilli()
+		n.Op = 0
+		if n.LogicalSerial == "" {
+			n.LogicalSerial = logicalSerial(sys, n.ID)
+		}
+		if err := model.ValidateDefinition(sys, n); err != nil {
+			return err
+		}
+		if err := tx.CheckUnique(n); err != nil {
+			return err
+		}
+		tx.PutPartition(n)
+		out = n
+		return nil
+	})
+	return out, err
+}
+
+func logicalSerial(sys *model.ManagedSystem, id int) string {
+	s := sys.Serial
+	if len(s) > 6 {
+		s = s[len(s)-6:]
+	}
+	return fmt.Sprintf("%s%02X", s, id%256)
+}
+
+// UpdatePartition changes a partition: mutate edits a clone of the current
+// partition (only the fields a client may set). etag, when not empty, must
+// match the current revision. Changes to an active partition are dynamic
+// (DLPAR): they need an active RMC connection and stay within the
+// partition's minimum and maximum; limits and the processor mode can only
+// change while it is powered off.
+func (c *Core) UpdatePartition(a Actor, uuid, etag string, mutate func(p *model.Partition) error) (*model.Partition, error) {
+	var out *model.Partition
+	err := c.Apply(a, func(tx *Tx) error {
+		cur := tx.Partition(uuid)
+		if cur == nil {
+			return model.ErrNoPartition(uuid)
+		}
+		if etag != "" && etag != EtagOf(cur.Rev) {
+			return model.Stale(cur.Name)
+		}
+		n := cur.Clone()
+		if err := mutate(n); err != nil {
+			return err
+		}
+		if n.ID != cur.ID {
+			return model.ErrCreateOnly("PartitionID")
+		}
+		if n.Type != cur.Type {
+			return model.ErrCreateOnly("PartitionType")
+		}
+		if n.UUID != cur.UUID {
+			return model.ErrCreateOnly("PartitionUUID")
+		}
+		var detail []string
+		if n.Name != cur.Name {
+			detail = append(detail, "PartitionName")
+		}
+		if cur.Active() {
+			if err := dlpar(tx, cur, n); err != nil {
+				return err
+			}
+		}
+		if err := model.ValidateDefinition(tx.System(), n); err != nil {
+			return err
+		}
+		if err := tx.CheckUnique(n); err != nil {
+			return err
+		}
+		if *n == *cur {
+			out = cur
+			return nil
+		}
+		tx.PutPartition(n, append(detail, "Other")...)
+		out = n
+		return nil
+	})
+	return out, err
+}
+
+// dlpar checks and applies the dynamic part of an update of an active
+// partition: current resources follow the new desired values.
+func dlpar(tx *Tx, cur, n *model.Partition) error {
+	limits := cur.MinMem != n.MinMem || cur.MaxMem != n.MaxMem ||
+		cur.Dedicated != n.Dedicated ||
+		cur.MinUnits != n.MinUnits || cur.MaxUnits != n.MaxUnits ||
+		cur.MinVP != n.MinVP || cur.MaxVP != n.MaxVP ||
+		cur.MinProcs != n.MinProcs || cur.MaxProcs != n.MaxProcs ||
+		cur.HPTRatio != n.HPTRatio || cur.ProcCompatMode != n.ProcCompatMode
+	if limits {
+		return model.ErrNotPoweredOff()
+	}
+	resources := cur.DesMem != n.DesMem || cur.DesUnits != n.DesUnits || cur.DesVP != n.DesVP || cur.DesProcs != n.DesProcs
+	if !resources {
+		return nil
+	}
+	if cur.State != model.StateRunning {
+		return model.ErrOpNotAllowed(cur.Name, cur.State, "a dynamic change of memory or processors")
+	}
+	if cur.RMCState != model.RMCActive {
+		return model.Refused("Partition %s has no active RMC connection (RMC state %s); memory and processors can only be changed dynamically when RMC is active.", cur.Name, cur.RMCState)
+	}
+	// The new allocation must fit in what the other partitions leave free.
+	n.CurMem = n.DesMem
+	if n.Dedicated {
+		n.CurProcs = n.DesProcs
+	} else {
+		n.CurUnits, n.CurVP = n.DesUnits, n.DesVP
+	}
+	others := tx.Accounting().Sub(cur.Holds())
+	return sim.CheckHold(tx.System(), others, n)
+}
+
+// DeletePartition removes a powered-off partition.
+func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
+	return c.Apply(a, func(tx *Tx) error {
+		cur := tx.Partition(uuid)
+		if cur == nil {
+			return model.ErrNoPartition(uuid)
+		}
+		if etag != "" && etag != EtagOf(cur.Rev) {
+			return model.Stale(cur.Name)
+		}
+		if cur.IsMgmt {
+			return model.ErrMgmtPartition("deleted")
+		}
+		if cur.Active() {
+			return model.ErrNotPoweredOff()
+		}
+		tx.DeletePartition(uuid)
+		return nil
+	})
+}

@@ -1,0 +1,234 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"novalink/internal/model"
+	"novalink/internal/sim"
+)
+
+// JobRequest is a job a client submits on an object.
+type JobRequest struct {
+	Group      string // LogicalPartition, VirtualIOServer, ManagedSystem ...
+	Operation  string // PowerOn, PowerOff ...
+	TargetUUID string
+	Params     []Param
+	RequestURL string
+}
+
+// Param returns a parameter value ("" when absent).
+func (r JobRequest) Param(name string) string {
+	for _, p := range r.Params {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// JobOperations lists, per group, the operations a client may run and the
+// parameters their templates show.
+var JobOperations = map[string]map[string][]string{
+	"LogicalPartition": {
+		"PowerOn":  {"force", "bootmode", "keylock"},
+		"PowerOff": {"immediate", "restart", "operation"},
+	},
+	"VirtualIOServer": {
+		"PowerOn":  {"force", "bootmode", "keylock"},
+		"PowerOff": {"immediate", "restart", "operation"},
+	},
+}
+
+// ErrUnknownOperation is returned for an operation a group does not have.
+func ErrUnknownOperation(group, op string) error {
+	return &model.Error{ID: "PVME01040102-0045", Kind: model.KindNotFound,
+		Msg: fmt.Sprintf("The operation %s is not available on %s.", op, group)}
+}
+
+// StartJob validates a job request and starts it. Errors about the request
+// itself (unknown operation, unknown object, bad parameters) come back
+// directly; failures of the operation end the job with an error status.
+func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
+	ops, ok := JobOperations[r.Group]
+	if !ok {
+		return nil, ErrUnknownOperation(r.Group, r.Operation)
+	}
+	if _, ok := ops[r.Operation]; !ok {
+		return nil, ErrUnknownOperation(r.Group, r.Operation)
+	}
+	var target *model.Partition
+	c.Read(func(st *model.State) { target = st.Partition(r.TargetUUID) })
+	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
+		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
+	}
+	switch r.Operation {
+	case "PowerOn":
+		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: r.Param("keylock"), Force: isTrue(r.Param("force"))}
+		if err := checkBool("force", r.Param("force")); err != nil {
+			return nil, err
+		}
+		job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		c.runPower(a, job, r.TargetUUID, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
+			return sim.PowerOn(sys, acct, p, o, c.timing)
+		})
+		return job, nil
+	case "PowerOff":
+		for _, b := range []string{"immediate", "restart"} {
+			if err := checkBool(b, r.Param(b)); err != nil {
+				return nil, err
+			}
+		}
+		o := sim.PowerOffOpts{Operation: r.Param("operation"), Immediate: isTrue(r.Param("immediate")), Restart: isTrue(r.Param("restart"))}
+		job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		c.runPower(a, job, r.TargetUUID, func(_ *model.ManagedSystem, _ model.Accounting, p *model.Partition) ([]sim.Step, error) {
+			return sim.PowerOff(p, o, c.timing)
+		})
+		return job, nil
+	}
+	return nil, ErrUnknownOperation(r.Group, r.Operation)
+}
+
+func isTrue(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
+
+func checkBool(name, v string) error {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "true", "false":
+		return nil
+	}
+	return model.ErrBadValue(name, v, "true, false")
+}
+
+// runPower plans a power operation and applies its first step at once (in
+// the same writer transaction as the checks, so no other operation can
+// slip between them); the rest follow on the clock.
+func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.ManagedSystem, model.Accounting, *model.Partition) ([]sim.Step, error)) {
+	var steps []sim.Step
+	var gen uint64
+	var name string
+	err := c.Apply(a, func(tx *Tx) error {
+		p := tx.Partition(uuid)
+		if p == nil {
+			return model.ErrNoPartition(uuid)
+		}
+		if p.IsMgmt {
+			return model.ErrMgmtPartition("powered on or off from its own management service")
+		}
+		others := tx.Accounting().Sub(p.Holds())
+		var err error
+		steps, err = plan(tx.System(), others, p)
+		if err != nil {
+			return err
+		}
+		n := p.Clone()
+		n.Op++
+		gen, name = n.Op, n.Name
+		steps[0].Apply(n, tx.Now())
+		tx.PutPartition(n, steps[0].Detail...)
+		return nil
+	})
+	if err != nil {
+		job.finish(c.clock.Now(), JobError, err.Error())
+		return
+	}
+	job.note(fmt.Sprintf("%s of partition %s started", job.op, name))
+	if steps[0].Done {
+		job.finish(c.clock.Now(), JobOK, "")
+	}
+	c.continuePlan(uuid, gen, steps, 0, job)
+}
+
+// continuePlan schedules step i+1 of a plan after step i.
+func (c *Core) continuePlan(uuid string, gen uint64, steps []sim.Step, i int, job *Job) {
+	if i+1 >= len(steps) {
+		return
+	}
+	next := steps[i+1]
+	c.schedule(next.At-steps[i].At, func() {
+		err := c.Apply(internalActor, func(tx *Tx) error {
+			p := tx.Partition(uuid)
+			if p == nil || p.Op != gen {
+				return errSuperseded
+			}
+			n := p.Clone()
+			next.Apply(n, tx.Now())
+			tx.PutPartition(n, next.Detail...)
+			return nil
+		})
+		switch {
+		case errors.Is(err, errSuperseded):
+			if job != nil {
+				job.finish(c.clock.Now(), JobError, "The operation was interrupted: the partition was deleted or another power operation started on it.")
+			}
+			return
+		case err != nil:
+			if job != nil {
+				job.finish(c.clock.Now(), JobError, err.Error())
+			}
+			return
+		}
+		if next.Done && job != nil {
+			job.finish(c.clock.Now(), JobOK, "")
+		}
+		c.continuePlan(uuid, gen, steps, i+1, job)
+	})
+}
+
+// recover settles partitions a previous run left half way through a power
+// operation, and restarts the RMC timers of running partitions.
+func (c *Core) recover() {
+	var todo []*model.Partition
+	c.Read(func(st *model.State) {
+		for _, p := range st.Partitions {
+			switch {
+			case p.State == model.StateStarting, p.State == model.StateShuttingDown,
+				p.State == model.StateRunning && p.RMCState == model.RMCInactive && !p.IsMgmt && p.BootMode == "norm":
+				todo = append(todo, p)
+			}
+		}
+	})
+	for _, p := range todo {
+		uuid := p.UUID
+		var gen uint64
+		var rmc bool
+		err := c.Apply(internalActor, func(tx *Tx) error {
+			cur := tx.Partition(uuid)
+			if cur == nil {
+				return nil
+			}
+			n := cur.Clone()
+			n.Op++
+			gen = n.Op
+			switch n.State {
+			case model.StateStarting:
+				n.State = model.StateRunning
+				n.RefCode = sim.OSRefCode(n)
+				n.RMCState = model.RMCInactive
+				rmc = n.BootMode == "norm"
+			case model.StateShuttingDown:
+				n.State = model.StateNotActivated
+				n.RefCode = sim.RefCodeOff
+				n.RMCState = model.RMCNone
+				n.CurMem, n.CurUnits, n.CurVP, n.CurProcs, n.CurMode, n.ActivatedAt = 0, 0, 0, 0, "", 0
+			default:
+				rmc = true
+			}
+			tx.PutPartition(n, "PartitionState", "ReferenceCode", "Other")
+			return nil
+		})
+		if err != nil {
+			c.log.Warn("recovery of a partition failed", "uuid", uuid, "err", err)
+			continue
+		}
+		if rmc {
+			steps := []sim.Step{{}, {At: c.timing.RMCUp, Detail: []string{"Other"}, Apply: func(p *model.Partition, _ time.Time) {
+				if p.State == model.StateRunning {
+					p.RMCState = model.RMCActive
+				}
+			}}}
+			c.continuePlan(uuid, gen, steps, 0, nil)
+		}
+	}
+}

@@ -1,0 +1,362 @@
+package model
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// PartitionType is the PowerVM partition environment.
+type PartitionType string
+
+const (
+	TypeAIXLinux PartitionType = "AIX/Linux"
+	TypeOS400    PartitionType = "OS400"
+	TypeVIOS     PartitionType = "Virtual IO Server"
+)
+
+// ParsePartitionType accepts the REST spellings and the lssyscfg ones.
+func ParsePartitionType(s string) (PartitionType, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "aix/linux", "aixlinux", "aix", "linux":
+		return TypeAIXLinux, true
+	case "os400", "ibm i", "ibmi":
+		return TypeOS400, true
+	case "virtual io server", "vioserver", "vios":
+		return TypeVIOS, true
+	}
+	return "", false
+}
+
+// Partition states as the REST API spells them.
+const (
+	StateNotActivated  = "not activated"
+	StateStarting      = "starting"
+	StateRunning       = "running"
+	StateShuttingDown  = "shutting down"
+	StateOpenFirmware  = "open firmware"
+	StateError         = "error"
+	StateNotAvailable  = "not available"
+	StateMigratingRun  = "migrating running"
+	StateMigratingNotA = "migrating not active"
+	StateSuspended     = "suspended"
+)
+
+// RMC states.
+const (
+	RMCActive   = "active"
+	RMCInactive = "inactive"
+	RMCNone     = "none"
+	RMCUnknown  = "unknown"
+	RMCBusy     = "busy"
+)
+
+// Sharing modes: shared processors are capped or uncapped; dedicated
+// processors keep, share, or share-always their idle cycles.
+const (
+	SharingCapped          = "capped"
+	SharingUncapped        = "uncapped"
+	SharingKeepIdle        = "keep idle procs"
+	SharingShareIdle       = "sre idle proces"
+	SharingShareIdleAlways = "sre idle procs always"
+	SharingShareIdleActive = "sre idle procs active"
+)
+
+// Boot modes (PowerOn bootmode parameter) and keylock positions.
+var (
+	BootModes = []string{"norm", "sms", "dd", "ds", "of"}
+	Keylocks  = []string{"normal", "manual"}
+)
+
+// BootModeLabel is how a boot mode appears in the BootMode element.
+func BootModeLabel(m string) string {
+	switch m {
+	case "sms":
+		return "System_Management_Services"
+	case "dd":
+		return "Diagnostic_with_default_boot_list"
+	case "ds":
+		return "Diagnostic_with_stored_boot_list"
+	case "of":
+		return "Open_Firmware_OK_prompt"
+	default:
+		return "Normal"
+	}
+}
+
+// Partition is a logical partition: a client partition (AIX/Linux, IBM i)
+// or a Virtual I/O Server.
+type Partition struct {
+	UUID    string        `json:"uuid"`
+	ID      int           `json:"id"`
+	Name    string        `json:"name"`
+	Type    PartitionType `json:"type"`
+	Created int64         `json:"created"` // ms since the epoch
+	Rev     uint64        `json:"rev"`
+
+	// Memory, MB.
+	MinMem   int `json:"minMem"`
+	DesMem   int `json:"desMem"`
+	MaxMem   int `json:"maxMem"`
+	HPTRatio int `json:"hptRatio"` // page table = max memory / 2^HPTRatio
+
+	Dedicated   bool   `json:"dedicated"`
+	SharingMode string `json:"sharingMode"`
+	// Shared processors.
+	MinUnits Units `json:"minUnits"`
+	DesUnits Units `json:"desUnits"`
+	MaxUnits Units `json:"maxUnits"`
+	MinVP    int   `json:"minVP"`
+	DesVP    int   `json:"desVP"`
+	MaxVP    int   `json:"maxVP"`
+	Weight   int   `json:"weight"`
+	PoolID   int   `json:"poolID"`
+	// Dedicated processors.
+	MinProcs int `json:"minProcs"`
+	DesProcs int `json:"desProcs"`
+	MaxProcs int `json:"maxProcs"`
+
+	State     string `json:"state"`
+	RefCode   string `json:"refCode"`
+	RMCState  string `json:"rmcState"`
+	RMCIP     string `json:"rmcIP,omitempty"`
+	BootMode  string `json:"bootMode"` // norm, sms, dd, ds, of
+	Keylock   string `json:"keylock"`  // normal, manual
+	OSVersion string `json:"osVersion"`
+
+	IsMgmt          bool   `json:"isMgmt,omitempty"`
+	MgmtCapable     bool   `json:"mgmtCapable,omitempty"`
+	AutoStart       bool   `json:"autoStart,omitempty"`
+	IsService       bool   `json:"isService,omitempty"`
+	AvailPriority   int    `json:"availPriority"`
+	MaxVirtualSlots int    `json:"maxVirtualSlots"`
+	ProcCompatMode  string `json:"procCompatMode"` // pending (desired) mode
+	AllowPerfData   bool   `json:"allowPerfData,omitempty"`
+	SRRCapable      bool   `json:"srrCapable,omitempty"`
+	LogicalSerial   string `json:"logicalSerial"`
+
+	// Current (runtime) allocation, valid while the partition is active.
+	CurMem      int    `json:"curMem,omitempty"`
+	CurUnits    Units  `json:"curUnits,omitempty"`
+	CurVP       int    `json:"curVP,omitempty"`
+	CurProcs    int    `json:"curProcs,omitempty"`
+	CurMode     string `json:"curMode,omitempty"` // processor compatibility mode in effect
+	ActivatedAt int64  `json:"activatedAt,omitempty"`
+	// Op counts state transitions started on this partition; a scheduled
+	// step of an older operation finds a newer Op and does nothing.
+	Op uint64 `json:"op,omitempty"`
+}
+
+// Clone returns a copy to change.
+func (p *Partition) Clone() *Partition { c := *p; return &c }
+
+// IsVIOS reports whether p is a Virtual I/O Server.
+func (p *Partition) IsVIOS() bool { return p.Type == TypeVIOS }
+
+// Active reports whether the partition holds resources: everything but not
+// activated (and the error / not available states, where it holds none).
+func (p *Partition) Active() bool {
+	switch p.State {
+	case StateNotActivated, StateError, StateNotAvailable, StateMigratingNotA, "":
+		return false
+	}
+	return true
+}
+
+// PageTableMB is the hardware page table the hypervisor keeps for the
+// partition while it is active: maximum memory / 2^ratio, at least 1 MB.
+func (p *Partition) PageTableMB() int {
+	r := p.HPTRatio
+	if r <= 0 {
+		r = 7
+	}
+	mb := (p.MaxMem + (1 << r) - 1) >> r
+	if mb < 1 {
+		mb = 1
+	}
+	return mb
+}
+
+// Holds returns what the partition holds of the system while active.
+func (p *Partition) Holds() Accounting {
+	if !p.Active() {
+		return Accounting{}
+	}
+	a := Accounting{PartitionMemory: p.CurMem, PageTableMemory: p.PageTableMB()}
+	if p.Dedicated {
+		a.DedicatedProcs = p.CurProcs
+	} else {
+		a.SharedUnits = p.CurUnits
+	}
+	return a
+}
+
+// Add sums two accountings.
+func (a Accounting) Add(b Accounting) Accounting {
+	return Accounting{
+		PartitionMemory: a.PartitionMemory + b.PartitionMemory,
+		PageTableMemory: a.PageTableMemory + b.PageTableMemory,
+		SharedUnits:     a.SharedUnits + b.SharedUnits,
+		DedicatedProcs:  a.DedicatedProcs + b.DedicatedProcs,
+	}
+}
+
+// Sub subtracts b from a.
+func (a Accounting) Sub(b Accounting) Accounting {
+	return Accounting{
+		PartitionMemory: a.PartitionMemory - b.PartitionMemory,
+		PageTableMemory: a.PageTableMemory - b.PageTableMemory,
+		SharedUnits:     a.SharedUnits - b.SharedUnits,
+		DedicatedProcs:  a.DedicatedProcs - b.DedicatedProcs,
+	}
+}
+
+// MaxNameLen is the longest partition name PowerVM takes.
+const MaxNameLen = 47
+
+// ValidateName checks a partition name.
+func ValidateName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return ErrNameInvalid(name, "it is empty")
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return ErrNameInvalid(name, "it is longer than 47 characters")
+	case strings.TrimSpace(name) != name:
+		return ErrNameInvalid(name, "it begins or ends with a space")
+	case strings.ContainsAny(name, `()<>*$&?|[]'"`+"`\\"):
+		return ErrNameInvalid(name, "it contains one of the characters ()<>*$&?|[]'\"`\\")
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return ErrNameInvalid(name, "it contains a control character")
+		}
+	}
+	return nil
+}
+
+// ValidateDefinition checks a partition's configuration against the rules
+// PowerVM applies and against the system's limits. It does not look at
+// other partitions (names and IDs are checked by the State).
+func ValidateDefinition(sys *ManagedSystem, p *Partition) error {
+	if err := ValidateName(p.Name); err != nil {
+		return err
+	}
+	switch p.Type {
+	case TypeAIXLinux, TypeOS400, TypeVIOS:
+	default:
+		return ErrBadValue("PartitionType", string(p.Type), "AIX/Linux, OS400, Virtual IO Server")
+	}
+	if p.ID < 1 || p.ID > sys.MaxPartitions {
+		return ErrIDOutOfRange(p.ID, sys.MaxPartitions)
+	}
+	// Memory.
+	region := sys.MemoryRegionSize
+	for _, m := range []struct {
+		field string
+		v     int
+	}{{"minimum", p.MinMem}, {"desired", p.DesMem}, {"maximum", p.MaxMem}} {
+		if m.v < region {
+			return ErrMemTooSmall(m.field, m.v, region)
+		}
+		if m.v%region != 0 {
+			return ErrMemRegion(m.field, m.v, region)
+		}
+	}
+	if p.MinMem > p.DesMem || p.DesMem > p.MaxMem {
+		return ErrMemOrder(p.MinMem, p.DesMem, p.MaxMem)
+	}
+	if p.MaxMem > sys.ConfigurableMemory {
+		return ErrMemTooLarge(p.MaxMem, sys.ConfigurableMemory)
+	}
+	// Processors.
+	if p.Dedicated {
+		if p.MinProcs < 1 || p.MinProcs > p.DesProcs || p.DesProcs > p.MaxProcs {
+			return ErrProcOrder("dedicated processor", itoa(p.MinProcs), itoa(p.DesProcs), itoa(p.MaxProcs))
+		}
+		if Units(p.MaxProcs)*WholeProc > sys.ConfigurableProcUnits {
+			return ErrProcTooLarge("maximum processors", itoa(p.MaxProcs), sys.ConfigurableProcUnits.String())
+		}
+		switch p.SharingMode {
+		case SharingKeepIdle, SharingShareIdle, SharingShareIdleAlways, SharingShareIdleActive:
+		default:
+			return ErrBadValue("SharingMode", p.SharingMode, "keep idle procs, sre idle proces, sre idle procs always, sre idle procs active")
+		}
+		return nil
+	}
+	if p.MinVP < 1 || p.MinVP > p.DesVP || p.DesVP > p.MaxVP {
+		return ErrProcOrder("virtual processor", itoa(p.MinVP), itoa(p.DesVP), itoa(p.MaxVP))
+	}
+	if p.MinUnits > p.DesUnits || p.DesUnits > p.MaxUnits {
+		return ErrProcOrder("processing unit", p.MinUnits.String(), p.DesUnits.String(), p.MaxUnits.String())
+	}
+	if sys.MaxVirtualProcsPerLPAR > 0 && p.MaxVP > sys.MaxVirtualProcsPerLPAR {
+		return ErrProcTooLarge("maximum virtual processors", itoa(p.MaxVP), itoa(sys.MaxVirtualProcsPerLPAR))
+	}
+	if p.MaxUnits > sys.ConfigurableProcUnits {
+		return ErrProcTooLarge("maximum processing units", p.MaxUnits.String(), sys.ConfigurableProcUnits.String())
+	}
+	per := sys.MinUnitsPerVP
+	if per <= 0 {
+		per = 5
+	}
+	for _, c := range []struct {
+		which string
+		u     Units
+		vp    int
+	}{{"minimum", p.MinUnits, p.MinVP}, {"desired", p.DesUnits, p.DesVP}, {"maximum", p.MaxUnits, p.MaxVP}} {
+		if c.u < per*Units(c.vp) {
+			return ErrUnitsPerVP(c.which, c.u, c.vp)
+		}
+		if c.u > WholeProc*Units(c.vp) {
+			return ErrUnitsAboveVP(c.which, c.u, c.vp)
+		}
+	}
+	switch p.SharingMode {
+	case SharingCapped, SharingUncapped:
+	default:
+		return ErrBadValue("SharingMode", p.SharingMode, "capped, uncapped")
+	}
+	if p.Weight < 0 || p.Weight > 255 {
+		return ErrWeight(p.Weight)
+	}
+	if p.MgmtCapable && p.Type != TypeAIXLinux {
+		return ErrMgmtCapable(p.Type)
+	}
+	if !contains(BootModes, p.BootMode) {
+		return ErrBadValue("BootMode", p.BootMode, strings.Join(BootModes, ", "))
+	}
+	if !contains(Keylocks, p.Keylock) {
+		return ErrBadValue("KeylockPosition", p.Keylock, strings.Join(Keylocks, ", "))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,206 @@
+// Package store keeps the model durable in a bbolt file. Writes arrive as
+// ordered commits from the core's single writer; one goroutine applies
+// everything waiting in one bbolt transaction (group commit: concurrent
+// operations share one fsync) and then reports each commit's outcome, in
+// order. Nothing is reported done before it is on disk.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets.
+const (
+	BucketMeta       = "meta"
+	BucketPartitions = "partitions"
+	BucketUsers      = "users"
+)
+
+// Change puts Value at Key in Bucket; a nil Value deletes the key.
+type Change struct {
+	Bucket string
+	Key    string
+	Value  []byte
+}
+
+// Commit is one operation's changes. Done is called once, from the
+// committer goroutine, after the changes are durable (err nil) or have
+// failed; Done calls happen in Submit order.
+type Commit struct {
+	Changes []Change
+	Done    func(err error)
+}
+
+// Store is an open state file.
+type Store struct {
+	db     *bolt.DB
+	queue  chan *Commit
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
+	// MaxBatch bounds how many commits share one transaction.
+	maxBatch int
+	stats    Stats
+}
+
+// Stats counts what the committer did.
+type Stats struct {
+	Commits      uint64 // operations committed
+	Transactions uint64 // bbolt transactions (fsyncs)
+}
+
+// ErrClosed is returned for commits submitted after Close.
+var ErrClosed = errors.New("store closed")
+
+// Open opens (creating if needed) the state file at path.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        2 * time.Second,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("state file %s is locked by another process (is another pvmd running on this state directory?)", path)
+		}
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range []string{BucketMeta, BucketPartitions, BucketUsers} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, queue: make(chan *Commit, 4096), maxBatch: 2048}
+	s.wg.Add(1)
+	go s.committer()
+	return s, nil
+}
+
+// Submit queues a commit. Commits are applied and reported in the order
+// they are submitted.
+func (s *Store) Submit(c *Commit) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Done(ErrClosed)
+		return
+	}
+	s.queue <- c
+	s.mu.Unlock()
+}
+
+func (s *Store) committer() {
+	defer s.wg.Done()
+	batch := make([]*Commit, 0, s.maxBatch)
+	for first := range s.queue {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < s.maxBatch {
+			select {
+			case c, ok := <-s.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for _, c := range batch {
+				for _, ch := range c.Changes {
+					b, err := tx.CreateBucketIfNotExists([]byte(ch.Bucket))
+					if err != nil {
+						return err
+					}
+					if ch.Value == nil {
+						err = b.Delete([]byte(ch.Key))
+					} else {
+						err = b.Put([]byte(ch.Key), ch.Value)
+					}
+					if err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		s.stats.Transactions++
+		if err == nil {
+			s.stats.Commits += uint64(len(batch))
+		}
+		for _, c := range batch {
+			c.Done(err)
+		}
+	}
+}
+
+// Stats returns counters (call after Close for exact figures).
+func (s *Store) Stats() Stats { return s.stats }
+
+// Get reads one value (nil when absent).
+func (s *Store) Get(bucket, key string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return nil
+		}
+		if v := b.Get([]byte(key)); v != nil {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ForEach calls fn for every key of a bucket, in key order. The slices are
+// valid only during the call.
+func (s *Store) ForEach(bucket string, fn func(k, v []byte) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(fn)
+	})
+}
+
+// Update applies changes in one durable transaction, outside the commit
+// queue (for seeding a fresh state before the core starts).
+func (s *Store) Update(changes []Change) error {
+	done := make(chan error, 1)
+	s.Submit(&Commit{Changes: changes, Done: func(err error) { done <- err }})
+	return <-done
+}
+
+// Close waits for queued commits and closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.queue)
+	s.mu.Unlock()
+	s.wg.Wait()
+	return s.db.Close()
+}

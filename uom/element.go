@@ -1,0 +1,344 @@
+package uom
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Attr is an attribute of an element. Space is the resolved namespace of a
+// prefixed attribute ("" for the usual unprefixed ones such as kb and kxe).
+type Attr struct {
+	Space, Prefix, Local string
+	Value                string
+}
+
+// Element is one node of a PowerVM XML document. Space is the resolved
+// namespace URI; Prefix is the prefix the document used (kept only so that
+// documents re-encode the way they came). A leaf carries Text; a container
+// carries Children (whitespace between children is not kept).
+type Element struct {
+	Space    string
+	Prefix   string
+	Local    string
+	Attrs    []Attr
+	NSDecls  []Attr // namespace declarations written on this element (Local = prefix, "" = default)
+	Text     string
+	Children []*Element
+}
+
+// NewElement returns an element in namespace ns.
+func NewElement(ns, local string) *Element { return &Element{Space: ns, Local: local} }
+
+// Leaf returns a leaf element with text and the usual kb/kxe attributes
+// (kb omitted when empty).
+func Leaf(ns, local, kb, text string) *Element {
+	e := &Element{Space: ns, Local: local, Text: text}
+	if kb != "" {
+		e.Attrs = []Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}
+	}
+	return e
+}
+
+// ErrSyntax wraps every decoding failure.
+var ErrSyntax = errors.New("malformed XML")
+
+// SyntaxError says where a document could not be decoded.
+type SyntaxError struct {
+	Line int
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("malformed XML at line %d: %s", e.Line, e.Msg)
+	}
+	return "malformed XML: " + e.Msg
+}
+
+func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+
+// MaxDepth bounds the nesting of decoded documents.
+const MaxDepth = 64
+
+// Decode reads one XML document and returns its root element. Comments,
+// processing instructions and the XML declaration are dropped; CDATA becomes
+// text. Every element name and prefixed attribute is resolved against the
+// namespace declarations in scope; an undeclared prefix is an error.
+func Decode(r io.Reader) (*Element, error) {
+	d := xml.NewDecoder(r)
+	d.Strict = true
+	type frame struct {
+		el    *Element
+		scope map[string]string
+		text  strings.Builder
+	}
+	var stack []*frame
+	var root *Element
+	scope := map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}
+	line := func() int { l, _ := d.InputPos(); return l }
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				return nil, &SyntaxError{Line: se.Line, Msg: se.Msg}
+			}
+			return nil, &SyntaxError{Line: line(), Msg: err.Error()}
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if root != nil && len(stack) == 0 {
+				return nil, &SyntaxError{Line: line(), Msg: "more than one root element"}
+			}
+			if len(stack) >= MaxDepth {
+				return nil, &SyntaxError{Line: line(), Msg: "document nested too deeply"}
+			}
+			cur := scope
+			if len(stack) > 0 {
+				cur = stack[len(stack)-1].scope
+			}
+			el := &Element{Prefix: t.Name.Space, Local: t.Name.Local}
+			var ns map[string]string
+			for _, a := range t.Attr {
+				switch {
+				case a.Name.Space == "" && a.Name.Local == "xmlns":
+					if ns == nil {
+						ns = copyScope(cur)
+					}
+					ns[""] = a.Value
+					el.NSDecls = append(el.NSDecls, Attr{Local: "", Value: a.Value})
+				case a.Name.Space == "xmlns":
+					if ns == nil {
+						ns = copyScope(cur)
+					}
+					ns[a.Name.Local] = a.Value
+					el.NSDecls = append(el.NSDecls, Attr{Local: a.Name.Local, Value: a.Value})
+				}
+			}
+			if ns == nil {
+				ns = cur
+			}
+			space, ok := ns[el.Prefix]
+			if !ok && el.Prefix != "" {
+				return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("undeclared namespace prefix %q on <%s:%s>", el.Prefix, el.Prefix, el.Local)}
+			}
+			el.Space = space
+			for _, a := range t.Attr {
+				if (a.Name.Space == "" && a.Name.Local == "xmlns") || a.Name.Space == "xmlns" {
+					continue
+				}
+				at := Attr{Prefix: a.Name.Space, Local: a.Name.Local, Value: a.Value}
+				if a.Name.Space != "" {
+					s, ok := ns[a.Name.Space]
+					if !ok {
+						return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("undeclared namespace prefix %q on attribute %s", a.Name.Space, a.Name.Local)}
+					}
+					at.Space = s
+				}
+				el.Attrs = append(el.Attrs, at)
+			}
+			if len(stack) > 0 {
+				p := stack[len(stack)-1].el
+				p.Children = append(p.Children, el)
+			} else {
+				root = el
+			}
+			stack = append(stack, &frame{el: el, scope: ns})
+		case xml.EndElement:
+			if len(stack) == 0 {
+				return nil, &SyntaxError{Line: line(), Msg: "unexpected end element"}
+			}
+			f := stack[len(stack)-1]
+			if t.Name.Local != f.el.Local || t.Name.Space != f.el.Prefix {
+				return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("element <%s> closed by </%s>", f.el.Local, t.Name.Local)}
+			}
+			txt := f.text.String()
+			if len(f.el.Children) == 0 {
+				f.el.Text = txt
+			} else if s := strings.TrimSpace(txt); s != "" {
+				f.el.Text = s
+			}
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].text.Write(t)
+			} else if len(bytes.TrimSpace(t)) > 0 {
+				return nil, &SyntaxError{Line: line(), Msg: "text outside the root element"}
+			}
+		case xml.Directive:
+			// A DOCTYPE could declare entities; PowerVM documents never carry one.
+			return nil, &SyntaxError{Line: line(), Msg: "DTDs are not accepted"}
+		}
+	}
+	if root == nil {
+		return nil, &SyntaxError{Msg: "empty document"}
+	}
+	if len(stack) != 0 {
+		return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("unexpected end of document inside <%s>", stack[len(stack)-1].el.Local)}
+	}
+	return root, nil
+}
+
+// DecodeBytes is Decode on a byte slice.
+func DecodeBytes(b []byte) (*Element, error) { return Decode(bytes.NewReader(b)) }
+
+func copyScope(m map[string]string) map[string]string {
+	n := make(map[string]string, len(m)+2)
+	for k, v := range m {
+		n[k] = v
+	}
+	return n
+}
+
+// Child returns the first child with the given local name, or nil.
+func (e *Element) Child(local string) *Element {
+	if e == nil {
+		return nil
+	}
+	for _, c := range e.Children {
+		if c.Local == local {
+			return c
+		}
+	}
+	return nil
+}
+
+// ChildrenNamed returns every child with the given local name.
+func (e *Element) ChildrenNamed(local string) []*Element {
+	if e == nil {
+		return nil
+	}
+	var out []*Element
+	for _, c := range e.Children {
+		if c.Local == local {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Find follows a slash-separated path of local names ("A/B/C") and returns
+// the first match, or nil.
+func (e *Element) Find(path string) *Element {
+	cur := e
+	for _, p := range strings.Split(path, "/") {
+		if p == "" {
+			continue
+		}
+		cur = cur.Child(p)
+		if cur == nil {
+			return nil
+		}
+	}
+	return cur
+}
+
+// FindAll returns every element at the path (the last step may match many).
+func (e *Element) FindAll(path string) []*Element {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	cur := e
+	for _, p := range parts[:len(parts)-1] {
+		cur = cur.Child(p)
+		if cur == nil {
+			return nil
+		}
+	}
+	return cur.ChildrenNamed(parts[len(parts)-1])
+}
+
+// FindText returns the trimmed text at the path and whether it exists.
+func (e *Element) FindText(path string) (string, bool) {
+	c := e.Find(path)
+	if c == nil {
+		return "", false
+	}
+	return strings.TrimSpace(c.Text), true
+}
+
+// Attr returns the value of the unprefixed attribute name ("" when absent).
+func (e *Element) Attr(name string) string {
+	if e == nil {
+		return ""
+	}
+	for _, a := range e.Attrs {
+		if a.Space == "" && a.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// SetAttr sets (or adds) an unprefixed attribute.
+func (e *Element) SetAttr(name, value string) {
+	for i, a := range e.Attrs {
+		if a.Space == "" && a.Local == name {
+			e.Attrs[i].Value = value
+			return
+		}
+	}
+	e.Attrs = append(e.Attrs, Attr{Local: name, Value: value})
+}
+
+// Append adds children and returns e.
+func (e *Element) Append(children ...*Element) *Element {
+	e.Children = append(e.Children, children...)
+	return e
+}
+
+// Remove deletes every child named local and reports how many went.
+func (e *Element) Remove(local string) int {
+	n := 0
+	kept := e.Children[:0]
+	for _, c := range e.Children {
+		if c.Local == local {
+			n++
+			continue
+		}
+		kept = append(kept, c)
+	}
+	for i := len(kept); i < len(e.Children); i++ {
+		e.Children[i] = nil
+	}
+	e.Children = kept
+	return n
+}
+
+// Clone returns a deep copy.
+func (e *Element) Clone() *Element {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	c.Attrs = append([]Attr(nil), e.Attrs...)
+	c.NSDecls = append([]Attr(nil), e.NSDecls...)
+	if e.Children != nil {
+		c.Children = make([]*Element, len(e.Children))
+		for i, ch := range e.Children {
+			c.Children[i] = ch.Clone()
+		}
+	}
+	return &c
+}
+
+// Walk calls fn on e and every descendant, depth first, with the path of
+// local names from e (e itself has path e.Local). fn returning false skips
+// the children of that element.
+func (e *Element) Walk(fn func(path string, el *Element) bool) {
+	var rec func(p string, el *Element)
+	rec = func(p string, el *Element) {
+		if !fn(p, el) {
+			return
+		}
+		for _, c := range el.Children {
+			rec(p+"/"+c.Local, c)
+		}
+	}
+	rec(e.Local, e)
+}

@@ -1,0 +1,203 @@
+package uom
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Encode writes e as XML (no declaration, no indentation). Names keep the
+// prefix the element carries when that prefix is bound in scope or declared
+// on the element; otherwise the encoder declares what it needs, so any tree,
+// decoded or built, encodes to a well-formed document in the right
+// namespaces.
+func (e *Element) Encode(w io.Writer) error {
+	var b bytes.Buffer
+	e.AppendXML(&b)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// Bytes returns the encoded element.
+func (e *Element) Bytes() []byte {
+	var b bytes.Buffer
+	e.AppendXML(&b)
+	return b.Bytes()
+}
+
+// String returns the encoded element.
+func (e *Element) String() string { return string(e.Bytes()) }
+
+// AppendXML appends the encoding of e to b.
+func (e *Element) AppendXML(b *bytes.Buffer) {
+	enc := encoder{b: b}
+	enc.element(e, nsScope{prefixes: map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}})
+}
+
+type nsScope struct {
+	prefixes map[string]string // prefix -> namespace ("" = default)
+}
+
+func (s nsScope) lookup(prefix string) (string, bool) {
+	v, ok := s.prefixes[prefix]
+	return v, ok
+}
+
+func (s nsScope) with(decls []Attr) nsScope {
+	if len(decls) == 0 {
+		return s
+	}
+	m := make(map[string]string, len(s.prefixes)+len(decls))
+	for k, v := range s.prefixes {
+		m[k] = v
+	}
+	for _, d := range decls {
+		m[d.Local] = d.Value
+	}
+	return nsScope{prefixes: m}
+}
+
+type encoder struct{ b *bytes.Buffer }
+
+func (enc encoder) element(e *Element, parent nsScope) {
+	decls := e.NSDecls
+	scope := parent.with(decls)
+	prefix := e.Prefix
+	if got, ok := scope.lookup(prefix); !ok || got != e.Space {
+		// The prefix the element carries does not name its namespace here:
+		// fall back to the default namespace, declared when needed.
+		prefix = ""
+		if got, ok := scope.lookup(""); !ok || got != e.Space {
+			if e.Space != "" || ok {
+				decls = append(append([]Attr(nil), decls...), Attr{Local: "", Value: e.Space})
+				scope = scope.with([]Attr{{Local: "", Value: e.Space}})
+			}
+		}
+	}
+	// Prefixed attributes need their prefix bound as well.
+	for _, a := range e.Attrs {
+		if a.Space == "" {
+			continue
+		}
+		if got, ok := scope.lookup(a.Prefix); !ok || got != a.Space || a.Prefix == "" {
+			p := a.Prefix
+			if p == "" {
+				p = "a"
+			}
+			decls = append(append([]Attr(nil), decls...), Attr{Local: p, Value: a.Space})
+			scope = scope.with([]Attr{{Local: p, Value: a.Space}})
+		}
+	}
+	b := enc.b
+	b.WriteByte('<')
+	writeName(b, prefix, e.Local)
+	for _, d := range decls {
+		if d.Local == "" {
+			b.WriteString(` xmlns="`)
+		} else {
+			b.WriteString(` xmlns:`)
+			b.WriteString(d.Local)
+			b.WriteString(`="`)
+		}
+		escapeAttr(b, d.Value)
+		b.WriteByte('"')
+	}
+	for _, a := range e.Attrs {
+		b.WriteByte(' ')
+		if a.Space != "" {
+			p := a.Prefix
+			if p == "" {
+				p = "a"
+			}
+			writeName(b, p, a.Local)
+		} else {
+			b.WriteString(a.Local)
+		}
+		b.WriteString(`="`)
+		escapeAttr(b, a.Value)
+		b.WriteByte('"')
+	}
+	if len(e.Children) == 0 && e.Text == "" {
+		b.WriteString("/>")
+		return
+	}
+	b.WriteByte('>')
+	if e.Text != "" {
+		escapeText(b, e.Text)
+	}
+	for _, c := range e.Children {
+		enc.element(c, scope)
+	}
+	b.WriteString("</")
+	writeName(b, prefix, e.Local)
+	b.WriteByte('>')
+}
+
+func writeName(b *bytes.Buffer, prefix, local string) {
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
+}
+
+// EscapeText appends s escaped for element content.
+func escapeText(b *bytes.Buffer, s string) {
+	if !strings.ContainsAny(s, "<>&\r") && utf8.ValidString(s) {
+		b.WriteString(s)
+		return
+	}
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\r':
+			b.WriteString("&#xD;")
+		case utf8.RuneError:
+			b.WriteString("\uFFFD")
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
+
+func escapeAttr(b *bytes.Buffer, s string) {
+	if !strings.ContainsAny(s, "<>&\"\r\n\t") && utf8.ValidString(s) {
+		b.WriteString(s)
+		return
+	}
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\r':
+			b.WriteString("&#xD;")
+		case '\n':
+			b.WriteString("&#xA;")
+		case '\t':
+			b.WriteString("&#x9;")
+		case utf8.RuneError:
+			b.WriteString("\uFFFD")
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
+
+// EscapeString returns s escaped for element content.
+func EscapeString(s string) string {
+	var b bytes.Buffer
+	escapeText(&b, s)
+	return b.String()
+}

@@ -25,10 +25,10 @@ type ManagedSystem struct {
 	// tables of active partitions come on top (see Accounting).
 	FirmwareMemory int `json:"firmwareMemory"`
 
-	InstalledProcUnits    Units `json:"installedProcUnits"`
-	ConfigurableProcUnits Units `json:"configurableProcUnits"`
-	MaxPartitions         int   `json:"maxPartitions"`
-	MaxVirtualProcsPerLPAR int  `json:"maxVirtualProcsPerLpar"`
+	InstalledProcUnits     Units `json:"installedProcUnits"`
+	ConfigurableProcUnits  Units `json:"configurableProcUnits"`
+	MaxPartitions          int   `json:"maxPartitions"`
+	MaxVirtualProcsPerLPAR int   `json:"maxVirtualProcsPerLpar"`
 	// MinUnitsPerVP is the least entitlement a virtual processor may have.
 	MinUnitsPerVP Units `json:"minUnitsPerVp"`
 
@@ -64,7 +64,9 @@ type Accounting struct {
 }
 
 // HypervisorMemory is firmware memory plus page tables, MB.
-func (s *ManagedSystem) HypervisorMemory(a Accounting) int { return s.FirmwareMemory + a.PageTableMemory }
+func (s *ManagedSystem) HypervisorMemory(a Accounting) int {
+	return s.FirmwareMemory + a.PageTableMemory
+}
 
 // AvailableMemory is configurable memory less what the hypervisor and the
 // active partitions hold, MB.

@@ -181,3 +181,10 @@ func (js *Jobs) gcLocked() {
 		}
 	}
 }
+
+// CancelJob ends a running job with an error. The operation it started
+// keeps going in the hypervisor (as on a real server, a power-on that has
+// begun is not undone), but the job no longer waits for it.
+func (c *Core) CancelJob(j *Job) bool {
+	return j.finish(c.clock.Now(), JobError, "The job was cancelled at the request of the client.")
+}

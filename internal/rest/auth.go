@@ -1,0 +1,249 @@
+package rest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"novalink/internal/core"
+	"novalink/uom"
+)
+
+// session is a logged-on client.
+type session struct {
+	token    string
+	user     string
+	role     string
+	local    bool
+	file     string // session file of a local logon
+	lastUsed time.Time
+}
+
+// sessions is the table of live sessions. A session expires after idle
+// time without a request.
+type sessions struct {
+	mu   sync.Mutex
+	m    map[string]*session
+	idle time.Duration
+	now  func() time.Time
+}
+
+func newToken() string {
+	b := make([]byte, 48)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (ss *sessions) add(s *session) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s.lastUsed = ss.now()
+	ss.m[s.token] = s
+}
+
+// get returns the live session for a token and marks it used.
+func (ss *sessions) get(token string) *session {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s := ss.m[token]
+	if s == nil {
+		return nil
+	}
+	now := ss.now()
+	if ss.idle > 0 && now.Sub(s.lastUsed) > ss.idle {
+		delete(ss.m, token)
+		removeSessionFile(s)
+		return nil
+	}
+	s.lastUsed = now
+	return s
+}
+
+func (ss *sessions) remove(token string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if s := ss.m[token]; s != nil {
+		removeSessionFile(s)
+	}
+	delete(ss.m, token)
+}
+
+// sweep drops expired sessions.
+func (ss *sessions) sweep() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	now := ss.now()
+	for k, s := range ss.m {
+		if ss.idle > 0 && now.Sub(s.lastUsed) > ss.idle {
+			removeSessionFile(s)
+			delete(ss.m, k)
+		}
+	}
+}
+
+func removeSessionFile(s *session) {
+	if s.file != "" {
+		os.Remove(s.file)
+	}
+}
+
+// handleLogon serves PUT /rest/api/web/Logon: a password logon, or a local
+// logon (GenerateX-API-SessionFile) that writes the token into a file only
+// the requesting local user can read.
+func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "LogonRequest" {
+		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType,
+			"The content type %q is not accepted here; send %s.", r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "LogonRequest")), nil)
+		return
+	}
+	el, err := uom.DecodeBytes(body)
+	if err != nil {
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest is not valid XML: %v", err), nil)
+		return
+	}
+	if el.Local != "LogonRequest" || el.Space != uom.NSWeb {
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "Expected a LogonRequest in namespace %s, got <%s>.", uom.NSWeb, el.Local), nil)
+		return
+	}
+	for _, c := range el.Children {
+		switch c.Local {
+		case "Metadata", "UserID", "Password", "GenerateX-API-SessionFile":
+		default:
+			s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest has an unknown element <%s>.", c.Local), nil)
+			return
+		}
+	}
+	user, _ := el.FindText("UserID")
+	password, hasPassword := el.FindText("Password")
+	genFile, _ := el.FindText("GenerateX-API-SessionFile")
+	sess := &session{token: newToken()}
+	switch {
+	case strings.EqualFold(genFile, "true"):
+		if err := s.localLogon(r, sess); err != nil {
+			s.log.Warn("local logon refused", "remote", r.RemoteAddr, "err", err)
+			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: err.Error()}, nil)
+			return
+		}
+		if user != "" {
+			sess.user = user
+		}
+	case hasPassword:
+		u, err := s.core.Authenticate(user, password)
+		if err != nil {
+			s.log.Warn("logon failed", "user", user, "remote", r.RemoteAddr)
+			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040110-0050] The user ID or password is not valid."}, nil)
+			return
+		}
+		sess.user, sess.role = u.Name, u.Role
+	default:
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest needs a Password or GenerateX-API-SessionFile."), nil)
+		return
+	}
+	s.sessions.add(sess)
+	s.log.Info("logon", "user", sess.user, "role", sess.role, "local", sess.local, "remote", r.RemoteAddr)
+	resp := &uom.Element{Space: uom.NSWeb, Local: "LogonResponse",
+		NSDecls: []uom.Attr{{Local: "", Value: uom.NSWeb}}, Attrs: []uom.Attr{{Local: "schemaVersion", Value: "V1_1_0"}}}
+	resp.Append(uom.NewElement(uom.NSWeb, "Metadata").Append(uom.NewElement(uom.NSWeb, "Atom")))
+	attrs := []uom.Attr{{Local: "kb", Value: "ROR"}, {Local: "kxe", Value: "false"}}
+	if sess.local {
+		resp.Append(&uom.Element{Space: uom.NSWeb, Local: "X-API-SessionFile", Attrs: attrs, Text: sess.file})
+	} else {
+		resp.Append(&uom.Element{Space: uom.NSWeb, Local: "X-API-Session", Attrs: attrs, Text: sess.token})
+	}
+	w.Header().Set("Content-Type", uom.MediaType(uom.ServiceWeb, "LogonResponse"))
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"))
+	w.Write(resp.Bytes())
+}
+
+// localLogon is allowed only on a loopback connection. The peer's local
+// user is found from the kernel's socket table; root, pvmd's own user and
+// members of group pvm_admin get the admin role, other users read only.
+func (s *Server) localLogon(r *http.Request, sess *session) error {
+	remote, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return fmt.Errorf("local logon: cannot tell the peer address")
+	}
+	ip := net.ParseIP(remote)
+	if ip == nil || !ip.IsLoopback() || r.TLS != nil && !s.cfg.LocalLogonOverTLS {
+		return errors.New("[PVME01040111-0051] Local logon (GenerateX-API-SessionFile) is only accepted from this host over the local HTTP port.")
+	}
+	uid, name, known := peerUser(r)
+	if !known {
+		uid, name = os.Getuid(), currentUserName()
+	}
+	sess.local = true
+	sess.user = name
+	sess.role = core.RoleViewer
+	if uid == 0 || uid == os.Getuid() || userInGroup(name, core.RoleAdmin) {
+		sess.role = core.RoleAdmin
+	}
+	dir := s.cfg.SessionDir
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return fmt.Errorf("local logon: session directory: %v", err)
+	}
+	f, err := os.CreateTemp(dir, "session-")
+	if err != nil {
+		return fmt.Errorf("local logon: session file: %v", err)
+	}
+	name2 := f.Name()
+	if err := f.Chmod(0o600); err == nil && os.Getuid() == 0 && uid != 0 {
+		err = f.Chown(uid, -1)
+		if err != nil {
+			s.log.Warn("cannot give the session file to its user", "uid", uid, "err", err)
+		}
+	}
+	if _, err := f.WriteString(sess.token + "\n"); err != nil {
+		f.Close()
+		os.Remove(name2)
+		return fmt.Errorf("local logon: write session file: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(name2)
+		return fmt.Errorf("local logon: write session file: %v", err)
+	}
+	abs, _ := filepath.Abs(name2)
+	sess.file = abs
+	return nil
+}
+
+// handleLogoff serves DELETE /rest/api/web/Logon.
+func (s *Server) handleLogoff(w http.ResponseWriter, r *http.Request) {
+	tok := r.Header.Get("X-API-Session")
+	if tok == "" || s.sessions.get(tok) == nil {
+		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0052] No valid session: log on first."}, nil)
+		return
+	}
+	s.sessions.remove(tok)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// authenticate returns the actor of a request's session, or writes 401.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Actor, bool) {
+	tok := r.Header.Get("X-API-Session")
+	if tok == "" {
+		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0052] No valid session: the request has no X-API-Session header. Log on first."}, nil)
+		return core.Actor{}, false
+	}
+	sess := s.sessions.get(tok)
+	if sess == nil {
+		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}, nil)
+		return core.Actor{}, false
+	}
+	return core.Actor{User: sess.user, Role: sess.role, Session: sess.token}, true
+}

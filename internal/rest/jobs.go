@@ -1,0 +1,274 @@
+package rest
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"novalink/internal/core"
+	"novalink/internal/model"
+	"novalink/uom"
+)
+
+// jobTarget returns the group (object type) and target UUID of a do/ path.
+func (s *Server) jobTarget(r *http.Request) (group, target string, err error) {
+	if r.PathValue("cid") != "" {
+		k, _, err := s.resolve(r)
+		if err != nil {
+			return "", "", err
+		}
+		return k.name, strings.ToUpper(r.PathValue("cid")), nil
+	}
+	root := r.PathValue("root")
+	k := s.kinds[root]
+	if k == nil || !k.root {
+		return "", "", errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", root)
+	}
+	return k.name, strings.ToUpper(r.PathValue("id")), nil
+}
+
+func webLeaf(name, kb, text string) *uom.Element {
+	return &uom.Element{Space: uom.NSWeb, Local: name, Text: text,
+		Attrs: []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}}
+}
+
+func webComplex(name, kb string) *uom.Element {
+	el := &uom.Element{Space: uom.NSWeb, Local: name}
+	if kb != "" {
+		el.Attrs = []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}
+	}
+	el.Attrs = append(el.Attrs, uom.Attr{Local: "schemaVersion", Value: "V1_0"})
+	el.Append(uom.NewElement(uom.NSWeb, "Metadata").Append(uom.NewElement(uom.NSWeb, "Atom")))
+	return el
+}
+
+func webRoot(typ string) *uom.Element {
+	el := &uom.Element{Space: uom.NSWeb, Prefix: typ, Local: typ,
+		NSDecls: []uom.Attr{{Local: typ, Value: uom.NSWeb}, {Local: "", Value: uom.NSWeb}, {Local: "ns2", Value: uom.NSK2}},
+		Attrs:   []uom.Attr{{Local: "schemaVersion", Value: "V1_0"}}}
+	el.Append(uom.NewElement(uom.NSWeb, "Metadata").Append(uom.NewElement(uom.NSWeb, "Atom")))
+	return el
+}
+
+func requestedOperation(op, group string) *uom.Element {
+	ro := webComplex("RequestedOperation", "CUR")
+	ro.Append(webLeaf("OperationName", "ROR", op), webLeaf("GroupName", "ROR", group))
+	return ro
+}
+
+func jobParameters(params []core.Param) *uom.Element {
+	jp := webComplex("JobParameters", "CUR")
+	for _, p := range params {
+		el := webComplex("JobParameter", "")
+		el.Append(webLeaf("ParameterName", "ROR", p.Name), webLeaf("ParameterValue", "CUR", p.Value))
+		jp.Append(el)
+	}
+	return jp
+}
+
+func (s *Server) writeWebEntry(w http.ResponseWriter, r *http.Request, typ, id string, links []uom.Link, el *uom.Element) {
+	var b bytes.Buffer
+	uom.AppendEntry(&b, &uom.EntryHeader{ID: id, Title: typ, Published: s.nowStamp(), Links: links,
+		ContentType: uom.MediaType(uom.ServiceWeb, typ)}, el.Bytes(), true)
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
+}
+
+// handleJobTemplate serves GET <object>/do/<Operation>: the JobRequest a
+// client fills in.
+func (s *Server) handleJobTemplate(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	group, target, err := s.jobTarget(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	op := r.PathValue("op")
+	if _, ok := core.JobOperations[group][op]; !ok {
+		s.writeError(w, r, core.ErrUnknownOperation(group, op), nil)
+		return
+	}
+	if !s.objectExists(group, target) {
+		s.writeError(w, r, model.ErrNoObject(group, target), nil)
+		return
+	}
+	el := webRoot("JobRequest")
+	el.Append(requestedOperation(op, group), jobParameters(nil))
+	s.writeWebEntry(w, r, "JobRequest", uuid.NewString(), nil, el)
+}
+
+func (s *Server) objectExists(group, id string) bool {
+	k := s.kinds[group]
+	if k == nil {
+		return false
+	}
+	var ok bool
+	s.core.Read(func(st *model.State) { _, ok = k.get(st, id) })
+	return ok
+}
+
+// handleJobStart serves PUT <object>/do/<Operation> with a JobRequest.
+func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	group, target, err := s.jobTarget(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	op := r.PathValue("op")
+	body, err := readBody(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "JobRequest" {
+		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for a job; send %s.",
+			r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "JobRequest")), body)
+		return
+	}
+	params, err := parseJobRequest(body, op, group)
+	if err != nil {
+		s.writeError(w, r, err, body)
+		return
+	}
+	reqURL := strings.TrimPrefix(r.URL.Path, "/rest/api/uom/")
+	job, err := s.core.StartJob(a, core.JobRequest{Group: group, Operation: op, TargetUUID: target, Params: params, RequestURL: reqURL})
+	if err != nil {
+		s.writeError(w, r, err, body)
+		return
+	}
+	s.writeJob(w, r, job.Snapshot())
+}
+
+// parseJobRequest reads a JobRequest (bare or in an Atom entry).
+func parseJobRequest(body []byte, op, group string) ([]core.Param, error) {
+	el, err := uom.DecodeBytes(body)
+	if err != nil {
+		return nil, errStatus(http.StatusBadRequest, "The JobRequest is not valid XML: %v", err)
+	}
+	if el.Space == uom.NSAtom && el.Local == "entry" {
+		if c := el.Find("content"); c != nil && len(c.Children) > 0 {
+			el = c.Children[0]
+		}
+	}
+	if el.Local != "JobRequest" || el.Space != uom.NSWeb {
+		return nil, errStatus(http.StatusBadRequest, "Expected a JobRequest in namespace %s, got <%s>.", uom.NSWeb, el.Local)
+	}
+	for _, c := range el.Children {
+		switch c.Local {
+		case "Metadata", "RequestedOperation", "JobParameters":
+		default:
+			return nil, errStatus(http.StatusBadRequest, "The JobRequest has an unknown element <%s>.", c.Local)
+		}
+	}
+	if name, ok := el.FindText("RequestedOperation/OperationName"); ok && name != op {
+		return nil, errStatus(http.StatusBadRequest, "The JobRequest is for operation %s but was sent to do/%s.", name, op)
+	}
+	if g, ok := el.FindText("RequestedOperation/GroupName"); ok && g != group {
+		return nil, errStatus(http.StatusBadRequest, "The JobRequest is for group %s but was sent to a %s.", g, group)
+	}
+	allowed := map[string]bool{}
+	for _, p := range core.JobOperations[group][op] {
+		allowed[p] = true
+	}
+	var params []core.Param
+	for _, jp := range el.FindAll("JobParameters/JobParameter") {
+		name, _ := jp.FindText("ParameterName")
+		value, _ := jp.FindText("ParameterValue")
+		if !allowed[name] {
+			return nil, errStatus(http.StatusBadRequest, "The operation %s has no parameter %q.", op, name)
+		}
+		params = append(params, core.Param{Name: name, Value: value})
+	}
+	return params, nil
+}
+
+func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, j core.JobView) {
+	el := webRoot("JobResponse")
+	el.Append(&uom.Element{Space: uom.NSWeb, Local: "RequestURL", Attrs: []uom.Attr{{Local: "kb", Value: "ROR"}, {Local: "kxe", Value: "false"},
+		{Local: "href", Value: j.RequestURL}, {Local: "rel", Value: "via"}, {Local: "title", Value: "The URL to which the JobRequest was submitted."}}})
+	el.Append(webLeaf("TargetUuid", "ROR", j.TargetUUID))
+	el.Append(webLeaf("JobID", "ROR", strconv.FormatInt(j.ID, 10)))
+	el.Append(webLeaf("TimeStarted", "ROR", strconv.FormatInt(j.Started, 10)))
+	el.Append(webLeaf("TimeCompleted", "ROR", strconv.FormatInt(j.Completed, 10)))
+	el.Append(webLeaf("Status", "ROR", j.Status))
+	if j.Message != "" && j.Status != core.JobOK {
+		ex := &uom.Element{Space: uom.NSWeb, Local: "ResponseException",
+			Attrs: []uom.Attr{{Local: "kb", Value: "ROR"}, {Local: "kxe", Value: "false"}, {Local: "schemaVersion", Value: "V1_0"}}}
+		ex.Append(uom.NewElement(uom.NSWeb, "Metadata").Append(uom.NewElement(uom.NSWeb, "Atom")))
+		ex.Append(webLeaf("Message", "ROR", j.Message))
+		el.Append(ex)
+	}
+	inst := webComplex("JobRequestInstance", "ROR")
+	inst.Append(requestedOperation(j.Operation, j.Group), jobParameters(j.Params))
+	el.Append(inst)
+	prog := webComplex("Progress", "ROO")
+	tasks := webComplex("CompletedTasks", "ROR")
+	for _, m := range j.Progress {
+		nls := webComplex("NLSMessage", "")
+		nls.Append(webLeaf("UntranslatedMessage", "ROR", m), webLeaf("MessageKey", "ROR", "STARTED"))
+		tasks.Append(nls)
+	}
+	prog.Append(tasks)
+	el.Append(prog)
+	res := webComplex("Results", "ROR")
+	for _, p := range j.Results {
+		jp := webComplex("JobParameter", "")
+		jp.Append(webLeaf("ParameterName", "ROR", p.Name), webLeaf("ParameterValue", "CUR", p.Value))
+		res.Append(jp)
+	}
+	el.Append(res)
+	id := uuid.NewMD5(uuid.NameSpaceOID, []byte("job-"+strconv.FormatInt(j.ID, 10))).String()
+	s.writeWebEntry(w, r, "JobResponse", id,
+		[]uom.Link{{Rel: "SELF", Href: baseURL(r) + "/rest/api/uom/jobs/" + strconv.FormatInt(j.ID, 10)}}, el)
+}
+
+func (s *Server) jobFromPath(r *http.Request) (*core.Job, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, errStatus(http.StatusNotFound, "There is no job %q.", r.PathValue("id"))
+	}
+	j := s.core.Jobs.Get(id)
+	if j == nil {
+		return nil, errStatus(http.StatusNotFound, "There is no job %d (it may have been deleted).", id)
+	}
+	return j, nil
+}
+
+func (s *Server) handleJobGet(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	j, err := s.jobFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	s.writeJob(w, r, j.Snapshot())
+}
+
+func (s *Server) handleJobDelete(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	j, err := s.jobFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	found, running := s.core.Jobs.Delete(j.ID())
+	switch {
+	case !found:
+		s.writeError(w, r, errStatus(http.StatusNotFound, "There is no job %d.", j.ID()), nil)
+	case running:
+		s.writeError(w, r, errStatus(http.StatusConflict, "Job %d is still running; cancel it or wait for it to end before deleting it.", j.ID()), nil)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) handleJobCancel(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	j, err := s.jobFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	s.core.CancelJob(j)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,108 @@
+package rest
+
+import (
+	"strconv"
+	"strings"
+
+	"novalink/internal/core"
+	"novalink/internal/model"
+	"novalink/uom"
+)
+
+// registerKinds lists the object types this server knows.
+func (s *Server) registerKinds() map[string]*kind {
+	ks := map[string]*kind{}
+	ks["ManagedSystem"] = &kind{
+		name: "ManagedSystem",
+		root: true,
+		list: func(st *model.State, _ string) []object {
+			return []object{systemObject(st.System)}
+		},
+		get: func(st *model.State, id string) (object, bool) {
+			if strings.EqualFold(id, st.System.UUID) {
+				return systemObject(st.System), true
+			}
+			return object{}, false
+		},
+		render: func(rc *renderCtx, o object) *uom.Element {
+			return renderSystem(rc, o.val.(*model.ManagedSystem))
+		},
+		quick: func(o object) map[string]any { return systemQuick(o.val.(*model.ManagedSystem)) },
+		search: map[string]func(object) string{
+			"SystemName": func(o object) string { return o.val.(*model.ManagedSystem).Name },
+		},
+	}
+	for _, typ := range []model.PartitionType{model.TypeAIXLinux, model.TypeVIOS} {
+		typ := typ
+		name := "LogicalPartition"
+		if typ == model.TypeVIOS {
+			name = "VirtualIOServer"
+		}
+		isKind := func(p *model.Partition) bool { return (p.Type == model.TypeVIOS) == (typ == model.TypeVIOS) }
+		ks[name] = &kind{
+			name:   name,
+			parent: "ManagedSystem",
+			root:   true,
+			list: func(st *model.State, _ string) []object {
+				ps := st.SortedPartitions(isKind)
+				out := make([]object, len(ps))
+				for i, p := range ps {
+					out[i] = partitionObject(p)
+				}
+				return out
+			},
+			get: func(st *model.State, id string) (object, bool) {
+				p := st.Partition(strings.ToUpper(id))
+				if p == nil || !isKind(p) {
+					return object{}, false
+				}
+				return partitionObject(p), true
+			},
+			render: func(rc *renderCtx, o object) *uom.Element {
+				return renderPartition(rc.base, rc.sys, o.val.(*model.Partition), rc.now)
+			},
+			volatile: func(o object) bool { return o.val.(*model.Partition).Active() },
+			create: func(s *Server, a core.Actor, _ string, el *uom.Element) (object, error) {
+				p, err := s.partitionFromXML(el, typ)
+				if err != nil {
+					return object{}, err
+				}
+				n, err := s.core.CreatePartition(a, p)
+				if err != nil {
+					return object{}, err
+				}
+				return partitionObject(n), nil
+			},
+			update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
+				n, err := s.core.UpdatePartition(a, o.uuid, etag, func(p *model.Partition) error {
+					return applyPartitionXML(p, el, uom.Schema(name), false, g)
+				})
+				if err != nil {
+					return object{}, err
+				}
+				return partitionObject(n), nil
+			},
+			delete: func(s *Server, a core.Actor, o object, etag string) error {
+				return s.core.DeletePartition(a, o.uuid, etag)
+			},
+			quick: func(o object) map[string]any { return partitionQuick(o.val.(*model.Partition)) },
+			search: map[string]func(object) string{
+				"PartitionName": func(o object) string { return o.val.(*model.Partition).Name },
+				"PartitionID":   func(o object) string { return strconv.Itoa(o.val.(*model.Partition).ID) },
+				"PartitionType": func(o object) string { return string(o.val.(*model.Partition).Type) },
+				"PartitionState": func(o object) string {
+					return o.val.(*model.Partition).State
+				},
+			},
+		}
+	}
+	return ks
+}
+
+func systemObject(sys *model.ManagedSystem) object {
+	return object{uuid: sys.UUID, rev: sys.Rev, created: sys.Created, val: sys}
+}
+
+func partitionObject(p *model.Partition) object {
+	return object{uuid: p.UUID, rev: p.Rev, created: p.Created, val: p}
+}

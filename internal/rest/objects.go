@@ -1,0 +1,478 @@
+package rest
+
+import (
+	"bytes"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"novalink/internal/core"
+	"novalink/internal/model"
+	"novalink/uom"
+)
+
+// object is one addressable object of a kind, as read from the view.
+type object struct {
+	uuid    string
+	rev     uint64
+	created int64
+	val     any
+}
+
+// renderCtx is what a renderer may use besides the object.
+type renderCtx struct {
+	base string
+	sys  *model.ManagedSystem
+	acct model.Accounting
+	now  time.Time
+}
+
+// kind is an object type of the uom API and what can be done with it.
+type kind struct {
+	name string
+	// parent is the kind a child feed hangs under ("" for none); root says
+	// whether /rest/api/uom/<name> also serves the feed.
+	parent string
+	root   bool
+	list   func(st *model.State, parentID string) []object
+	get    func(st *model.State, id string) (object, bool)
+	render func(rc *renderCtx, o object) *uom.Element
+	// volatile objects render differently as time passes (Uptime): their
+	// cached entries are refreshed every minute.
+	volatile func(o object) bool
+	create   func(s *Server, a core.Actor, parentID string, el *uom.Element) (object, error)
+	update   func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error)
+	delete   func(s *Server, a core.Actor, o object, etag string) error
+	quick    func(o object) map[string]any
+	search   map[string]func(o object) string
+}
+
+// resolve finds the kind and parent ID of a request path.
+func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) {
+	root, id, child := r.PathValue("root"), r.PathValue("id"), r.PathValue("child")
+	if child == "" {
+		k = s.kinds[root]
+		if k == nil || !k.root {
+			return nil, "", errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", root)
+		}
+		return k, "", nil
+	}
+	k = s.kinds[child]
+	if k == nil || k.parent != root {
+		return nil, "", errStatus(http.StatusNotFound, "There is no object type %s under %s.", child, root)
+	}
+	pk := s.kinds[root]
+	var ok bool
+	s.core.Read(func(st *model.State) { _, ok = pk.get(st, id) })
+	if !ok {
+		return nil, "", model.ErrNoObject(root, id)
+	}
+	return k, id, nil
+}
+
+// entryID returns the object ID of an entry request.
+func entryID(r *http.Request) string {
+	if c := r.PathValue("cid"); c != "" {
+		return c
+	}
+	return r.PathValue("id")
+}
+
+// lookup resolves the kind and the object of an entry request.
+func (s *Server) lookup(r *http.Request) (*kind, object, *renderCtx, error) {
+	var k *kind
+	var parentID string
+	var err error
+	if r.PathValue("cid") != "" || r.PathValue("child") != "" {
+		k, parentID, err = s.resolve(r)
+	} else {
+		k = s.kinds[r.PathValue("root")]
+		if k == nil || !k.root {
+			err = errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", r.PathValue("root"))
+		}
+	}
+	if err != nil {
+		return nil, object{}, nil, err
+	}
+	id := entryID(r)
+	var o object
+	var ok bool
+	rc := &renderCtx{base: baseURL(r), now: s.core.Clock().Now()}
+	s.core.Read(func(st *model.State) {
+		o, ok = k.get(st, id)
+		rc.sys, rc.acct = st.System, st.Accounting()
+		if ok && parentID != "" && k.parent == "ManagedSystem" && st.System.UUID != parentID {
+			ok = false
+		}
+	})
+	if !ok {
+		return k, o, rc, model.ErrNoObject(k.name, id)
+	}
+	return k, o, rc, nil
+}
+
+// entryPath is the path of an object as addressed in this request style.
+func entryPath(r *http.Request, k *kind, o object) string {
+	if r.PathValue("child") != "" {
+		return "/rest/api/uom/" + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/" + o.uuid
+	}
+	return "/rest/api/uom/" + k.name + "/" + o.uuid
+}
+
+// entryBytes returns the encoded <entry> (without its opening tag) of an
+// object, from the cache when the object has not changed.
+func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
+	path := entryPath(r, k, o)
+	variant := rc.base + path + "|" + g.key
+	if k.volatile != nil && k.volatile(o) {
+		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
+	}
+	key := cacheKey{uuid: k.name + "/" + o.uuid, variant: variant}
+	if b, ok := s.cache.get(key, o.rev); ok {
+		return b
+	}
+	el := k.render(rc, o)
+	filterGroups(el, g)
+	var b bytes.Buffer
+	uom.AppendEntry(&b, &uom.EntryHeader{
+		ID: o.uuid, Title: k.name, Published: rc.now.Format("2006-01-02T15:04:05.000Z07:00"),
+		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
+		Etag:        core.EtagOf(o.rev),
+		ContentType: uom.MediaType(uom.ServiceUOM, k.name),
+	}, el.Bytes(), false)
+	out := b.Bytes()[len("<entry>"):]
+	s.cache.put(key, o.rev, out)
+	return out
+}
+
+const entryRootOpen = `<entry xmlns="` + uom.NSAtom + `" xmlns:ns2="` + uom.NSOpenSearch + `" xmlns:ns3="` + uom.NSXHTML + `">`
+
+func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	g, err := parseGroups(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	k, o, rc, err := s.lookup(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	etag := core.EtagOf(o.rev)
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := s.entryBytes(r, k, o, rc, g)
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write([]byte(entryRootOpen))
+		w.Write(body)
+	}
+}
+
+func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	k, parentID, err := s.resolve(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	s.writeFeed(w, r, k, parentID, nil)
+}
+
+// writeFeed answers with the feed of k (filtered by keep when given).
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, parentID string, keep func(object) bool) {
+	g, err := parseGroups(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	rc := &renderCtx{base: baseURL(r), now: s.core.Clock().Now()}
+	var objs []object
+	s.core.Read(func(st *model.State) {
+		rc.sys, rc.acct = st.System, st.Accounting()
+		objs = k.list(st, parentID)
+	})
+	if keep != nil {
+		kept := objs[:0]
+		for _, o := range objs {
+			if keep(o) {
+				kept = append(kept, o)
+			}
+		}
+		objs = kept
+	}
+	h := fnv.New64a()
+	h.Write([]byte(g.key))
+	for _, o := range objs {
+		h.Write([]byte(o.uuid))
+		h.Write([]byte(strconv.FormatUint(o.rev, 10)))
+	}
+	etag := strconv.FormatUint(h.Sum64()>>33, 10)
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if len(objs) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	var b bytes.Buffer
+	b.Grow(len(objs) * 8192)
+	self := rc.base + r.URL.Path
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	uom.AppendFeedStart(&b, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
+		rc.now.Format("2006-01-02T15:04:05.000Z07:00"), []uom.Link{{Rel: "SELF", Href: self}})
+	for _, o := range objs {
+		b.WriteString("<entry>")
+		b.Write(s.entryBytes(r, k, o, rc, g))
+	}
+	uom.AppendFeedEnd(&b)
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
+}
+
+// handleSearch serves <feed>/search/(Key==value) and (Key!=value).
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	var k *kind
+	var parentID string
+	var err error
+	if r.PathValue("child") != "" {
+		k, parentID, err = s.resolve(r)
+	} else {
+		k = s.kinds[r.PathValue("root")]
+		if k == nil || !k.root {
+			err = errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", r.PathValue("root"))
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	q := r.PathValue("q")
+	if u, err := url.PathUnescape(q); err == nil {
+		q = u
+	}
+	key, value, neg, err := parseSearch(q)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	get := k.search[key]
+	if get == nil {
+		keys := make([]string, 0, len(k.search))
+		for name := range k.search {
+			keys = append(keys, name)
+		}
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "%s cannot be searched by %s; search keys: %s.", k.name, key, strings.Join(sortedStrings(keys), ", ")), nil)
+		return
+	}
+	s.writeFeed(w, r, k, parentID, func(o object) bool { return (get(o) == value) != neg })
+}
+
+// parseSearch reads "(Key==value)" or "(Key!=value)"; the value may be
+// quoted with ' or ".
+func parseSearch(q string) (key, value string, neg bool, err error) {
+	q = strings.TrimSpace(q)
+	if !strings.HasPrefix(q, "(") || !strings.HasSuffix(q, ")") {
+		return "", "", false, errStatus(http.StatusBadRequest, "The search expression %q is not valid; use (Key==value) or (Key!=value).", q)
+	}
+	inner := q[1 : len(q)-1]
+	op := "=="
+	i := strings.Index(inner, "==")
+	if j := strings.Index(inner, "!="); j >= 0 && (i < 0 || j < i) {
+		i, op, neg = j, "!=", true
+	}
+	if i <= 0 {
+		return "", "", false, errStatus(http.StatusBadRequest, "The search expression %q is not valid; use (Key==value) or (Key!=value).", q)
+	}
+	key = strings.TrimSpace(inner[:i])
+	value = strings.TrimSpace(inner[i+len(op):])
+	if len(value) >= 2 && (value[0] == '\'' && value[len(value)-1] == '\'' || value[0] == '"' && value[len(value)-1] == '"') {
+		value = value[1 : len(value)-1]
+	}
+	return key, value, neg, nil
+}
+
+func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	k, o, _, err := s.lookup(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.quick == nil {
+		s.writeError(w, r, errStatus(http.StatusNotFound, "%s has no quick properties.", k.name), nil)
+		return
+	}
+	props := k.quick(o)
+	prop := r.PathValue("prop")
+	if prop == "" || prop == "All" {
+		keys := make([]string, 0, len(props))
+		for name := range props {
+			keys = append(keys, name)
+		}
+		var b strings.Builder
+		b.WriteString("{")
+		for i, name := range sortedStrings(keys) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quoteJSON(name) + ": " + jsonValue(props[name]))
+		}
+		b.WriteString("}")
+		writeJSON(w, b.String())
+		return
+	}
+	v, ok := props[prop]
+	if !ok {
+		s.writeError(w, r, errStatus(http.StatusNotFound, "%s has no quick property %s.", k.name, prop), nil)
+		return
+	}
+	writeJSON(w, jsonValue(v))
+}
+
+// readObjectBody reads and checks a create/update body: the content type
+// and root element must name the kind; unknown elements are refused.
+func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	ct := r.Header.Get("Content-Type")
+	svc, typ, ok := uom.ParseMediaType(ct)
+	if !ok || svc != uom.ServiceUOM || typ != k.name {
+		return nil, body, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for %s; send %s.", ct, k.name, uom.MediaType(uom.ServiceUOM, k.name))
+	}
+	el, err := uom.DecodeBytes(body)
+	if err != nil {
+		return nil, body, errStatus(http.StatusBadRequest, "The request body is not valid XML: %v", err)
+	}
+	// A client may wrap the object in an Atom entry, as feeds return it.
+	if el.Space == uom.NSAtom && el.Local == "entry" {
+		if c := el.Find("content"); c != nil && len(c.Children) > 0 {
+			el = c.Children[0]
+		}
+	}
+	if el.Local != k.name || el.Space != uom.NSUOM {
+		return nil, body, errStatus(http.StatusBadRequest, "The request body must be a %s element in namespace %s, not <%s> in %q.", k.name, uom.NSUOM, el.Local, el.Space)
+	}
+	if unknown := uom.UnknownElements(el, uom.Schema(k.name)); len(unknown) > 0 {
+		return nil, body, errStatus(http.StatusBadRequest, "The %s has elements that are not part of its schema: %s.", k.name, strings.Join(unknown, ", "))
+	}
+	return el, body, nil
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	k, parentID, err := s.resolve(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.create == nil {
+		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be created.", k.name), nil)
+		return
+	}
+	el, body, err := s.readObjectBody(r, k)
+	if err != nil {
+		s.writeError(w, r, err, body)
+		return
+	}
+	o, err := k.create(s, a, parentID, el)
+	if err != nil {
+		s.writeError(w, r, err, body)
+		return
+	}
+	s.writeObject(w, r, k, o, http.StatusOK)
+}
+
+// writeObject answers with the entry of o (after a create or update).
+func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o object, status int) {
+	g, _ := parseGroups(r)
+	rc := &renderCtx{base: baseURL(r), now: s.core.Clock().Now()}
+	s.core.Read(func(st *model.State) { rc.sys, rc.acct = st.System, st.Accounting() })
+	if r.PathValue("child") == "" && r.PathValue("cid") == "" && r.PathValue("id") == "" {
+		// A root create: address the new entry at the root.
+	}
+	body := s.entryBytes(r, k, o, rc, g)
+	w.Header().Set("ETag", core.EtagOf(o.rev))
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.WriteHeader(status)
+	w.Write([]byte(entryRootOpen))
+	w.Write(body)
+}
+
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	g, err := parseGroups(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	k, o, _, err := s.lookup(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.update == nil {
+		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be changed.", k.name), nil)
+		return
+	}
+	el, body, err := s.readObjectBody(r, k)
+	if err != nil {
+		s.writeError(w, r, err, body)
+		return
+	}
+	etag := strings.Trim(strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"), `"`)
+	if etag == "*" {
+		etag = ""
+	}
+	n, err := k.update(s, a, o, etag, el, g)
+	if err != nil {
+		s.writeError(w, r, err, body)
+		return
+	}
+	s.writeObject(w, r, k, n, http.StatusOK)
+}
+
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	k, o, _, err := s.lookup(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.delete == nil {
+		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be deleted.", k.name), nil)
+		return
+	}
+	etag := strings.Trim(strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"), `"`)
+	if etag == "*" {
+		etag = ""
+	}
+	if err := k.delete(s, a, o, etag); err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func sortedStrings(in []string) []string {
+	out := append([]string(nil), in...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package rest
+
+import (
+	"strconv"
+	"strings"
+
+	"novalink/internal/core"
+	"novalink/internal/model"
+	"novalink/uom"
+)
+
+// partitionFromXML builds a new partition from a create request body.
+func (s *Server) partitionFromXML(el *uom.Element, typ model.PartitionType) (*model.Partition, error) {
+	if t, ok := el.FindText("PartitionType"); ok && typ != model.TypeVIOS {
+		pt, valid := model.ParsePartitionType(t)
+		if !valid || pt == model.TypeVIOS {
+			return nil, model.ErrBadValue("PartitionType", t, "AIX/Linux, OS400 (create a Virtual IO Server as a VirtualIOServer)")
+		}
+		typ = pt
+	}
+	p := s.core.NewPartitionTemplate(typ)
+	if id, ok := el.FindText("Metadata/Atom/AtomID"); ok && id != "" {
+		u, err := core.NormalizeUUID(id)
+		if err != nil {
+			return nil, err
+		}
+		p.UUID = u
+	}
+	name := "LogicalPartition"
+	if typ == model.TypeVIOS {
+		name = "VirtualIOServer"
+	}
+	if err := applyPartitionXML(p, el, uom.Schema(name), true, groupSel{all: true}); err != nil {
+		return nil, err
+	}
+	if _, ok := el.FindText("PartitionName"); !ok {
+		return nil, model.Invalid("A new %s needs a PartitionName.", name)
+	}
+	return p, nil
+}
+
+// xmlReader reads typed values from elements, naming the element in errors.
+type xmlReader struct{ err error }
+
+func (x *xmlReader) text(c *uom.Element) string { return strings.TrimSpace(c.Text) }
+
+func (x *xmlReader) int(path string, c *uom.Element, dst *int) {
+	if x.err != nil {
+		return
+	}
+	v, err := strconv.Atoi(x.text(c))
+	if err != nil || v < 0 {
+		x.err = model.Invalid("The value %q of %s is not a valid non-negative integer.", x.text(c), path)
+		return
+	}
+	*dst = v
+}
+
+func (x *xmlReader) bool(path string, c *uom.Element, dst *bool) {
+	if x.err != nil {
+		return
+	}
+	switch strings.ToLower(x.text(c)) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		x.err = model.Invalid("The value %q of %s is not a boolean (true or false).", x.text(c), path)
+	}
+}
+
+func (x *xmlReader) units(path string, c *uom.Element, dst *model.Units) {
+	if x.err != nil {
+		return
+	}
+	u, err := model.ParseUnits(x.text(c))
+	if err != nil {
+		x.err = model.Invalid("The value %q of %s is not a valid number of processing units: %v.", x.text(c), path, err)
+		return
+	}
+	*dst = u
+}
+
+func (x *xmlReader) str(c *uom.Element, dst *string) {
+	if x.err == nil {
+		*dst = x.text(c)
+	}
+}
+
+// applyPartitionXML sets on p what a create (create=true) or update body
+// says. Read-only elements are ignored, as are sections outside the groups
+// the request addresses; create-only elements must not change on update.
+func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNode, create bool, g groupSel) error {
+	x := &xmlReader{}
+	for _, c := range el.Children {
+		sn := schema.Child(c.Local)
+		if sn == nil || sn.ReadOnly() || (sn.Group != "" && !g.has(sn.Group)) {
+			continue
+		}
+		path := c.Local
+		switch c.Local {
+		case "PartitionName":
+			x.str(c, &p.Name)
+		case "PartitionID":
+			id := p.ID
+			x.int(path, c, &id)
+			if x.err == nil && !create && id != p.ID {
+				return model.ErrCreateOnly("PartitionID")
+			}
+			p.ID = id
+		case "PartitionType":
+			t, ok := model.ParsePartitionType(x.text(c))
+			if !ok {
+				return model.ErrBadValue("PartitionType", x.text(c), "AIX/Linux, OS400, Virtual IO Server")
+			}
+			if !create && t != p.Type {
+				return model.ErrCreateOnly("PartitionType")
+			}
+		case "KeylockPosition":
+			x.str(c, &p.Keylock)
+		case "AvailabilityPriority":
+			x.int(path, c, &p.AvailPriority)
+			if x.err == nil && p.AvailPriority > 255 {
+				return model.Invalid("AvailabilityPriority must be between 0 and 255, not %d.", p.AvailPriority)
+			}
+		case "AllowPerformanceDataCollection":
+			x.bool(path, c, &p.AllowPerfData)
+		case "PowerVMManagementCapable":
+			x.bool(path, c, &p.MgmtCapable)
+		case "AutoStart":
+			x.bool(path, c, &p.AutoStart)
+		case "IsServicePartition":
+			x.bool(path, c, &p.IsService)
+		case "SimplifiedRemoteRestartCapable":
+			x.bool(path, c, &p.SRRCapable)
+		case "PendingProcessorCompatibilityMode":
+			x.str(c, &p.ProcCompatMode)
+		case "OperatingSystemVersion":
+			// Settable in the schema, but only the OS reports it.
+		case "PartitionIOConfiguration":
+			if m := c.Child("MaximumVirtualIOSlots"); m != nil {
+				x.int(path+"/MaximumVirtualIOSlots", m, &p.MaxVirtualSlots)
+				if x.err == nil && (p.MaxVirtualSlots < 2 || p.MaxVirtualSlots > 65535) {
+					return model.Invalid("MaximumVirtualIOSlots must be between 2 and 65535, not %d.", p.MaxVirtualSlots)
+				}
+			}
+		case "PartitionMemoryConfiguration":
+			for _, m := range c.Children {
+				mp := path + "/" + m.Local
+				switch m.Local {
+				case "DesiredMemory":
+					x.int(mp, m, &p.DesMem)
+				case "MinimumMemory":
+					x.int(mp, m, &p.MinMem)
+				case "MaximumMemory":
+					x.int(mp, m, &p.MaxMem)
+				case "HardwarePageTableRatio":
+					x.int(mp, m, &p.HPTRatio)
+					if x.err == nil && (p.HPTRatio < 5 || p.HPTRatio > 12) {
+						return model.Invalid("HardwarePageTableRatio must be between 5 and 12, not %d.", p.HPTRatio)
+					}
+				case "ActiveMemoryExpansionEnabled", "ActiveMemorySharingEnabled", "SharedMemoryEnabled":
+					var on bool
+					x.bool(mp, m, &on)
+					if x.err == nil && on {
+						return model.Invalid("%s is not supported on this managed system.", mp)
+					}
+				}
+			}
+		case "PartitionProcessorConfiguration":
+			if err := applyProcXML(x, p, c, path); err != nil {
+				return err
+			}
+		}
+		if x.err != nil {
+			return x.err
+		}
+	}
+	return x.err
+}
+
+func applyProcXML(x *xmlReader, p *model.Partition, c *uom.Element, path string) error {
+	for _, m := range c.Children {
+		mp := path + "/" + m.Local
+		switch m.Local {
+		case "HasDedicatedProcessors":
+			x.bool(mp, m, &p.Dedicated)
+		case "SharingMode":
+			x.str(m, &p.SharingMode)
+		case "SharedProcessorConfiguration":
+			for _, f := range m.Children {
+				fp := mp + "/" + f.Local
+				switch f.Local {
+				case "DesiredProcessingUnits":
+					x.units(fp, f, &p.DesUnits)
+				case "MinimumProcessingUnits":
+					x.units(fp, f, &p.MinUnits)
+				case "MaximumProcessingUnits":
+					x.units(fp, f, &p.MaxUnits)
+				case "DesiredVirtualProcessors":
+					x.int(fp, f, &p.DesVP)
+				case "MinimumVirtualProcessors":
+					x.int(fp, f, &p.MinVP)
+				case "MaximumVirtualProcessors":
+					x.int(fp, f, &p.MaxVP)
+				case "UncappedWeight":
+					x.int(fp, f, &p.Weight)
+				case "SharedProcessorPoolID":
+					x.int(fp, f, &p.PoolID)
+					if x.err == nil && p.PoolID != 0 {
+						return model.Invalid("Shared processor pool %d does not exist; only the default pool 0 is configured.", p.PoolID)
+					}
+				}
+			}
+		case "DedicatedProcessorConfiguration":
+			for _, f := range m.Children {
+				fp := mp + "/" + f.Local
+				switch f.Local {
+				case "DesiredProcessors":
+					x.int(fp, f, &p.DesProcs)
+				case "MinimumProcessors":
+					x.int(fp, f, &p.MinProcs)
+				case "MaximumProcessors":
+					x.int(fp, f, &p.MaxProcs)
+				}
+			}
+		}
+		if x.err != nil {
+			return x.err
+		}
+	}
+	return nil
+}

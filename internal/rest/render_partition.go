@@ -1,0 +1,229 @@
+package rest
+
+import (
+	"strconv"
+	"time"
+
+	"novalink/internal/core"
+	"novalink/internal/model"
+	"novalink/uom"
+)
+
+// renderPartition renders a LogicalPartition or VirtualIOServer from the
+// model, in schema order.
+func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, now time.Time) *uom.Element {
+	typ := "LogicalPartition"
+	if p.IsVIOS() {
+		typ = "VirtualIOServer"
+	}
+	schema := uom.Schema(typ)
+	b := newObject(uom.NSUOM, typ, p.UUID, p.Created, schema)
+	active := p.Active()
+
+	b.bool("AllowPerformanceDataCollection", p.AllowPerfData)
+	b.int("AvailabilityPriority", p.AvailPriority)
+	b.int("CurrentAllocatedBarrierSynchronizationRegisterArrays", 0)
+	curMode := p.CurMode
+	if curMode == "" || curMode == "default" {
+		curMode = "POWER8"
+	}
+	b.leaf("CurrentProcessorCompatibilityMode", curMode)
+	b.bool("IsBootable", true)
+	b.bool("IsConnectionMonitoringEnabled", true)
+	b.bool("IsOperationInProgress", p.State == model.StateStarting || p.State == model.StateShuttingDown)
+	b.bool("IsRedundantErrorPathReportingEnabled", false)
+	b.bool("IsTimeReferencePartition", false)
+	b.bool("IsVirtualServiceAttentionLEDOn", false)
+	b.bool("IsVirtualTrustedPlatformModuleEnabled", false)
+	b.leaf("KeylockPosition", p.Keylock)
+	b.leaf("LogicalSerialNumber", p.LogicalSerial)
+	b.leaf("OperatingSystemVersion", p.OSVersion)
+
+	caps := b.sub("PartitionCapabilities")
+	caps.bool("DynamicLogicalPartitionIOCapable", p.RMCState == model.RMCActive)
+	caps.bool("DynamicLogicalPartitionMemoryCapable", p.RMCState == model.RMCActive)
+	caps.bool("DynamicLogicalPartitionProcessorCapable", p.RMCState == model.RMCActive)
+	caps.bool("InternalAndExternalIntrusionDetectionCapable", false)
+	caps.bool("ResourceMonitoringControlOperatingSystemShutdownCapable", p.RMCState == model.RMCActive)
+
+	b.int("PartitionID", p.ID)
+
+	io := b.sub("PartitionIOConfiguration")
+	io.int("MaximumVirtualIOSlots", p.MaxVirtualSlots)
+	io.sub("ProfileIOSlots")
+	io.int("CurrentMaximumVirtualIOSlots", p.MaxVirtualSlots)
+
+	mem := b.sub("PartitionMemoryConfiguration")
+	mem.bool("ActiveMemoryExpansionEnabled", false)
+	mem.bool("ActiveMemorySharingEnabled", false)
+	mem.int("BarrierSynchronizationRegisterArrayCount", 0)
+	mem.int("DesiredHugePageCount", 0)
+	mem.int("DesiredMemory", p.DesMem)
+	mem.leaf("ExpansionFactor", "0.0")
+	mem.int("HardwarePageTableRatio", p.HPTRatio)
+	mem.int("MaximumHugePageCount", 0)
+	mem.int("MaximumMemory", p.MaxMem)
+	mem.int("MinimumHugePageCount", 0)
+	mem.int("MinimumMemory", p.MinMem)
+	mem.int("CurrentBarrierSynchronizationRegisterArrays", 0)
+	mem.leaf("CurrentExpansionFactor", "0.0")
+	mem.int("CurrentHardwarePageTableRatio", p.HPTRatio)
+	mem.int("CurrentHugePageCount", 0)
+	mem.int("CurrentMaximumHugePageCount", 0)
+	curMem, curMin, curMax, runMem := p.DesMem, p.MinMem, p.MaxMem, 0
+	if active {
+		curMem, runMem = p.CurMem, p.CurMem
+	}
+	mem.int("CurrentMaximumMemory", curMax)
+	mem.int("CurrentMemory", curMem)
+	mem.int("CurrentMinimumHugePageCount", 0)
+	mem.int("CurrentMinimumMemory", curMin)
+	mem.bool("MemoryExpansionHardwareAccessEnabled", false)
+	mem.bool("MemoryEncryptionHardwareAccessEnabled", false)
+	mem.bool("MemoryExpansionEnabled", false)
+	mem.bool("RedundantErrorPathReportingEnabled", false)
+	mem.int("RuntimeHugePageCount", 0)
+	mem.int("RuntimeMemory", runMem)
+	mem.int("RuntimeMinimumMemory", curMin)
+	mem.bool("SharedMemoryEnabled", false)
+
+	b.leaf("PartitionName", p.Name)
+
+	pc := b.sub("PartitionProcessorConfiguration")
+	if p.Dedicated {
+		d := pc.sub("DedicatedProcessorConfiguration")
+		d.int("DesiredProcessors", p.DesProcs)
+		d.int("MaximumProcessors", p.MaxProcs)
+		d.int("MinimumProcessors", p.MinProcs)
+	}
+	pc.bool("HasDedicatedProcessors", p.Dedicated)
+	if !p.Dedicated {
+		s := pc.sub("SharedProcessorConfiguration")
+		s.units("DesiredProcessingUnits", p.DesUnits)
+		s.int("DesiredVirtualProcessors", p.DesVP)
+		s.units("MaximumProcessingUnits", p.MaxUnits)
+		s.int("MaximumVirtualProcessors", p.MaxVP)
+		s.units("MinimumProcessingUnits", p.MinUnits)
+		s.int("MinimumVirtualProcessors", p.MinVP)
+		s.int("SharedProcessorPoolID", p.PoolID)
+		s.int("UncappedWeight", p.Weight)
+	}
+	pc.leaf("SharingMode", p.SharingMode)
+	pc.bool("CurrentHasDedicatedProcessors", p.Dedicated)
+	pc.leaf("CurrentSharingMode", p.SharingMode)
+	if p.Dedicated {
+		d := pc.sub("CurrentDedicatedProcessorConfiguration")
+		cur, run := p.DesProcs, 0
+		if active {
+			cur, run = p.CurProcs, p.CurProcs
+		}
+		d.int("CurrentMaximumProcessors", p.MaxProcs)
+		d.int("CurrentMinimumProcessors", p.MinProcs)
+		d.int("CurrentProcessors", cur)
+		d.int("RunProcessors", run)
+	}
+	pc.bool("RuntimeHasDedicatedProcessors", p.Dedicated)
+	if !p.Dedicated {
+		s := pc.sub("CurrentSharedProcessorConfiguration")
+		vp, units, run := p.DesVP, p.DesUnits, model.Units(0)
+		if active {
+			vp, units, run = p.CurVP, p.CurUnits, p.CurUnits
+		}
+		s.int("AllocatedVirtualProcessors", vp)
+		s.units("CurrentMaximumProcessingUnits", p.MaxUnits)
+		s.units("CurrentMinimumProcessingUnits", p.MinUnits)
+		s.units("CurrentProcessingUnits", units)
+		s.int("CurrentSharedProcessorPoolID", p.PoolID)
+		s.int("CurrentUncappedWeight", p.Weight)
+		s.int("CurrentMinimumVirtualProcessors", p.MinVP)
+		s.int("CurrentMaximumVirtualProcessors", p.MaxVP)
+		s.leaf("RuntimeProcessingUnits", run.Fixed2())
+		s.int("RuntimeUncappedWeight", p.Weight)
+	}
+
+	b.leaf("PartitionState", p.State)
+	b.leaf("PartitionType", string(p.Type))
+	b.leaf("PartitionUUID", p.UUID)
+	b.leaf("PendingProcessorCompatibilityMode", p.ProcCompatMode)
+	b.int("ProgressPartitionDataRemaining", 0)
+	b.int("ProgressPartitionDataTotal", 0)
+	b.leaf("ProgressState", "Unknown")
+	b.leaf("ResourceMonitoringControlState", p.RMCState)
+	if p.RMCIP != "" {
+		b.leaf("ResourceMonitoringIPAddress", p.RMCIP)
+	}
+	b.link("AssociatedManagedSystem", base+core.SystemPath(sys.UUID))
+	b.links("ClientNetworkAdapters", nil)
+	b.sub("HostEthernetAdapterLogicalPorts")
+	b.bool("IsServicePartition", p.IsService)
+	b.bool("PowerVMManagementCapable", p.MgmtCapable)
+	b.leaf("ReferenceCode", p.RefCode)
+	b.leaf("ReferenceCodeFull", refCodeFull(p, now))
+	b.bool("IsManagementPartition", p.IsMgmt)
+	b.bool("AutoStart", p.AutoStart)
+	b.leaf("BootMode", model.BootModeLabel(p.BootMode))
+	if !p.IsVIOS() {
+		b.bool("RemoteRestartCapable", false)
+		b.bool("SimplifiedRemoteRestartCapable", p.SRRCapable)
+		b.bool("HasDedicatedProcessorsForMigration", p.Dedicated)
+		b.bool("SuspendCapable", false)
+	}
+	uptime := int64(0)
+	if active && p.ActivatedAt > 0 {
+		uptime = (now.UnixMilli() - p.ActivatedAt) / 1000
+		if uptime < 0 {
+			uptime = 0
+		}
+	}
+	b.leaf("Uptime", strconv.FormatInt(uptime, 10))
+	if !p.IsVIOS() {
+		b.leaf("MigrationState", "Not_Migrating")
+		b.leaf("RemoteRestartState", "Invalid")
+		b.leaf("PowerManagementMode", "None")
+		b.links("VirtualFibreChannelClientAdapters", nil)
+		b.links("VirtualSCSIClientAdapters", nil)
+		b.bool("IsRestrictedIOPartition", p.Type == model.TypeOS400)
+	}
+	return b.el
+}
+
+// refCodeFull is the ReferenceCodeFull element: the code with its time.
+func refCodeFull(p *model.Partition, now time.Time) string {
+	ts := now
+	if p.ActivatedAt > 0 {
+		ts = time.UnixMilli(p.ActivatedAt)
+	} else if p.Created > 0 {
+		ts = time.UnixMilli(p.Created)
+	}
+	code := p.RefCode
+	if code == "" {
+		code = "00000000"
+	}
+	return "time_stamp=" + ts.UTC().Format("01/02/2006 15:04:05") + ",refcode=" + code + ",word2=03D00000"
+}
+
+// partitionQuick returns the quick properties of a partition.
+func partitionQuick(p *model.Partition) map[string]any {
+	q := map[string]any{
+		"PartitionName":                  p.Name,
+		"PartitionID":                    p.ID,
+		"PartitionState":                 p.State,
+		"PartitionType":                  string(p.Type),
+		"PartitionUUID":                  p.UUID,
+		"ReferenceCode":                  p.RefCode,
+		"ResourceMonitoringControlState": p.RMCState,
+		"IsManagementPartition":          p.IsMgmt,
+		"CurrentMemory":                  p.CurMem,
+		"OperatingSystemVersion":         p.OSVersion,
+	}
+	if !p.Active() {
+		q["CurrentMemory"] = 0
+	}
+	if p.Dedicated {
+		q["CurrentProcessors"] = p.CurProcs
+	} else {
+		q["CurrentProcessingUnits"] = p.CurUnits.String()
+		q["CurrentVirtualProcessors"] = p.CurVP
+	}
+	return q
+}

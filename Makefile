@@ -1,0 +1,21 @@
+# The two commands of the README:
+#   make run   build everything, start pvmd on its simulated default server
+#              (fast timing, state in ./tmp/state) and talk to it
+#   make test  the whole test suite (what .ci/run runs)
+GO ?= go
+
+.PHONY: build run test bench clean
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+run: build
+	./scripts/run.sh
+
+test:
+	./scripts/test.sh
+
+bench: build
+	./bench/run.sh
+
+clean:
+	rm -rf bin tmp

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, every package's tests (with the race
+# detector on the concurrent packages), then each fuzz target for a short
+# fixed time. CI runs exactly this (see .ci/run and the README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+FUZZTIME="${FUZZTIME:-10s}"
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$bad" ]; then echo "gofmt would change: $bad"; exit 1; fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 30m ./...
+
+echo "== go test -race (core, store, rest)"
+go test -count=1 -race -timeout 20m ./internal/core/... ./internal/store/... ./internal/rest/...
+
+echo "== fuzz (${FUZZTIME} each)"
+# Every Fuzz* function, found in the test files, runs for FUZZTIME.
+for f in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
+  pkg="./$(dirname "${f#./}")"
+  for fn in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
+    echo "-- $pkg $fn"
+    go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" "$pkg"
+  done
+done
+echo "== all tests passed"

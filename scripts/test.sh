@@ -26,7 +26,7 @@ for f in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
   pkg="./$(dirname "${f#./}")"
   for fn in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
     echo "-- $pkg $fn"
-    go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" "$pkg"
+    go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg"
   done
 done
 echo "== all tests passed"

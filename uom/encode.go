@@ -142,13 +142,40 @@ func writeName(b *bytes.Buffer, prefix, local string) {
 	b.WriteString(local)
 }
 
-// EscapeText appends s escaped for element content.
+// isXMLChar reports whether XML 1.0 can carry r at all (even as a
+// character reference).
+func isXMLChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// plain reports whether s needs no escaping at all.
+func plain(s string, special string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x80 || strings.IndexByte(special, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// escapeText appends s escaped for element content; characters XML cannot
+// carry (control characters, invalid UTF-8) become U+FFFD.
 func escapeText(b *bytes.Buffer, s string) {
-	if !strings.ContainsAny(s, "<>&\r") && utf8.ValidString(s) {
+	if plain(s, "<>&") {
 		b.WriteString(s)
 		return
 	}
 	for _, r := range s {
+		if r == '\n' || r == '\t' {
+			b.WriteRune(r)
+			continue
+		}
+		if !isXMLChar(r) || r == utf8.RuneError {
+			b.WriteString("\uFFFD")
+			continue
+		}
 		switch r {
 		case '<':
 			b.WriteString("&lt;")
@@ -158,8 +185,6 @@ func escapeText(b *bytes.Buffer, s string) {
 			b.WriteString("&amp;")
 		case '\r':
 			b.WriteString("&#xD;")
-		case utf8.RuneError:
-			b.WriteString("\uFFFD")
 		default:
 			b.WriteRune(r)
 		}
@@ -167,11 +192,15 @@ func escapeText(b *bytes.Buffer, s string) {
 }
 
 func escapeAttr(b *bytes.Buffer, s string) {
-	if !strings.ContainsAny(s, "<>&\"\r\n\t") && utf8.ValidString(s) {
+	if plain(s, "<>&\"") {
 		b.WriteString(s)
 		return
 	}
 	for _, r := range s {
+		if !isXMLChar(r) || r == utf8.RuneError {
+			b.WriteString("\uFFFD")
+			continue
+		}
 		switch r {
 		case '<':
 			b.WriteString("&lt;")
@@ -187,8 +216,6 @@ func escapeAttr(b *bytes.Buffer, s string) {
 			b.WriteString("&#xA;")
 		case '\t':
 			b.WriteString("&#x9;")
-		case utf8.RuneError:
-			b.WriteString("\uFFFD")
 		default:
 			b.WriteRune(r)
 		}

@@ -10,18 +10,25 @@ import (
 type Link struct {
 	Rel  string
 	Href string
+	// Type is the media type of the target ("" when absent; the pcm
+	// service's feeds link their JSON files with a type and no rel).
+	Type string
 }
 
 // Entry is an Atom entry as the PowerVM REST API sends it: the object's
 // UUID as <id>, its type as <title>, links, an etag in the uom namespace and
 // the object element as the first child of <content>.
 type Entry struct {
-	ID        string
-	Title     string
-	Published string
-	Links     []Link
-	Author    string
-	Etag      string // the etag value, without quotes or whitespace
+	ID string
+	// Updated, TitleType and Categories appear in the pcm service's feeds.
+	Updated    string
+	Title      string
+	TitleType  string
+	Published  string
+	Links      []Link
+	Author     string
+	Categories []string // term of each <category>
+	Etag       string   // the etag value, without quotes or whitespace
 	// ContentType is the type attribute of <content>, e.g.
 	// "application/vnd.ibm.powervm.uom+xml; type=LogicalPartition".
 	ContentType string
@@ -30,11 +37,17 @@ type Entry struct {
 
 // Feed is an Atom feed of entries.
 type Feed struct {
-	ID        string
-	Updated   string
-	Links     []Link
-	Generator string
-	Entries   []*Entry
+	ID      string
+	Updated string
+	// Title, Subtitle and their types appear in the pcm service's feeds
+	// (a subtitle may be empty: it is written when it or its type is set).
+	Title, TitleType       string
+	Subtitle, SubtitleType string
+	Links                  []Link
+	Generator              string
+	// GeneratorURI and GeneratorVersion are the pcm feeds' generator attributes.
+	GeneratorURI, GeneratorVersion string
+	Entries                        []*Entry
 }
 
 // SelfLink returns the href of the first link with rel SELF.
@@ -68,14 +81,19 @@ func ParseEntry(el *Element) (*Entry, error) {
 		switch c.Local {
 		case "id":
 			e.ID = strings.TrimSpace(c.Text)
+		case "updated":
+			e.Updated = strings.TrimSpace(c.Text)
 		case "title":
 			e.Title = strings.TrimSpace(c.Text)
+			e.TitleType = c.Attr("type")
 		case "published":
 			e.Published = strings.TrimSpace(c.Text)
 		case "link":
-			e.Links = append(e.Links, Link{Rel: c.Attr("rel"), Href: c.Attr("href")})
+			e.Links = append(e.Links, parseLink(c))
 		case "author":
 			e.Author, _ = c.FindText("name")
+		case "category":
+			e.Categories = append(e.Categories, c.Attr("term"))
 		case "etag":
 			e.Etag = strings.TrimSpace(c.Text)
 		case "content":
@@ -100,10 +118,15 @@ func ParseFeed(el *Element) (*Feed, error) {
 			f.ID = strings.TrimSpace(c.Text)
 		case "updated":
 			f.Updated = strings.TrimSpace(c.Text)
+		case "title":
+			f.Title, f.TitleType = strings.TrimSpace(c.Text), c.Attr("type")
+		case "subtitle":
+			f.Subtitle, f.SubtitleType = strings.TrimSpace(c.Text), c.Attr("type")
 		case "link":
-			f.Links = append(f.Links, Link{Rel: c.Attr("rel"), Href: c.Attr("href")})
+			f.Links = append(f.Links, parseLink(c))
 		case "generator":
 			f.Generator = strings.TrimSpace(c.Text)
+			f.GeneratorURI, f.GeneratorVersion = c.Attr("uri"), c.Attr("version")
 		case "entry":
 			e, err := ParseEntry(c)
 			if err != nil {
@@ -113,6 +136,10 @@ func ParseFeed(el *Element) (*Feed, error) {
 		}
 	}
 	return f, nil
+}
+
+func parseLink(c *Element) Link {
+	return Link{Rel: c.Attr("rel"), Href: c.Attr("href"), Type: c.Attr("type")}
 }
 
 func nameOf(el *Element) string {
@@ -135,8 +162,11 @@ func (e *Entry) element(root bool) *Element {
 		el.NSDecls = envelopeDecls
 	}
 	el.Append(atomText("id", e.ID))
-	if e.Title != "" {
-		el.Append(atomText("title", e.Title))
+	if e.Updated != "" {
+		el.Append(atomText("updated", e.Updated))
+	}
+	if e.Title != "" || e.TitleType != "" {
+		el.Append(atomTyped("title", e.TitleType, e.Title))
 	}
 	if e.Published != "" {
 		el.Append(atomText("published", e.Published))
@@ -146,6 +176,9 @@ func (e *Entry) element(root bool) *Element {
 	}
 	if e.Author != "" {
 		el.Append(NewElement(NSAtom, "author").Append(atomText("name", e.Author)))
+	}
+	for _, term := range e.Categories {
+		el.Append(&Element{Space: NSAtom, Local: "category", Attrs: []Attr{{Local: "term", Value: term}}})
 	}
 	if e.Etag != "" {
 		el.Append(&Element{Space: NSUOM, Prefix: "etag", Local: "etag", Text: e.Etag,
@@ -168,11 +201,24 @@ func (f *Feed) Element() *Element {
 	if f.Updated != "" {
 		el.Append(atomText("updated", f.Updated))
 	}
+	if f.Title != "" || f.TitleType != "" {
+		el.Append(atomTyped("title", f.TitleType, f.Title))
+	}
+	if f.Subtitle != "" || f.SubtitleType != "" {
+		el.Append(atomTyped("subtitle", f.SubtitleType, f.Subtitle))
+	}
 	for _, l := range f.Links {
 		el.Append(atomLink(l))
 	}
-	if f.Generator != "" {
-		el.Append(atomText("generator", f.Generator))
+	if f.Generator != "" || f.GeneratorURI != "" || f.GeneratorVersion != "" {
+		g := atomText("generator", f.Generator)
+		if f.GeneratorURI != "" {
+			g.SetAttr("uri", f.GeneratorURI)
+		}
+		if f.GeneratorVersion != "" {
+			g.SetAttr("version", f.GeneratorVersion)
+		}
+		el.Append(g)
 	}
 	for _, e := range f.Entries {
 		el.Append(e.element(false))
@@ -184,8 +230,26 @@ func atomText(local, text string) *Element {
 	return &Element{Space: NSAtom, Local: local, Text: text}
 }
 
+// atomTyped is a text construct with an optional type attribute.
+func atomTyped(local, typ, text string) *Element {
+	el := atomText(local, text)
+	if typ != "" {
+		el.Attrs = []Attr{{Local: "type", Value: typ}}
+	}
+	return el
+}
+
+// atomLink writes rel and type only when set (href always).
 func atomLink(l Link) *Element {
-	return &Element{Space: NSAtom, Local: "link", Attrs: []Attr{{Local: "rel", Value: l.Rel}, {Local: "href", Value: l.Href}}}
+	el := &Element{Space: NSAtom, Local: "link"}
+	if l.Rel != "" {
+		el.Attrs = append(el.Attrs, Attr{Local: "rel", Value: l.Rel})
+	}
+	if l.Type != "" {
+		el.Attrs = append(el.Attrs, Attr{Local: "type", Value: l.Type})
+	}
+	el.Attrs = append(el.Attrs, Attr{Local: "href", Value: l.Href})
+	return el
 }
 
 // EntryHeader is what a server writes around a pre-encoded object: the

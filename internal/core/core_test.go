@@ -234,6 +234,16 @@ func TestValidationMessages(t *testing.T) {
 		{"ID in use", func(p *model.Partition) { p.ID = 2 }, "PVME01050103-0004"},
 		{"empty name", func(p *model.Partition) { p.Name = "" }, "PVME01050102-0002"},
 		{"weight", func(p *model.Partition) { p.Weight = 300 }, "PVME01050108-0015"},
+		{"management capability on a dedicated VIOS", func(p *model.Partition) {
+			p.Type, p.Dedicated, p.SharingMode = model.TypeVIOS, true, model.SharingKeepIdle
+			p.MinProcs, p.DesProcs, p.MaxProcs = 1, 1, 1
+			p.MgmtCapable = true
+		}, "PVME01050108-0016"},
+		{"boot mode of a dedicated partition", func(p *model.Partition) {
+			p.Dedicated, p.SharingMode = true, model.SharingKeepIdle
+			p.MinProcs, p.DesProcs, p.MaxProcs = 1, 1, 1
+			p.BootMode = "bogus"
+		}, "PVME01050108-0014"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -280,8 +280,23 @@ func ValidateDefinition(sys *ManagedSystem, p *Partition) error {
 		default:
 			return ErrBadValue("SharingMode", p.SharingMode, "keep idle procs, sre idle proces, sre idle procs always, sre idle procs active")
 		}
-		return nil
+	} else if err := validateShared(sys, p); err != nil {
+		return err
 	}
+	if p.MgmtCapable && p.Type != TypeAIXLinux {
+		return ErrMgmtCapable(p.Type)
+	}
+	if !contains(BootModes, p.BootMode) {
+		return ErrBadValue("BootMode", p.BootMode, strings.Join(BootModes, ", "))
+	}
+	if !contains(Keylocks, p.Keylock) {
+		return ErrBadValue("KeylockPosition", p.Keylock, strings.Join(Keylocks, ", "))
+	}
+	return nil
+}
+
+// validateShared checks the shared-processor configuration of p.
+func validateShared(sys *ManagedSystem, p *Partition) error {
 	if p.MinVP < 1 || p.MinVP > p.DesVP || p.DesVP > p.MaxVP {
 		return ErrProcOrder("virtual processor", itoa(p.MinVP), itoa(p.DesVP), itoa(p.MaxVP))
 	}
@@ -317,15 +332,6 @@ func ValidateDefinition(sys *ManagedSystem, p *Partition) error {
 	}
 	if p.Weight < 0 || p.Weight > 255 {
 		return ErrWeight(p.Weight)
-	}
-	if p.MgmtCapable && p.Type != TypeAIXLinux {
-		return ErrMgmtCapable(p.Type)
-	}
-	if !contains(BootModes, p.BootMode) {
-		return ErrBadValue("BootMode", p.BootMode, strings.Join(BootModes, ", "))
-	}
-	if !contains(Keylocks, p.Keylock) {
-		return ErrBadValue("KeylockPosition", p.Keylock, strings.Join(Keylocks, ", "))
 	}
 	return nil
 }

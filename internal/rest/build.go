@@ -97,6 +97,10 @@ func (b *builder) links(name string, hrefs []string) *builder {
 	return b
 }
 
+// alwaysSent are groups NovaLink includes even with ?group=None (the
+// captured ?group=None ManagedSystem carries its Hypervisor section).
+var alwaysSent = map[string]bool{"Hypervisor": true}
+
 // filterGroups removes grouped sections not selected by g.
 func filterGroups(el *uom.Element, g groupSel) {
 	if g.all {
@@ -104,7 +108,7 @@ func filterGroups(el *uom.Element, g groupSel) {
 	}
 	kept := el.Children[:0]
 	for _, c := range el.Children {
-		if grp := c.Attr("group"); grp != "" && !g.has(grp) {
+		if grp := c.Attr("group"); grp != "" && !g.has(grp) && !alwaysSent[grp] {
 			continue
 		}
 		kept = append(kept, c)

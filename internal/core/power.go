@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"novalink/internal/model"
 	"novalink/internal/sim"
@@ -176,59 +175,27 @@ func (c *Core) continuePlan(uuid string, gen uint64, steps []sim.Step, i int, jo
 	})
 }
 
-// recover settles partitions a previous run left half way through a power
-// operation, and restarts the RMC timers of running partitions.
+// recover resumes the transitions a previous run left half way (a boot, a
+// shutdown, RMC coming up): the plans are not stored, so each partition
+// gets the rest of its plan from its stored state (sim.Resume).
 func (c *Core) recover() {
-	var todo []*model.Partition
+	type resume struct {
+		uuid  string
+		op    uint64
+		steps []sim.Step
+	}
+	var todo []resume
 	c.Read(func(st *model.State) {
 		for _, p := range st.Partitions {
-			switch {
-			case p.State == model.StateStarting, p.State == model.StateShuttingDown,
-				p.State == model.StateRunning && p.RMCState == model.RMCInactive && !p.IsMgmt && p.BootMode == "norm":
-				todo = append(todo, p)
+			if steps := sim.Resume(p, c.timing); steps != nil {
+				todo = append(todo, resume{p.UUID, p.Op, steps})
 			}
 		}
 	})
-	for _, p := range todo {
-		uuid := p.UUID
-		var gen uint64
-		var rmc bool
-		err := c.Apply(internalActor, func(tx *Tx) error {
-			cur := tx.Partition(uuid)
-			if cur == nil {
-				return nil
-			}
-			n := cur.Clone()
-			n.Op++
-			gen = n.Op
-			switch n.State {
-			case model.StateStarting:
-				n.State = model.StateRunning
-				n.RefCode = sim.OSRefCode(n)
-				n.RMCState = model.RMCInactive
-				rmc = n.BootMode == "norm"
-			case model.StateShuttingDown:
-				n.State = model.StateNotActivated
-				n.RefCode = sim.RefCodeOff
-				n.RMCState = model.RMCNone
-				n.CurMem, n.CurUnits, n.CurVP, n.CurProcs, n.CurMode, n.ActivatedAt = 0, 0, 0, 0, "", 0
-			default:
-				rmc = true
-			}
-			tx.PutPartition(n, "PartitionState", "ReferenceCode", "Other")
-			return nil
-		})
-		if err != nil {
-			c.log.Warn("recovery of a partition failed", "uuid", uuid, "err", err)
-			continue
-		}
-		if rmc {
-			steps := []sim.Step{{}, {At: c.timing.RMCUp, Detail: []string{"Other"}, Apply: func(p *model.Partition, _ time.Time) {
-				if p.State == model.StateRunning {
-					p.RMCState = model.RMCActive
-				}
-			}}}
-			c.continuePlan(uuid, gen, steps, 0, nil)
-		}
+	for _, r := range todo {
+		c.continuePlan(r.uuid, r.op, r.steps, 0, nil)
+	}
+	if len(todo) > 0 {
+		c.log.Info("resumed partition transitions left by the previous run", "partitions", len(todo))
 	}
 }

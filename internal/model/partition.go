@@ -144,6 +144,9 @@ type Partition struct {
 	// Op counts state transitions started on this partition; a scheduled
 	// step of an older operation finds a newer Op and does nothing.
 	Op uint64 `json:"op,omitempty"`
+	// Restarting marks a shutdown that is to be followed by a new boot
+	// (restart, dump restart), so that it survives a restart of the service.
+	Restarting bool `json:"restarting,omitempty"`
 }
 
 // Clone returns a copy to change.

@@ -139,8 +139,10 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: err.Error()}, nil)
 			return
 		}
-		if user != "" {
-			sess.user = user
+		// The session belongs to the local user the socket belongs to; the
+		// UserID a client sends (pypowervm makes one up) is only logged.
+		if user != "" && user != sess.user {
+			s.log.Info("local logon", "claimed", user, "user", sess.user)
 		}
 	case hasPassword:
 		u, err := s.core.Authenticate(user, password)

@@ -107,6 +107,7 @@ func activate(p *model.Partition, now time.Time) {
 }
 
 func deactivate(p *model.Partition) {
+	p.Restarting = false
 	p.State = model.StateNotActivated
 	p.RefCode = RefCodeOff
 	p.RMCState = model.RMCNone
@@ -240,28 +241,60 @@ func PowerOff(p *model.Partition, o PowerOffOpts, t Timing) ([]Step, error) {
 		Apply: func(p *model.Partition, _ time.Time) {
 			p.State = model.StateShuttingDown
 			p.RefCode = RefCodeShutdown
+			p.Restarting = restart
 			if op != "osshutdown" {
 				p.RMCState = model.RMCInactive
 			}
 		},
 	}}
+	return append(steps, downSteps(p, dur, restart, t)...), nil
+}
+
+// downSteps end a shutdown after dur: off, or (restart) a new boot.
+func downSteps(p *model.Partition, dur time.Duration, restart bool, t Timing) []Step {
 	if !restart {
-		return append(steps, Step{At: dur, Done: true, Detail: []string{"PartitionState", "ReferenceCode", "Other"}, Apply: func(p *model.Partition, _ time.Time) {
+		return []Step{{At: dur, Done: true, Detail: []string{"PartitionState", "ReferenceCode", "Other"}, Apply: func(p *model.Partition, _ time.Time) {
 			deactivate(p)
-		}}), nil
+		}}}
 	}
-	steps = append(steps, Step{At: dur, Detail: []string{"PartitionState", "ReferenceCode", "Other"}, Apply: func(p *model.Partition, now time.Time) {
+	steps := []Step{{At: dur, Detail: []string{"PartitionState", "ReferenceCode", "Other"}, Apply: func(p *model.Partition, now time.Time) {
 		// The partition keeps its resources through a restart.
+		p.Restarting = false
 		p.ActivatedAt = now.UnixMilli()
 		p.State = model.StateStarting
 		p.RefCode = FirmwareCodes[0]
 		p.RMCState = model.RMCInactive
-	}})
-	mode := p.BootMode
-	if mode == "" {
-		mode = "norm"
+	}}}
+	return append(steps, bootSteps(bootMode(p), dur, t)...)
+}
+
+func bootMode(p *model.Partition) string {
+	if p.BootMode == "" {
+		return "norm"
 	}
-	return append(steps, bootSteps(mode, dur, t)...), nil
+	return p.BootMode
+}
+
+// Resume plans the rest of the transition a partition was in when the
+// service stopped (plans live in memory only): a boot goes on to its end,
+// a shutdown finishes (and restarts when it was a restart), a running OS
+// gets its RMC connection. The first step is a placeholder at 0 (the
+// partition is already in its current state); nil means nothing to do.
+func Resume(p *model.Partition, t Timing) []Step {
+	here := Step{At: 0, Apply: func(*model.Partition, time.Time) {}}
+	switch {
+	case p.State == model.StateStarting:
+		return append([]Step{here}, bootSteps(bootMode(p), 0, t)...)
+	case p.State == model.StateShuttingDown:
+		return append([]Step{here}, downSteps(p, t.VSPShutdown, p.Restarting, t)...)
+	case p.State == model.StateRunning && p.RMCState == model.RMCInactive && !p.IsMgmt && bootMode(p) == "norm":
+		return []Step{here, {At: t.RMCUp, Detail: []string{"Other"}, Apply: func(p *model.Partition, _ time.Time) {
+			if p.State == model.StateRunning {
+				p.RMCState = model.RMCActive
+			}
+		}}}
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -1,0 +1,208 @@
+// Package daemon is pvmd: it opens the core on a state directory, creates
+// the padmin account, serves the REST API on the HTTP (loopback) and HTTPS
+// listeners, prints the ready line and stops cleanly on SIGTERM.
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"novalink/internal/core"
+	"novalink/internal/rest"
+	"novalink/internal/sim"
+)
+
+// Main runs pvmd with args (without the program name) and returns its exit
+// status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if err := run(args, stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "pvmd:", err)
+		return 1
+	}
+	return 0
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pvmd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stateDir := fs.String("state-dir", "/var/lib/pvm", "directory of the durable state (state.db, TLS material, sessions)")
+	httpAddr := fs.String("http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
+	httpsAddr := fs.String("https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
+	timing := fs.String("timing", "realistic", "timing profile of the simulated server: fast or realistic")
+	config := fs.String("config", "", "JSON inventory for a fresh state directory (default: the built-in NovaLink layout)")
+	sessionDir := fs.String("session-dir", "", "directory for local-logon session files (default <state-dir>/sessions)")
+	tlsDir := fs.String("tls-dir", "", "directory of the HTTPS certificate and key (default <state-dir>/tls)")
+	sessionIdle := fs.Duration("session-idle", 2*time.Hour, "a session expires after this long without requests")
+	eventWait := fs.Duration("event-wait", 10*time.Second, "how long an event poll waits for an event")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	prof, err := sim.ProfileByName(*timing)
+	if err != nil {
+		return err
+	}
+	if err := checkLoopback(*httpAddr); err != nil {
+		return err
+	}
+	if *sessionDir == "" {
+		*sessionDir = filepath.Join(*stateDir, "sessions")
+	}
+	if *tlsDir == "" {
+		*tlsDir = filepath.Join(*stateDir, "tls")
+	}
+	if err := os.MkdirAll(*stateDir, 0o750); err != nil {
+		return err
+	}
+	var inv *core.Inventory
+	if *config != "" {
+		if inv, err = core.LoadInventory(*config); err != nil {
+			return err
+		}
+	}
+	c, err := core.Open(core.Config{StatePath: filepath.Join(*stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := ensureAdmin(c, *stateDir, log, stderr); err != nil {
+		return err
+	}
+
+	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base := func(net.Listener) context.Context { return ctx }
+	var servers []*http.Server
+
+	hl, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP listener: %w", err)
+	}
+	hs := &http.Server{Handler: srv, BaseContext: base, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	servers = append(servers, hs)
+	httpsShown := "off"
+	var tl net.Listener
+	if *httpsAddr != "" {
+		cert, err := rest.LoadOrCreateCertificate(*tlsDir)
+		if err != nil {
+			return fmt.Errorf("HTTPS certificate: %w", err)
+		}
+		tl, err = net.Listen("tcp", *httpsAddr)
+		if err != nil {
+			hl.Close()
+			return fmt.Errorf("HTTPS listener: %w", err)
+		}
+		httpsShown = tl.Addr().String()
+		ts := &http.Server{Handler: srv, BaseContext: base, ReadHeaderTimeout: 30 * time.Second,
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+			ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		servers = append(servers, ts)
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- hs.Serve(hl) }()
+	if tl != nil {
+		go func() { errc <- servers[1].ServeTLS(tl, "", "") }()
+	}
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				srv.SweepSessions()
+			}
+		}
+	}()
+	sys := c.System()
+	log.Info("pvmd started", "system", sys.Name, "mtms", sys.MTMS(), "timing", prof.Name, "state", *stateDir)
+	fmt.Fprintf(stdout, "pvmd ready http=%s https=%s\n", hl.Addr(), httpsShown)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case s := <-sig:
+		log.Info("shutting down", "signal", s.String())
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("listener failed", "err", err)
+		}
+	}
+	cancel() // ends waiting event polls
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	for _, s := range servers {
+		s.Shutdown(sctx)
+	}
+	if err := c.Close(); err != nil {
+		return err
+	}
+	log.Info("pvmd stopped")
+	return nil
+}
+
+// checkLoopback refuses a plain-HTTP address that is not loopback: local
+// logon and clear-text sessions must never leave the host.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--http-addr %q: %v", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("--http-addr %q: plain HTTP is served on loopback only (127.0.0.1 or ::1)", addr)
+	}
+	return nil
+}
+
+// ensureAdmin creates padmin on first start: with PVMD_ADMIN_PASSWORD, or a
+// generated password written to <state-dir>/padmin.password (0600).
+func ensureAdmin(c *core.Core, stateDir string, log *slog.Logger, stderr io.Writer) error {
+	pw := os.Getenv("PVMD_ADMIN_PASSWORD")
+	gen, created, err := c.EnsureUser("padmin", core.RoleAdmin, pw)
+	if err != nil {
+		return fmt.Errorf("create the padmin account: %w", err)
+	}
+	if !created {
+		return nil
+	}
+	if gen != "" {
+		path := filepath.Join(stateDir, "padmin.password")
+		if err := os.WriteFile(path, []byte(gen+"\n"), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "pvmd: created user padmin (role pvm_admin) with password %s (also in %s)\n", gen, path)
+		return nil
+	}
+	log.Info("created user padmin from PVMD_ADMIN_PASSWORD", "role", core.RoleAdmin)
+	return nil
+}

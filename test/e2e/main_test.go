@@ -18,8 +18,9 @@ import (
 	"time"
 )
 
-// pvmdBin is the binary TestMain built from ./cmd/pvmd.
-var pvmdBin string
+// pvmdBin and pvmctlBin are the binaries TestMain built from ./cmd/pvmd
+// and ./cmd/pvmctl (binDir holds both).
+var pvmdBin, pvmctlBin, binDir string
 
 // stopTimeout is how long pvmd may take to exit after SIGTERM.
 const stopTimeout = 5 * time.Second
@@ -44,20 +45,22 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	binDir = dir
 	pvmdBin = filepath.Join(dir, "pvmd")
+	pvmctlBin = filepath.Join(dir, "pvmctl")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(gobin); err != nil {
 		gobin = "go"
 	}
 	start := time.Now()
-	cmd := exec.Command(gobin, "build", "-o", pvmdBin, "./cmd/pvmd")
+	cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator), "./cmd/pvmd", "./cmd/pvmctl")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/pvmd: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/pvmd ./cmd/pvmctl: %v\n%s", err, out)
 		return 1
 	}
 	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "e2e: built %s in %v\n", pvmdBin, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "e2e: built %s in %v\n", dir, time.Since(start).Round(time.Millisecond))
 	}
 	return m.Run()
 }

@@ -1,0 +1,162 @@
+// Package app is what every pvmctl object command shares: the connection
+// to the REST API (with a per-user cached session), the object registry,
+// the common options (--object-id, --where, --display-fields,
+// --set-fields), the generic list and lookup, and errors with exit codes.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"novalink/client"
+)
+
+// Env is the outside world of one pvmctl run (tests replace it).
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Width returns the terminal width (0 when not a terminal).
+	Width func() int
+	// User is the local user running pvmctl.
+	User func() (User, error)
+	Now  func() time.Time
+}
+
+// User is a local account.
+type User struct {
+	Name   string
+	UID    int
+	Groups []string // group names
+}
+
+// App is one pvmctl invocation.
+type App struct {
+	Env Env
+	ctx context.Context
+	cl  *client.Client
+}
+
+// New returns an app for env.
+func New(ctx context.Context, env Env) *App { return &App{Env: env, ctx: ctx} }
+
+// Context returns the invocation's context.
+func (a *App) Context() context.Context { return a.ctx }
+
+// Out returns standard output.
+func (a *App) Out() io.Writer { return a.Env.Stdout }
+
+// Width returns the width tables are fitted to.
+func (a *App) Width() int {
+	if w := a.Env.Getenv("COLUMNS"); w != "" {
+		var n int
+		for _, c := range w {
+			if c < '0' || c > '9' {
+				n = 0
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	if a.Env.Width != nil {
+		if w := a.Env.Width(); w > 0 {
+			return w
+		}
+	}
+	return 80
+}
+
+// Client returns the REST client, created on first use: local logon to
+// http://localhost:12080 unless PVM_URL names another address and
+// PVM_USER/PVM_PASSWORD ask for password logon. The session token is
+// cached per user (PVMCTL_SESSION_DIR, else the user's cache directory) in
+// a file only the user can read.
+func (a *App) Client() (*client.Client, error) {
+	if a.cl != nil {
+		return a.cl, nil
+	}
+	get := a.Env.Getenv
+	cfg := client.Config{
+		URL:      get("PVM_URL"),
+		User:     get("PVM_USER"),
+		Password: get("PVM_PASSWORD"),
+		CAFile:   get("PVM_CA_FILE"),
+		Insecure: get("PVM_INSECURE") == "1" || strings.EqualFold(get("PVM_INSECURE"), "true"),
+		Timeout:  30 * time.Minute,
+	}
+	if u, err := a.Env.User(); err == nil {
+		cfg.AuditMemento = u.Name
+		if cfg.User == "" {
+			cfg.User = u.Name
+		}
+	}
+	if cfg.URL == "" {
+		cfg.URL = client.DefaultURL
+	}
+	cache := a.sessionFile(cfg.URL, cfg.User)
+	if cache != "" {
+		if b, err := os.ReadFile(cache); err == nil {
+			cfg.Token = strings.TrimSpace(string(b))
+		}
+		cfg.OnToken = func(tok string) { writePrivate(cache, tok) }
+	}
+	cl, err := client.New(cfg)
+	if err != nil {
+		return nil, Usage("PVME01040123-0011", "%v", err)
+	}
+	a.cl = cl
+	return cl, nil
+}
+
+// sessionFile is where the session for (url, user) is cached ("" when
+// there is no place for it).
+func (a *App) sessionFile(url, user string) string {
+	dir := a.Env.Getenv("PVMCTL_SESSION_DIR")
+	if dir == "" {
+		if rt := a.Env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
+			dir = filepath.Join(rt, "pvmctl")
+		} else if home := a.Env.Getenv("HOME"); home != "" {
+			dir = filepath.Join(home, ".cache", "pvmctl")
+		} else {
+			return ""
+		}
+	}
+	if strings.EqualFold(dir, "off") {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(url + "|" + user))
+	return filepath.Join(dir, "session-"+hex.EncodeToString(sum[:8]))
+}
+
+// writePrivate writes data to path readable only by its owner (0600 in a
+// 0700 directory), atomically.
+func writePrivate(path, data string) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return
+	}
+	f, err := os.CreateTemp(dir, ".session-")
+	if err != nil {
+		return
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return
+	}
+	if _, err := f.WriteString(data + "\n"); err != nil {
+		f.Close()
+		return
+	}
+	if f.Close() == nil {
+		os.Rename(f.Name(), path)
+	}
+}

@@ -1,0 +1,252 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"novalink/client"
+	"novalink/internal/cli/printer"
+	"novalink/uom"
+)
+
+// Def is what an object package gives the root command: the object and
+// its verb commands.
+type Def struct {
+	Object *Object
+	Verbs  func(a *App, o *Object) []*cobra.Command
+}
+
+// ListCommand is the generic "list" verb: a table of the default columns,
+// or -d fields as key=value lines.
+func ListCommand(a *App, o *Object) *cobra.Command {
+	var ids, display, where []string
+	var hideLabel bool
+	var delim string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List " + strings.ToLower(o.Title),
+		Long: "List " + strings.ToLower(o.Title) + ".\n\nFields for --display-fields, --where and --set-fields " +
+			"(qualified Section.name or the short name):\n" + o.Fields.Help(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && !cmd.Flags().Changed("display-fields") {
+				return Usage("PVME01040123-0025", "Unexpected argument %q: list takes options only.", args[0])
+			}
+			display = append(display, args...)
+			return RunList(a, o, ids, display, where, hideLabel, delim)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&ids, "object-id", "i", nil, "only the object KEY=VALUE (name=, id=, uuid=)")
+	f.StringSliceVarP(&display, "display-fields", "d", nil, "print these fields as key=value (more may follow as arguments)")
+	f.BoolVar(&hideLabel, "hide-label", false, "with -d, print values only")
+	f.StringVarP(&delim, "field-delim", "f", ",", "with -d, the separator between fields")
+	f.StringArrayVarP(&where, "where", "w", nil, "only objects where FIELD=VALUE or FIELD!=VALUE (repeatable; all must hold)")
+	return cmd
+}
+
+// RunList lists the objects of o.
+func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, delim string) error {
+	var idf []*ObjectID
+	for _, s := range ids {
+		id, err := ParseObjectID(o, s)
+		if err != nil {
+			return err
+		}
+		idf = append(idf, id)
+	}
+	var conds []*Where
+	for _, s := range where {
+		w, err := ParseWhere(o, s)
+		if err != nil {
+			return err
+		}
+		conds = append(conds, w)
+	}
+	type col struct{ label, field string }
+	var cols []col
+	if len(display) > 0 {
+		for _, d := range display {
+			for _, name := range strings.Fields(strings.ReplaceAll(d, ",", " ")) {
+				f, err := o.Fields.Lookup(name)
+				if err != nil {
+					return err
+				}
+				cols = append(cols, col{label: f.Name, field: f.Qualified()})
+			}
+		}
+	} else {
+		for _, c := range o.Columns {
+			cols = append(cols, col{label: c.Header, field: c.Field})
+		}
+	}
+	if o.List == nil {
+		return NotSupported(o.Name, "list")
+	}
+	entries, err := o.List(a)
+	if err != nil {
+		return err
+	}
+	var rows [][]string
+	for _, e := range entries {
+		obj := e.Content
+		if obj == nil {
+			continue
+		}
+		if !allMatch(obj, idf, conds) {
+			continue
+		}
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			f, _ := o.Fields.Lookup(c.field)
+			row[i] = f.Value(obj)
+		}
+		rows = append(rows, row)
+	}
+	if len(ids) > 0 && len(rows) == 0 && len(conds) == 0 {
+		return NotFound("No %s matches %s.", o.Name, strings.Join(ids, " "))
+	}
+	labels := make([]string, len(cols))
+	for i, c := range cols {
+		labels[i] = c.label
+	}
+	if len(display) > 0 {
+		return printer.KV(a.Out(), labels, rows, delim, hideLabel)
+	}
+	return printer.Table(a.Out(), o.Title, labels, rows, a.Width())
+}
+
+func allMatch(obj *uom.Element, ids []*ObjectID, conds []*Where) bool {
+	for _, id := range ids {
+		if !id.Matches(obj) {
+			return false
+		}
+	}
+	for _, w := range conds {
+		if !w.Holds(obj) {
+			return false
+		}
+	}
+	return true
+}
+
+// TargetFlag adds -i/--object-id to a single-object verb.
+func TargetFlag(cmd *cobra.Command, dst *string) {
+	cmd.Flags().StringVarP(dst, "object-id", "i", "", "the object, as KEY=VALUE (name=, id=, uuid=)")
+}
+
+// Target resolves the object a single-object verb acts on: -i KEY=VALUE,
+// or a lone KEY=VALUE argument.
+func Target(a *App, o *Object, flag string, args []string) (*uom.Entry, error) {
+	if flag == "" {
+		if len(args) == 1 && strings.Contains(args[0], "=") {
+			flag, args = args[0], nil
+		} else {
+			return nil, Usage("PVME01040123-0026", "The object to act on is missing: give --object-id KEY=VALUE (name=, id=, uuid=).")
+		}
+	}
+	if len(args) > 0 {
+		return nil, Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+	}
+	id, err := ParseObjectID(o, flag)
+	if err != nil {
+		return nil, err
+	}
+	return FindOne(a, o, id)
+}
+
+// UpdateCommand is the generic "update" verb: -i names the object, -s (or
+// --set-fields / --set-field, with more pairs as arguments) the changes. It
+// reads the object, edits it and posts it back under its etag.
+func UpdateCommand(a *App, o *Object) *cobra.Command {
+	var target string
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Change attributes of a " + strings.ToLower(o.Name),
+		Long:  "Change attributes of a " + o.Name + ": --set-fields FIELD=VALUE ...\n\nFields:\n" + o.Fields.Help(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if target == "" && len(args) > 0 && !cmd.Flags().Changed("set-fields") {
+				return Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+			}
+			pairs := append(sets, args...)
+			if len(pairs) == 0 {
+				return Usage("PVME01040123-0027", "Nothing to change: give --set-fields FIELD=VALUE.")
+			}
+			changes, err := ParseSetFields(o, pairs)
+			if err != nil {
+				return err
+			}
+			if target == "" {
+				return Usage("PVME01040123-0026", "The object to act on is missing: give --object-id KEY=VALUE (name=, id=, uuid=).")
+			}
+			e, err := Target(a, o, target, nil)
+			if err != nil {
+				return err
+			}
+			return ApplyFields(a, o, e, changes)
+		},
+	}
+	TargetFlag(cmd, &target)
+	cmd.Flags().StringArrayVarP(&sets, "set-fields", "s", nil, "FIELD=VALUE to set (several may follow as arguments)")
+	cmd.Flags().StringArrayVar(&sets, "set-field", nil, "same as --set-fields")
+	return cmd
+}
+
+// ApplyFields edits an entry's object and posts it back.
+func ApplyFields(a *App, o *Object, e *uom.Entry, changes []SetField) error {
+	obj := e.Content
+	schemaName := o.Schema
+	if obj != nil && obj.Local != "" {
+		schemaName = obj.Local
+	}
+	schema := uom.Schema(schemaName)
+	if o.Adjust != nil {
+		changes = o.Adjust(obj, changes)
+	}
+	for _, ch := range changes {
+		if err := ch.Field.Assign(obj, schema, ch.Value); err != nil {
+			return err
+		}
+	}
+	c, err := a.Client()
+	if err != nil {
+		return err
+	}
+	href := e.SelfLink()
+	if href == "" {
+		return fmt.Errorf("the %s entry has no SELF link", o.Name)
+	}
+	_, err = c.Update(a.Context(), href, e.Etag, obj)
+	return err
+}
+
+// NotSupportedCommand is a verb of an object whose backend is not built.
+func NotSupportedCommand(o *Object, verb string) *cobra.Command {
+	return &cobra.Command{
+		Use:                verb,
+		Short:              verb + " (not supported yet)",
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return NotSupported(o.Name, verb)
+		},
+	}
+}
+
+// RunJob runs a job on an entry's object and prints the two progress
+// lines pvmctl prints: "<doing>, this may take a few minutes." then
+// "<done>" on success.
+func RunJob(a *App, e *uom.Entry, op string, params []client.Param, doing, done string) error {
+	c, err := a.Client()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.Out(), doing+", this may take a few minutes.")
+	path := client.UOM(e.Content.Local, e.ID)
+	if _, err := c.RunJob(a.Context(), path, op, params, nil); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.Out(), done)
+	return nil
+}

@@ -1,0 +1,307 @@
+// Package cli is pvmctl: "pvmctl OBJECT VERB [options]" over the REST API.
+// Each object lives in its own folder (internal/cli/lpar, vios, sys ...);
+// internal/cli/app holds what they share. Objects whose backend is not
+// built yet are registered with their verbs and answer "not supported yet".
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"novalink/internal/cli/app"
+	"novalink/internal/cli/lpar"
+	"novalink/internal/cli/sys"
+	"novalink/internal/cli/vios"
+)
+
+// Defs returns every pvmctl object, in the order cli.md lists them.
+func Defs() []app.Def {
+	defs := []app.Def{sys.Def(), lpar.Def(), vios.Def()}
+	for _, u := range []struct {
+		name    string
+		aliases []string
+		verbs   []string
+	}{
+		{"SharedStoragePool", []string{"ssp"}, []string{"create", "delete", "list", "update"}},
+		{"IOSlot", []string{"io", "ioslot"}, []string{"attach", "detach", "list"}},
+		{"LoadGroup", []string{"lgrp"}, []string{"create", "delete", "list", "update"}},
+		{"LogicalUnit", []string{"lu"}, []string{"create", "delete", "list", "update"}},
+		{"LogicalVolume", []string{"lv"}, []string{"create", "delete", "list", "update"}},
+		{"NetworkBridge", []string{"nbr", "bridge"}, []string{"create", "delete", "list", "update"}},
+		{"PhysicalVolume", []string{"pv"}, []string{"list", "update"}},
+		{"SharedEthernetAdapter", []string{"sea"}, []string{"list", "update"}},
+		{"VirtualEthernetAdapter", []string{"vea", "eth"}, []string{"create", "delete", "list", "update"}},
+		{"VirtualFibreChannelMapping", []string{"vfc", "vfcmapping"}, []string{"create", "delete", "list", "update"}},
+		{"VirtualMediaRepository", []string{"vmr", "repo"}, []string{"create", "delete", "list", "update"}},
+		{"VirtualNetwork", []string{"vnet", "net"}, []string{"list"}},
+		{"VirtualOpticalMedia", []string{"vom", "media"}, []string{"create", "delete", "list", "upload"}},
+		{"VirtualSCSIMapping", []string{"scsi", "scsimapping"}, []string{"create", "delete", "list", "update"}},
+		{"VirtualSwitch", []string{"vswitch", "vsw"}, []string{"create", "delete", "list", "update"}},
+	} {
+		o := &app.Object{Name: u.name, Aliases: u.aliases, Verbs: u.verbs}
+		defs = append(defs, app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
+			var cmds []*cobra.Command
+			for _, v := range o.Verbs {
+				cmds = append(cmds, app.NotSupportedCommand(o, v))
+			}
+			return cmds
+		}})
+	}
+	return defs
+}
+
+// AdminGroup is the group whose members may run pvmctl (besides root).
+const AdminGroup = "pvm_admin"
+
+// DefaultLog is where every invocation is recorded.
+const DefaultLog = "/var/log/pvm/pvmctl.log"
+
+// Main runs pvmctl with args (without the program name) and returns the
+// exit status.
+func Main(args []string, env app.Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.User == nil {
+		env.User = CurrentUser
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	code, msg := run(args, env)
+	logInvocation(env, args, code, msg)
+	return code
+}
+
+func run(args []string, env app.Env) (int, string) {
+	fail := func(err error) (int, string) {
+		e := app.Classify(err)
+		fmt.Fprintln(env.Stderr, e.Error())
+		return e.Code, e.Error()
+	}
+	if err := checkAllowed(env); err != nil {
+		return fail(err)
+	}
+	a := app.New(context.Background(), env)
+	root := newRoot(a)
+	root.SetArgs(args)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	if err := root.Execute(); err != nil {
+		return fail(translate(err))
+	}
+	return app.ExitOK, ""
+}
+
+func newRoot(a *app.App) *cobra.Command {
+	cobra.EnableCaseInsensitive = true
+	root := &cobra.Command{
+		Use:           "pvmctl OBJECT VERB [options]",
+		Short:         "Manage a PowerVM server through NovaLink",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return app.Usage("PVME01040123-0001", "The object %s is not valid. Objects: %s.", args[0], objectList())
+		},
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	for _, d := range Defs() {
+		d := d
+		o := d.Object
+		names := append([]string{strings.ToLower(o.Name)}, o.Aliases...)
+		oc := &cobra.Command{
+			Use:     names[1] + " VERB",
+			Aliases: append([]string{o.Name}, names[2:]...),
+			Short:   o.Names() + ": " + strings.Join(o.Verbs, ", "),
+			Args:    cobra.ArbitraryArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return app.Usage("PVME01040123-0002", "A verb is needed for %s. Verbs: %s.", o.Name, strings.Join(o.Verbs, ", "))
+				}
+				return app.Usage("PVME01040123-0003", "The verb %s is not valid for %s. Verbs: %s.", args[0], o.Name, strings.Join(o.Verbs, ", "))
+			},
+		}
+		if len(names) > 1 {
+			oc.Aliases = append(oc.Aliases, names[0])
+		}
+		oc.AddCommand(d.Verbs(a, o)...)
+		root.AddCommand(oc)
+	}
+	var setFlagErr func(*cobra.Command)
+	setFlagErr = func(c *cobra.Command) {
+		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
+		for _, sc := range c.Commands() {
+			setFlagErr(sc)
+		}
+	}
+	setFlagErr(root)
+	return root
+}
+
+func objectList() string {
+	var names []string
+	for _, d := range Defs() {
+		names = append(names, d.Object.Names())
+	}
+	return strings.Join(names, ", ")
+}
+
+var (
+	unknownFlagRE  = regexp.MustCompile(`^unknown flag: (\S+)`)
+	unknownShortRE = regexp.MustCompile(`^unknown shorthand flag: '(.)'`)
+	needsArgRE     = regexp.MustCompile(`^flag needs an argument: (?:'(.)' in )?(\S+)`)
+	invalidArgRE   = regexp.MustCompile(`^invalid argument "(.*)" for "(\S+?)" flag: (.*)`)
+)
+
+// flagError turns pflag's messages into pvmctl's.
+func flagError(err error) error {
+	msg := err.Error()
+	if m := unknownFlagRE.FindStringSubmatch(msg); m != nil {
+		return app.Usage("PVME01040123-0009", "Parameter %s is not valid.", m[1])
+	}
+	if m := unknownShortRE.FindStringSubmatch(msg); m != nil {
+		return app.Usage("PVME01040123-0009", "Parameter -%s is not valid.", m[1])
+	}
+	if m := needsArgRE.FindStringSubmatch(msg); m != nil {
+		name := m[2]
+		if m[1] != "" {
+			name = "-" + m[1]
+		}
+		return app.Usage("PVME01040123-0038", "Parameter %s needs a value.", name)
+	}
+	if m := invalidArgRE.FindStringSubmatch(msg); m != nil {
+		flag := m[2]
+		if i := strings.Index(flag, ", "); i >= 0 {
+			flag = flag[i+2:]
+		}
+		what := "a value of the right type"
+		switch {
+		case strings.Contains(m[3], "ParseInt"):
+			what = "an integer"
+		case strings.Contains(m[3], "ParseBool"):
+			what = "true or false"
+		}
+		return app.Usage("PVME01040123-0039", "The value %q of %s is not valid: it must be %s.", m[1], flag, what)
+	}
+	return app.Usage("PVME01040123-0040", "%s", msg)
+}
+
+// translate maps cobra's own errors (unknown command) to pvmctl's.
+func translate(err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command ") {
+		var name string
+		fmt.Sscanf(strings.TrimPrefix(msg, "unknown command "), "%q", &name)
+		return app.Usage("PVME01040123-0001", "The object %s is not valid. Objects: %s.", name, objectList())
+	}
+	return err
+}
+
+// checkAllowed lets root and members of the admin group (PVMCTL_ADMIN_GROUP
+// names another group, for tests and development) run pvmctl.
+func checkAllowed(env app.Env) error {
+	u, err := env.User()
+	if err != nil {
+		return &app.Error{ID: "PVME01040129-0041", Code: app.ExitPermission, Msg: "Cannot tell which user is running pvmctl: " + err.Error()}
+	}
+	if u.UID == 0 {
+		return nil
+	}
+	group := env.Getenv("PVMCTL_ADMIN_GROUP")
+	if group == "" {
+		group = AdminGroup
+	}
+	for _, g := range u.Groups {
+		if g == group {
+			return nil
+		}
+	}
+	return &app.Error{ID: "PVME01040129-0042", Code: app.ExitPermission,
+		Msg: fmt.Sprintf("User %s may not run pvmctl: only root and members of group %s may.", u.Name, group)}
+}
+
+// CurrentUser reads the local user running the process.
+func CurrentUser() (app.User, error) {
+	u, err := user.Current()
+	if err != nil {
+		return app.User{}, err
+	}
+	out := app.User{Name: u.Username}
+	fmt.Sscanf(u.Uid, "%d", &out.UID)
+	if ids, err := u.GroupIds(); err == nil {
+		for _, id := range ids {
+			if g, err := user.LookupGroupId(id); err == nil {
+				out.Groups = append(out.Groups, g.Name)
+			}
+		}
+	}
+	sort.Strings(out.Groups)
+	return out, nil
+}
+
+// logInvocation appends one line per run to the log (PVMCTL_LOG, default
+// /var/log/pvm/pvmctl.log): time, user, command line, result.
+func logInvocation(env app.Env, args []string, code int, msg string) {
+	path := env.Getenv("PVMCTL_LOG")
+	if path == "" {
+		path = DefaultLog
+	}
+	if strings.EqualFold(path, "off") {
+		return
+	}
+	name := "?"
+	if u, err := env.User(); err == nil {
+		name = u.Name
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"'") {
+			a = fmt.Sprintf("%q", a)
+		}
+		quoted[i] = a
+	}
+	result := "ok"
+	if code != 0 {
+		result = fmt.Sprintf("exit=%d %s", code, msg)
+	}
+	line := fmt.Sprintf("%s user=%s cmd=%q result=%q\n", env.Now().UTC().Format(time.RFC3339), name,
+		"pvmctl "+strings.Join(quoted, " "), result)
+	if err := appendLine(path, line); err != nil {
+		fmt.Fprintf(env.Stderr, "pvmctl: warning: cannot write the log %s: %v\n", path, err)
+	}
+}
+
+func appendLine(path, line string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(line)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
+}
+
+// ErrUsage reports whether err is a usage error (for tests).
+func ErrUsage(err error) bool {
+	var e *app.Error
+	return errors.As(err, &e) && e.Code == app.ExitUsage
+}

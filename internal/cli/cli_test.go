@@ -306,3 +306,18 @@ func TestPvmctlLinksNoServer(t *testing.T) {
 		t.Fatal("go list output does not look right:\n" + string(out))
 	}
 }
+
+// TestPublicPackagesStandAlone: client and uom link nothing of internal/.
+func TestPublicPackagesStandAlone(t *testing.T) {
+	for _, pkg := range []string{"novalink/client", "novalink/uom"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if strings.HasPrefix(dep, "novalink/internal/") || strings.HasPrefix(dep, "novalink/cmd/") {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}

@@ -264,11 +264,22 @@ func (c *Client) send(ctx context.Context, method, path string, hdr http.Header,
 		return nil, &ConnectError{URL: c.base.String(), Err: err}
 	}
 	defer r.Body.Close()
-	b, err := io.ReadAll(r.Body)
+	b, err := readAll(r)
 	if err != nil {
 		return nil, &ConnectError{URL: c.base.String(), Err: err}
 	}
 	return &Response{Status: r.StatusCode, Header: r.Header, Body: b}, nil
+}
+
+// readAll reads a body into a buffer sized from Content-Length when the
+// server gives one (feeds are large: no repeated growing).
+func readAll(r *http.Response) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n < 1<<30 {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r.Body, b)
+		return b, err
+	}
+	return io.ReadAll(r.Body)
 }
 
 // errorFrom turns an error answer into *Error, reading its

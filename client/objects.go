@@ -79,7 +79,7 @@ func (c *Client) GetFeed(ctx context.Context, path string, o ReadOptions) (*Feed
 	case http.StatusNoContent:
 		return &Feed{Feed: &uom.Feed{}, Etag: resp.Etag()}, nil
 	}
-	el, err := uom.DecodeBytes(resp.Body)
+	el, err := uom.DecodeOwned(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", path, err)
 	}
@@ -111,7 +111,7 @@ func (c *Client) GetEntry(ctx context.Context, path string, o ReadOptions) (*Ent
 }
 
 func parseEntryResponse(resp *Response, path string) (*Entry, error) {
-	el, err := uom.DecodeBytes(resp.Body)
+	el, err := uom.DecodeOwned(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -1,11 +1,8 @@
 package uom
 
 import (
-	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -63,139 +60,6 @@ func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 
 // MaxDepth bounds the nesting of decoded documents.
 const MaxDepth = 64
-
-// Decode reads one XML document and returns its root element. Comments,
-// processing instructions and the XML declaration are dropped; CDATA becomes
-// text. Every element name and prefixed attribute is resolved against the
-// namespace declarations in scope; an undeclared prefix is an error.
-func Decode(r io.Reader) (*Element, error) {
-	d := xml.NewDecoder(r)
-	d.Strict = true
-	type frame struct {
-		el    *Element
-		scope map[string]string
-		text  strings.Builder
-	}
-	var stack []*frame
-	var root *Element
-	scope := map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}
-	line := func() int { l, _ := d.InputPos(); return l }
-	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				return nil, &SyntaxError{Line: se.Line, Msg: se.Msg}
-			}
-			return nil, &SyntaxError{Line: line(), Msg: err.Error()}
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if root != nil && len(stack) == 0 {
-				return nil, &SyntaxError{Line: line(), Msg: "more than one root element"}
-			}
-			if len(stack) >= MaxDepth {
-				return nil, &SyntaxError{Line: line(), Msg: "document nested too deeply"}
-			}
-			cur := scope
-			if len(stack) > 0 {
-				cur = stack[len(stack)-1].scope
-			}
-			el := &Element{Prefix: t.Name.Space, Local: t.Name.Local}
-			var ns map[string]string
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					if ns == nil {
-						ns = copyScope(cur)
-					}
-					ns[""] = a.Value
-					el.NSDecls = append(el.NSDecls, Attr{Local: "", Value: a.Value})
-				case a.Name.Space == "xmlns":
-					if ns == nil {
-						ns = copyScope(cur)
-					}
-					ns[a.Name.Local] = a.Value
-					el.NSDecls = append(el.NSDecls, Attr{Local: a.Name.Local, Value: a.Value})
-				}
-			}
-			if ns == nil {
-				ns = cur
-			}
-			space, ok := ns[el.Prefix]
-			if !ok && el.Prefix != "" {
-				return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("undeclared namespace prefix %q on <%s:%s>", el.Prefix, el.Prefix, el.Local)}
-			}
-			el.Space = space
-			for _, a := range t.Attr {
-				if (a.Name.Space == "" && a.Name.Local == "xmlns") || a.Name.Space == "xmlns" {
-					continue
-				}
-				at := Attr{Prefix: a.Name.Space, Local: a.Name.Local, Value: a.Value}
-				if a.Name.Space != "" {
-					s, ok := ns[a.Name.Space]
-					if !ok {
-						return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("undeclared namespace prefix %q on attribute %s", a.Name.Space, a.Name.Local)}
-					}
-					at.Space = s
-				}
-				el.Attrs = append(el.Attrs, at)
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1].el
-				p.Children = append(p.Children, el)
-			} else {
-				root = el
-			}
-			stack = append(stack, &frame{el: el, scope: ns})
-		case xml.EndElement:
-			if len(stack) == 0 {
-				return nil, &SyntaxError{Line: line(), Msg: "unexpected end element"}
-			}
-			f := stack[len(stack)-1]
-			if t.Name.Local != f.el.Local || t.Name.Space != f.el.Prefix {
-				return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("element <%s> closed by </%s>", f.el.Local, t.Name.Local)}
-			}
-			txt := f.text.String()
-			if len(f.el.Children) == 0 {
-				f.el.Text = txt
-			} else if s := strings.TrimSpace(txt); s != "" {
-				f.el.Text = s
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
-			} else if len(bytes.TrimSpace(t)) > 0 {
-				return nil, &SyntaxError{Line: line(), Msg: "text outside the root element"}
-			}
-		case xml.Directive:
-			// A DOCTYPE could declare entities; PowerVM documents never carry one.
-			return nil, &SyntaxError{Line: line(), Msg: "DTDs are not accepted"}
-		}
-	}
-	if root == nil {
-		return nil, &SyntaxError{Msg: "empty document"}
-	}
-	if len(stack) != 0 {
-		return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("unexpected end of document inside <%s>", stack[len(stack)-1].el.Local)}
-	}
-	return root, nil
-}
-
-// DecodeBytes is Decode on a byte slice.
-func DecodeBytes(b []byte) (*Element, error) { return Decode(bytes.NewReader(b)) }
-
-func copyScope(m map[string]string) map[string]string {
-	n := make(map[string]string, len(m)+2)
-	for k, v := range m {
-		n[k] = v
-	}
-	return n
-}
 
 // Child returns the first child with the given local name, or nil.
 func (e *Element) Child(local string) *Element {

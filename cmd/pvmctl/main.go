@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"golang.org/x/term"
 
@@ -12,6 +13,11 @@ import (
 )
 
 func main() {
+	// pvmctl lives for one command: collecting garbage would only slow it
+	// down (large feeds decode into many small objects). The memory limit
+	// keeps a very large listing in check.
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(1 << 30)
 	os.Exit(cli.Main(os.Args[1:], app.Env{
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,

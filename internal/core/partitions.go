@@ -229,3 +229,29 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 		return nil
 	})
 }
+
+// UpdateSystem changes the managed system's settable attributes (its name).
+func (c *Core) UpdateSystem(a Actor, etag string, mutate func(s *model.ManagedSystem) error) (*model.ManagedSystem, error) {
+	var out *model.ManagedSystem
+	err := c.Apply(a, func(tx *Tx) error {
+		cur := tx.System()
+		if etag != "" && etag != EtagOf(cur.Rev) {
+			return model.Stale(cur.Name)
+		}
+		n := cur.Clone()
+		if err := mutate(n); err != nil {
+			return err
+		}
+		if err := model.ValidateSystemName(n.Name); err != nil {
+			return err
+		}
+		if n.Name == cur.Name {
+			out = cur
+			return nil
+		}
+		tx.PutSystem(n)
+		out = n
+		return nil
+	})
+	return out, err
+}

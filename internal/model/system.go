@@ -7,6 +7,8 @@
 // carries Rev, the revision at which it last changed (the source of etags).
 package model
 
+import "strings"
+
 // ManagedSystem is the server NovaLink manages.
 type ManagedSystem struct {
 	UUID    string `json:"uuid"`
@@ -78,4 +80,14 @@ func (s *ManagedSystem) AvailableMemory(a Accounting) int {
 // partitions hold (dedicated processors count whole).
 func (s *ManagedSystem) AvailableUnits(a Accounting) Units {
 	return s.ConfigurableProcUnits - a.SharedUnits - Units(a.DedicatedProcs)*WholeProc
+}
+
+// ValidateSystemName checks a managed system name (as partition names:
+// 1-47 characters, no control or shell-special characters).
+func ValidateSystemName(name string) error {
+	if err := ValidateName(name); err != nil {
+		e := err.(*Error)
+		return &Error{ID: "PVME01050109-0018", Kind: e.Kind, Msg: strings.Replace(e.Msg, "partition name", "system name", 1)}
+	}
+	return nil
 }

@@ -27,6 +27,18 @@ func (s *Server) registerKinds() map[string]*kind {
 		render: func(rc *renderCtx, o object) *uom.Element {
 			return renderSystem(rc, o.val.(*model.ManagedSystem))
 		},
+		update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
+			n, err := s.core.UpdateSystem(a, etag, func(sys *model.ManagedSystem) error {
+				if name, ok := el.FindText("SystemName"); ok {
+					sys.Name = name
+				}
+				return nil
+			})
+			if err != nil {
+				return object{}, err
+			}
+			return systemObject(n), nil
+		},
 		quick: func(o object) map[string]any { return systemQuick(o.val.(*model.ManagedSystem)) },
 		search: map[string]func(object) string{
 			"SystemName": func(o object) string { return o.val.(*model.ManagedSystem).Name },

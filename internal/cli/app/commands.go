@@ -139,6 +139,16 @@ func TargetFlag(cmd *cobra.Command, dst *string) {
 // Target resolves the object a single-object verb acts on: -i KEY=VALUE,
 // or a lone KEY=VALUE argument.
 func Target(a *App, o *Object, flag string, args []string) (*uom.Entry, error) {
+	if flag == "" && len(args) == 0 && o.Single {
+		entries, err := o.List(a)
+		if err != nil {
+			return nil, err
+		}
+		if len(entries) != 1 {
+			return nil, NotFound("Expected one %s, found %d.", o.Name, len(entries))
+		}
+		return entries[0], nil
+	}
 	if flag == "" {
 		if len(args) == 1 && strings.Contains(args[0], "=") {
 			flag, args = args[0], nil
@@ -178,7 +188,7 @@ func UpdateCommand(a *App, o *Object) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if target == "" {
+			if target == "" && !o.Single {
 				return Usage("PVME01040123-0026", "The object to act on is missing: give --object-id KEY=VALUE (name=, id=, uuid=).")
 			}
 			e, err := Target(a, o, target, nil)

@@ -32,6 +32,9 @@ type Object struct {
 	// Resolve, when set, reads the objects a single-object verb may name
 	// (e.g. lpar verbs also reach VIOS partitions); List otherwise.
 	Resolve func(a *App) ([]*uom.Entry, error)
+	// Single marks an object of which there is exactly one (the managed
+	// system): single-object verbs need no --object-id.
+	Single bool
 	// Adjust, when set, completes the changes of an update before they are
 	// applied to obj (e.g. widening limits a new desired value needs).
 	Adjust func(obj *uom.Element, changes []SetField) []SetField

@@ -62,6 +62,7 @@ func Def() app.Def {
 		},
 		IDKeys: map[string]string{"name": "ManagedSystem.name", "uuid": "ManagedSystem.uuid", "mtms": "ManagedSystem.mtms"},
 		List:   app.ListFeed("ManagedSystem"),
+		Single: true,
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), app.NotSupportedCommand(o, "set-master")}

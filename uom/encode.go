@@ -22,6 +22,7 @@ func (e *Element) Encode(w io.Writer) error {
 // Bytes returns the encoded element.
 func (e *Element) Bytes() []byte {
 	var b bytes.Buffer
+	b.Grow(4096)
 	e.AppendXML(&b)
 	return b.Bytes()
 }
@@ -149,11 +150,21 @@ func isXMLChar(r rune) bool {
 		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
+// plainText and plainAttr mark the bytes that need no escaping in element
+// content and in attribute values.
+var plainText, plainAttr = plainTable("<>&"), plainTable("<>&\"")
+
+func plainTable(special string) (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = strings.IndexByte(special, byte(c)) < 0
+	}
+	return t
+}
+
 // plain reports whether s needs no escaping at all.
-func plain(s string, special string) bool {
+func plain(s string, table *[256]bool) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x80 || strings.IndexByte(special, c) >= 0 {
+		if !table[s[i]] {
 			return false
 		}
 	}
@@ -163,7 +174,7 @@ func plain(s string, special string) bool {
 // escapeText appends s escaped for element content; characters XML cannot
 // carry (control characters, invalid UTF-8) become U+FFFD.
 func escapeText(b *bytes.Buffer, s string) {
-	if plain(s, "<>&") {
+	if plain(s, &plainText) {
 		b.WriteString(s)
 		return
 	}
@@ -192,7 +203,7 @@ func escapeText(b *bytes.Buffer, s string) {
 }
 
 func escapeAttr(b *bytes.Buffer, s string) {
-	if plain(s, "<>&\"") {
+	if plain(s, &plainAttr) {
 		b.WriteString(s)
 		return
 	}

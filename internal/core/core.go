@@ -315,10 +315,24 @@ func (tx *Tx) CheckUnique(p *model.Partition) error {
 // NextFreeID returns the lowest partition ID not in use.
 func (tx *Tx) NextFreeID() (int, error) {
 	max := tx.System().MaxPartitions
-	for id := 1; id <= max; id++ {
+	// The lowest ID free in the writer's state comes from its bitmap; an
+	// ID this operation frees (a staged delete) may be lower.
+	freed := 0
+	for _, u := range tx.order {
+		if old := tx.st.Partition(u); old != nil && tx.parts[u] == nil && (freed == 0 || old.ID < freed) && tx.PartitionByID(old.ID) == nil {
+			freed = old.ID
+		}
+	}
+	for id := tx.st.FreeIDFrom(1); id <= max; id = tx.st.FreeIDFrom(id + 1) {
+		if freed != 0 && freed < id {
+			return freed, nil
+		}
 		if tx.PartitionByID(id) == nil {
 			return id, nil
 		}
+	}
+	if freed != 0 {
+		return freed, nil
 	}
 	return 0, model.ErrNoFreeID(max)
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math/bits"
 	"sort"
 )
 
@@ -14,7 +15,10 @@ type State struct {
 	Partitions map[string]*Partition // by UUID
 	byName     map[string]string
 	byID       map[int]string
-	acct       Accounting
+	// used has bit id set for every partition ID in use, so that the
+	// lowest free ID is found a word (64 IDs) at a time.
+	used []uint64
+	acct Accounting
 }
 
 // NewState returns an empty state for sys.
@@ -25,7 +29,8 @@ func NewState(sys *ManagedSystem) *State {
 // Clone copies the maps (not the objects).
 func (s *State) Clone() *State {
 	c := &State{System: s.System, Partitions: make(map[string]*Partition, len(s.Partitions)),
-		byName: make(map[string]string, len(s.byName)), byID: make(map[int]string, len(s.byID)), acct: s.acct}
+		byName: make(map[string]string, len(s.byName)), byID: make(map[int]string, len(s.byID)), acct: s.acct,
+		used: append([]uint64(nil), s.used...)}
 	for k, v := range s.Partitions {
 		c.Partitions[k] = v
 	}
@@ -68,7 +73,44 @@ func (s *State) PutPartition(p *Partition) {
 	s.Partitions[p.UUID] = p
 	s.byName[p.Name] = p.UUID
 	s.byID[p.ID] = p.UUID
+	s.setUsed(p.ID, true)
 	s.acct = s.acct.Add(p.Holds())
+}
+
+func (s *State) setUsed(id int, on bool) {
+	if id < 0 {
+		return
+	}
+	w := id / 64
+	for len(s.used) <= w {
+		s.used = append(s.used, 0)
+	}
+	if on {
+		s.used[w] |= 1 << (id % 64)
+	} else {
+		s.used[w] &^= 1 << (id % 64)
+	}
+}
+
+// FreeIDFrom returns the lowest partition ID >= from that no partition
+// of s uses (it may be above the system's maximum).
+func (s *State) FreeIDFrom(from int) int {
+	if from < 1 {
+		from = 1
+	}
+	for w := from / 64; w < len(s.used); w++ {
+		free := ^s.used[w]
+		if w == from/64 {
+			free &^= (1 << (from % 64)) - 1
+		}
+		if free != 0 {
+			return w*64 + bits.TrailingZeros64(free)
+		}
+	}
+	if n := len(s.used) * 64; n > from {
+		return n
+	}
+	return from
 }
 
 // DeletePartition removes a partition.
@@ -85,6 +127,7 @@ func (s *State) removeIndexes(old *Partition) {
 	}
 	if s.byID[old.ID] == old.UUID {
 		delete(s.byID, old.ID)
+		s.setUsed(old.ID, false)
 	}
 	s.acct = s.acct.Sub(old.Holds())
 }
@@ -116,10 +159,8 @@ func (s *State) CheckUnique(p *Partition) error {
 // NextFreeID returns the lowest unused partition ID, or an error when the
 // system is full.
 func (s *State) NextFreeID() (int, error) {
-	for id := 1; id <= s.System.MaxPartitions; id++ {
-		if _, used := s.byID[id]; !used {
-			return id, nil
-		}
+	if id := s.FreeIDFrom(1); id <= s.System.MaxPartitions {
+		return id, nil
 	}
 	return 0, ErrNoFreeID(s.System.MaxPartitions)
 }

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"strconv"
+	"sync"
 
 	"novalink/internal/model"
 	"novalink/uom"
@@ -36,21 +37,34 @@ func newObject(ns, typ, atomID string, created int64, schema *uom.SchemaNode) *b
 }
 
 func (b *builder) attrs(name string) []uom.Attr {
+	s := b.schema.Child(name)
+	if s == nil {
+		return []uom.Attr{{Local: "kb", Value: "CUD"}, {Local: "kxe", Value: "false"}}
+	}
+	if v, ok := leafAttrs.Load(s); ok {
+		a := v.([]uom.Attr)
+		return a[:len(a):len(a)] // shared: an append copies
+	}
 	kb := "CUD"
 	var a []uom.Attr
-	if s := b.schema.Child(name); s != nil {
-		if s.KB != "" {
-			kb = s.KB
-		}
-		if s.KSV != "" {
-			a = append(a, uom.Attr{Local: "ksv", Value: s.KSV})
-		}
-		if s.Group != "" {
-			a = append(a, uom.Attr{Local: "group", Value: s.Group})
-		}
+	if s.KB != "" {
+		kb = s.KB
 	}
-	return append(a, uom.Attr{Local: "kb", Value: kb}, uom.Attr{Local: "kxe", Value: "false"})
+	if s.KSV != "" {
+		a = append(a, uom.Attr{Local: "ksv", Value: s.KSV})
+	}
+	if s.Group != "" {
+		a = append(a, uom.Attr{Local: "group", Value: s.Group})
+	}
+	a = append(a, uom.Attr{Local: "kb", Value: kb}, uom.Attr{Local: "kxe", Value: "false"})
+	leafAttrs.Store(s, a)
+	return a[:len(a):len(a)]
 }
+
+// leafAttrs holds the attributes of each schema element, computed once;
+// rendered elements share them (nothing changes a rendered element's
+// attributes in place).
+var leafAttrs sync.Map // *uom.SchemaNode -> []uom.Attr
 
 // leaf adds <name kb=.. kxe="false">text</name>.
 func (b *builder) leaf(name, text string) *builder {

@@ -1,0 +1,331 @@
+package rest
+
+// Benchmarks of the REST server in process, over real loopback HTTP
+// (httptest). They are the profiling side of bench/run.sh, which measures
+// the pvmd binary; run them with e.g.
+//
+//	go test -run '^$' -bench . -benchtime 2000x ./internal/rest
+//	go test -run '^$' -bench CreateHTTP -benchtime 20000x -cpuprofile cpu.out ./internal/rest
+//
+// Nothing here runs under plain `go test`.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"novalink/internal/core"
+	"novalink/internal/model"
+	"novalink/uom"
+)
+
+type benchEnv struct {
+	core  *core.Core
+	srv   *Server
+	http  *httptest.Server
+	token string
+	sys   string
+}
+
+// newBenchEnv starts a core seeded with inv (clients client partitions,
+// IDs up to maxParts) and a REST server on loopback, with an admin session.
+func newBenchEnv(b *testing.B, clients, maxParts int) *benchEnv {
+	b.Helper()
+	inv := core.DefaultInventory()
+	inv.Clients.Count = clients
+	inv.System.MaxPartitions = maxParts
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := core.Open(core.Config{StatePath: filepath.Join(b.TempDir(), "state.db"), Inventory: inv, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(c, Config{SessionDir: b.TempDir(), Logger: log})
+	tok := newToken()
+	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+	hs := httptest.NewServer(s)
+	e := &benchEnv{core: c, srv: s, http: hs, token: tok, sys: c.System().UUID}
+	b.Cleanup(func() {
+		hs.Close()
+		c.Close()
+	})
+	return e
+}
+
+func (e *benchEnv) client(conns int) *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, DisableCompression: true}}
+}
+
+func (e *benchEnv) do(c *http.Client, method, path, ctype string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.http.URL+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("X-API-Session", e.token)
+	req.Header.Set("Accept", uom.MediaTypeAtom)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	// Read as curl does, into a buffer sized from Content-Length, so that
+	// the client's buffer growth is not part of the figures.
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	_, err = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes(), err
+}
+
+func (e *benchEnv) partitionUUID(name string) string {
+	var u string
+	e.core.Read(func(st *model.State) { u = st.PartitionByName(name).UUID })
+	return u
+}
+
+func benchPercentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p/100*float64(len(s))+0.999999) - 1
+	if i < 0 {
+		i = 0
+	}
+	return s[i]
+}
+
+// BenchmarkEntryGet: GET of one partition entry from 8 concurrent
+// connections (as wrk -c8 does against pvmd).
+func BenchmarkEntryGet(b *testing.B) {
+	e := newBenchEnv(b, 3, 1000)
+	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition/" + e.partitionUUID("lpar10")
+	c := e.client(8)
+	if st, _, err := e.do(c, "GET", path, "", nil); err != nil || st != 200 {
+		b.Fatalf("GET %s: %d %v", path, st, err)
+	}
+	var next atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if st, _, err := e.do(c, "GET", path, "", nil); err != nil || st != 200 {
+					b.Errorf("GET: %d %v", st, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkFeed1000GroupNone: GET .../LogicalPartition?group=None with
+// 1,000 logical partitions (the NovaLink partition and 999 clients), cache
+// warm; one op is one request.
+func BenchmarkFeed1000GroupNone(b *testing.B) {
+	e := newBenchEnv(b, 999, 1100)
+	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition?group=None"
+	c := e.client(1)
+	t0 := time.Now()
+	st, body, err := e.do(c, "GET", path, "", nil)
+	if err != nil || st != 200 {
+		b.Fatalf("GET: %d %v", st, err)
+	}
+	cold := time.Since(t0)
+	if n := bytes.Count(body, []byte("<entry>")); n != 1000 {
+		b.Fatalf("feed has %d entries, want 1000", n)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		if st, _, err := e.do(c, "GET", path, "", nil); err != nil || st != 200 {
+			b.Fatalf("GET: %d %v", st, err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	b.ReportMetric(float64(cold)/1e6, "cold-ms")
+	b.ReportMetric(float64(benchPercentile(lat, 50))/1e6, "p50-ms")
+	b.ReportMetric(float64(benchPercentile(lat, 99))/1e6, "p99-ms")
+}
+
+func benchCreateBody(name, atomID string) []byte {
+	atom := "<Atom/>"
+	if atomID != "" {
+		atom = "<Atom><AtomID>" + atomID + "</AtomID></Atom>"
+	}
+	return []byte(`<LogicalPartition:LogicalPartition xmlns:LogicalPartition="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" xmlns:ns2="` + uom.NSK2 + `" schemaVersion="V1_0">` +
+		`<Metadata>` + atom + `</Metadata>` +
+		`<PartitionMemoryConfiguration schemaVersion="V1_0"><Metadata><Atom/></Metadata>` +
+		`<DesiredMemory>2048</DesiredMemory><MaximumMemory>4096</MaximumMemory><MinimumMemory>1024</MinimumMemory>` +
+		`</PartitionMemoryConfiguration>` +
+		`<PartitionName>` + name + `</PartitionName>` +
+		`<PartitionProcessorConfiguration schemaVersion="V1_0"><Metadata><Atom/></Metadata>` +
+		`<HasDedicatedProcessors>false</HasDedicatedProcessors>` +
+		`<SharedProcessorConfiguration schemaVersion="V1_0"><Metadata><Atom/></Metadata>` +
+		`<DesiredProcessingUnits>0.50</DesiredProcessingUnits><DesiredVirtualProcessors>1</DesiredVirtualProcessors>` +
+		`<MaximumProcessingUnits>1.00</MaximumProcessingUnits><MaximumVirtualProcessors>1</MaximumVirtualProcessors>` +
+		`<MinimumProcessingUnits>0.10</MinimumProcessingUnits><MinimumVirtualProcessors>1</MinimumVirtualProcessors>` +
+		`<UncappedWeight>128</UncappedWeight>` +
+		`</SharedProcessorConfiguration><SharingMode>uncapped</SharingMode>` +
+		`</PartitionProcessorConfiguration>` +
+		`<PartitionType>AIX/Linux</PartitionType>` +
+		`</LogicalPartition:LogicalPartition>`)
+}
+
+var benchLparType = uom.MediaType(uom.ServiceUOM, "LogicalPartition")
+
+// BenchmarkCreateHTTP: durable partition creates (PUT) from 16 concurrent
+// clients; b.N creates into a system that starts with the default layout.
+func BenchmarkCreateHTTP(b *testing.B) {
+	e := newBenchEnv(b, 3, b.N+100)
+	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition"
+	c := e.client(16)
+	var next atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				st, out, err := e.do(c, "PUT", path, benchLparType, benchCreateBody("bench"+strconv.FormatInt(i, 10), ""))
+				if err != nil || st != 200 {
+					b.Errorf("PUT: %d %v %.300s", st, err, out)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "creates/s")
+}
+
+// benchEventField returns the text of an Event's leaf element (empty elements
+// are written <X .../>).
+func benchEventField(entry []byte, name string) string {
+	re := benchEventFieldRE[name]
+	if m := re.FindSubmatch(entry); m != nil {
+		return string(m[2])
+	}
+	return ""
+}
+
+var benchEventFieldRE = map[string]*regexp.Regexp{
+	"EventType": regexp.MustCompile(`<EventType[^>]*?(/>|>([^<]*)<)`),
+	"EventID":   regexp.MustCompile(`<EventID[^>]*?(/>|>([^<]*)<)`),
+	"EventData": regexp.MustCompile(`<EventData[^>]*?(/>|>([^<]*)<)`),
+}
+
+// BenchmarkEventLatency: a change is committed (a partition create); how
+// long until its event is returned on a waiting HTTP long-poll. The moment
+// of commit is the event's Published time (set when the committed change
+// reaches the bus), read from a second, in-process queue at full precision.
+// One op is one change, made after the poll is waiting again.
+func BenchmarkEventLatency(b *testing.B) {
+	e := newBenchEnv(b, 3, b.N+100)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Published times by event ID, from an in-process queue.
+	var mu sync.Mutex
+	published := map[string]time.Time{}
+	e.core.Bus.Poll(ctx, "bench-direct", "", 0)
+	go func() {
+		for ctx.Err() == nil {
+			for _, ev := range e.core.Bus.Poll(ctx, "bench-direct", "", time.Second) {
+				mu.Lock()
+				published[strconv.FormatInt(ev.ID, 10)] = ev.Published
+				mu.Unlock()
+			}
+		}
+	}()
+	type got struct {
+		id, data string
+		at       time.Time
+	}
+	recv := make(chan got, 1024)
+	c := e.client(2)
+	evPath := "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_APPLICATIONID&QUEUE_APPLICATIONID=bench"
+	go func() {
+		for ctx.Err() == nil {
+			req, _ := http.NewRequestWithContext(ctx, "GET", e.http.URL+evPath, nil)
+			req.Header.Set("X-API-Session", e.token)
+			resp, err := c.Do(req)
+			if err != nil {
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			at := time.Now()
+			for _, ent := range bytes.Split(body, []byte("<entry>"))[1:] {
+				if typ := benchEventField(ent, "EventType"); typ != "" {
+					recv <- got{id: benchEventField(ent, "EventID"), data: typ + " " + benchEventField(ent, "EventData"), at: at}
+				}
+			}
+		}
+	}()
+	if g := <-recv; !strings.HasPrefix(g.data, core.EventNewClient) {
+		b.Fatalf("first event %q", g.data)
+	}
+	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition"
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		time.Sleep(time.Millisecond) // let the poll wait again
+		u := strings.ToUpper(fmt.Sprintf("%08x-0000-4000-8000-%012x", i, time.Now().UnixNano()&0xffffffffffff))
+		if st, out, err := e.do(c, "PUT", path, benchLparType, benchCreateBody("ev"+strconv.Itoa(i), u)); err != nil || st != 200 {
+			b.Fatalf("PUT: %d %v %.300s", st, err, out)
+		}
+		for {
+			g := <-recv
+			if strings.HasSuffix(g.data, "/"+u) {
+				mu.Lock()
+				pub, ok := published[g.id]
+				mu.Unlock()
+				for !ok { // the direct queue may not have it yet
+					time.Sleep(50 * time.Microsecond)
+					mu.Lock()
+					pub, ok = published[g.id]
+					mu.Unlock()
+				}
+				lat = append(lat, g.at.Sub(pub))
+				break
+			}
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(benchPercentile(lat, 50))/1e6, "p50-ms")
+	b.ReportMetric(float64(benchPercentile(lat, 99))/1e6, "p99-ms")
+	b.ReportMetric(float64(benchPercentile(lat, 100))/1e6, "max-ms")
+}

@@ -279,7 +279,11 @@ func readAll(r *http.Response) ([]byte, error) {
 		_, err := io.ReadFull(r.Body, b)
 		return b, err
 	}
-	return io.ReadAll(r.Body)
+	// Streamed (chunked) feeds: grow by doubling from 64 KB.
+	var buf bytes.Buffer
+	buf.Grow(64 << 10)
+	_, err := buf.ReadFrom(r.Body)
+	return buf.Bytes(), err
 }
 
 // errorFrom turns an error answer into *Error, reading its

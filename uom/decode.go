@@ -63,6 +63,43 @@ type decoder struct {
 	stack []*Element // children being read, all levels
 	raws  []rawAttr  // attributes being read
 	text  []byte
+	// seen holds recent plain attribute lists (no namespaces) with their
+	// decoding, most recent first: the same few lists (kb="ROR" kxe="false")
+	// recur on most elements, and a match skips parsing and allocating.
+	seen []attrList
+}
+
+type attrList struct {
+	raw   string // the source text from after the name to before > or />
+	attrs []Attr
+}
+
+const maxSeen = 8
+
+// knownAttrs matches the attribute text at d.pos against the recent lists.
+func (d *decoder) knownAttrs() ([]Attr, bool) {
+	rest := d.str[d.pos:]
+	for i, l := range d.seen {
+		if len(rest) > len(l.raw) && rest[:len(l.raw)] == l.raw {
+			if c := rest[len(l.raw)]; c == '>' || c == '/' {
+				d.pos += len(l.raw)
+				if i > 0 {
+					copy(d.seen[1:i+1], d.seen[:i])
+					d.seen[0] = l
+				}
+				return l.attrs, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func (d *decoder) remember(raw string, attrs []Attr) {
+	if len(d.seen) < maxSeen {
+		d.seen = append(d.seen, attrList{})
+	}
+	copy(d.seen[1:], d.seen[:len(d.seen)-1])
+	d.seen[0] = attrList{raw: raw, attrs: attrs}
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -302,6 +339,9 @@ func (d *decoder) element(depth int) (*Element, error) {
 	nsMark := len(d.ns)
 	rawMark := len(d.raws)
 	selfClosing := false
+	attrStart := d.pos
+	known, isKnown := d.knownAttrs()
+	attrEnd := d.pos
 	for {
 		hadSpace := d.pos < len(d.src) && isSpace(d.src[d.pos])
 		d.skipSpace()
@@ -310,6 +350,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 		}
 		c := d.src[d.pos]
 		if c == '>' {
+			attrEnd = d.pos
 			d.pos++
 			break
 		}
@@ -317,9 +358,13 @@ func (d *decoder) element(depth int) (*Element, error) {
 			if d.pos+1 >= len(d.src) || d.src[d.pos+1] != '>' {
 				return nil, d.errorf("expected /> in <%s>", el.Local)
 			}
+			attrEnd = d.pos
 			d.pos += 2
 			selfClosing = true
 			break
+		}
+		if isKnown {
+			return nil, d.errorf("attributes of <%s> must be separated by white space", el.Local)
 		}
 		if !hadSpace {
 			return nil, d.errorf("attributes of <%s> must be separated by white space", el.Local)
@@ -355,6 +400,9 @@ func (d *decoder) element(depth int) (*Element, error) {
 		}
 	}
 	raws := d.raws[rawMark:]
+	if isKnown {
+		el.Attrs = known
+	}
 	space, ok := d.lookup(el.Prefix)
 	if !ok {
 		return nil, d.errorf("undeclared namespace prefix %q on <%s:%s>", el.Prefix, el.Prefix, el.Local)
@@ -377,6 +425,15 @@ func (d *decoder) element(depth int) (*Element, error) {
 			d.attrs = append(d.attrs, a)
 		}
 		el.Attrs = d.attrs[start:len(d.attrs):len(d.attrs)]
+		if len(el.NSDecls) == 0 && len(raws) <= 4 {
+			plain := true
+			for _, a := range el.Attrs {
+				plain = plain && a.Prefix == ""
+			}
+			if plain {
+				d.remember(d.str[attrStart:attrEnd], el.Attrs)
+			}
+		}
 	}
 	d.raws = d.raws[:rawMark]
 	if !selfClosing {
@@ -416,16 +473,18 @@ func (d *decoder) content(el *Element, depth int) error {
 		switch {
 		case bytes.HasPrefix(rest, []byte("</")):
 			d.pos += 2
-			p, l, err := d.name()
-			if err != nil {
-				return err
-			}
-			if l != el.Local || p != el.Prefix {
-				return d.errorf("element <%s> closed by </%s>", el.Local, l)
+			if !d.ownEndTag(el) {
+				p, l, err := d.name()
+				if err != nil {
+					return err
+				}
+				if l != el.Local || p != el.Prefix {
+					return d.errorf("element <%s> closed by </%s>", el.Local, l)
+				}
 			}
 			d.skipSpace()
 			if d.pos >= len(d.src) || d.src[d.pos] != '>' {
-				return d.errorf("expected > after </%s", l)
+				return d.errorf("expected > after </%s", el.Local)
 			}
 			d.pos++
 			el.Children = d.children(from)
@@ -474,6 +533,27 @@ func (d *decoder) content(el *Element, depth int) error {
 			plainText = false
 		}
 	}
+}
+
+// ownEndTag moves past the name of el's end tag when that is what comes
+// (the usual case: a comparison instead of a scan).
+func (d *decoder) ownEndTag(el *Element) bool {
+	rest := d.str[d.pos:]
+	n := len(el.Local)
+	if el.Prefix != "" {
+		n += len(el.Prefix) + 1
+		if len(rest) <= n || rest[:len(el.Prefix)] != el.Prefix || rest[len(el.Prefix)] != ':' ||
+			rest[len(el.Prefix)+1:n] != el.Local {
+			return false
+		}
+	} else if len(rest) <= n || rest[:n] != el.Local {
+		return false
+	}
+	if nameChar[rest[n]] {
+		return false
+	}
+	d.pos += n
+	return true
 }
 
 // appendText adds decoded character data, normalising line ends as XML

@@ -16,7 +16,8 @@ type Attr struct {
 // Element is one node of a PowerVM XML document. Space is the resolved
 // namespace URI; Prefix is the prefix the document used (kept only so that
 // documents re-encode the way they came). A leaf carries Text; a container
-// carries Children (whitespace between children is not kept).
+// carries Children (whitespace between children is not kept). Elements a
+// decoder made may share one Attrs slice: replace it, never write into it.
 type Element struct {
 	Space    string
 	Prefix   string
@@ -140,7 +141,13 @@ func (e *Element) Attr(name string) string {
 }
 
 // SetAttr sets (or adds) an unprefixed attribute.
+// Decoded elements may share their Attrs slice (identical attribute lists
+// are decoded once), so SetAttr copies before it writes; code that edits
+// Attrs itself must do the same.
 func (e *Element) SetAttr(name, value string) {
+	attrs := make([]Attr, len(e.Attrs), len(e.Attrs)+1)
+	copy(attrs, e.Attrs)
+	e.Attrs = attrs
 	for i, a := range e.Attrs {
 		if a.Space == "" && a.Local == name {
 			e.Attrs[i].Value = value

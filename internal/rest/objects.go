@@ -235,10 +235,24 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 	}
 	uom.AppendFeedStart(&head, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
 		rc.now.Format("2006-01-02T15:04:05.000Z07:00"), []uom.Link{{Rel: "SELF", Href: self}})
-	// Each entry is written as soon as it is had (from the cache or just
-	// rendered) through a pooled buffer: the feed is never assembled in
-	// memory, so a 10,000-partition feed costs one entry at a time.
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	// Up to feedLengthLimit the entries (cached, or rendered into the
+	// cache) are gathered first so the answer has a Content-Length (clients
+	// then read it in one buffer); a larger feed is streamed entry by entry
+	// through a pooled buffer, so a 10,000-partition feed never sits in
+	// memory whole.
+	const entryOpen = "<entry>"
+	size := head.Len() + len("</feed>")
+	parts := make([][]byte, 0, len(objs))
+	i := 0
+	for ; i < len(objs) && size <= feedLengthLimit; i++ {
+		e := s.entryBytes(r, k, objs[i], rc, g)
+		parts = append(parts, e)
+		size += len(entryOpen) + len(e)
+	}
+	if i == len(objs) && size <= feedLengthLimit {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
@@ -246,15 +260,23 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 	bw := feedWriters.Get().(*bufio.Writer)
 	bw.Reset(w)
 	bw.Write(head.Bytes())
-	for _, o := range objs {
-		bw.WriteString("<entry>")
-		bw.Write(s.entryBytes(r, k, o, rc, g))
+	for _, e := range parts {
+		bw.WriteString(entryOpen)
+		bw.Write(e)
+	}
+	parts = nil
+	for ; i < len(objs); i++ {
+		bw.WriteString(entryOpen)
+		bw.Write(s.entryBytes(r, k, objs[i], rc, g))
 	}
 	bw.WriteString("</feed>")
 	bw.Flush()
 	bw.Reset(nil)
 	feedWriters.Put(bw)
 }
+
+// feedLengthLimit is the largest feed sent with a Content-Length.
+const feedLengthLimit = 8 << 20
 
 var feedWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
 

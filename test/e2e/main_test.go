@@ -55,6 +55,7 @@ func runMain(m *testing.M) int {
 	start := time.Now()
 	cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator), "./cmd/pvmd", "./cmd/pvmctl")
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds them
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/pvmd ./cmd/pvmctl: %v\n%s", err, out)
 		return 1

@@ -27,8 +27,7 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List " + strings.ToLower(o.Title),
-		Long: "List " + strings.ToLower(o.Title) + ".\n\nFields for --display-fields, --where and --set-fields " +
-			"(qualified Section.name or the short name):\n" + o.Fields.Help(),
+		Long: "List " + strings.ToLower(o.Title) + ".",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && !cmd.Flags().Changed("display-fields") {
 				return Usage("PVME01040123-0025", "Unexpected argument %q: list takes options only.", args[0])
@@ -37,6 +36,7 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 			return RunList(a, o, ids, display, where, hideLabel, delim)
 		},
 	}
+	withFieldHelp(cmd, o, "Fields for --display-fields and --where (qualified Section.name or the short name):")
 	f := cmd.Flags()
 	f.StringArrayVarP(&ids, "object-id", "i", nil, "only the object KEY=VALUE (name=, id=, uuid=)")
 	f.StringSliceVarP(&display, "display-fields", "d", nil, "print these fields as key=value (more may follow as arguments)")
@@ -44,6 +44,16 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	f.StringVarP(&delim, "field-delim", "f", ",", "with -d, the separator between fields")
 	f.StringArrayVarP(&where, "where", "w", nil, "only objects where FIELD=VALUE or FIELD!=VALUE (repeatable; all must hold)")
 	return cmd
+}
+
+// withFieldHelp adds the object's fields to the command's help, computed
+// only when help is asked for.
+func withFieldHelp(cmd *cobra.Command, o *Object, intro string) {
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + o.Fields.Help()
+		c.SetHelpFunc(nil)
+		c.Parent().HelpFunc()(c, args)
+	})
 }
 
 // RunList lists the objects of o.
@@ -175,7 +185,7 @@ func UpdateCommand(a *App, o *Object) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Change attributes of a " + strings.ToLower(o.Name),
-		Long:  "Change attributes of a " + o.Name + ": --set-fields FIELD=VALUE ...\n\nFields:\n" + o.Fields.Help(),
+		Long:  "Change attributes of a " + o.Name + ": --set-fields FIELD=VALUE ...",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if target == "" && len(args) > 0 && !cmd.Flags().Changed("set-fields") {
 				return Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
@@ -198,6 +208,7 @@ func UpdateCommand(a *App, o *Object) *cobra.Command {
 			return ApplyFields(a, o, e, changes)
 		},
 	}
+	withFieldHelp(cmd, o, "Fields (qualified Section.name or the short name):")
 	TargetFlag(cmd, &target)
 	cmd.Flags().StringArrayVarP(&sets, "set-fields", "s", nil, "FIELD=VALUE to set (several may follow as arguments)")
 	cmd.Flags().StringArrayVar(&sets, "set-field", nil, "same as --set-fields")

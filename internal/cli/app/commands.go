@@ -27,7 +27,7 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List " + strings.ToLower(o.Title),
-		Long: "List " + strings.ToLower(o.Title) + ".",
+		Long:  "List " + strings.ToLower(o.Title) + ".",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && !cmd.Flags().Changed("display-fields") {
 				return Usage("PVME01040123-0025", "Unexpected argument %q: list takes options only.", args[0])

@@ -56,24 +56,26 @@ func pvmdStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	cmd.Stderr = logf
 	ts.Check(cmd.Start())
-	ready := make(chan string, 1)
+	ready := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if m := readyRE.FindStringSubmatch(sc.Text()); m != nil {
-				ready <- m[1]
+				ready <- m
 			}
 		}
 		close(ready)
 	}()
 	select {
-	case addr, ok := <-ready:
+	case m, ok := <-ready:
 		if !ok {
 			cmd.Wait()
 			b, _ := os.ReadFile(ts.MkAbs("pvmd.log"))
 			ts.Fatalf("pvmd exited before it was ready:\n%s", b)
 		}
-		ts.Setenv("PVM_URL", "http://"+addr)
+		ts.Setenv("PVM_URL", "http://"+m[1])
+		ts.Setenv("PVM_HTTPS_URL", "https://"+m[2])
+		ts.Setenv("PVM_TEST_PASSWORD", adminPassword)
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		ts.Fatalf("pvmd not ready after 20s")

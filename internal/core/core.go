@@ -230,233 +230,6 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	return nil
 }
 
-// Tx stages the changes of one operation. Reads through it see the staged
-// changes over the writer's model.
-type Tx struct {
-	c     *Core
-	st    *model.State
-	now   time.Time
-	actor Actor
-	parts map[string]*model.Partition // staged; nil = deleted
-	order []string
-	det   map[string][]string
-	sys   *model.ManagedSystem
-	extra []Event
-}
-
-// Now is the time of the operation.
-func (tx *Tx) Now() time.Time { return tx.now }
-
-// Actor is who runs the operation.
-func (tx *Tx) Actor() Actor { return tx.actor }
-
-// System returns the managed system (staged if changed).
-func (tx *Tx) System() *model.ManagedSystem {
-	if tx.sys != nil {
-		return tx.sys
-	}
-	return tx.st.System
-}
-
-// PutSystem stages a changed managed system (a clone).
-func (tx *Tx) PutSystem(s *model.ManagedSystem) { tx.sys = s }
-
-// Partition returns a partition by UUID as staged.
-func (tx *Tx) Partition(uuid string) *model.Partition {
-	if p, ok := tx.parts[uuid]; ok {
-		return p
-	}
-	return tx.st.Partition(uuid)
-}
-
-// PartitionByName finds a partition by name as staged.
-func (tx *Tx) PartitionByName(name string) *model.Partition {
-	for _, u := range tx.order {
-		if p := tx.parts[u]; p != nil && p.Name == name {
-			return p
-		}
-	}
-	p := tx.st.PartitionByName(name)
-	if p != nil {
-		if _, staged := tx.parts[p.UUID]; staged {
-			return nil
-		}
-	}
-	return p
-}
-
-// PartitionByID finds a partition by partition ID as staged.
-func (tx *Tx) PartitionByID(id int) *model.Partition {
-	for _, u := range tx.order {
-		if p := tx.parts[u]; p != nil && p.ID == id {
-			return p
-		}
-	}
-	p := tx.st.PartitionByID(id)
-	if p != nil {
-		if _, staged := tx.parts[p.UUID]; staged {
-			return nil
-		}
-	}
-	return p
-}
-
-// CheckUnique verifies p's name and ID against every other partition.
-func (tx *Tx) CheckUnique(p *model.Partition) error {
-	if o := tx.PartitionByName(p.Name); o != nil && o.UUID != p.UUID {
-		return model.ErrNameInUse(p.Name)
-	}
-	if o := tx.PartitionByID(p.ID); o != nil && o.UUID != p.UUID {
-		return model.ErrIDInUse(p.ID)
-	}
-	return nil
-}
-
-// NextFreeID returns the lowest partition ID not in use.
-func (tx *Tx) NextFreeID() (int, error) {
-	max := tx.System().MaxPartitions
-	// The lowest ID free in the writer's state comes from its bitmap; an
-	// ID this operation frees (a staged delete) may be lower.
-	freed := 0
-	for _, u := range tx.order {
-		if old := tx.st.Partition(u); old != nil && tx.parts[u] == nil && (freed == 0 || old.ID < freed) && tx.PartitionByID(old.ID) == nil {
-			freed = old.ID
-		}
-	}
-	for id := tx.st.FreeIDFrom(1); id <= max; id = tx.st.FreeIDFrom(id + 1) {
-		if freed != 0 && freed < id {
-			return freed, nil
-		}
-		if tx.PartitionByID(id) == nil {
-			return id, nil
-		}
-	}
-	if freed != 0 {
-		return freed, nil
-	}
-	return 0, model.ErrNoFreeID(max)
-}
-
-// Accounting returns what the active partitions hold, staged changes
-// included.
-func (tx *Tx) Accounting() model.Accounting {
-	a := tx.st.Accounting()
-	for _, u := range tx.order {
-		if old := tx.st.Partition(u); old != nil {
-			a = a.Sub(old.Holds())
-		}
-		if p := tx.parts[u]; p != nil {
-			a = a.Add(p.Holds())
-		}
-	}
-	return a
-}
-
-// PutPartition stages a new or changed partition (a clone the caller owns);
-// detail names what changed, for the event.
-func (tx *Tx) PutPartition(p *model.Partition, detail ...string) {
-	tx.stage(p.UUID, p)
-	for _, d := range detail {
-		if !containsStr(tx.det[p.UUID], d) {
-			tx.det[p.UUID] = append(tx.det[p.UUID], d)
-		}
-	}
-}
-
-// DeletePartition stages the removal of a partition.
-func (tx *Tx) DeletePartition(uuid string) { tx.stage(uuid, nil) }
-
-func (tx *Tx) stage(uuid string, p *model.Partition) {
-	if tx.parts == nil {
-		tx.parts = map[string]*model.Partition{}
-		tx.det = map[string][]string{}
-	}
-	if _, ok := tx.parts[uuid]; !ok {
-		tx.order = append(tx.order, uuid)
-	}
-	tx.parts[uuid] = p
-}
-
-// Publish adds an event to send when the operation commits.
-func (tx *Tx) Publish(e Event) { tx.extra = append(tx.extra, e) }
-
-func (tx *Tx) empty() bool { return len(tx.order) == 0 && tx.sys == nil && len(tx.extra) == 0 }
-
-// delta is a committed operation's effect on a model.State.
-type delta struct {
-	sys  *model.ManagedSystem
-	puts []*model.Partition
-	dels []string
-}
-
-func (d *delta) apply(st *model.State) {
-	if d.sys != nil {
-		st.System = d.sys
-	}
-	for _, u := range d.dels {
-		st.DeletePartition(u)
-	}
-	for _, p := range d.puts {
-		st.PutPartition(p)
-	}
-}
-
-// finish assigns the revision, encodes the records and derives the events.
-func (tx *Tx) finish(rev uint64) (*delta, []store.Change, []Event, error) {
-	d := &delta{}
-	var changes []store.Change
-	var events []Event
-	sysUUID := tx.st.System.UUID
-	before := tx.st.Accounting()
-	for _, u := range tx.order {
-		p := tx.parts[u]
-		old := tx.st.Partition(u)
-		if p == nil {
-			if old == nil {
-				continue
-			}
-			d.dels = append(d.dels, u)
-			changes = append(changes, store.Change{Bucket: store.BucketPartitions, Key: u})
-			events = append(events, Event{Type: EventDelete, Data: PartitionPath(sysUUID, old)})
-			continue
-		}
-		p.Rev = rev
-		b, err := json.Marshal(p)
-		if err != nil {
-			return nil, nil, nil, model.Internal("encode partition %s: %v", p.Name, err)
-		}
-		d.puts = append(d.puts, p)
-		changes = append(changes, store.Change{Bucket: store.BucketPartitions, Key: u, Value: b})
-		if old == nil {
-			events = append(events, Event{Type: EventAdd, Data: PartitionPath(sysUUID, p)})
-		} else {
-			det := tx.det[u]
-			if len(det) == 0 {
-				det = []string{"Other"}
-			}
-			events = append(events, Event{Type: EventModify, Data: PartitionPath(sysUUID, p), Detail: joinComma(det)})
-		}
-	}
-	after := tx.Accounting()
-	sys := tx.sys
-	if sys == nil && after != before {
-		sys = tx.st.System.Clone()
-	}
-	if sys != nil {
-		sys.Rev = rev
-		b, err := json.Marshal(sys)
-		if err != nil {
-			return nil, nil, nil, model.Internal("encode system: %v", err)
-		}
-		d.sys = sys
-		changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
-		events = append(events, Event{Type: EventModify, Data: SystemPath(sys.UUID), Detail: "Other"})
-	}
-	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.FormatUint(rev, 10))})
-	events = append(events, tx.extra...)
-	return d, changes, events, nil
-}
-
 // SystemPath is the API path of the managed system.
 func SystemPath(sysUUID string) string { return "/rest/api/uom/ManagedSystem/" + sysUUID }
 
@@ -513,16 +286,19 @@ func (c *Core) load() error {
 		return fmt.Errorf("state file: system record: %w", err)
 	}
 	st := model.NewState(&sys)
-	err = c.store.ForEach(store.BucketPartitions, func(k, v []byte) error {
-		var p model.Partition
-		if err := json.Unmarshal(v, &p); err != nil {
-			return fmt.Errorf("state file: partition %s: %w", k, err)
+	for _, k := range model.Kinds {
+		k := k
+		err = c.store.ForEach(string(k), func(key, v []byte) error {
+			o, err := model.DecodeObject(k, v)
+			if err != nil {
+				return fmt.Errorf("state file: %s %s: %w", k, key, err)
+			}
+			st.Put(o)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		st.PutPartition(&p)
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	seqRaw, err := c.store.Get(store.BucketMeta, "seq")
 	if err != nil {

@@ -3,44 +3,180 @@ package model
 import (
 	"math/bits"
 	"sort"
+	"strconv"
 )
 
 // State is the whole configuration of one managed system at one revision:
-// the system and its partitions, with the indexes the rules need. The core
-// keeps two: the writer's (every validated change) and the readers' (every
-// committed change). Objects in it are shared between the two and between
-// revisions, and are never changed in place.
+// the system, its partitions, switches, adapters, bridges and I/O slots,
+// with the indexes the rules need. The core keeps two: the writer's (every
+// validated change) and the readers' (every committed change). Objects in
+// it are shared between the two and between revisions, and are never
+// changed in place.
 type State struct {
 	System     *ManagedSystem
 	Partitions map[string]*Partition // by UUID
-	byName     map[string]string
-	byID       map[int]string
+	Switches   map[string]*VirtualSwitch
+	Adapters   map[string]*EthernetAdapter
+	Bridges    map[string]*NetworkBridge
+	Slots      map[string]*IOSlot // by DRC index
+
+	byName map[string]string
+	byID   map[int]string
 	// used has bit id set for every partition ID in use, so that the
 	// lowest free ID is found a word (64 IDs) at a time.
 	used []uint64
 	acct Accounting
+
+	adaptersOf   map[string]map[int]string // partition -> slot -> adapter
+	byMAC        map[string]string
+	switchByID   map[int]string
+	switchByName map[string]string
 }
 
 // NewState returns an empty state for sys.
 func NewState(sys *ManagedSystem) *State {
-	return &State{System: sys, Partitions: map[string]*Partition{}, byName: map[string]string{}, byID: map[int]string{}}
+	return &State{System: sys, Partitions: map[string]*Partition{}, Switches: map[string]*VirtualSwitch{},
+		Adapters: map[string]*EthernetAdapter{}, Bridges: map[string]*NetworkBridge{}, Slots: map[string]*IOSlot{},
+		byName: map[string]string{}, byID: map[int]string{},
+		adaptersOf: map[string]map[int]string{}, byMAC: map[string]string{},
+		switchByID: map[int]string{}, switchByName: map[string]string{}}
 }
 
 // Clone copies the maps (not the objects).
 func (s *State) Clone() *State {
-	c := &State{System: s.System, Partitions: make(map[string]*Partition, len(s.Partitions)),
-		byName: make(map[string]string, len(s.byName)), byID: make(map[int]string, len(s.byID)), acct: s.acct,
-		used: append([]uint64(nil), s.used...)}
-	for k, v := range s.Partitions {
-		c.Partitions[k] = v
-	}
-	for k, v := range s.byName {
-		c.byName[k] = v
-	}
-	for k, v := range s.byID {
-		c.byID[k] = v
+	c := NewState(s.System)
+	for _, k := range Kinds {
+		s.Each(k, func(o Object) { c.Put(o) })
 	}
 	return c
+}
+
+// Each calls fn for every object of a kind (in no particular order).
+func (s *State) Each(k ObjKind, fn func(Object)) {
+	switch k {
+	case KindPartition:
+		for _, o := range s.Partitions {
+			fn(o)
+		}
+	case KindSwitch:
+		for _, o := range s.Switches {
+			fn(o)
+		}
+	case KindAdapter:
+		for _, o := range s.Adapters {
+			fn(o)
+		}
+	case KindBridge:
+		for _, o := range s.Bridges {
+			fn(o)
+		}
+	case KindSlot:
+		for _, o := range s.Slots {
+			fn(o)
+		}
+	}
+}
+
+// Get returns an object by kind and key (nil when absent).
+func (s *State) Get(k ObjKind, key string) Object {
+	switch k {
+	case KindPartition:
+		if o := s.Partitions[key]; o != nil {
+			return o
+		}
+	case KindSwitch:
+		if o := s.Switches[key]; o != nil {
+			return o
+		}
+	case KindAdapter:
+		if o := s.Adapters[key]; o != nil {
+			return o
+		}
+	case KindBridge:
+		if o := s.Bridges[key]; o != nil {
+			return o
+		}
+	case KindSlot:
+		if o := s.Slots[key]; o != nil {
+			return o
+		}
+	}
+	return nil
+}
+
+// Put inserts or replaces an object, keeping indexes and accounting.
+func (s *State) Put(o Object) {
+	s.Delete(o.Kind(), o.Key())
+	switch v := o.(type) {
+	case *Partition:
+		s.Partitions[v.UUID] = v
+		s.byName[v.Name] = v.UUID
+		s.byID[v.ID] = v.UUID
+		s.setUsed(v.ID, true)
+		s.acct = s.acct.Add(v.Holds())
+	case *VirtualSwitch:
+		s.Switches[v.UUID] = v
+		s.switchByID[v.ID] = v.UUID
+		s.switchByName[v.Name] = v.UUID
+	case *EthernetAdapter:
+		s.Adapters[v.UUID] = v
+		m := s.adaptersOf[v.Partition]
+		if m == nil {
+			m = map[int]string{}
+			s.adaptersOf[v.Partition] = m
+		}
+		m[v.Slot] = v.UUID
+		s.byMAC[v.MAC] = v.UUID
+	case *NetworkBridge:
+		s.Bridges[v.UUID] = v
+	case *IOSlot:
+		s.Slots[v.Key()] = v
+	}
+}
+
+// Delete removes an object (nothing when absent).
+func (s *State) Delete(k ObjKind, key string) {
+	switch k {
+	case KindPartition:
+		if old := s.Partitions[key]; old != nil {
+			if s.byName[old.Name] == old.UUID {
+				delete(s.byName, old.Name)
+			}
+			if s.byID[old.ID] == old.UUID {
+				delete(s.byID, old.ID)
+				s.setUsed(old.ID, false)
+			}
+			s.acct = s.acct.Sub(old.Holds())
+			delete(s.Partitions, key)
+		}
+	case KindSwitch:
+		if old := s.Switches[key]; old != nil {
+			if s.switchByID[old.ID] == key {
+				delete(s.switchByID, old.ID)
+			}
+			if s.switchByName[old.Name] == key {
+				delete(s.switchByName, old.Name)
+			}
+			delete(s.Switches, key)
+		}
+	case KindAdapter:
+		if old := s.Adapters[key]; old != nil {
+			if m := s.adaptersOf[old.Partition]; m != nil && m[old.Slot] == key {
+				delete(m, old.Slot)
+				if len(m) == 0 {
+					delete(s.adaptersOf, old.Partition)
+				}
+			}
+			if s.byMAC[old.MAC] == key {
+				delete(s.byMAC, old.MAC)
+			}
+			delete(s.Adapters, key)
+		}
+	case KindBridge:
+		delete(s.Bridges, key)
+	case KindSlot:
+		delete(s.Slots, key)
+	}
 }
 
 // Accounting returns what the active partitions hold.
@@ -48,6 +184,12 @@ func (s *State) Accounting() Accounting { return s.acct }
 
 // Partition returns a partition by UUID.
 func (s *State) Partition(uuid string) *Partition { return s.Partitions[uuid] }
+
+// PutPartition inserts or replaces a partition.
+func (s *State) PutPartition(p *Partition) { s.Put(p) }
+
+// DeletePartition removes a partition.
+func (s *State) DeletePartition(uuid string) { s.Delete(KindPartition, uuid) }
 
 // PartitionByName returns a partition by name.
 func (s *State) PartitionByName(name string) *Partition {
@@ -65,16 +207,101 @@ func (s *State) PartitionByID(id int) *Partition {
 	return nil
 }
 
-// PutPartition inserts or replaces p, keeping indexes and accounting.
-func (s *State) PutPartition(p *Partition) {
-	if old := s.Partitions[p.UUID]; old != nil {
-		s.removeIndexes(old)
+// AdaptersOf returns a partition's adapters by slot.
+func (s *State) AdaptersOf(partition string) []*EthernetAdapter {
+	m := s.adaptersOf[partition]
+	out := make([]*EthernetAdapter, 0, len(m))
+	for _, u := range m {
+		out = append(out, s.Adapters[u])
 	}
-	s.Partitions[p.UUID] = p
-	s.byName[p.Name] = p.UUID
-	s.byID[p.ID] = p.UUID
-	s.setUsed(p.ID, true)
-	s.acct = s.acct.Add(p.Holds())
+	sort.Slice(out, func(i, j int) bool { return out[i].Slot < out[j].Slot })
+	return out
+}
+
+// AdapterAt returns the adapter in a partition's slot.
+func (s *State) AdapterAt(partition string, slot int) *EthernetAdapter {
+	if u, ok := s.adaptersOf[partition][slot]; ok {
+		return s.Adapters[u]
+	}
+	return nil
+}
+
+// AdapterByMAC returns the adapter with a MAC.
+func (s *State) AdapterByMAC(mac string) *EthernetAdapter {
+	if u, ok := s.byMAC[mac]; ok {
+		return s.Adapters[u]
+	}
+	return nil
+}
+
+// SwitchByID returns a switch by switch ID.
+func (s *State) SwitchByID(id int) *VirtualSwitch {
+	if u, ok := s.switchByID[id]; ok {
+		return s.Switches[u]
+	}
+	return nil
+}
+
+// SwitchByName returns a switch by name.
+func (s *State) SwitchByName(name string) *VirtualSwitch {
+	if u, ok := s.switchByName[name]; ok {
+		return s.Switches[u]
+	}
+	return nil
+}
+
+// SortedSwitches returns the switches by ID.
+func (s *State) SortedSwitches() []*VirtualSwitch {
+	out := make([]*VirtualSwitch, 0, len(s.Switches))
+	for _, v := range s.Switches {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// SortedSlots returns the I/O slots by DRC index.
+func (s *State) SortedSlots() []*IOSlot {
+	out := make([]*IOSlot, 0, len(s.Slots))
+	for _, v := range s.Slots {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DRCIndex < out[j].DRCIndex })
+	return out
+}
+
+// SlotByDRC returns an I/O slot by DRC index.
+func (s *State) SlotByDRC(index int) *IOSlot { return s.Slots[strconv.Itoa(index)] }
+
+// VirtualNetworks derives the VLANs in use on each switch from the
+// adapters: one network per (switch, VLAN), tagged when some adapter
+// carries it tagged. Sorted by switch ID and VLAN.
+func (s *State) VirtualNetworks() []VirtualNetwork {
+	type key struct{ sw, vlan int }
+	tagged := map[key]bool{}
+	for _, a := range s.Adapters {
+		if _, ok := tagged[key{a.SwitchID, a.PVID}]; !ok {
+			tagged[key{a.SwitchID, a.PVID}] = false
+		}
+		for _, v := range a.Tagged {
+			tagged[key{a.SwitchID, v}] = true
+		}
+	}
+	out := make([]VirtualNetwork, 0, len(tagged))
+	for k, t := range tagged {
+		name := ""
+		if sw := s.SwitchByID(k.sw); sw != nil {
+			name = sw.Name
+		}
+		out = append(out, VirtualNetwork{SwitchID: k.sw, Switch: name, VLAN: k.vlan, Tagged: t})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SwitchID != out[j].SwitchID {
+			return out[i].SwitchID < out[j].SwitchID
+		}
+		return out[i].VLAN < out[j].VLAN
+	})
+	return out
 }
 
 func (s *State) setUsed(id int, on bool) {
@@ -111,25 +338,6 @@ func (s *State) FreeIDFrom(from int) int {
 		return n
 	}
 	return from
-}
-
-// DeletePartition removes a partition.
-func (s *State) DeletePartition(uuid string) {
-	if old := s.Partitions[uuid]; old != nil {
-		s.removeIndexes(old)
-		delete(s.Partitions, uuid)
-	}
-}
-
-func (s *State) removeIndexes(old *Partition) {
-	if s.byName[old.Name] == old.UUID {
-		delete(s.byName, old.Name)
-	}
-	if s.byID[old.ID] == old.UUID {
-		delete(s.byID, old.ID)
-		s.setUsed(old.ID, false)
-	}
-	s.acct = s.acct.Sub(old.Holds())
 }
 
 // SortedPartitions returns the partitions by partition ID; filter, when

@@ -1,0 +1,443 @@
+package core
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"novalink/internal/model"
+	"novalink/internal/store"
+)
+
+type objKey struct {
+	kind model.ObjKind
+	key  string
+}
+
+// Tx stages the changes of one operation. Reads through it see the staged
+// changes over the writer's model.
+type Tx struct {
+	c     *Core
+	st    *model.State
+	now   time.Time
+	actor Actor
+	objs  map[objKey]model.Object // staged; nil = deleted
+	order []objKey
+	det   map[objKey][]string
+	sys   *model.ManagedSystem
+	extra []Event
+}
+
+// Now is the time of the operation.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Actor is who runs the operation.
+func (tx *Tx) Actor() Actor { return tx.actor }
+
+// System returns the managed system (staged if changed).
+func (tx *Tx) System() *model.ManagedSystem {
+	if tx.sys != nil {
+		return tx.sys
+	}
+	return tx.st.System
+}
+
+// PutSystem stages a changed managed system (a clone).
+func (tx *Tx) PutSystem(s *model.ManagedSystem) { tx.sys = s }
+
+// Get returns an object as staged (nil when absent or deleted).
+func (tx *Tx) Get(k model.ObjKind, key string) model.Object {
+	if o, ok := tx.objs[objKey{k, key}]; ok {
+		return o
+	}
+	return tx.st.Get(k, key)
+}
+
+// Put stages a new or changed object (a clone the caller owns); detail
+// names what changed, for the event.
+func (tx *Tx) Put(o model.Object, detail ...string) {
+	k := objKey{o.Kind(), o.Key()}
+	tx.stage(k, o)
+	for _, d := range detail {
+		if !containsStr(tx.det[k], d) {
+			tx.det[k] = append(tx.det[k], d)
+		}
+	}
+}
+
+// Delete stages the removal of an object.
+func (tx *Tx) Delete(k model.ObjKind, key string) { tx.stage(objKey{k, key}, nil) }
+
+func (tx *Tx) stage(k objKey, o model.Object) {
+	if tx.objs == nil {
+		tx.objs = map[objKey]model.Object{}
+		tx.det = map[objKey][]string{}
+	}
+	if _, ok := tx.objs[k]; !ok {
+		tx.order = append(tx.order, k)
+	}
+	tx.objs[k] = o
+}
+
+// each calls fn for every object of a kind as staged.
+func (tx *Tx) each(k model.ObjKind, fn func(model.Object)) {
+	tx.st.Each(k, func(o model.Object) {
+		if _, staged := tx.objs[objKey{k, o.Key()}]; !staged {
+			fn(o)
+		}
+	})
+	for _, key := range tx.order {
+		if key.kind == k {
+			if o := tx.objs[key]; o != nil {
+				fn(o)
+			}
+		}
+	}
+}
+
+// Publish adds an event to send when the operation commits.
+func (tx *Tx) Publish(e Event) { tx.extra = append(tx.extra, e) }
+
+func (tx *Tx) empty() bool { return len(tx.order) == 0 && tx.sys == nil && len(tx.extra) == 0 }
+
+// Partition returns a partition by UUID as staged.
+func (tx *Tx) Partition(uuid string) *model.Partition {
+	if o := tx.Get(model.KindPartition, uuid); o != nil {
+		return o.(*model.Partition)
+	}
+	return nil
+}
+
+// PutPartition stages a partition.
+func (tx *Tx) PutPartition(p *model.Partition, detail ...string) { tx.Put(p, detail...) }
+
+// DeletePartition stages the removal of a partition.
+func (tx *Tx) DeletePartition(uuid string) { tx.Delete(model.KindPartition, uuid) }
+
+// stagedPartition looks through the staged partitions only.
+func (tx *Tx) stagedPartition(match func(*model.Partition) bool) (*model.Partition, bool) {
+	for _, k := range tx.order {
+		if k.kind != model.KindPartition {
+			continue
+		}
+		if p, ok := tx.objs[k].(*model.Partition); ok && p != nil && match(p) {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// PartitionByName finds a partition by name as staged.
+func (tx *Tx) PartitionByName(name string) *model.Partition {
+	if p, ok := tx.stagedPartition(func(p *model.Partition) bool { return p.Name == name }); ok {
+		return p
+	}
+	p := tx.st.PartitionByName(name)
+	if p != nil {
+		if _, staged := tx.objs[objKey{model.KindPartition, p.UUID}]; staged {
+			return nil
+		}
+	}
+	return p
+}
+
+// PartitionByID finds a partition by partition ID as staged.
+func (tx *Tx) PartitionByID(id int) *model.Partition {
+	if p, ok := tx.stagedPartition(func(p *model.Partition) bool { return p.ID == id }); ok {
+		return p
+	}
+	p := tx.st.PartitionByID(id)
+	if p != nil {
+		if _, staged := tx.objs[objKey{model.KindPartition, p.UUID}]; staged {
+			return nil
+		}
+	}
+	return p
+}
+
+// CheckUnique verifies p's name and ID against every other partition.
+func (tx *Tx) CheckUnique(p *model.Partition) error {
+	if o := tx.PartitionByName(p.Name); o != nil && o.UUID != p.UUID {
+		return model.ErrNameInUse(p.Name)
+	}
+	if o := tx.PartitionByID(p.ID); o != nil && o.UUID != p.UUID {
+		return model.ErrIDInUse(p.ID)
+	}
+	return nil
+}
+
+// NextFreeID returns the lowest partition ID not in use.
+func (tx *Tx) NextFreeID() (int, error) {
+	max := tx.System().MaxPartitions
+	// The lowest ID free in the writer's state comes from its bitmap; an
+	// ID this operation frees (a staged delete) may be lower.
+	freed := 0
+	for _, k := range tx.order {
+		if k.kind != model.KindPartition || tx.objs[k] != nil {
+			continue
+		}
+		if old := tx.st.Partition(k.key); old != nil && (freed == 0 || old.ID < freed) && tx.PartitionByID(old.ID) == nil {
+			freed = old.ID
+		}
+	}
+	for id := tx.st.FreeIDFrom(1); id <= max; id = tx.st.FreeIDFrom(id + 1) {
+		if freed != 0 && freed < id {
+			return freed, nil
+		}
+		if tx.PartitionByID(id) == nil {
+			return id, nil
+		}
+	}
+	if freed != 0 {
+		return freed, nil
+	}
+	return 0, model.ErrNoFreeID(max)
+}
+
+// Accounting returns what the active partitions hold, staged changes
+// included.
+func (tx *Tx) Accounting() model.Accounting {
+	a := tx.st.Accounting()
+	for _, k := range tx.order {
+		if k.kind != model.KindPartition {
+			continue
+		}
+		if old := tx.st.Partition(k.key); old != nil {
+			a = a.Sub(old.Holds())
+		}
+		if p, ok := tx.objs[k].(*model.Partition); ok && p != nil {
+			a = a.Add(p.Holds())
+		}
+	}
+	return a
+}
+
+// touch stages a clone of an unchanged object so that its revision moves
+// (its rendering depends on what changed), with detail for the event.
+func (tx *Tx) touch(k model.ObjKind, key string, detail string) {
+	ok := objKey{k, key}
+	if o, staged := tx.objs[ok]; staged {
+		if o != nil {
+			tx.Put(o, detail)
+		}
+		return
+	}
+	if o := tx.st.Get(k, key); o != nil {
+		tx.Put(o.CloneObject(), detail)
+	}
+}
+
+// delta is a committed operation's effect on a model.State.
+type delta struct {
+	sys  *model.ManagedSystem
+	puts []model.Object
+	dels []objKey
+}
+
+func (d *delta) apply(st *model.State) {
+	if d.sys != nil {
+		st.System = d.sys
+	}
+	for _, k := range d.dels {
+		st.Delete(k.kind, k.key)
+	}
+	for _, o := range d.puts {
+		st.Put(o)
+	}
+}
+
+// dependents moves the revision of what renders an object that changed:
+// an adapter's partition (and, for a trunk adapter, the bridges using
+// it), the owners of an I/O slot and the managed system.
+func (tx *Tx) dependents() (sysTouched bool) {
+	n := len(tx.order)
+	for i := 0; i < n; i++ {
+		k := tx.order[i]
+		old, cur := tx.st.Get(k.kind, k.key), tx.objs[k]
+		switch k.kind {
+		case model.KindAdapter:
+			for _, o := range []model.Object{old, cur} {
+				a, ok := o.(*model.EthernetAdapter)
+				if !ok || a == nil {
+					continue
+				}
+				if tx.Partition(a.Partition) != nil {
+					tx.touch(model.KindPartition, a.Partition, "ClientNetworkAdapters")
+				}
+				if a.Trunk {
+					tx.each(model.KindBridge, func(o model.Object) {
+						b := o.(*model.NetworkBridge)
+						for _, s := range b.SEAs {
+							if containsStr(s.Trunks, a.UUID) {
+								tx.touch(model.KindBridge, b.UUID, "Other")
+								return
+							}
+						}
+					})
+				}
+			}
+		case model.KindSlot:
+			sysTouched = true
+			for _, o := range []model.Object{old, cur} {
+				if s, ok := o.(*model.IOSlot); ok && s != nil && s.Owner != "" && tx.Partition(s.Owner) != nil {
+					tx.touch(model.KindPartition, s.Owner, "IOSlots")
+				}
+			}
+		}
+	}
+	return sysTouched
+}
+
+// finish assigns the revision, encodes the records and derives the events.
+func (tx *Tx) finish(rev uint64) (*delta, []store.Change, []Event, error) {
+	sysTouched := tx.dependents()
+	d := &delta{}
+	var changes []store.Change
+	var events []Event
+	sysUUID := tx.st.System.UUID
+	before := tx.st.Accounting()
+	netsBefore := tx.networksIfAdaptersChanged(tx.st.Each)
+	for _, k := range tx.order {
+		o := tx.objs[k]
+		old := tx.st.Get(k.kind, k.key)
+		if o == nil {
+			if old == nil {
+				continue
+			}
+			d.dels = append(d.dels, k)
+			changes = append(changes, store.Change{Bucket: string(k.kind), Key: k.key})
+			if path := tx.pathOf(sysUUID, old); path != "" {
+				events = append(events, Event{Type: EventDelete, Data: path})
+			}
+			continue
+		}
+		o.SetRevision(rev)
+		b, err := json.Marshal(o)
+		if err != nil {
+			return nil, nil, nil, model.Internal("encode %s %s: %v", k.kind, k.key, err)
+		}
+		d.puts = append(d.puts, o)
+		changes = append(changes, store.Change{Bucket: string(k.kind), Key: k.key, Value: b})
+		path := tx.pathOf(sysUUID, o)
+		if path == "" {
+			continue
+		}
+		if old == nil {
+			events = append(events, Event{Type: EventAdd, Data: path})
+		} else {
+			det := tx.det[k]
+			if len(det) == 0 {
+				det = []string{"Other"}
+			}
+			events = append(events, Event{Type: EventModify, Data: path, Detail: joinComma(det)})
+		}
+	}
+	events = append(events, tx.networkEvents(sysUUID, netsBefore)...)
+	after := tx.Accounting()
+	sys := tx.sys
+	if sys == nil && (after != before || sysTouched) {
+		sys = tx.st.System.Clone()
+	}
+	if sys != nil {
+		sys.Rev = rev
+		b, err := json.Marshal(sys)
+		if err != nil {
+			return nil, nil, nil, model.Internal("encode system: %v", err)
+		}
+		d.sys = sys
+		changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
+		events = append(events, Event{Type: EventModify, Data: SystemPath(sys.UUID), Detail: "Other"})
+	}
+	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.FormatUint(rev, 10))})
+	events = append(events, tx.extra...)
+	return d, changes, events, nil
+}
+
+// pathOf is the API path of an object ("" for objects without one).
+func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
+	switch v := o.(type) {
+	case *model.Partition:
+		return PartitionPath(sysUUID, v)
+	case *model.VirtualSwitch:
+		return SystemPath(sysUUID) + "/VirtualSwitch/" + v.UUID
+	case *model.NetworkBridge:
+		return SystemPath(sysUUID) + "/NetworkBridge/" + v.UUID
+	case *model.EthernetAdapter:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		return AdapterPath(owner, v)
+	}
+	return ""
+}
+
+// AdapterPath is the API path of a virtual Ethernet adapter.
+func AdapterPath(owner *model.Partition, a *model.EthernetAdapter) string {
+	kind := "LogicalPartition"
+	if owner.IsVIOS() {
+		kind = "VirtualIOServer"
+	}
+	return "/rest/api/uom/" + kind + "/" + owner.UUID + "/ClientNetworkAdapter/" + a.UUID
+}
+
+// NetworkUUID is the (stable) UUID of the virtual network of a VLAN on a
+// switch.
+func NetworkUUID(sysUUID string, switchID, vlan int) string {
+	return uuid.NewMD5(uuid.NameSpaceOID, []byte(sysUUID+"/vnet/"+strconv.Itoa(switchID)+"/"+strconv.Itoa(vlan))).String()
+}
+
+// NetworkPath is the API path of a virtual network.
+func NetworkPath(sysUUID string, switchID, vlan int) string {
+	return SystemPath(sysUUID) + "/VirtualNetwork/" + NetworkUUID(sysUUID, switchID, vlan)
+}
+
+type netKey struct{ sw, vlan int }
+
+// networksIfAdaptersChanged returns the (switch, VLAN) pairs in use before
+// the operation when it changes adapters (nil otherwise).
+func (tx *Tx) networksIfAdaptersChanged(each func(model.ObjKind, func(model.Object))) map[netKey]bool {
+	for _, k := range tx.order {
+		if k.kind == model.KindAdapter {
+			return networkSet(each)
+		}
+	}
+	return nil
+}
+
+func networkSet(each func(model.ObjKind, func(model.Object))) map[netKey]bool {
+	set := map[netKey]bool{}
+	each(model.KindAdapter, func(o model.Object) {
+		a := o.(*model.EthernetAdapter)
+		set[netKey{a.SwitchID, a.PVID}] = true
+		for _, v := range a.Tagged {
+			set[netKey{a.SwitchID, v}] = true
+		}
+	})
+	return set
+}
+
+// networkEvents announces the virtual networks that appeared or went.
+func (tx *Tx) networkEvents(sysUUID string, before map[netKey]bool) []Event {
+	if before == nil {
+		return nil
+	}
+	after := networkSet(tx.each)
+	var evs []Event
+	for k := range after {
+		if !before[k] {
+			evs = append(evs, Event{Type: EventAdd, Data: NetworkPath(sysUUID, k.sw, k.vlan)})
+		}
+	}
+	for k := range before {
+		if !after[k] {
+			evs = append(evs, Event{Type: EventDelete, Data: NetworkPath(sysUUID, k.sw, k.vlan)})
+		}
+	}
+	return evs
+}

@@ -83,6 +83,11 @@ func TestPowerCycleThroughStates(t *testing.T) {
 	if p.ID != 4 {
 		t.Fatalf("new partition got ID %d, want the lowest free (4)", p.ID)
 	}
+	// Deployed the NovaLink way: an adapter on MGMTSWITCH's VLAN 4094.
+	mg, err := c.CreateAdapter(admin, p.UUID, &model.EthernetAdapter{PVID: model.MgmtVLAN, SwitchID: 1}, SlotNext)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := c.System()
 	var availBefore int
 	c.Read(func(st *model.State) { availBefore = st.System.AvailableMemory(st.Accounting()) })
@@ -119,8 +124,8 @@ func TestPowerCycleThroughStates(t *testing.T) {
 		t.Fatalf("firmware reference codes not seen on the way: %v", seen)
 	}
 	clk.Advance(c.timing.RMCUp)
-	if got = partByName(c, "vm1"); got.RMCState != model.RMCActive {
-		t.Fatalf("RMC after %v: %s", c.timing.RMCUp, got.RMCState)
+	if got = partByName(c, "vm1"); got.RMCState != model.RMCActive || got.RMCIP != model.LinkLocalFromMAC(mg.MAC) {
+		t.Fatalf("RMC after %v: %s %s", c.timing.RMCUp, got.RMCState, got.RMCIP)
 	}
 
 	// Delete refused while running.
@@ -163,6 +168,24 @@ func TestPowerCycleThroughStates(t *testing.T) {
 	}
 	if err := c.DeletePartition(admin, p.UUID, ""); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRMCNeedsMgmtAdapter(t *testing.T) {
+	clk := sim.NewFakeClock(time.Now())
+	c := openTest(t, t.TempDir(), clk, nil)
+	defer c.Close()
+	p, _ := c.CreatePartition(admin, newClient(c, "bare", 1024, 10))
+	c.StartJob(admin, JobRequest{Group: "LogicalPartition", Operation: "PowerOn", TargetUUID: p.UUID})
+	clk.Advance(5 * time.Second)
+	got := partByName(c, "bare")
+	if got.State != model.StateRunning || got.RMCState != model.RMCInactive || got.RMCIP != "" {
+		t.Fatalf("without a MGMTSWITCH adapter: %s rmc %s %q", got.State, got.RMCState, got.RMCIP)
+	}
+	// Nothing can be added dynamically without RMC.
+	_, err := c.CreateAdapter(admin, p.UUID, &model.EthernetAdapter{PVID: model.MgmtVLAN, SwitchID: 1}, SlotNext)
+	if model.KindOf(err) != model.KindRefused || !contains(err.Error(), "RMC") {
+		t.Fatalf("DLPAR add without RMC: %v", err)
 	}
 }
 

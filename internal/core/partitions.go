@@ -100,6 +100,7 @@ func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, e
 		if n.LogicalSerial == "" {
 			n.LogicalSerial = logicalSerial(sys, n.ID)
 		}
+		n.MACPrefix = model.MACPrefixFor(sys, n.ID)
 		if err := model.ValidateDefinition(sys, n); err != nil {
 			return err
 		}
@@ -225,6 +226,24 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 		if cur.Active() {
 			return model.ErrNotPoweredOff()
 		}
+		for _, b := range tx.Bridges() {
+			for _, s := range b.SEAs {
+				if s.VIOS == uuid {
+					return model.Refused("Virtual I/O Server %s hosts shared Ethernet adapter %s of network bridge %s; remove the bridge first.", cur.Name, s.Device, b.UUID)
+				}
+			}
+		}
+		// Its virtual adapters go with it; its I/O slots become free.
+		for _, a := range tx.AdaptersOf(uuid) {
+			tx.Delete(model.KindAdapter, a.UUID)
+		}
+		tx.each(model.KindSlot, func(o model.Object) {
+			if s := o.(*model.IOSlot); s.Owner == uuid {
+				n := s.CloneObject().(*model.IOSlot)
+				n.Owner = ""
+				tx.Put(n)
+			}
+		})
 		tx.DeletePartition(uuid)
 		return nil
 	})

@@ -125,6 +125,7 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		n.Op++
 		gen, name = n.Op, n.Name
 		steps[0].Apply(n, tx.Now())
+		tx.settleRMC(n)
 		tx.PutPartition(n, steps[0].Detail...)
 		return nil
 	})
@@ -153,6 +154,10 @@ func (c *Core) continuePlan(uuid string, gen uint64, steps []sim.Step, i int, jo
 			}
 			n := p.Clone()
 			next.Apply(n, tx.Now())
+			tx.settleRMC(n)
+			if *n == *p {
+				return nil // e.g. RMC cannot come up without a MGMTSWITCH adapter
+			}
 			tx.PutPartition(n, next.Detail...)
 			return nil
 		})

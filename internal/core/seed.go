@@ -188,8 +188,9 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			return nil, err
 		}
 	}
+	nextClient := func(i int) int { return orInt(inv.Clients.FirstID, 10) + i }
 	for i := 0; i < inv.Clients.Count; i++ {
-		id := orInt(inv.Clients.FirstID, 10) + i
+		id := nextClient(i)
 		suffix := i + 1
 		if inv.Clients.NameByID {
 			suffix = id
@@ -199,7 +200,106 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			return nil, err
 		}
 	}
+	seedNetwork(st, nowMS)
 	return st, nil
+}
+
+// seedNetwork gives a fresh server the NovaLink network layout: the
+// switches ETHERNET0 (VEB) and MGMTSWITCH (VEPA), NovaLink's trunk on
+// MGMTSWITCH, each VIOS a trunk on ETHERNET0 (bridged by one failover
+// network bridge) and an RMC adapter on MGMTSWITCH, each client an adapter
+// on each switch (deployed the NovaLink way), and the physical I/O slots.
+func seedNetwork(st *model.State, nowMS int64) {
+	sys := st.System
+	eth := &model.VirtualSwitch{UUID: uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/vswitch/0")).String(), ID: 0,
+		Name: model.DefaultSwitch, Mode: model.SwitchVEB, Created: nowMS}
+	mgmt := &model.VirtualSwitch{UUID: uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/vswitch/1")).String(), ID: 1,
+		Name: model.MgmtSwitch, Mode: model.SwitchVEPA, Created: nowMS}
+	st.Put(eth)
+	st.Put(mgmt)
+	adapter := func(p *model.Partition, sw *model.VirtualSwitch, slot, pvid int, trunk bool, prio int, dev string) *model.EthernetAdapter {
+		a := &model.EthernetAdapter{UUID: uuid.NewMD5(uuid.NameSpaceOID, []byte(p.UUID+"/cna/"+strconv.Itoa(slot))).String(),
+			Partition: p.UUID, Slot: slot, MAC: model.FormatMAC(p.MACPrefix + uint64(slot)), PVID: pvid, SwitchID: sw.ID,
+			Trunk: trunk, TaggedSupported: trunk, TrunkPriority: prio, Enabled: true, Device: dev, Created: nowMS}
+		st.Put(a)
+		return a
+	}
+	var vioses []*model.Partition
+	for _, p := range st.SortedPartitions(nil) {
+		p.MACPrefix = model.MACPrefixFor(sys, p.ID)
+		switch {
+		case p.IsMgmt:
+			adapter(p, eth, 3, 1, false, 0, "")
+			adapter(p, mgmt, 6, model.MgmtVLAN, true, 1, "")
+		case p.IsVIOS():
+			vioses = append(vioses, p)
+			adapter(p, eth, 3, 1, true, len(vioses), "ent4")
+			adapter(p, mgmt, 6, model.MgmtVLAN, false, 0, "ent6")
+		default:
+			adapter(p, eth, 2, 1, false, 0, "")
+			mg := adapter(p, mgmt, 6, model.MgmtVLAN, false, 0, "")
+			if p.State == model.StateRunning && p.RMCState == model.RMCActive {
+				p.RMCIP = model.LinkLocalFromMAC(mg.MAC)
+			}
+		}
+		if p.IsVIOS() && p.State == model.StateRunning && p.RMCState == model.RMCActive {
+			p.RMCIP = model.LinkLocalFromMAC(model.FormatMAC(p.MACPrefix + 6))
+		}
+	}
+	// I/O slots: two of each adapter for the VIOS pair, and some free ones.
+	unit := "U78C9.001.WZS" + lastN(sys.Serial, 4)
+	type slotSpec struct {
+		idx         int
+		loc, desc   string
+		class, dev  int
+		vendor, sub int
+		owner       int // index into vioses, -1 for free
+	}
+	specs := []slotSpec{
+		{0x21010010, "P1-C2", "PCIe2 2-Port 10GbE Base-T Adapter", 512, 0x1237, 0x14E4, 0x0492, -1},
+		{0x21010011, "P1-C3", "Empty slot", 65535, 0xFFFF, 0xFFFF, 0xFFFF, -1},
+		{0x21010012, "P1-C4", "1 Gigabit Ethernet (UTP) 4 Port Adapter PCIE-4x/Short", 512, 0x1657, 0x14E4, 0x0420, -1},
+		{0x21010018, "P1-C6", "PCIe2 16Gb 2-port Fibre Channel Adapter", 3076, 0xE200, 0x10DF, 0xE20C, 0},
+		{0x21010019, "P1-C7", "PCIe2 16Gb 2-port Fibre Channel Adapter", 3076, 0xE200, 0x10DF, 0xE20C, 1},
+		{0x21010020, "P1-C10", "PCIe2 4-port (10Gb FCoE & 1GbE) SR&RJ45 Adapter", 512, 0x2001, 0x1077, 0x040F, 0},
+		{0x21010021, "P1-C11", "PCIe2 4-port (10Gb FCoE & 1GbE) SR&RJ45 Adapter", 512, 0x2001, 0x1077, 0x040F, 1},
+		{0x21010028, "P1-C14", "SAS RAID Controller, PCIe2, Dual-port 6Gb", 260, 0x034A, 0x1014, 0x04C8, 0},
+		{0x21010029, "P1-C15", "SAS RAID Controller, PCIe2, Dual-port 6Gb", 260, 0x034A, 0x1014, 0x04C8, 1},
+		{0x21010030, "P1-T1", "Universal Serial Bus UHC Spec", 3075, 0x8241, 0x1033, 0x04B2, -1},
+	}
+	for _, sp := range specs {
+		sl := &model.IOSlot{DRCIndex: sp.idx, DRCName: unit + "-" + sp.loc, Description: sp.desc, PCIClass: sp.class,
+			DeviceID: sp.dev, VendorID: sp.vendor, SubsysID: sp.sub, SubVendorID: 0x1014, RevisionID: 1}
+		if sp.owner >= 0 && sp.owner < len(vioses) {
+			sl.Owner = vioses[sp.owner].UUID
+		}
+		st.Put(sl)
+	}
+	// One failover bridge over the first two VIOS (a single one without).
+	if len(vioses) == 0 {
+		return
+	}
+	b := &model.NetworkBridge{UUID: uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/bridge/1")).String(), PVID: 1, SwitchID: eth.ID, Created: nowMS}
+	for i, v := range vioses {
+		if i >= 2 {
+			break
+		}
+		port := unit + "-P1-C" + strconv.Itoa(10+i) + "-T1"
+		ha := "auto"
+		if len(vioses) == 1 {
+			ha = "disabled"
+		}
+		b.SEAs = append(b.SEAs, model.SEA{VIOS: v.UUID, Device: "ent5", Backing: "ent0", Port: port, Primary: i == 0,
+			Trunks: []string{st.AdapterAt(v.UUID, 3).UUID}, HAMode: ha})
+	}
+	st.Put(b)
+}
+
+func lastN(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
 
 func orInt(v, def int) int {
@@ -230,13 +330,23 @@ func (c *Core) seed(inv *Inventory) error {
 		return err
 	}
 	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
-	for _, p := range st.Partitions {
-		p.Rev = rev
-		b, err := json.Marshal(p)
+	for _, k := range model.Kinds {
+		var err error
+		st.Each(k, func(o model.Object) {
+			if err != nil {
+				return
+			}
+			o.SetRevision(rev)
+			b, e := json.Marshal(o)
+			if e != nil {
+				err = e
+				return
+			}
+			changes = append(changes, store.Change{Bucket: string(k), Key: o.Key(), Value: b})
+		})
 		if err != nil {
 			return err
 		}
-		changes = append(changes, store.Change{Bucket: store.BucketPartitions, Key: p.UUID, Value: b})
 	}
 	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")})
 	if err := c.store.Update(changes); err != nil {

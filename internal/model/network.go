@@ -156,6 +156,20 @@ func ValidateAdapter(a *EthernetAdapter, owner *Partition) error {
 	return nil
 }
 
+// MACPrefixFor is the MAC prefix of partition id on a system: a locally
+// administered unicast address (first byte 0x0A), 12 bits from the
+// system's serial, 16 bits of partition ID, and 12 bits left for the slot.
+func MACPrefixFor(sys *ManagedSystem, id int) uint64 {
+	var h uint32 = 2166136261
+	for _, c := range sys.Serial {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return 0x0A<<40 | uint64(h&0xFFF)<<28 | uint64(id&0xFFFF)<<12
+}
+
+// FormatMAC writes a 48-bit MAC as 12 upper-case hex digits.
+func FormatMAC(v uint64) string { return fmt.Sprintf("%012X", v&0xFFFFFFFFFFFF) }
+
 // ValidateMAC checks a MAC address: 12 hex digits, unicast.
 func ValidateMAC(mac string) error {
 	if len(mac) != 12 {

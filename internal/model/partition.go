@@ -133,6 +133,9 @@ type Partition struct {
 	AllowPerfData   bool   `json:"allowPerfData,omitempty"`
 	SRRCapable      bool   `json:"srrCapable,omitempty"`
 	LogicalSerial   string `json:"logicalSerial"`
+	// MACPrefix is the base of the MACs the hypervisor gives the
+	// partition's virtual adapters: the adapter in slot s gets MACPrefix+s.
+	MACPrefix uint64 `json:"macPrefix,omitempty"`
 
 	// Current (runtime) allocation, valid while the partition is active.
 	CurMem      int    `json:"curMem,omitempty"`

@@ -155,9 +155,14 @@ func (h *harness) createPartition(uuid, name string, dedicated bool) *model.Part
 		p.MinUnits, p.DesUnits, p.MaxUnits = 10, 50, 200
 		p.MinVP, p.DesVP, p.MaxVP = 1, 1, 2
 	}
-	n, err := h.c.CreatePartition(core.Actor{User: "padmin", Role: core.RoleAdmin}, p)
+	admin := core.Actor{User: "padmin", Role: core.RoleAdmin}
+	n, err := h.c.CreatePartition(admin, p)
 	if err != nil {
 		h.t.Fatalf("create %s: %v", name, err)
+	}
+	// Deployed the NovaLink way, so that RMC comes up after boot.
+	if _, err := h.c.CreateAdapter(admin, n.UUID, &model.EthernetAdapter{PVID: model.MgmtVLAN, SwitchID: 1}, core.SlotNext); err != nil {
+		h.t.Fatalf("MGMTSWITCH adapter of %s: %v", name, err)
 	}
 	return n
 }

@@ -93,7 +93,9 @@ func (tx *Tx) adapterByMAC(mac string) *model.EthernetAdapter {
 func (tx *Tx) Bridges() []*model.NetworkBridge {
 	var out []*model.NetworkBridge
 	tx.each(model.KindBridge, func(o model.Object) { out = append(out, o.(*model.NetworkBridge)) })
-	sort.Slice(out, func(i, j int) bool { return out[i].Created < out[j].Created || out[i].Created == out[j].Created && out[i].UUID < out[j].UUID })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Created < out[j].Created || out[i].Created == out[j].Created && out[i].UUID < out[j].UUID
+	})
 	return out
 }
 

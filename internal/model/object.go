@@ -18,7 +18,8 @@ const (
 )
 
 // Kinds lists every kind, in the order they are loaded (owners first).
-var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot}
+var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
+	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile}
 
 // Object is anything the store keeps besides the managed system itself.
 // Objects are values: clone, change the clone, put it back.
@@ -47,6 +48,28 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &NetworkBridge{}
 	case KindSlot:
 		o = &IOSlot{}
+	case KindPV:
+		o = &PhysicalVolume{}
+	case KindVG:
+		o = &VolumeGroup{}
+	case KindLV:
+		o = &LogicalVolume{}
+	case KindMedia:
+		o = &OpticalMedia{}
+	case KindCluster:
+		o = &Cluster{}
+	case KindSSP:
+		o = &SharedStoragePool{}
+	case KindLU:
+		o = &LogicalUnit{}
+	case KindSCSIMap:
+		o = &SCSIMapping{}
+	case KindFCPort:
+		o = &FCPort{}
+	case KindFCMap:
+		o = &FCMapping{}
+	case KindFile:
+		o = &File{}
 	default:
 		return nil, fmt.Errorf("unknown object kind %q", k)
 	}

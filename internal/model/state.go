@@ -31,6 +31,9 @@ type State struct {
 	byMAC        map[string]string
 	switchByID   map[int]string
 	switchByName map[string]string
+
+	// objs holds the kinds without indexes of their own (storage).
+	objs map[ObjKind]map[string]Object
 }
 
 // NewState returns an empty state for sys.
@@ -39,7 +42,7 @@ func NewState(sys *ManagedSystem) *State {
 		Adapters: map[string]*EthernetAdapter{}, Bridges: map[string]*NetworkBridge{}, Slots: map[string]*IOSlot{},
 		byName: map[string]string{}, byID: map[int]string{},
 		adaptersOf: map[string]map[int]string{}, byMAC: map[string]string{},
-		switchByID: map[int]string{}, switchByName: map[string]string{}}
+		switchByID: map[int]string{}, switchByName: map[string]string{}, objs: map[ObjKind]map[string]Object{}}
 }
 
 // Clone copies the maps (not the objects).
@@ -74,6 +77,10 @@ func (s *State) Each(k ObjKind, fn func(Object)) {
 		for _, o := range s.Slots {
 			fn(o)
 		}
+	default:
+		for _, o := range s.objs[k] {
+			fn(o)
+		}
 	}
 }
 
@@ -98,6 +105,10 @@ func (s *State) Get(k ObjKind, key string) Object {
 		}
 	case KindSlot:
 		if o := s.Slots[key]; o != nil {
+			return o
+		}
+	default:
+		if o := s.objs[k][key]; o != nil {
 			return o
 		}
 	}
@@ -131,6 +142,13 @@ func (s *State) Put(o Object) {
 		s.Bridges[v.UUID] = v
 	case *IOSlot:
 		s.Slots[v.Key()] = v
+	default:
+		m := s.objs[o.Kind()]
+		if m == nil {
+			m = map[string]Object{}
+			s.objs[o.Kind()] = m
+		}
+		m[o.Key()] = o
 	}
 }
 
@@ -176,7 +194,16 @@ func (s *State) Delete(k ObjKind, key string) {
 		delete(s.Bridges, key)
 	case KindSlot:
 		delete(s.Slots, key)
+	default:
+		delete(s.objs[k], key)
 	}
+}
+
+// Count returns the number of objects of a kind.
+func (s *State) Count(k ObjKind) int {
+	n := 0
+	s.Each(k, func(Object) { n++ })
+	return n
 }
 
 // Accounting returns what the active partitions hold.

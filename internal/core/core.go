@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,9 @@ type Config struct {
 	EventQueueIdle     time.Duration
 	// JobRetention is how long finished jobs nobody deleted are kept.
 	JobRetention time.Duration
+	// FilesDir holds uploads and the contents of media and disks; empty
+	// means "files" beside StatePath.
+	FilesDir string
 }
 
 // Core is one managed system's configuration and operations.
@@ -96,6 +100,9 @@ func Open(cfg Config) (*Core, error) {
 	}
 	if cfg.EventQueueIdle == 0 {
 		cfg.EventQueueIdle = 30 * time.Minute
+	}
+	if cfg.FilesDir == "" {
+		cfg.FilesDir = filepath.Join(filepath.Dir(cfg.StatePath), "files")
 	}
 	if cfg.JobRetention == 0 {
 		cfg.JobRetention = time.Hour
@@ -175,8 +182,8 @@ var ErrClosed = model.Unavailable("The management service is shutting down.")
 // stages changes on tx; if it returns an error nothing is changed. Apply
 // returns when the change is durable and visible to readers.
 func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
-	if a.Role != RoleAdmin && !a.Internal {
-		return model.Refused("User %s (role %s) may not change the configuration; the role %s is required.", a.User, a.Role, RoleAdmin)
+	if err := checkActor(a); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	if c.closed {
@@ -226,6 +233,17 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	c.inflight.Done()
 	if err != nil {
 		return model.Unavailable("The change could not be saved: %v", err)
+	}
+	if d.removesContent() {
+		c.sweepContent()
+	}
+	return nil
+}
+
+// checkActor refuses changes from users without the admin role.
+func checkActor(a Actor) error {
+	if a.Role != RoleAdmin && !a.Internal {
+		return model.Refused("User %s (role %s) may not change the configuration; the role %s is required.", a.User, a.Role, RoleAdmin)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"novalink/internal/model"
+	"novalink/internal/sim/vios"
 )
 
 // SlotChoice says how an adapter gets its virtual slot.
@@ -235,29 +236,16 @@ func (c *Core) DeleteSwitch(a Actor, id, etag string) error {
 }
 
 // dlparAllowed checks that a change of a partition's virtual I/O is
-// allowed now: directly on a partition that is off, dynamically (DLPAR)
-// on a running one with an active RMC connection.
-func dlparAllowed(p *model.Partition, what string) error {
-	if !p.Active() {
-		return nil
-	}
-	if p.State != model.StateRunning && p.State != model.StateOpenFirmware {
-		return model.ErrOpNotAllowed(p.Name, p.State, what)
-	}
-	if p.RMCState != model.RMCActive {
-		return model.Refused("Partition %s is %s and its RMC connection is %s; %s while it runs is a dynamic (DLPAR) change, which needs an active RMC connection.", p.Name, p.State, p.RMCState, what)
-	}
-	return nil
-}
+// allowed now (see model.Partition.DLPARAllowed).
+func dlparAllowed(p *model.Partition, what string) error { return p.DLPARAllowed(what) }
 
 // allocSlot picks the adapter's slot as asked.
 func (tx *Tx) allocSlot(owner *model.Partition, choice SlotChoice, want int) (int, error) {
-	used := map[int]bool{0: true, 1: true}
+	used := vios.UsedSlots(tx, owner.UUID)
 	high := model.FirstUserSlot - 1
-	for _, a := range tx.AdaptersOf(owner.UUID) {
-		used[a.Slot] = true
-		if a.Slot > high {
-			high = a.Slot
+	for s := range used {
+		if s > high {
+			high = s
 		}
 	}
 	switch choice {

@@ -9,6 +9,7 @@ import (
 
 	"novalink/internal/model"
 	"novalink/internal/sim"
+	"novalink/internal/sim/vios"
 )
 
 // NewPartitionTemplate returns a partition of type typ with the defaults a
@@ -233,7 +234,14 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 				}
 			}
 		}
-		// Its virtual adapters go with it; its I/O slots become free.
+		if cur.IsVIOS() {
+			if err := vios.CheckRemovable(tx, cur); err != nil {
+				return err
+			}
+		}
+		// Its virtual adapters and storage mappings go with it (a VIOS's
+		// devices too); its I/O slots become free.
+		vios.RemovePartitionStorage(tx, cur)
 		for _, a := range tx.AdaptersOf(uuid) {
 			tx.Delete(model.KindAdapter, a.UUID)
 		}

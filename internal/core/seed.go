@@ -12,6 +12,7 @@ import (
 
 	"novalink/internal/model"
 	"novalink/internal/sim"
+	"novalink/internal/sim/vios"
 	"novalink/internal/store"
 )
 
@@ -201,6 +202,7 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		}
 	}
 	seedNetwork(st, nowMS)
+	vios.Seed(st, nowMS)
 	return st, nil
 }
 

@@ -81,6 +81,9 @@ func (tx *Tx) stage(k objKey, o model.Object) {
 	tx.objs[k] = o
 }
 
+// Each calls fn for every object of a kind as staged.
+func (tx *Tx) Each(k model.ObjKind, fn func(model.Object)) { tx.each(k, fn) }
+
 // each calls fn for every object of a kind as staged.
 func (tx *Tx) each(k model.ObjKind, fn func(model.Object)) {
 	tx.st.Each(k, func(o model.Object) {
@@ -236,6 +239,17 @@ type delta struct {
 	dels []objKey
 }
 
+// removesContent tells whether the operation removed a device that may
+// have stored contents (media, logical units and volumes).
+func (d *delta) removesContent() bool {
+	for _, k := range d.dels {
+		if k.kind == model.KindMedia || k.kind == model.KindLU || k.kind == model.KindLV {
+			return true
+		}
+	}
+	return false
+}
+
 func (d *delta) apply(st *model.State) {
 	if d.sys != nil {
 		st.System = d.sys
@@ -276,6 +290,13 @@ func (tx *Tx) dependents() (sysTouched bool) {
 							}
 						}
 					})
+				}
+			}
+		case model.KindPV, model.KindVG, model.KindLV, model.KindMedia, model.KindLU,
+			model.KindSCSIMap, model.KindFCMap, model.KindFCPort:
+			for _, o := range []model.Object{old, cur} {
+				if o != nil {
+					tx.storageDependents(o)
 				}
 			}
 		case model.KindSlot:
@@ -364,6 +385,23 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return SystemPath(sysUUID) + "/VirtualSwitch/" + v.UUID
 	case *model.NetworkBridge:
 		return SystemPath(sysUUID) + "/NetworkBridge/" + v.UUID
+	case *model.VolumeGroup:
+		return VolumeGroupPath(v)
+	case *model.SharedStoragePool:
+		return "/rest/api/uom/SharedStoragePool/" + v.UUID
+	case *model.Cluster:
+		return "/rest/api/uom/Cluster/" + v.UUID
+	case *model.LogicalUnit:
+		ssp, _ := tx.Get(model.KindSSP, v.SSP).(*model.SharedStoragePool)
+		if ssp == nil {
+			ssp, _ = tx.st.Get(model.KindSSP, v.SSP).(*model.SharedStoragePool)
+		}
+		if ssp == nil {
+			return ""
+		}
+		return LogicalUnitPath(ssp, v)
+	case *model.File:
+		return "/rest/api/web/File/" + v.UUID
 	case *model.EthernetAdapter:
 		owner := tx.Partition(v.Partition)
 		if owner == nil {
@@ -375,6 +413,17 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return AdapterPath(owner, v)
 	}
 	return ""
+}
+
+// VolumeGroupPath is the API path of a volume group.
+func VolumeGroupPath(vg *model.VolumeGroup) string {
+	return "/rest/api/uom/VirtualIOServer/" + vg.VIOS + "/VolumeGroup/" + vg.UUID
+}
+
+// LogicalUnitPath is the API path of a logical unit (under its pool's
+// tier, where clients create them).
+func LogicalUnitPath(ssp *model.SharedStoragePool, lu *model.LogicalUnit) string {
+	return "/rest/api/uom/Tier/" + ssp.TierUUID + "/LogicalUnit/" + lu.UUID
 }
 
 // AdapterPath is the API path of a virtual Ethernet adapter.
@@ -440,4 +489,54 @@ func (tx *Tx) networkEvents(sysUUID string, before map[netKey]bool) []Event {
 		}
 	}
 	return evs
+}
+
+// storageDependents moves the revision of what renders a storage object
+// that changed: a VIOS lists its disks, repository, media and mappings; a
+// volume group its logical volumes and media; a pool its logical units; a
+// client partition its virtual SCSI and Fibre Channel client adapters.
+func (tx *Tx) storageDependents(o model.Object) {
+	vios := func(uuid, detail string) {
+		if tx.Partition(uuid) != nil {
+			tx.touch(model.KindPartition, uuid, detail)
+		}
+	}
+	vg := func(uuid string) {
+		if tx.Get(model.KindVG, uuid) != nil {
+			tx.touch(model.KindVG, uuid, "Other")
+		}
+	}
+	switch v := o.(type) {
+	case *model.PhysicalVolume:
+		vios(v.VIOS, "PhysicalVolumes")
+	case *model.VolumeGroup:
+		if v.RepositoryMB > 0 || v.RepositoryName != "" {
+			vios(v.VIOS, "MediaRepositories")
+		}
+	case *model.LogicalVolume:
+		vg(v.VG)
+	case *model.OpticalMedia:
+		vios(v.VIOS, "MediaRepositories")
+		tx.each(model.KindVG, func(o model.Object) {
+			if g := o.(*model.VolumeGroup); g.VIOS == v.VIOS && g.RepositoryMB > 0 {
+				vg(g.UUID)
+			}
+		})
+	case *model.LogicalUnit:
+		if tx.Get(model.KindSSP, v.SSP) != nil {
+			tx.touch(model.KindSSP, v.SSP, "LogicalUnits")
+		}
+	case *model.SCSIMapping:
+		vios(v.VIOS, "VirtualSCSIMappings")
+		if v.Client != "" {
+			vios(v.Client, "VirtualSCSIClientAdapters")
+		}
+	case *model.FCMapping:
+		vios(v.VIOS, "VirtualFibreChannelMappings")
+		if v.Client != "" {
+			vios(v.Client, "VirtualFibreChannelClientAdapters")
+		}
+	case *model.FCPort:
+		vios(v.VIOS, "PhysicalFibreChannelAdapters")
+	}
 }

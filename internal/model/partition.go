@@ -372,3 +372,20 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// DLPARAllowed checks that a change of the partition's virtual I/O is
+// allowed now: directly on a partition that is off, dynamically (DLPAR) on
+// a running one with an active RMC connection. The management partition
+// changes its own configuration locally, without RMC.
+func (p *Partition) DLPARAllowed(what string) error {
+	if !p.Active() {
+		return nil
+	}
+	if p.State != StateRunning && p.State != StateOpenFirmware {
+		return ErrOpNotAllowed(p.Name, p.State, what)
+	}
+	if p.RMCState != RMCActive && !p.IsMgmt {
+		return Refused("Partition %s is %s and its RMC connection is %s; %s while it runs is a dynamic (DLPAR) change, which needs an active RMC connection.", p.Name, p.State, p.RMCState, what)
+	}
+	return nil
+}

@@ -51,9 +51,12 @@ type VolumeGroup struct {
 	RepositoryName string `json:"repositoryName,omitempty"`
 	RepositoryMB   int    `json:"repositoryMB,omitempty"`
 	// ReservedMB is what the VIOS itself uses (rootvg's system LVs).
-	ReservedMB int    `json:"reservedMB,omitempty"`
-	Created    int64  `json:"created"`
-	Rev        uint64 `json:"rev"`
+	ReservedMB int `json:"reservedMB,omitempty"`
+	// SerialID is the 32 hex digits of GroupSerialID; a logical volume's
+	// UDID is "03" + SerialID + "." + its minor number.
+	SerialID string `json:"serialID"`
+	Created  int64  `json:"created"`
+	Rev      uint64 `json:"rev"`
 }
 
 // LogicalVolume is a VirtualDisk: a logical volume in a volume group.

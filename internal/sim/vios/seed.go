@@ -1,0 +1,112 @@
+package vios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"novalink/internal/model"
+)
+
+// Sizes of the seeded disks (MB).
+const (
+	seedRootDiskMB = 285696 // hdisk0, SAS, rootvg
+	seedFreeDiskMB = 285696 // hdisk1, SAS, free
+	seedRepoDiskMB = 20480  // hdisk2, SAN, cluster repository
+	seedPoolDiskMB = 524288 // hdisk3-4, SAN, pool1
+	seedSANDiskMB  = 102400 // hdisk5-6, SAN, free (multipath to both VIOS)
+	seedRootUseMB  = 40960  // what the VIOS's own LVs take of rootvg
+	seedRepoMB     = 10240  // the virtual media repository in rootvg
+	seedPoolMetaMB = 10240  // pool1's metadata
+)
+
+// Seed gives a fresh server's Virtual I/O Servers their storage: on each,
+// a local SAS disk holding rootvg (with the virtual media repository) and
+// a free one, and the same SAN disks seen by every VIOS: the cluster's
+// repository disk, the two disks of shared storage pool pool1 (tier
+// SYSTEM) and two free ones; two NPIV-capable FC ports per VIOS. The
+// cluster spans the first two VIOS. UUIDs are derived from the system's,
+// so two seeds of one inventory are alike.
+func Seed(st *model.State, nowMS int64) {
+	sys := st.System
+	id := func(parts ...string) string {
+		return uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/"+strings.Join(parts, "/"))).String()
+	}
+	var vioses []*model.Partition
+	for _, p := range st.SortedPartitions(nil) {
+		if p.IsVIOS() {
+			vioses = append(vioses, p)
+		}
+	}
+	if len(vioses) == 0 {
+		return
+	}
+	unit := "U78C9.001.WZS" + lastN(sys.Serial, 4)
+	san := func(n int) string { // a SAN disk's VolumeUniqueID
+		return "332136005076801" + strings.ToUpper(hexID(17, sys.UUID, "san", strconv.Itoa(n))) + "04214503IBMfcp"
+	}
+	sanTarget := func(n int) string { return strings.ToUpper(hexID(16, sys.UUID, "target", strconv.Itoa(n))) }
+	clusterID := hexID(32, sys.UUID, "cluster")
+	c := &model.Cluster{UUID: id("cluster"), Name: "cluster1", ID: clusterID, Repository: san(2), Created: nowMS}
+	ssp := &model.SharedStoragePool{UUID: id("ssp"), Name: "pool1", Cluster: c.UUID, TierUUID: id("tier"), TierName: "SYSTEM",
+		OverheadMB: seedPoolMetaMB, UDID: "24" + clusterID + hexID(32, sys.UUID, "pool1"), Created: nowMS,
+		PVs: []string{san(3), san(4)}}
+	c.SSP = ssp.UUID
+	for i, v := range vioses {
+		sasSlot, fcSlot := "P1-C14", "P1-C6"
+		if i%2 == 1 {
+			sasSlot, fcSlot = "P1-C15", "P1-C7"
+		}
+		pv := func(n int, mb int, fc bool, udid string) *model.PhysicalVolume {
+			p := &model.PhysicalVolume{UUID: id("pv", v.UUID, strconv.Itoa(n)), VIOS: v.UUID, Name: "hdisk" + strconv.Itoa(n),
+				UDID: udid, PVID: "none", CapacityMB: mb, FC: fc}
+			if fc {
+				p.Description = "MPIO IBM 2076 FC Disk"
+				p.Location = fmt.Sprintf("%s-%s-T1-W%s-L%d000000000000", unit, fcSlot, sanTarget(i), n)
+			} else {
+				p.Description = "SAS RAID 0 Disk Array"
+				p.Location = fmt.Sprintf("%s-%s-T1-L%s-L0", unit, sasSlot, strings.ToUpper(hexID(10, v.UUID, "sas", strconv.Itoa(n))))
+			}
+			return p
+		}
+		sasUDID := func(n int) string {
+			return "391BIBMIPR-0   " + strings.ToUpper(hexID(16, v.UUID, "sas", strconv.Itoa(n))) + "IPR-0   03IBMsas"
+		}
+		root := pv(0, seedRootDiskMB, false, sasUDID(0))
+		root.PVID = "00f" + hexID(13, v.UUID, "pvid0")
+		rootvg := &model.VolumeGroup{UUID: id("vg", v.UUID, "rootvg"), VIOS: v.UUID, Name: "rootvg", PVs: []string{root.UUID},
+			PPSize: 512, ReservedMB: seedRootUseMB, RepositoryName: "VMLibrary", RepositoryMB: seedRepoMB,
+			SerialID: "00" + hexID(30, v.UUID, "rootvg"), Created: nowMS}
+		root.VG = rootvg.UUID
+		st.Put(root)
+		st.Put(rootvg)
+		st.Put(pv(1, seedFreeDiskMB, false, sasUDID(1)))
+		for n, mb := range map[int]int{2: seedRepoDiskMB, 3: seedPoolDiskMB, 4: seedPoolDiskMB, 5: seedSANDiskMB, 6: seedSANDiskMB} {
+			p := pv(n, mb, true, san(n))
+			if n <= 4 && i < 2 {
+				p.Cluster = true
+				p.PVID = "00f" + hexID(13, sys.UUID, "pvid", strconv.Itoa(n))
+			}
+			st.Put(p)
+		}
+		if i < 2 {
+			c.Nodes = append(c.Nodes, v.UUID)
+		}
+		for t := 0; t < 2; t++ {
+			st.Put(&model.FCPort{UUID: id("fcport", v.UUID, strconv.Itoa(t)), VIOS: v.UUID, Name: "fcs" + strconv.Itoa(t),
+				WWPN:     "10000090fa" + hexID(6, v.UUID, "fcs", strconv.Itoa(t)),
+				Location: fmt.Sprintf("%s-%s-T%d", unit, fcSlot, t+1), MaxNPIV: 64})
+		}
+	}
+	st.Put(c)
+	st.Put(ssp)
+}
+
+func lastN(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}

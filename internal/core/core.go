@@ -29,6 +29,23 @@ type Actor struct {
 	Session string
 	// Internal marks the simulator's own transitions (timers, recovery).
 	Internal bool
+	// Console is the management console the actor works for: NovaLink
+	// (users of the NovaLink partition) or an HMC (its account, role
+	// RoleHMC), named ConsoleName with ConsoleMTMS.
+	Console     string
+	ConsoleName string
+	ConsoleMTMS string
+}
+
+// console returns the management console an actor works for.
+func (a Actor) console() string {
+	if a.Console != "" {
+		return a.Console
+	}
+	if a.Role == RoleHMC {
+		return model.ConsoleHMC
+	}
+	return model.ConsoleNovaLink
 }
 
 // RoleAdmin may change things; other roles may only read.
@@ -36,6 +53,9 @@ const (
 	RoleAdmin    = "pvm_admin"
 	RoleViewer   = "pvm_viewer"
 	RoleInternal = "internal"
+	// RoleHMC is the role of an HMC's account (co-management): it may
+	// change things while its HMC is the management master.
+	RoleHMC = "hmc_superadmin"
 )
 
 var internalActor = Actor{User: "pvm-core", Role: RoleInternal, Internal: true}
@@ -54,6 +74,10 @@ type Config struct {
 	EventQueueIdle     time.Duration
 	// JobRetention is how long finished jobs nobody deleted are kept.
 	JobRetention time.Duration
+	// HMCName and HMCMTMS name the HMC whose account (role RoleHMC)
+	// co-manages the system.
+	HMCName string
+	HMCMTMS string
 	// FilesDir holds uploads and the contents of media and disks; empty
 	// means "files" beside StatePath.
 	FilesDir string
@@ -80,6 +104,11 @@ type Core struct {
 	Bus  *Bus
 	Jobs *Jobs
 
+	// pendingJobs are RequestMaster jobs waiting for the master's
+	// operations in progress to end.
+	pendingMu   sync.Mutex
+	pendingJobs []*Job
+
 	timersMu sync.Mutex
 	timers   map[*pendingTimer]struct{}
 	inflight sync.WaitGroup
@@ -104,6 +133,12 @@ func Open(cfg Config) (*Core, error) {
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(filepath.Dir(cfg.StatePath), "files")
 	}
+	if cfg.HMCName == "" {
+		cfg.HMCName = "hmc1"
+	}
+	if cfg.HMCMTMS == "" {
+		cfg.HMCMTMS = "7042-CR9*21F2D0A"
+	}
 	if cfg.JobRetention == 0 {
 		cfg.JobRetention = time.Hour
 	}
@@ -121,6 +156,7 @@ func Open(cfg Config) (*Core, error) {
 		return nil, err
 	}
 	c.recover()
+	c.settlePending()
 	return c, nil
 }
 
@@ -203,6 +239,12 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		c.mu.Unlock()
 		return nil
 	}
+	if !a.Internal && !tx.masterChange {
+		if err := masterAllows(tx.st.System, a); err != nil {
+			c.mu.Unlock()
+			return err
+		}
+	}
 	c.seq++
 	d, changes, events, err := tx.finish(c.seq)
 	if err != nil {
@@ -242,7 +284,7 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 
 // checkActor refuses changes from users without the admin role.
 func checkActor(a Actor) error {
-	if a.Role != RoleAdmin && !a.Internal {
+	if a.Role != RoleAdmin && a.Role != RoleHMC && !a.Internal {
 		return model.Refused("User %s (role %s) may not change the configuration; the role %s is required.", a.User, a.Role, RoleAdmin)
 	}
 	return nil

@@ -38,6 +38,12 @@ type Job struct {
 	message    string
 	progress   []string
 	done       chan struct{}
+	// console is the management console that started the job; holds
+	// marks an operation in progress that a normal-mode change of
+	// master waits for; ended is called once when the job finishes.
+	console string
+	holds   bool
+	ended   func()
 }
 
 // JobView is a consistent copy of a job.
@@ -79,6 +85,19 @@ func (j *Job) note(msg string) {
 
 // finish ends the job once; later calls do nothing.
 func (j *Job) finish(now time.Time, status, message string, results ...Param) bool {
+	if !j.end(now, status, message, results...) {
+		return false
+	}
+	j.mu.Lock()
+	ended := j.ended
+	j.mu.Unlock()
+	if ended != nil {
+		ended()
+	}
+	return true
+}
+
+func (j *Job) end(now time.Time, status, message string, results ...Param) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.completed != 0 {
@@ -187,4 +206,26 @@ func (js *Jobs) gcLocked() {
 // begun is not undone), but the job no longer waits for it.
 func (c *Core) CancelJob(j *Job) bool {
 	return j.finish(c.clock.Now(), JobError, "The job was cancelled at the request of the client.")
+}
+
+// running reports whether the job is still running.
+func (j *Job) running() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.completed == 0
+}
+
+// holding returns the running jobs of a console that are operations in
+// progress.
+func (js *Jobs) holding(console string) []*Job {
+	var out []*Job
+	for _, j := range js.List() {
+		j.mu.Lock()
+		h := j.holds && j.completed == 0 && j.console == console
+		j.mu.Unlock()
+		if h {
+			out = append(out, j)
+		}
+	}
+	return out
 }

@@ -39,6 +39,10 @@ var JobOperations = map[string]map[string][]string{
 		"PowerOn":  {"force", "bootmode", "keylock"},
 		"PowerOff": {"immediate", "restart", "operation"},
 	},
+	"ManagedSystem": {
+		"RequestMaster": {"coManagementMasterStatus"},
+		"ReleaseMaster": {},
+	},
 }
 
 // ErrUnknownOperation is returned for an operation a group does not have.
@@ -58,6 +62,9 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if _, ok := ops[r.Operation]; !ok {
 		return nil, ErrUnknownOperation(r.Group, r.Operation)
 	}
+	if r.Group == "ManagedSystem" {
+		return c.startSystemJob(a, r)
+	}
 	var target *model.Partition
 	c.Read(func(st *model.State) { target = st.Partition(r.TargetUUID) })
 	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
@@ -69,7 +76,7 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		if err := checkBool("force", r.Param("force")); err != nil {
 			return nil, err
 		}
-		job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		job := c.newHoldingJob(a, r)
 		c.runPower(a, job, r.TargetUUID, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			return sim.PowerOn(sys, acct, p, o, c.timing)
 		})
@@ -81,10 +88,50 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 			}
 		}
 		o := sim.PowerOffOpts{Operation: r.Param("operation"), Immediate: isTrue(r.Param("immediate")), Restart: isTrue(r.Param("restart"))}
-		job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		job := c.newHoldingJob(a, r)
 		c.runPower(a, job, r.TargetUUID, func(_ *model.ManagedSystem, _ model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			return sim.PowerOff(p, o, c.timing)
 		})
+		return job, nil
+	}
+	return nil, ErrUnknownOperation(r.Group, r.Operation)
+}
+
+// newHoldingJob registers a job that is an operation in progress of its
+// console (a normal-mode change of master waits for it).
+func (c *Core) newHoldingJob(a Actor, r JobRequest) *Job {
+	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job.mu.Lock()
+	job.console, job.holds, job.ended = a.console(), true, c.settlePending
+	job.mu.Unlock()
+	return job
+}
+
+// startSystemJob runs the jobs of the ManagedSystem.
+func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
+	sys := c.System()
+	if !strings.EqualFold(r.TargetUUID, sys.UUID) {
+		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
+	}
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
+	switch r.Operation {
+	case "RequestMaster":
+		mode, force, err := ParseMasterMode(r.Param("coManagementMasterStatus"))
+		if err != nil {
+			return nil, err
+		}
+		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
+		c.RequestMaster(a, job, mode, force)
+		return job, nil
+	case "ReleaseMaster":
+		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
+		if err := c.ReleaseMaster(a); err != nil {
+			job.finish(c.clock.Now(), JobError, err.Error())
+		} else {
+			job.finish(c.clock.Now(), JobOK, "")
+		}
 		return job, nil
 	}
 	return nil, ErrUnknownOperation(r.Group, r.Operation)

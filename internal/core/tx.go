@@ -28,6 +28,9 @@ type Tx struct {
 	det   map[objKey][]string
 	sys   *model.ManagedSystem
 	extra []Event
+	// masterChange marks the operations that move management mastership
+	// (the one kind of change a non-master may ask for).
+	masterChange bool
 }
 
 // Now is the time of the operation.

@@ -7,7 +7,10 @@
 // carries Rev, the revision at which it last changed (the source of etags).
 package model
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // ManagedSystem is the server NovaLink manages.
 type ManagedSystem struct {
@@ -39,6 +42,85 @@ type ManagedSystem struct {
 
 	// PhysicalIPAddress and Hostname of the service processor side.
 	ServiceProcessorIP string `json:"spIP"`
+
+	// Master is the PowerVM management master (co-management): only it
+	// may change the system. MasterPending is a normal-mode request
+	// waiting for the operations in progress to end; MasterPrevious is
+	// the master a temporary (temp) master gives control back to.
+	Master         Master  `json:"master"`
+	MasterPending  *Master `json:"masterPending,omitempty"`
+	MasterPrevious *Master `json:"masterPrevious,omitempty"`
+}
+
+// Management consoles that can be the PowerVM management master.
+const (
+	ConsoleNovaLink = "NovaLink"
+	ConsoleHMC      = "HMC"
+	ConsoleNone     = "none"
+)
+
+// Master modes: norm (waits for operations in progress), temp (like norm;
+// releasing gives control back to the previous master); a forced request
+// (chcomgmt -t keep) takes over at once.
+const (
+	MasterNorm = "norm"
+	MasterTemp = "temp"
+	MasterKeep = "keep"
+)
+
+// Master names the PowerVM management master.
+type Master struct {
+	Console string `json:"console"` // NovaLink, HMC or none ("" = NovaLink)
+	Name    string `json:"name,omitempty"`
+	MTMS    string `json:"mtms,omitempty"`
+	Mode    string `json:"mode,omitempty"`
+}
+
+// Who is the master's console (an empty Console is NovaLink, the master
+// of a server nobody took over).
+func (m Master) Who() string {
+	if m.Console == "" {
+		return ConsoleNovaLink
+	}
+	return m.Console
+}
+
+// Is reports whether the master is the given console.
+func (m Master) Is(console string) bool { return m.Who() == console }
+
+// Label is how messages name the master.
+func (m Master) Label() string {
+	switch {
+	case m.Is(ConsoleHMC):
+		return fmt.Sprintf("the HMC %s (%s)", m.Name, m.MTMS)
+	case m.Is(ConsoleNone):
+		return "no management console"
+	}
+	if m.Name != "" {
+		return "NovaLink partition " + m.Name
+	}
+	return "NovaLink"
+}
+
+// ErrNotMaster refuses a change from the console that is not master.
+func ErrNotMaster(m Master) *Error {
+	if m.Is(ConsoleNone) {
+		return newErr(KindRefused, "PVME01050960-0100", "No management console is the PowerVM management master of this system; request master mode before changing it.")
+	}
+	return newErr(KindRefused, "PVME01050960-0101", "The PowerVM management master of this system is %s; only the master may change it. Request master mode first.", m.Label())
+}
+
+// ErrMasterPending refuses a new change while another console waits for
+// the operations in progress to end before it becomes master.
+func ErrMasterPending(m Master) *Error {
+	return newErr(KindRefused, "PVME01050960-0102", "%s is taking over as PowerVM management master when the operations in progress end; no new change can start.", upperFirst(m.Label()))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // MTMS returns "type-model*serial".
@@ -48,6 +130,14 @@ func (s *ManagedSystem) MTMS() string { return s.Type + "-" + s.Model + "*" + s.
 func (s *ManagedSystem) Clone() *ManagedSystem {
 	c := *s
 	c.ProcessorCompatModes = append([]string(nil), s.ProcessorCompatModes...)
+	if s.MasterPending != nil {
+		m := *s.MasterPending
+		c.MasterPending = &m
+	}
+	if s.MasterPrevious != nil {
+		m := *s.MasterPrevious
+		c.MasterPrevious = &m
+	}
 	return &c
 }
 

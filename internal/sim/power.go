@@ -106,6 +106,11 @@ func activate(p *model.Partition, now time.Time) {
 	p.ActivatedAt = now.UnixMilli()
 }
 
+// Abort settles a partition that was half way through a power operation
+// that has to end now (a forced change of management master): it is left
+// powered off, never half started or half stopped.
+func Abort(p *model.Partition) { deactivate(p) }
+
 func deactivate(p *model.Partition) {
 	p.Restarting = false
 	p.State = model.StateNotActivated

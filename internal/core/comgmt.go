@@ -98,6 +98,9 @@ func (c *Core) RequestMaster(a Actor, job *Job, mode string, force bool) {
 		}
 		n := sys.Clone()
 		holding := c.Jobs.holding(sys.Master.Who())
+		if want.Is(model.ConsoleHMC) {
+			n.CoManaged = true
+		}
 		if !sys.Master.Is(want.Console) && len(holding) > 0 && !force {
 			n.MasterPending = &want
 			tx.PutSystem(n)
@@ -122,6 +125,9 @@ func (c *Core) RequestMaster(a Actor, job *Job, mode string, force bool) {
 			}
 		}
 		c.becomeMaster(n, want)
+		if want.Is(model.ConsoleHMC) {
+			n.CoManaged = true
+		}
 		tx.PutSystem(n)
 		done = true
 		return nil

@@ -168,3 +168,83 @@ func TestCoManagementForcedInterrupts(t *testing.T) {
 		t.Fatalf("set-master: %+v", s)
 	}
 }
+
+func firmwareJob(c *Core, a Actor, image string) (*Job, error) {
+	return c.StartJob(a, JobRequest{Group: "ManagedSystem", Operation: "UpdateFirmware", TargetUUID: c.System().UUID,
+		Params: []Param{{Name: "image", Value: image}}})
+}
+
+func runJob(t *testing.T, clk *sim.FakeClock, j *Job) JobView {
+	t.Helper()
+	for i := 0; i < 200 && j.Snapshot().Status == JobRunning; i++ {
+		clk.Advance(10 * time.Millisecond)
+	}
+	return j.Snapshot()
+}
+
+func TestFirmwareUpdate(t *testing.T) {
+	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	c := openTest(t, t.TempDir(), clk, nil)
+	defer c.Close()
+	for _, bad := range []string{"", "level=SV860_180", "FIRMWARE_IMAGE\nlevel=latest", "FIRMWARE_IMAGE\nlevel=SV860_180\ncolor=blue"} {
+		_, err := firmwareJob(c, admin, bad)
+		wantKind(t, err, model.KindInvalid, "firmware image is not valid")
+	}
+	_, err := firmwareJob(c, admin, "FIRMWARE_IMAGE\nlevel=SV860_180\nmachine_types=9009 9040")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client partition that is running, without auto start, stays off.
+	p, boot := startBoot(t, c, "vm1")
+	if s := runJob(t, clk, boot); s.Status != JobOK {
+		t.Fatalf("boot %+v", s)
+	}
+	wrongType, _ := firmwareJob(c, admin, "FIRMWARE_IMAGE\nlevel=SV860_180\nmachine_types=9009 9040")
+	if s := wrongType.Snapshot(); s.Status != JobError || !strings.Contains(s.Message, "machine types") {
+		t.Fatalf("image for other machines: %+v", s)
+	}
+	job, err := firmwareJob(c, admin, "# test image\nFIRMWARE_IMAGE\nlevel=SV860_180\nmachine_types=8247 8286\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := partByName(c, "vios1"); got.State != model.StateShuttingDown {
+		t.Fatalf("vios1 during the update: %s", got.State)
+	}
+	s := runJob(t, clk, job)
+	if s.Status != JobOK || c.System().FirmwareLevel != "SV860_180" || c.System().State != model.SystemOperating {
+		t.Fatalf("update: %+v level %s", s, c.System().FirmwareLevel)
+	}
+	if len(s.Progress) < 3 {
+		t.Fatalf("progress messages: %v", s.Progress)
+	}
+	for i := 0; i < 100; i++ {
+		clk.Advance(10 * time.Millisecond)
+	}
+	for _, name := range []string{"novalink", "vios1", "vios2"} {
+		if got := partByName(c, name); got.State != model.StateRunning {
+			t.Fatalf("%s after the update: %s", name, got.State)
+		}
+	}
+	if got := partByName(c, p.Name); got.State != model.StateNotActivated {
+		t.Fatalf("vm1 after the update: %s", got.State)
+	}
+	checkAccounting(t, c)
+
+	// Co-managed: NovaLink may not; the HMC may, as master only.
+	hmc := hmcActor(c)
+	requestMaster(t, c, hmc, "norm")
+	releaseMaster(t, c, hmc)
+	j, _ := firmwareJob(c, admin, "FIRMWARE_IMAGE\nlevel=SV860_190")
+	if s := j.Snapshot(); s.Status != JobError || !strings.Contains(s.Message, "co-managed") {
+		t.Fatalf("NovaLink update on a co-managed server: %+v", s)
+	}
+	j, _ = firmwareJob(c, hmc, "FIRMWARE_IMAGE\nlevel=SV860_190")
+	if s := j.Snapshot(); s.Status != JobError || !strings.Contains(s.Message, "only the master") {
+		t.Fatalf("HMC update while not master: %+v", s)
+	}
+	requestMaster(t, c, hmc, "norm")
+	j, _ = firmwareJob(c, hmc, "FIRMWARE_IMAGE\nlevel=SV860_190")
+	if s := runJob(t, clk, j); s.Status != JobOK || c.System().FirmwareLevel != "SV860_190" {
+		t.Fatalf("HMC update as master: %+v", s)
+	}
+}

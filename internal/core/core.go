@@ -157,6 +157,7 @@ func Open(cfg Config) (*Core, error) {
 	}
 	c.recover()
 	c.settlePending()
+	c.resumeFirmware()
 	return c, nil
 }
 

@@ -40,8 +40,9 @@ var JobOperations = map[string]map[string][]string{
 		"PowerOff": {"immediate", "restart", "operation"},
 	},
 	"ManagedSystem": {
-		"RequestMaster": {"coManagementMasterStatus"},
-		"ReleaseMaster": {},
+		"RequestMaster":  {"coManagementMasterStatus"},
+		"ReleaseMaster":  {},
+		"UpdateFirmware": {"image"},
 	},
 }
 
@@ -124,6 +125,14 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 		}
 		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
 		c.RequestMaster(a, job, mode, force)
+		return job, nil
+	case "UpdateFirmware":
+		img, err := ParseFirmwareImage(r.Param("image"))
+		if err != nil {
+			return nil, err
+		}
+		job := c.newHoldingJob(a, r)
+		c.UpdateFirmware(a, job, img)
 		return job, nil
 	case "ReleaseMaster":
 		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)

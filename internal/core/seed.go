@@ -104,7 +104,7 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		Type:    s.MachineType,
 		Model:   s.Model,
 		Serial:  s.Serial,
-		State:   "operating",
+		State:   model.SystemOperating,
 		Created: nowMS,
 
 		InstalledMemory:        s.MemoryMB,

@@ -50,7 +50,18 @@ type ManagedSystem struct {
 	Master         Master  `json:"master"`
 	MasterPending  *Master `json:"masterPending,omitempty"`
 	MasterPrevious *Master `json:"masterPrevious,omitempty"`
+	// CoManaged says an HMC manages the system too.
+	CoManaged bool `json:"coManaged,omitempty"`
+	// PendingFirmware is the level a firmware update in progress installs.
+	PendingFirmware string `json:"pendingFirmware,omitempty"`
 }
+
+// States of the managed system (as the REST API spells them).
+const (
+	SystemOperating    = "operating"
+	SystemPoweringOff  = "power off in progress"
+	SystemInitializing = "initializing"
+)
 
 // Management consoles that can be the PowerVM management master.
 const (

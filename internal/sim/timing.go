@@ -19,6 +19,8 @@ type Timing struct {
 	OSShutdown  time.Duration
 	VSPShutdown time.Duration
 	Immediate   time.Duration
+	// SystemIPL is a restart of the whole server (a firmware update).
+	SystemIPL time.Duration
 }
 
 // Profiles by name.
@@ -33,6 +35,7 @@ var Profiles = map[string]Timing{
 		OSShutdown:   80 * time.Millisecond,
 		VSPShutdown:  50 * time.Millisecond,
 		Immediate:    10 * time.Millisecond,
+		SystemIPL:    150 * time.Millisecond,
 	},
 	// realistic is close to a small Linux partition on a POWER8 server.
 	"realistic": {
@@ -43,6 +46,7 @@ var Profiles = map[string]Timing{
 		OSShutdown:   30 * time.Second,
 		VSPShutdown:  12 * time.Second,
 		Immediate:    2 * time.Second,
+		SystemIPL:    5 * time.Minute,
 	},
 }
 

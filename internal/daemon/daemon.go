@@ -51,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sessionIdle := fs.Duration("session-idle", 2*time.Hour, "a session expires after this long without requests")
 	eventWait := fs.Duration("event-wait", 10*time.Second, "how long an event poll waits for an event")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	filesDir := fs.String("files-dir", "", "directory of uploaded files and the contents of virtual media and disks (default <state-dir>/files)")
+	hmcName := fs.String("hmc-name", "hmc1", "name of the HMC that co-manages the system (account hscroot)")
+	hmcMTMS := fs.String("hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,12 +87,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	c, err := core.Open(core.Config{StatePath: filepath.Join(*stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log})
+	if *filesDir == "" {
+		*filesDir = filepath.Join(*stateDir, "files")
+	}
+	c, err := core.Open(core.Config{StatePath: filepath.Join(*stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log,
+		FilesDir: *filesDir, HMCName: *hmcName, HMCMTMS: *hmcMTMS})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := ensureAdmin(c, *stateDir, log, stderr); err != nil {
+	// padmin administers NovaLink; hscroot is the account of the HMC that
+	// co-manages the system.
+	if err := ensureAccount(c, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", *stateDir, log, stderr); err != nil {
+		return err
+	}
+	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log, stderr); err != nil {
 		return err
 	}
 
@@ -184,25 +196,26 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// ensureAdmin creates padmin on first start: with PVMD_ADMIN_PASSWORD, or a
-// generated password written to <state-dir>/padmin.password (0600).
-func ensureAdmin(c *core.Core, stateDir string, log *slog.Logger, stderr io.Writer) error {
-	pw := os.Getenv("PVMD_ADMIN_PASSWORD")
-	gen, created, err := c.EnsureUser("padmin", core.RoleAdmin, pw)
+// ensureAccount creates an account on first start: with the password in
+// the environment variable env, or a generated one written to
+// <state-dir>/<user>.password (0600).
+func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Logger, stderr io.Writer) error {
+	pw := os.Getenv(env)
+	gen, created, err := c.EnsureUser(user, role, pw)
 	if err != nil {
-		return fmt.Errorf("create the padmin account: %w", err)
+		return fmt.Errorf("create the %s account: %w", user, err)
 	}
 	if !created {
 		return nil
 	}
 	if gen != "" {
-		path := filepath.Join(stateDir, "padmin.password")
+		path := filepath.Join(stateDir, user+".password")
 		if err := os.WriteFile(path, []byte(gen+"\n"), 0o600); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "pvmd: created user padmin (role pvm_admin) with password %s (also in %s)\n", gen, path)
+		fmt.Fprintf(stderr, "pvmd: created user %s (role %s) with password %s (also in %s)\n", user, role, gen, path)
 		return nil
 	}
-	log.Info("created user padmin from PVMD_ADMIN_PASSWORD", "role", core.RoleAdmin)
+	log.Info("created user from "+env, "user", user, "role", role)
 	return nil
 }

@@ -27,8 +27,9 @@ const (
 // a free one, and the same SAN disks seen by every VIOS: the cluster's
 // repository disk, the two disks of shared storage pool pool1 (tier
 // SYSTEM) and two free ones; two NPIV-capable FC ports per VIOS. The
-// cluster spans the first two VIOS. UUIDs are derived from the system's,
-// so two seeds of one inventory are alike.
+// cluster spans the first two VIOS. UUIDs and identifiers are derived
+// from the system's and each VIOS's UUID (stable for one state, not across
+// fresh seeds, whose partitions get new UUIDs).
 func Seed(st *model.State, nowMS int64) {
 	sys := st.System
 	id := func(parts ...string) string {

@@ -52,8 +52,8 @@ func CreateVG(tx Tx, vios *model.Partition, name string, pvs []*model.PhysicalVo
 	if err := model.ValidateDeviceName("volume group", name, model.MaxLVName); err != nil {
 		return nil, err
 	}
-	if VGByName(tx, vios.UUID, name) != nil {
-		return nil, model.Invalid("The volume group name %s is already in use on %s.", name, vios.Name)
+	if DeviceNameTaken(tx, vios.UUID, name) {
+		return nil, model.Invalid("The device name %s is already in use on %s.", name, vios.Name)
 	}
 	if len(pvs) == 0 {
 		return nil, model.Invalid("A volume group needs at least one physical volume.")
@@ -128,8 +128,8 @@ func CreateLV(tx Tx, vg *model.VolumeGroup, name string, sizeMB int, label strin
 	if sizeMB <= 0 {
 		return nil, model.Invalid("The size of logical volume %s must be greater than 0.", name)
 	}
-	if LVByName(tx, vg.VIOS, name) != nil || VGByName(tx, vg.VIOS, name) != nil {
-		return nil, model.Invalid("The logical volume name %s is already in use on the Virtual I/O Server.", name)
+	if DeviceNameTaken(tx, vg.VIOS, name) {
+		return nil, model.Invalid("The device name %s is already in use on the Virtual I/O Server.", name)
 	}
 	sizeMB = roundUp(sizeMB, ppSize(vg))
 	if free := VGFreeMB(tx, vg); sizeMB > free {
@@ -652,7 +652,7 @@ func targetName(tx Tx, vios *model.Partition, spec SCSISpec, existing []*model.S
 		if err := model.ValidateDeviceName("target device", spec.Target, model.MaxLVName); err != nil {
 			return "", err
 		}
-		if used[spec.Target] || LVByName(tx, vios.UUID, spec.Target) != nil || VGByName(tx, vios.UUID, spec.Target) != nil {
+		if used[spec.Target] || DeviceNameTaken(tx, vios.UUID, spec.Target) {
 			return "", model.Invalid("The device name %s is already in use on %s.", spec.Target, vios.Name)
 		}
 		return spec.Target, nil
@@ -683,12 +683,8 @@ func lua(p *pair, want string, existing []*model.SCSIMapping) (string, error) {
 		}
 		return want, nil
 	}
-	for n := 1; n < 0x100; n++ {
-		a := fmt.Sprintf("0x%02x00000000000000", 0x80+n)
-		if n >= 0x80 {
-			a = fmt.Sprintf("0x81%02x000000000000", n)
-		}
-		if !used[a] {
+	for n := 1; n < 0x80; n++ {
+		if a := fmt.Sprintf("0x%02x00000000000000", 0x80+n); !used[a] {
 			return a, nil
 		}
 	}
@@ -714,26 +710,25 @@ func UnmapSCSI(tx Tx, m *model.SCSIMapping, keepAdapters bool) error {
 			rest++
 		}
 	}
+	pairGoes := rest == 0 && !keepAdapters
+	if pairGoes {
+		if c := tx.Partition(m.Client); c != nil {
+			if err := c.DLPARAllowed("removing a virtual SCSI client adapter"); err != nil {
+				return err
+			}
+		}
+		if v := tx.Partition(m.VIOS); v != nil {
+			if err := v.DLPARAllowed("removing a virtual SCSI server adapter"); err != nil {
+				return err
+			}
+		}
+	}
 	tx.Delete(model.KindSCSIMap, m.UUID)
 	touchBacking(tx, m)
-	if rest > 0 || m.Backing == "" && keepAdapters {
-		return nil
-	}
-	if keepAdapters {
+	if rest == 0 && keepAdapters && m.Backing != "" {
 		n := &model.SCSIMapping{UUID: NewUUID(), VIOS: m.VIOS, Client: m.Client, ServerSlot: m.ServerSlot,
 			ClientSlot: m.ClientSlot, VHost: m.VHost, Created: m.Created}
 		tx.Put(n)
-		return nil
-	}
-	if c := tx.Partition(m.Client); c != nil {
-		if err := c.DLPARAllowed("removing a virtual SCSI client adapter"); err != nil {
-			return err
-		}
-	}
-	if v := tx.Partition(m.VIOS); v != nil {
-		if err := v.DLPARAllowed("removing a virtual SCSI server adapter"); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -346,6 +346,71 @@ func FreeSlot(tx Tx, p *model.Partition, high bool) (int, error) {
 	return 0, model.Refused("Partition %s has no free virtual slot (maximum %d); raise MaximumVirtualIOSlots while it is off.", p.Name, p.MaxVirtualSlots)
 }
 
+// DeviceNameTaken reports whether a device of the VIOS has the name: AIX
+// keeps disks, volume groups, logical volumes, adapters and target devices
+// in one name space.
+func DeviceNameTaken(tx Tx, vios, name string) bool {
+	if name == "" {
+		return false
+	}
+	taken := name == "caavg_private"
+	check := func(k model.ObjKind, names func(model.Object) []string) {
+		if taken {
+			return
+		}
+		tx.Each(k, func(o model.Object) {
+			for _, n := range names(o) {
+				if n == name {
+					taken = true
+				}
+			}
+		})
+	}
+	check(model.KindPV, func(o model.Object) []string {
+		if p := o.(*model.PhysicalVolume); p.VIOS == vios {
+			return []string{p.Name}
+		}
+		return nil
+	})
+	check(model.KindVG, func(o model.Object) []string {
+		if v := o.(*model.VolumeGroup); v.VIOS == vios {
+			return []string{v.Name, v.RepositoryName}
+		}
+		return nil
+	})
+	check(model.KindLV, func(o model.Object) []string {
+		if l := o.(*model.LogicalVolume); l.VIOS == vios {
+			return []string{l.Name}
+		}
+		return nil
+	})
+	check(model.KindSCSIMap, func(o model.Object) []string {
+		if m := o.(*model.SCSIMapping); m.VIOS == vios {
+			return []string{m.VHost, m.Target}
+		}
+		return nil
+	})
+	check(model.KindFCMap, func(o model.Object) []string {
+		if m := o.(*model.FCMapping); m.VIOS == vios {
+			return []string{m.VFCHost}
+		}
+		return nil
+	})
+	check(model.KindFCPort, func(o model.Object) []string {
+		if p := o.(*model.FCPort); p.VIOS == vios {
+			return []string{p.Name}
+		}
+		return nil
+	})
+	check(model.KindAdapter, func(o model.Object) []string {
+		if a := o.(*model.EthernetAdapter); a.Partition == vios {
+			return []string{a.Device}
+		}
+		return nil
+	})
+	return taken
+}
+
 // ---- helpers -------------------------------------------------------
 
 func containsStr(list []string, s string) bool {

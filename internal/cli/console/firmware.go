@@ -1,0 +1,153 @@
+package console
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"novalink/client"
+	"novalink/internal/cli/app"
+)
+
+// ldfware -file IMAGE: NovaLink's firmware update of the server it
+// manages alone (refused on a co-managed server).
+func ldfware(a *app.App, args []string) (int, error) {
+	var file string
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-file", "--file":
+			if i+1 >= len(args) {
+				return 0, app.Usage("PVME01040123-0038", "Parameter %s needs a value.", args[i])
+			}
+			file = args[i+1]
+			i++
+		case "-h", "--help":
+			fmt.Fprintln(a.Env.Stdout, "Usage: ldfware -file IMAGE")
+			return 0, nil
+		default:
+			return 0, app.Usage("PVME01040123-0009", "Parameter %s is not valid.", args[i])
+		}
+	}
+	if file == "" {
+		return 0, app.Usage("PVME01040123-0038", "Parameter -file is required: the firmware image to load.")
+	}
+	img, err := os.ReadFile(file)
+	if err != nil {
+		return 0, app.Usage("PVME01040123-0044", "The firmware image cannot be read: %v", err)
+	}
+	return update(a, string(img))
+}
+
+// updlic -m SYS -o a -t sys -l LEVEL|latest -r mountpoint|disk -d DIR:
+// the HMC's firmware update, from the images in DIR.
+func updlic(a *app.App, args []string) (int, error) {
+	opts := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-m", "-o", "-t", "-l", "-r", "-d":
+			if i+1 >= len(args) {
+				return 0, app.Usage("PVME01040123-0038", "Parameter %s needs a value.", args[i])
+			}
+			opts[args[i]] = args[i+1]
+			i++
+		case "-h", "--help":
+			fmt.Fprintln(a.Env.Stdout, "Usage: updlic -m SYSTEM -o a -t sys -l {LEVEL | latest} -r {mountpoint | disk} -d DIRECTORY")
+			return 0, nil
+		default:
+			return 0, app.Usage("PVME01040123-0009", "Parameter %s is not valid.", args[i])
+		}
+	}
+	for _, req := range []string{"-m", "-o", "-t", "-l", "-r", "-d"} {
+		if opts[req] == "" {
+			return 0, app.Usage("PVME01040123-0038", "Parameter %s is required.", req)
+		}
+	}
+	if opts["-o"] != "a" {
+		return 0, app.Usage("PVME01040123-0045", "Only -o a (retrieve and apply) is supported, not %s.", opts["-o"])
+	}
+	if opts["-t"] != "sys" {
+		return 0, app.Usage("PVME01040123-0045", "Only -t sys (managed system firmware) is supported, not %s.", opts["-t"])
+	}
+	if r := opts["-r"]; r != "mountpoint" && r != "disk" {
+		return 0, app.Usage("PVME01040123-0045", "Only -r mountpoint or disk is supported, not %s.", r)
+	}
+	images, err := readImages(opts["-d"])
+	if err != nil {
+		return 0, err
+	}
+	want := opts["-l"]
+	var pick string
+	if want == "latest" {
+		var levels []string
+		for l := range images {
+			levels = append(levels, l)
+		}
+		sort.Strings(levels)
+		pick = levels[len(levels)-1]
+	} else if _, ok := images[want]; ok {
+		pick = want
+	} else {
+		return 0, app.NotFound("No firmware image of level %s is in %s.", want, opts["-d"])
+	}
+	cl, err := a.Client()
+	if err != nil {
+		return 0, err
+	}
+	_, name, err := systemPath(a, cl)
+	if err != nil {
+		return 0, err
+	}
+	if opts["-m"] != name {
+		return 0, app.NotFound("The managed system %s cannot be found.", opts["-m"])
+	}
+	return update(a, images[pick])
+}
+
+// readImages reads the firmware images (FIRMWARE_IMAGE manifests) of a
+// directory by level.
+func readImages(dir string) (map[string]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, app.Usage("PVME01040123-0044", "The firmware directory cannot be read: %v", err)
+	}
+	out := map[string]string{}
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == "level" {
+				out[strings.TrimSpace(v)] = string(b)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, app.NotFound("There is no firmware image in %s.", dir)
+	}
+	return out, nil
+}
+
+// update runs the UpdateFirmware job, saying what it does.
+func update(a *app.App, image string) (int, error) {
+	cl, err := a.Client()
+	if err != nil {
+		return 0, err
+	}
+	path, name, err := systemPath(a, cl)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(a.Env.Stdout, "Updating the firmware of %s: the partitions are shut down and the server restarts, this may take a few minutes.\n", name)
+	j, err := cl.RunJob(a.Context(), path, "UpdateFirmware", []client.Param{{Name: "image", Value: image}}, nil)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(a.Env.Stdout, "The firmware of %s is now at level %s; %s partition(s) started automatically.\n", name, j.Result("firmwareLevel"), j.Result("partitionsStarted"))
+	return 0, nil
+}

@@ -19,45 +19,53 @@ import (
 	"github.com/spf13/cobra"
 
 	"novalink/internal/cli/app"
+	ioslot "novalink/internal/cli/io"
+	"novalink/internal/cli/lgrp"
 	"novalink/internal/cli/lpar"
+	"novalink/internal/cli/nbr"
+	"novalink/internal/cli/sea"
 	"novalink/internal/cli/sys"
+	"novalink/internal/cli/vea"
 	"novalink/internal/cli/vios"
+	"novalink/internal/cli/vnet"
+	"novalink/internal/cli/vswitch"
 )
 
 // Defs returns every pvmctl object, in the order cli.md lists them.
 func Defs() []app.Def {
 	defs := []app.Def{sys.Def(), lpar.Def(), vios.Def()}
-	for _, u := range []struct {
+	type unbuilt struct {
 		name    string
 		aliases []string
 		verbs   []string
-	}{
-		{"SharedStoragePool", []string{"ssp"}, []string{"create", "delete", "list", "update"}},
-		{"IOSlot", []string{"io", "ioslot"}, []string{"attach", "detach", "list"}},
-		{"LoadGroup", []string{"lgrp"}, []string{"create", "delete", "list", "update"}},
-		{"LogicalUnit", []string{"lu"}, []string{"create", "delete", "list", "update"}},
-		{"LogicalVolume", []string{"lv"}, []string{"create", "delete", "list", "update"}},
-		{"NetworkBridge", []string{"nbr", "bridge"}, []string{"create", "delete", "list", "update"}},
-		{"PhysicalVolume", []string{"pv"}, []string{"list", "update"}},
-		{"SharedEthernetAdapter", []string{"sea"}, []string{"list", "update"}},
-		{"VirtualEthernetAdapter", []string{"vea", "eth"}, []string{"create", "delete", "list", "update"}},
-		{"VirtualFibreChannelMapping", []string{"vfc", "vfcmapping"}, []string{"create", "delete", "list", "update"}},
-		{"VirtualMediaRepository", []string{"vmr", "repo"}, []string{"create", "delete", "list", "update"}},
-		{"VirtualNetwork", []string{"vnet", "net"}, []string{"list"}},
-		{"VirtualOpticalMedia", []string{"vom", "media"}, []string{"create", "delete", "list", "upload"}},
-		{"VirtualSCSIMapping", []string{"scsi", "scsimapping"}, []string{"create", "delete", "list", "update"}},
-		{"VirtualSwitch", []string{"vswitch", "vsw"}, []string{"create", "delete", "list", "update"}},
-	} {
+	}
+	stub := func(u unbuilt) app.Def {
 		o := &app.Object{Name: u.name, Aliases: u.aliases, Verbs: u.verbs}
-		defs = append(defs, app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
+		return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 			var cmds []*cobra.Command
 			for _, v := range o.Verbs {
 				cmds = append(cmds, app.NotSupportedCommand(o, v))
 			}
 			return cmds
-		}})
+		}}
 	}
-	return defs
+	return append(defs,
+		stub(unbuilt{"SharedStoragePool", []string{"ssp"}, []string{"create", "delete", "list", "update"}}),
+		ioslot.Def(),
+		lgrp.Def(),
+		stub(unbuilt{"LogicalUnit", []string{"lu"}, []string{"create", "delete", "list", "update"}}),
+		stub(unbuilt{"LogicalVolume", []string{"lv"}, []string{"create", "delete", "list", "update"}}),
+		nbr.Def(),
+		stub(unbuilt{"PhysicalVolume", []string{"pv"}, []string{"list", "update"}}),
+		sea.Def(),
+		vea.Def(),
+		stub(unbuilt{"VirtualFibreChannelMapping", []string{"vfc", "vfcmapping"}, []string{"create", "delete", "list", "update"}}),
+		stub(unbuilt{"VirtualMediaRepository", []string{"vmr", "repo"}, []string{"create", "delete", "list", "update"}}),
+		vnet.Def(),
+		stub(unbuilt{"VirtualOpticalMedia", []string{"vom", "media"}, []string{"create", "delete", "list", "upload"}}),
+		stub(unbuilt{"VirtualSCSIMapping", []string{"scsi", "scsimapping"}, []string{"create", "delete", "list", "update"}}),
+		vswitch.Def(),
+	)
 }
 
 // AdminGroup is the group whose members may run pvmctl (besides root).

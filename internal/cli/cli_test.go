@@ -110,7 +110,16 @@ func TestBadInput(t *testing.T) {
 		{"bad boot mode", []string{"lpar", "power-on", "-i", "name=lpar10", "--bootmode", "fast"}, nil, app.ExitUsage, "--bootmode is not valid"},
 		{"server refuses", []string{"lpar", "create", "--name", "vios1", "--mem", "1024"}, nil, app.ExitRefused, "[PVME01050101-0001]"},
 		{"server refuses a value", []string{"lpar", "create", "--name", "odd", "--mem", "1000"}, nil, app.ExitRefused, "[PVME01050104-0006]"},
-		{"not supported yet", []string{"vswitch", "list"}, nil, app.ExitFailed, "VirtualSwitch list is not supported yet"},
+		{"not supported yet", []string{"ssp", "list"}, nil, app.ExitFailed, "SharedStoragePool list is not supported yet"},
+		{"adapter on an unknown switch", []string{"vea", "create", "--pvid", "1", "--vswitch", "NOPE", "-p", "name=lpar10"}, nil, app.ExitNotFound, "[PVME01040124-0013] No VirtualSwitch matches name=NOPE."},
+		{"malformed tagged VLANs", []string{"vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "name=lpar10", "--tagged-vlans", "1-5"}, nil, app.ExitUsage, `The value "1-5" of --tagged-vlans is not valid`},
+		{"adapter without partition", []string{"vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0"}, nil, app.ExitUsage, "The parameter --parent-id is required"},
+		{"slot not a number", []string{"vea", "create", "--slot", "x", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "id=10"}, nil, app.ExitUsage, `The value "x" of --slot is not valid: it must be an integer.`},
+		{"adapter of an unknown partition", []string{"vea", "list", "-p", "name=nobody"}, nil, app.ExitNotFound, "No partition matches name=nobody."},
+		{"trunk on a client", []string{"vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "name=lpar10", "--trunk-pri", "1"}, nil, app.ExitRefused, "only a Virtual I/O Server"},
+		{"bridge PVID removed", []string{"nbr", "update", "-i", "pvid=1", "--remove-vlans", "1"}, nil, app.ExitRefused, "is the port VLAN ID of the network bridge"},
+		{"slot of another partition", []string{"io", "attach", "-p", "name=lpar10", "--drc-names", "U78C9.001.WZSE3CA-P1-C6"}, nil, app.ExitRefused, "belongs to partition vios1"},
+		{"default switch deleted", []string{"vswitch", "delete", "-i", "name=ETHERNET0"}, nil, app.ExitRefused, "ETHERNET0 cannot be deleted"},
 		{"no daemon", []string{"lpar", "list"}, map[string]string{"PVM_URL": dead}, app.ExitServer, "cannot connect to the PowerVM REST server at " + dead + ": connection refused"},
 		{"bad address", []string{"lpar", "list"}, map[string]string{"PVM_URL": "ftp://x"}, app.ExitUsage, "not a http:// or https:// URL"},
 		{"wrong password", []string{"lpar", "list"}, map[string]string{"PVM_USER": "padmin", "PVM_PASSWORD": "nope"}, app.ExitPermission, "user ID or password is not valid"},
@@ -146,6 +155,9 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Nothing refused was half-done.
+	if out, _, _ := f.run("vea", "list", "-p", "name=lpar10", "-d", "slot", "--hide-label"); out != "2\n6\n" {
+		t.Fatalf("a refused adapter create left an adapter: %q", out)
+	}
 	if out, _, _ := f.run("lpar", "list", "-d", "name", "--hide-label"); strings.Contains(out, "odd") || strings.Contains(out, "\nx\n") {
 		t.Fatalf("a refused create left a partition: %s", out)
 	}

@@ -570,7 +570,7 @@ func (tx *Tx) reconcileSEAs(n *model.NetworkBridge, seas []BridgeSEA) error {
 				kept[t.Slot] = true
 				m := a.Clone()
 				m.Tagged = append([]int(nil), t.Tagged...)
-				m.TaggedSupported = true
+				m.TaggedSupported = a.TaggedSupported || len(t.Tagged) > 0
 				if t.PVID != 0 && t.PVID != a.PVID {
 					if a.UUID == s.Trunks[0] {
 						return model.Refused("The port VLAN ID of the primary trunk adapter of a network bridge cannot change.")
@@ -721,66 +721,112 @@ func LoadGroupUUID(bridge string, pvid int) string {
 // AttachSlot gives a free I/O slot to a partition (dynamically when it
 // runs, which needs RMC).
 func (c *Core) AttachSlot(a Actor, partition string, drcIndex int) error {
-	return c.Apply(a, func(tx *Tx) error {
-		p := tx.Partition(partition)
-		if p == nil {
-			return model.ErrNoPartition(partition)
-		}
-		o := tx.Get(model.KindSlot, strconv.Itoa(drcIndex))
-		if o == nil {
-			return model.ErrNoObject("IOSlot", strconv.Itoa(drcIndex))
-		}
-		s := o.(*model.IOSlot)
-		if s.Owner == p.UUID {
-			return model.Refused("The I/O slot %s already belongs to partition %s.", s.DRCName, p.Name)
-		}
-		if s.Owner != "" {
-			owner := "another partition"
-			if op := tx.Partition(s.Owner); op != nil {
-				owner = "partition " + op.Name
-			}
-			return model.Refused("The I/O slot %s belongs to %s; detach it first.", s.DRCName, owner)
-		}
-		if err := dlparAllowed(p, "adding an I/O slot"); err != nil {
-			return err
-		}
-		n := s.CloneObject().(*model.IOSlot)
-		n.Owner = p.UUID
-		tx.Put(n)
-		return nil
-	})
+	return c.Apply(a, func(tx *Tx) error { return tx.attachSlot(partition, drcIndex) })
 }
 
 // DetachSlot takes an I/O slot from its partition.
 func (c *Core) DetachSlot(a Actor, partition string, drcIndex int) error {
-	return c.Apply(a, func(tx *Tx) error {
-		o := tx.Get(model.KindSlot, strconv.Itoa(drcIndex))
-		if o == nil {
-			return model.ErrNoObject("IOSlot", strconv.Itoa(drcIndex))
+	return c.Apply(a, func(tx *Tx) error { return tx.detachSlot(partition, drcIndex) })
+}
+
+// SetPartitionSlots makes the partition own exactly the slots of want
+// (a POST of its ProfileIOSlots): the slots it has and is not to keep are
+// detached, the others attached, all in one operation (all or nothing).
+func (c *Core) SetPartitionSlots(a Actor, partition string, want []int) error {
+	return c.Apply(a, func(tx *Tx) error { return tx.setPartitionSlots(partition, want) })
+}
+
+func (tx *Tx) setPartitionSlots(partition string, want []int) error {
+	if tx.Partition(partition) == nil {
+		return model.ErrNoPartition(partition)
+	}
+	wanted := map[int]bool{}
+	for _, idx := range want {
+		wanted[idx] = true
+	}
+	var owned []int
+	tx.each(model.KindSlot, func(o model.Object) {
+		if s := o.(*model.IOSlot); s.Owner == partition {
+			owned = append(owned, s.DRCIndex)
 		}
-		s := o.(*model.IOSlot)
-		p := tx.Partition(partition)
-		if p == nil {
-			return model.ErrNoPartition(partition)
-		}
-		if s.Owner != p.UUID {
-			return model.Refused("The I/O slot %s does not belong to partition %s.", s.DRCName, p.Name)
-		}
-		for _, b := range tx.Bridges() {
-			for _, sea := range b.SEAs {
-				if sea.VIOS == p.UUID && strings.HasPrefix(sea.Port, s.DRCName+"-") {
-					return model.Refused("The I/O slot %s holds %s, the physical port of shared Ethernet adapter %s; remove the network bridge first.", s.DRCName, sea.Backing, sea.Device)
-				}
+	})
+	sort.Ints(owned)
+	have := map[int]bool{}
+	for _, idx := range owned {
+		have[idx] = true
+		if !wanted[idx] {
+			if err := tx.detachSlot(partition, idx); err != nil {
+				return err
 			}
 		}
-		if err := dlparAllowed(p, "removing an I/O slot"); err != nil {
-			return err
+	}
+	for _, idx := range want {
+		if !have[idx] {
+			if err := tx.attachSlot(partition, idx); err != nil {
+				return err
+			}
+			have[idx] = true
 		}
-		n := s.CloneObject().(*model.IOSlot)
-		n.Owner = ""
-		tx.Put(n)
-		return nil
-	})
+	}
+	return nil
+}
+
+func (tx *Tx) attachSlot(partition string, drcIndex int) error {
+	p := tx.Partition(partition)
+	if p == nil {
+		return model.ErrNoPartition(partition)
+	}
+	o := tx.Get(model.KindSlot, strconv.Itoa(drcIndex))
+	if o == nil {
+		return model.ErrNoObject("IOSlot", strconv.Itoa(drcIndex))
+	}
+	s := o.(*model.IOSlot)
+	if s.Owner == p.UUID {
+		return model.Refused("The I/O slot %s already belongs to partition %s.", s.DRCName, p.Name)
+	}
+	if s.Owner != "" {
+		owner := "another partition"
+		if op := tx.Partition(s.Owner); op != nil {
+			owner = "partition " + op.Name
+		}
+		return model.Refused("The I/O slot %s belongs to %s; detach it first.", s.DRCName, owner)
+	}
+	if err := dlparAllowed(p, "adding an I/O slot"); err != nil {
+		return err
+	}
+	n := s.CloneObject().(*model.IOSlot)
+	n.Owner = p.UUID
+	tx.Put(n)
+	return nil
+}
+
+func (tx *Tx) detachSlot(partition string, drcIndex int) error {
+	o := tx.Get(model.KindSlot, strconv.Itoa(drcIndex))
+	if o == nil {
+		return model.ErrNoObject("IOSlot", strconv.Itoa(drcIndex))
+	}
+	s := o.(*model.IOSlot)
+	p := tx.Partition(partition)
+	if p == nil {
+		return model.ErrNoPartition(partition)
+	}
+	if s.Owner != p.UUID {
+		return model.Refused("The I/O slot %s does not belong to partition %s.", s.DRCName, p.Name)
+	}
+	for _, b := range tx.Bridges() {
+		for _, sea := range b.SEAs {
+			if sea.VIOS == p.UUID && strings.HasPrefix(sea.Port, s.DRCName+"-") {
+				return model.Refused("The I/O slot %s holds %s, the physical port of shared Ethernet adapter %s; remove the network bridge first.", s.DRCName, sea.Backing, sea.Device)
+			}
+		}
+	}
+	if err := dlparAllowed(p, "removing an I/O slot"); err != nil {
+		return err
+	}
+	n := s.CloneObject().(*model.IOSlot)
+	n.Owner = ""
+	tx.Put(n)
+	return nil
 }
 
 // mgmtAdapter returns the partition's adapter on MGMTSWITCH's VLAN 4094

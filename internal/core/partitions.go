@@ -130,8 +130,37 @@ func logicalSerial(sys *model.ManagedSystem, id int) string {
 // partition's minimum and maximum; limits and the processor mode can only
 // change while it is powered off.
 func (c *Core) UpdatePartition(a Actor, uuid, etag string, mutate func(p *model.Partition) error) (*model.Partition, error) {
+	return c.UpdatePartitionAndSlots(a, uuid, etag, mutate, nil)
+}
+
+// UpdatePartitionAndSlots is UpdatePartition that also makes the partition
+// own exactly the I/O slots of slots (when not nil), in the same operation:
+// all of it happens or nothing.
+func (c *Core) UpdatePartitionAndSlots(a Actor, uuid, etag string, mutate func(p *model.Partition) error, slots []int) (*model.Partition, error) {
 	var out *model.Partition
 	err := c.Apply(a, func(tx *Tx) error {
+		if err := tx.updatePartition(uuid, etag, mutate, &out); err != nil {
+			return err
+		}
+		if slots != nil {
+			return tx.setPartitionSlots(uuid, slots)
+		}
+		return nil
+	})
+	if err == nil && slots != nil {
+		c.Read(func(st *model.State) {
+			if p := st.Partition(uuid); p != nil {
+				out = p
+			}
+		})
+	}
+	return out, err
+}
+
+func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition) error, result **model.Partition) error {
+	var out *model.Partition
+	defer func() { *result = out }()
+	err := func() error {
 		cur := tx.Partition(uuid)
 		if cur == nil {
 			return model.ErrNoPartition(uuid)
@@ -174,8 +203,8 @@ func (c *Core) UpdatePartition(a Actor, uuid, etag string, mutate func(p *model.
 		tx.PutPartition(n, append(detail, "Other")...)
 		out = n
 		return nil
-	})
-	return out, err
+	}()
+	return err
 }
 
 // dlpar checks and applies the dynamic part of an update of an active

@@ -302,6 +302,14 @@ func (tx *Tx) dependents() (sysTouched bool) {
 					tx.storageDependents(o)
 				}
 			}
+		case model.KindPartition:
+			// The managed system lists its I/O slots with their owners'
+			// names: a renamed owner changes it.
+			if op, ok := old.(*model.Partition); ok && op != nil {
+				if np, ok := cur.(*model.Partition); ok && np != nil && np.Name != op.Name && tx.ownsSlot(np.UUID) {
+					sysTouched = true
+				}
+			}
 		case model.KindSlot:
 			sysTouched = true
 			for _, o := range []model.Object{old, cur} {
@@ -312,6 +320,16 @@ func (tx *Tx) dependents() (sysTouched bool) {
 		}
 	}
 	return sysTouched
+}
+
+func (tx *Tx) ownsSlot(partition string) bool {
+	owns := false
+	tx.each(model.KindSlot, func(o model.Object) {
+		if o.(*model.IOSlot).Owner == partition {
+			owns = true
+		}
+	})
+	return owns
 }
 
 // finish assigns the revision, encodes the records and derives the events.

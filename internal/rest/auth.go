@@ -247,5 +247,5 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Acto
 		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}, nil)
 		return core.Actor{}, false
 	}
-	return core.Actor{User: sess.user, Role: sess.role, Session: sess.token}, true
+	return s.core.ActorFor(sess.user, sess.role, sess.token), true
 }

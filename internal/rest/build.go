@@ -94,6 +94,36 @@ func (b *builder) sub(name string) *builder {
 	return &builder{el: el, schema: b.schema.Child(name), ns: b.ns}
 }
 
+// item adds a complex list item (schemaVersion and Metadata/Atom, no access
+// attributes: the captures write none on list items such as TrunkAdapter,
+// LoadGroup, SharedEthernetAdapter or ProfileIOSlot) and returns its builder.
+func (b *builder) item(name string) *builder {
+	el := &uom.Element{Space: b.ns, Local: name, Attrs: []uom.Attr{{Local: "schemaVersion", Value: schemaVersion}}}
+	el.Append(uom.NewElement(b.ns, "Metadata").Append(uom.NewElement(b.ns, "Atom")))
+	b.el.Append(el)
+	return &builder{el: el, schema: b.schema.Child(name), ns: b.ns}
+}
+
+// plain adds a container that is not a complex type (access attributes but
+// no schemaVersion or Metadata, as BackingDeviceChoice) and returns its
+// builder.
+func (b *builder) plain(name string) *builder {
+	el := &uom.Element{Space: b.ns, Local: name, Attrs: b.attrs(name)}
+	b.el.Append(el)
+	return &builder{el: el, schema: b.schema.Child(name), ns: b.ns}
+}
+
+// leafKB adds a leaf the schema does not know, with the access attribute
+// given.
+func (b *builder) leafKB(name, kb, text string) *builder {
+	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text,
+		Attrs: []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}})
+	return b
+}
+
+// has tells whether the schema of the element being built has a child.
+func (b *builder) has(name string) bool { return b.schema.Child(name) != nil }
+
 // link adds <name href=.. rel="related"/>.
 func (b *builder) link(name, href string) *builder {
 	attrs := append(b.attrs(name), uom.Attr{Local: "href", Value: href}, uom.Attr{Local: "rel", Value: "related"})

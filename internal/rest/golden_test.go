@@ -2,8 +2,9 @@ package rest_test
 
 // Golden files of rendered entries: the ManagedSystem, a running
 // LogicalPartition and a VirtualIOServer, each with and without
-// ?group=None, compared structurally (internal/xmltest) after the values
-// that change from run to run are normalized. Rewrite them with
+// ?group=None, and a VIOS's trunk adapter, the switch ETHERNET0 and the
+// network bridge, compared structurally (internal/xmltest) after the
+// values that change from run to run are normalized. Rewrite them with
 //
 //	go test ./internal/rest -run TestGoldenEntries -update
 
@@ -74,32 +75,56 @@ type golden struct {
 	// check is a sanity check on the normalized object (so that the
 	// normalizers cannot blank out what the golden file is about).
 	check map[string]string
+	// entryOnly skips the ?group=None variant.
+	entryOnly bool
 }
 
 func TestGoldenEntries(t *testing.T) {
 	h := newHarness(t)
 	h.createPartition(uuidShrRun, "shr-run", false)
 	h.settle(h.startPowerOn("LogicalPartition", uuidShrRun), uuidShrRun)
-	var vios1 string
+	var vios1, trunk, eth0, bridge string
 	h.c.Read(func(st *model.State) {
 		if p := st.PartitionByName("vios1"); p != nil {
 			vios1 = p.UUID
+			if a := st.AdapterAt(p.UUID, 3); a != nil {
+				trunk = a.UUID
+			}
+		}
+		if sw := st.SwitchByName(model.DefaultSwitch); sw != nil {
+			eth0 = sw.UUID
+		}
+		for _, b := range st.Bridges {
+			bridge = b.UUID
 		}
 	})
-	if vios1 == "" {
-		t.Fatal("the default inventory has no vios1")
+	if vios1 == "" || trunk == "" || eth0 == "" || bridge == "" {
+		t.Fatal("the default inventory has no vios1 with a trunk adapter in slot 3, ETHERNET0 or network bridge")
 	}
 
 	goldens := []golden{
 		{"ManagedSystem", func(h *harness) string { return "/rest/api/uom/ManagedSystem/" + h.systemUUID() },
-			map[string]string{"SystemName": "Server-8247-21L-SN212E3CA", "MachineTypeModelAndSerialNumber/SerialNumber": "212E3CA"}},
+			map[string]string{"SystemName": "Server-8247-21L-SN212E3CA", "MachineTypeModelAndSerialNumber/SerialNumber": "212E3CA"}, false},
 		{"LogicalPartition", func(h *harness) string { return "/rest/api/uom/LogicalPartition/" + uuidShrRun },
-			map[string]string{"PartitionName": "shr-run", "PartitionState": "running", "ResourceMonitoringControlState": "active"}},
+			map[string]string{"PartitionName": "shr-run", "PartitionState": "running", "ResourceMonitoringControlState": "active"}, false},
 		{"VirtualIOServer", func(h *harness) string { return "/rest/api/uom/VirtualIOServer/" + vios1 },
-			map[string]string{"PartitionName": "vios1", "PartitionType": "Virtual IO Server"}},
+			map[string]string{"PartitionName": "vios1", "PartitionType": "Virtual IO Server"}, false},
+		{"ClientNetworkAdapter", func(h *harness) string {
+			return "/rest/api/uom/VirtualIOServer/" + vios1 + "/ClientNetworkAdapter/" + trunk
+		}, map[string]string{"PortVLANID": "1", "TrunkPriority": "1", "DeviceName": "ent4", "VirtualSlotNumber": "3"}, true},
+		{"VirtualSwitch", func(h *harness) string {
+			return "/rest/api/uom/ManagedSystem/" + h.systemUUID() + "/VirtualSwitch/" + eth0
+		}, map[string]string{"SwitchName": "ETHERNET0", "SwitchID": "0"}, true},
+		{"NetworkBridge", func(h *harness) string {
+			return "/rest/api/uom/ManagedSystem/" + h.systemUUID() + "/NetworkBridge/" + bridge
+		}, map[string]string{"FailoverEnabled": "true", "PortVLANID": "1",
+			"SharedEthernetAdapters/SharedEthernetAdapter/DeviceName": "ent5"}, true},
 	}
 	for _, g := range goldens {
 		for _, q := range []string{"", "?group=None"} {
+			if q != "" && g.entryOnly {
+				continue
+			}
 			name := g.file
 			if q != "" {
 				name += "_group-None"

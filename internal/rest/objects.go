@@ -24,6 +24,13 @@ type object struct {
 	rev     uint64
 	created int64
 	val     any
+	// aux is what the renderer needs from the state besides val (a
+	// partition's adapters, slots and SEAs): kind.aux gathers it under
+	// core.Read, only when the entry is not cached.
+	aux any
+	// extra is appended to the cache variant: what the rendering depends
+	// on that rev does not cover.
+	extra string
 }
 
 // renderCtx is what a renderer may use besides the object.
@@ -37,13 +44,28 @@ type renderCtx struct {
 // kind is an object type of the uom API and what can be done with it.
 type kind struct {
 	name string
-	// parent is the kind a child feed hangs under ("" for none); root says
-	// whether /rest/api/uom/<name> also serves the feed.
-	parent string
-	root   bool
+	// parents are the kinds a child feed hangs under (none for root-only
+	// kinds); root says whether /rest/api/uom/<name> also serves the feed.
+	// A child of a kind that is not at the root is addressed under its
+	// parent's parent too: /rest/api/uom/<gp>/<id>/<parent>/<id>/<name>.
+	parents []string
+	root    bool
+	// owner returns the ID of the parent object that o belongs to (for
+	// children of kinds other than ManagedSystem: there is one system).
+	owner  func(o object) string
 	list   func(st *model.State, parentID string) []object
 	get    func(st *model.State, id string) (object, bool)
 	render func(rc *renderCtx, o object) *uom.Element
+	// aux gathers what render needs from the state besides o.val (see
+	// object.aux); it runs under core.Read.
+	aux func(st *model.State, o object) any
+	// tolerated are elements a request body may carry although the schema
+	// has none (request-only elements such as UseNextAvailableSlotID, or
+	// ones we render that the generated schema lacks).
+	tolerated map[string]bool
+	// readOnly, when set, refuses every write with this message (derived
+	// objects).
+	readOnly string
 	// volatile objects render differently as time passes (Uptime): their
 	// cached entries are refreshed every minute.
 	volatile func(o object) bool
@@ -54,9 +76,21 @@ type kind struct {
 	search   map[string]func(o object) string
 }
 
-// resolve finds the kind and parent ID of a request path.
+// hasParent tells whether the kind hangs under the kind named parent.
+func (k *kind) hasParent(parent string) bool {
+	for _, p := range k.parents {
+		if p == parent {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve finds the kind and parent ID of a request path. The parent ID is
+// the parent object's UUID as the model spells it.
 func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) {
 	root, id, child := r.PathValue("root"), r.PathValue("id"), r.PathValue("child")
+	gp, gpid := r.PathValue("gproot"), r.PathValue("gpid")
 	if child == "" {
 		k = s.kinds[root]
 		if k == nil || !k.root {
@@ -65,16 +99,42 @@ func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) 
 		return k, "", nil
 	}
 	k = s.kinds[child]
-	if k == nil || k.parent != root {
+	pk := s.kinds[root]
+	if k == nil || pk == nil || !k.hasParent(root) {
 		return nil, "", errStatus(http.StatusNotFound, "There is no object type %s under %s.", child, root)
 	}
-	pk := s.kinds[root]
-	var ok bool
-	s.core.Read(func(st *model.State) { _, ok = pk.get(st, id) })
+	var gk *kind
+	if gp != "" {
+		gk = s.kinds[gp]
+		if gk == nil || !pk.hasParent(gp) {
+			return nil, "", errStatus(http.StatusNotFound, "There is no object type %s under %s.", root, gp)
+		}
+	} else if !pk.root {
+		return nil, "", errStatus(http.StatusNotFound, "%s objects are addressed under their %s: /rest/api/uom/%s/{uuid}/%s/{uuid}/%s.",
+			root, strings.Join(pk.parents, " or "), pk.parents[0], root, child)
+	}
+	var ok, gpOK bool
+	s.core.Read(func(st *model.State) {
+		var po object
+		po, ok = pk.get(st, id)
+		if ok {
+			parentID = po.uuid
+		}
+		if gk != nil {
+			var g object
+			g, gpOK = gk.get(st, gpid)
+			if ok && gpOK && pk.owner != nil && !strings.EqualFold(pk.owner(po), g.uuid) {
+				ok = false
+			}
+		}
+	})
+	if gk != nil && !gpOK {
+		return nil, "", model.ErrNoObject(gp, gpid)
+	}
 	if !ok {
 		return nil, "", model.ErrNoObject(root, id)
 	}
-	return k, id, nil
+	return k, parentID, nil
 }
 
 // entryID returns the object ID of an entry request.
@@ -108,7 +168,7 @@ func (s *Server) lookup(r *http.Request) (*kind, object, *renderCtx, error) {
 	s.core.Read(func(st *model.State) {
 		o, ok = k.get(st, id)
 		rc.sys, rc.acct = st.System, st.Accounting()
-		if ok && parentID != "" && k.parent == "ManagedSystem" && st.System.UUID != parentID {
+		if ok && parentID != "" && k.owner != nil && !strings.EqualFold(k.owner(o), parentID) {
 			ok = false
 		}
 	})
@@ -121,7 +181,11 @@ func (s *Server) lookup(r *http.Request) (*kind, object, *renderCtx, error) {
 // entryPath is the path of an object as addressed in this request style.
 func entryPath(r *http.Request, k *kind, o object) string {
 	if r.PathValue("child") != "" {
-		return "/rest/api/uom/" + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/" + o.uuid
+		p := "/rest/api/uom/"
+		if gp := r.PathValue("gproot"); gp != "" {
+			p += gp + "/" + r.PathValue("gpid") + "/"
+		}
+		return p + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/" + o.uuid
 	}
 	return "/rest/api/uom/" + k.name + "/" + o.uuid
 }
@@ -130,13 +194,27 @@ func entryPath(r *http.Request, k *kind, o object) string {
 // object, from the cache when the object has not changed.
 func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
 	path := entryPath(r, k, o)
-	variant := rc.base + path + "|" + g.key
+	variant := rc.base + path + "|" + g.key + o.extra
 	if k.volatile != nil && k.volatile(o) {
 		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
 	}
 	key := cacheKey{uuid: k.name + "/" + o.uuid, variant: variant}
 	if b, ok := s.cache.get(key, o.rev); ok {
 		return b
+	}
+	cacheable := true
+	if k.aux != nil && o.aux == nil {
+		// What the object renders from besides itself is read now. It is
+		// what o.rev stands for as long as the object has not changed
+		// since (the core moves an object's revision whenever what it
+		// renders from changes); otherwise the entry is not cached.
+		s.core.Read(func(st *model.State) {
+			cur, ok := k.get(st, o.uuid)
+			if !ok || cur.rev != o.rev {
+				cacheable = false
+			}
+			o.aux = k.aux(st, o)
+		})
 	}
 	el := k.render(rc, o)
 	filterGroups(el, g)
@@ -148,7 +226,9 @@ func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g
 		ContentType: uom.MediaType(uom.ServiceUOM, k.name),
 	}, el.Bytes(), false)
 	out := b.Bytes()[len("<entry>"):]
-	s.cache.put(key, o.rev, out)
+	if cacheable {
+		s.cache.put(key, o.rev, out)
+	}
 	return out
 }
 
@@ -404,7 +484,14 @@ func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte,
 	if el.Local != k.name || el.Space != uom.NSUOM {
 		return nil, body, errStatus(http.StatusBadRequest, "The request body must be a %s element in namespace %s, not <%s> in %q.", k.name, uom.NSUOM, el.Local, el.Space)
 	}
-	if unknown := uom.UnknownElements(el, uom.Schema(k.name)); len(unknown) > 0 {
+	unknown := uom.UnknownElements(el, uom.Schema(k.name))
+	kept := unknown[:0]
+	for _, u := range unknown {
+		if !k.tolerated[u[strings.LastIndexByte(u, '/')+1:]] {
+			kept = append(kept, u)
+		}
+	}
+	if unknown = kept; len(unknown) > 0 {
 		return nil, body, errStatus(http.StatusBadRequest, "The %s has elements that are not part of its schema: %s.", k.name, strings.Join(unknown, ", "))
 	}
 	return el, body, nil
@@ -414,6 +501,10 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Act
 	k, parentID, err := s.resolve(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.readOnly != "" {
+		s.writeError(w, r, model.Invalid("%s", k.readOnly), nil)
 		return
 	}
 	if k.create == nil {
@@ -437,10 +528,14 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Act
 func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o object, status int) {
 	g, _ := parseGroups(r)
 	rc := &renderCtx{base: baseURL(r), now: s.core.Clock().Now()}
-	s.core.Read(func(st *model.State) { rc.sys, rc.acct = st.System, st.Accounting() })
-	if r.PathValue("child") == "" && r.PathValue("cid") == "" && r.PathValue("id") == "" {
-		// A root create: address the new entry at the root.
-	}
+	s.core.Read(func(st *model.State) {
+		rc.sys, rc.acct = st.System, st.Accounting()
+		// The view has the change (Apply returns once it does): render the
+		// object as the view has it, with what it derives from there.
+		if cur, ok := k.get(st, o.uuid); ok {
+			o = cur
+		}
+	})
 	body := s.entryBytes(r, k, o, rc, g)
 	w.Header().Set("ETag", core.EtagOf(o.rev))
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
@@ -458,6 +553,10 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 	k, o, _, err := s.lookup(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.readOnly != "" {
+		s.writeError(w, r, model.Invalid("%s", k.readOnly), nil)
 		return
 	}
 	if k.update == nil {
@@ -485,6 +584,10 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, a core.Act
 	k, o, _, err := s.lookup(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
+		return
+	}
+	if k.readOnly != "" {
+		s.writeError(w, r, model.Invalid("%s", k.readOnly), nil)
 		return
 	}
 	if k.delete == nil {

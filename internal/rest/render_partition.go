@@ -10,8 +10,9 @@ import (
 )
 
 // renderPartition renders a LogicalPartition or VirtualIOServer from the
-// model, in schema order.
-func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, now time.Time) *uom.Element {
+// model, in schema order; net is what it shows of the partition's adapters,
+// I/O slots and SEAs.
+func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) *uom.Element {
 	typ := "LogicalPartition"
 	if p.IsVIOS() {
 		typ = "VirtualIOServer"
@@ -50,7 +51,7 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 
 	io := b.sub("PartitionIOConfiguration")
 	io.int("MaximumVirtualIOSlots", p.MaxVirtualSlots)
-	io.sub("ProfileIOSlots")
+	profileSlotsInto(io, p, net)
 	io.int("CurrentMaximumVirtualIOSlots", p.MaxVirtualSlots)
 
 	mem := b.sub("PartitionMemoryConfiguration")
@@ -153,8 +154,9 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		b.leaf("ResourceMonitoringIPAddress", p.RMCIP)
 	}
 	b.link("AssociatedManagedSystem", base+core.SystemPath(sys.UUID))
-	b.links("ClientNetworkAdapters", nil)
+	b.links("ClientNetworkAdapters", adapterLinks(base, p, net))
 	b.sub("HostEthernetAdapterLogicalPorts")
+	b.leaf("MACAddressPrefix", strconv.FormatUint(macPrefix(sys, p), 10))
 	b.bool("IsServicePartition", p.IsService)
 	b.bool("PowerVMManagementCapable", p.MgmtCapable)
 	b.leaf("ReferenceCode", p.RefCode)
@@ -176,6 +178,13 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		}
 	}
 	b.leaf("Uptime", strconv.FormatInt(uptime, 10))
+	if p.IsVIOS() {
+		rc := &renderCtx{base: base, sys: sys, now: now}
+		// Group ViosNetwork. In schema order, SharedEthernetAdapters come
+		// after PhysicalVolumes and TrunkAdapters after StoragePools.
+		viosSEAsInto(b, rc, net)
+		viosTrunksInto(b, rc, p, net)
+	}
 	if !p.IsVIOS() {
 		b.leaf("MigrationState", "Not_Migrating")
 		b.leaf("RemoteRestartState", "Invalid")

@@ -83,7 +83,7 @@ var systemCapabilities = []struct {
 }
 
 // renderSystem renders the ManagedSystem, in schema order.
-func renderSystem(rc *renderCtx, sys *model.ManagedSystem) *uom.Element {
+func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.Element {
 	b := newObject(uom.NSUOM, "ManagedSystem", sys.UUID, sys.Created, uom.Schema("ManagedSystem"))
 	ipl := b.sub("AssociatedIPLConfiguration")
 	ipl.bool("PowerOffWhenLastLogicalPartitionIsShutdown", false)
@@ -101,7 +101,12 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem) *uom.Element {
 	io.empty("HostEthernetAdapters")
 	io.sub("IOAdapters")
 	io.sub("IOBuses")
-	io.sub("IOSlots")
+	slots := io.sub("IOSlots")
+	if sio != nil {
+		for _, s := range sio.slots {
+			slotInto(slots.item("IOSlot"), s, sio.owners[s.Owner])
+		}
+	}
 	io.int("MaximumIOPools", 1)
 	io.sub("SRIOVAdapters")
 	io.sub("AssociatedSystemVirtualNetwork")

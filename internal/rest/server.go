@@ -181,30 +181,66 @@ func (s *Server) routes() {
 			notFound(w, r)
 		}
 	}))
-	m.HandleFunc("GET /rest/api/uom/{root}/{a}/{b}/{c}/{d}", auth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	// A child of a child (grandchild): /<gp>/<gpid>/<parent>/<id>/<kind>[/<cid>].
+	grandchild := func(r *http.Request, cid bool) {
+		set(r, "gproot", "root", "gpid", "a", "root", "b", "id", "c", "child", "d")
+		if cid {
+			set(r, "cid", "e")
+		}
+	}
+	m.HandleFunc("/rest/api/uom/{root}/{a}/{b}/{c}/{d}", auth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
 		switch {
-		case r.PathValue("c") == "search":
+		case r.Method == http.MethodGet && r.PathValue("c") == "search":
 			set(r, "id", "a", "child", "b", "q", "d")
 			s.handleSearch(w, r, a)
-		case r.PathValue("d") == "quick":
+		case r.Method == http.MethodGet && r.PathValue("d") == "quick":
 			set(r, "id", "a", "child", "b", "cid", "c")
 			s.handleQuick(w, r, a)
+		case r.Method == http.MethodGet:
+			grandchild(r, false)
+			s.handleFeed(w, r, a)
+		case r.Method == http.MethodPut:
+			grandchild(r, false)
+			s.handleCreate(w, r, a)
 		default:
 			notFound(w, r)
 		}
 	}))
 	m.HandleFunc("/rest/api/uom/{root}/{a}/{b}/{c}/{d}/{e}", auth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
-		set(r, "id", "a", "child", "b", "cid", "c")
 		switch kw := r.PathValue("d"); {
 		case kw == "quick" && r.Method == http.MethodGet:
-			set(r, "prop", "e")
+			set(r, "id", "a", "child", "b", "cid", "c", "prop", "e")
 			s.handleQuick(w, r, a)
 		case kw == "do" && r.Method == http.MethodGet:
-			set(r, "op", "e")
+			set(r, "id", "a", "child", "b", "cid", "c", "op", "e")
 			s.handleJobTemplate(w, r, a)
 		case kw == "do" && r.Method == http.MethodPut:
-			set(r, "op", "e")
+			set(r, "id", "a", "child", "b", "cid", "c", "op", "e")
 			s.handleJobStart(w, r, a)
+		case kw == "quick" || kw == "do":
+			notFound(w, r)
+		case r.Method == http.MethodGet:
+			grandchild(r, true)
+			s.handleEntry(w, r, a)
+		case r.Method == http.MethodPost:
+			grandchild(r, true)
+			s.handleUpdate(w, r, a)
+		case r.Method == http.MethodDelete:
+			grandchild(r, true)
+			s.handleDelete(w, r, a)
+		default:
+			notFound(w, r)
+		}
+	}))
+	m.HandleFunc("GET /rest/api/uom/{root}/{a}/{b}/{c}/{d}/{e}/{f}", auth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
+		switch {
+		case r.PathValue("e") == "search":
+			grandchild(r, false)
+			set(r, "q", "f")
+			s.handleSearch(w, r, a)
+		case r.PathValue("f") == "quick":
+			grandchild(r, true)
+			s.handleQuick(w, r, a)
 		default:
 			notFound(w, r)
 		}

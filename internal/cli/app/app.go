@@ -37,9 +37,10 @@ type User struct {
 
 // App is one pvmctl invocation.
 type App struct {
-	Env Env
-	ctx context.Context
-	cl  *client.Client
+	Env  Env
+	ctx  context.Context
+	cl   *client.Client
+	memo memo
 }
 
 // New returns an app for env.

@@ -38,7 +38,7 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	}
 	withFieldHelp(cmd, o, "Fields for --display-fields and --where (qualified Section.name or the short name):")
 	f := cmd.Flags()
-	f.StringArrayVarP(&ids, "object-id", "i", nil, "only the object KEY=VALUE (name=, id=, uuid=)")
+	f.StringArrayVarP(&ids, "object-id", "i", nil, "only the object KEY=VALUE (KEY: "+keyList(o)+")")
 	f.StringSliceVarP(&display, "display-fields", "d", nil, "print these fields as key=value (more may follow as arguments)")
 	f.BoolVar(&hideLabel, "hide-label", false, "with -d, print values only")
 	f.StringVarP(&delim, "field-delim", "f", ",", "with -d, the separator between fields")
@@ -46,11 +46,19 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	return cmd
 }
 
+// FieldHelp adds the object's fields to a command's help (intro first),
+// computed only when help is asked for.
+func FieldHelp(cmd *cobra.Command, o *Object, intro string) { withFieldHelp(cmd, o, intro) }
+
 // withFieldHelp adds the object's fields to the command's help, computed
 // only when help is asked for.
 func withFieldHelp(cmd *cobra.Command, o *Object, intro string) {
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
-		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + o.Fields.Help()
+		note := ""
+		if o.FieldsNote != "" {
+			note = strings.TrimSpace(o.FieldsNote) + "\n"
+		}
+		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + note + o.Fields.Help()
 		c.SetHelpFunc(nil)
 		c.Parent().HelpFunc()(c, args)
 	})
@@ -74,7 +82,10 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		}
 		conds = append(conds, w)
 	}
-	type col struct{ label, field string }
+	type col struct {
+		label, field string
+		format       func(string) string
+	}
 	var cols []col
 	if len(display) > 0 {
 		for _, d := range display {
@@ -88,7 +99,7 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		}
 	} else {
 		for _, c := range o.Columns {
-			cols = append(cols, col{label: c.Header, field: c.Field})
+			cols = append(cols, col{label: c.Header, field: c.Field, format: c.Format})
 		}
 	}
 	if o.List == nil {
@@ -111,6 +122,9 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		for i, c := range cols {
 			f, _ := o.Fields.Lookup(c.field)
 			row[i] = f.Value(obj)
+			if c.format != nil {
+				row[i] = c.format(row[i])
+			}
 		}
 		rows = append(rows, row)
 	}
@@ -270,4 +284,27 @@ func RunJob(a *App, e *uom.Entry, op string, params []client.Param, doing, done 
 	}
 	fmt.Fprintln(a.Out(), done)
 	return nil
+}
+
+// DeleteCommand is "OBJECT delete -i KEY=VALUE": the object's entry is
+// deleted with its etag.
+func DeleteCommand(a *App, o *Object, short string) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "delete",
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := Target(a, o, target, args)
+			if err != nil {
+				return err
+			}
+			c, err := a.Client()
+			if err != nil {
+				return err
+			}
+			return c.Delete(a.Context(), e.SelfLink(), e.Etag)
+		},
+	}
+	TargetFlag(cmd, &target)
+	return cmd
 }

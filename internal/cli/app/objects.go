@@ -1,6 +1,7 @@
 package app
 
 import (
+	"sort"
 	"strings"
 
 	"novalink/client"
@@ -12,6 +13,9 @@ import (
 type Column struct {
 	Header string
 	Field  string // a field name of the object's set
+	// Format, when set, changes how the table shows the value (e.g.
+	// TitleBool); --display-fields prints the value as it is.
+	Format func(string) string
 }
 
 // Object describes one pvmctl object type.
@@ -35,6 +39,9 @@ type Object struct {
 	// Single marks an object of which there is exactly one (the managed
 	// system): single-object verbs need no --object-id.
 	Single bool
+	// FieldsNote, when set, is printed in --help above the field list
+	// (e.g. how the object's field names relate to the REST type).
+	FieldsNote string
 	// Adjust, when set, completes the changes of an update before they are
 	// applied to obj (e.g. widening limits a new desired value needs).
 	Adjust func(obj *uom.Element, changes []SetField) []SetField
@@ -48,20 +55,10 @@ func (o *Object) Names() string {
 	return o.Name + " (" + strings.Join(o.Aliases, ", ") + ")"
 }
 
-// ListFeed returns a List function reading a feed of the one managed
-// system's children (kind under ManagedSystem/<uuid>) with ?group=None.
+// ListFeed returns a List function reading the root feed of kind
+// (/rest/api/uom/<kind>) with ?group=None, once per invocation.
 func ListFeed(kind string) func(a *App) ([]*uom.Entry, error) {
-	return func(a *App) ([]*uom.Entry, error) {
-		c, err := a.Client()
-		if err != nil {
-			return nil, err
-		}
-		f, err := c.GetFeed(a.Context(), client.UOM(kind), client.ReadOptions{Groups: []string{"None"}})
-		if err != nil {
-			return nil, err
-		}
-		return f.Entries, nil
-	}
+	return func(a *App) ([]*uom.Entry, error) { return Feed(a, client.UOM(kind)) }
 }
 
 // ObjectID is a parsed --object-id KEY=VALUE.
@@ -101,12 +98,14 @@ func keyList(o *Object) string {
 			ks = append(ks, k)
 		}
 	}
+	var more []string
 	for k := range o.IDKeys {
 		if k != "name" && k != "id" && k != "uuid" {
-			ks = append(ks, k)
+			more = append(more, k)
 		}
 	}
-	return strings.Join(ks, ", ")
+	sort.Strings(more)
+	return strings.Join(append(ks, more...), ", ")
 }
 
 // Matches reports whether an object matches the id.

@@ -141,6 +141,12 @@ func (s *Set) Help() string {
 		}
 		bySection[f.Section] = append(bySection[f.Section], f)
 	}
+	width := 28
+	for _, f := range s.list {
+		if n := len(f.Qualified()) + 1; n > width {
+			width = n
+		}
+	}
 	var b strings.Builder
 	for _, sec := range sections {
 		fmt.Fprintf(&b, "  %s:\n", sec)
@@ -151,7 +157,7 @@ func (s *Set) Help() string {
 			if f.Kind != String {
 				help = strings.TrimSpace(help + " (" + f.Kind.String() + ")")
 			}
-			fmt.Fprintf(&b, "    %-28s %s\n", f.Qualified(), help)
+			fmt.Fprintf(&b, "    %-*s %s\n", width, f.Qualified(), help)
 		}
 	}
 	return b.String()

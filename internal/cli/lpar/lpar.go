@@ -62,24 +62,7 @@ func Def() app.Def {
 }
 
 func deleteCommand(a *app.App, o *app.Object) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
-		Use:   "delete",
-		Short: "Delete a powered-off partition",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := app.Target(a, o, target, args)
-			if err != nil {
-				return err
-			}
-			c, err := a.Client()
-			if err != nil {
-				return err
-			}
-			return c.Delete(a.Context(), e.SelfLink(), e.Etag)
-		},
-	}
-	app.TargetFlag(cmd, &target)
-	return cmd
+	return app.DeleteCommand(a, o, "Delete a powered-off partition")
 }
 
 // sharing modes on the command line and their REST spelling.

@@ -208,6 +208,18 @@ def main():
             raise AssertionError('an update with a stale etag succeeded')
     step('update memory (etag) + stale etag refused', update_mem)
 
+    def mgmt_cna():
+        # Deployed the NovaLink way: an adapter on MGMTSWITCH's VLAN 4094,
+        # the path of the partition's RMC connection.
+        from pypowervm.tasks import cna as tsk_cna
+        c = tsk_cna.crt_cna(st['adapter'], st['sys'].uuid, pvm_uuid, 4094,
+                            vswitch='MGMTSWITCH')
+        check(c.pvid == 4094 and c.slot >= 2, 'MGMTSWITCH adapter pvid %s slot %s'
+              % (c.pvid, c.slot))
+        check(len(c.mac) == 12, 'MAC %r' % c.mac)
+        st['lpar'] = pvm_lpar.LPAR.get(st['adapter'], uuid=pvm_uuid)
+    step('tasks.cna.crt_cna on MGMTSWITCH', mgmt_cna)
+
     def pwr_on():
         power.power_on(st['lpar'], st['sys'].uuid)
         w = pvm_lpar.LPAR.get(st['adapter'], uuid=pvm_uuid)

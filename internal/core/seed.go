@@ -148,7 +148,7 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 	}
 	mk := func(spec PartitionSpec, typ model.PartitionType, id int, name string) *model.Partition {
 		p := &model.Partition{
-			UUID: NewPartitionUUID(), ID: id, Name: name, Type: typ, Created: nowMS,
+			UUID: seedPartitionUUID(sys, id), ID: id, Name: name, Type: typ, Created: nowMS,
 			MinMem: orInt(spec.MinMemoryMB, spec.MemoryMB), DesMem: spec.MemoryMB, MaxMem: orInt(spec.MaxMemoryMB, spec.MemoryMB),
 			HPTRatio: 7, SharingMode: model.SharingUncapped,
 			MinUnits: model.Units(5 * orInt(spec.VirtualProcs, 1)), DesUnits: units(spec.ProcUnits),
@@ -295,6 +295,14 @@ func seedNetwork(st *model.State, nowMS int64) {
 			Trunks: []string{st.AdapterAt(v.UUID, 3).UUID}, HAMode: ha})
 	}
 	st.Put(b)
+}
+
+// seedPartitionUUID is the UUID of a partition of the initial inventory:
+// derived from the system and the partition ID, so that a server seeded
+// again (a wiped state directory) has the same partitions, and their
+// devices the same identifiers, as before.
+func seedPartitionUUID(sys *model.ManagedSystem, id int) string {
+	return strings.ToUpper(uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/partition/"+strconv.Itoa(id))).String())
 }
 
 func lastN(s string, n int) string {

@@ -28,8 +28,9 @@ const (
 // repository disk, the two disks of shared storage pool pool1 (tier
 // SYSTEM) and two free ones; two NPIV-capable FC ports per VIOS. The
 // cluster spans the first two VIOS. UUIDs and identifiers are derived
-// from the system's and each VIOS's UUID (stable for one state, not across
-// fresh seeds, whose partitions get new UUIDs).
+// from the system's and each VIOS's UUID (which the seed derives from the
+// system and the partition ID), so a server seeded again has the same
+// devices.
 func Seed(st *model.State, nowMS int64) {
 	sys := st.System
 	id := func(parts ...string) string {

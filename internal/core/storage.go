@@ -333,8 +333,11 @@ func (c *Core) UpdateVolumeGroup(a Actor, viosUUID, uuid, etag string, want VGWa
 		repoNow := vg.RepositoryMB > 0
 		var mediaAdds []MediaWant
 		var mediaDels []*model.OpticalMedia
-		repoCreate, repoRemove := false, false
+		repoCreate, repoRemove, repoResize := false, false, 0
 		if want.Repository != nil {
+			if repoNow && want.Repository.SizeMB > 0 && want.Repository.SizeMB != vg.RepositoryMB {
+				repoResize = want.Repository.SizeMB
+			}
 			if !repoNow {
 				if r := vios.Repository(tx, vg.VIOS); r != nil {
 					return model.Refused("The Virtual I/O Server already has a virtual media repository in volume group %s.", r.Name)
@@ -363,7 +366,7 @@ func (c *Core) UpdateVolumeGroup(a Actor, viosUUID, uuid, etag string, want VGWa
 		} else if repoNow {
 			repoRemove = true
 		}
-		if len(adds)+len(grows)+len(dels)+len(mediaAdds)+len(mediaDels) == 0 && !repoCreate && !repoRemove {
+		if len(adds)+len(grows)+len(dels)+len(mediaAdds)+len(mediaDels) == 0 && !repoCreate && !repoRemove && repoResize == 0 {
 			return nil
 		}
 		if _, err := tx.viosPartition(vg.VIOS, ""); err != nil {
@@ -386,6 +389,12 @@ func (c *Core) UpdateVolumeGroup(a Actor, viosUUID, uuid, etag string, want VGWa
 		}
 		for _, g := range grows {
 			if _, err := vios.ResizeLV(tx, g.lv, g.mb); err != nil {
+				return err
+			}
+		}
+		if repoResize > 0 {
+			g := tx.Get(model.KindVG, vg.UUID).(*model.VolumeGroup)
+			if err := vios.ResizeRepository(tx, g, repoResize); err != nil {
 				return err
 			}
 		}

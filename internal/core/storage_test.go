@@ -305,3 +305,21 @@ func TestUploads(t *testing.T) {
 }
 
 func seedRepoFree() int { return 10240 }
+
+func TestRepositoryResize(t *testing.T) {
+	c, _ := openStorageTest(t)
+	v1 := partByName(c, "vios1")
+	var vg *model.VolumeGroup
+	c.Read(func(st *model.State) { vg = vios.VGByName(&Tx{c: c, st: st}, v1.UUID, "rootvg") })
+	before := viewStorage(c, "vios1")
+	if _, err := c.UpdateVolumeGroup(admin, v1.UUID, vg.UUID, "", VGWant{Repository: &RepositoryWant{SizeMB: 20480, Media: []MediaWant{{Name: "m1", SizeMB: 5000}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := viewStorage(c, "vios1"); got.vgFree != before.vgFree-10240 || got.repo != 20480-5000 {
+		t.Fatalf("after growing: %+v", got)
+	}
+	_, err := c.UpdateVolumeGroup(admin, v1.UUID, vg.UUID, "", VGWant{Repository: &RepositoryWant{SizeMB: 1024, Media: []MediaWant{{Name: "m1"}}}})
+	wantKind(t, err, model.KindRefused, "cannot shrink")
+	_, err = c.UpdateVolumeGroup(admin, v1.UUID, vg.UUID, "", VGWant{Repository: &RepositoryWant{SizeMB: 10 * before.vgFree, Media: []MediaWant{{Name: "m1"}}}})
+	wantKind(t, err, model.KindRefused, "not enough free space")
+}

@@ -527,6 +527,14 @@ func (tx *Tx) storageDependents(o model.Object) {
 			tx.touch(model.KindVG, uuid, "Other")
 		}
 	}
+	// A VIOS lists the devices it maps, with their sizes.
+	mappers := func(kind, id string) {
+		tx.each(model.KindSCSIMap, func(o model.Object) {
+			if m := o.(*model.SCSIMapping); m.Backing == kind && m.BackingID == id {
+				vios(m.VIOS, "VirtualSCSIMappings")
+			}
+		})
+	}
 	switch v := o.(type) {
 	case *model.PhysicalVolume:
 		vios(v.VIOS, "PhysicalVolumes")
@@ -536,6 +544,7 @@ func (tx *Tx) storageDependents(o model.Object) {
 		}
 	case *model.LogicalVolume:
 		vg(v.VG)
+		mappers(model.BackLV, v.UUID)
 	case *model.OpticalMedia:
 		vios(v.VIOS, "MediaRepositories")
 		tx.each(model.KindVG, func(o model.Object) {
@@ -547,6 +556,7 @@ func (tx *Tx) storageDependents(o model.Object) {
 		if tx.Get(model.KindSSP, v.SSP) != nil {
 			tx.touch(model.KindSSP, v.SSP, "LogicalUnits")
 		}
+		mappers(model.BackLU, v.UUID)
 	case *model.SCSIMapping:
 		vios(v.VIOS, "VirtualSCSIMappings")
 		if v.Client != "" {

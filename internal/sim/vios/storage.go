@@ -227,6 +227,31 @@ func CreateRepository(tx Tx, vg *model.VolumeGroup, sizeMB int) error {
 	return nil
 }
 
+// ResizeRepository changes the size of the repository: it grows from the
+// volume group's free space and shrinks down to what its media hold.
+func ResizeRepository(tx Tx, vg *model.VolumeGroup, sizeMB int) error {
+	if vg.RepositoryMB == 0 {
+		return model.ErrNoObject("VirtualMediaRepository", "in volume group "+vg.Name)
+	}
+	sizeMB = roundUp(sizeMB, ppSize(vg))
+	if sizeMB == vg.RepositoryMB {
+		return nil
+	}
+	used := vg.RepositoryMB - RepositoryFreeMB(tx, vg.VIOS)
+	if sizeMB < used {
+		return model.Refused("The virtual media repository holds %d MB of media; it cannot shrink to %d MB.", used, sizeMB)
+	}
+	if grow := sizeMB - vg.RepositoryMB; grow > 0 {
+		if free := VGFreeMB(tx, vg); grow > free {
+			return model.ErrNoSpace("volume group "+vg.Name, grow, free)
+		}
+	}
+	n := vg.CloneObject().(*model.VolumeGroup)
+	n.RepositoryMB = sizeMB
+	tx.Put(n)
+	return nil
+}
+
 // RemoveRepository removes the repository; with force its media go too
 // (unless loaded).
 func RemoveRepository(tx Tx, vios string, force bool) error {

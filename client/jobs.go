@@ -73,7 +73,12 @@ func parseJob(el *uom.Element) *Job {
 	j.Group, _ = el.FindText("JobRequestInstance/RequestedOperation/GroupName")
 	for _, p := range el.FindAll("Results/JobParameter") {
 		n, _ := p.FindText("ParameterName")
-		v, _ := p.FindText("ParameterValue")
+		// A value is kept as sent: a command's output (CLIRunner's
+		// stdOut) keeps its leading blanks and its last newline.
+		v := ""
+		if pv := p.Find("ParameterValue"); pv != nil {
+			v = pv.Text
+		}
 		j.Results = append(j.Results, Param{Name: n, Value: v})
 	}
 	j.Message = strings.TrimSpace(j.Result("result"))

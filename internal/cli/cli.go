@@ -1,7 +1,7 @@
 // Package cli is pvmctl: "pvmctl OBJECT VERB [options]" over the REST API.
 // Each object lives in its own folder (internal/cli/lpar, vios, sys ...);
-// internal/cli/app holds what they share. Objects whose backend is not
-// built yet are registered with their verbs and answer "not supported yet".
+// internal/cli/app holds what they share. Verbs an object does not offer
+// answer "not supported yet".
 package cli
 
 import (
@@ -22,50 +22,43 @@ import (
 	ioslot "novalink/internal/cli/io"
 	"novalink/internal/cli/lgrp"
 	"novalink/internal/cli/lpar"
+	"novalink/internal/cli/lu"
+	"novalink/internal/cli/lv"
 	"novalink/internal/cli/nbr"
+	"novalink/internal/cli/pv"
+	"novalink/internal/cli/scsi"
 	"novalink/internal/cli/sea"
+	"novalink/internal/cli/ssp"
 	"novalink/internal/cli/sys"
 	"novalink/internal/cli/vea"
+	"novalink/internal/cli/vfc"
 	"novalink/internal/cli/vios"
+	"novalink/internal/cli/vmr"
 	"novalink/internal/cli/vnet"
+	"novalink/internal/cli/vom"
 	"novalink/internal/cli/vswitch"
 )
 
 // Defs returns every pvmctl object, in the order cli.md lists them.
 func Defs() []app.Def {
-	defs := []app.Def{sys.Def(), lpar.Def(), vios.Def()}
-	type unbuilt struct {
-		name    string
-		aliases []string
-		verbs   []string
-	}
-	stub := func(u unbuilt) app.Def {
-		o := &app.Object{Name: u.name, Aliases: u.aliases, Verbs: u.verbs}
-		return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
-			var cmds []*cobra.Command
-			for _, v := range o.Verbs {
-				cmds = append(cmds, app.NotSupportedCommand(o, v))
-			}
-			return cmds
-		}}
-	}
-	return append(defs,
-		stub(unbuilt{"SharedStoragePool", []string{"ssp"}, []string{"create", "delete", "list", "update"}}),
+	return []app.Def{
+		sys.Def(), lpar.Def(), vios.Def(),
+		ssp.Def(),
 		ioslot.Def(),
 		lgrp.Def(),
-		stub(unbuilt{"LogicalUnit", []string{"lu"}, []string{"create", "delete", "list", "update"}}),
-		stub(unbuilt{"LogicalVolume", []string{"lv"}, []string{"create", "delete", "list", "update"}}),
+		lu.Def(),
+		lv.Def(),
 		nbr.Def(),
-		stub(unbuilt{"PhysicalVolume", []string{"pv"}, []string{"list", "update"}}),
+		pv.Def(),
 		sea.Def(),
 		vea.Def(),
-		stub(unbuilt{"VirtualFibreChannelMapping", []string{"vfc", "vfcmapping"}, []string{"create", "delete", "list", "update"}}),
-		stub(unbuilt{"VirtualMediaRepository", []string{"vmr", "repo"}, []string{"create", "delete", "list", "update"}}),
+		vfc.Def(),
+		vmr.Def(),
 		vnet.Def(),
-		stub(unbuilt{"VirtualOpticalMedia", []string{"vom", "media"}, []string{"create", "delete", "list", "upload"}}),
-		stub(unbuilt{"VirtualSCSIMapping", []string{"scsi", "scsimapping"}, []string{"create", "delete", "list", "update"}}),
+		vom.Def(),
+		scsi.Def(),
 		vswitch.Def(),
-	)
+	}
 }
 
 // AdminGroup is the group whose members may run pvmctl (besides root).

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"novalink/internal/core"
+	"novalink/internal/model"
 	"novalink/uom"
 )
 
@@ -152,6 +153,12 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sess.user, sess.role = u.Name, u.Role
+		if u.Role == core.RoleHMC {
+			// An HMC logged on: from now on the server is co-managed.
+			if err := s.core.MarkCoManaged(); err != nil {
+				s.log.Warn("cannot record that an HMC co-manages the system", "user", u.Name, "err", err)
+			}
+		}
 	default:
 		s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest needs a Password or GenerateX-API-SessionFile."), nil)
 		return
@@ -247,5 +254,20 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Acto
 		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}, nil)
 		return core.Actor{}, false
 	}
-	return s.core.ActorFor(sess.user, sess.role, sess.token), true
+	a := s.core.ActorFor(sess.user, sess.role, sess.token)
+	r.SetPathValue(consoleKey, a.Console)
+	return a, true
+}
+
+// consoleKey is the request value (r.PathValue) naming the console the
+// caller works for; authenticate sets it.
+const consoleKey = "pvm.console"
+
+// consoleOf is the management console of an authenticated request's
+// caller (NovaLink or HMC).
+func consoleOf(r *http.Request) string {
+	if c := r.PathValue(consoleKey); c != "" {
+		return c
+	}
+	return model.ConsoleNovaLink
 }

@@ -65,6 +65,10 @@ func goldenNormalizers() []xmltest.Normalizer {
 		xmltest.ReplaceText("ReferenceCodeFull", func(s string) string {
 			return refTimeRE.ReplaceAllString(s, "time_stamp="+xmltest.Placeholder)
 		}),
+		// Storage identifiers derive from the seeded system's UUID.
+		xmltest.BlankText(storageIDElements...),
+		xmltest.ReplaceText("UniqueDeviceID", storageUDID),
+		xmltest.ReplaceText("LocationCode", storageLocation),
 	}
 }
 
@@ -102,6 +106,7 @@ func TestGoldenEntries(t *testing.T) {
 		t.Fatal("the default inventory has no vios1 with a trunk adapter in slot 3, ETHERNET0 or network bridge")
 	}
 
+	st := goldenStorage(h)
 	goldens := []golden{
 		{"ManagedSystem", func(h *harness) string { return "/rest/api/uom/ManagedSystem/" + h.systemUUID() },
 			map[string]string{"SystemName": "Server-8247-21L-SN212E3CA", "MachineTypeModelAndSerialNumber/SerialNumber": "212E3CA"}, false},
@@ -120,6 +125,7 @@ func TestGoldenEntries(t *testing.T) {
 		}, map[string]string{"FailoverEnabled": "true", "PortVLANID": "1",
 			"SharedEthernetAdapters/SharedEthernetAdapter/DeviceName": "ent5"}, true},
 	}
+	goldens = append(goldens, st...)
 	for _, g := range goldens {
 		for _, q := range []string{"", "?group=None"} {
 			if q != "" && g.entryOnly {

@@ -27,7 +27,28 @@ func (s *Server) jobTarget(r *http.Request) (group, target string, err error) {
 	if k == nil || !k.root {
 		return "", "", errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", root)
 	}
+	if r.PathValue("id") == "" {
+		// <root>/do/<op>: the job runs on the kind's only object.
+		var objs []object
+		s.core.Read(func(st *model.State) { objs = k.list(st, "") })
+		if len(objs) != 1 {
+			return "", "", errStatus(http.StatusNotFound, "There are %d %s objects: name the one to run the job on (%s/{uuid}/do/%s).",
+				len(objs), k.name, k.name, r.PathValue("op"))
+		}
+		return k.name, objs[0].uuid, nil
+	}
 	return k.name, strings.ToUpper(r.PathValue("id")), nil
+}
+
+// jobParametersOf returns the parameters an operation of a group takes: the
+// core's jobs (core.JobOperations) and the ones this layer runs itself
+// (restJobs).
+func jobParametersOf(group, op string) ([]string, bool) {
+	if p, ok := core.JobOperations[group][op]; ok {
+		return p, true
+	}
+	rj, ok := restJobs[group][op]
+	return rj.params, ok
 }
 
 func webLeaf(name, kb, text string) *uom.Element {
@@ -87,7 +108,7 @@ func (s *Server) handleJobTemplate(w http.ResponseWriter, r *http.Request, a cor
 		return
 	}
 	op := r.PathValue("op")
-	if _, ok := core.JobOperations[group][op]; !ok {
+	if _, ok := jobParametersOf(group, op); !ok {
 		s.writeError(w, r, core.ErrUnknownOperation(group, op), nil)
 		return
 	}
@@ -134,7 +155,17 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 		return
 	}
 	reqURL := strings.TrimPrefix(r.URL.Path, "/rest/api/uom/")
-	job, err := s.core.StartJob(a, core.JobRequest{Group: group, Operation: op, TargetUUID: target, Params: params, RequestURL: reqURL})
+	req := core.JobRequest{Group: group, Operation: op, TargetUUID: target, Params: params, RequestURL: reqURL}
+	var job *core.Job
+	if rj, ok := restJobs[group][op]; ok {
+		if !s.objectExists(group, target) {
+			s.writeError(w, r, model.ErrNoObject(group, target), body)
+			return
+		}
+		job, err = rj.run(s, a, req)
+	} else {
+		job, err = s.core.StartJob(a, req)
+	}
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return
@@ -170,7 +201,8 @@ func parseJobRequest(body []byte, op, group string) ([]core.Param, error) {
 		return nil, errStatus(http.StatusBadRequest, "The JobRequest is for group %s but was sent to a %s.", g, group)
 	}
 	allowed := map[string]bool{}
-	for _, p := range core.JobOperations[group][op] {
+	names, _ := jobParametersOf(group, op)
+	for _, p := range names {
 		allowed[p] = true
 	}
 	var params []core.Param

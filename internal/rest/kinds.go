@@ -127,6 +127,8 @@ func (s *Server) registerKinds() map[string]*kind {
 		}
 	}
 	registerNetworkKinds(ks)
+	registerConsoleKinds(ks)
+	registerStorageKinds(ks)
 	return ks
 }
 

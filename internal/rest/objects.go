@@ -39,6 +39,9 @@ type renderCtx struct {
 	sys  *model.ManagedSystem
 	acct model.Accounting
 	now  time.Time
+	// console is the management console the caller works for (NovaLink
+	// or HMC), for kinds that render per console (byConsole).
+	console string
 }
 
 // kind is an object type of the uom API and what can be done with it.
@@ -74,6 +77,9 @@ type kind struct {
 	delete   func(s *Server, a core.Actor, o object, etag string) error
 	quick    func(o object) map[string]any
 	search   map[string]func(o object) string
+	// byConsole kinds render differently for NovaLink's and the HMC's
+	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
+	byConsole bool
 }
 
 // hasParent tells whether the kind hangs under the kind named parent.
@@ -195,6 +201,10 @@ func entryPath(r *http.Request, k *kind, o object) string {
 func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
 	path := entryPath(r, k, o)
 	variant := rc.base + path + "|" + g.key + o.extra
+	if k.byConsole {
+		rc.console = consoleOf(r)
+		variant += "|" + rc.console
+	}
 	if k.volatile != nil && k.volatile(o) {
 		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
 	}

@@ -176,7 +176,10 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	b.leaf("PrimaryIPAddress", orDefault(sys.ServiceProcessorIP, "169.254.2.147"))
 	b.bool("ServiceProcessorFailoverEnabled", false)
 	b.leaf("ServiceProcessorFailoverState", "Unknown")
-	b.leaf("ServiceProcessorVersion", "00070000")
+	// The firmware level: no capture shows one, and the schema's only
+	// element for the server's firmware is the service processor's
+	// version.
+	b.leaf("ServiceProcessorVersion", orDefault(sys.FirmwareLevel, "00070000"))
 	b.leaf("State", sys.State)
 	b.leaf("SystemName", sys.Name)
 	b.leaf("SystemTime", strconv.FormatInt(rc.now.UnixMilli(), 10))
@@ -188,9 +191,16 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	mig.int("NumberOfActiveMigrationsInProgress", 0)
 	mig.int("MaximumFirmwareActiveMigrations", 16)
 	b.leaf("ReferenceCode", "00000000")
-	b.bool("IsPowerVMManagementMaster", true)
-	b.bool("IsManagementPartitionPowerVMManagementMaster", true)
-	b.bool("IsHMCPowerVMManagementMaster", false)
+	// Co-management: whether the caller's console (NovaLink or the HMC)
+	// is the PowerVM management master, whether NovaLink (the management
+	// partition) is, whether an HMC is. With no master, all are false.
+	caller := rc.console
+	if caller == "" {
+		caller = model.ConsoleNovaLink
+	}
+	b.bool("IsPowerVMManagementMaster", sys.Master.Is(caller))
+	b.bool("IsManagementPartitionPowerVMManagementMaster", sys.Master.Is(model.ConsoleNovaLink))
+	b.bool("IsHMCPowerVMManagementMaster", sys.Master.Is(model.ConsoleHMC))
 	return b.el
 }
 

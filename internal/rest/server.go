@@ -121,6 +121,7 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /rest/api/uom/jobs/{id}", auth(s.handleJobDelete))
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
+	s.fileRoutes(m, auth)
 
 	// Objects. The URL grammar (feeds, entries, child feeds, search, quick,
 	// do) overlaps in ways ServeMux patterns cannot tell apart, so there is
@@ -146,6 +147,14 @@ func (s *Server) routes() {
 		case r.Method == http.MethodGet && r.PathValue("b") == "quick":
 			set(r, "id", "a")
 			s.handleQuick(w, r, a)
+		case r.PathValue("a") == "do" && r.Method == http.MethodGet:
+			// <root>/do/<op> without a UUID: the kind's single object
+			// (pypowervm reads ManagementConsole/do/CLIRunner so).
+			set(r, "op", "b")
+			s.handleJobTemplate(w, r, a)
+		case r.PathValue("a") == "do" && r.Method == http.MethodPut:
+			set(r, "op", "b")
+			s.handleJobStart(w, r, a)
 		case r.Method == http.MethodGet:
 			set(r, "id", "a", "child", "b")
 			s.handleFeed(w, r, a)

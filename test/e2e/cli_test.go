@@ -49,7 +49,7 @@ func pvmdStart(ts *testscript.TestScript, neg bool, args []string) {
 		"--timing", "fast", "--event-wait", "2s"}, args...)
 	cmd := exec.Command(pvmdBin, full...)
 	cmd.Dir = ts.MkAbs(".")
-	cmd.Env = append(os.Environ(), "PVMD_ADMIN_PASSWORD="+adminPassword)
+	cmd.Env = append(os.Environ(), "PVMD_ADMIN_PASSWORD="+adminPassword, "PVMD_HMC_PASSWORD="+hmcPassword)
 	stdout, err := cmd.StdoutPipe()
 	ts.Check(err)
 	logf, err := os.Create(ts.MkAbs("pvmd.log"))
@@ -76,6 +76,7 @@ func pvmdStart(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("PVM_URL", "http://"+m[1])
 		ts.Setenv("PVM_HTTPS_URL", "https://"+m[2])
 		ts.Setenv("PVM_TEST_PASSWORD", adminPassword)
+		ts.Setenv("PVM_HMC_PASSWORD", hmcPassword)
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		ts.Fatalf("pvmd not ready after 20s")

@@ -53,11 +53,15 @@ func runMain(m *testing.M) int {
 		gobin = "go"
 	}
 	start := time.Now()
-	cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator), "./cmd/pvmd", "./cmd/pvmctl")
+	pkgs := []string{"./cmd/pvmd", "./cmd/pvmctl"}
+	for _, c := range consoleCommands {
+		pkgs = append(pkgs, "./cmd/"+c)
+	}
+	cmd := exec.Command(gobin, append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds them
 	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/pvmd ./cmd/pvmctl: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "e2e: go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
 		return 1
 	}
 	if testing.Verbose() {
@@ -151,10 +155,11 @@ func launch(t testing.TB, dir string, o startOpts) (*daemon, error) {
 	cmd := exec.Command(pvmdBin, args...)
 	env := make([]string, 0, len(os.Environ())+1)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PVMD_ADMIN_PASSWORD=") {
+		if !strings.HasPrefix(kv, "PVMD_ADMIN_PASSWORD=") && !strings.HasPrefix(kv, "PVMD_HMC_PASSWORD=") {
 			env = append(env, kv)
 		}
 	}
+	env = append(env, "PVMD_HMC_PASSWORD="+hmcPassword)
 	if !o.NoPassword {
 		pw := o.Password
 		if pw == "" {

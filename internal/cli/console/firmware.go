@@ -143,8 +143,13 @@ func update(a *app.App, image string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(a.Env.Stdout, "Updating the firmware of %s: the partitions are shut down and the server restarts, this may take a few minutes.\n", name)
-	j, err := cl.RunJob(a.Context(), path, "UpdateFirmware", []client.Param{{Name: "image", Value: image}}, nil)
+	said := false
+	j, err := cl.RunJob(a.Context(), path, "UpdateFirmware", []client.Param{{Name: "image", Value: image}}, func(*client.Job) {
+		if !said {
+			said = true
+			fmt.Fprintf(a.Env.Stdout, "Updating the firmware of %s: the partitions are shut down and the server restarts, this may take a few minutes.\n", name)
+		}
+	})
 	if err != nil {
 		return 0, err
 	}

@@ -12,6 +12,9 @@ import (
 
 // Def is the ManagedSystem object.
 func Def() app.Def {
+	// cur is the invocation the verbs run in: the master field asks the
+	// server for the HMC's name through it (see masterOf).
+	var cur *app.App
 	f := func(section, name, path string, kind fields.Kind, help string) *fields.Field {
 		return &fields.Field{Section: section, Name: name, Path: path, Kind: kind, Help: help}
 	}
@@ -36,8 +39,13 @@ func Def() app.Def {
 		f(ms, "state", "State", fields.String, "operating, power off ..."),
 		f(ms, "max_partitions", "MaximumPartitions", fields.Int, "most partitions the system can hold"),
 		f(ms, "ip", "PrimaryIPAddress", fields.String, "service processor address"),
-		f(ms, "master", "IsPowerVMManagementMaster", fields.Bool, "NovaLink is the co-management master"),
+		&fields.Field{Section: ms, Name: "master", Kind: fields.String, ReadOnly: true,
+			Help: "the PowerVM management master (co-management): NovaLink, HMC <name> or none",
+			Get:  func(obj *uom.Element) string { return masterOf(cur, obj) }},
+		f(ms, "is_master", "IsPowerVMManagementMaster", fields.Bool, "this session's console (NovaLink) is the co-management master"),
+		f(ms, "novalink_master", "IsManagementPartitionPowerVMManagementMaster", fields.Bool, "NovaLink is the co-management master"),
 		f(ms, "hmc_master", "IsHMCPowerVMManagementMaster", fields.Bool, "an HMC is the co-management master"),
+		f(ms, "firmware", "ServiceProcessorVersion", fields.String, "the system firmware level"),
 		f(mem, "installed", mem+"/InstalledSystemMemory", fields.Int, "installed memory, MB"),
 		f(mem, "configurable", mem+"/ConfigurableSystemMemory", fields.Int, "configurable memory, MB"),
 		f(mem, "available", mem+"/CurrentAvailableSystemMemory", fields.Int, "memory not assigned to active partitions, MB"),
@@ -65,6 +73,7 @@ func Def() app.Def {
 		Single: true,
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
-		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), app.NotSupportedCommand(o, "set-master")}
+		cur = a
+		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a)}
 	}}
 }

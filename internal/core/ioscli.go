@@ -22,10 +22,20 @@ var errIOSCLIFailed = errors.New("ioscli command failed")
 // writer, so users who may only read can run them too. One that changes
 // something runs again through Apply, where the write is checked and
 // made.
+//
+// Commands see the VIOS's files (VIOSFS) but only stage their changes;
+// those of the run that counts are made here, once: a command that
+// changes only files (viosbr -backup, backupios) writes them after its
+// run on the view (which needs a user who may change things); one that
+// also changes the model prepares them inside Apply (a write that fails
+// fails the command and discards its transaction) and puts them in place
+// after the commit. A failed command leaves no file behind.
 func (c *Core) RunIOSCLI(a Actor, viosUUID, line string, root bool) (vios.Result, error) {
 	var res vios.Result
+	var files []vios.FileOp
 	var rerr error
 	wrote := false
+	fsys := c.VIOSFS(viosUUID)
 	c.Read(func(st *model.State) {
 		tx := &Tx{c: c, st: st, now: c.clock.Now(), actor: a}
 		v, err := vios.Ready(tx, viosUUID)
@@ -33,31 +43,61 @@ func (c *Core) RunIOSCLI(a Actor, viosUUID, line string, root bool) (vios.Result
 			rerr = err
 			return
 		}
-		res = vios.Run(tx, v, line, root)
+		res, files = vios.RunFS(tx, v, line, root, fsys)
 		wrote = res.Code == 0 && !tx.empty()
 	})
 	if rerr != nil {
 		return vios.Result{}, rerr
 	}
 	if !wrote {
+		if len(files) == 0 {
+			return res, nil
+		}
+		if err := checkActor(a); err != nil {
+			return vios.Result{}, err
+		}
+		pend, err := fsys.prepare(files)
+		if err != nil {
+			return fileFailure(err), nil
+		}
+		if err := pend.commit(); err != nil {
+			return fileFailure(err), nil
+		}
 		return res, nil
 	}
+	var pend *pendingFiles
 	err := c.Apply(a, func(tx *Tx) error {
 		v, err := vios.Ready(tx, viosUUID)
 		if err != nil {
 			return err
 		}
-		res = vios.Run(tx, v, line, root)
+		res, files = vios.RunFS(tx, v, line, root, fsys)
 		if res.Code != 0 {
 			return errIOSCLIFailed
 		}
+		if len(files) > 0 {
+			if pend, err = fsys.prepare(files); err != nil {
+				res = fileFailure(err)
+				return errIOSCLIFailed
+			}
+		}
 		return nil
 	})
-	switch {
-	case errors.Is(err, errIOSCLIFailed):
-		return res, nil
-	case err != nil:
+	if err != nil {
+		pend.abort()
+		if errors.Is(err, errIOSCLIFailed) {
+			return res, nil
+		}
 		return vios.Result{}, err
+	}
+	if pend != nil {
+		if err := pend.commit(); err != nil {
+			// The model changed; the files did not all land.
+			c.log.Error("ioscli: files not written after the commit", "vios", viosUUID, "err", err)
+			r := fileFailure(err)
+			r.Out = res.Out
+			return r, nil
+		}
 	}
 	return res, nil
 }

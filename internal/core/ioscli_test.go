@@ -271,6 +271,52 @@ func TestIOSCLIGolden(t *testing.T) {
 			"lsrep",
 			"@vios2 lsrep",
 		}},
+		{name: "viosbr", setup: func(t *testing.T, e *ioscliEnv) {
+			for _, s := range []string{
+				"mkvg -vg datavg hdisk1", "mklv -lv lv_vm2 datavg 20G",
+				"mkvdev -vdev lv_vm2 -vadapter vhost1 -dev vtlv_vm2",
+				"lu -create -lu boot_vm1 -size 30G -vadapter vhost0",
+				"mkvopt -name rhel9.iso -size 1G -ro",
+				"mkvdev -fbo -vadapter vhost0",
+				"loadopt -disk rhel9.iso -vtd vtopt0",
+			} {
+				if _, r, err := e.run(t, s); err != nil || r.Code != 0 {
+					t.Fatalf("%s: %v %+v", s, err, r)
+				}
+			}
+		}, steps: []string{
+			"viosbr -view -list",
+			"viosbr -backup -file before",
+			"viosbr -backup -file nightly -frequency daily -numfiles 2",
+			"viosbr -backup -file nightly -frequency daily -numfiles 2",
+			"viosbr -backup -file nightly -frequency daily -numfiles 2",
+			"viosbr -view -list",
+			"viosbr -view -file before.tar.gz",
+			"viosbr -view -file before -type svdisk",
+			"viosbr -view -file before -mapping",
+			"viosbr -view -file nosuch",
+			"@vios2 viosbr -view -list",
+			// lose the mappings and the devices behind them
+			"rmvdev -vdev lv_vm2 -rmlv",
+			"unloadopt -vtd vtopt0",
+			"rmvdev -vtd vtopt0",
+			"lu -unmap -lu boot_vm1",
+			"lu -remove -lu boot_vm1",
+			"lsmap -all",
+			"lu -list",
+			"viosbr -restore -file before -validate",
+			"lsmap -all",
+			"viosbr -restore -file before",
+			"lsmap -all",
+			"lu -list",
+			"lsvg",
+			"viosbr -restore -file before",
+			"viosbr -nobackup",
+			"viosbr -backup -file before -frequency hourly",
+			"viosbr -view -file before -mapping -detail",
+			"backupios -file /home/padmin/vios1.mksysb -mksysb",
+			"backupios -cd /dev/cd0 -udf -accept",
+		}},
 		{name: "shell", steps: []string{
 			"ioslevel",
 			"@root ioscli ioslevel",
@@ -460,9 +506,11 @@ func TestIOSCLIErrorsChangeNothing(t *testing.T) {
 		{"loadopt -disk blank -vtd vtscsi0", 1, "not a file-backed virtual optical device"},
 		{"unloadopt -vtd vtopt0 -bogus", 2, "Option flag is not valid"},
 		{"lu -resize -lu mapped -size 10", 1, "cannot shrink"},
-		// not yet supported
-		{"viosbr -backup -file x", 1, "not supported yet"},
-		{"backupios -cd /dev/cd0 -udf -accept", 1, "not supported yet"},
+		// backups that cannot be made or restored
+		{"viosbr -backup -file /nosuchdir/x", 1, "The directory /nosuchdir does not exist."},
+		{"viosbr -backup -file ../x", 2, "is not valid"},
+		{"viosbr -restore -file nosuch", 1, "File /home/padmin/cfgbackups/nosuch does not exist."},
+		{"backupios -cd /dev/cd0 -udf", 2, "-accept"},
 	}
 	for _, tc := range cases {
 		before, rev := stateSnapshot(t, e.c), e.c.ViewRevision()
@@ -581,5 +629,64 @@ func TestIOSCLISharesTheModel(t *testing.T) {
 	}
 	if _, err := e.c.RunIOSCLI(viewer, e.v1.UUID, "lu -create -lu x -size 1", false); model.KindOf(err) != model.KindRefused {
 		t.Fatalf("viewer lu -create: %v", err)
+	}
+}
+
+// TestViosbrBadFiles: backups that are not viosbr archives (truncated,
+// not gzip, gzip of something else, a directory) are refused with a
+// message and change nothing; a backup lands only when the command
+// succeeded and is whole on disk.
+func TestViosbrBadFiles(t *testing.T) {
+	e := openIOSCLITest(t)
+	if _, r, err := e.run(t, "viosbr -backup -file good"); err != nil || r.Code != 0 {
+		t.Fatalf("backup: %v %+v", err, r)
+	}
+	dir := filepath.Join(e.c.VIOSFS(e.v1.UUID).root, "home", "padmin", "cfgbackups")
+	good, err := os.ReadFile(filepath.Join(dir, "good.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string][]byte{
+		"truncated.tar.gz": good[:len(good)/2],
+		"plain.tar.gz":     []byte("not an archive\n"),
+		"empty.tar.gz":     nil,
+	}
+	for name, data := range bad {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "adir.tar.gz"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"truncated", "plain", "empty", "adir"} {
+		for _, cmd := range []string{"viosbr -view -file " + name, "viosbr -restore -file " + name} {
+			before, rev := stateSnapshot(t, e.c), e.c.ViewRevision()
+			_, r, err := e.run(t, cmd)
+			if err != nil {
+				t.Fatalf("%s: %v", cmd, err)
+			}
+			if r.Code == 0 || r.Err == "" {
+				t.Errorf("%s: succeeded: %+v", cmd, r)
+			}
+			if after := stateSnapshot(t, e.c); after != before || e.c.ViewRevision() != rev {
+				t.Errorf("%s changed the state", cmd)
+			}
+		}
+	}
+	// A failed backup leaves nothing behind; nothing temporary remains.
+	if _, r, _ := e.run(t, "viosbr -backup -file adir"); r.Code == 0 {
+		t.Errorf("backup over a directory succeeded")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, de := range ents {
+		names = append(names, de.Name())
+	}
+	if got, want := strings.Join(names, " "), "adir.tar.gz empty.tar.gz good.tar.gz plain.tar.gz truncated.tar.gz"; got != want {
+		t.Errorf("cfgbackups holds %q, want %q", got, want)
 	}
 }

@@ -50,7 +50,33 @@ const (
 //
 // A non-zero Code means the command failed; whatever it staged on tx must
 // then be discarded (core.RunIOSCLI does).
+//
+// Run keeps no files: the commands that read or write the VIOS's files
+// (viosbr, backupios) see an empty file system and their writes are
+// dropped. RunFS gives them one.
 func Run(tx Tx, v *model.Partition, line string, root bool) Result {
+	r, _ := RunFS(tx, v, line, root, NewMemFS())
+	return r
+}
+
+// RunFS runs one ioscli command line on VIOS v with its files in fsys
+// (nil: none). The command reads fsys but never writes it: it returns the
+// writes and removals it made (only when it succeeded), which the caller
+// performs once whatever the command staged on tx has committed.
+func RunFS(tx Tx, v *model.Partition, line string, root bool, fsys FS) (Result, []FileOp) {
+	if fsys == nil {
+		fsys = NewMemFS()
+	}
+	c := &cli{tx: tx, v: v, fs: newStagedFS(fsys, tx.Now())}
+	r := c.run(line, root)
+	if r.Code != 0 {
+		return r, nil
+	}
+	return r, c.fs.ops()
+}
+
+// run interprets a command line.
+func (c *cli) run(line string, root bool) Result {
 	shell := "rksh"
 	if root {
 		shell = "ksh"
@@ -65,7 +91,6 @@ func Run(tx Tx, v *model.Partition, line string, root bool) Result {
 	if len(words) == 0 {
 		return Result{}
 	}
-	c := &cli{tx: tx, v: v}
 	name, args := words[0], words[1:]
 	cmd, ok := commands[name]
 	if !ok {
@@ -78,6 +103,7 @@ func Run(tx Tx, v *model.Partition, line string, root bool) Result {
 type cli struct {
 	tx Tx
 	v  *model.Partition
+	fs *stagedFS // the VIOS's files with this command's changes
 }
 
 var commands map[string]func(*cli, []string) Result
@@ -104,16 +130,8 @@ func init() {
 		"unloadopt": (*cli).unloadopt,
 		"lsvopt":    (*cli).lsvopt,
 		"ioslevel":  (*cli).ioslevel,
-		"viosbr":    notYet("viosbr"),
-		"backupios": notYet("backupios"),
-	}
-}
-
-// notYet answers for commands a later version of the simulator brings.
-func notYet(name string) func(*cli, []string) Result {
-	return func(*cli, []string) Result {
-		return Result{Err: fmt.Sprintf("%s: this command is not supported yet by the simulated Virtual I/O Server; nothing was done.\n", name),
-			Code: codeUnsupported}
+		"viosbr":    (*cli).viosbr,
+		"backupios": (*cli).backupios,
 	}
 }
 
@@ -122,11 +140,16 @@ func (c *cli) ioslevel(args []string) Result {
 	if _, bad := parseArgs(args, nil, 0); bad != nil {
 		return c.usage(bad, "ioslevel")
 	}
-	lvl := strings.TrimSpace(strings.TrimPrefix(c.v.OSVersion, "VIOS"))
+	return ok(iosLevel(c.v) + "\n")
+}
+
+// iosLevel is the VIOS's level as ioslevel prints it.
+func iosLevel(v *model.Partition) string {
+	lvl := strings.TrimSpace(strings.TrimPrefix(v.OSVersion, "VIOS"))
 	if lvl == "" || lvl == "Unknown" {
 		lvl = "3.1.4.10"
 	}
-	return ok(lvl + "\n")
+	return lvl
 }
 
 // ---- shell words ---------------------------------------------------------
@@ -353,6 +376,18 @@ var usages = map[string]string{
 	"unloadopt": "Usage: unloadopt [-release] -vtd VirtualTargetDevice\n",
 	"lsvopt":    "Usage: lsvopt [-vtd VirtualTargetDevice] [-field FieldName ...] [-fmt Delimiter]\n",
 	"ioslevel":  "Usage: ioslevel\n",
+	"viosbr": `Usage: viosbr -backup -file FileName [-frequency daily|weekly|monthly [-numfiles fileCount]]
+       viosbr -nobackup
+       viosbr -view -file FileName [[-type devType] [-detail] | [-mapping]]
+       viosbr -view -list [UserDir]
+       viosbr -restore -file FileName [-validate | -inter] [-type devType] [-skipdevattr]
+       viosbr -restore -file FileName [-type devType] [-force]
+`,
+	"backupios": `Usage: backupios -file {Directory} [-nosvg] [-nomedialib]
+       backupios -file {File name} [-mksysb] [-nopak] [-nosvg] [-nomedialib]
+       backupios -tape Device [-blocks Number] [-nopak] [-verify] [-nosvg] [-nomedialib]
+       backupios -cd Device {-udf | -cdformat} [-accept] [-nosvg] [-nomedialib]
+`,
 }
 
 // ---- results ----------------------------------------------------------------

@@ -1022,3 +1022,332 @@ func viosOf(o model.Object) string {
 	}
 	return ""
 }
+
+// ---- restoring devices from a backup (viosbr -restore) ----------------------
+
+// The Restore functions stage a device as a backup recorded it, keeping
+// its UUID and the identifiers clients see (names, UDIDs, slots, LUAs,
+// WWPNs), with the checks of the functions that make new ones; like them
+// they validate everything before they stage anything.
+
+// RestoreVG stages a volume group over its physical volumes (by UUID, on
+// this VIOS, free), with its media repository when it had one.
+func RestoreVG(tx Tx, vios *model.Partition, vg *model.VolumeGroup) error {
+	if err := model.ValidateDeviceName("volume group", vg.Name, model.MaxLVName); err != nil {
+		return err
+	}
+	if vg.UUID == "" || tx.Get(model.KindVG, vg.UUID) != nil {
+		return model.Invalid("The volume group UUID %s is already in use.", vg.UUID)
+	}
+	if DeviceNameTaken(tx, vios.UUID, vg.Name) {
+		return model.Invalid("The device name %s is already in use on %s.", vg.Name, vios.Name)
+	}
+	if len(vg.PVs) == 0 {
+		return model.Invalid("A volume group needs at least one physical volume.")
+	}
+	var pvs []*model.PhysicalVolume
+	total := 0
+	for _, id := range vg.PVs {
+		p, _ := tx.Get(model.KindPV, id).(*model.PhysicalVolume)
+		if p == nil || p.VIOS != vios.UUID {
+			return errUnknown("PhysicalVolume", id, vios)
+		}
+		if err := pvFree(tx, p); err != nil {
+			return err
+		}
+		pvs = append(pvs, p)
+		total += p.CapacityMB
+	}
+	if vg.RepositoryMB > 0 {
+		if r := Repository(tx, vios.UUID); r != nil {
+			return model.Refused("The Virtual I/O Server already has a virtual media repository in volume group %s.", r.Name)
+		}
+	}
+	if need := vg.ReservedMB + vg.RepositoryMB; need > total {
+		return model.ErrNoSpace("volume group "+vg.Name, need, total)
+	}
+	n := vg.CloneObject().(*model.VolumeGroup)
+	n.VIOS = vios.UUID
+	if n.PPSize <= 0 {
+		n.PPSize = 64
+	}
+	for _, p := range pvs {
+		c := p.CloneObject().(*model.PhysicalVolume)
+		c.VG = n.UUID
+		if c.PVID == "" || c.PVID == "none" {
+			c.PVID = "00f" + hexID(13, c.UDID, vios.UUID)
+		}
+		tx.Put(c)
+	}
+	tx.Put(n)
+	return nil
+}
+
+// RestoreLV stages a logical volume in its volume group.
+func RestoreLV(tx Tx, vg *model.VolumeGroup, lv *model.LogicalVolume) error {
+	if err := model.ValidateDeviceName("logical volume", lv.Name, model.MaxLVName); err != nil {
+		return err
+	}
+	if lv.UUID == "" || tx.Get(model.KindLV, lv.UUID) != nil {
+		return model.Invalid("The logical volume UUID %s is already in use.", lv.UUID)
+	}
+	if lv.CapacityMB <= 0 {
+		return model.Invalid("The size of logical volume %s must be greater than 0.", lv.Name)
+	}
+	if DeviceNameTaken(tx, vg.VIOS, lv.Name) {
+		return model.Invalid("The device name %s is already in use on the Virtual I/O Server.", lv.Name)
+	}
+	for _, l := range LVs(tx, vg.UUID) {
+		if lv.UDID != "" && strings.EqualFold(l.UDID, lv.UDID) {
+			return model.Invalid("The unique device ID %s of logical volume %s is already used by %s.", lv.UDID, lv.Name, l.Name)
+		}
+	}
+	if free := VGFreeMB(tx, vg); lv.CapacityMB > free {
+		return model.ErrNoSpace("volume group "+vg.Name, lv.CapacityMB, free)
+	}
+	n := lv.CloneObject().(*model.LogicalVolume)
+	n.VIOS, n.VG = vg.VIOS, vg.UUID
+	if n.UDID == "" {
+		used := map[string]bool{}
+		for _, l := range LVs(tx, vg.UUID) {
+			used[l.UDID] = true
+		}
+		minor := 1
+		for used[lvUDID(vg, minor)] {
+			minor++
+		}
+		n.UDID = lvUDID(vg, minor)
+	}
+	tx.Put(n)
+	touchVG(tx, vg)
+	return nil
+}
+
+// RestoreMedia stages an optical media in the repository, without content
+// (a backup records the media, not their images).
+func RestoreMedia(tx Tx, vios *model.Partition, m *model.OpticalMedia) error {
+	if err := model.ValidateDeviceName("virtual optical media", m.Name, model.MaxMediaName); err != nil {
+		return err
+	}
+	r := Repository(tx, vios.UUID)
+	if r == nil {
+		return model.Refused("The Virtual I/O Server %s has no virtual media repository; create one first.", vios.Name)
+	}
+	if m.UUID == "" || tx.Get(model.KindMedia, m.UUID) != nil {
+		return model.Invalid("The virtual optical media UUID %s is already in use.", m.UUID)
+	}
+	if MediaByName(tx, vios.UUID, m.Name) != nil {
+		return model.Invalid("The virtual optical media name %s is already in use in the repository of %s.", m.Name, vios.Name)
+	}
+	if m.SizeMB < 0 {
+		return model.Invalid("The size of virtual optical media %s must not be negative.", m.Name)
+	}
+	if free := RepositoryFreeMB(tx, vios.UUID); m.SizeMB > free {
+		return model.ErrNoSpace("the virtual media repository of "+vios.Name, m.SizeMB, free)
+	}
+	n := m.CloneObject().(*model.OpticalMedia)
+	switch n.MountType {
+	case "":
+		n.MountType = "rw"
+	case "ro", "rw":
+	default:
+		return model.ErrBadValue("MountType", n.MountType, "ro, rw")
+	}
+	n.VIOS, n.File = vios.UUID, ""
+	if n.UDID == "" {
+		n.UDID = "0e" + n.Name
+	}
+	tx.Put(n)
+	touchVG(tx, r)
+	return nil
+}
+
+// RestoreLU stages a logical unit in a pool with its UUID and UDID (its
+// contents are not restored: a thin LU starts empty).
+func RestoreLU(tx Tx, ssp *model.SharedStoragePool, lu *model.LogicalUnit) error {
+	if err := model.ValidateDeviceName("logical unit", lu.Name, model.MaxLUName); err != nil {
+		return err
+	}
+	if lu.CapacityMB <= 0 {
+		return model.Invalid("The size of logical unit %s must be greater than 0.", lu.Name)
+	}
+	switch lu.Type {
+	case "", model.LUDisk, model.LUImage:
+	default:
+		return model.ErrBadValue("LogicalUnitType", lu.Type, model.LUDisk+", "+model.LUImage)
+	}
+	if lu.UUID == "" || tx.Get(model.KindLU, lu.UUID) != nil {
+		return model.Invalid("The logical unit UUID %s is already in use.", lu.UUID)
+	}
+	if lu.UDID == "" || LUByUDID(tx, lu.UDID) != nil {
+		return model.Invalid("The logical unit UDID %s is already in use.", lu.UDID)
+	}
+	if len(LUByName(tx, ssp.UUID, lu.Name)) > 0 {
+		return model.Invalid("The logical unit name %s is already in use in pool %s.", lu.Name, ssp.Name)
+	}
+	if lu.ClonedFrom != "" {
+		if src := LUByUDID(tx, lu.ClonedFrom); src == nil || src.SSP != ssp.UUID {
+			return model.ErrNoObject("LogicalUnit", lu.ClonedFrom+" in pool "+ssp.Name)
+		}
+	}
+	if !lu.Thin && lu.ClonedFrom == "" {
+		if free := PoolFreeMB(tx, ssp); lu.CapacityMB > free {
+			return model.ErrNoSpace("shared storage pool "+ssp.Name, lu.CapacityMB, free)
+		}
+	}
+	n := lu.CloneObject().(*model.LogicalUnit)
+	n.SSP, n.UsedMB = ssp.UUID, 0
+	if n.Type == "" {
+		n.Type = model.LUDisk
+	}
+	if n.ClonedFrom != "" {
+		n.Thin = true
+	}
+	tx.Put(n)
+	return nil
+}
+
+// RestoreSCSI stages a vSCSI mapping as recorded: its UUID, its adapter
+// pair (vhost name and both slots; an existing pair of the same client at
+// that server slot is reused), target device, LUA and backing. With no
+// Backing it is the adapter pair alone.
+func RestoreSCSI(tx Tx, vios *model.Partition, m *model.SCSIMapping) error {
+	if m.UUID == "" || tx.Get(model.KindSCSIMap, m.UUID) != nil {
+		return model.Invalid("The mapping UUID %s is already in use.", m.UUID)
+	}
+	client := tx.Partition(m.Client)
+	if client == nil {
+		return model.ErrNoPartition(m.Client)
+	}
+	if client.UUID == vios.UUID {
+		return model.Invalid("A Virtual I/O Server cannot map storage to itself.")
+	}
+	existing := SCSIMappings(tx, vios.UUID)
+	pairFound := false
+	var only *model.SCSIMapping
+	for _, o := range existing {
+		if o.ServerSlot != m.ServerSlot {
+			if o.VHost == m.VHost {
+				return model.Invalid("The server adapter name %s is in use on %s (slot %d).", m.VHost, vios.Name, o.ServerSlot)
+			}
+			continue
+		}
+		if o.Client != client.UUID || o.ClientSlot != m.ClientSlot || o.VHost != m.VHost {
+			return model.Invalid("The virtual slot %d of %s is the server adapter %s of partition %s (client slot %d).",
+				o.ServerSlot, vios.Name, o.VHost, partitionName(tx, o.Client), o.ClientSlot)
+		}
+		pairFound = true
+		if o.Backing == "" {
+			only = o
+		}
+	}
+	if !pairFound {
+		if err := model.ValidateDeviceName("server adapter", m.VHost, model.MaxLVName); err != nil {
+			return err
+		}
+		if DeviceNameTaken(tx, vios.UUID, m.VHost) {
+			return model.Invalid("The device name %s is already in use on %s.", m.VHost, vios.Name)
+		}
+		if err := vios.DLPARAllowed("adding a virtual SCSI server adapter"); err != nil {
+			return err
+		}
+		if err := client.DLPARAllowed("adding a virtual SCSI client adapter"); err != nil {
+			return err
+		}
+		if err := slotFree(tx, vios, m.ServerSlot); err != nil {
+			return err
+		}
+		if err := slotFree(tx, client, m.ClientSlot); err != nil {
+			return err
+		}
+	}
+	n := m.CloneObject().(*model.SCSIMapping)
+	n.VIOS, n.Client = vios.UUID, client.UUID
+	if m.Backing == "" {
+		if pairFound {
+			return model.Invalid("The server adapter %s of %s already exists.", m.VHost, vios.Name)
+		}
+		n.BackingID, n.Target, n.LUA = "", "", ""
+		tx.Put(n)
+		return nil
+	}
+	spec := SCSISpec{Client: client.UUID, Backing: m.Backing, BackingID: m.BackingID, Target: m.Target}
+	if err := checkBacking(tx, vios, client, spec); err != nil {
+		return err
+	}
+	if m.Target == "" {
+		return model.Invalid("A mapping of a device needs its target device name.")
+	}
+	target, err := targetName(tx, vios, spec, existing)
+	if err != nil {
+		return err
+	}
+	if n.LUA, err = lua(&pair{server: m.ServerSlot, client: m.ClientSlot, vhost: m.VHost}, m.LUA, existing); err != nil {
+		return err
+	}
+	n.Target = target
+	if only != nil {
+		tx.Delete(model.KindSCSIMap, only.UUID)
+	}
+	tx.Put(n)
+	touchBacking(tx, n)
+	return nil
+}
+
+// RestoreFC stages a vFC mapping as recorded: its UUID, vfchost name,
+// slots, physical port and the client's WWPNs.
+func RestoreFC(tx Tx, vios *model.Partition, m *model.FCMapping) error {
+	if m.UUID == "" || tx.Get(model.KindFCMap, m.UUID) != nil {
+		return model.Invalid("The mapping UUID %s is already in use.", m.UUID)
+	}
+	client := tx.Partition(m.Client)
+	if client == nil {
+		return model.ErrNoPartition(m.Client)
+	}
+	if client.UUID == vios.UUID || client.IsVIOS() {
+		return model.Invalid("Virtual Fibre Channel adapters map a Virtual I/O Server to a client partition, not to %s.", client.Name)
+	}
+	if err := model.ValidateDeviceName("server adapter", m.VFCHost, model.MaxLVName); err != nil {
+		return err
+	}
+	if DeviceNameTaken(tx, vios.UUID, m.VFCHost) {
+		return model.Invalid("The device name %s is already in use on %s.", m.VFCHost, vios.Name)
+	}
+	n := m.CloneObject().(*model.FCMapping)
+	n.VIOS, n.Client = vios.UUID, client.UUID
+	if m.Port != "" {
+		port, err := fcPortFor(tx, vios, client.UUID, m.Port, "")
+		if err != nil {
+			return err
+		}
+		n.Port = port.Name
+	}
+	if err := vios.DLPARAllowed("adding a virtual Fibre Channel server adapter"); err != nil {
+		return err
+	}
+	if err := client.DLPARAllowed("adding a virtual Fibre Channel client adapter"); err != nil {
+		return err
+	}
+	if err := slotFree(tx, vios, m.ServerSlot); err != nil {
+		return err
+	}
+	if err := slotFree(tx, client, m.ClientSlot); err != nil {
+		return err
+	}
+	if len(m.WWPNs) != 2 {
+		return model.Invalid("A virtual Fibre Channel client adapter has two WWPNs, not %d.", len(m.WWPNs))
+	}
+	n.WWPNs = nil
+	for _, w := range m.WWPNs {
+		w = strings.ToLower(w)
+		if !isWWPN(w) {
+			return model.ErrBadValue("WWPNs", w, "16 hex digits")
+		}
+		if wwpnInUse(tx, w) || containsStr(n.WWPNs, w) {
+			return model.Invalid("The WWPN %s is already in use.", w)
+		}
+		n.WWPNs = append(n.WWPNs, w)
+	}
+	tx.Put(n)
+	return nil
+}

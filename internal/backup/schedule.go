@@ -19,6 +19,9 @@ import (
 type VIOSBackup struct {
 	ID   int // partition ID
 	Data []byte
+	// Err says why there is no backup of the VIOS (it is not running,
+	// its RMC is down, viosbr failed): logged as a failure of the slot.
+	Err error
 }
 
 // Config is what a Scheduler needs.
@@ -108,6 +111,11 @@ func New(cfg Config) (*Scheduler, error) {
 
 // Start starts the schedule.
 func (s *Scheduler) Start() { s.sched.Start() }
+
+// Sync returns once the scheduler's loop has handled everything before
+// the call (the bookkeeping of a run that just ended, the timers of the
+// next slots): tests call it before moving a fake clock on.
+func (s *Scheduler) Sync() { s.sched.Jobs() }
 
 // Stop stops the schedule and waits for a backup in progress.
 func (s *Scheduler) Stop() error { return s.sched.Shutdown() }
@@ -207,6 +215,10 @@ func (s *Scheduler) backup(r *Run) {
 		return
 	}
 	for _, v := range vs {
+		if v.Err != nil {
+			fail(fmt.Sprintf("VIOS %d", v.ID), v.Err)
+			continue
+		}
 		if v.Data == nil {
 			log.Warn("no viosbr backup of the VIOS", "vios", v.ID)
 			continue

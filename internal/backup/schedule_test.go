@@ -75,7 +75,7 @@ func TestSchedule(t *testing.T) {
 	}
 	vios := func() ([]VIOSBackup, error) {
 		now := clock.Now()
-		return []VIOSBackup{{2, []byte(viosbr(2, now))}, {3, []byte(viosbr(3, now))}, {4, nil}}, nil
+		return []VIOSBackup{{ID: 2, Data: []byte(viosbr(2, now))}, {ID: 3, Data: []byte(viosbr(3, now))}, {ID: 4}}, nil
 	}
 	testHookBeforeRename = func(tmp, final string) error {
 		if filepath.Base(final) == "vios_3_hourly_07.viosbr.tar.gz" && clock.Now().Equal(writeFails) {

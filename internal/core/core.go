@@ -81,6 +81,9 @@ type Config struct {
 	// FilesDir holds uploads and the contents of media and disks; empty
 	// means "files" beside StatePath.
 	FilesDir string
+	// BackupDir is the base directory of the scheduled backups (the files
+	// are in <BackupDir>/<MTMS>/); empty means "backups" beside StatePath.
+	BackupDir string
 }
 
 // Core is one managed system's configuration and operations.
@@ -132,6 +135,9 @@ func Open(cfg Config) (*Core, error) {
 	}
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(filepath.Dir(cfg.StatePath), "files")
+	}
+	if cfg.BackupDir == "" {
+		cfg.BackupDir = filepath.Join(filepath.Dir(cfg.StatePath), "backups")
 	}
 	if cfg.HMCName == "" {
 		cfg.HMCName = "hmc1"

@@ -38,10 +38,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// The default directories of a NovaLink partition.
+const (
+	defaultStateDir  = "/var/lib/pvm"
+	defaultBackupDir = "/var/backups/pvm"
+)
+
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pvmd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	stateDir := fs.String("state-dir", "/var/lib/pvm", "directory of the durable state (state.db, TLS material, sessions)")
+	stateDir := fs.String("state-dir", defaultStateDir, "directory of the durable state (state.db, TLS material, sessions)")
 	httpAddr := fs.String("http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
 	httpsAddr := fs.String("https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
 	timing := fs.String("timing", "realistic", "timing profile of the simulated server: fast or realistic")
@@ -52,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	eventWait := fs.Duration("event-wait", 10*time.Second, "how long an event poll waits for an event")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	filesDir := fs.String("files-dir", "", "directory of uploaded files and the contents of virtual media and disks (default <state-dir>/files)")
+	backupDir := fs.String("backup-dir", "", "base directory of the hourly and daily backups, kept in <backup-dir>/<MTMS>/ (default /var/backups/pvm with the default --state-dir, else <state-dir>/backups)")
 	hmcName := fs.String("hmc-name", "hmc1", "name of the HMC that co-manages the system (account hscroot)")
 	hmcMTMS := fs.String("hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
 	if err := fs.Parse(args); err != nil {
@@ -90,8 +97,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *filesDir == "" {
 		*filesDir = filepath.Join(*stateDir, "files")
 	}
+	if *backupDir == "" {
+		*backupDir = filepath.Join(*stateDir, "backups")
+		if filepath.Clean(*stateDir) == defaultStateDir {
+			*backupDir = defaultBackupDir
+		}
+	}
+	if err := os.MkdirAll(*backupDir, 0o750); err != nil {
+		return fmt.Errorf("--backup-dir: %w", err)
+	}
 	c, err := core.Open(core.Config{StatePath: filepath.Join(*stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log,
-		FilesDir: *filesDir, HMCName: *hmcName, HMCMTMS: *hmcMTMS})
+		FilesDir: *filesDir, BackupDir: *backupDir, HMCName: *hmcName, HMCMTMS: *hmcMTMS})
 	if err != nil {
 		return err
 	}
@@ -104,6 +120,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log, stderr); err != nil {
 		return err
 	}
+
+	backups, err := newBackups(c, log, nil)
+	if err != nil {
+		return err
+	}
+	backups.Start()
+	defer backups.Stop()
 
 	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,7 +176,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	sys := c.System()
-	log.Info("pvmd started", "system", sys.Name, "mtms", sys.MTMS(), "timing", prof.Name, "state", *stateDir)
+	log.Info("pvmd started", "system", sys.Name, "mtms", sys.MTMS(), "timing", prof.Name, "state", *stateDir, "backups", c.BackupDir())
 	fmt.Fprintf(stdout, "pvmd ready http=%s https=%s\n", hl.Addr(), httpsShown)
 
 	sig := make(chan os.Signal, 1)
@@ -167,6 +190,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	cancel() // ends waiting event polls
+	if err := backups.Stop(); err != nil {
+		log.Warn("backup schedule stopped", "err", err)
+	}
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	for _, s := range servers {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"novalink/internal/atomicfile"
 	"novalink/internal/model"
 )
 
@@ -130,77 +131,18 @@ func List(dir string) ([]Info, error) {
 	return out, nil
 }
 
-// tmpMarker is in the name of every temporary file WriteAtomic makes:
-// .<final name>.tmp<random>.
-const tmpMarker = ".tmp"
-
-// testHookBeforeRename, when set (tests only), runs after the temporary
-// file is complete and synced and before it is renamed: an error stands
-// for a crash at that moment.
-var testHookBeforeRename func(tmp, final string) error
+// tmpMarker is in the name of every temporary file WriteAtomic makes.
+const tmpMarker = atomicfile.TmpMarker
 
 // WriteAtomic writes data to path so that path holds either its previous
-// content or all of data, whatever happens: a temporary file in the same
-// directory is written, given mode, synced, renamed over path, and the
-// directory synced. On any error the temporary file is removed.
+// content or all of data, whatever happens (atomicfile.Write).
 func WriteAtomic(path string, data []byte, mode os.FileMode) error {
-	return writeAtomic(path, data, mode, time.Time{})
+	return atomicfile.Write(path, data, mode, time.Time{})
 }
 
-// writeAtomic is WriteAtomic that also sets the file's modification time
-// (when mtime is not zero) before the rename.
-func writeAtomic(path string, data []byte, mode os.FileMode, mtime time.Time) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+tmpMarker+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(mode); err != nil { // explicit: the umask does not apply
-		return err
-	}
-	if !mtime.IsZero() {
-		if err = os.Chtimes(tmp, mtime, mtime); err != nil {
-			return err
-		}
-	}
-	if err = f.Sync(); err != nil { // data, mode and time on disk before the rename
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if testHookBeforeRename != nil {
-		if err = testHookBeforeRename(tmp, path); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+// writeAtomic is WriteAtomic that also sets the file's modification time.
+func writeAtomic(path string, data []byte, mode os.FileMode, mtime time.Time) error {
+	return atomicfile.Write(path, data, mode, mtime)
 }
 
 // RemoveStale removes the temporary files a crash left in dir (only its

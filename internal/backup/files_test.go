@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"novalink/internal/atomicfile"
 )
 
 func TestNames(t *testing.T) {
@@ -76,7 +78,7 @@ func TestWriteAtomicCrash(t *testing.T) {
 	}
 	crash := errors.New("crash")
 	sawTemp := false
-	testHookBeforeRename = func(tmp, final string) error {
+	atomicfile.HookBeforeRename = func(tmp, final string) error {
 		// At this moment the new data is complete in the temporary file
 		// and the final name still has the previous content.
 		if b, _ := os.ReadFile(tmp); string(b) == "new backup" {
@@ -90,7 +92,7 @@ func TestWriteAtomicCrash(t *testing.T) {
 		}
 		return crash
 	}
-	defer func() { testHookBeforeRename = nil }()
+	defer func() { atomicfile.HookBeforeRename = nil }()
 	if err := WriteAtomic(path, []byte("new backup"), FileMode); !errors.Is(err, crash) {
 		t.Fatalf("err = %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"novalink/internal/atomicfile"
 	"novalink/internal/model"
 	"novalink/internal/sim"
 )
@@ -77,13 +78,13 @@ func TestSchedule(t *testing.T) {
 		now := clock.Now()
 		return []VIOSBackup{{ID: 2, Data: []byte(viosbr(2, now))}, {ID: 3, Data: []byte(viosbr(3, now))}, {ID: 4}}, nil
 	}
-	testHookBeforeRename = func(tmp, final string) error {
+	atomicfile.HookBeforeRename = func(tmp, final string) error {
 		if filepath.Base(final) == "vios_3_hourly_07.viosbr.tar.gz" && clock.Now().Equal(writeFails) {
 			return errors.New("disk full")
 		}
 		return nil
 	}
-	defer func() { testHookBeforeRename = nil }()
+	defer func() { atomicfile.HookBeforeRename = nil }()
 
 	runs := make(chan Run, 10)
 	logs := &syncBuffer{}

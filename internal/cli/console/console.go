@@ -4,7 +4,9 @@
 //   - viosvrcmd (NovaLink side): a VIOS ioscli command over RMC;
 //   - chcomgmt, lscomgmt, lssyscfg, chsyscfg (the HMC's side of
 //     co-management, logged on as the HMC's account);
-//   - ldfware (NovaLink side) and updlic (HMC side): firmware updates.
+//   - ldfware (NovaLink side) and updlic (HMC side): firmware updates;
+//   - bkprofdata and rstprofdata: the backup and restore of the
+//     partition configuration (profile.bak).
 //
 // The command-line ones send their command line to the management
 // console's CLIRunner job (as HMC REST clients do) and print what it
@@ -49,6 +51,10 @@ func Main(name string, args []string, env app.Env) int {
 		code, err = ldfware(a, args)
 	case "updlic":
 		code, err = updlic(a, args)
+	case "bkprofdata":
+		code, err = bkprofdata(a, args)
+	case "rstprofdata":
+		code, err = rstprofdata(a, args)
 	default:
 		code, err = runLine(a, name, args)
 	}

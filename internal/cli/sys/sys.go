@@ -60,7 +60,7 @@ func Def() app.Def {
 		Name:    "ManagedSystem",
 		Aliases: []string{"sys"},
 		Title:   "Managed Systems",
-		Verbs:   []string{"list", "set-master", "update"},
+		Verbs:   []string{"list", "list-backups", "set-master", "update"},
 		Fields:  set,
 		Schema:  "ManagedSystem",
 		Columns: []app.Column{
@@ -74,6 +74,6 @@ func Def() app.Def {
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		cur = a
-		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a)}
+		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a), listBackupsCommand(a)}
 	}}
 }

@@ -1,0 +1,13 @@
+// Command bkprofdata: see internal/cli/console.
+package main
+
+import (
+	"os"
+
+	"novalink/internal/cli/app"
+	"novalink/internal/cli/console"
+)
+
+func main() {
+	os.Exit(console.Main("bkprofdata", os.Args[1:], app.Env{Stdout: os.Stdout, Stderr: os.Stderr}))
+}

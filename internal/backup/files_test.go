@@ -3,6 +3,7 @@ package backup
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -198,5 +199,52 @@ func TestList(t *testing.T) {
 	}
 	if l, err := List(filepath.Join(dir, "missing")); l != nil || err != nil {
 		t.Errorf("missing dir: %v %v", l, err)
+	}
+}
+
+// TestWriteAtomicKilled: a process killed (SIGKILL) between the write of
+// a backup and its rename leaves the previous file intact and a
+// temporary file that List ignores and RemoveStale (run before every
+// scheduled backup) removes; the next write lands whole.
+func TestWriteAtomicKilled(t *testing.T) {
+	if path := os.Getenv("NOVALINK_BACKUP_KILL_CHILD"); path != "" {
+		// The child: killed by itself once the new content is complete.
+		atomicfile.HookBeforeRename = func(tmp, final string) error {
+			return syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+		WriteAtomic(path, []byte("new backup, never renamed"), FileMode)
+		os.Exit(3) // not reached
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "system_hourly_05.bak")
+	if err := WriteAtomic(path, []byte("previous backup"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWriteAtomicKilled$")
+	cmd.Env = append(os.Environ(), "NOVALINK_BACKUP_KILL_CHILD="+path)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the child was not killed: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "previous backup" {
+		t.Fatalf("after the kill the backup holds %q", b)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Fatalf("%d files after the kill, want the backup and the killed write's temporary file", len(ents))
+	}
+	if l, err := List(dir); err != nil || len(l) != 1 || l[0].Name != "system_hourly_05.bak" {
+		t.Fatalf("List: %v %v", l, err)
+	}
+	if err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	noTemp(t, dir)
+	if err := WriteAtomic(path, []byte("next backup"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "next backup" {
+		t.Fatalf("the next backup: %q", b)
 	}
 }

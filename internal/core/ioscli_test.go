@@ -1,11 +1,14 @@
 package core
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -688,5 +691,67 @@ func TestViosbrBadFiles(t *testing.T) {
 	}
 	if got, want := strings.Join(names, " "), "adir.tar.gz empty.tar.gz good.tar.gz plain.tar.gz truncated.tar.gz"; got != want {
 		t.Errorf("cfgbackups holds %q, want %q", got, want)
+	}
+}
+
+// TestBackupiosImages: backupios writes an image (a tar, gzip-compressed
+// for mksysb and the DVD) whose MANIFEST says what it is and holds;
+// -nomedialib leaves the media repository out.
+func TestBackupiosImages(t *testing.T) {
+	e := openIOSCLITest(t)
+	if _, r, err := e.run(t, "mkvopt -name rhel9.iso -size 1G -ro"); err != nil || r.Code != 0 {
+		t.Fatalf("mkvopt: %v %+v", err, r)
+	}
+	fsys := e.c.VIOSFS(e.v1.UUID)
+	cases := []struct {
+		cmd, file string
+		gz        bool
+		want      []string
+	}{
+		{"backupios -file /home/padmin", "/home/padmin/nim_resources.tar", false,
+			[]string{"IMAGE=nim_resources", "MEDIA_REPOSITORY=included", "MEDIA=rhel9.iso", "VIOS_NAME=vios1"}},
+		{"backupios -file /home/padmin/vios1.mksysb -mksysb -nomedialib", "/home/padmin/vios1.mksysb", true,
+			[]string{"IMAGE=mksysb", "MEDIA_REPOSITORY=excluded", "MEDIA=\n"}},
+		{"backupios -cd /dev/cd0 -udf -accept", "/dev/cd0.udf.img", true,
+			[]string{"TARGET=/dev/cd0", "CONTENTS=rootvg,volume_group_structures,media_repository,device_configuration"}},
+	}
+	for _, tc := range cases {
+		if _, r, err := e.run(t, tc.cmd); err != nil || r.Code != 0 {
+			t.Fatalf("%s: %v %+v", tc.cmd, err, r)
+		}
+		data, err := fsys.Read(tc.file)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.cmd, err)
+		}
+		var rd io.Reader = bytes.NewReader(data)
+		if tc.gz {
+			zr, err := gzip.NewReader(rd)
+			if err != nil {
+				t.Fatalf("%s: not gzip: %v", tc.file, err)
+			}
+			rd = zr
+		}
+		tr := tar.NewReader(rd)
+		members := map[string]string{}
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", tc.file, err)
+			}
+			b, _ := io.ReadAll(tr)
+			members[h.Name] = string(b)
+		}
+		man, ok := members["MANIFEST"]
+		if !ok || members["vios1.xml"] == "" {
+			t.Fatalf("%s holds %d members, want MANIFEST and vios1.xml", tc.file, len(members))
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(man, w) {
+				t.Errorf("%s: MANIFEST lacks %q:\n%s", tc.file, w, man)
+			}
+		}
 	}
 }

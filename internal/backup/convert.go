@@ -208,20 +208,21 @@ func record(st *model.State, p *model.Partition, rel *related) Record {
 	// virtual_eth_adapters: slot/is-IEEE/port-vlan-ID/additional-vlan-IDs/
 	// trunk-priority/is-required/vswitch/MAC/allowed-OS-MACs/QoS (the
 	// vswitch field holds the switch ID, as NovaLink's profile.bak does),
-	// then ours: vswitch name/adapter UUID/enabled/VIOS device.
+	// then ours: vswitch name/adapter UUID/enabled/VIOS device/vswitch
+	// UUID/vswitch mode (a restore makes a missing switch as it was).
 	items = nil
 	for _, a := range st.AdaptersOf(p.UUID) {
-		sw := ""
+		sw, swUUID, swMode := "", "", ""
 		if s := st.SwitchByID(a.SwitchID); s != nil {
-			sw = s.Name
+			sw, swUUID, swMode = s.Name, s.UUID, s.Mode
 		}
 		vlans := make([]string, len(a.Tagged))
 		for i, v := range a.Tagged {
 			vlans[i] = strconv.Itoa(v)
 		}
-		items = append(items, fmt.Sprintf("%d/%s/%d/%s/%d/0/%d/%s/all/none/%s/%s/%s/%s",
+		items = append(items, fmt.Sprintf("%d/%s/%d/%s/%d/0/%d/%s/all/none/%s/%s/%s/%s/%s/%s",
 			a.Slot, b01(a.TaggedSupported), a.PVID, strings.Join(vlans, ","), a.TrunkPriority, a.SwitchID, a.MAC,
-			escField(sw), escField(a.UUID), b01(a.Enabled), escField(a.Device)))
+			escField(sw), escField(a.UUID), b01(a.Enabled), escField(a.Device), escField(swUUID), escField(swMode)))
 	}
 	b.add(aEth, joinList(items))
 

@@ -193,7 +193,8 @@ func TestModelRoundTrip(t *testing.T) {
 	for _, p := range st.SortedPartitions(nil) {
 		want.Partitions = append(want.Partitions, configOnly(p))
 	}
-	want.Switches = []Switch{{0, model.DefaultSwitch}, {1, model.MgmtSwitch}, {2, "SW,2%x"}}
+	want.Switches = []Switch{{0, model.DefaultSwitch, lowerUUID("sw", 0), model.SwitchVEB}, {1, model.MgmtSwitch, lowerUUID("sw", 1), model.SwitchVEPA},
+		{2, "SW,2%x", lowerUUID("sw", 2), model.SwitchVEB}}
 	idOf := func(uuid string) int { return st.Partition(uuid).ID }
 	for _, a := range st.Adapters {
 		c := a.Clone()
@@ -329,6 +330,10 @@ func TestToModelErrors(t *testing.T) {
 		{"mac", model.FormatMAC(model.MACPrefixFor(st.System, 10) + 2), model.FormatMAC(model.MACPrefixFor(st.System, 10) + 6), "also the address"},
 		{"trunk on client", `2/0/1//0/0/0/`, `2/0/1//3/0/0/`, "PVME01050312-0067"},
 		{"switch name", `/all/none/MGMTSWITCH/`, `/all/none/OTHER/`, "the virtual switch 1 is"},
+		{"switch mode", `/` + lowerUUID("sw", 1) + `/Vepa`, `/` + lowerUUID("sw", 1) + `/Veb`, "the virtual switch 1 is mode Veb in another adapter, not Vepa"},
+		{"switch mode value", `/` + lowerUUID("sw", 1) + `/Vepa`, `/` + lowerUUID("sw", 1) + `/Bridge`, `"Bridge"`},
+		{"switch uuid", `/` + lowerUUID("sw", 1) + `/Vepa`, `/` + lowerUUID("sw", 2) + `/Vepa`, "the virtual switch 1 is UUID " + lowerUUID("sw", 2) + " in another adapter, not " + lowerUUID("sw", 1)},
+		{"switch uuid value", `/` + lowerUUID("sw", 1) + `/Vepa`, `/nope/Vepa`, `the virtual switch UUID "nope" is not a UUID`},
 		{"mapping on no adapter", `"virtual_scsi_mappings\=20/VOPT/`, `"virtual_scsi_mappings\=29/VOPT/`, "no virtual SCSI server adapter in slot 29"},
 		{"kind", `20/PV/`, `20/DISK/`, `device kind "DISK"`},
 		{"lua", `0x8100000000000000/` + lowerUUID("scsi", 1), `0x81/` + lowerUUID("scsi", 1), "logical unit address"},

@@ -27,7 +27,8 @@ type Restored struct {
 	// the partition ID and the slot, so that the same file always gives
 	// the same UUIDs.
 	Partitions []*model.Partition // by ID
-	// Switches are the virtual switches the adapters use (ID and name).
+	// Switches are the virtual switches the adapters use (ID, and name,
+	// UUID and mode when the file gives them).
 	Switches []Switch
 	// Adapters are the virtual Ethernet adapters, by partition ID and slot.
 	Adapters []*model.EthernetAdapter
@@ -50,6 +51,8 @@ type Restored struct {
 type Switch struct {
 	ID   int
 	Name string // "" when the file does not say
+	UUID string // "" when the file does not say
+	Mode string // model.SwitchVEB or model.SwitchVEPA; "" when the file does not say
 }
 
 // CheckMTMS refuses a profile of another managed system, unless ignore.
@@ -325,8 +328,8 @@ func (p *Profile) ToModel(sys *model.ManagedSystem) (*Restored, error) {
 		return nil, err
 	}
 	sort.Slice(out.Partitions, func(i, j int) bool { return out.Partitions[i].ID < out.Partitions[j].ID })
-	for id := range c.switches {
-		out.Switches = append(out.Switches, Switch{ID: id, Name: c.switches[id]})
+	for _, sw := range c.switches {
+		out.Switches = append(out.Switches, *sw)
 	}
 	sort.Slice(out.Switches, func(i, j int) bool { return out.Switches[i].ID < out.Switches[j].ID })
 	sort.Slice(out.Slots, func(i, j int) bool { return out.Slots[i].DRCIndex < out.Slots[j].DRCIndex })
@@ -338,7 +341,7 @@ type conv struct {
 	out      *Restored
 	byID     map[int]*model.Partition
 	used     map[*model.Partition]map[int]string // partition -> slot -> what uses it
-	switches map[int]string
+	switches map[int]*Switch
 	macs     map[string]string
 	adapters map[string]bool
 	drcs     map[int]string
@@ -422,7 +425,7 @@ func (c *conv) remote(x *reader, what, idField, name string) (*model.Partition, 
 // record reads the adapters, slots and mappings of one record.
 func (c *conv) record(x *reader, p *model.Partition) error {
 	if c.switches == nil {
-		c.switches, c.macs, c.adapters, c.drcs, c.mapUUIDs = map[int]string{}, map[string]string{}, map[string]bool{}, map[int]string{}, map[string]bool{}
+		c.switches, c.macs, c.adapters, c.drcs, c.mapUUIDs = map[int]*Switch{}, map[string]string{}, map[string]bool{}, map[int]string{}, map[string]bool{}
 	}
 	// I/O slots.
 	items, err := x.list(aIOSlots)
@@ -660,7 +663,7 @@ func (c *conv) record(x *reader, p *model.Partition) error {
 // eth reads one virtual_eth_adapters item.
 func (c *conv) eth(x *reader, p *model.Partition, it string) (*model.EthernetAdapter, error) {
 	what := fmt.Sprintf("%s item %q", aEth, it)
-	f, err := fields(it, 8, 14)
+	f, err := fields(it, 8, 16)
 	if err != nil {
 		return nil, x.errf("%s: %v", what, err)
 	}
@@ -694,13 +697,13 @@ func (c *conv) eth(x *reader, p *model.Partition, it string) (*model.EthernetAda
 		return nil, x.errf("%s: virtual switch ID: %v", what, err)
 	}
 	a.MAC = f[7]
-	var un [4]string
+	var un [6]string
 	for i := range un {
 		if un[i], err = unescField(f[10+i]); err != nil {
 			return nil, x.errf("%s: %v", what, err)
 		}
 	}
-	sw, id, dev := un[0], un[1], un[3]
+	sw, id, dev, swUUID, swMode := un[0], un[1], un[3], un[4], un[5]
 	a.UUID, a.Device = id, dev
 	if a.UUID == "" {
 		a.UUID = derivedUUID(p.UUID, "cna", strconv.Itoa(a.Slot))
@@ -713,15 +716,25 @@ func (c *conv) eth(x *reader, p *model.Partition, it string) (*model.EthernetAda
 	if err := model.ValidateAdapter(a, p); err != nil {
 		return nil, fmt.Errorf("profile.bak partition record %d (%s): %s: %w", x.n, x.label, what, err)
 	}
-	if err := model.ValidateSwitch(&model.VirtualSwitch{Name: orDefault(sw, "X"), Mode: model.SwitchVEB, ID: a.SwitchID}); err != nil {
+	if err := model.ValidateSwitch(&model.VirtualSwitch{Name: orDefault(sw, "X"), Mode: orDefault(swMode, model.SwitchVEB), ID: a.SwitchID}); err != nil {
 		return nil, fmt.Errorf("profile.bak partition record %d (%s): %s: %w", x.n, x.label, what, err)
 	}
-	if known, ok := c.switches[a.SwitchID]; ok && sw != "" && known != "" && known != sw {
-		return nil, x.errf("%s: the virtual switch %d is %s in another adapter, not %s", what, a.SwitchID, known, sw)
+	if swUUID != "" {
+		if _, err := uuid.Parse(swUUID); err != nil {
+			return nil, x.errf("%s: the virtual switch UUID %q is not a UUID", what, swUUID)
+		}
 	}
-	if c.switches[a.SwitchID] == "" {
-		c.switches[a.SwitchID] = sw
+	known := c.switches[a.SwitchID]
+	if known == nil {
+		known = &Switch{ID: a.SwitchID}
+		c.switches[a.SwitchID] = known
 	}
+	for _, v := range []struct{ what, have, got string }{{"", known.Name, sw}, {"UUID ", known.UUID, swUUID}, {"mode ", known.Mode, swMode}} {
+		if v.got != "" && v.have != "" && v.have != v.got {
+			return nil, x.errf("%s: the virtual switch %d is %s%s in another adapter, not %s", what, a.SwitchID, v.what, v.have, v.got)
+		}
+	}
+	known.Name, known.UUID, known.Mode = orDefault(known.Name, sw), orDefault(known.UUID, swUUID), orDefault(known.Mode, swMode)
 	if o, ok := c.macs[a.MAC]; ok {
 		return nil, x.errf("%s: the MAC address %s is also the address of an adapter of %s", what, a.MAC, o)
 	}

@@ -365,18 +365,27 @@ func (rs *restorer) addPartition(b *model.Partition) error {
 func (rs *restorer) addAdapter(p *model.Partition, b *model.EthernetAdapter) error {
 	tx := rs.tx
 	if tx.SwitchByID(b.SwitchID) == nil {
-		name := fmt.Sprintf("VSWITCH%d", b.SwitchID)
+		// The switch as the backup has it: its name, mode and UUID, when
+		// the file gives them (a UUID another switch has is not reused).
+		name, mode, id := fmt.Sprintf("VSWITCH%d", b.SwitchID), "", ""
 		for _, s := range rs.r.Switches {
-			if s.ID == b.SwitchID && s.Name != "" {
-				name = s.Name
+			if s.ID == b.SwitchID {
+				if s.Name != "" {
+					name = s.Name
+				}
+				mode, id = s.Mode, s.UUID
 			}
 		}
-		mode := model.SwitchVEB
-		if name == model.MgmtSwitch {
-			mode = model.SwitchVEPA
+		if mode == "" {
+			mode = model.SwitchVEB
+			if name == model.MgmtSwitch {
+				mode = model.SwitchVEPA
+			}
 		}
-		sw := &model.VirtualSwitch{UUID: uuid.NewMD5(uuid.NameSpaceOID, []byte(tx.System().UUID+"/vswitch/"+strconv.Itoa(b.SwitchID))).String(),
-			ID: b.SwitchID, Name: name, Mode: mode, Created: tx.Now().UnixMilli()}
+		if id == "" || tx.Get(model.KindSwitch, id) != nil {
+			id = uuid.NewMD5(uuid.NameSpaceOID, []byte(tx.System().UUID+"/vswitch/"+strconv.Itoa(b.SwitchID))).String()
+		}
+		sw := &model.VirtualSwitch{UUID: id, ID: b.SwitchID, Name: name, Mode: mode, Created: tx.Now().UnixMilli()}
 		if err := model.ValidateSwitch(sw); err != nil {
 			return err
 		}

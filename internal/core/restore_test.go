@@ -212,6 +212,39 @@ func TestRestoreOnWipedServer(t *testing.T) {
 	checkAccounting(t, c2)
 }
 
+// TestRestoreOnWipedServerKeepsSwitches: a virtual switch the fresh server
+// lacks comes back from the backup with its UUID and mode, not only its
+// name (a VEPA switch stays VEPA; the adapters keep pointing at the same
+// switch UUID).
+func TestRestoreOnWipedServerKeepsSwitches(t *testing.T) {
+	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	c := openTest(t, t.TempDir(), clk, nil)
+	sw, err := c.CreateSwitch(admin, &model.VirtualSwitch{ID: -1, Name: "VSWRT", Mode: model.SwitchVEPA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := c.CreatePartition(admin, newClient(c, "vm1", 2048, 50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAdapter(admin, vm.UUID, &model.EthernetAdapter{PVID: 77, SwitchID: sw.ID}, SlotNext); err != nil {
+		t.Fatal(err)
+	}
+	r := profileOf(t, c)
+	c.Close()
+
+	c2 := openTest(t, t.TempDir(), clk, nil)
+	defer c2.Close()
+	if _, err := c2.Restore(admin, r, RestoreFull, false); err != nil {
+		t.Fatal(err)
+	}
+	var got *model.VirtualSwitch
+	c2.Read(func(st *model.State) { got = st.SwitchByID(sw.ID) })
+	if got == nil || got.UUID != sw.UUID || got.Name != sw.Name || got.Mode != model.SwitchVEPA {
+		t.Fatalf("switch %d after the restore: %+v, want %+v", sw.ID, got, sw)
+	}
+}
+
 func TestRestoreLevels(t *testing.T) {
 	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	c := openTest(t, t.TempDir(), clk, nil)

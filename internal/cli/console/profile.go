@@ -198,6 +198,12 @@ func rstprofdata(a *app.App, args []string) (int, error) {
 		params = append(params, client.Param{Name: "IgnoreMAC", Value: "true"})
 	}
 	j, err := cl.RunJob(a.Context(), path, "RestoreProfileData", params, nil)
+	// A restore that applied with warnings (devices a VIOS must bring back
+	// with viosbr -restore) ends COMPLETED_WITH_WARNINGS: it succeeded.
+	var jf *client.JobFailed
+	if errors.As(err, &jf) && jf.Job.Status == client.JobWarnings {
+		j, err = jf.Job, nil
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -178,7 +178,10 @@ func (r *restorer) volumeGroup(x vgXML) *model.VolumeGroup {
 		return nil
 	}
 	r.deploy(x.Name, "volume group over %s", strings.Join(names, ", "))
-	return vg
+	// The volume group as staged (its VIOS and defaults filled in): its
+	// logical volumes go into it.
+	staged, _ := tx.Get(model.KindVG, vg.UUID).(*model.VolumeGroup)
+	return staged
 }
 
 func (r *restorer) logicalVolume(vg *model.VolumeGroup, x lvXML) {
@@ -385,12 +388,19 @@ func (r *restorer) scsiMappings() {
 					m.Backing == t.Backing && m.BackingID == backing
 			}
 			if cur, _ := tx.Get(model.KindSCSIMap, t.UUID).(*model.SCSIMapping); cur != nil {
-				if same(cur) {
+				switch {
+				case same(cur):
 					r.present(t.Name, "%s", "virtual target device on "+h.Name)
-				} else {
+					continue
+				case placeholderOf(cur, v, h, client):
+					// The adapter pair a profile restore (rstprofdata) left
+					// in place of this target device, its device being
+					// missing then: the target device takes its place.
+					tx.Delete(model.KindSCSIMap, cur.UUID)
+				default:
 					r.conflict(t.Name, "The mapping UUID %s is in use by %s on %s of %s.", t.UUID, cur.Target, cur.VHost, partitionName(tx, cur.VIOS))
+					continue
 				}
-				continue
 			}
 			if cur := targetByName(tx, v.UUID, t.Name); cur != nil {
 				if same(cur) {
@@ -413,6 +423,15 @@ func (r *restorer) scsiMappings() {
 			r.deploy(t.Name, "%s on %s (LUN %s) to partition %s", shown, h.Name, t.LUA, client.Name)
 		}
 	}
+}
+
+// placeholderOf tells whether m is the adapter pair alone (no device, no
+// target device) of the server adapter h of the VIOS v to client, with h's
+// slots: what a profile restore leaves of a mapping whose device is
+// missing, under the mapping's UUID.
+func placeholderOf(m *model.SCSIMapping, v *model.Partition, h svsaXML, client *model.Partition) bool {
+	return m.VIOS == v.UUID && m.Backing == "" && m.BackingID == "" && m.Target == "" &&
+		m.VHost == h.Name && m.ServerSlot == h.ServerSlot && m.Client == client.UUID && m.ClientSlot == h.ClientSlot
 }
 
 // backing finds the device a target device maps (by UUID; a disk also by

@@ -493,6 +493,12 @@ func delimited(rows [][]string, d string, header []string) string {
 // columns prints a header and rows in columns as wide as their widest
 // entry plus a blank (the last column unpadded).
 func columns(header []string, rows [][]string) string {
+	return lines(aligned(header, rows, 1))
+}
+
+// aligned lays out a header and rows (the header first) in columns as
+// wide as their widest entry plus gap blanks, the last column unpadded.
+func aligned(header []string, rows [][]string, gap int) []string {
 	w := make([]int, len(header))
 	for i, h := range header {
 		w[i] = len(h)
@@ -504,23 +510,19 @@ func columns(header []string, rows [][]string) string {
 			}
 		}
 	}
-	var ls []string
-	row := func(r []string) string {
+	ls := make([]string, 0, len(rows)+1)
+	for _, r := range append([][]string{header}, rows...) {
 		var b strings.Builder
 		for i, f := range r {
 			if i == len(r)-1 {
 				b.WriteString(f)
 			} else {
-				fmt.Fprintf(&b, "%-*s", w[i]+1, f)
+				fmt.Fprintf(&b, "%-*s", w[i]+gap, f)
 			}
 		}
-		return b.String()
+		ls = append(ls, b.String())
 	}
-	ls = append(ls, row(header))
-	for _, r := range rows {
-		ls = append(ls, row(r))
-	}
-	return lines(ls)
+	return ls
 }
 
 // ---- devices -------------------------------------------------------------------

@@ -290,36 +290,12 @@ func (c *cli) viosbrView(a *argv) Result {
 // table prints a titled section: the title underlined with "=", the
 // column names underlined with "-", the rows, a blank line.
 func table(title string, header []string, rows [][]string) string {
-	w := make([]int, len(header))
-	for i, h := range header {
-		w[i] = len(h)
-	}
-	for _, r := range rows {
-		for i, f := range r {
-			if len(f) > w[i] {
-				w[i] = len(f)
-			}
-		}
-	}
-	line := func(r []string) string {
-		var b strings.Builder
-		for i, f := range r {
-			if i == len(r)-1 {
-				b.WriteString(f)
-			} else {
-				fmt.Fprintf(&b, "%-*s", w[i]+4, f)
-			}
-		}
-		return b.String()
-	}
 	under := make([]string, len(header))
 	for i, h := range header {
 		under[i] = strings.Repeat("-", len(h))
 	}
-	ls := []string{title, strings.Repeat("=", len(title)), line(header), line(under)}
-	for _, r := range rows {
-		ls = append(ls, line(r))
-	}
+	ls := []string{title, strings.Repeat("=", len(title))}
+	ls = append(ls, aligned(header, append([][]string{under}, rows...), 4)...)
 	return lines(append(ls, ""))
 }
 

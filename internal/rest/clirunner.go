@@ -63,6 +63,9 @@ func (s *Server) startCLIRunner(a core.Actor, r core.JobRequest) (*core.Job, err
 			s.finishCLIRunner(job, res)
 		}()
 		res = s.runCommandLine(a, line)
+		// Every command is logged with its caller and outcome (viosbr
+		// backups and restores among them).
+		s.log.Info("CLIRunner command", "user", a.User, "cmd", line, "returnCode", res.Code)
 	}()
 	select {
 	case <-job.Done():

@@ -196,7 +196,16 @@ func (d *decoder) skipPI() error {
 	if len(body) == 0 || !isNameStart(body[0]) {
 		return d.errorf("processing instruction without a target")
 	}
-	target, rest, _ := bytes.Cut(body, []byte(" "))
+	// The target is a name, as encoding/xml reads it: the name bytes and
+	// any non-ASCII ones, which must be UTF-8.
+	i := 0
+	for i < len(body) && nameChar[body[i]] {
+		i++
+	}
+	target, rest := body[:i], body[i:]
+	if !utf8.Valid(target) {
+		return d.errorf("invalid processing instruction target %q", body)
+	}
 	if string(target) == "xml" {
 		// The declaration: only XML 1.0 in UTF-8.
 		if v := pseudoAttr(rest, "version"); v != "" && v != "1.0" {

@@ -1046,3 +1046,33 @@ func (r *refusals) partitionJob(t *testing.T, k *kind, op string) bool {
 	}
 	return false
 }
+
+// TestMasterOutlivesItsSession: mastership belongs to the console, not to
+// the session that asked for it. The HMC logs off (its sessions gone, as
+// when it crashes): it stays master, NovaLink's changes are still refused,
+// and the HMC's next session may change things.
+func TestMasterOutlivesItsSession(t *testing.T) {
+	f := newCoFixture(t)
+	sys := f.core.System()
+	if r := f.cli(t, f.hmc, "chcomgmt -m "+sys.Name+" -o setmaster -t norm"); r.status != core.JobOK {
+		t.Fatalf("setmaster: %v", r)
+	}
+	if rec := f.do("DELETE", "/rest/api/web/Logon", "", "", f.hmc); rec.Code != 204 && rec.Code != 200 {
+		t.Fatalf("logoff: %d", rec.Code)
+	}
+	f.clock.Advance(24 * time.Hour)
+	f.srv.SweepSessions()
+	if _, _, hmc, _ := f.masterFlags(t, f.token); !hmc {
+		t.Fatal("the HMC lost mastership with its session")
+	}
+	lpar := f.partition("lpar10")
+	if r := f.cli(t, f.token, `viosvrcmd --id 2 -c "lu -create -sp pool1 -lu after_logoff -size 1024"`); r.status != core.JobError ||
+		!strings.Contains(r.results["stdErr"], "PowerVM management master") {
+		t.Errorf("NovaLink's change while the HMC, logged off, is master: %v", r)
+	}
+	tok := f.logon(t, "hscroot", "pw")
+	if r := f.cli(t, tok, "chsyscfg -r lpar -m "+sys.Name+" -i lpar_id=10,powervm_mgmt_capable=1"); r.status != core.JobOK ||
+		!f.partition("lpar10").MgmtCapable || lpar.MgmtCapable {
+		t.Errorf("the HMC's change in a new session: %v", r)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -126,7 +127,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	backups.Start()
-	defer backups.Stop()
+	stopBackups := sync.OnceValue(backups.Stop) // stopped once: on the way out, or at shutdown below
+	defer stopBackups()
 
 	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -190,7 +192,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	cancel() // ends waiting event polls
-	if err := backups.Stop(); err != nil {
+	if err := stopBackups(); err != nil {
 		log.Warn("backup schedule stopped", "err", err)
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -291,34 +291,5 @@ func keys(m map[string]bool) []string {
 // pypowervm's _remove_hdisk_classic sends it. It runs when PYPOWERVM_SRC
 // names a directory holding the pypowervm package.
 func TestPypowervmMasterMode(t *testing.T) {
-	src := os.Getenv("PYPOWERVM_SRC")
-	if src == "" {
-		t.Skip("PYPOWERVM_SRC is not set (a directory containing the pypowervm package)")
-	}
-	if out, err := exec.Command(python, "-c", "import lxml, requests, oslo_log, taskflow").CombinedOutput(); err != nil {
-		t.Skipf("%s lacks pypowervm's dependencies: %v\n%s", python, err, out)
-	}
-	script, err := filepath.Abs(filepath.Join("testdata", "pypowervm_comgmt.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := startPVMD(t, t.TempDir(), startOpts{})
-	_, port, _ := strings.Cut(d.HTTP, ":")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, script, "--port", port, "--password", adminPassword, "--hmc-password", hmcPassword)
-	env := []string{"PYTHONPATH=" + src, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PYTHONPATH=") && !strings.HasPrefix(kv, "PVMD_") && !strings.HasPrefix(kv, "PYPOWERVM_SESSION_CONFIG=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env, cmd.Dir = env, t.TempDir()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	t.Logf("pypowervm co-management test:\n%s", stdout.String())
-	if err != nil || !strings.Contains(stdout.String(), "pypowervm co-management test passed") {
-		t.Fatalf("failed: %v\nstderr:\n%s\npvmd stderr:\n%s", err, tail(stderr.String(), 8000), tail(d.Stderr(), 4000))
-	}
+	runPypowervm(t, "pypowervm_comgmt.py", "pypowervm co-management test", 90*time.Second, "--hmc-password", hmcPassword)
 }

@@ -13,10 +13,13 @@ import (
 
 const python = "/usr/bin/python3"
 
-// TestPypowervm runs testdata/pypowervm_smoke.py, which drives pvmd with
-// the real pypowervm library. It runs when PYPOWERVM_SRC names a directory
-// holding the pypowervm package and python3 has its dependencies.
-func TestPypowervm(t *testing.T) {
+// runPypowervm runs testdata/<script> with the real pypowervm library
+// against a fresh pvmd (`--port P --password ADMIN` and args), and fails
+// unless it exits 0 having printed "<label> passed". It skips unless
+// PYPOWERVM_SRC names a directory holding the pypowervm package and
+// python3 has its dependencies. It returns the pvmd, for checks after.
+func runPypowervm(t *testing.T, script, label string, timeout time.Duration, args ...string) *daemon {
+	t.Helper()
 	src := os.Getenv("PYPOWERVM_SRC")
 	if src == "" {
 		t.Skip("PYPOWERVM_SRC is not set (a directory containing the pypowervm package)")
@@ -27,7 +30,7 @@ func TestPypowervm(t *testing.T) {
 	if out, err := exec.Command(python, "-c", "import lxml, requests, oslo_log, taskflow").CombinedOutput(); err != nil {
 		t.Skipf("%s lacks pypowervm's dependencies: %v\n%s", python, err, out)
 	}
-	script, err := filepath.Abs(filepath.Join("testdata", "pypowervm_smoke.py"))
+	path, err := filepath.Abs(filepath.Join("testdata", script))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,26 +39,31 @@ func TestPypowervm(t *testing.T) {
 	if !ok {
 		t.Fatalf("bad HTTP address %q", d.HTTP)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, script, "--port", port, "--password", adminPassword)
+	cmd := exec.CommandContext(ctx, python, append([]string{path, "--port", port, "--password", adminPassword}, args...)...)
 	env := []string{"PYTHONPATH=" + src, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1"}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PYTHONPATH=") && !strings.HasPrefix(kv, "PVMD_ADMIN_PASSWORD=") &&
-			!strings.HasPrefix(kv, "PYPOWERVM_SESSION_CONFIG=") {
+		if !strings.HasPrefix(kv, "PYTHONPATH=") && !strings.HasPrefix(kv, "PVMD_") && !strings.HasPrefix(kv, "PYPOWERVM_SESSION_CONFIG=") {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = env
-	cmd.Dir = t.TempDir()
+	cmd.Env, cmd.Dir = env, t.TempDir()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err = cmd.Run()
-	t.Logf("pypowervm smoke test (%v):\n%s", time.Since(start).Round(time.Millisecond), stdout.String())
-	if err != nil || !strings.Contains(stdout.String(), "pypowervm smoke test passed") {
-		t.Fatalf("pypowervm smoke test failed: %v\nstderr:\n%s\npvmd stderr:\n%s", err, tail(stderr.String(), 8000), tail(d.Stderr(), 4000))
+	t.Logf("%s (%v):\n%s", label, time.Since(start).Round(time.Millisecond), stdout.String())
+	if err != nil || !strings.Contains(stdout.String(), label+" passed") {
+		t.Fatalf("%s failed: %v\nstderr:\n%s\npvmd stderr:\n%s", label, err, tail(stderr.String(), 8000), tail(d.Stderr(), 4000))
 	}
+	return d
+}
+
+// TestPypowervm runs testdata/pypowervm_smoke.py, which drives pvmd with
+// the real pypowervm library.
+func TestPypowervm(t *testing.T) {
+	runPypowervm(t, "pypowervm_smoke.py", "pypowervm smoke test", 90*time.Second)
 }
 
 func tail(s string, n int) string {

@@ -86,28 +86,7 @@ func Def() app.Def {
 // list reads the mappings of every VIOS (or of --parent-id), with the
 // partitions their clients are.
 func (s *state) list(a *app.App) ([]*uom.Entry, error) {
-	if err := app.LogOn(a); err != nil {
-		return nil, err
-	}
-	var vioses []*uom.Entry
-	err := app.Parallel(2, []func() error{
-		func() (err error) { vioses, err = storage.VIOSesWith(a, s.parent, storage.GroupSCSI); return },
-		func() error { _, err := app.Partitions(a); return err },
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []*uom.Entry
-	for _, v := range vioses {
-		if v.Content == nil {
-			continue
-		}
-		for _, m := range storage.MappingList(v.Content, Own) {
-			s.origins.Set(m, storage.Origin{VIOS: v})
-			out = append(out, storage.Entry(v, m, Own))
-		}
-	}
-	return out, nil
+	return storage.ListMappings(a, s.parent, storage.GroupSCSI, Own, &s.origins)
 }
 
 func (s *state) createCommand() *cobra.Command {

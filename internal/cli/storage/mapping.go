@@ -176,3 +176,32 @@ func TargetLUA(m *uom.Element) string {
 	}
 	return ""
 }
+
+// ListMappings lists the mappings (elements named local, in the VIOS
+// group) of every VIOS, or of the one parent names, as entries of their
+// own, each remembered in origins with its VIOS; the partitions are read
+// alongside (for the client names).
+func ListMappings(a *app.App, parent, group, local string, origins *Origins) ([]*uom.Entry, error) {
+	if err := app.LogOn(a); err != nil {
+		return nil, err
+	}
+	var vioses []*uom.Entry
+	err := app.Parallel(2, []func() error{
+		func() (err error) { vioses, err = VIOSesWith(a, parent, group); return },
+		func() error { _, err := app.Partitions(a); return err },
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*uom.Entry
+	for _, v := range vioses {
+		if v.Content == nil {
+			continue
+		}
+		for _, m := range MappingList(v.Content, local) {
+			origins.Set(m, Origin{VIOS: v})
+			out = append(out, Entry(v, m, local))
+		}
+	}
+	return out, nil
+}

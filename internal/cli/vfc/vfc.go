@@ -79,28 +79,7 @@ func Def() app.Def {
 }
 
 func (s *state) list(a *app.App) ([]*uom.Entry, error) {
-	if err := app.LogOn(a); err != nil {
-		return nil, err
-	}
-	var vioses []*uom.Entry
-	err := app.Parallel(2, []func() error{
-		func() (err error) { vioses, err = storage.VIOSesWith(a, s.parent, storage.GroupFC); return },
-		func() error { _, err := app.Partitions(a); return err },
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []*uom.Entry
-	for _, v := range vioses {
-		if v.Content == nil {
-			continue
-		}
-		for _, m := range storage.MappingList(v.Content, Own) {
-			s.origins.Set(m, storage.Origin{VIOS: v})
-			out = append(out, storage.Entry(v, m, Own))
-		}
-	}
-	return out, nil
+	return storage.ListMappings(a, s.parent, storage.GroupFC, Own, &s.origins)
 }
 
 // ports lists the physical FC ports a VIOS entry shows (by name).

@@ -263,25 +263,7 @@ func (s *state) deleteCommand(o *app.Object) *cobra.Command {
 			if lpar == "" && key == nil && id == nil {
 				return app.Usage("PVME01040123-0026", "The mapping to remove is missing: give --lpar, --type and --stor-id, or --object-id target=NAME.")
 			}
-			if err := storage.Required("--parent-id", s.parent, "the Virtual I/O Server: name=, id=, uuid="); err != nil {
-				return err
-			}
-			if lpar != "" {
-				if _, err := app.ParsePartitionKey("--lpar", lpar); err != nil {
-					return err
-				}
-			}
-			v, err := storage.FindVIOS(a, "--parent-id", s.parent, false)
-			if err != nil {
-				return err
-			}
-			var client *uom.Entry
-			if lpar != "" {
-				if client, err = app.FindPartition(a, "--lpar", lpar); err != nil {
-					return err
-				}
-			}
-			fresh, err := storage.VIOSEntry(a, v, storage.GroupSCSI)
+			fresh, client, err := storage.MappingScope(a, s.parent, lpar, storage.GroupSCSI)
 			if err != nil {
 				return err
 			}
@@ -301,10 +283,10 @@ func (s *state) deleteCommand(o *app.Object) *cobra.Command {
 			what := describe(lpar, typ, storID, target)
 			switch len(found) {
 			case 0:
-				return app.NotFound("No VirtualSCSIMapping of %s matches %s.", storage.Name(v), what)
+				return app.NotFound("No VirtualSCSIMapping of %s matches %s.", storage.Name(fresh), what)
 			case 1:
 			default:
-				return app.Usage("PVME01040123-0123", "%d mappings of %s match %s: add --type and --stor-id, or name one with -i target=NAME.", len(found), storage.Name(v), what)
+				return app.Usage("PVME01040123-0123", "%d mappings of %s match %s: add --type and --stor-id, or name one with -i target=NAME.", len(found), storage.Name(fresh), what)
 			}
 			storage.RemoveChild(fresh.Content.Child(Own+"s"), found[0])
 			return storage.UpdateVIOS(a, fresh, storage.GroupSCSI)

@@ -205,3 +205,30 @@ func ListMappings(a *app.App, parent, group, local string, origins *Origins) ([]
 	}
 	return out, nil
 }
+
+// MappingScope reads what a mapping delete works on: the VIOS --parent-id
+// names (required) with its mappings of group read fresh, and the client
+// partition --lpar names (nil when lpar is empty).
+func MappingScope(a *app.App, parent, lpar, group string) (fresh, client *uom.Entry, err error) {
+	if err := Required("--parent-id", parent, "the Virtual I/O Server: name=, id=, uuid="); err != nil {
+		return nil, nil, err
+	}
+	if lpar != "" {
+		if _, err := app.ParsePartitionKey("--lpar", lpar); err != nil {
+			return nil, nil, err
+		}
+	}
+	v, err := FindVIOS(a, "--parent-id", parent, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if lpar != "" {
+		if client, err = app.FindPartition(a, "--lpar", lpar); err != nil {
+			return nil, nil, err
+		}
+	}
+	if fresh, err = VIOSEntry(a, v, group); err != nil {
+		return nil, nil, err
+	}
+	return fresh, client, nil
+}

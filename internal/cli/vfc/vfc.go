@@ -221,25 +221,7 @@ func (s *state) deleteCommand(o *app.Object) *cobra.Command {
 			if lpar == "" && id == nil {
 				return app.Usage("PVME01040123-0026", "The mapping to remove is missing: give --lpar (and --port), or --object-id adapter=vfchostN.")
 			}
-			if err := storage.Required("--parent-id", s.parent, "the Virtual I/O Server: name=, id=, uuid="); err != nil {
-				return err
-			}
-			if lpar != "" {
-				if _, err := app.ParsePartitionKey("--lpar", lpar); err != nil {
-					return err
-				}
-			}
-			v, err := storage.FindVIOS(a, "--parent-id", s.parent, false)
-			if err != nil {
-				return err
-			}
-			var client *uom.Entry
-			if lpar != "" {
-				if client, err = app.FindPartition(a, "--lpar", lpar); err != nil {
-					return err
-				}
-			}
-			fresh, err := storage.VIOSEntry(a, v, storage.GroupFC)
+			fresh, client, err := storage.MappingScope(a, s.parent, lpar, storage.GroupFC)
 			if err != nil {
 				return err
 			}
@@ -263,10 +245,10 @@ func (s *state) deleteCommand(o *app.Object) *cobra.Command {
 			}
 			switch len(found) {
 			case 0:
-				return app.NotFound("No VirtualFibreChannelMapping of %s matches %s.", storage.Name(v), strings.Join(what, " "))
+				return app.NotFound("No VirtualFibreChannelMapping of %s matches %s.", storage.Name(fresh), strings.Join(what, " "))
 			case 1:
 			default:
-				return app.Usage("PVME01040123-0123", "%d mappings of %s match %s: add --port, or name one with -i adapter=vfchostN.", len(found), storage.Name(v), strings.Join(what, " "))
+				return app.Usage("PVME01040123-0123", "%d mappings of %s match %s: add --port, or name one with -i adapter=vfchostN.", len(found), storage.Name(fresh), strings.Join(what, " "))
 			}
 			storage.RemoveChild(fresh.Content.Child(Own+"s"), found[0])
 			return storage.UpdateVIOS(a, fresh, storage.GroupFC)

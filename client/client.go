@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // DefaultURL is where a local NovaLink serves plain HTTP.

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"novalink/client"
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/rest"
-	"novalink/internal/sim"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/rest"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // pvmd runs the core and REST server in-process (the client package itself

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"time"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Event is one entry of the event feed.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Job statuses.

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // UOM returns the path of an object or feed in the uom service:

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"novalink/client"
-	"novalink/internal/capture"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/capture"
 )
 
 // replay is a test server answering with captured responses of real
-// NovaLink and HMC servers (../shared/fixtures/pypowervm).
+// NovaLink and HMC servers (testdata/pypowervm).
 type replay struct {
 	t      *testing.T
 	routes map[string]*capture.Response // "METHOD path" (path without query)
@@ -24,7 +24,7 @@ type replay struct {
 func newReplay(t *testing.T) *replay {
 	t.Helper()
 	if _, ok := capture.Dir(); !ok {
-		t.Skip("the captured responses (../shared/fixtures/pypowervm) are not here")
+		t.Fatal("the captured responses (testdata/pypowervm) are not here")
 	}
 	return &replay{t: t, routes: map[string]*capture.Response{}, hits: map[string]int{}}
 }

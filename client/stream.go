@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // DoStream sends one request whose body is read from body as it goes (a

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"novalink/client"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // fileServer accepts logons (a new token each) and file contents; it

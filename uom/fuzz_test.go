@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // FuzzDecode: decoding never panics, and whatever decodes re-encodes to a

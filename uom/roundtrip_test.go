@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/capture"
-	"novalink/internal/xmltest"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/capture"
+	"github.com/novalink-project/novalink/internal/xmltest"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // malformedCaptures are captures whose body is known not to be well-formed
@@ -127,7 +127,7 @@ func captureFiles(t *testing.T) (string, []string) {
 	t.Helper()
 	dir, ok := capture.Dir()
 	if !ok {
-		t.Skipf("fixtures directory %s not found (set PVM_FIXTURES to the captured pypowervm responses to run this test)", dir)
+		t.Fatalf("fixtures directory %s not found (testdata/pypowervm, or PVM_FIXTURES)", dir)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -262,7 +262,7 @@ func loadOne(t *testing.T, name string) *uom.Element {
 	t.Helper()
 	dir, ok := capture.Dir()
 	if !ok {
-		t.Skipf("fixtures directory %s not found", dir)
+		t.Fatalf("fixtures directory %s not found", dir)
 	}
 	rs, err := capture.ParseFile(filepath.Join(dir, name))
 	if err != nil {

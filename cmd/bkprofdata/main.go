@@ -4,8 +4,8 @@ package main
 import (
 	"os"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/console"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/console"
 )
 
 func main() {

@@ -8,8 +8,8 @@ import (
 
 	"golang.org/x/term"
 
-	"novalink/internal/cli"
-	"novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli"
+	"github.com/novalink-project/novalink/internal/cli/app"
 )
 
 func main() {

@@ -6,7 +6,7 @@ package main
 import (
 	"os"
 
-	"novalink/internal/daemon"
+	"github.com/novalink-project/novalink/internal/daemon"
 )
 
 func main() { os.Exit(daemon.Main(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // Clockwork adapts the project's clock to the clockwork.Clock gocron runs

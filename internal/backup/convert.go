@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The attributes of a partition record, in the order they are written.

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/atomicfile"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/atomicfile"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Frequency is how often a backup is taken.

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"novalink/internal/atomicfile"
+	"github.com/novalink-project/novalink/internal/atomicfile"
 )
 
 func TestNames(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Restored is what a profile gives back, as model values.
@@ -885,5 +885,5 @@ func isWWPN(s string) bool {
 // one (a file written by NovaLink itself has no UUIDs): the same file
 // gives the same UUIDs every time.
 func derivedUUID(parts ...string) string {
-	return uuid.NewMD5(uuid.NameSpaceOID, []byte("novalink/profile.bak/"+strings.Join(parts, "/"))).String()
+	return uuid.NewMD5(uuid.NameSpaceOID, []byte("github.com/novalink-project/novalink/profile.bak/"+strings.Join(parts, "/"))).String()
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // VIOSBackup is the viosbr archive (.tar.gz bytes) of one VIOS.

@@ -1,5 +1,5 @@
-// Package capture reads the captured PowerVM REST responses kept in
-// ../shared/fixtures/pypowervm: INFO{...} HEADERS{...} BODY{...} sections
+// Package capture reads the captured PowerVM REST responses kept in the
+// repository's testdata/pypowervm (see its NOTICE): INFO{...} HEADERS{...} BODY{...} sections
 // (Python dict literals for the first two, the raw body for the last),
 // bare XML bodies, and SECTION:name ... END OF SECTION request bodies.
 package capture
@@ -50,16 +50,15 @@ func (r *Response) Header(name string) string {
 	return ""
 }
 
-// Dir returns the fixtures directory (../shared/fixtures/pypowervm from the
-// repository root) and whether it exists. PVM_FIXTURES overrides it.
+// Dir returns the fixtures directory (testdata/pypowervm at the repository
+// root) and whether it exists. PVM_FIXTURES overrides it.
 func Dir() (string, bool) {
 	if d := os.Getenv("PVM_FIXTURES"); d != "" {
 		_, err := os.Stat(d)
 		return d, err == nil
 	}
 	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	d := filepath.Join(root, "..", "shared", "fixtures", "pypowervm")
+	d := filepath.Join(filepath.Dir(file), "..", "..", "testdata", "pypowervm")
 	_, err := os.Stat(d)
 	return d, err == nil
 }

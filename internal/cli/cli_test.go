@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/core"
-	"novalink/internal/rest"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/rest"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // fixture is pvmd's core and REST server in-process (tests may link them;
@@ -303,31 +303,31 @@ func TestAliasesAndCase(t *testing.T) {
 
 // TestPvmctlLinksNoServer: the pvmctl binary links only the client side.
 func TestPvmctlLinksNoServer(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "novalink/cmd/pvmctl").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "github.com/novalink-project/novalink/cmd/pvmctl").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		for _, bad := range []string{"novalink/internal/sim", "novalink/internal/store", "novalink/internal/core", "novalink/internal/rest", "novalink/internal/model", "novalink/internal/daemon", "go.etcd.io/bbolt"} {
+		for _, bad := range []string{"github.com/novalink-project/novalink/internal/sim", "github.com/novalink-project/novalink/internal/store", "github.com/novalink-project/novalink/internal/core", "github.com/novalink-project/novalink/internal/rest", "github.com/novalink-project/novalink/internal/model", "github.com/novalink-project/novalink/internal/daemon", "go.etcd.io/bbolt"} {
 			if dep == bad || strings.HasPrefix(dep, bad+"/") {
 				t.Errorf("pvmctl links %s", dep)
 			}
 		}
 	}
-	if !strings.Contains(string(out), "novalink/client") {
+	if !strings.Contains(string(out), "github.com/novalink-project/novalink/client") {
 		t.Fatal("go list output does not look right:\n" + string(out))
 	}
 }
 
 // TestPublicPackagesStandAlone: client and uom link nothing of internal/.
 func TestPublicPackagesStandAlone(t *testing.T) {
-	for _, pkg := range []string{"novalink/client", "novalink/uom"} {
+	for _, pkg := range []string{"github.com/novalink-project/novalink/client", "github.com/novalink-project/novalink/uom"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list: %v\n%s", err, out)
 		}
 		for _, dep := range strings.Fields(string(out)) {
-			if strings.HasPrefix(dep, "novalink/internal/") || strings.HasPrefix(dep, "novalink/cmd/") {
+			if strings.HasPrefix(dep, "github.com/novalink-project/novalink/internal/") || strings.HasPrefix(dep, "github.com/novalink-project/novalink/cmd/") {
 				t.Errorf("%s depends on %s", pkg, dep)
 			}
 		}

@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"novalink/internal/backup"
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/backup"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // Backups of the configuration: the profile.bak of the partition

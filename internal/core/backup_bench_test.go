@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Benchmarks of the backup and the restore of 1,000 partitions (issue 6:

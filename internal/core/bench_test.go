@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // benchInventory returns the default layout with n partitions in all (the

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // Co-management: NovaLink and an HMC may both manage the system, but only

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 func hmcActor(c *Core) Actor { return c.ActorFor("hscroot", RoleHMC, "s-hmc") }

@@ -17,9 +17,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/store"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 // Actor is who asks for an operation.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 var admin = Actor{User: "padmin", Role: RoleAdmin}

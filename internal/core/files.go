@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // Uploads (the web File service): a client makes a File record, then

@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"strings"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // Firmware updates: a (simulated) firmware image is a small manifest; the

@@ -3,8 +3,8 @@ package core
 import (
 	"errors"
 
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // errIOSCLIFailed discards the transaction of an ioscli command that

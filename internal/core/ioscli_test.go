@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 var updateIOSCLI = flag.Bool("update", false, "rewrite the golden files in testdata/ioscli")

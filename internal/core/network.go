@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // SlotChoice says how an adapter gets its virtual slot.

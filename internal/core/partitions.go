@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // NewPartitionTemplate returns a partition of type typ with the defaults a

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // JobRequest is a job a client submits on an object.

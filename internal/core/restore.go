@@ -9,10 +9,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/backup"
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/backup"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // Restore of the partition configuration (rstprofdata): a profile.bak's

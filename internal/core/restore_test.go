@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/backup"
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/backup"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // profileOf backs a core's configuration up and reads it back, as

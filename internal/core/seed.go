@@ -10,10 +10,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
-	"novalink/internal/store"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 // Inventory describes the server a fresh state directory starts with: the

@@ -3,8 +3,8 @@ package core
 import (
 	"strings"
 
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // Storage operations: the VIOS device tree (internal/sim/vios) changed

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // storageView reads what the storage tests look at.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
-	"novalink/internal/store"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 type objKey struct {

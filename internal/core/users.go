@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"novalink/internal/store"
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 // User is an account of the REST API.

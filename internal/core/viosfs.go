@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 // The files of the simulated VIOSes (viosbr backups, backupios images),

@@ -3,9 +3,9 @@ package daemon
 import (
 	"log/slog"
 
-	"novalink/internal/backup"
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/backup"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // newBackups makes the scheduler of the hourly and daily backups of c:

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/backup"
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/backup"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
 var admin = core.Actor{User: "padmin", Role: core.RoleAdmin}

@@ -21,9 +21,9 @@ import (
 	"syscall"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/rest"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/rest"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // Main runs pvmd with args (without the program name) and returns its exit

@@ -1,8 +1,8 @@
 package hmc
 
 import (
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // chcomgmt -m SYS -o setmaster -t norm|keep|temp | -o relmaster

@@ -15,8 +15,8 @@ import (
 
 	"github.com/kballard/go-shellquote"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Result is what a command printed and its exit status.

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 )
 
 func openCore(t *testing.T) (*core.Core, *sim.FakeClock) {

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // hmcState is how the HMC command line spells a partition state.

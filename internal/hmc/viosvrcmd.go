@@ -3,8 +3,8 @@ package hmc
 import (
 	"strconv"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // viosvrcmd [-m SYS] {-p NAME | --id N} -c "COMMAND" [-r]

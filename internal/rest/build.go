@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"sync"
 
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // builder appends children to an object element in the order the code

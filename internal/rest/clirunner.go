@@ -9,8 +9,8 @@ import (
 
 	"github.com/kballard/go-shellquote"
 
-	"novalink/internal/core"
-	"novalink/internal/hmc"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/hmc"
 )
 
 // restJob is a job this layer runs itself instead of the core.

@@ -19,12 +19,12 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/capture"
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/rest"
-	"novalink/internal/sim"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/capture"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/rest"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // epoch is the fake clock's start: every test server starts at the same
@@ -782,7 +782,7 @@ func TestRenderedObjectsConformToSchema(t *testing.T) {
 
 func TestRenderedOrderMatchesCaptures(t *testing.T) {
 	if d, ok := capture.Dir(); !ok {
-		t.Skipf("fixtures directory %s not found: the captures are needed to compare orders", d)
+		t.Fatalf("fixtures directory %s not found: the captures are needed to compare orders", d)
 	}
 	objs := renderedObjects(t)
 	for _, typ := range conformTypes {

@@ -21,10 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/sim"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // coFixture is a server with NovaLink's admin (the restFixture's token),

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/core"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // handleEventGet serves the event feed: each QUEUE_APPLICATIONID is its own

@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // The web File service (file_feed.txt, upload_file.txt): a client makes a

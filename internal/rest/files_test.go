@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"testing"
 
-	"novalink/internal/capture"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/capture"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // captureFiles returns the File objects (web namespace) of a capture.
@@ -42,7 +42,7 @@ func captureFiles(t *testing.T, file string) []*uom.Element {
 
 func TestFileRecordsMatchCaptures(t *testing.T) {
 	if d, ok := capture.Dir(); !ok {
-		t.Skipf("fixtures directory %s not found", d)
+		t.Fatalf("fixtures directory %s not found", d)
 	}
 	h := newStorageHarness(t)
 	lu := h.createLU(`<UnitCapacity>1</UnitCapacity><LogicalUnitType>VirtualIO_Image</LogicalUnitType><UnitName>boot_c3f7b1e7</UnitName>`)

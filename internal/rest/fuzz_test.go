@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // The request decoders of the REST API, fuzzed through the real handlers:

@@ -19,9 +19,9 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/model"
-	"novalink/internal/xmltest"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/xmltest"
+	"github.com/novalink-project/novalink/uom"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in internal/rest/testdata/golden")

@@ -8,9 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // jobTarget returns the group (object type) and target UUID of a do/ path.

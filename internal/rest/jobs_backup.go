@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The ManagedSystem's backup jobs, run by this layer at once (bkprofdata,

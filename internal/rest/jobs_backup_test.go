@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // TestBackupJobs drives the ManagedSystem's backup jobs as bkprofdata and

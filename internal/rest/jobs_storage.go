@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The ManagedSystem's GetNextWWPNs job (pypowervm's

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // The management console:

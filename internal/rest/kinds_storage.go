@@ -4,10 +4,10 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // The storage kinds:

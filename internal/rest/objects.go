@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // object is one addressable object of a kind, as read from the view.

@@ -4,9 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // partitionFromXML builds a new partition from a create request body.

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // A partition update that carries PartitionIOConfiguration/ProfileIOSlots

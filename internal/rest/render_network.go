@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Networking objects as the REST API shows them: virtual switches, the

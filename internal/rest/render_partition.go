@@ -4,9 +4,9 @@ import (
 	"strconv"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // renderPartition renders a LogicalPartition or VirtualIOServer from the

@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/sim/vios"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Storage objects as the REST API shows them, from the simulated VIOS's

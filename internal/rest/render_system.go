@@ -3,8 +3,8 @@ package rest
 import (
 	"strconv"
 
-	"novalink/internal/model"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // systemCapabilities are the capabilities the simulated server reports

@@ -16,8 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Config configures the REST server.

@@ -25,13 +25,13 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/core"
-	"novalink/internal/model"
-	"novalink/internal/rest"
-	"novalink/internal/sim"
-	"novalink/internal/sim/vios"
-	"novalink/internal/xmltest"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/rest"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
+	"github.com/novalink-project/novalink/internal/xmltest"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // stTx reads the model with the VIOS queries (read only).

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Step is one transition of a power operation: At is its time from the

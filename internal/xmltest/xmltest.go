@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // MaxDiffs bounds the number of differences Diff reports (the last line

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 func decode(t *testing.T, s string) *uom.Element {

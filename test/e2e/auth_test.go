@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // TestLocalLogon: a LogonRequest with GenerateX-API-SessionFile on the

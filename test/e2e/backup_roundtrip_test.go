@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/xmltest"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/xmltest"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // rtClients is the number of client partitions the round trip builds.

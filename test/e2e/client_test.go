@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Media types the tests send, as pypowervm does.

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/cli"
-	"novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli"
+	"github.com/novalink-project/novalink/internal/cli/app"
 )
 
 // hmcPassword is what the tests put in PVMD_HMC_PASSWORD (the password of

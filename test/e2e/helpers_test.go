@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 const (

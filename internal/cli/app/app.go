@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"novalink/client"
+	"github.com/novalink-project/novalink/client"
 )
 
 // Env is the outside world of one pvmctl run (tests replace it).

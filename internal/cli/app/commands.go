@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/internal/cli/printer"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/printer"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Def is what an object package gives the root command: the object and

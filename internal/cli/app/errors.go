@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"regexp"
 
-	"novalink/client"
-	"novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/fields"
 )
 
 // Exit codes of pvmctl.

@@ -4,9 +4,9 @@ import (
 	"sort"
 	"strings"
 
-	"novalink/client"
-	"novalink/internal/cli/fields"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Column is one column of an object's list table.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // memo holds what one invocation has read already (the managed system,

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 func TestParsePartitionKey(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package clitest runs pvmctl in-process against a replay server that
 // answers reads with captured responses of real NovaLink and HMC servers
-// (../shared/fixtures/pypowervm) and records writes, for the object
+// (testdata/pypowervm) and records writes, for the object
 // packages' tests. It is linked by tests only.
 package clitest
 
@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/capture"
-	"novalink/internal/cli"
-	"novalink/internal/cli/app"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/capture"
+	"github.com/novalink-project/novalink/internal/cli"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Request is a write the server received.
@@ -65,7 +65,7 @@ type Server struct {
 func New(t *testing.T) *Server {
 	t.Helper()
 	if _, ok := capture.Dir(); !ok {
-		t.Skip("the captured responses (../shared/fixtures/pypowervm) are not here")
+		t.Fatal("the captured responses (testdata/pypowervm) are not here")
 	}
 	s := &Server{t: t, reads: map[string]int{}}
 	s.srv = httptest.NewServer(s)

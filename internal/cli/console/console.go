@@ -24,8 +24,8 @@ import (
 
 	"github.com/kballard/go-shellquote"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
 )
 
 // hmcCommands act as the HMC (account PVM_HMC_USER, default hscroot,

@@ -10,19 +10,19 @@ import (
 // the client side.
 func TestCommandsLinkNoServer(t *testing.T) {
 	for _, cmd := range []string{"viosvrcmd", "chcomgmt", "lscomgmt", "lssyscfg", "chsyscfg", "ldfware", "updlic", "bkprofdata", "rstprofdata"} {
-		out, err := exec.Command("go", "list", "-deps", "novalink/cmd/"+cmd).CombinedOutput()
+		out, err := exec.Command("go", "list", "-deps", "github.com/novalink-project/novalink/cmd/"+cmd).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list %s: %v\n%s", cmd, err, out)
 		}
 		for _, dep := range strings.Fields(string(out)) {
-			for _, bad := range []string{"novalink/internal/sim", "novalink/internal/store", "novalink/internal/core", "novalink/internal/rest",
-				"novalink/internal/model", "novalink/internal/daemon", "novalink/internal/hmc", "go.etcd.io/bbolt"} {
+			for _, bad := range []string{"github.com/novalink-project/novalink/internal/sim", "github.com/novalink-project/novalink/internal/store", "github.com/novalink-project/novalink/internal/core", "github.com/novalink-project/novalink/internal/rest",
+				"github.com/novalink-project/novalink/internal/model", "github.com/novalink-project/novalink/internal/daemon", "github.com/novalink-project/novalink/internal/hmc", "go.etcd.io/bbolt"} {
 				if dep == bad || strings.HasPrefix(dep, bad+"/") {
 					t.Errorf("%s links %s", cmd, dep)
 				}
 			}
 		}
-		if !strings.Contains(string(out), "novalink/client") {
+		if !strings.Contains(string(out), "github.com/novalink-project/novalink/client") {
 			t.Fatalf("go list %s output does not look right:\n%s", cmd, out)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
 )
 
 // ldfware -file IMAGE: NovaLink's firmware update of the server it

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"novalink/client"
-	"novalink/internal/atomicfile"
-	"novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/atomicfile"
+	"github.com/novalink-project/novalink/internal/cli/app"
 )
 
 // bkprofdata and rstprofdata: the backup and restore of the partition

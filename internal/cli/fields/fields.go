@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Kind is the type of a field's value.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
 )
 
 // system serves managedsystem.txt (38 slots, one owned by vios1 as the

@@ -3,9 +3,9 @@ package lpar
 import (
 	"strconv"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // PartitionFields returns the fields of a partition object; own is the

@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Def is the LogicalPartition object.

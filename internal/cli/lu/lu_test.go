@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
-	"novalink/internal/cli/storage/storagetest"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/storage/storagetest"
 )
 
 const tierLUs = "/rest/api/uom/Tier/" + storagetest.Tier + "/LogicalUnit"

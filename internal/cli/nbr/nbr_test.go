@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 const bridgePath = "/rest/api/uom/ManagedSystem/c5d782c7-44e4-3086-ad15-b16fb039d63b/NetworkBridge/b6a027a8-5c0b-3ac0-8547-b516f5ba6151"

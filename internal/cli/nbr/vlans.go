@@ -3,10 +3,10 @@ package nbr
 import (
 	"strconv"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // MaxTaggedPerTrunk is how many tagged VLANs a trunk adapter carries.

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/cli/app"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Bridges returns the network bridges of the managed system (read once per

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/cli/app"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Switches returns the virtual switches of the managed system (read once

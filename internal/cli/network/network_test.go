@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/app"
 )
 
 func TestParseVLANs(t *testing.T) {

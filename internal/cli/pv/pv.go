@@ -6,10 +6,10 @@ package pv
 import (
 	"github.com/spf13/cobra"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/internal/cli/storage"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/storage"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Own is the physical volume's section.

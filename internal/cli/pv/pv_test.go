@@ -3,9 +3,9 @@ package pv_test
 import (
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
-	"novalink/internal/cli/storage/storagetest"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/storage/storagetest"
 )
 
 func TestList(t *testing.T) {

@@ -10,10 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Own is the SEA's section.

@@ -3,8 +3,8 @@ package sea_test
 import (
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
 )
 
 func TestListFromCaptures(t *testing.T) {

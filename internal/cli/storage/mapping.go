@@ -3,9 +3,9 @@ package storage
 import (
 	"strings"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Mapping helpers shared by the scsi and vfc objects.

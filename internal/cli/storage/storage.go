@@ -16,10 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // The VIOS extended attribute groups of the storage objects.

@@ -3,8 +3,8 @@ package storage
 import (
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/uom"
 )
 
 func TestFormatGB(t *testing.T) {

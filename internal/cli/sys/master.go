@@ -9,9 +9,9 @@ import (
 	"github.com/kballard/go-shellquote"
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Co-management on NovaLink's side: who the PowerVM management master is

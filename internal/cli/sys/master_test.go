@@ -3,7 +3,7 @@ package sys
 import (
 	"testing"
 
-	"novalink/uom"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // TestMasterOf: the master field from the ManagedSystem's co-management

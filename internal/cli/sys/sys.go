@@ -5,9 +5,9 @@ package sys
 import (
 	"github.com/spf13/cobra"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Def is the ManagedSystem object.

@@ -11,11 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Own is the section of the adapter's own fields: the pvmctl object name.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
 )
 
 const vios1 = "name=nimbus-ch03-p2-vios1"

@@ -5,8 +5,8 @@ package vios
 import (
 	"github.com/spf13/cobra"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/lpar"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/lpar"
 )
 
 // Def is the VirtualIOServer object.

@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/storage"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/storage"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // File types of the REST API's /web/File.

@@ -9,11 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"novalink/client"
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/fields"
-	"novalink/internal/cli/network"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/network"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Modes are the switch modes as the REST API spells them.

@@ -4,8 +4,8 @@ import (
 	"reflect"
 	"testing"
 
-	"novalink/internal/cli/app"
-	"novalink/internal/cli/clitest"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/clitest"
 )
 
 func TestListFromCaptures(t *testing.T) {

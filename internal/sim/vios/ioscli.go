@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The VIOS command line: one ioscli command, as viosvrcmd runs it over

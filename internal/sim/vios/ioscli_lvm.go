@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strconv"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The disk and LVM commands: lspv, lsvg, mkvg, mklv, rmlv.

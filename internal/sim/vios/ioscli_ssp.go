@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The shared storage pool commands: lu, lssp (also the volume group

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 func TestSplitWords(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The virtual media repository commands: mkrep, lsrep, mkvopt, rmvopt,

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Sizes of the seeded disks (MB).

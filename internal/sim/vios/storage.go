@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The changes of the VIOS device tree. Each validates everything first and

@@ -18,7 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Tx is what the VIOS needs from a core transaction.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The device configuration a viosbr backup (and a backupios image)

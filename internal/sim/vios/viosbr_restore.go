@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // viosbr -restore: rebuild the VIOS's virtual devices and mappings from a

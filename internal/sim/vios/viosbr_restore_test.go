@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // TestViosbrRestoreAfterProfileRestore: what a wiped server looks like

@@ -1,6 +1,6 @@
 // Command schemagen derives the element order and access attributes of every
 // PowerVM object type from the captured responses in
-// ../shared/fixtures/pypowervm (plus the known orders in extra/), and writes
+// testdata/pypowervm (plus the known orders in extra/), and writes
 // one schema file per root type into uom/schema/.
 //
 //	go run ./internal/tools/schemagen [-fixtures DIR] [-out uom/schema]
@@ -20,8 +20,8 @@ import (
 	"sort"
 	"strings"
 
-	"novalink/internal/capture"
-	"novalink/uom"
+	"github.com/novalink-project/novalink/internal/capture"
+	"github.com/novalink-project/novalink/uom"
 )
 
 type node struct {
@@ -188,7 +188,7 @@ func (n *node) write(w *bufio.Writer, depth int) {
 }
 
 func main() {
-	fixtures := flag.String("fixtures", "", "captures directory (default ../shared/fixtures/pypowervm)")
+	fixtures := flag.String("fixtures", "", "captures directory (default testdata/pypowervm)")
 	out := flag.String("out", "uom/schema", "output directory")
 	extra := flag.String("extra", "internal/tools/schemagen/extra", "directory of known orders")
 	flag.Parse()

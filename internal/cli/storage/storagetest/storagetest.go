@@ -3,7 +3,7 @@
 // tests only.
 package storagetest
 
-import "novalink/internal/cli/clitest"
+import "github.com/novalink-project/novalink/internal/cli/clitest"
 
 // The objects of the captures the tests name.
 const (

@@ -153,12 +153,12 @@ type viosAcc struct {
 // the cumulative counters forward; the monitoring service copies them into
 // samples. A Workload is not safe for concurrent use.
 type Workload struct {
-	Seed  uint64
-	Last  time.Time             `json:"last"`
-	Parts map[string]*partAcc   `json:"parts"`
-	VIOS  map[string]*viosAcc   `json:"vios"`
-	FW    acc                   `json:"fw"`
-	Pool  struct{ Assigned, Utilized acc } `json:"pool"`
+	Seed                uint64
+	Last                time.Time                        `json:"last"`
+	Parts               map[string]*partAcc              `json:"parts"`
+	VIOS                map[string]*viosAcc              `json:"vios"`
+	FW                  acc                              `json:"fw"`
+	Pool                struct{ Assigned, Utilized acc } `json:"pool"`
 	poolUnits, poolFree float64
 }
 

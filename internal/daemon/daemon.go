@@ -62,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	backupDir := fs.String("backup-dir", "", "base directory of the hourly and daily backups, kept in <backup-dir>/<MTMS>/ (default /var/backups/pvm with the default --state-dir, else <state-dir>/backups)")
 	hmcName := fs.String("hmc-name", "hmc1", "name of the HMC that co-manages the system (account hscroot)")
 	hmcMTMS := fs.String("hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
+	pcmInterval := fs.Duration("pcm-interval", core.DefaultLTMInterval, "interval of the long-term performance monitor (whole seconds; the short-term monitor samples every sixth of it, the partitions' RMC memory every four)")
+	noSimControls := fs.Bool("no-sim-controls", false, "turn off the simulator's controls (/rest/api/sim): they answer 404")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,6 +81,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := checkLoopback(*httpAddr); err != nil {
 		return err
+	}
+	if *pcmInterval < time.Second || *pcmInterval%time.Second != 0 {
+		return fmt.Errorf("--pcm-interval %v: the monitors' interval is whole seconds, at least 1s", *pcmInterval)
 	}
 	if *sessionDir == "" {
 		*sessionDir = filepath.Join(*stateDir, "sessions")
@@ -108,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--backup-dir: %w", err)
 	}
 	c, err := core.Open(core.Config{StatePath: filepath.Join(*stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log,
-		FilesDir: *filesDir, BackupDir: *backupDir, HMCName: *hmcName, HMCMTMS: *hmcMTMS})
+		FilesDir: *filesDir, BackupDir: *backupDir, HMCName: *hmcName, HMCMTMS: *hmcMTMS, PCMInterval: *pcmInterval})
 	if err != nil {
 		return err
 	}
@@ -130,7 +135,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	stopBackups := sync.OnceValue(backups.Stop) // stopped once: on the way out, or at shutdown below
 	defer stopBackups()
 
-	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log})
+	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log,
+		NoSimControls: *noSimControls})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	base := func(net.Listener) context.Context { return ctx }

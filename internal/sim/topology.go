@@ -111,6 +111,9 @@ type TDev struct {
 	Port      string
 	PoolDisks []string
 	SSP       *model.SharedStoragePool
+	// TotalMB and UsedMB are a shared storage pool's size and the space
+	// its logical units hold.
+	TotalMB, UsedMB int64
 }
 
 type tBridge struct {
@@ -370,6 +373,19 @@ func sspDev(st *model.State, v *TPart, ssp *model.SharedStoragePool) *TDev {
 	})
 	sort.Slice(disks, func(i, j int) bool { return devLess(disks[i], disks[j]) })
 	d.PoolDisks = disks
+	seen := map[string]bool{}
+	st.Each(model.KindPV, func(o model.Object) {
+		if pv := o.(*model.PhysicalVolume); udids[pv.UDID] && !seen[pv.UDID] {
+			seen[pv.UDID] = true
+			d.TotalMB += int64(pv.CapacityMB)
+		}
+	})
+	d.TotalMB -= int64(ssp.OverheadMB)
+	st.Each(model.KindLU, func(o model.Object) {
+		if lu := o.(*model.LogicalUnit); lu.SSP == ssp.UUID {
+			d.UsedMB += int64(lu.HeldMB())
+		}
+	})
 	return d
 }
 

@@ -355,6 +355,9 @@ func (w *Workload) Step(t *Topology, now time.Time) {
 				data = append(data, v)
 			} else if p.RMCState == model.RMCActive {
 				pa.vea(v.A.UUID).carry(rmcRx*dt, rmcTx*dt)
+				if p.IsVIOS() && v.A.Device != "" {
+					w.vios(tp).dev("ent:"+v.A.Device).Net.carry(rmcRx*dt, rmcTx*dt)
+				}
 			}
 		}
 		if len(data) == 0 || p.IsVIOS() {

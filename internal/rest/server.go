@@ -49,6 +49,7 @@ type Server struct {
 	mux      *http.ServeMux
 	kinds    map[string]*kind
 	json     jsonCache
+	basic    basicCache
 }
 
 // MaxBody bounds request bodies.
@@ -127,6 +128,7 @@ func (s *Server) routes() {
 	s.fileRoutes(m, auth)
 	s.pcmRoutes(m, auth)
 	s.simRoutes(m, auth)
+	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))
 
 	// Objects. The URL grammar (feeds, entries, child feeds, search, quick,
 	// do) overlaps in ways ServeMux patterns cannot tell apart, so there is

@@ -345,21 +345,8 @@ func systemReport(samples []*sample, name, uuid string) *Report {
 
 func round(f float64) float64 { return math.Round(f*1000) / 1000 }
 
-// Rate prints bytes per second for people (1.5 MB/s).
-func Rate(v float64) string {
-	switch {
-	case v >= 1e9:
-		return fmt.Sprintf("%.1f GB/s", v/1e9)
-	case v >= 1e6:
-		return fmt.Sprintf("%.1f MB/s", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1f KB/s", v/1e3)
-	}
-	return fmt.Sprintf("%.0f B/s", v)
-}
-
-// short prints a rate compactly for the tables (19.4M = 19.4 MB/s).
-func short(v float64) string {
+// Short prints a rate compactly for the tables (19.4M = 19.4 MB/s).
+func Short(v float64) string {
 	switch {
 	case v >= 1e9:
 		return fmt.Sprintf("%.1fG", v/1e9)
@@ -395,7 +382,7 @@ func print(a *app.App, rep *Report, asJSON, system bool) error {
 		default:
 			row = append(row, "-")
 		}
-		row = append(row, short(iv.NetRx), short(iv.NetTx), short(iv.DiskRead), short(iv.DiskWrite))
+		row = append(row, Short(iv.NetRx), Short(iv.NetTx), Short(iv.DiskRead), Short(iv.DiskWrite))
 		rows = append(rows, row)
 	}
 	title := "Metrics of " + rep.Name + ": processing units, memory in use, bytes per second"

@@ -189,10 +189,11 @@ func printLoads(a *app.App, loads []Load) error {
 		if l.Idle {
 			kind = "idle OS"
 		}
-		rows = append(rows, []string{l.Name, kind, strconv.FormatFloat(l.CPU, 'f', -1, 64), metrics.Rate(l.NetRx), metrics.Rate(l.NetTx),
-			metrics.Rate(l.DiskRead), metrics.Rate(l.DiskWrite), strconv.FormatFloat(l.Mem, 'f', -1, 64) + "%"})
+		rows = append(rows, []string{l.Name, kind, strconv.FormatFloat(l.CPU, 'f', -1, 64), metrics.Short(l.NetRx), metrics.Short(l.NetTx),
+			metrics.Short(l.DiskRead), metrics.Short(l.DiskWrite), strconv.FormatFloat(l.Mem, 'f', -1, 64) + "%"})
 	}
-	return printer.Table(a.Out(), "Simulated loads", []string{"Partition", "Load", "CPU", "Net Rx", "Net Tx", "Disk Read", "Disk Write", "Mem"}, rows, a.Width())
+	return printer.Table(a.Out(), "Simulated loads: processing units, bytes per second, memory in use",
+		[]string{"Partition", "Load", "CPU", "Net Rx", "Net Tx", "Disk Rd", "Disk Wr", "Mem"}, rows, a.Width())
 }
 
 func listCommand(a *app.App) *cobra.Command {

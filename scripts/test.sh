@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 FUZZTIME="${FUZZTIME:-10s}"
 
+echo "== Debian packages of the real-client tests"
+# CI (CI=true, root) installs them; elsewhere this says what is missing and
+# test/clients skips, counted in the summary below.
+scripts/client-deps.sh
+
 echo "== gofmt"
 bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$bad" ]; then echo "gofmt would change: $bad"; exit 1; fi

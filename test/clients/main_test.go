@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // binDir holds the binaries TestMain built: pvmd and, when the repository
@@ -49,6 +48,17 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir, pvmdBin = dir, filepath.Join(dir, "pvmd")
+	probeDeps()
+	// What is missing is said once here; each test skips with the same
+	// reason, which the suite's summary counts.
+	if lines := missingLines(); len(lines) > 0 {
+		for _, line := range lines {
+			fmt.Fprintln(os.Stderr, "clients:", line)
+		}
+		if missingReason() != "" {
+			return m.Run() // every test skips: nothing to build
+		}
+	}
 	pkgs := []string{"./cmd/pvmd"}
 	for _, c := range vtermCommands {
 		if _, err := os.Stat(filepath.Join(repoRoot, "cmd", c)); err == nil {
@@ -59,22 +69,12 @@ func runMain(m *testing.M) int {
 	if _, err := os.Stat(gobin); err != nil {
 		gobin = "go"
 	}
-	start := time.Now()
 	cmd := exec.Command(gobin, append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "clients: go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
 		return 1
-	}
-	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "clients: built %s in %v\n", strings.Join(pkgs, " "), time.Since(start).Round(time.Millisecond))
-	}
-	probeDeps()
-	// What is missing is said once here; each test skips with the same
-	// reason, which the suite's summary counts.
-	for _, line := range missingLines() {
-		fmt.Fprintln(os.Stderr, "clients:", line)
 	}
 	return m.Run()
 }

@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	hmcMTMS := fs.String("hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
 	pcmInterval := fs.Duration("pcm-interval", core.DefaultLTMInterval, "interval of the long-term performance monitor (whole seconds; the short-term monitor samples every sixth of it, the partitions' RMC memory every four)")
 	noSimControls := fs.Bool("no-sim-controls", false, "turn off the simulator's controls (/rest/api/sim): they answer 404")
+	procDir := fs.String("proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,6 +104,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *filesDir == "" {
 		*filesDir = filepath.Join(*stateDir, "files")
 	}
+	if *procDir == "" {
+		*procDir = filepath.Join(*stateDir, "proc")
+	}
 	if *backupDir == "" {
 		*backupDir = filepath.Join(*stateDir, "backups")
 		if filepath.Clean(*stateDir) == defaultStateDir {
@@ -124,6 +128,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log, stderr); err != nil {
+		return err
+	}
+
+	if err := writeProcFiles(c, *procDir); err != nil {
 		return err
 	}
 

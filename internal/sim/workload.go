@@ -167,12 +167,10 @@ func NewWorkload(seed uint64, now time.Time) *Workload {
 	return &Workload{Seed: seed, Last: now, Parts: map[string]*partAcc{}, VIOS: map[string]*viosAcc{}}
 }
 
-// noise returns a deterministic value in [-1, 1) for a partition, a
-// quantity and a step.
-func (w *Workload) noise(uuid string, field byte, at time.Time) float64 {
-	h := fnv.New64a()
-	h.Write([]byte(uuid))
-	x := h.Sum64() ^ w.Seed ^ uint64(field)<<56 ^ uint64(at.Unix())*0x9E3779B97F4A7C15
+// noise returns a deterministic value in [-1, 1) for a partition (the
+// FNV hash of its UUID), a quantity and a step.
+func (w *Workload) noise(uuidHash uint64, field byte, at time.Time) float64 {
+	x := uuidHash ^ w.Seed ^ uint64(field)<<56 ^ uint64(at.Unix())*0x9E3779B97F4A7C15
 	// splitmix64
 	x += 0x9E3779B97F4A7C15
 	x = (x ^ x>>30) * 0xBF58476D1CE4E5B9
@@ -197,7 +195,10 @@ func (w *Workload) Demand(tp *TPart, at time.Time) model.Load {
 	if tp.Load != nil {
 		l, amp = *tp.Load, 0.05
 	}
-	f := func(field byte, v float64) float64 { return v * (1 + amp*w.noise(p.UUID, field, at)) }
+	h := fnv.New64a()
+	h.Write([]byte(p.UUID))
+	uh := h.Sum64()
+	f := func(field byte, v float64) float64 { return v * (1 + amp*w.noise(uh, field, at)) }
 	out := model.Load{CPU: f('c', l.CPU), NetRx: f('r', l.NetRx), NetTx: f('t', l.NetTx),
 		DiskRead: f('R', l.DiskRead), DiskWrite: f('W', l.DiskWrite), MemPct: f('m', l.MemPct)}
 	out.MemPct = math.Min(100, math.Max(0, out.MemPct))

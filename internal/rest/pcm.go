@@ -205,6 +205,8 @@ func parseTS(r *http.Request, name string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
+	// An offset's "+" sent unescaped arrives as a space.
+	v = strings.ReplaceAll(v, " ", "+")
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05.000Z0700", "20060102T150405Z0700"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t, nil

@@ -247,6 +247,29 @@ func TestPCMFeedsConform(t *testing.T) {
 	if count["phyp"] != want || count["vios_2"] != want || count["vios_3"] != want || count["lpar"] != 2 {
 		t.Errorf("long-term feed has %v, want %d phyp and of each VIOS, 2 lpar", count, want)
 	}
+	// StartTS and EndTS select the samples of [start, end].
+	first, err := time.Parse(time.RFC3339, strings.Replace(ltm.Entries[0].Updated, ".000Z", "Z", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := first.Add(ivl.LTM), first.Add(2*ivl.LTM)
+	f, err := uom.ParseFeed(h.get("/rest/api/pcm/ManagedSystem/" + h.systemUUID() + "/RawMetrics/LongTermMonitor?StartTS=" +
+		from.Format(time.RFC3339) + "&EndTS=" + to.Format("2006-01-02T15:04:05-0700")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range f.Entries {
+		at, _ := time.Parse(time.RFC3339, strings.Replace(e.Updated, ".000Z", "Z", 1))
+		if at.Before(from) || at.After(to) {
+			t.Errorf("StartTS %v EndTS %v: entry %s of %v", from, to, e.Title, at)
+		}
+	}
+	if len(f.Entries) != 6 {
+		t.Errorf("StartTS..EndTS over two samples: %d entries, want 6 (phyp and two VIOS each)", len(f.Entries))
+	}
+	if resp, _ := h.doH("GET", "/rest/api/pcm/ManagedSystem/"+h.systemUUID()+"/RawMetrics/LongTermMonitor?StartTS=2030-01-01T00:00:00Z", "", ""); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("StartTS after every sample: %s, want 204", resp.Status)
+	}
 }
 
 // node is a JSON value with its object keys in document order.

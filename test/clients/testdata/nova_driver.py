@@ -282,7 +282,13 @@ def main():
                     kinds.setdefault(type(m.backing_storage).__name__,
                                      []).append(v.name)
         check(len(kinds.get('LU', [])) == len(vioses),
-              'the boot LU is mapped through %s' % kinds.get('LU'))
+              'the boot LU is mapped through %s of %s; mappings of the '
+              'partition: %s' % (kinds.get('LU'), [v.name for v in vioses], [
+                  (v.name, m.server_adapter.name, m.client_adapter and
+                   m.client_adapter.lpar_slot_num,
+                   type(m.backing_storage).__name__)
+                  for v in vioses for m in v.scsi_mappings
+                  if m.server_adapter.lpar_id == lp.id]))
         want = ['LU', 'VOptMedia'] if config_drive else ['LU']
         check(sorted(kinds) == want, 'storage mapped: %s, want %s'
               % (kinds, want))

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,15 +58,16 @@ func BenchmarkPCMPhypJSON1000(b *testing.B) {
 	}
 	clk.Advance(30 * time.Second)
 	size := get()
-	var cold time.Duration
+	var cold, coldCPU time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		clk.Advance(30 * time.Second)
 		b.StartTimer()
-		t0 := time.Now()
+		t0, c0 := time.Now(), processCPU()
 		get()
 		cold += time.Since(t0)
+		coldCPU += processCPU() - c0
 	}
 	b.StopTimer()
 	t0 := time.Now()
@@ -73,6 +75,15 @@ func BenchmarkPCMPhypJSON1000(b *testing.B) {
 		get()
 	}
 	b.ReportMetric(float64(cold)/float64(b.N)/1e6, "ms/cold-GET")
+	b.ReportMetric(float64(coldCPU)/float64(b.N)/1e6, "cpu-ms/cold-GET")
 	b.ReportMetric(float64(time.Since(t0))/float64(b.N)/1e6, "ms/cached-GET")
 	b.ReportMetric(float64(size), "bytes")
+}
+
+// processCPU is the CPU time of the process (server and client: an upper
+// bound of the server's).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -17,6 +17,7 @@ import time
 import uuid as uuidlib
 
 import harness
+import shims
 
 LOAD = {'cpu': 0.4, 'netRx': 2e6, 'netTx': 5e5, 'diskRead': 1e6,
         'diskWrite': 2.5e5, 'mem': 60}
@@ -35,16 +36,6 @@ def within(what, got, want, tol):
     harness.check(abs(got - want) <= tol * want,
                   '%s is %s, want %s within %d%%' % (what, got, want,
                                                     tol * 100))
-
-
-def ceilometer_interface_stats():
-    """Ceilometer 19's InterfaceStats gained two fields without defaults
-    (rx_bytes_delta, tx_bytes_delta) that ceilometer-powervm's
-    inspect_vnics does not pass: default them to None."""
-    from ceilometer.compute.virt import inspector
-    if inspector.InterfaceStats._fields[-2:] == ('rx_bytes_delta',
-                                                  'tx_bytes_delta'):
-        inspector.InterfaceStats.__new__.__defaults__ = (None, None)
 
 
 def main():
@@ -209,7 +200,7 @@ def main():
          'cycles within the total', host)
 
     def start():
-        ceilometer_interface_stats()
+        shims.ceilometer_interface_stats()
         from oslo_config import cfg
         from ceilometer_powervm.compute.virt.powervm import inspector
         conf = cfg.ConfigOpts()

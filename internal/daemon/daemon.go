@@ -73,6 +73,7 @@ type options struct {
 	filesDir, backupDir    string
 	hmcName, hmcMTMS       string
 	coreSocket             string
+	backupHourly           string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -96,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.hmcName, "hmc-name", "hmc1", "name of the HMC that co-manages the system (account hscroot)")
 	fs.StringVar(&o.hmcMTMS, "hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
 	fs.StringVar(&o.coreSocket, "core-socket", "", "pvm-core's socket, between --role core and --role rest (default "+defaultCoreSocket+" with the default --state-dir, else <state-dir>/pvm-core.sock)")
+	fs.StringVar(&o.backupHourly, "backup-hourly", "", `schedule of the "hourly" backup instead of "15 * * * *": another cron line, or a period such as 10s (to watch backups happen)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -199,7 +201,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return err
 	}
 
-	backups, err := newBackups(c, log, nil)
+	backups, err := newBackups(c, log, nil, o.backupHourly)
 	if err != nil {
 		return err
 	}

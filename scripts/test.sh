@@ -14,6 +14,13 @@ if [ -n "$bad" ]; then echo "gofmt would change: $bad"; exit 1; fi
 echo "== go vet"
 go vet ./...
 
+# The wizard's tests drive pvm-install through tmux: a CI machine
+# without it gets it from Debian (root only).
+if ! command -v tmux >/dev/null && [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ]; then
+  echo "== apt-get install tmux (for the pvm-install tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+fi
+
 echo "== go test"
 go test -count=1 -timeout 30m ./...
 

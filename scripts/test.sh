@@ -27,6 +27,12 @@ go test -count=1 -timeout 30m ./...
 echo "== go test -race (core, store, rest)"
 go test -count=1 -race -timeout 20m ./internal/core/... ./internal/store/... ./internal/rest/...
 
+echo "== go vet and go test of the packaging module"
+(cd packaging && go vet ./... && go build ./...)
+
+echo "== Debian packages (scripts/test-deb.sh)"
+./scripts/test-deb.sh
+
 echo "== fuzz (${FUZZTIME} each)"
 # Every Fuzz* function, found in the test files, runs for FUZZTIME.
 for f in $(grep -rl --include='*_test.go' '^func Fuzz' .); do

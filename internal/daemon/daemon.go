@@ -74,6 +74,7 @@ type options struct {
 	hmcName, hmcMTMS       string
 	coreSocket             string
 	backupHourly           string
+	procDir                string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -98,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.hmcMTMS, "hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
 	fs.StringVar(&o.coreSocket, "core-socket", "", "pvm-core's socket, between --role core and --role rest (default "+defaultCoreSocket+" with the default --state-dir, else <state-dir>/pvm-core.sock)")
 	fs.StringVar(&o.backupHourly, "backup-hourly", "", `schedule of the "hourly" backup instead of "15 * * * *": another cron line, or a period such as 10s (to watch backups happen)`)
+	fs.StringVar(&o.procDir, "proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -126,6 +128,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if filepath.Clean(o.stateDir) == defaultStateDir {
 			o.backupDir = defaultBackupDir
 		}
+	}
+	if o.procDir == "" {
+		o.procDir = filepath.Join(o.stateDir, "proc")
 	}
 	if o.coreSocket == "" {
 		o.coreSocket = filepath.Join(o.stateDir, "pvm-core.sock")
@@ -198,6 +203,10 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return err
 	}
 	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", o.stateDir, log, stderr); err != nil {
+		return err
+	}
+
+	if err := writeProcFiles(c, o.procDir); err != nil {
 		return err
 	}
 

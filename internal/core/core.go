@@ -89,6 +89,11 @@ type Config struct {
 	// PCMSeed seeds the simulated workload's noise (0: from the system).
 	PCMInterval time.Duration
 	PCMSeed     uint64
+	// Seed makes the simulator's random choices (fault rules'
+	// probabilities and jitter, the workload's noise, the UUIDs and MACs
+	// of new objects) the same from run to run; 0 picks one at random
+	// (Seed() tells which).
+	Seed uint64
 }
 
 // Core is one managed system's configuration and operations.
@@ -122,6 +127,11 @@ type Core struct {
 	inflight sync.WaitGroup
 
 	pcm *pcmService
+
+	randSeed   uint64
+	faults     *Faults
+	jobNamesMu sync.Mutex
+	jobNames   []string
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -160,11 +170,19 @@ func Open(cfg Config) (*Core, error) {
 		return nil, err
 	}
 	c := &Core{cfg: cfg, clock: cfg.Clock, timing: cfg.Timing, log: cfg.Logger, store: st,
-		timers: map[*pendingTimer]struct{}{}}
+		timers: map[*pendingTimer]struct{}{}, randSeed: cfg.Seed}
+	if c.randSeed == 0 {
+		c.randSeed = randomSeed()
+	}
+	c.faults = newFaults(c)
 	now := func() time.Time { return c.clock.Now() }
 	c.Bus = NewBus(cfg.EventQueueCapacity, cfg.EventQueueIdle, now)
 	c.Jobs = NewJobs(now, cfg.JobRetention)
 	if err := c.load(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := c.faults.load(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -195,6 +213,9 @@ func (c *Core) Close() error {
 	c.pcm.checkpoint()
 	return c.store.Close()
 }
+
+// Seed returns the seed of the simulator's random choices.
+func (c *Core) Seed() uint64 { return c.randSeed }
 
 // Timing returns the timing profile in use.
 func (c *Core) Timing() sim.Timing { return c.timing }
@@ -255,7 +276,7 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		c.mu.Unlock()
 		return nil
 	}
-	if !a.Internal && !tx.masterChange && !tx.monitoring {
+	if !a.Internal && !tx.masterChange && !tx.monitoring && !tx.simControl {
 		if err := masterAllows(tx.st.System, a); err != nil {
 			c.mu.Unlock()
 			return err

@@ -44,6 +44,8 @@ type Job struct {
 	console string
 	holds   bool
 	ended   func()
+	// fault is what a fault rule lays over the job's end (fault.go).
+	fault *jobFault
 }
 
 // JobView is a consistent copy of a job.
@@ -66,9 +68,13 @@ type JobView struct {
 func (j *Job) Snapshot() JobView {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return JobView{ID: j.id, Operation: j.op, Group: j.group, TargetUUID: j.target, RequestURL: j.requestURL,
+	v := JobView{ID: j.id, Operation: j.op, Group: j.group, TargetUUID: j.target, RequestURL: j.requestURL,
 		Params: append([]Param(nil), j.params...), Status: j.status, Started: j.started, Completed: j.completed,
 		Results: append([]Param(nil), j.results...), Message: j.message, Progress: append([]string(nil), j.progress...)}
+	if j.fault != nil {
+		j.fault.overlay(&v)
+	}
+	return v
 }
 
 // Done is closed when the job ends.
@@ -205,6 +211,11 @@ func (js *Jobs) gcLocked() {
 // keeps going in the hypervisor (as on a real server, a power-on that has
 // begun is not undone), but the job no longer waits for it.
 func (c *Core) CancelJob(j *Job) bool {
+	j.mu.Lock()
+	if j.fault != nil {
+		j.fault.until = 0
+	}
+	j.mu.Unlock()
 	return j.finish(c.clock.Now(), JobError, "The job was cancelled at the request of the client.")
 }
 

@@ -103,7 +103,7 @@ func (c *Core) startPCM() {
 	h.Write([]byte(c.System().UUID))
 	seed := c.cfg.PCMSeed
 	if seed == 0 {
-		seed = h.Sum64()
+		seed = h.Sum64() ^ c.cfg.Seed
 	}
 	s.w = sim.NewWorkload(seed, now)
 	if w, err := s.loadCheckpoint(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
@@ -16,6 +17,9 @@ type JobRequest struct {
 	TargetUUID string
 	Params     []Param
 	RequestURL string
+	// Duration, when set (a fault rule's delay), is how long the
+	// operation takes: a power operation's steps are spread over it.
+	Duration time.Duration
 }
 
 // Param returns a parameter value ("" when absent).
@@ -79,7 +83,8 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		}
 		job := c.newHoldingJob(a, r)
 		c.runPower(a, job, r.TargetUUID, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
-			return sim.PowerOn(sys, acct, p, o, c.timing)
+			steps, err := sim.PowerOn(sys, acct, p, o, c.timing)
+			return stretch(steps, r.Duration), err
 		})
 		return job, nil
 	case "PowerOff":
@@ -91,7 +96,8 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		o := sim.PowerOffOpts{Operation: r.Param("operation"), Immediate: isTrue(r.Param("immediate")), Restart: isTrue(r.Param("restart"))}
 		job := c.newHoldingJob(a, r)
 		c.runPower(a, job, r.TargetUUID, func(_ *model.ManagedSystem, _ model.Accounting, p *model.Partition) ([]sim.Step, error) {
-			return sim.PowerOff(p, o, c.timing)
+			steps, err := sim.PowerOff(p, o, c.timing)
+			return stretch(steps, r.Duration), err
 		})
 		return job, nil
 	}

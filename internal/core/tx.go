@@ -35,6 +35,9 @@ type Tx struct {
 	// preferences or the simulator's workload, not the configuration:
 	// whichever console is master, they are allowed.
 	monitoring bool
+	// simControl marks the simulator's controls (fault rules, state
+	// flips, snapshots): a tester's, allowed whichever console is master.
+	simControl bool
 }
 
 // Now is the time of the operation.

@@ -20,7 +20,7 @@ const (
 // Kinds lists every kind, in the order they are loaded (owners first).
 var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
 	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile,
-	KindPCMPref, KindLoad}
+	KindPCMPref, KindLoad, KindSimRule}
 
 // Object is anything the store keeps besides the managed system itself.
 // Objects are values: clone, change the clone, put it back.
@@ -75,6 +75,8 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &PCMPreference{}
 	case KindLoad:
 		o = &Load{}
+	case KindSimRule:
+		o = &SimRule{}
 	default:
 		return nil, fmt.Errorf("unknown object kind %q", k)
 	}

@@ -162,9 +162,27 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 			s.writeError(w, r, model.ErrNoObject(group, target), body)
 			return
 		}
+		jf, goOn := s.jobFaults(w, r, a, &req)
+		if !goOn {
+			return
+		}
 		job, err = rj.run(s, a, req)
+		if err == nil && jf != nil {
+			s.core.SetJobFault(job, *jf)
+		}
 	} else {
+		var jf *core.JobFault
+		if s.objectExists(group, target) {
+			// (a job on nothing gets the core's own answer)
+			var goOn bool
+			if jf, goOn = s.jobFaults(w, r, a, &req); !goOn {
+				return
+			}
+		}
 		job, err = s.core.StartJob(a, req)
+		if err == nil && jf != nil {
+			s.core.SetJobFault(job, *jf)
+		}
 	}
 	if err != nil {
 		s.writeError(w, r, err, body)

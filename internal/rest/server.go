@@ -74,6 +74,11 @@ func New(c *core.Core, cfg Config) *Server {
 		cache:    newEntryCache(cfg.CacheBytes)}
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
+	for _, ops := range restJobs {
+		for op := range ops {
+			c.AddJobNames(op)
+		}
+	}
 	s.routes()
 	return s
 }
@@ -101,6 +106,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
 		}
 	}()
+	if !s.checkFaults(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

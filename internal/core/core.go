@@ -100,7 +100,7 @@ type Config struct {
 type Core struct {
 	cfg    Config
 	clock  sim.Clock
-	timing sim.Timing
+	timing atomic.Pointer[sim.Timing] // switched at run time (SetTiming)
 	log    *slog.Logger
 	store  *store.Store
 
@@ -169,8 +169,10 @@ func Open(cfg Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{cfg: cfg, clock: cfg.Clock, timing: cfg.Timing, log: cfg.Logger, store: st,
+	c := &Core{cfg: cfg, clock: cfg.Clock, log: cfg.Logger, store: st,
 		timers: map[*pendingTimer]struct{}{}, randSeed: cfg.Seed}
+	prof := cfg.Timing
+	c.timing.Store(&prof)
 	if c.randSeed == 0 {
 		c.randSeed = randomSeed()
 	}
@@ -218,7 +220,7 @@ func (c *Core) Close() error {
 func (c *Core) Seed() uint64 { return c.randSeed }
 
 // Timing returns the timing profile in use.
-func (c *Core) Timing() sim.Timing { return c.timing }
+func (c *Core) Timing() sim.Timing { return *c.timing.Load() }
 
 // Clock returns the core's clock.
 func (c *Core) Clock() sim.Clock { return c.clock }
@@ -278,6 +280,10 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	}
 	if !a.Internal && !tx.masterChange && !tx.monitoring && !tx.simControl {
 		if err := masterAllows(tx.st.System, a); err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		if err := systemAllows(tx.st.System); err != nil {
 			c.mu.Unlock()
 			return err
 		}

@@ -123,9 +123,9 @@ func TestPowerCycleThroughStates(t *testing.T) {
 	if !seen["CA00E14D"] {
 		t.Fatalf("firmware reference codes not seen on the way: %v", seen)
 	}
-	clk.Advance(c.timing.RMCUp)
+	clk.Advance(c.Timing().RMCUp)
 	if got = partByName(c, "vm1"); got.RMCState != model.RMCActive || got.RMCIP != model.LinkLocalFromMAC(mg.MAC) {
-		t.Fatalf("RMC after %v: %s %s", c.timing.RMCUp, got.RMCState, got.RMCIP)
+		t.Fatalf("RMC after %v: %s %s", c.Timing().RMCUp, got.RMCState, got.RMCIP)
 	}
 
 	// Delete refused while running.
@@ -149,7 +149,7 @@ func TestPowerCycleThroughStates(t *testing.T) {
 	if got = partByName(c, "vm1"); got.State != model.StateShuttingDown {
 		t.Fatalf("shutting down expected, got %s", got.State)
 	}
-	clk.Advance(c.timing.OSShutdown)
+	clk.Advance(c.Timing().OSShutdown)
 	if s := job3.Snapshot(); s.Status != JobOK {
 		t.Fatalf("power off job: %+v", s)
 	}

@@ -114,7 +114,7 @@ func (c *Core) UpdateFirmware(a Actor, job *Job, img *FirmwareImage) {
 		return
 	}
 	job.note(fmt.Sprintf("Firmware level %s validated; shutting down %d partition(s).", img.Level, len(down)))
-	c.schedule(c.timing.VSPShutdown, func() { c.firmwareIPL(job) })
+	c.schedule(c.Timing().VSPShutdown, func() { c.firmwareIPL(job) })
 }
 
 // firmwareIPL goes on with an update: everything off, the new level, the
@@ -148,7 +148,7 @@ func (c *Core) firmwareIPL(job *Job) {
 		return
 	}
 	note("All partitions are off; the server is restarting with the new firmware.")
-	c.schedule(c.timing.SystemIPL, func() {
+	c.schedule(c.Timing().SystemIPL, func() {
 		var level string
 		var starts []string
 		err := c.Apply(internalActor, func(tx *Tx) error {
@@ -194,7 +194,7 @@ func (c *Core) autoStart(uuid string) bool {
 			return model.ErrNoPartition(uuid)
 		}
 		var err error
-		steps, err = sim.PowerOn(tx.System(), tx.Accounting().Sub(p.Holds()), p, sim.PowerOnOpts{}, c.timing)
+		steps, err = sim.PowerOn(tx.System(), tx.Accounting().Sub(p.Holds()), p, sim.PowerOnOpts{}, c.Timing())
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ type Layout struct {
 // a NovaLink or VIOS partition needs) is an error and nothing changes.
 // It returns what it did (nothing when all is in place).
 func (c *Core) Repair(a Actor, inv *Inventory) ([]string, error) {
-	ref, err := inv.Build(c.clock.Now().UnixMilli(), c.timing)
+	ref, err := inv.Build(c.clock.Now().UnixMilli(), c.Timing())
 	if err != nil {
 		return nil, err
 	}

@@ -853,6 +853,10 @@ func (tx *Tx) mgmtAdapter(p *model.Partition) *model.EthernetAdapter {
 // comes up only over a MGMTSWITCH adapter, with the link-local address of
 // its MAC; the management partition itself has none.
 func (tx *Tx) settleRMC(p *model.Partition) {
+	if p.RMCHeld != "" && p.State == model.StateRunning && !p.IsMgmt {
+		// A tester holds RMC in a state (simctl.go).
+		p.RMCState = p.RMCHeld
+	}
 	switch {
 	case p.IsMgmt:
 		p.RMCState, p.RMCIP = model.RMCNone, ""

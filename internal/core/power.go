@@ -83,7 +83,7 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		}
 		job := c.newHoldingJob(a, r)
 		c.runPower(a, job, r.TargetUUID, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
-			steps, err := sim.PowerOn(sys, acct, p, o, c.timing)
+			steps, err := sim.PowerOn(sys, acct, p, o, c.Timing())
 			return stretch(steps, r.Duration), err
 		})
 		return job, nil
@@ -96,7 +96,7 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		o := sim.PowerOffOpts{Operation: r.Param("operation"), Immediate: isTrue(r.Param("immediate")), Restart: isTrue(r.Param("restart"))}
 		job := c.newHoldingJob(a, r)
 		c.runPower(a, job, r.TargetUUID, func(_ *model.ManagedSystem, _ model.Accounting, p *model.Partition) ([]sim.Step, error) {
-			steps, err := sim.PowerOff(p, o, c.timing)
+			steps, err := sim.PowerOff(p, o, c.Timing())
 			return stretch(steps, r.Duration), err
 		})
 		return job, nil
@@ -254,7 +254,7 @@ func (c *Core) recover() {
 	var todo []resume
 	c.Read(func(st *model.State) {
 		for _, p := range st.Partitions {
-			if steps := sim.Resume(p, c.timing); steps != nil {
+			if steps := sim.Resume(p, c.Timing()); steps != nil {
 				todo = append(todo, resume{p.UUID, p.Op, steps})
 			}
 		}

@@ -340,7 +340,7 @@ func orStr(v, def string) string {
 
 // seed writes the inventory into the empty store in one transaction.
 func (c *Core) seed(inv *Inventory) error {
-	st, err := inv.Build(c.clock.Now().UnixMilli(), c.timing)
+	st, err := inv.Build(c.clock.Now().UnixMilli(), c.Timing())
 	if err != nil {
 		return err
 	}

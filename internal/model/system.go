@@ -61,7 +61,22 @@ const (
 	SystemOperating    = "operating"
 	SystemPoweringOff  = "power off in progress"
 	SystemInitializing = "initializing"
+	// States only the simulator's controls set (a real server gets there
+	// by losing power, failing, or its service processor going away).
+	SystemPowerOff     = "power off"
+	SystemError        = "error"
+	SystemNoConnection = "no connection"
 )
+
+// ErrSystemState refuses a change while the managed system is not
+// operating (a state the simulator's controls set).
+func ErrSystemState(name, state string) *Error {
+	kind := KindRefused
+	if state == SystemNoConnection {
+		kind = KindBusy
+	}
+	return newErr(kind, "PVME01050950-0300", "The managed system %s is in state %q; the operation cannot be performed until it is operating.", name, state)
+}
 
 // Management consoles that can be the PowerVM management master.
 const (

@@ -115,14 +115,14 @@ type Partition struct {
 	DesProcs int `json:"desProcs"`
 	MaxProcs int `json:"maxProcs"`
 
-	State     string `json:"state"`
-	RefCode   string `json:"refCode"`
-	RMCState  string `json:"rmcState"`
-	RMCIP     string `json:"rmcIP,omitempty"`
+	State    string `json:"state"`
+	RefCode  string `json:"refCode"`
+	RMCState string `json:"rmcState"`
+	RMCIP    string `json:"rmcIP,omitempty"`
 	// RMCHeld is the RMC state a tester holds the partition's connection
 	// in while its OS runs (the simulator's control; "" lets the
 	// simulated OS decide).
-	RMCHeld string `json:"rmcHeld,omitempty"`
+	RMCHeld   string `json:"rmcHeld,omitempty"`
 	BootMode  string `json:"bootMode"` // norm, sms, dd, ds, of
 	Keylock   string `json:"keylock"`  // normal, manual
 	OSVersion string `json:"osVersion"`

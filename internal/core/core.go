@@ -130,6 +130,7 @@ type Core struct {
 
 	randSeed   uint64
 	faults     *Faults
+	snaps      *Snapshots
 	jobNamesMu sync.Mutex
 	jobNames   []string
 }
@@ -177,6 +178,7 @@ func Open(cfg Config) (*Core, error) {
 		c.randSeed = randomSeed()
 	}
 	c.faults = newFaults(c)
+	c.snaps = newSnapshots(c)
 	now := func() time.Time { return c.clock.Now() }
 	c.Bus = NewBus(cfg.EventQueueCapacity, cfg.EventQueueIdle, now)
 	c.Jobs = NewJobs(now, cfg.JobRetention)
@@ -187,6 +189,10 @@ func Open(cfg Config) (*Core, error) {
 	if err := c.faults.load(); err != nil {
 		st.Close()
 		return nil, err
+	}
+	if err := c.snaps.load(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("snapshots: %w", err)
 	}
 	c.recover()
 	c.settlePending()

@@ -305,7 +305,7 @@ func (c *Core) sweepContent() {
 						found = true
 					}
 				}
-				if !found {
+				if !found && !c.snaps.holdsContent(e.Name()) {
 					gone = append(gone, e.Name())
 				}
 			}

@@ -338,6 +338,26 @@ func orStr(v, def string) string {
 	return v
 }
 
+// seededInventory is the inventory the state file was seeded with (kept
+// in it; state files seeded before it was kept: the configured one).
+func (c *Core) seededInventory() (*Inventory, error) {
+	raw, err := c.store.Get(store.BucketMeta, "inventory")
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		if c.cfg.Inventory != nil {
+			return c.cfg.Inventory, nil
+		}
+		return DefaultInventory(), nil
+	}
+	inv := &Inventory{}
+	if err := json.Unmarshal(raw, inv); err != nil {
+		return nil, fmt.Errorf("state file: the seeded inventory: %w", err)
+	}
+	return inv, nil
+}
+
 // seed writes the inventory into the empty store in one transaction.
 func (c *Core) seed(inv *Inventory) error {
 	st, err := inv.Build(c.clock.Now().UnixMilli(), c.Timing())
@@ -371,6 +391,11 @@ func (c *Core) seed(inv *Inventory) error {
 		}
 	}
 	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")})
+	invJSON, err := json.Marshal(inv)
+	if err != nil {
+		return err
+	}
+	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "inventory", Value: invJSON})
 	if err := c.store.Update(changes); err != nil {
 		return err
 	}

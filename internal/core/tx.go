@@ -38,6 +38,9 @@ type Tx struct {
 	// simControl marks the simulator's controls (fault rules, state
 	// flips, snapshots): a tester's, allowed whichever console is master.
 	simControl bool
+	// bulkEvents, when set, is the most events the operation sends one
+	// by one: beyond it listeners get one CACHE_CLEARED (a restore).
+	bulkEvents int
 }
 
 // Now is the time of the operation.
@@ -407,6 +410,9 @@ func (tx *Tx) finish(rev uint64) (*delta, []store.Change, []Event, error) {
 	}
 	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.FormatUint(rev, 10))})
 	events = append(events, tx.extra...)
+	if tx.bulkEvents > 0 && len(events) > tx.bulkEvents {
+		events = []Event{{Type: EventCacheCleared}}
+	}
 	return d, changes, events, nil
 }
 

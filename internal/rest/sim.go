@@ -42,6 +42,7 @@ func (s *Server) simRoutes(m *http.ServeMux, auth func(func(http.ResponseWriter,
 	s.simLoadRoutes(m, simAuth)
 	s.simFaultRoutes(m, simAuth)
 	s.simStateRoutes(m, simAuth)
+	s.simSnapshotRoutes(m, simAuth)
 	m.HandleFunc(simRoot+"/", simAuth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
 		s.writeError(w, r, errStatus(http.StatusNotFound, "There is no simulator control at %s %s; GET %s lists them.", r.Method, r.URL.Path, simRoot), nil)
 	}))

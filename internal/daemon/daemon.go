@@ -77,6 +77,7 @@ type options struct {
 	procDir                string
 	pcmInterval            time.Duration
 	noSimControls          bool
+	seed                   uint64
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -88,7 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.httpAddr, "http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
 	fs.StringVar(&o.httpsAddr, "https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
 	fs.StringVar(&o.timing, "timing", "realistic", "timing profile of the simulated server: fast or realistic")
-	fs.StringVar(&o.config, "config", "", "JSON inventory for a fresh state directory (default: the built-in NovaLink layout)")
+	fs.StringVar(&o.config, "inventory", "", "inventory (YAML or JSON) that seeds a fresh state directory (default: the built-in NovaLink layout; see the README)")
+	fs.StringVar(&o.config, "config", "", "the same as --inventory (its older name)")
 	fs.StringVar(&o.sessionDir, "session-dir", "", "directory for local-logon session files (default <state-dir>/sessions)")
 	fs.StringVar(&o.tlsDir, "tls-dir", "", "directory of the HTTPS certificate and key (default <state-dir>/tls)")
 	fs.DurationVar(&o.sessionIdle, "session-idle", 2*time.Hour, "a session expires after this long without requests")
@@ -104,6 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.procDir, "proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
 	fs.DurationVar(&o.pcmInterval, "pcm-interval", core.DefaultLTMInterval, "interval of the long-term performance monitor (whole seconds; the short-term monitor samples every sixth of it, the partitions' RMC memory every four)")
 	fs.BoolVar(&o.noSimControls, "no-sim-controls", false, "turn off the simulator's controls (/rest/api/sim): they answer 404")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed of the simulator's random choices (fault rules' probabilities and jitter, the workload's noise, new UUIDs and MACs): the same seed replays the same run; 0 picks one, logged at start")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -199,7 +202,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return fmt.Errorf("--backup-dir: %w", err)
 	}
 	c, err := core.Open(core.Config{StatePath: filepath.Join(o.stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log,
-		FilesDir: o.filesDir, BackupDir: o.backupDir, HMCName: o.hmcName, HMCMTMS: o.hmcMTMS, PCMInterval: o.pcmInterval})
+		FilesDir: o.filesDir, BackupDir: o.backupDir, HMCName: o.hmcName, HMCMTMS: o.hmcMTMS, PCMInterval: o.pcmInterval, Seed: o.seed})
 	if err != nil {
 		return err
 	}
@@ -257,7 +260,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		}
 	}()
 	sys := c.System()
-	log.Info("pvmd started", "role", o.role, "system", sys.Name, "mtms", sys.MTMS(), "timing", prof.Name, "state", o.stateDir, "backups", c.BackupDir())
+	log.Info("pvmd started", "role", o.role, "system", sys.Name, "mtms", sys.MTMS(), "timing", prof.Name, "state", o.stateDir, "backups", c.BackupDir(), "seed", c.Seed())
 	fmt.Fprintf(stdout, "pvmd ready %s\n", ready)
 	notifyReady(log)
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // The simulator's controls: /rest/api/sim/..., what a tester sets that a
@@ -39,6 +40,7 @@ func (s *Server) simRoutes(m *http.ServeMux, auth func(func(http.ResponseWriter,
 		})
 	}
 	m.HandleFunc("GET "+simRoot, simAuth(s.handleSimIndex))
+	m.HandleFunc("GET "+simRoot+"/Directory", simAuth(s.handleSimDirectory))
 	s.simLoadRoutes(m, simAuth)
 	s.simFaultRoutes(m, simAuth)
 	s.simStateRoutes(m, simAuth)
@@ -61,4 +63,35 @@ func (s *Server) handleSimIndex(w http.ResponseWriter, r *http.Request, a core.A
 		{Name: "load", Href: base + "/LogicalPartition/{uuid}/Load",
 			Doc: "a partition's simulated workload: GET it, PUT {cpu, netRx, netTx, diskRead, diskWrite, mem} (any of them) to set it, DELETE it to go back to the idle OS; GET " + base + "/Load lists the loads set"},
 	}})
+}
+
+// simDirectory lists the system and its partitions for the controls'
+// clients (pvmctl sim finds its targets here: the uom API may be answering
+// with faults the tester set).
+type simDirectory struct {
+	System     simDirEntry   `json:"system"`
+	Partitions []simDirEntry `json:"partitions"`
+}
+
+type simDirEntry struct {
+	UUID  string `json:"uuid"`
+	ID    int    `json:"id,omitempty"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	State string `json:"state"`
+}
+
+func (s *Server) handleSimDirectory(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	var d simDirectory
+	s.core.Read(func(st *model.State) {
+		d.System = simDirEntry{UUID: st.System.UUID, Name: st.System.Name, Kind: "ManagedSystem", State: st.System.State}
+		for _, p := range st.SortedPartitions(nil) {
+			kind := "LogicalPartition"
+			if p.IsVIOS() {
+				kind = "VirtualIOServer"
+			}
+			d.Partitions = append(d.Partitions, simDirEntry{UUID: p.UUID, ID: p.ID, Name: p.Name, Kind: kind, State: p.State})
+		}
+	})
+	writeJSONValue(w, http.StatusOK, d)
 }

@@ -1,7 +1,9 @@
 // Package sim is pvmctl's simulator object (sim): the controls of the
 // simulated server that a real one has no API for, over pvmd's
-// /rest/api/sim. load sets a partition's workload; list shows the loads
-// set.
+// /rest/api/sim. load sets a partition's workload and list shows the
+// loads set; fault, busy and delay make it misbehave; state flips what no
+// API can; timing switches the timing profile; snapshot and reset save and
+// bring back its state (controls.go, state.go).
 package sim
 
 import (
@@ -42,11 +44,12 @@ func Def() app.Def {
 	o := &app.Object{
 		Name:    "Simulator",
 		Aliases: []string{"sim"},
-		Title:   "Simulated loads",
-		Verbs:   []string{"list", "load"},
+		Title:   "The simulator's controls",
+		Verbs:   []string{"list", "load", "fault", "busy", "delay", "state", "timing", "snapshot", "reset"},
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
-		return []*cobra.Command{listCommand(a), loadCommand(a)}
+		return []*cobra.Command{listCommand(a), loadCommand(a), faultCommand(a), busyCommand(a), delayCommand(a),
+			stateCommand(a), timingCommand(a), snapshotCommand(a), resetCommand(a)}
 	}}
 }
 

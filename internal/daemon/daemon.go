@@ -115,10 +115,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer c.Close()
 	// padmin administers NovaLink; hscroot is the account of the HMC that
 	// co-manages the system.
-	if err := ensureAccount(c, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", *stateDir, log, stderr); err != nil {
+	if err := ensureAccount(c, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", *stateDir, log); err != nil {
 		return err
 	}
-	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log, stderr); err != nil {
+	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log); err != nil {
 		return err
 	}
 
@@ -227,7 +227,7 @@ func checkLoopback(addr string) error {
 // ensureAccount creates an account on first start: with the password in
 // the environment variable env, or a generated one written to
 // <state-dir>/<user>.password (0600).
-func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Logger, stderr io.Writer) error {
+func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Logger) error {
 	pw := os.Getenv(env)
 	gen, created, err := c.EnsureUser(user, role, pw)
 	if err != nil {
@@ -237,13 +237,36 @@ func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Log
 		return nil
 	}
 	if gen != "" {
+		// The generated password goes to its 0600 file only: the log (often
+		// kept in a file others may read) says where it is, never what.
 		path := filepath.Join(stateDir, user+".password")
-		if err := os.WriteFile(path, []byte(gen+"\n"), 0o600); err != nil {
-			return err
+		if err := writeSecret(path, gen+"\n"); err != nil {
+			return fmt.Errorf("write the %s password: %w", user, err)
 		}
-		fmt.Fprintf(stderr, "pvmd: created user %s (role %s) with password %s (also in %s)\n", user, role, gen, path)
+		log.Info("created user with a generated password", "user", user, "role", role, "password_file", path)
 		return nil
 	}
 	log.Info("created user from "+env, "user", user, "role", role)
 	return nil
+}
+
+// writeSecret writes a file only its owner may read (0600 from the moment
+// it exists, whatever the umask), replacing any earlier one.
+func writeSecret(path, data string) error {
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
 }

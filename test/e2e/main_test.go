@@ -121,6 +121,8 @@ type daemon struct {
 type startOpts struct {
 	// NoPassword starts pvmd without PVMD_ADMIN_PASSWORD.
 	NoPassword bool
+	// NoHMCPassword starts pvmd without PVMD_HMC_PASSWORD.
+	NoHMCPassword bool
 	// Flags are appended to the standard ones (later flags win).
 	Flags []string
 	// Password overrides adminPassword.
@@ -159,7 +161,9 @@ func launch(t testing.TB, dir string, o startOpts) (*daemon, error) {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "PVMD_HMC_PASSWORD="+hmcPassword)
+	if !o.NoHMCPassword {
+		env = append(env, "PVMD_HMC_PASSWORD="+hmcPassword)
+	}
 	if !o.NoPassword {
 		pw := o.Password
 		if pw == "" {

@@ -93,16 +93,29 @@ func (a *App) Client() (*client.Client, error) {
 		Insecure: get("PVM_INSECURE") == "1" || strings.EqualFold(get("PVM_INSECURE"), "true"),
 		Timeout:  30 * time.Minute,
 	}
+	osUser := ""
 	if u, err := a.Env.User(); err == nil {
+		osUser = u.Name
 		cfg.AuditMemento = u.Name
-		if cfg.User == "" {
-			cfg.User = u.Name
-		}
+	}
+	// A user named without a password is a mistake, not a request for a
+	// local logon as someone else.
+	if cfg.User != "" && cfg.Password == "" {
+		return nil, Usage("PVME01040123-0100", "PVM_USER names the user %s but PVM_PASSWORD is empty: set PVM_PASSWORD to log on as %s, or unset PVM_USER to log on locally as %s.",
+			cfg.User, cfg.User, orString(osUser, "the local user"))
+	}
+	// The cached session is kept per identity: a local logon as the local
+	// user, or a password logon as PVM_USER.
+	identity := "local " + osUser
+	if cfg.Password != "" {
+		identity = "password " + cfg.User
+	} else {
+		cfg.User = osUser
 	}
 	if cfg.URL == "" {
 		cfg.URL = client.DefaultURL
 	}
-	cache := a.sessionFile(cfg.URL, cfg.User)
+	cache := a.sessionFile(cfg.URL, identity)
 	if cache != "" {
 		if b, err := os.ReadFile(cache); err == nil {
 			cfg.Token = strings.TrimSpace(string(b))
@@ -117,9 +130,11 @@ func (a *App) Client() (*client.Client, error) {
 	return cl, nil
 }
 
-// sessionFile is where the session for (url, user) is cached ("" when
-// there is no place for it).
-func (a *App) sessionFile(url, user string) string {
+// sessionFile is where the session for (url, identity) is cached (""
+// when there is no place for it). The identity is the logon mode and the
+// user ("local root", "password hscroot"), so a session is never used for
+// another user or made by another kind of logon.
+func (a *App) sessionFile(url, identity string) string {
 	dir := a.Env.Getenv("PVMCTL_SESSION_DIR")
 	if dir == "" {
 		if rt := a.Env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
@@ -133,7 +148,7 @@ func (a *App) sessionFile(url, user string) string {
 	if strings.EqualFold(dir, "off") {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(url + "|" + user))
+	sum := sha256.Sum256([]byte(url + "|" + identity))
 	return filepath.Join(dir, "session-"+hex.EncodeToString(sum[:8]))
 }
 
@@ -160,4 +175,11 @@ func writePrivate(path, data string) {
 	if f.Close() == nil {
 		os.Rename(f.Name(), path)
 	}
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

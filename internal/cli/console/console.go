@@ -41,6 +41,15 @@ func Main(name string, args []string, env app.Env) int {
 		env.User = func() (app.User, error) { return app.User{Name: os.Getenv("USER")}, nil }
 	}
 	if hmcCommands[name] {
+		if env.Getenv("PVM_HMC_PASSWORD") == "" && !isHelp(args) {
+			user := env.Getenv("PVM_HMC_USER")
+			if user == "" {
+				user = "hscroot"
+			}
+			e := app.Usage("PVME01040123-0101", "%s is a command of the HMC and logs on as the HMC's account %s: set PVM_HMC_PASSWORD to its password (PVM_HMC_USER names another HMC account).", name, user)
+			fmt.Fprintln(env.Stderr, name+": "+e.Error())
+			return e.Code
+		}
 		env.Getenv = hmcEnv(env.Getenv)
 	}
 	a := app.New(context.Background(), env)
@@ -152,4 +161,9 @@ func systemPath(a *app.App, cl *client.Client) (string, string, error) {
 		name = strings.TrimSpace(n.Text)
 	}
 	return client.UOM("ManagedSystem", e.ID), name, nil
+}
+
+// isHelp reports whether the command line asks for help only.
+func isHelp(args []string) bool {
+	return len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
 }

@@ -61,11 +61,45 @@ func Defs() []app.Def {
 	}
 }
 
-// AdminGroup is the group whose members may run pvmctl (besides root).
+// AdminGroup is the group whose members may run pvmctl (besides root)
+// in the production layout.
 const AdminGroup = "pvm_admin"
 
-// DefaultLog is where every invocation is recorded.
+// DefaultLog is where every invocation is recorded in the production
+// layout.
 const DefaultLog = "/var/log/pvm/pvmctl.log"
+
+// ProductionStateDir is pvmd's state directory in the production layout
+// (a NovaLink installation): its presence on this host is what puts
+// pvmctl in the production layout.
+const ProductionStateDir = "/var/lib/pvm"
+
+// The two layouts pvmctl knows (PVM_LAYOUT chooses one; by default it is
+// production when ProductionStateDir exists on this host).
+const (
+	LayoutProduction  = "production"
+	LayoutDevelopment = "development"
+)
+
+// Layout returns pvmctl's layout: PVM_LAYOUT when set, else production
+// when the production state directory exists, else development. In the
+// production layout only root and members of pvm_admin may run pvmctl and
+// runs are logged in /var/log/pvm; in the development layout anyone may
+// (the server decides what their session may do) and runs are logged in
+// the user's own state directory.
+func Layout(env app.Env) (string, error) {
+	switch v := strings.ToLower(strings.TrimSpace(env.Getenv("PVM_LAYOUT"))); v {
+	case LayoutProduction, LayoutDevelopment:
+		return v, nil
+	case "":
+	default:
+		return "", app.Usage("PVME01040123-0102", "PVM_LAYOUT=%s is not valid: use production or development.", env.Getenv("PVM_LAYOUT"))
+	}
+	if fi, err := os.Stat(ProductionStateDir); err == nil && fi.IsDir() {
+		return LayoutProduction, nil
+	}
+	return LayoutDevelopment, nil
+}
 
 // Main runs pvmctl with args (without the program name) and returns the
 // exit status.
@@ -90,8 +124,14 @@ func run(args []string, env app.Env) (int, string) {
 		fmt.Fprintln(env.Stderr, e.Error())
 		return e.Code, e.Error()
 	}
-	if err := checkAllowed(env); err != nil {
+	layout, err := Layout(env)
+	if err != nil {
 		return fail(err)
+	}
+	if layout == LayoutProduction {
+		if err := checkAllowed(env); err != nil {
+			return fail(err)
+		}
 	}
 	a := app.New(context.Background(), env)
 	root := newRoot(a)
@@ -232,7 +272,8 @@ func checkAllowed(env app.Env) error {
 		}
 	}
 	return &app.Error{ID: "PVME01040129-0042", Code: app.ExitPermission,
-		Msg: fmt.Sprintf("User %s may not run pvmctl: only root and members of group %s may.", u.Name, group)}
+		Msg: fmt.Sprintf("User %s may not run pvmctl: only root and members of group %s may. (This is the production layout, as %s exists; PVM_LAYOUT=development runs pvmctl against a pvmd of your own.)",
+			u.Name, group, ProductionStateDir)}
 }
 
 // CurrentUser reads the local user running the process.
@@ -254,14 +295,35 @@ func CurrentUser() (app.User, error) {
 	return out, nil
 }
 
-// logInvocation appends one line per run to the log (PVMCTL_LOG, default
-// /var/log/pvm/pvmctl.log): time, user, command line, result.
-func logInvocation(env app.Env, args []string, code int, msg string) {
+// LogPath is where pvmctl records its runs: PVMCTL_LOG ("off": nowhere),
+// else /var/log/pvm/pvmctl.log in the production layout, else
+// $XDG_STATE_HOME/pvm/pvmctl.log (default ~/.local/state/pvm/pvmctl.log).
+// "" means nowhere.
+func LogPath(env app.Env) string {
 	path := env.Getenv("PVMCTL_LOG")
-	if path == "" {
-		path = DefaultLog
-	}
 	if strings.EqualFold(path, "off") {
+		return ""
+	}
+	if path != "" {
+		return path
+	}
+	if layout, err := Layout(env); err == nil && layout == LayoutProduction {
+		return DefaultLog
+	}
+	if d := env.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "pvm", "pvmctl.log")
+	}
+	if h := env.Getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "pvm", "pvmctl.log")
+	}
+	return ""
+}
+
+// logInvocation appends one line per run to the log (LogPath): time,
+// user, command line, result.
+func logInvocation(env app.Env, args []string, code int, msg string) {
+	path := LogPath(env)
+	if path == "" {
 		return
 	}
 	name := "?"

@@ -204,6 +204,7 @@ func TestWhereComparesFieldsAndValues(t *testing.T) {
 
 func TestPermissionAndLog(t *testing.T) {
 	f := newFixture(t)
+	f.env["PVM_LAYOUT"] = "production"
 	f.user = app.User{Name: "mallory", UID: 1001, Groups: []string{"users"}}
 	out, errOut, code := f.run("lpar", "list")
 	if code != app.ExitPermission || out != "" || !strings.Contains(errOut, "User mallory may not run pvmctl: only root and members of group pvm_admin may.") {
@@ -331,5 +332,33 @@ func TestPublicPackagesStandAlone(t *testing.T) {
 				t.Errorf("%s depends on %s", pkg, dep)
 			}
 		}
+	}
+}
+
+// TestDevelopmentLayout: against a development pvmd anyone may run pvmctl
+// (the server decides what the session may do), and the runs are logged in
+// the user's own state directory; a bad PVM_LAYOUT is refused.
+func TestDevelopmentLayout(t *testing.T) {
+	f := newFixture(t)
+	f.env["PVM_LAYOUT"] = "development"
+	delete(f.env, "PVMCTL_LOG")
+	home := t.TempDir()
+	f.env["HOME"] = home
+	f.user = app.User{Name: "mallory", UID: 1001, Groups: []string{"users"}}
+	if _, errOut, code := f.run("sys", "list"); code != 0 || errOut != "" {
+		t.Fatalf("development layout: exit %d, stderr %q", code, errOut)
+	}
+	log := filepath.Join(home, ".local", "state", "pvm", "pvmctl.log")
+	if b, err := os.ReadFile(log); err != nil || !strings.Contains(string(b), `user=mallory cmd="pvmctl sys list" result="ok"`) {
+		t.Fatalf("log %s: %q %v", log, b, err)
+	}
+	f.env["XDG_STATE_HOME"] = filepath.Join(home, "state")
+	f.run("sys", "list")
+	if _, err := os.Stat(filepath.Join(home, "state", "pvm", "pvmctl.log")); err != nil {
+		t.Fatalf("XDG_STATE_HOME not followed: %v", err)
+	}
+	f.env["PVM_LAYOUT"] = "prod"
+	if _, errOut, code := f.run("sys", "list"); code != app.ExitUsage || !strings.Contains(errOut, "PVM_LAYOUT=prod is not valid: use production or development.") {
+		t.Fatalf("bad layout: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	httpsAddr := fs.String("https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
 	timing := fs.String("timing", "realistic", "timing profile of the simulated server: fast or realistic")
 	config := fs.String("config", "", "JSON inventory for a fresh state directory (default: the built-in NovaLink layout)")
-	sessionDir := fs.String("session-dir", "", "directory for local-logon session files (default <state-dir>/sessions)")
+	sessionDir := fs.String("session-dir", "", "directory for local-logon session files, each user's in <session-dir>/<user>/ (default <state-dir>/sessions)")
 	tlsDir := fs.String("tls-dir", "", "directory of the HTTPS certificate and key (default <state-dir>/tls)")
 	sessionIdle := fs.Duration("session-idle", 2*time.Hour, "a session expires after this long without requests")
 	eventWait := fs.Duration("event-wait", 10*time.Second, "how long an event poll waits for an event")
@@ -86,9 +86,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *tlsDir == "" {
 		*tlsDir = filepath.Join(*stateDir, "tls")
 	}
-	if err := os.MkdirAll(*stateDir, 0o750); err != nil {
+	// The state directory lets others pass (not list): local users reach
+	// their own session directory in it; everything else in it has its
+	// own owner-only mode.
+	if err := os.MkdirAll(*stateDir, 0o711); err != nil {
 		return err
 	}
+	openStateDir(*stateDir, *sessionDir, log)
+	checkSessionReach(*sessionDir, log)
 	var inv *core.Inventory
 	if *config != "" {
 		if inv, err = core.LoadInventory(*config); err != nil {
@@ -269,4 +274,48 @@ func writeSecret(path, data string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// openStateDir lets other users pass through a state directory made
+// before session files had per-user directories (mode 0750), when it holds
+// the session directory: only the search bit is added.
+func openStateDir(stateDir, sessionDir string, log *slog.Logger) {
+	rel, err := filepath.Rel(stateDir, sessionDir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return
+	}
+	fi, err := os.Stat(stateDir)
+	if err != nil || fi.Mode().Perm()&0o001 != 0 {
+		return
+	}
+	mode := fi.Mode().Perm() | 0o011
+	if err := os.Chmod(stateDir, mode); err != nil {
+		log.Warn("cannot let local users pass the state directory to their session files", "dir", stateDir, "err", err)
+		return
+	}
+	log.Info("the state directory lets local users pass to their session files", "dir", stateDir, "mode", fmt.Sprintf("%#o", mode))
+}
+
+// checkSessionReach warns, when pvmd runs as root (and so makes session
+// files for other local users), if a directory above the session directory
+// does not let other users pass: their local logons would answer a file
+// they cannot open.
+func checkSessionReach(sessionDir string, log *slog.Logger) {
+	if os.Getuid() != 0 {
+		return
+	}
+	abs, err := filepath.Abs(sessionDir)
+	if err != nil {
+		return
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			log.Warn("local logon of users other than root will fail: other users cannot pass this directory to reach their session files (chmod o+x it, or choose --session-dir)",
+				"dir", d, "session_dir", abs)
+			return
+		}
+		if filepath.Dir(d) == d {
+			return
+		}
+	}
 }

@@ -45,6 +45,11 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	// Tests run some binaries as an unprivileged user: let them in.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	binDir = dir
 	pvmdBin = filepath.Join(dir, "pvmd")
 	pvmctlBin = filepath.Join(dir, "pvmctl")

@@ -144,6 +144,21 @@ func run(args []string, env app.Env) (int, string) {
 	return app.ExitOK, ""
 }
 
+// Root returns pvmctl's command tree for env, as Main runs it: help,
+// completion scripts, man pages and tests walk it.
+func Root(env app.Env) *cobra.Command {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.User == nil {
+		env.User = CurrentUser
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	return newRoot(app.New(context.Background(), env))
+}
+
 func newRoot(a *app.App) *cobra.Command {
 	cobra.EnableCaseInsensitive = true
 	root := &cobra.Command{

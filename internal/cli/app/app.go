@@ -52,7 +52,8 @@ func (a *App) Context() context.Context { return a.ctx }
 // Out returns standard output.
 func (a *App) Out() io.Writer { return a.Env.Stdout }
 
-// Width returns the width tables are fitted to.
+// Width returns the width tables are fitted to: COLUMNS when set, else
+// the terminal's width, else 0 (not a terminal: nothing is cut).
 func (a *App) Width() int {
 	if w := a.Env.Getenv("COLUMNS"); w != "" {
 		var n int
@@ -72,7 +73,7 @@ func (a *App) Width() int {
 			return w
 		}
 	}
-	return 80
+	return 0
 }
 
 // Client returns the REST client, created on first use: local logon to

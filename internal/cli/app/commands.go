@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/fields"
 	"github.com/novalink-project/novalink/internal/cli/printer"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -23,17 +24,21 @@ type Def struct {
 func ListCommand(a *App, o *Object) *cobra.Command {
 	var ids, display, where []string
 	var hideLabel bool
-	var delim string
+	var delim, output string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List " + strings.ToLower(o.Title),
-		Long:  "List " + strings.ToLower(o.Title) + ".",
+		Long: "List " + strings.ToLower(o.Title) + ": a table of the main fields, -d FIELD... for key=value lines, " +
+			"-o json for a JSON array (of the table's fields, or of -d's).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && !cmd.Flags().Changed("display-fields") {
 				return Usage("PVME01040123-0025", "Unexpected argument %q: list takes options only.", args[0])
 			}
+			if err := CheckOutput(output); err != nil {
+				return err
+			}
 			display = append(display, args...)
-			return RunList(a, o, ids, display, where, hideLabel, delim)
+			return RunListAs(a, o, ListOptions{IDs: ids, Display: display, Where: where, HideLabel: hideLabel, Delim: delim, Output: output})
 		},
 	}
 	withFieldHelp(cmd, o, "Fields for --display-fields and --where (qualified Section.name or the short name):")
@@ -43,7 +48,16 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	f.BoolVar(&hideLabel, "hide-label", false, "with -d, print values only")
 	f.StringVarP(&delim, "field-delim", "f", ",", "with -d, the separator between fields")
 	f.StringArrayVarP(&where, "where", "w", nil, "only objects where FIELD=VALUE or FIELD!=VALUE (repeatable; all must hold)")
+	OutputFlag(cmd, &output)
 	return cmd
+}
+
+// ListOptions are the options of a list verb.
+type ListOptions struct {
+	IDs, Display, Where []string
+	HideLabel           bool
+	Delim               string
+	Output              string // table (default) or json
 }
 
 // FieldHelp adds the object's fields to a command's help (intro first),
@@ -64,8 +78,14 @@ func withFieldHelp(cmd *cobra.Command, o *Object, intro string) {
 	})
 }
 
-// RunList lists the objects of o.
+// RunList lists the objects of o as a table (or -d key=value lines).
 func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, delim string) error {
+	return RunListAs(a, o, ListOptions{IDs: ids, Display: display, Where: where, HideLabel: hideLabel, Delim: delim})
+}
+
+// RunListAs lists the objects of o as the options say.
+func RunListAs(a *App, o *Object, opt ListOptions) error {
+	ids, display, where := opt.IDs, opt.Display, opt.Where
 	var idf []*ObjectID
 	for _, s := range ids {
 		id, err := ParseObjectID(o, s)
@@ -83,8 +103,9 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		conds = append(conds, w)
 	}
 	type col struct {
-		label, field string
-		format       func(string) string
+		label  string
+		field  *fields.Field
+		format func(string) string
 	}
 	var cols []col
 	if len(display) > 0 {
@@ -94,14 +115,19 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 				if err != nil {
 					return err
 				}
-				cols = append(cols, col{label: f.Name, field: f.Qualified()})
+				cols = append(cols, col{label: f.Name, field: f})
 			}
 		}
 	} else {
 		for _, c := range o.Columns {
-			cols = append(cols, col{label: c.Header, field: c.Field, format: c.Format})
+			f, err := o.Fields.Lookup(c.Field)
+			if err != nil {
+				return err
+			}
+			cols = append(cols, col{label: c.Header, field: f, format: c.Format})
 		}
 	}
+	asJSON := strings.EqualFold(opt.Output, OutputJSON)
 	if o.List == nil {
 		return NotSupported(o.Name, "list")
 	}
@@ -110,6 +136,7 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		return err
 	}
 	var rows [][]string
+	var cells [][]Cell
 	for _, e := range entries {
 		obj := e.Content
 		if obj == nil {
@@ -119,24 +146,33 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 			continue
 		}
 		row := make([]string, len(cols))
+		cr := make([]Cell, len(cols))
 		for i, c := range cols {
-			f, _ := o.Fields.Lookup(c.field)
-			row[i] = f.Value(obj)
+			row[i] = c.field.Value(obj)
+			cr[i] = Cell{Text: row[i], Kind: c.field.Kind}
 			if c.format != nil {
 				row[i] = c.format(row[i])
 			}
 		}
 		rows = append(rows, row)
+		cells = append(cells, cr)
 	}
 	if len(ids) > 0 && len(rows) == 0 && len(conds) == 0 {
 		return NotFound("No %s matches %s.", o.Name, strings.Join(ids, " "))
+	}
+	if asJSON {
+		fs := make([]*fields.Field, len(cols))
+		for i, c := range cols {
+			fs[i] = c.field
+		}
+		return a.PrintJSON(JSONKeys(fs), cells)
 	}
 	labels := make([]string, len(cols))
 	for i, c := range cols {
 		labels[i] = c.label
 	}
 	if len(display) > 0 {
-		return printer.KV(a.Out(), labels, rows, delim, hideLabel)
+		return printer.KV(a.Out(), labels, rows, opt.Delim, opt.HideLabel)
 	}
 	return printer.Table(a.Out(), o.Title, labels, rows, a.Width())
 }

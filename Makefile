@@ -4,10 +4,17 @@
 #   make test  the whole test suite (what .ci/run runs)
 GO ?= go
 
-.PHONY: build run test bench clean
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+
+.PHONY: build run test bench clean man lint
 # Static binaries (no cgo): the CLIs start faster without the dynamic loader.
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags "-X github.com/novalink-project/novalink/internal/version.Version=$(VERSION)" -o bin/ ./cmd/...
+
+# Man pages of every command, generated from the commands: bin/man/man1
+# (read one with man -l bin/man/man1/pvmctl.1, or MANPATH=bin/man man pvmctl).
+man:
+	$(GO) run ./internal/tools/mangen -dir bin/man/man1
 
 run: build
 	./scripts/run.sh

@@ -37,6 +37,7 @@ import (
 	"github.com/novalink-project/novalink/internal/cli/vnet"
 	"github.com/novalink-project/novalink/internal/cli/vom"
 	"github.com/novalink-project/novalink/internal/cli/vswitch"
+	"github.com/novalink-project/novalink/internal/version"
 )
 
 // Defs returns every pvmctl object, in the order cli.md lists them.
@@ -114,7 +115,9 @@ func Main(args []string, env app.Env) int {
 		env.Now = time.Now
 	}
 	code, msg := run(args, env)
-	logInvocation(env, args, code, msg)
+	if len(args) == 0 || !strings.HasPrefix(args[0], "__complete") { // not each <Tab> of a shell
+		logInvocation(env, args, code, msg)
+	}
 	return code
 }
 
@@ -174,7 +177,11 @@ func newRoot(a *app.App) *cobra.Command {
 			return app.Usage("PVME01040123-0001", "The object %s is not valid. Objects: %s.", args[0], objectList())
 		},
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = version.String("pvmctl")
+	root.SetVersionTemplate("{{.Version}}\n")
+	// "pvmctl completion bash|zsh|fish|powershell" prints a completion
+	// script (cobra's, completing objects, verbs and flags).
+	root.CompletionOptions.HiddenDefaultCmd = false
 	for _, d := range Defs() {
 		d := d
 		o := d.Object
@@ -195,6 +202,7 @@ func newRoot(a *app.App) *cobra.Command {
 			oc.Aliases = append(oc.Aliases, names[0])
 		}
 		oc.AddCommand(d.Verbs(a, o)...)
+		oc.Short = objectShort(o, oc)
 		root.AddCommand(oc)
 	}
 	var setFlagErr func(*cobra.Command)
@@ -206,6 +214,24 @@ func newRoot(a *app.App) *cobra.Command {
 	}
 	setFlagErr(root)
 	return root
+}
+
+// objectShort is an object's line in "pvmctl --help": its names, its
+// verbs, and those not supported yet.
+func objectShort(o *app.Object, oc *cobra.Command) string {
+	var verbs, missing []string
+	for _, c := range oc.Commands() {
+		if c.Annotations[app.NotSupportedAnnotation] != "" {
+			missing = append(missing, c.Name())
+		} else {
+			verbs = append(verbs, c.Name())
+		}
+	}
+	s := o.Names() + ": " + strings.Join(verbs, ", ")
+	if len(missing) > 0 {
+		s += " (not supported yet: " + strings.Join(missing, ", ") + ")"
+	}
+	return s
 }
 
 func objectList() string {

@@ -21,9 +21,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/rest"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/version"
 )
 
 // Main runs pvmd with args (without the program name) and returns its exit
@@ -45,7 +48,11 @@ const (
 	defaultBackupDir = "/var/backups/pvm"
 )
 
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) error { return runOr(args, stdout, stderr, nil) }
+
+// runOr runs pvmd, or with describe only hands its flags to describe (the
+// man page is made from them).
+func runOr(args []string, stdout, stderr io.Writer, describe func(*flag.FlagSet)) error {
 	fs := flag.NewFlagSet("pvmd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stateDir := fs.String("state-dir", defaultStateDir, "directory of the durable state (state.db, TLS material, sessions)")
@@ -62,8 +69,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	backupDir := fs.String("backup-dir", "", "base directory of the hourly and daily backups, kept in <backup-dir>/<MTMS>/ (default /var/backups/pvm with the default --state-dir, else <state-dir>/backups)")
 	hmcName := fs.String("hmc-name", "hmc1", "name of the HMC that co-manages the system (account hscroot)")
 	hmcMTMS := fs.String("hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if describe != nil {
+		describe(fs)
+		return nil
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String("pvmd"))
+		return nil
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -318,4 +334,41 @@ func checkSessionReach(sessionDir string, log *slog.Logger) {
 			return
 		}
 	}
+}
+
+// Command describes pvmd as a command (its flags, for the man page);
+// running it runs pvmd.
+func Command() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pvmd [flags]",
+		Short: "The NovaLink daemon: a simulated Power server and the PowerVM REST API",
+		Long: `pvmd serves one managed system: the partition configuration, the simulated
+hypervisor and VIOS, jobs, events, backups and co-management, and the PowerVM
+REST API over HTTP (loopback only) and HTTPS. When ready it prints
+"pvmd ready http=HOST:PORT https=HOST:PORT" on standard output; it logs on
+standard error; SIGTERM or SIGINT stops it cleanly.
+
+With the default --state-dir /var/lib/pvm it is in the production layout
+(root and members of group pvm_admin administer it); with any other state
+directory, in the development layout (the user who started it administers
+it). A fresh state directory is seeded with the built-in inventory or
+--config's.
+
+Environment: PVMD_ADMIN_PASSWORD and PVMD_HMC_PASSWORD set the passwords of
+padmin and hscroot when they are created (else generated into
+<state-dir>/padmin.password and hscroot.password, mode 0600).`,
+		Example: "  pvmd --state-dir ./tmp/state --timing fast --http-addr 127.0.0.1:0 --https-addr 127.0.0.1:0",
+		Version: version.String("pvmd"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(os.Args[1:], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	runOr(nil, io.Discard, io.Discard, func(fs *flag.FlagSet) {
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name != "version" {
+				cmd.Flags().AddGoFlag(f)
+			}
+		})
+	})
+	return cmd
 }

@@ -26,6 +26,10 @@ type Env struct {
 	// User is the local user running pvmctl.
 	User func() (User, error)
 	Now  func() time.Time
+	// Confirm asks the person at the terminal a yes/no question; nil when
+	// there is no terminal to ask (then a command that needs a
+	// confirmation wants it given in advance).
+	Confirm func(question string) (bool, error)
 }
 
 // User is a local account.

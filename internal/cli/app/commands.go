@@ -64,15 +64,33 @@ type ListOptions struct {
 // computed only when help is asked for.
 func FieldHelp(cmd *cobra.Command, o *Object, intro string) { withFieldHelp(cmd, o, intro) }
 
+// SettableFieldHelp adds to an update verb's help the fields --set-fields
+// can change on the object.
+func SettableFieldHelp(cmd *cobra.Command, o *Object) {
+	schema := uom.Schema(o.Schema)
+	withFieldHelpOf(cmd, o, "Fields --set-fields can change (qualified Section.name or the short name):",
+		func(f *fields.Field) bool { return f.Settable(schema) })
+}
+
 // withFieldHelp adds the object's fields to the command's help, computed
 // only when help is asked for.
 func withFieldHelp(cmd *cobra.Command, o *Object, intro string) {
+	withFieldHelpOf(cmd, o, intro, nil)
+}
+
+// withFieldHelpOf adds the fields keep accepts (all with nil) to the
+// command's help, computed only when help is asked for.
+func withFieldHelpOf(cmd *cobra.Command, o *Object, intro string, keep func(*fields.Field) bool) {
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
 		note := ""
 		if o.FieldsNote != "" {
 			note = strings.TrimSpace(o.FieldsNote) + "\n"
 		}
-		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + note + o.Fields.Help()
+		list := o.Fields.HelpOf(keep)
+		if list == "" {
+			list = "  (none)\n"
+		}
+		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + note + list
 		c.SetHelpFunc(nil)
 		c.Parent().HelpFunc()(c, args)
 	})
@@ -258,7 +276,7 @@ func UpdateCommand(a *App, o *Object) *cobra.Command {
 			return ApplyFields(a, o, e, changes)
 		},
 	}
-	withFieldHelp(cmd, o, "Fields (qualified Section.name or the short name):")
+	SettableFieldHelp(cmd, o)
 	TargetFlag(cmd, &target)
 	cmd.Flags().StringArrayVarP(&sets, "set-fields", "s", nil, "FIELD=VALUE to set (several may follow as arguments)")
 	cmd.Flags().StringArrayVar(&sets, "set-field", nil, "same as --set-fields")
@@ -293,14 +311,45 @@ func ApplyFields(a *App, o *Object, e *uom.Entry, changes []SetField) error {
 	return err
 }
 
+// NotSupportedAnnotation marks the verbs of NovaLink's pvmctl this one
+// does not support yet (help lists them as such).
+const NotSupportedAnnotation = "pvmctl.notSupported"
+
 // NotSupportedCommand is a verb of an object whose backend is not built.
 func NotSupportedCommand(o *Object, verb string) *cobra.Command {
+	return NotSupportedBecause(o, verb, "")
+}
+
+// NotSupportedBecause is a verb NovaLink's pvmctl has and this one does
+// not support yet; reason, when given, says why or what to do instead.
+// --help describes it; running it fails with exit status 1 and changes
+// nothing.
+func NotSupportedBecause(o *Object, verb, reason string) *cobra.Command {
+	alias := strings.ToLower(o.Name)
+	if len(o.Aliases) > 0 {
+		alias = o.Aliases[0]
+	}
+	long := fmt.Sprintf("pvmctl %s %s is a verb of NovaLink's pvmctl that this NovaLink does not support yet: it fails with exit status 1 and changes nothing.", alias, verb)
+	if reason != "" {
+		long += " " + strings.ToUpper(reason[:1]) + reason[1:] + "."
+	}
 	return &cobra.Command{
 		Use:                verb,
 		Short:              verb + " (not supported yet)",
+		Long:               long,
 		DisableFlagParsing: true,
+		Annotations:        map[string]string{NotSupportedAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return NotSupported(o.Name, verb)
+			for _, arg := range args {
+				if arg == "-h" || arg == "--help" {
+					return cmd.Help()
+				}
+			}
+			e := NotSupported(o.Name, verb)
+			if reason != "" {
+				e.Msg = strings.TrimSuffix(e.Msg, ".") + ": " + reason + "."
+			}
+			return e
 		},
 	}
 }

@@ -40,8 +40,11 @@ func Main(name string, args []string, env app.Env) int {
 	if env.User == nil {
 		env.User = func() (app.User, error) { return app.User{Name: os.Getenv("USER")}, nil }
 	}
+	if helpOrVersion(name, args, env) {
+		return 0
+	}
 	if hmcCommands[name] {
-		if env.Getenv("PVM_HMC_PASSWORD") == "" && !isHelp(args) {
+		if env.Getenv("PVM_HMC_PASSWORD") == "" {
 			user := env.Getenv("PVM_HMC_USER")
 			if user == "" {
 				user = "hscroot"
@@ -161,9 +164,4 @@ func systemPath(a *app.App, cl *client.Client) (string, string, error) {
 		name = strings.TrimSpace(n.Text)
 	}
 	return client.UOM("ManagedSystem", e.ID), name, nil
-}
-
-// isHelp reports whether the command line asks for help only.
-func isHelp(args []string) bool {
-	return len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
 }

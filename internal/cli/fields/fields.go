@@ -132,10 +132,17 @@ func (s *Set) Lookup(name string) (*Field, error) {
 }
 
 // Help lists the fields for --help, grouped by section.
-func (s *Set) Help() string {
+func (s *Set) Help() string { return s.HelpOf(nil) }
+
+// HelpOf lists the fields keep accepts (all with nil) for --help, grouped
+// by section.
+func (s *Set) HelpOf(keep func(*Field) bool) string {
 	bySection := map[string][]*Field{}
 	var sections []string
 	for _, f := range s.list {
+		if keep != nil && !keep(f) {
+			continue
+		}
 		if _, ok := bySection[f.Section]; !ok {
 			sections = append(sections, f.Section)
 		}
@@ -188,6 +195,15 @@ func (f *Field) CheckValue(value string) error {
 		return &Error{Msg: fmt.Sprintf("The value %q of %s is not valid. Valid values: %s.", value, f.Qualified(), strings.Join(f.Enum, ", "))}
 	}
 	return nil
+}
+
+// Settable reports whether -s may set the field on an object of schema.
+func (f *Field) Settable(schema *uom.SchemaNode) bool {
+	if f.Path == "" || f.ReadOnly || schema == nil {
+		return false
+	}
+	sn := schema.Find(f.Path)
+	return sn != nil && !sn.ReadOnly() && !sn.CreateOnly()
 }
 
 // Assign sets the field on an object element (creating the path in schema

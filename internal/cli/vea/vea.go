@@ -396,7 +396,7 @@ func (s *state) updateCommand(o *app.Object) *cobra.Command {
 	app.ParentFlag(cmd, &s.parent, "")
 	cmd.Flags().StringArrayVarP(&sets, "set-fields", "s", nil, "FIELD=VALUE to set (several may follow as arguments)")
 	cmd.Flags().StringArrayVar(&sets, "set-field", nil, "same as --set-fields")
-	app.FieldHelp(cmd, o, "Fields (qualified Section.name or the short name):")
+	app.SettableFieldHelp(cmd, o)
 	return cmd
 }
 

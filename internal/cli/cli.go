@@ -136,7 +136,9 @@ func run(args []string, env app.Env) (int, string) {
 			return fail(err)
 		}
 	}
-	a := app.New(context.Background(), env)
+	ctx, stop := app.SignalContext(context.Background(), env)
+	defer stop()
+	a := app.New(ctx, env)
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)

@@ -26,6 +26,12 @@ type Env struct {
 	// User is the local user running pvmctl.
 	User func() (User, error)
 	Now  func() time.Time
+	// StderrTerminal says standard error is a terminal (progress is then
+	// redrawn in place rather than printed as lines).
+	StderrTerminal bool
+	// Signals makes the command stop waiting on SIGINT (Ctrl-C) and
+	// SIGTERM, saying what goes on without it (commands run from a shell).
+	Signals bool
 	// Confirm asks the person at the terminal a yes/no question; nil when
 	// there is no terminal to ask (then a command that needs a
 	// confirmation wants it given in advance).

@@ -356,19 +356,11 @@ func NotSupportedBecause(o *Object, verb, reason string) *cobra.Command {
 
 // RunJob runs a job on an entry's object and prints the two progress
 // lines pvmctl prints: "<doing>, this may take a few minutes." then
-// "<done>" on success.
+// "<done>" on success (see Job for progress, Ctrl-C and the options).
 func RunJob(a *App, e *uom.Entry, op string, params []client.Param, doing, done string) error {
-	c, err := a.Client()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.Out(), doing+", this may take a few minutes.")
-	path := client.UOM(e.Content.Local, e.ID)
-	if _, err := c.RunJob(a.Context(), path, op, params, nil); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.Out(), done)
-	return nil
+	j := &Job{Object: e, Op: op, Params: params, Doing: doing, Done: done}
+	_, err := j.Run(a)
+	return err
 }
 
 // DeleteCommand is "OBJECT delete -i KEY=VALUE": the object's entry is

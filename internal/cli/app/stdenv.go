@@ -2,9 +2,12 @@ package app
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -23,6 +26,8 @@ func StdEnv() Env {
 			return 0
 		},
 	}
+	env.StderrTerminal = term.IsTerminal(int(os.Stderr.Fd()))
+	env.Signals = true
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		env.Confirm = func(question string) (bool, error) {
 			fmt.Fprint(os.Stderr, question+" [y/N] ")
@@ -36,4 +41,13 @@ func StdEnv() Env {
 		}
 	}
 	return env
+}
+
+// SignalContext is ctx ended by SIGINT or SIGTERM when env asks for it;
+// stop restores the signals' default behaviour.
+func SignalContext(ctx context.Context, env Env) (context.Context, func()) {
+	if !env.Signals {
+		return ctx, func() {}
+	}
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }

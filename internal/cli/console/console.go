@@ -55,7 +55,9 @@ func Main(name string, args []string, env app.Env) int {
 		}
 		env.Getenv = hmcEnv(env.Getenv)
 	}
-	a := app.New(context.Background(), env)
+	ctx, stop := app.SignalContext(context.Background(), env)
+	defer stop()
+	a := app.New(ctx, env)
 	var code int
 	var err error
 	switch name {

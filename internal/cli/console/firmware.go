@@ -192,13 +192,10 @@ func update(a *app.App, image string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	said := false
-	j, err := cl.RunJob(a.Context(), path, "UpdateFirmware", []client.Param{{Name: "image", Value: image}}, func(*client.Job) {
-		if !said {
-			said = true
-			fmt.Fprintf(a.Env.Stdout, "Updating the firmware of %s: the partitions are shut down and the server restarts, this may take a few minutes.\n", name)
-		}
-	})
+	job := &app.Job{Path: path, Op: "UpdateFirmware", Params: []client.Param{{Name: "image", Value: image}},
+		Doing:  "Updating the firmware of " + name + ": the partitions are shut down and the server restarts",
+		Follow: "pvmctl sys list -d state firmware"}
+	j, err := job.Run(a)
 	if err != nil {
 		return 0, err
 	}

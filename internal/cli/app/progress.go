@@ -161,7 +161,7 @@ type Job struct {
 	Follow string
 	// Watch, when set, reads the object's state to show as progress
 	// (e.g. its reference code).
-	Watch func(ctx context.Context) string
+	Watch   func(ctx context.Context) string
 	Options JobOptions
 }
 

@@ -52,6 +52,33 @@ type Field struct {
 	// Enum lists the accepted values of a settable string field (empty:
 	// any).
 	Enum []string
+	// Values lists every value the field can take (empty: any): --where
+	// refuses another one rather than match nothing.
+	Values []string
+}
+
+// CheckCondition verifies a value a --where condition compares the field
+// with: of the field's type, and one of the values it can take when those
+// are known.
+func (f *Field) CheckCondition(value string) error {
+	if f.Kind == Int || f.Kind == Units || f.Kind == Bool {
+		if err := f.CheckValue(value); err != nil {
+			return err
+		}
+	}
+	vals := f.Values
+	if len(vals) == 0 {
+		vals = f.Enum
+	}
+	if len(vals) == 0 || value == "" {
+		return nil
+	}
+	for _, v := range vals {
+		if v == value {
+			return nil
+		}
+	}
+	return &Error{Msg: fmt.Sprintf("The value %q of %s is not one it can take, so nothing would match. Its values: %s.", value, f.Qualified(), strings.Join(vals, ", "))}
 }
 
 // Qualified returns Section.name.

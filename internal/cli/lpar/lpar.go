@@ -176,6 +176,9 @@ func createCommand(a *app.App, o *app.Object) *cobra.Command {
 			if len(sys.Entries) == 0 {
 				return app.NotFound("The REST server manages no system.")
 			}
+			if err := checkMemoryRegions(sys.Entries[0], mem, minMem, maxMem); err != nil {
+				return err
+			}
 			_, err = c.Create(a.Context(), client.UOM("ManagedSystem", sys.Entries[0].ID, "LogicalPartition"), obj)
 			return err
 		},
@@ -198,6 +201,39 @@ func createCommand(a *app.App, o *app.Object) *cobra.Command {
 	fl.IntVar(&id, "id", 0, "partition ID (default: the lowest free)")
 	fl.IntVar(&slots, "max-virt-slots", 0, "maximum virtual I/O slots")
 	return cmd
+}
+
+// checkMemoryRegions refuses memory sizes that are not whole memory
+// regions of the system, naming the option the user gave (the minimum and
+// maximum default to --mem, so a bad --mem is reported as such).
+func checkMemoryRegions(sys *uom.Entry, mem, minMem, maxMem int) error {
+	if sys.Content == nil {
+		return nil
+	}
+	v, _ := sys.Content.FindText("AssociatedSystemMemoryConfiguration/MemoryRegionSize")
+	region, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || region <= 0 {
+		return nil
+	}
+	for _, m := range []struct {
+		flag string
+		mb   int
+	}{{"--mem", mem}, {"--min-mem", minMem}, {"--max-mem", maxMem}} {
+		if m.mb > 0 && m.mb%region != 0 {
+			lower := m.mb / region * region
+			hint := fmt.Sprintf("%d", lower+region)
+			if lower > 0 {
+				hint = fmt.Sprintf("%d or %d", lower, lower+region)
+			}
+			extra := ""
+			if m.flag == "--mem" && (minMem == 0 || maxMem == 0) {
+				extra = " (the minimum and maximum memory default to --mem)"
+			}
+			return app.Usage("PVME01040123-0109", "The value %d of %s is not valid: memory is given in whole memory regions of %d MB%s; use a multiple of %d, such as %s.",
+				m.mb, m.flag, region, extra, region, hint)
+		}
+	}
+	return nil
 }
 
 func orInt(v, d int) int {

@@ -59,7 +59,7 @@ func runOr(args []string, stdout, stderr io.Writer, describe func(*flag.FlagSet)
 	httpAddr := fs.String("http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
 	httpsAddr := fs.String("https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
 	timing := fs.String("timing", "realistic", "timing profile of the simulated server: fast or realistic")
-	config := fs.String("config", "", "JSON inventory for a fresh state directory (default: the built-in NovaLink layout)")
+	config := fs.String("config", "", "JSON inventory to seed a fresh state directory with (see the README; refused when the state directory holds a server)")
 	sessionDir := fs.String("session-dir", "", "directory for local-logon session files, each user's in <session-dir>/<user>/ (default <state-dir>/sessions)")
 	tlsDir := fs.String("tls-dir", "", "directory of the HTTPS certificate and key (default <state-dir>/tls)")
 	sessionIdle := fs.Duration("session-idle", 2*time.Hour, "a session expires after this long without requests")
@@ -113,6 +113,13 @@ func runOr(args []string, stdout, stderr io.Writer, describe func(*flag.FlagSet)
 	checkSessionReach(*sessionDir, log)
 	var inv *core.Inventory
 	if *config != "" {
+		// The inventory seeds a fresh state directory only: refuse it
+		// rather than ignore it on one that holds a server already.
+		if fi, err := os.Stat(filepath.Join(*stateDir, "state.db")); err == nil && fi.Size() > 0 {
+			return fmt.Errorf("--config %s: the state directory %s already holds a server (state.db), which --config would not change; "+
+				"start without --config to keep it, or remove the directory (or choose another --state-dir) to seed a new server from the inventory",
+				*config, *stateDir)
+		}
 		if inv, err = core.LoadInventory(*config); err != nil {
 			return err
 		}

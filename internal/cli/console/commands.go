@@ -157,8 +157,9 @@ FILE, whole or not at all, mode 0660.
   -l 1           full restore: the partitions of the backup as they were
   -l 2           merge, the backup wins where both have a partition
   -l 3           merge, the current configuration wins
-  -l 4           initialize: DELETES EVERY PARTITION that is not in the backup
-                 and restores the backup's (running partitions are refused)
+  -l 4           initialize: DELETES EVERY PARTITION but the management partition
+                 (the VIOSes too) and restores none: the file is only checked
+                 (running partitions are refused)
   -f FILE        the file (default /etc/pvm/profile.bak; PVM_PROFILE_BAK changes it)
   --ignoremtms   restore a backup taken of another server (a different MTMS)
   --ignoremac    give restored adapters new MAC addresses` + connection,

@@ -94,7 +94,7 @@ func Layout(env app.Env) (string, error) {
 		return v, nil
 	case "":
 	default:
-		return "", app.Usage("PVME01040123-0102", "PVM_LAYOUT=%s is not valid: use production or development.", env.Getenv("PVM_LAYOUT"))
+		return "", app.Usage("PVME01040140-0003", "PVM_LAYOUT=%s is not valid: use production or development.", env.Getenv("PVM_LAYOUT"))
 	}
 	if fi, err := os.Stat(ProductionStateDir); err == nil && fi.IsDir() {
 		return LayoutProduction, nil

@@ -110,7 +110,7 @@ func TestBadInput(t *testing.T) {
 		{"bad boot mode", []string{"lpar", "power-on", "-i", "name=lpar10", "--bootmode", "fast"}, nil, app.ExitUsage, "--bootmode is not valid"},
 		{"server refuses", []string{"lpar", "create", "--name", "vios1", "--mem", "1024"}, nil, app.ExitRefused, "[PVME01050101-0001]"},
 		{"server refuses a value", []string{"lpar", "update", "-i", "name=lpar10", "-s", "PartitionMemoryConfiguration.desired=1000"}, nil, app.ExitRefused, "[PVME01050104-0006]"},
-		{"memory not in whole regions", []string{"lpar", "create", "--name", "odd", "--mem", "1000"}, nil, app.ExitUsage, "[PVME01040123-0109] The value 1000 of --mem is not valid"},
+		{"memory not in whole regions", []string{"lpar", "create", "--name", "odd", "--mem", "1000"}, nil, app.ExitUsage, "[PVME01040140-0007] The value 1000 of --mem is not valid"},
 		{"not supported yet", []string{"ssp", "create"}, nil, app.ExitFailed, "SharedStoragePool create is not supported yet"},
 		{"adapter on an unknown switch", []string{"vea", "create", "--pvid", "1", "--vswitch", "NOPE", "-p", "name=lpar10"}, nil, app.ExitNotFound, "[PVME01040124-0013] No VirtualSwitch matches name=NOPE."},
 		{"malformed tagged VLANs", []string{"vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "name=lpar10", "--tagged-vlans", "1-5"}, nil, app.ExitUsage, `The value "1-5" of --tagged-vlans is not valid`},

@@ -97,6 +97,20 @@ func runOr(args []string, stdout, stderr io.Writer, describe func(*flag.FlagSet)
 	if err := checkLoopback(*httpAddr); err != nil {
 		return err
 	}
+	// Listen first: a port in use is refused before anything is written
+	// (a fresh state directory would otherwise be seeded for nothing).
+	hl, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP listener: %w", err)
+	}
+	defer hl.Close()
+	var tl net.Listener
+	if *httpsAddr != "" {
+		if tl, err = net.Listen("tcp", *httpsAddr); err != nil {
+			return fmt.Errorf("HTTPS listener: %w", err)
+		}
+		defer tl.Close()
+	}
 	if *sessionDir == "" {
 		*sessionDir = filepath.Join(*stateDir, "sessions")
 	}
@@ -172,23 +186,13 @@ func runOr(args []string, stdout, stderr io.Writer, describe func(*flag.FlagSet)
 	base := func(net.Listener) context.Context { return ctx }
 	var servers []*http.Server
 
-	hl, err := net.Listen("tcp", *httpAddr)
-	if err != nil {
-		return fmt.Errorf("HTTP listener: %w", err)
-	}
 	hs := &http.Server{Handler: srv, BaseContext: base, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	servers = append(servers, hs)
 	httpsShown := "off"
-	var tl net.Listener
-	if *httpsAddr != "" {
+	if tl != nil {
 		cert, err := rest.LoadOrCreateCertificate(*tlsDir)
 		if err != nil {
 			return fmt.Errorf("HTTPS certificate: %w", err)
-		}
-		tl, err = net.Listen("tcp", *httpsAddr)
-		if err != nil {
-			hl.Close()
-			return fmt.Errorf("HTTPS listener: %w", err)
 		}
 		httpsShown = tl.Addr().String()
 		ts := &http.Server{Handler: srv, BaseContext: base, ReadHeaderTimeout: 30 * time.Second,

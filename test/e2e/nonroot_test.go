@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -263,4 +264,22 @@ func runScriptUntilReady(t *testing.T, u unprivileged, env []string, script stri
 		time.Sleep(50 * time.Millisecond)
 	}
 	return out.String()
+}
+
+// TestBusyPortWritesNothing: a port in use stops pvmd before it seeds
+// (or even makes) the state directory.
+func TestBusyPortWritesNothing(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := filepath.Join(t.TempDir(), "state")
+	_, err = launch(t, dir, startOpts{Flags: []string{"--http-addr", busy.Addr().String()}})
+	if err == nil || !strings.Contains(err.Error(), "HTTP listener") || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("pvmd on a busy port: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("pvmd made the state directory before it found the port busy (%v)", err)
+	}
 }

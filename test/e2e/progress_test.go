@@ -80,7 +80,7 @@ func TestLongOperations(t *testing.T) {
 	all := strings.Join(lines, "\n")
 	for _, want := range []string{
 		"Powering on partition lpar10: starting, reference code CA00",
-		"[PVME01040126-0107] Interrupted: stopped waiting, but powering on partition lpar10 goes on in pvmd (job ",
+		"[PVME01040140-0009] Interrupted: stopped waiting, but powering on partition lpar10 goes on in pvmd (job ",
 		"Follow it with: pvmctl lpar list -i name=lpar10 -d state ref_code",
 	} {
 		if !strings.Contains(all, want) {
@@ -94,7 +94,7 @@ func TestLongOperations(t *testing.T) {
 		t.Errorf("lpar10 is %q after the interrupted pvmctl, want starting (the power-on goes on)", s)
 	}
 	log, _ := os.ReadFile(filepath.Join(work, "pvmctl.log"))
-	if !strings.Contains(string(log), `cmd="pvmctl lpar power-on -i name=lpar10" result="exit=130 [PVME01040126-0107] Interrupted`) {
+	if !strings.Contains(string(log), `cmd="pvmctl lpar power-on -i name=lpar10" result="exit=130 [PVME01040140-0009] Interrupted`) {
 		t.Errorf("the interrupted run is not logged:\n%s", log)
 	}
 
@@ -109,7 +109,7 @@ func TestLongOperations(t *testing.T) {
 
 	// --timeout: gives up waiting, says so.
 	o, errOut, code = pvmctl("lpar", "power-on", "-i", "name=lpar12", "--timeout", "1s")
-	if code != 1 || !strings.Contains(errOut, "[PVME01040126-0106] Powering on partition lpar12 did not end within 1s; it goes on in pvmd (job ") {
+	if code != 1 || !strings.Contains(errOut, "[PVME01040140-0008] Powering on partition lpar12 did not end within 1s; it goes on in pvmd (job ") {
 		t.Fatalf("--timeout 1s: exit %d\n%s%s", code, o, errOut)
 	}
 	if s := state("lpar12"); s != "starting" {

@@ -112,7 +112,7 @@ func (a *App) Client() (*client.Client, error) {
 	// A user named without a password is a mistake, not a request for a
 	// local logon as someone else.
 	if cfg.User != "" && cfg.Password == "" {
-		return nil, Usage("PVME01040123-0100", "PVM_USER names the user %s but PVM_PASSWORD is empty: set PVM_PASSWORD to log on as %s, or unset PVM_USER to log on locally as %s.",
+		return nil, Usage("PVME01040140-0001", "PVM_USER names the user %s but PVM_PASSWORD is empty: set PVM_PASSWORD to log on as %s, or unset PVM_USER to log on locally as %s.",
 			cfg.User, cfg.User, orString(osUser, "the local user"))
 	}
 	// The cached session is kept per identity: a local logon as the local

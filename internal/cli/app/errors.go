@@ -102,7 +102,7 @@ func Classify(err error) *Error {
 		return withHint(withServerID(se.Message, "PVME01040128-0017", code))
 	}
 	if errors.Is(err, context.Canceled) {
-		return &Error{ID: "PVME01040126-0108", Code: ExitInterrupted, Msg: "Interrupted."}
+		return &Error{ID: "PVME01040140-0010", Code: ExitInterrupted, Msg: "Interrupted."}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{ID: "PVME01040126-0018", Msg: "The request timed out.", Code: ExitServer}

@@ -28,7 +28,7 @@ func CheckOutput(v string) error {
 	case OutputTable, OutputJSON:
 		return nil
 	}
-	return Usage("PVME01040123-0103", "The value %q of --output is not valid. Valid values: table, json.", v)
+	return Usage("PVME01040140-0004", "The value %q of --output is not valid. Valid values: table, json.", v)
 }
 
 // Cell is one value of a listed object: its text and, for -o json, its

@@ -232,10 +232,10 @@ func (j *Job) stopped(a *App, started *client.Job, ctx context.Context) error {
 		follow = " Follow it with: " + j.Follow
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) && a.Context().Err() == nil {
-		return &Error{ID: "PVME01040126-0106", Code: ExitFailed,
+		return &Error{ID: "PVME01040140-0008", Code: ExitFailed,
 			Msg: fmt.Sprintf("%s did not end within %s; it goes on in pvmd (job %s).%s", j.Doing, j.Options.Timeout, started.ID, follow)}
 	}
-	return &Error{ID: "PVME01040126-0107", Code: ExitInterrupted,
+	return &Error{ID: "PVME01040140-0009", Code: ExitInterrupted,
 		Msg: fmt.Sprintf("Interrupted: stopped waiting, but %s goes on in pvmd (job %s).%s", lowerFirst(j.Doing), started.ID, follow)}
 }
 
@@ -249,5 +249,5 @@ func lowerFirst(s string) string {
 // Interrupted is the error of an operation stopped by Ctrl-C that left
 // nothing going on.
 func Interrupted(what string) error {
-	return &Error{ID: "PVME01040126-0108", Code: ExitInterrupted, Msg: "Interrupted: " + what}
+	return &Error{ID: "PVME01040140-0010", Code: ExitInterrupted, Msg: "Interrupted: " + what}
 }

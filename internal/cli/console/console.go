@@ -49,7 +49,7 @@ func Main(name string, args []string, env app.Env) int {
 			if user == "" {
 				user = "hscroot"
 			}
-			e := app.Usage("PVME01040123-0101", "%s is a command of the HMC and logs on as the HMC's account %s: set PVM_HMC_PASSWORD to its password (PVM_HMC_USER names another HMC account).", name, user)
+			e := app.Usage("PVME01040140-0002", "%s is a command of the HMC and logs on as the HMC's account %s: set PVM_HMC_PASSWORD to its password (PVM_HMC_USER names another HMC account).", name, user)
 			fmt.Fprintln(env.Stderr, name+": "+e.Error())
 			return e.Code
 		}

@@ -77,14 +77,14 @@ func confirmDisruption(a *app.App) error {
 	}
 	what := fmt.Sprintf("The firmware update shuts down %d running partition(s) (%s) and restarts the server.", len(running), strings.Join(running, ", "))
 	if a.Env.Confirm == nil {
-		return app.Usage("PVME01040123-0104", "%s Confirm it with --yes.", what)
+		return app.Usage("PVME01040140-0005", "%s Confirm it with --yes.", what)
 	}
 	ok, err := a.Env.Confirm(what + " Continue?")
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return &app.Error{ID: "PVME01040123-0105", Code: app.ExitFailed, Msg: "The firmware update was not confirmed; nothing was changed."}
+		return &app.Error{ID: "PVME01040140-0006", Code: app.ExitFailed, Msg: "The firmware update was not confirmed; nothing was changed."}
 	}
 	return nil
 }

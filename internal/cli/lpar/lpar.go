@@ -229,7 +229,7 @@ func checkMemoryRegions(sys *uom.Entry, mem, minMem, maxMem int) error {
 			if m.flag == "--mem" && (minMem == 0 || maxMem == 0) {
 				extra = " (the minimum and maximum memory default to --mem)"
 			}
-			return app.Usage("PVME01040123-0109", "The value %d of %s is not valid: memory is given in whole memory regions of %d MB%s; use a multiple of %d, such as %s.",
+			return app.Usage("PVME01040140-0007", "The value %d of %s is not valid: memory is given in whole memory regions of %d MB%s; use a multiple of %d, such as %s.",
 				m.mb, m.flag, region, extra, region, hint)
 		}
 	}

@@ -2,19 +2,20 @@
 #   make run   build everything, start pvmd on its simulated default server
 #              (fast timing, state in ./tmp/state) and talk to it
 #   make test  the whole test suite (what .ci/run runs)
+#   make deb   the Debian packages, in dist/ (scripts/deb.sh)
 GO ?= go
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
-.PHONY: build run test bench clean man lint
+.PHONY: build run test bench deb clean man
 # Static binaries (no cgo): the CLIs start faster without the dynamic loader.
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "-X github.com/novalink-project/novalink/internal/version.Version=$(VERSION)" -o bin/ ./cmd/...
 
-# Man pages of every command, generated from the commands: bin/man/man1
-# (read one with man -l bin/man/man1/pvmctl.1, or MANPATH=bin/man man pvmctl).
-man:
-	$(GO) run ./internal/tools/mangen -dir bin/man/man1
+# Man pages of every command, generated from the commands, in bin/man
+# (man -l bin/man/man1/pvmctl.1, or MANPATH=bin/man man pvmd).
+man: build
+	$(GO) run ./internal/tools/gendocs -bin bin -man bin/man
 
 run: build
 	./scripts/run.sh
@@ -26,5 +27,8 @@ bench: build
 	./bench/run.sh
 	./bench/pvmctl.sh
 
+deb:
+	./scripts/deb.sh
+
 clean:
-	rm -rf bin tmp
+	rm -rf bin tmp dist

@@ -175,7 +175,7 @@ func (c *Client) RunJob(ctx context.Context, objectPath, op string, params []Par
 	}
 	j, err = c.WaitJob(ctx, j, progress)
 	if err != nil && ctx.Err() != nil && j != nil && !j.Done() {
-		c.CancelJob(context.Background(), j.ID)
+		_ = c.CancelJob(context.Background(), j.ID) // best effort: ctx's error is the one to report
 	}
 	return j, err
 }
@@ -212,7 +212,7 @@ func (c *Client) WaitJob(ctx context.Context, j *Job, progress func(*Job)) (*Job
 	if progress != nil {
 		progress(j)
 	}
-	c.DeleteJob(ctx, j.ID)
+	_ = c.DeleteJob(ctx, j.ID) // the server drops finished jobs by itself too
 	if j.Status != JobOK {
 		return j, &JobFailed{Job: j}
 	}

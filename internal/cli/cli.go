@@ -289,7 +289,7 @@ func translate(err error) error {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "unknown command ") {
 		var name string
-		fmt.Sscanf(strings.TrimPrefix(msg, "unknown command "), "%q", &name)
+		_, _ = fmt.Sscanf(strings.TrimPrefix(msg, "unknown command "), "%q", &name) // cobra quotes the name
 		return app.Usage("PVME01040123-0001", "The object %s is not valid. Objects: %s.", name, objectList())
 	}
 	return err
@@ -326,7 +326,9 @@ func CurrentUser() (app.User, error) {
 		return app.User{}, err
 	}
 	out := app.User{Name: u.Username}
-	fmt.Sscanf(u.Uid, "%d", &out.UID)
+	if _, err := fmt.Sscanf(u.Uid, "%d", &out.UID); err != nil {
+		return app.User{}, fmt.Errorf("user %s has a uid that is not a number: %q", u.Username, u.Uid)
+	}
 	if ids, err := u.GroupIds(); err == nil {
 		for _, id := range ids {
 			if g, err := user.LookupGroupId(id); err == nil {

@@ -27,7 +27,6 @@ type fixture struct {
 	dir     string
 	env     map[string]string
 	user    app.User
-	logins  int
 	core    *core.Core
 	srv     *httptest.Server
 	logPath string

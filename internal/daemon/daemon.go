@@ -258,7 +258,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	}
 	backups.Start()
 	stopBackups := sync.OnceValue(backups.Stop) // stopped once: on the way out, or at shutdown below
-	defer stopBackups()
+	defer func() { _ = stopBackups() }()        // on an early return; the shutdown below reports its error
 
 	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log})
 	ctx, cancel := context.WithCancel(context.Background())

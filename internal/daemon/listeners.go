@@ -52,7 +52,7 @@ func (l *listeners) shutdown() {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	for _, s := range l.servers {
-		s.Shutdown(sctx)
+		_ = s.Shutdown(sctx) // past the deadline the connections are dropped: nothing more to do
 	}
 }
 
@@ -190,4 +190,4 @@ func notifyReady(log *slog.Logger) {
 	}
 }
 
-func notifyStopping() { sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }
+func notifyStopping() { _, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }

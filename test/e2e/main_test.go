@@ -53,7 +53,7 @@ func runMain(m *testing.M) int {
 	binDir = dir
 	pvmdBin = filepath.Join(dir, "pvmd")
 	pvmctlBin = filepath.Join(dir, "pvmctl")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go") //nolint:staticcheck // the toolchain that runs the tests builds what they run
 	if _, err := os.Stat(gobin); err != nil {
 		gobin = "go"
 	}

@@ -184,7 +184,7 @@ func writePrivate(path, data string) {
 		return
 	}
 	if f.Close() == nil {
-		os.Rename(f.Name(), path)
+		_ = os.Rename(f.Name(), path) // a cache: without it the next run logs on again
 	}
 }
 

@@ -91,7 +91,7 @@ func (p *Progress) Add(n int64) {
 	defer p.mu.Unlock()
 	p.done += n
 	if p.bar != nil {
-		p.bar.Add64(n)
+		_ = p.bar.Add64(n) // drawing on the terminal: nothing to do if it fails
 		return
 	}
 	if p.total >= plainBytesMin {
@@ -110,7 +110,7 @@ func (p *Progress) Close() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.bar.Finish()
+	_ = p.bar.Finish()
 	p.bar = nil
 }
 
@@ -183,7 +183,7 @@ func (j *Job) Run(a *App) (*client.Job, error) {
 	}
 	if started.Done() && started.Status != client.JobOK {
 		// Refused at once: say nothing of doing it.
-		c.DeleteJob(a.Context(), started.ID)
+		_ = c.DeleteJob(a.Context(), started.ID) // the refusal is what counts
 		return started, &client.JobFailed{Job: started}
 	}
 	if j.Options.NoWait {

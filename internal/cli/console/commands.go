@@ -228,7 +228,7 @@ func helpOrVersion(name string, args []string, env app.Env) bool {
 		cmd := Command(name, env)
 		cmd.SetOut(env.Stdout)
 		cmd.SetErr(env.Stderr)
-		cmd.Help()
+		_ = cmd.Help() // writes to env.Stdout
 		return true
 	case "--version", "-version":
 		fmt.Fprintln(env.Stdout, version.String(name))

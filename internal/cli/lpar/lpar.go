@@ -211,9 +211,9 @@ func checkMemoryRegions(sys *uom.Entry, mem, minMem, maxMem int) error {
 		return nil
 	}
 	v, _ := sys.Content.FindText("AssociatedSystemMemoryConfiguration/MemoryRegionSize")
-	region, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || region <= 0 {
-		return nil
+	region, _ := strconv.Atoi(strings.TrimSpace(v))
+	if region <= 0 {
+		return nil // no region size given: the server checks alone
 	}
 	for _, m := range []struct {
 		flag string

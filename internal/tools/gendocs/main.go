@@ -95,7 +95,7 @@ func helpPage(bin, man, name, section, what string, date time.Time) error {
 	cmd := exec.Command(path, "--help")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(os.Environ(), "COLUMNS=80")
-	cmd.Run() // flag-based commands exit 0 or 2 on --help; the text is what counts
+	_ = cmd.Run() // flag-based commands exit 0 or 2 on --help; the text is what counts
 	help := strings.TrimSpace(out.String())
 	if help == "" {
 		return fmt.Errorf("%s --help printed nothing", name)

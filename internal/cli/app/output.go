@@ -22,6 +22,26 @@ func OutputFlag(cmd *cobra.Command, dst *string) {
 		"output format: table (a table, or key=value lines with -d) or json (the same fields as a JSON array of objects, for scripts)")
 }
 
+// OutputJSONFlag adds -o/--output to a verb that has its own JSON
+// switch (--json): -o json sets *asJSON as --json does.
+func OutputJSONFlag(cmd *cobra.Command, asJSON *bool) {
+	var output string
+	OutputFlag(cmd, &output)
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if err := CheckOutput(output); err != nil {
+			return err
+		}
+		if strings.EqualFold(output, OutputJSON) {
+			*asJSON = true
+		}
+		if prev != nil {
+			return prev(c, args)
+		}
+		return nil
+	}
+}
+
 // CheckOutput verifies an -o value.
 func CheckOutput(v string) error {
 	switch strings.ToLower(v) {

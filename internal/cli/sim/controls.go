@@ -130,7 +130,8 @@ func faultCommand(a *app.App) *cobra.Command {
 			return printRules(a, rules)
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
+	app.OutputJSONFlag(list, &asJSON)
 	remove := &cobra.Command{
 		Use:   "remove ID...",
 		Short: "Remove fault rules",

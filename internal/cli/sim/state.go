@@ -101,7 +101,8 @@ func stateCommand(a *app.App) *cobra.Command {
 	f.StringVar(&refCode, "refcode", "", "the reference code it shows (with --crash or --stop)")
 	f.BoolVar(&system, "system", false, "the managed system's state")
 	f.StringVar(&sysState, "state", "", "the managed system's new state (with --system)")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
+	app.OutputJSONFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -120,8 +121,10 @@ func timingCommand(a *app.App) *cobra.Command {
 				return err
 			}
 			var set *client.SimTiming
-			if cmd.Flags().NFlag() > 0 && !(cmd.Flags().NFlag() == 1 && asJSON) {
-				set = &t
+			for _, name := range []string{"profile", "firmware-step", "os-boot", "rmc-up", "os-shutdown", "vsp-shutdown", "immediate", "system-ipl"} {
+				if cmd.Flags().Changed(name) {
+					set = &t
+				}
 			}
 			got, err := c.SimTiming(a.Context(), set)
 			if err != nil {
@@ -144,7 +147,8 @@ func timingCommand(a *app.App) *cobra.Command {
 	f.StringVar(&t.VSPShutdown, "vsp-shutdown", "", "a shutdown through the VSP")
 	f.StringVar(&t.Immediate, "immediate", "", "an immediate shutdown")
 	f.StringVar(&t.SystemIPL, "system-ipl", "", "a restart of the whole server")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
+	app.OutputJSONFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -222,7 +226,8 @@ func snapshotCommand(a *app.App) *cobra.Command {
 			return printer.Table(a.Out(), "Snapshots", []string{"Name", "Saved (UTC)", "Partitions", "Objects", "Bytes"}, rows, a.Width())
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
+	app.OutputJSONFlag(list, &asJSON)
 	cmd.AddCommand(save, restore, list, del)
 	return cmd
 }

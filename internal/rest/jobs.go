@@ -25,6 +25,9 @@ func (s *Server) jobTarget(r *http.Request) (group, target string, err error) {
 	root := r.PathValue("root")
 	k := s.kinds[root]
 	if k == nil || !k.root {
+		if k == nil && s.notImplementedKind(root) {
+			return "", "", errNotImplemented("The object type " + root)
+		}
 		return "", "", errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", root)
 	}
 	if r.PathValue("id") == "" {
@@ -49,6 +52,15 @@ func jobParametersOf(group, op string) ([]string, bool) {
 	}
 	rj, ok := restJobs[group][op]
 	return rj.params, ok
+}
+
+// unknownOperation answers a job the group does not have: 501 for a
+// PowerVM job this server does not implement, else the core's error.
+func unknownOperation(group, op string) error {
+	if notImplementedJob(group, op) {
+		return errNotImplemented("The job " + op + " of " + group)
+	}
+	return core.ErrUnknownOperation(group, op)
 }
 
 func webLeaf(name, kb, text string) *uom.Element {
@@ -109,7 +121,7 @@ func (s *Server) handleJobTemplate(w http.ResponseWriter, r *http.Request, a cor
 	}
 	op := r.PathValue("op")
 	if _, ok := jobParametersOf(group, op); !ok {
-		s.writeError(w, r, core.ErrUnknownOperation(group, op), nil)
+		s.writeError(w, r, unknownOperation(group, op), nil)
 		return
 	}
 	if !s.objectExists(group, target) {
@@ -147,6 +159,10 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "JobRequest" {
 		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for a job; send %s.",
 			r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "JobRequest")), body)
+		return
+	}
+	if _, ok := jobParametersOf(group, op); !ok && notImplementedJob(group, op) {
+		s.writeError(w, r, unknownOperation(group, op), body)
 		return
 	}
 	params, err := parseJobRequest(body, op, group)

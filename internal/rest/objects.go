@@ -100,12 +100,18 @@ func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) 
 	if child == "" {
 		k = s.kinds[root]
 		if k == nil || !k.root {
+			if k == nil && s.notImplementedKind(root) {
+				return nil, "", errNotImplemented("The object type " + root)
+			}
 			return nil, "", errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", root)
 		}
 		return k, "", nil
 	}
 	k = s.kinds[child]
 	pk := s.kinds[root]
+	if k == nil && s.notImplementedKind(child) {
+		return nil, "", errNotImplemented("The object type " + child)
+	}
 	if k == nil || pk == nil || !k.hasParent(root) {
 		return nil, "", errStatus(http.StatusNotFound, "There is no object type %s under %s.", child, root)
 	}

@@ -17,13 +17,6 @@ import (
 
 const simRoot = "/rest/api/sim"
 
-// simControl describes a control in the root's index.
-type simControl struct {
-	Name string `json:"name"`
-	Href string `json:"href"`
-	Doc  string `json:"doc"`
-}
-
 func (s *Server) simRoutes(m *http.ServeMux, auth func(func(http.ResponseWriter, *http.Request, core.Actor)) http.HandlerFunc) {
 	if s.cfg.NoSimControls {
 		m.HandleFunc(simRoot, s.simOff)
@@ -41,6 +34,7 @@ func (s *Server) simRoutes(m *http.ServeMux, auth func(func(http.ResponseWriter,
 	}
 	m.HandleFunc("GET "+simRoot, simAuth(s.handleSimIndex))
 	m.HandleFunc("GET "+simRoot+"/Directory", simAuth(s.handleSimDirectory))
+	m.HandleFunc("GET "+simRoot+"/Introspection", simAuth(s.handleIntrospection))
 	s.simLoadRoutes(m, simAuth)
 	s.simFaultRoutes(m, simAuth)
 	s.simStateRoutes(m, simAuth)
@@ -56,13 +50,9 @@ func (s *Server) simOff(w http.ResponseWriter, r *http.Request) {
 
 // handleSimIndex lists the controls.
 func (s *Server) handleSimIndex(w http.ResponseWriter, r *http.Request, a core.Actor) {
-	base := baseURL(r) + simRoot
 	writeJSONValue(w, http.StatusOK, struct {
-		Controls []simControl `json:"controls"`
-	}{[]simControl{
-		{Name: "load", Href: base + "/LogicalPartition/{uuid}/Load",
-			Doc: "a partition's simulated workload: GET it, PUT {cpu, netRx, netTx, diskRead, diskWrite, mem} (any of them) to set it, DELETE it to go back to the idle OS; GET " + base + "/Load lists the loads set"},
-	}})
+		Controls []route `json:"controls"`
+	}{simControls(baseURL(r) + simRoot)})
 }
 
 // simDirectory lists the system and its partitions for the controls'

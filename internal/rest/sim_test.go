@@ -60,7 +60,7 @@ func TestSimControls(t *testing.T) {
 	})
 	loadPath := "/rest/api/sim/LogicalPartition/" + lpar10 + "/Load"
 	resp, data := h.doH("GET", "/rest/api/sim", "", "")
-	if resp.StatusCode != 200 || !strings.Contains(string(data), `"name": "load"`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(data), `/rest/api/sim/{LogicalPartition|VirtualIOServer}/{uuid}/Load"`) {
 		t.Fatalf("GET /rest/api/sim: %s\n%s", resp.Status, data)
 	}
 	resp, data = h.doH("GET", loadPath, "", "")
@@ -97,6 +97,7 @@ func TestSimControls(t *testing.T) {
 		{"no partition", "GET", "/rest/api/sim/LogicalPartition/0B2BD5B4-4A57-3C2F-8F09-3BF3E9A3B0E1/Load", "", "", 404, "does not exist"},
 		{"VIOS as LPAR", "GET", "/rest/api/sim/LogicalPartition/" + vios1 + "/Load", "", "", 404, "does not exist"},
 		{"no control", "GET", "/rest/api/sim/Faults", "", "", 404, "no simulator control"},
+		{"no control under a partition", "GET", "/rest/api/sim/LogicalPartition/" + lpar10 + "/Colour", "", "", 404, "no simulator control"},
 	}
 	for _, c := range cases {
 		resp, data := h.doH(c.method, c.path, c.ctype, c.body)

@@ -90,3 +90,13 @@ func TestClientDepsScript(t *testing.T) {
 func TestPypowervmTasks(t *testing.T) {
 	runScenario(t, scenario{Script: "pypowervm_tasks.py", Timeout: 2 * time.Minute})
 }
+
+// TestPypowervmSimControls: the simulator's controls as pypowervm meets
+// them (testdata/pypowervm_simctl.py): vios_busy_retry_helper through a
+// busy VIOS, a WrapperTask through a 412, a faulted power-on, DLPAR refused
+// while RMC is held inactive, validate_vios_ready waiting for the VIOSes'
+// RMC, a crash, RMC errorInfo in the monitor's partition file, a power
+// loss, a snapshot restored under a live session.
+func TestPypowervmSimControls(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_simctl.py", Timeout: 3 * time.Minute, Flags: []string{"--pcm-interval", "1s"}})
+}

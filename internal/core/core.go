@@ -131,6 +131,7 @@ type Core struct {
 	randSeed   uint64
 	faults     *Faults
 	snaps      *Snapshots
+	ids        *idSource // set under a seed (Config.Seed)
 	jobNamesMu sync.Mutex
 	jobNames   []string
 }
@@ -176,6 +177,8 @@ func Open(cfg Config) (*Core, error) {
 	c.timing.Store(&prof)
 	if c.randSeed == 0 {
 		c.randSeed = randomSeed()
+	} else {
+		c.ids = newIDSource(c.randSeed, "objects")
 	}
 	c.faults = newFaults(c)
 	c.snaps = newSnapshots(c)
@@ -275,7 +278,7 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		c.mu.Unlock()
 		return model.Unavailable("The configuration store failed (%v); no change can be saved until pvmd is restarted.", *b)
 	}
-	tx := &Tx{c: c, st: c.w, now: c.clock.Now(), actor: a}
+	tx := &Tx{c: c, st: c.w, now: c.clock.Now(), actor: a, ids: c.ids}
 	if err := fn(tx); err != nil {
 		c.mu.Unlock()
 		return err

@@ -41,7 +41,7 @@ func (c *Core) CreateFile(a Actor, f *model.File) (*model.File, error) {
 			return err
 		}
 		n := *f
-		n.UUID = newObjectUUID()
+		n.UUID = tx.NewUUID()
 		n.Created = tx.Now().UnixMilli()
 		n.Owner = a.User
 		n.Size, n.Complete, n.Path = 0, false, "uploads/"+n.UUID

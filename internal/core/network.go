@@ -26,9 +26,6 @@ const (
 	SlotNextHigh
 )
 
-// newObjectUUID makes the lower-case UUIDs NovaLink gives switches,
-// adapters and bridges.
-func newObjectUUID() string { return uuid.NewString() }
 
 // Switches returns the switches as staged, by ID.
 func (tx *Tx) Switches() []*model.VirtualSwitch {
@@ -121,7 +118,7 @@ func (c *Core) CreateSwitch(a Actor, sw *model.VirtualSwitch) (*model.VirtualSwi
 	var out *model.VirtualSwitch
 	err := c.Apply(a, func(tx *Tx) error {
 		n := *sw
-		n.UUID = newObjectUUID()
+		n.UUID = tx.NewUUID()
 		n.Created = tx.Now().UnixMilli()
 		switches := tx.Switches()
 		if n.ID < 0 {
@@ -385,7 +382,7 @@ func (c *Core) CreateAdapter(a Actor, owner string, spec *model.EthernetAdapter,
 // newAdapter stages a new adapter on p.
 func (tx *Tx) newAdapter(p *model.Partition, spec *model.EthernetAdapter, choice SlotChoice) (*model.EthernetAdapter, error) {
 	n := spec.Clone()
-	n.UUID = newObjectUUID()
+	n.UUID = tx.NewUUID()
 	n.Partition = p.UUID
 	n.Created = tx.Now().UnixMilli()
 	n.Enabled = true

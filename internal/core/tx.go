@@ -41,6 +41,8 @@ type Tx struct {
 	// bulkEvents, when set, is the most events the operation sends one
 	// by one: beyond it listeners get one CACHE_CLEARED (a restore).
 	bulkEvents int
+	// ids makes new objects' UUIDs (nil: random; see ids.go).
+	ids *idSource
 }
 
 // Now is the time of the operation.

@@ -63,7 +63,7 @@ func CreateVG(tx Tx, vios *model.Partition, name string, pvs []*model.PhysicalVo
 			return nil, err
 		}
 	}
-	vg := &model.VolumeGroup{UUID: NewUUID(), VIOS: vios.UUID, Name: name, PPSize: 64,
+	vg := &model.VolumeGroup{UUID: newID(tx), VIOS: vios.UUID, Name: name, PPSize: 64,
 		SerialID: "00" + hexID(30, vios.UUID, "vg", name, strconv.FormatInt(tx.Now().UnixNano(), 10)), Created: tx.Now().UnixMilli()}
 	for _, p := range pvs {
 		vg.PVs = append(vg.PVs, p.UUID)
@@ -143,7 +143,7 @@ func CreateLV(tx Tx, vg *model.VolumeGroup, name string, sizeMB int, label strin
 	for used[lvUDID(vg, minor)] {
 		minor++
 	}
-	lv := &model.LogicalVolume{UUID: NewUUID(), VIOS: vg.VIOS, VG: vg.UUID, Name: name,
+	lv := &model.LogicalVolume{UUID: newID(tx), VIOS: vg.VIOS, VG: vg.UUID, Name: name,
 		CapacityMB: sizeMB, Label: label, UDID: lvUDID(vg, minor)}
 	tx.Put(lv)
 	touchVG(tx, vg)
@@ -303,7 +303,7 @@ func AddMedia(tx Tx, vios *model.Partition, name string, sizeMB int, mountType, 
 	default:
 		return nil, model.ErrBadValue("MountType", mountType, "ro, rw")
 	}
-	m := &model.OpticalMedia{UUID: NewUUID(), VIOS: vios.UUID, Name: name, SizeMB: sizeMB,
+	m := &model.OpticalMedia{UUID: newID(tx), VIOS: vios.UUID, Name: name, SizeMB: sizeMB,
 		MountType: mountType, UDID: "0e" + name, File: file}
 	tx.Put(m)
 	touchVG(tx, r)
@@ -396,10 +396,10 @@ func CreateLU(tx Tx, ssp *model.SharedStoragePool, spec LUSpec) (*model.LogicalU
 	if spec.Type == model.LUImage {
 		prefix = "29"
 	}
-	lu := &model.LogicalUnit{UUID: NewUUID(), SSP: ssp.UUID, Name: spec.Name, CapacityMB: spec.CapacityMB,
+	lu := &model.LogicalUnit{UUID: newID(tx), SSP: ssp.UUID, Name: spec.Name, CapacityMB: spec.CapacityMB,
 		Thin: spec.Thin, Type: spec.Type, ClonedFrom: spec.ClonedFrom}
 	for {
-		lu.UDID = prefix + c.ID + strings.ReplaceAll(NewUUID(), "-", "")
+		lu.UDID = prefix + c.ID + strings.ReplaceAll(newID(tx), "-", "")
 		if LUByUDID(tx, lu.UDID) == nil {
 			break
 		}
@@ -514,7 +514,7 @@ func MapSCSI(tx Tx, vios *model.Partition, spec SCSISpec) (*model.SCSIMapping, e
 	if err != nil {
 		return nil, err
 	}
-	m := &model.SCSIMapping{UUID: NewUUID(), VIOS: vios.UUID, Client: client.UUID, Created: tx.Now().UnixNano()}
+	m := &model.SCSIMapping{UUID: newID(tx), VIOS: vios.UUID, Client: client.UUID, Created: tx.Now().UnixNano()}
 	if p == nil {
 		if err := vios.DLPARAllowed("adding a virtual SCSI server adapter"); err != nil {
 			return nil, err
@@ -751,7 +751,7 @@ func UnmapSCSI(tx Tx, m *model.SCSIMapping, keepAdapters bool) error {
 	tx.Delete(model.KindSCSIMap, m.UUID)
 	touchBacking(tx, m)
 	if rest == 0 && keepAdapters && m.Backing != "" {
-		n := &model.SCSIMapping{UUID: NewUUID(), VIOS: m.VIOS, Client: m.Client, ServerSlot: m.ServerSlot,
+		n := &model.SCSIMapping{UUID: newID(tx), VIOS: m.VIOS, Client: m.Client, ServerSlot: m.ServerSlot,
 			ClientSlot: m.ClientSlot, VHost: m.VHost, Created: m.Created}
 		tx.Put(n)
 	}
@@ -836,7 +836,7 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 	for _, m := range existing {
 		used[m.VFCHost] = true
 	}
-	m := &model.FCMapping{UUID: NewUUID(), VIOS: vios.UUID, Client: client.UUID, ServerSlot: p.server,
+	m := &model.FCMapping{UUID: newID(tx), VIOS: vios.UUID, Client: client.UUID, ServerSlot: p.server,
 		ClientSlot: p.client, VFCHost: nextName("vfchost", used), Port: spec.Port, Created: tx.Now().UnixNano()}
 	if len(spec.WWPNs) > 0 {
 		if len(spec.WWPNs) != 2 {

@@ -453,6 +453,16 @@ func nextName(prefix string, used map[string]bool) string {
 // NewUUID makes the lower-case UUIDs the VIOS objects get.
 func NewUUID() string { return uuid.NewString() }
 
+// newID is the UUID of a new object of an operation: the transaction's
+// own source when it has one (the core's, seeded under pvmd --seed), else
+// random.
+func newID(tx Tx) string {
+	if s, ok := tx.(interface{ NewUUID() string }); ok {
+		return s.NewUUID()
+	}
+	return NewUUID()
+}
+
 // hexID derives n hex digits from parts (stable for the same parts).
 func hexID(n int, parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))

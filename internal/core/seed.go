@@ -3,7 +3,6 @@ package core
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +27,12 @@ type Inventory struct {
 	// Layout is what pvm-install chose (install.go); nil is the built-in
 	// layout.
 	Layout *Layout `json:"layout,omitempty"`
+	// The explicit sections (inventory.go): switches beyond the two of
+	// NovaLink, client partitions named one by one with their adapters
+	// and disks, and accounts.
+	Switches   []SwitchSpec `json:"switches,omitempty"`
+	Partitions []ClientSpec `json:"partitions,omitempty"`
+	Users      []UserSpec   `json:"users,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -78,27 +83,6 @@ func DefaultInventory() *Inventory {
 		Clients: GroupSpec{PartitionSpec: PartitionSpec{MemoryMB: 2048, MinMemoryMB: 1024, MaxMemoryMB: 4096, ProcUnits: 0.5, VirtualProcs: 1},
 			Count: 3, NamePrefix: "lpar", FirstID: 10, Running: 0, NameByID: true},
 	}
-}
-
-// LoadInventory reads a JSON inventory file over the defaults.
-func LoadInventory(path string) (*Inventory, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	inv := DefaultInventory()
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(inv); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	// A system given another type, model or serial but no name is named
-	// after them, as NovaLink names a server (Server-TYPE-MODEL-SNSERIAL).
-	def := DefaultInventory().System
-	if s := &inv.System; s.Name == def.Name && (s.MachineType != def.MachineType || s.Model != def.Model || s.Serial != def.Serial) {
-		s.Name = "Server-" + s.MachineType + "-" + s.Model + "-SN" + s.Serial
-	}
-	return inv, nil
 }
 
 func units(f float64) model.Units { return model.Units(f*100 + 0.5) }
@@ -216,6 +200,9 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 	}
 	seedNetwork(st, nowMS, lay.MgmtVLAN)
 	vios.SeedLayout(st, nowMS, lay.Storage)
+	if err := inv.buildExplicit(st, nowMS, timing); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -397,13 +384,20 @@ func (c *Core) seed(inv *Inventory) error {
 		}
 	}
 	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")})
-	invJSON, err := json.Marshal(inv)
+	kept := *inv
+	kept.Users = nil // the accounts are made below; their passwords are not kept here
+	invJSON, err := json.Marshal(&kept)
 	if err != nil {
 		return err
 	}
 	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "inventory", Value: invJSON})
 	if err := c.store.Update(changes); err != nil {
 		return err
+	}
+	for _, u := range inv.Users {
+		if err := c.SetPassword(u.Name, u.Role, u.Password); err != nil {
+			return fmt.Errorf("inventory: user %s: %w", u.Name, err)
+		}
 	}
 	c.log.Info("seeded a new managed system", "name", st.System.Name, "mtms", st.System.MTMS(), "partitions", len(st.Partitions))
 	return nil

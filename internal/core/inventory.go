@@ -69,9 +69,9 @@ type ClientSpec struct {
 	Running bool `json:"running,omitempty"`
 	// RMCAdapter, default true, gives the partition its adapter on
 	// MGMTSWITCH (VLAN 4094), as NovaLink deploys partitions.
-	RMCAdapter *bool          `json:"rmcAdapter,omitempty"`
-	Adapters   []AdapterSpec  `json:"adapters,omitempty"`
-	Storage    []StorageSpec  `json:"storage,omitempty"`
+	RMCAdapter *bool         `json:"rmcAdapter,omitempty"`
+	Adapters   []AdapterSpec `json:"adapters,omitempty"`
+	Storage    []StorageSpec `json:"storage,omitempty"`
 }
 
 // UserSpec is an account of the REST API made with the system.

@@ -26,7 +26,6 @@ const (
 	SlotNextHigh
 )
 
-
 // Switches returns the switches as staged, by ID.
 func (tx *Tx) Switches() []*model.VirtualSwitch {
 	var out []*model.VirtualSwitch

@@ -206,3 +206,36 @@ func TestSeedMakesSameUUIDs(t *testing.T) {
 }
 
 func openTestLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestInventoryREADMEExample: the README's inventory example parses and
+// builds as it says.
+func TestInventoryREADMEExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	i := strings.Index(doc, "## The inventory file")
+	j := strings.Index(doc[i:], "```yaml\n")
+	if i < 0 || j < 0 {
+		t.Fatal("the README has no YAML inventory example")
+	}
+	rest := doc[i+j+len("```yaml\n"):]
+	example := rest[:strings.Index(rest, "```")]
+	inv, err := ParseInventory("README.md", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := inv.Build(time.Now().UnixMilli(), sim.Profiles["fast"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"novalink", "vios1", "vios2", "lpar10", "lpar12", "web1", "db1"} {
+		if st.PartitionByName(name) == nil {
+			t.Errorf("the README's example has no partition %s", name)
+		}
+	}
+	if st.SwitchByName("ETHERNET1") == nil || len(inv.Users) != 1 {
+		t.Errorf("the README's example lacks its switch or its user")
+	}
+}

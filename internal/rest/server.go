@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
+	s.vtermRoutes(m, auth)
 
 	// Objects. The URL grammar (feeds, entries, child feeds, search, quick,
 	// do) overlaps in ways ServeMux patterns cannot tell apart, so there is

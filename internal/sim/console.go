@@ -131,8 +131,8 @@ func NewConsole(p *model.Partition, hooks ConsoleHooks) *Console {
 
 // Attach opens the console's one session. It fails with *ErrConsoleInUse
 // while another session is open, and with ErrConsoleGone once the
-// partition was deleted. The session first gets the last screen of the
-// scroll-back.
+// partition was deleted. The session first gets the HMC's opening lines,
+// then the last screen of the scroll-back.
 func (c *Console) Attach(h Holder) (*Session, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,8 +145,8 @@ func (c *Console) Attach(h Holder) (*Session, error) {
 	s := &Session{c: c, holder: h}
 	s.cond = sync.NewCond(&s.mu)
 	c.sess = s
-	s.push(lastLines(c.scroll, ReplayLines))
 	s.push([]byte("\r\n Open in progress \r\n\r\n Open Completed.\r\n\r\n"))
+	s.push(lastLines(c.scroll, ReplayLines))
 	return s, nil
 }
 

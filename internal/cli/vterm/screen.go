@@ -112,11 +112,15 @@ func (s *screen) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close stops the emulator.
+// Close ends the drain of the emulator's answers. (Closing its input pipe
+// rather than the emulator: the emulator's Close races with a Read in
+// progress.)
 func (s *screen) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.emu.Close()
+	if pw, ok := s.emu.InputPipe().(*io.PipeWriter); ok {
+		pw.Close()
+	}
 }
 
 // subscribe returns a channel poked after changes.

@@ -105,7 +105,7 @@ func isFlagError(err error) bool {
 		return false
 	}
 	s := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand", "flag needs an argument", "invalid argument", "accepts ", "bad flag"} {
+	for _, p := range []string{"unknown flag", "unknown shorthand", "flag needs an argument", "invalid argument", "accepts ", "bad flag", "unknown command"} {
 		if strings.Contains(s, p) {
 			return true
 		}

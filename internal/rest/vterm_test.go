@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +195,59 @@ func TestVtermBadRequests(t *testing.T) {
 	// Nothing was left open.
 	if _, ok := h.c.ConsoleHolder(p.UUID); ok {
 		t.Fatal("a bad request left the console held")
+	}
+}
+
+// TestVtermCyclesLeaveNoGoroutine: 50 opens, each ended alternately by
+// CloseVterm and by the terminal going away, leave the server with the
+// goroutines it had.
+func TestVtermCyclesLeaveNoGoroutine(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartition(uuidShrRun, "vm1", false)
+	cl := h.client()
+	ctx := context.Background()
+	if err := cl.Logon(ctx); err != nil {
+		t.Fatal(err)
+	}
+	settle := func() int {
+		time.Sleep(20 * time.Millisecond)
+		return runtime.NumGoroutine()
+	}
+	base := settle()
+	for i := 0; i < 50; i++ {
+		rwc, err := cl.OpenVterm(ctx, p.UUID, client.VtermOptions{PID: i + 1})
+		if err != nil {
+			t.Fatalf("cycle %d: %v", i, err)
+		}
+		s := newStream(t, rwc)
+		s.wait("Open Completed.")
+		if i%2 == 0 {
+			resp, data := h.do(http.MethodPut, "/rest/api/uom/LogicalPartition/"+p.UUID+"/do/CloseVterm",
+				uom.MediaType(uom.ServiceWeb, "JobRequest"), jobRequest("CloseVterm", "LogicalPartition"))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("cycle %d: CloseVterm %s\n%s", i, resp.Status, data)
+			}
+		} else {
+			rwc.Close()
+		}
+		<-s.done
+		rwc.Close()
+		for j := 0; ; j++ {
+			if _, held := h.c.ConsoleHolder(p.UUID); !held {
+				break
+			}
+			if j > 500 {
+				t.Fatalf("cycle %d: the console stayed held", i)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	h.ts.CloseClientConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for n := settle(); n > base+2; n = settle() {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after 50 cycles, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+		}
 	}
 }

@@ -68,11 +68,10 @@ def main():
     h.session_config()
     st = h.state
 
-    # What pypowervm's subprocesses (mkvterm, rmvterm) need: this pvmd,
-    # a session cache in the scratch directory, any free VNC port.
-    os.environ['PVM_URL'] = 'http://localhost:%d' % harness.HTTP_PORT
-    os.environ['PVMCTL_SESSION_DIR'] = os.path.join(harness.WORK, 'sessions')
-    os.environ['PVM_VTERM_VNC_PORT'] = '0'
+    # pypowervm's subprocesses (mkvterm, rmvterm) reach this pvmd through
+    # the environment scenario_test.go sets (PVM_URL ...).
+    check(os.environ.get('PVM_URL') == 'http://localhost:%d'
+          % harness.HTTP_PORT, 'PVM_URL is %r' % os.environ.get('PVM_URL'))
 
     import pypowervm.adapter as adp
     from pypowervm.tasks import power

@@ -187,11 +187,25 @@ func (c *Console) Close(reason string) {
 	}
 }
 
-// Scrollback returns a copy of what the console kept of its output.
+// Scrollback returns a copy of what the console kept of its output: at
+// most ScrollbackBytes, from the start of a line.
 func (c *Console) Scrollback() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]byte(nil), c.scroll...)
+	return append([]byte(nil), trimScroll(c.scroll)...)
+}
+
+// trimScroll returns the last ScrollbackBytes of b, from a line start when
+// one is near.
+func trimScroll(b []byte) []byte {
+	if len(b) <= ScrollbackBytes {
+		return b
+	}
+	cut := len(b) - ScrollbackBytes
+	if i := bytes.IndexByte(b[cut:], '\n'); i >= 0 && i < 256 {
+		cut += i + 1
+	}
+	return b[cut:]
 }
 
 // Power shows a committed change of the partition (power state, reference
@@ -273,32 +287,23 @@ func (c *Console) emit(b []byte) {
 		return
 	}
 	c.scroll = append(c.scroll, b...)
-	if len(c.scroll) > ScrollbackBytes {
-		cut := len(c.scroll) - ScrollbackBytes
-		if i := bytes.IndexByte(c.scroll[cut:], '\n'); i >= 0 && i < 256 {
-			cut += i + 1
-		}
-		c.scroll = append([]byte(nil), c.scroll[cut:]...)
+	// Trimmed by halves, so that each byte is copied about once.
+	if len(c.scroll) > 2*ScrollbackBytes {
+		c.scroll = append(make([]byte, 0, 2*ScrollbackBytes+len(b)), trimScroll(c.scroll)...)
 	}
 	if c.sess != nil {
 		c.sess.push(b)
 	}
 }
 
-// lastLines returns the last n lines of b (whole lines, from a line start).
+// lastLines returns the last n lines of b (the line being written
+// counting as one), from a line start.
 func lastLines(b []byte, n int) []byte {
-	i := len(b)
-	for k := 0; k <= n && i > 0; k++ {
-		j := bytes.LastIndexByte(b[:i], '\n')
-		if j < 0 {
-			return append([]byte(nil), b...)
-		}
-		if k == n {
-			return append([]byte(nil), b[j+1:]...)
-		}
-		i = j
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
 	}
-	return append([]byte(nil), b[i:]...)
+	return bytes.Join(lines, nil)
 }
 
 // Session is the one open connection to a console.

@@ -88,11 +88,19 @@ func isActive(state string) bool {
 // partition.
 func (g *guest) power(old, cur *model.Partition, infoOf func() GuestInfo) []byte {
 	g.typ = cur.Type
-	var info GuestInfo
 	if !isActive(cur.State) && !isActive(g.stateOf(old)) {
 		return nil
 	}
-	info = infoOf()
+	// What the partition looks like is read only for the text that shows
+	// it (this runs in the store's committer).
+	var info GuestInfo
+	have := false
+	get := func() GuestInfo {
+		if !have {
+			info, have = infoOf(), true
+		}
+		return info
+	}
 	var was, ref string
 	if old != nil {
 		was, ref = old.State, old.RefCode
@@ -102,7 +110,7 @@ func (g *guest) power(old, cur *model.Partition, infoOf func() GuestInfo) []byte
 	case cur.State == model.StateStarting && (was != model.StateStarting || cur.RefCode == FirmwareCodes[0] && ref != cur.RefCode):
 		// Power on, or the new start of a restart.
 		g.mode, g.line = modeFirmware, nil
-		b.WriteString(firmwareBanner(info))
+		b.WriteString(firmwareBanner(get()))
 		b.WriteString(progress(cur.RefCode))
 	case cur.State == model.StateStarting && cur.RefCode != ref:
 		b.WriteString(progress(cur.RefCode))
@@ -115,18 +123,18 @@ func (g *guest) power(old, cur *model.Partition, infoOf func() GuestInfo) []byte
 		g.line = nil
 		if cur.BootMode == "sms" {
 			g.mode = modeSMS
-			b.WriteString(smsMenu(info))
+			b.WriteString(smsMenu(get()))
 		} else {
 			g.mode = modeOF
 			b.WriteString("\r\n\r\n0 > ")
 		}
 	case cur.State == model.StateRunning && was != model.StateRunning:
 		g.mode, g.line, g.user = modeLogin, nil, ""
-		b.WriteString(osBoot(info))
-		b.WriteString(loginPrompt(info))
+		b.WriteString(osBoot(get()))
+		b.WriteString(loginPrompt(get()))
 	case cur.State == model.StateShuttingDown && was != model.StateShuttingDown:
 		if was == model.StateRunning {
-			b.WriteString(osShutdown(info, cur.Restarting))
+			b.WriteString(osShutdown(get(), cur.Restarting))
 		}
 		g.mode, g.line = modeDown, nil
 	case !isActive(cur.State) && isActive(was):

@@ -569,3 +569,44 @@ func countFDs(t *testing.T, pid int) int {
 	}
 	return len(ents)
 }
+
+// TestMkvtermFirmwareAndVIOS: a partition started in SMS shows the menu
+// and boots on X; one started at the ok prompt boots on "boot"; the VIOS
+// console logs padmin in and runs a VIOS command.
+func TestMkvtermFirmwareAndVIOS(t *testing.T) {
+	d := startPVMD(t, t.TempDir(), startOpts{})
+	c := newCmdEnv(t, d)
+
+	term := c.startPTY("mkvterm", "--id", "11")
+	term.wait("Open Completed.")
+	c.must("pvmctl", "lpar", "power-on", "-i", "name=lpar11", "--bootmode", "sms")
+	term.wait("X = eXit System Management Services")
+	term.typ("X\r")
+	term.wait("Are you sure you want to exit System Management Services?")
+	term.typ("1\r")
+	term.wait("lpar11 login: ")
+
+	term2 := c.startPTY("mkvterm", "--id", "12")
+	term2.wait("Open Completed.")
+	c.must("pvmctl", "lpar", "power-on", "-i", "name=lpar12", "--bootmode", "of")
+	term2.wait("\r\n0 > ")
+	term2.typ("banner\r")
+	term2.wait("PowerPC Firmware")
+	term2.typ("boot\r")
+	term2.wait("lpar12 login: ")
+
+	vios := c.startPTY("mkvterm", "-p", "vios1")
+	vios.wait("Open Completed.")
+	vios.typ("\r")
+	vios.wait("Console login: ")
+	vios.typ("padmin\rpadmin\r")
+	vios.wait("$ ")
+	vios.typ("ioslevel\r")
+	vios.wait("3.1.4.10")
+	for _, p := range []*ptyTerm{term, term2, vios} {
+		p.typ("\r~.")
+		if code := p.exit(); code != 0 {
+			t.Fatalf("mkvterm: exit %d\n%s", code, p.text())
+		}
+	}
+}

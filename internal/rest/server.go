@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,9 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
+	// streams counts the virtual terminal streams being served
+	// (vterm.go).
+	streams sync.WaitGroup
 }
 
 // MaxBody bounds request bodies.

@@ -174,6 +174,8 @@ func (s *Server) handleVterm(w http.ResponseWriter, r *http.Request, a core.Acto
 		s.writeError(w, r, err, nil)
 		return
 	}
+	s.streams.Add(1)
+	defer s.streams.Done()
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		sess.Close()
@@ -229,4 +231,18 @@ func pumpVterm(conn net.Conn, in io.Reader, sess *sim.Session) {
 	}
 	conn.Close()
 	wg.Wait()
+}
+
+// WaitStreams waits up to d for the virtual terminal streams to end (pvmd
+// calls it after closing the core, which ends their sessions, so that
+// each terminal gets its last line); it reports whether they all did.
+func (s *Server) WaitStreams(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { s.streams.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }

@@ -610,3 +610,19 @@ func TestMkvtermFirmwareAndVIOS(t *testing.T) {
 		}
 	}
 }
+
+// TestMkvtermWhenPvmdStops: stopping pvmd ends the open consoles, each
+// with its last line, and mkvterm ends with it.
+func TestMkvtermWhenPvmdStops(t *testing.T) {
+	d := startPVMD(t, t.TempDir(), startOpts{})
+	c := newCmdEnv(t, d)
+	term := c.startPTY("mkvterm", "--id", "10")
+	term.wait("Open Completed.")
+	if err := d.Stop(stopTimeout); err != nil {
+		t.Fatal(err)
+	}
+	term.wait("the management service is stopping")
+	if code := term.exit(); code != 0 {
+		t.Fatalf("mkvterm after pvmd stopped: exit %d\n%s", code, term.text())
+	}
+}

@@ -626,3 +626,29 @@ func TestMkvtermWhenPvmdStops(t *testing.T) {
 		t.Fatalf("mkvterm after pvmd stopped: exit %d\n%s", code, term.text())
 	}
 }
+
+// TestMkvtermPasswordSessionOverHTTPS: the console stream works for a
+// password session over HTTPS too (the stream is HTTP/1.1 even where the
+// server offers HTTP/2), and CloseVterm by that session ends it.
+func TestMkvtermPasswordSessionOverHTTPS(t *testing.T) {
+	d := startPVMD(t, t.TempDir(), startOpts{})
+	c := newCmdEnv(t, d)
+	var env []string
+	for _, kv := range c.env {
+		if !strings.HasPrefix(kv, "PVM_URL=") {
+			env = append(env, kv)
+		}
+	}
+	c.env = append(env, "PVM_URL="+d.BaseTLS(), "PVM_USER=padmin", "PVM_PASSWORD="+adminPassword, "PVM_INSECURE=1")
+	term := c.startPTY("mkvterm", "--id", "10")
+	term.wait("Open Completed.")
+	out, errOut, code := c.run("mkvterm", "--id", "10")
+	if code != 3 || !strings.Contains(errOut, "in use by process") {
+		t.Fatalf("second mkvterm over HTTPS: exit %d\n%s%s", code, out, errOut)
+	}
+	c.must("rmvterm", "--id", "10")
+	term.wait("closed by rmvterm")
+	if code := term.exit(); code != 0 {
+		t.Fatalf("mkvterm: exit %d\n%s", code, term.text())
+	}
+}

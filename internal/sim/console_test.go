@@ -87,3 +87,41 @@ func TestConsoleLineEditingAndLogin(t *testing.T) {
 		t.Fatalf("attach after close: %v", err)
 	}
 }
+
+// FuzzConsoleInput: whatever is typed, in any mode, the console answers
+// without panicking and asks the core only for what it knows.
+func FuzzConsoleInput(f *testing.F) {
+	for _, seed := range []string{"root\rpw\rlsdev\rip addr\r", "root\rx\rshutdown -h now\r", "X\r1\r", "boot\r", "\x03\x04\x15\x7f\x1b[A~.", "padmin\rpadmin\rlsmap -all\r"} {
+		f.Add(seed, uint8(0))
+	}
+	states := []struct {
+		state, mode string
+		typ         model.PartitionType
+	}{
+		{model.StateRunning, "norm", model.TypeAIXLinux},
+		{model.StateRunning, "norm", model.TypeVIOS},
+		{model.StateRunning, "norm", model.TypeOS400},
+		{model.StateOpenFirmware, "sms", model.TypeAIXLinux},
+		{model.StateOpenFirmware, "of", model.TypeAIXLinux},
+		{model.StateNotActivated, "norm", model.TypeAIXLinux},
+	}
+	f.Fuzz(func(t *testing.T, typed string, which uint8) {
+		st := states[int(which)%len(states)]
+		p := &model.Partition{UUID: "U1", ID: 4, Name: "vm1", Type: st.typ, State: st.state, BootMode: st.mode}
+		info := GuestInfo{Name: "vm1", ID: 4, Type: st.typ, Location: "U8247.21L.1-V4",
+			NICs: []GuestNIC{{Slot: 2, MAC: "0AF4E0004002"}}, SCSI: []int{3}, FC: []GuestFC{{Slot: 4}}}
+		c := NewConsole(p, ConsoleHooks{
+			Info:         func() (GuestInfo, bool) { return info, true },
+			Shutdown:     func(bool) error { return nil },
+			ContinueBoot: func() error { return nil },
+			IOSCLI:       func(string) (string, string, int) { return "out\n", "", 0 },
+		})
+		s, err := c.Attach(Holder{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write([]byte(typed))
+		s.Close()
+		io.ReadAll(s)
+	})
+}

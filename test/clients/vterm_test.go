@@ -18,23 +18,32 @@ import (
 // console nova's get_vnc_console opens, an IBM i code page change, and the
 // delete nova does. Nothing is left running afterwards.
 func TestPypowervmVterm(t *testing.T) {
-	// mkvterm --vnc leaves mkvtermutil running on its own; when it ends,
-	// this process (not init, which may not reap here) reaps it.
+	watchUtils(t)
+	runScenario(t, scenario{Script: "pypowervm_vterm.py", Timeout: 2 * time.Minute})
+}
+
+// watchUtils makes this process the reaper of the mkvtermutil processes a
+// scenario's mkvterm --vnc leaves running on their own (on NovaLink init
+// reaps them; here init may not), and fails the test if one is still
+// running when it ends: the scenario must close what it opened.
+func watchUtils(t *testing.T) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", err)
 	}
-	runScenario(t, scenario{Script: "pypowervm_vterm.py", Timeout: 2 * time.Minute})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		left := liveUtils()
-		if len(left) == 0 {
-			break
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			left := liveUtils()
+			if len(left) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("mkvtermutil left running: %v", left)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mkvtermutil left running: %v", left)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	})
 }
 
 // liveUtils reaps the mkvtermutil processes of ours that ended and returns

@@ -652,3 +652,36 @@ func TestMkvtermPasswordSessionOverHTTPS(t *testing.T) {
 		t.Fatalf("mkvterm: exit %d\n%s", code, term.text())
 	}
 }
+
+// TestMkvtermThroughPvmRest: with pvmd as the two services, the console
+// stream goes through pvm-rest's forwarding to pvm-core (an upgraded
+// connection both ways): on a terminal and as a VNC console.
+func TestMkvtermThroughPvmRest(t *testing.T) {
+	becomeSubreaper(t)
+	dir := t.TempDir()
+	core := newService(t, "pvm-core.service", dir, map[string]string{"PVM_CORE_OPTS": "--timing fast"})
+	front := newService(t, "pvm-rest.service", dir, map[string]string{
+		"PVM_REST_OPTS": "--http-addr 127.0.0.1:0 --https-addr 127.0.0.1:0"})
+	core.start()
+	front.start()
+	d := &daemon{HTTP: front.addr("http")}
+	c := newCmdEnv(t, d)
+	c.env = append(c.env, "PVM_VTERM_VNC_PORT=0")
+	c.must("pvmctl", "lpar", "power-on", "-i", "name=lpar10")
+
+	term := c.startPTY("mkvterm", "--id", "10")
+	term.wait("lpar10 login: ")
+	term.typ("root\rpw\rhostname\r")
+	term.wait("\r\nlpar10\r\n")
+	term.typ("\r~.")
+	if code := term.exit(); code != 0 {
+		t.Fatalf("mkvterm through pvm-rest: exit %d\n%s", code, term.text())
+	}
+
+	port := startVNCConsole(t, c, 10)
+	v := dialVNC(t, port)
+	v.update(false)
+	v.c.Close()
+	c.must("rmvterm", "--id", "10")
+	waitNoUtils(t, 10)
+}

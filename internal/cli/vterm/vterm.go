@@ -123,6 +123,23 @@ func usageLine(name string) string {
 	return "mkvtermutil {--id ID | -p NAME} [-m SYSTEM] --vnc --local [--codepage NNN]"
 }
 
+// longHelp is what --help says of each command.
+var longHelp = map[string]string{
+	"mkvterm": `Opens the virtual terminal (console) of a partition: on this terminal
+(leave with ~. at the start of a line), or with --vnc --local as a VNC
+server on localhost whose port is printed on the first line of output.
+A partition has one open virtual terminal at a time: a second mkvterm
+exits 3 saying who holds it (a VNC console's port on standard output).
+rmvterm closes it from anywhere. Exit codes: 0 ok, 1 failed, 2 usage,
+3 already open, 4 refused, 5 server unreachable.`,
+	"rmvterm": `Closes the open virtual terminal of a partition, from anywhere (the
+CloseVterm job); with none open it does nothing.`,
+	"mkvtermutil": `The VNC server mkvterm --vnc --local starts: it holds the partition's
+console and serves it over RFB 3.8 on localhost, without a password,
+until the console is closed (rmvterm). The first port tried is 5901
+(PVM_VTERM_VNC_PORT changes it; 0 takes any free port).`,
+}
+
 // exitError ends a command with a message (may be empty) and a code.
 type exitError struct {
 	code int
@@ -153,6 +170,7 @@ type run struct {
 func (r *run) command() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:  usageLine(r.name),
+		Long: longHelp[r.name],
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch r.name {

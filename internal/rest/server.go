@@ -35,6 +35,8 @@ type Config struct {
 	// loopback).
 	LocalLogonOverTLS bool
 	Logger            *slog.Logger
+	// NoSimControls turns the simulator's controls (/rest/api/sim) off.
+	NoSimControls bool
 }
 
 // Server is the REST API of one core.
@@ -50,6 +52,8 @@ type Server struct {
 	// streams counts the virtual terminal streams being served
 	// (vterm.go).
 	streams sync.WaitGroup
+	json     jsonCache
+	basic    basicCache
 }
 
 // MaxBody bounds request bodies.
@@ -127,6 +131,9 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
 	s.vtermRoutes(m, auth)
+	s.pcmRoutes(m, auth)
+	s.simRoutes(m, auth)
+	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))
 
 	// Objects. The URL grammar (feeds, entries, child feeds, search, quick,
 	// do) overlaps in ways ServeMux patterns cannot tell apart, so there is

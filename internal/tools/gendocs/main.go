@@ -1,7 +1,8 @@
 // Command gendocs writes the man pages and shell completions the Debian
-// packages ship (scripts/deb.sh runs it): pvmctl's from its cobra commands
-// (one page per object and verb, bash/zsh/fish completions), the other
-// commands' from their --help output, rendered by go-md2man.
+// packages ship (scripts/deb.sh and make man run it): the pages of pvmctl
+// (one per object and verb), pvmd and the console commands from their
+// cobra commands with cobra's doc generator, pvm-install's from its --help
+// output rendered by go-md2man; pvmctl's bash/zsh/fish completions.
 //
 //	go run ./internal/tools/gendocs -bin bin -man DIR -completion DIR
 package main
@@ -10,6 +11,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,28 +19,23 @@ import (
 	"time"
 
 	md2man "github.com/cpuguy83/go-md2man/v2/md2man"
+	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+	"github.com/spf13/pflag"
 
 	"github.com/novalink-project/novalink/internal/cli"
+	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/console"
+	"github.com/novalink-project/novalink/internal/daemon"
 )
 
-// helpPages are the commands documented from their --help: name, section,
-// one-line description.
+// helpPages are the commands documented from their --help (those without
+// a cobra command): name, section, one-line description.
 var helpPages = []struct{ name, section, what string }{
-	{"pvmd", "8", "the NovaLink daemon: pvm-core and pvm-rest"},
 	{"pvm-install", "8", "install or repair the NovaLink partition, the VIOSes and the management network"},
-	{"viosvrcmd", "1", "run a command on a Virtual I/O Server"},
-	{"bkprofdata", "1", "back up the partition configuration"},
-	{"rstprofdata", "1", "restore the partition configuration"},
-	{"ldfware", "1", "update the server firmware"},
 	{"mkvterm", "1", "open a partition's virtual terminal"},
 	{"rmvterm", "1", "close a partition's virtual terminal"},
 	{"mkvtermutil", "1", "the VNC server of a partition's virtual terminal"},
-	{"chcomgmt", "1", "change the co-management master (HMC side)"},
-	{"lscomgmt", "1", "list the co-management settings (HMC side)"},
-	{"lssyscfg", "1", "list the system configuration (HMC side)"},
-	{"chsyscfg", "1", "change the system configuration (HMC side)"},
-	{"updlic", "1", "update the licensed internal code (HMC side)"},
 }
 
 func main() {
@@ -62,14 +59,8 @@ func run(bin, man, comp string) error {
 	}
 	root := cli.DocCommand()
 	if man != "" {
-		dir := filepath.Join(man, "man1")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if _, err := cobraPages(man, date); err != nil {
 			return err
-		}
-		hdr := &doc.GenManHeader{Title: "PVMCTL", Section: "1", Source: "novalink", Manual: "NovaLink commands", Date: &date}
-		root.DisableAutoGenTag = true
-		if err := doc.GenManTree(root, hdr, dir); err != nil {
-			return fmt.Errorf("pvmctl man pages: %w", err)
 		}
 		for _, p := range helpPages {
 			if err := helpPage(bin, man, p.name, p.section, p.what, date); err != nil {
@@ -107,7 +98,7 @@ func helpPage(bin, man, name, section, what string, date time.Time) error {
 	cmd := exec.Command(path, "--help")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(os.Environ(), "COLUMNS=80")
-	cmd.Run() // flag-based commands exit 0 or 2 on --help; the text is what counts
+	_ = cmd.Run() // flag-based commands exit 0 or 2 on --help; the text is what counts
 	help := strings.TrimSpace(out.String())
 	if help == "" {
 		return fmt.Errorf("%s --help printed nothing", name)
@@ -121,3 +112,52 @@ func helpPage(bin, man, name, section, what string, date time.Time) error {
 	}
 	return os.WriteFile(filepath.Join(dir, name+"."+section), md2man.Render([]byte(md.String())), 0o644)
 }
+
+// cobraCommands are the commands whose pages come from their cobra
+// commands, by section: pvmctl and the console commands (1), pvmd (8).
+func cobraCommands() map[string][]*cobra.Command {
+	env := app.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	return map[string][]*cobra.Command{
+		"1": append([]*cobra.Command{cli.DocCommand()}, console.Commands(env)...),
+		"8": {daemon.Command()},
+	}
+}
+
+// cobraPages writes the pages of the cobra commands (and of each of their
+// subcommands) into man/manN and returns their paths.
+func cobraPages(man string, date time.Time) ([]string, error) {
+	var written []string
+	for section, cmds := range cobraCommands() {
+		dir := filepath.Join(man, "man"+section)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		for _, c := range cmds {
+			prepare(c)
+			hdr := &doc.GenManHeader{Title: strings.ToUpper(c.Name()), Section: section, Source: "novalink", Manual: "NovaLink commands", Date: &date}
+			if err := doc.GenManTree(c, hdr, dir); err != nil {
+				return nil, fmt.Errorf("%s man pages: %w", c.Name(), err)
+			}
+		}
+		files, err := filepath.Glob(filepath.Join(dir, "*."+section))
+		if err != nil {
+			return nil, err
+		}
+		written = append(written, files...)
+	}
+	return written, nil
+}
+
+// prepare drops cobra's "generated by" line and escapes what the Markdown
+// the pages go through would take for HTML (<state-dir>).
+func prepare(c *cobra.Command) {
+	c.DisableAutoGenTag = true
+	c.Long = escape(c.Long)
+	c.Example = escape(c.Example)
+	c.Flags().VisitAll(func(f *pflag.Flag) { f.Usage = escape(f.Usage) })
+	for _, s := range c.Commands() {
+		prepare(s)
+	}
+}
+
+func escape(s string) string { return strings.ReplaceAll(s, "<", `\<`) }

@@ -52,8 +52,8 @@ type Server struct {
 	// streams counts the virtual terminal streams being served
 	// (vterm.go).
 	streams sync.WaitGroup
-	json     jsonCache
-	basic    basicCache
+	json    jsonCache
+	basic   basicCache
 }
 
 // MaxBody bounds request bodies.

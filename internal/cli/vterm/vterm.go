@@ -30,6 +30,7 @@ import (
 
 	"github.com/novalink-project/novalink/client"
 	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/version"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -169,9 +170,10 @@ type run struct {
 
 func (r *run) command() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:  usageLine(r.name),
-		Long: longHelp[r.name],
-		Args: cobra.NoArgs,
+		Use:     usageLine(r.name),
+		Long:    longHelp[r.name],
+		Version: version.String(r.name),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch r.name {
 			case "mkvterm":
@@ -182,6 +184,7 @@ func (r *run) command() *cobra.Command {
 			return r.mkvtermutil(cmd)
 		},
 	}
+	cmd.SetVersionTemplate("{{.Version}}\n")
 	f := cmd.Flags()
 	f.IntVar(&r.id, "id", 0, "the ID of the partition")
 	f.StringVarP(&r.partName, "partition", "p", "", "the name of the partition")

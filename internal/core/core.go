@@ -128,6 +128,9 @@ type Core struct {
 
 	pcm *pcmService
 
+	// cons are the partitions' virtual terminals (console.go).
+	cons consoles
+
 	randSeed   uint64
 	faults     *Faults
 	snaps      *Snapshots
@@ -214,6 +217,7 @@ func (c *Core) Close() error {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	c.closeConsoles()
 	c.timersMu.Lock()
 	for t := range c.timers {
 		t.t.Stop()
@@ -316,10 +320,12 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 			return
 		}
 		c.viewMu.Lock()
+		parts := d.partitionChanges(c.v)
 		d.apply(c.v)
 		c.viewSeq = rev
 		c.viewMu.Unlock()
 		c.Bus.Publish(events...)
+		c.observeConsoles(parts)
 		done <- nil
 	}})
 	c.mu.Unlock()

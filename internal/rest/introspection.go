@@ -41,6 +41,7 @@ var staticRoutes = []route{
 	{[]string{"GET"}, "/rest/api/pcm/ManagedSystem/{uuid}/LogicalPartition/{lpar}/ProcessedMetrics", "a partition's processed metrics"},
 	{[]string{"GET"}, "/rest/api/pcm/ProcessedMetrics/{file}", "a processed metrics JSON file"},
 	{[]string{"GET"}, "/metrics", "the counters in Prometheus' exposition format"},
+	{[]string{"GET"}, "/rest/api/web/VirtualTerminal/{id}", "a partition's virtual terminal (an Upgrade to the pvm-vterm stream; mkvterm)"},
 }
 
 // simControls are the simulator's controls (the root's index).

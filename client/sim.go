@@ -269,3 +269,12 @@ func (c *Client) SimDirectory(ctx context.Context) (system SimDirectoryEntry, pa
 	err = c.SimJSON(ctx, http.MethodGet, SimRoot+"/Directory", nil, &d)
 	return d.System, d.Partitions, err
 }
+
+// SimIntrospection returns the introspection document: what the server
+// implements (routes, object types, jobs, quick properties, controls) and
+// what of the PowerVM REST API it does not.
+func (c *Client) SimIntrospection(ctx context.Context) (json.RawMessage, error) {
+	var doc json.RawMessage
+	err := c.SimJSON(ctx, http.MethodGet, SimRoot+"/Introspection", nil, &doc)
+	return doc, err
+}

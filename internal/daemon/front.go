@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,6 +61,14 @@ func newForwarder(socket string, log *slog.Logger) http.Handler {
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if r.Context().Err() != nil {
 				return // the client went away
+			}
+			var op *net.OpError
+			if !errors.As(err, &op) || op.Op != "dial" {
+				// pvm-core took the request and closed the connection
+				// without an answer (a simulator fault rule that drops
+				// it): so does pvm-rest, to its client.
+				log.Info("pvm-core dropped the request; dropping the client's", "method", r.Method, "path", r.URL.Path, "err", err)
+				panic(http.ErrAbortHandler)
 			}
 			log.Warn("pvm-core cannot be reached", "method", r.Method, "path", r.URL.Path, "err", err)
 			rest.WriteServiceError(w, r, http.StatusServiceUnavailable,

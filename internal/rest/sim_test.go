@@ -150,7 +150,9 @@ func TestSimControlsOff(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	for _, c := range []struct{ method, path string }{{"GET", "/rest/api/sim"}, {"GET", "/rest/api/sim/Load"},
-		{"PUT", "/rest/api/sim/LogicalPartition/" + uuidVM + "/Load"}, {"DELETE", "/rest/api/sim/LogicalPartition/x/Load"}} {
+		{"PUT", "/rest/api/sim/LogicalPartition/" + uuidVM + "/Load"}, {"DELETE", "/rest/api/sim/LogicalPartition/x/Load"},
+		{"PUT", "/rest/api/sim/Fault"}, {"GET", "/rest/api/sim/Introspection"}, {"POST", "/rest/api/sim/Reset"},
+		{"PUT", "/rest/api/sim/Snapshot/base"}, {"GET", "/rest/api/sim/Directory"}} {
 		req, _ := http.NewRequest(c.method, ts.URL+c.path, strings.NewReader(`{"cpu":1}`))
 		resp, err := ts.Client().Do(req)
 		if err != nil {

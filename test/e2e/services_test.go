@@ -214,6 +214,25 @@ func TestServices(t *testing.T) {
 	if !strings.Contains(core.out.String(), "local=true") {
 		t.Errorf("no local logon in pvm-core's log:\n%s", core.out)
 	}
+	// A simulator fault rule that drops connections drops the client's
+	// through pvm-rest too. (Go's HTTP clients, pvm-rest's and pvmctl's,
+	// send an idempotent request again on a fresh connection when a kept
+	// one breaks: the rule drops every request until it is cleared.)
+	if out, code := pvmctl("sim", "fault", "add", "--route", "/rest/api/uom/ManagedSystem*", "--drop"); code != 0 {
+		t.Fatalf("fault add through pvm-rest: %d\n%s", code, out)
+	}
+	if out, code := pvmctl("sys", "list"); code != 5 || strings.Contains(out, "pvm-core running") {
+		t.Fatalf("a dropped request through pvm-rest: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(front.out.String(), "pvm-core dropped the request") {
+		t.Errorf("pvm-rest did not drop the client's connection:\n%s", front.out)
+	}
+	if out, code := pvmctl("sim", "fault", "clear"); code != 0 {
+		t.Fatalf("fault clear through pvm-rest: %d\n%s", code, out)
+	}
+	if out, code := pvmctl("sys", "list"); code != 0 {
+		t.Fatalf("sys list after the drops: exit %d\n%s", code, out)
+	}
 
 	front.stop()
 	out, code := pvmctl("lpar", "list")

@@ -45,11 +45,11 @@ func Def() app.Def {
 		Name:    "Simulator",
 		Aliases: []string{"sim"},
 		Title:   "The simulator's controls",
-		Verbs:   []string{"list", "load", "fault", "busy", "delay", "state", "timing", "snapshot", "reset"},
+		Verbs:   []string{"list", "load", "fault", "busy", "delay", "state", "timing", "snapshot", "reset", "introspect"},
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		return []*cobra.Command{listCommand(a), loadCommand(a), faultCommand(a), busyCommand(a), delayCommand(a),
-			stateCommand(a), timingCommand(a), snapshotCommand(a), resetCommand(a)}
+			stateCommand(a), timingCommand(a), snapshotCommand(a), resetCommand(a), introspectCommand(a)}
 	}}
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -260,6 +261,29 @@ func resetCommand(a *app.App) *cobra.Command {
 				return err
 			}
 			return printRestore(a, "Reset to the seeded inventory", r)
+		},
+	}
+}
+
+func introspectCommand(a *app.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "introspect",
+		Short: "Print what pvmd implements (routes, object types, jobs, quick properties, controls) and what it does not (JSON)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.Client()
+			if err != nil {
+				return err
+			}
+			doc, err := c.SimIntrospection(a.Context())
+			if err != nil {
+				return err
+			}
+			var v any
+			if err := json.Unmarshal(doc, &v); err != nil {
+				return err
+			}
+			return printJSON(a, v)
 		},
 	}
 }

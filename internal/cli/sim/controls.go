@@ -28,7 +28,7 @@ func printJSON(a *app.App, v any) error {
 // ruleFlags are the options that describe a fault rule.
 type ruleFlags struct {
 	route, method, job, target, user  string
-	status                            int
+	status                            string
 	message, delay, jitter, jobStatus string
 	results                           []string
 	drop, persist                     bool
@@ -45,7 +45,7 @@ func (f *ruleFlags) register(cmd *cobra.Command, effects bool) {
 	fl.StringVar(&f.target, "target", "", "name=GLOB or uuid=GLOB: the partition, VIOS or system the request or job is about")
 	fl.StringVar(&f.user, "user", "", "glob over the user of the request's session")
 	if effects {
-		fl.IntVar(&f.status, "status", 0, "answer with this HTTP status (400-599) and an HttpErrorResponse")
+		fl.StringVar(&f.status, "status", "", "answer with this HTTP status (400-599) and an HttpErrorResponse; with --job, a job end status\n(COMPLETED_WITH_ERROR ...) is taken as --job-status")
 		fl.StringVar(&f.message, "message", "", "the error's message (with --status) or the job's result message (with --job-status)")
 		fl.BoolVar(&f.drop, "drop", false, "close the connection without an answer")
 		fl.StringVar(&f.jobStatus, "job-status", "", "end the job so (with --job): COMPLETED_WITH_ERROR, FAILED_BEFORE_COMPLETION, COMPLETED_WITH_WARNINGS ...")
@@ -61,9 +61,22 @@ func (f *ruleFlags) register(cmd *cobra.Command, effects bool) {
 }
 
 func (f *ruleFlags) rule() (client.SimFaultRule, error) {
-	r := client.SimFaultRule{Route: f.route, Method: f.method, Job: f.job, Target: f.target, User: f.user, Status: f.status,
+	r := client.SimFaultRule{Route: f.route, Method: f.method, Job: f.job, Target: f.target, User: f.user,
 		Message: f.message, Drop: f.drop, Delay: f.delay, Jitter: f.jitter, JobStatus: f.jobStatus, Probability: f.probability,
 		Count: f.count, Skip: f.skip, TTL: f.ttl, Persist: f.persist}
+	if f.status != "" {
+		// --status is an HTTP status, or on a job rule the job's end
+		// status (the same as --job-status).
+		if n, err := strconv.Atoi(f.status); err == nil {
+			r.Status = n
+		} else if f.job == "" {
+			return r, app.Usage("PVME01040123-0406", "The status %q is not an HTTP status (400-599); a job end status needs --job.", f.status)
+		} else if f.jobStatus != "" && !strings.EqualFold(f.jobStatus, f.status) {
+			return r, app.Usage("PVME01040123-0407", "Both --status %s and --job-status %s: give the job's end status once.", f.status, f.jobStatus)
+		} else {
+			r.JobStatus = strings.ToUpper(f.status)
+		}
+	}
 	for _, kv := range f.results {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {

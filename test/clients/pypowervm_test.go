@@ -100,3 +100,16 @@ func TestPypowervmTasks(t *testing.T) {
 func TestPypowervmSimControls(t *testing.T) {
 	runScenario(t, scenario{Script: "pypowervm_simctl.py", Timeout: 3 * time.Minute, Flags: []string{"--pcm-interval", "1s"}})
 }
+
+// TestPypowervmSnapshotEvents: what pypowervm's event listener hears when
+// a snapshot is restored (testdata/pypowervm_simevents.py, on a system of
+// 600 running partitions seeded from testdata/simevents.yaml): each
+// changed object's event for a small restore, one CACHE_CLEARED (handed to
+// the handlers as invalidate) for a restore of all of them.
+func TestPypowervmSnapshotEvents(t *testing.T) {
+	inv, err := filepath.Abs(filepath.Join("testdata", "simevents.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runScenario(t, scenario{Script: "pypowervm_simevents.py", Timeout: 3 * time.Minute, Flags: []string{"--inventory", inv}})
+}

@@ -69,6 +69,7 @@ type options struct {
 	httpAddr, httpsAddr    string
 	timing                 string
 	config                 string
+	configFlag             string // --inventory or --config: the one given, for messages
 	sessionDir, tlsDir     string
 	sessionIdle, eventWait time.Duration
 	logLevel               slog.Level
@@ -141,6 +142,12 @@ func (o *options) complete(fs *flag.FlagSet, logLevel string) error {
 	if err := o.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %v", err)
 	}
+	o.configFlag = "--inventory"
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "config" {
+			o.configFlag = "--config"
+		}
+	})
 	if o.sessionDir == "" {
 		o.sessionDir = filepath.Join(o.stateDir, "sessions")
 	}
@@ -232,9 +239,9 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		// The inventory seeds a fresh state directory only: refuse it
 		// rather than ignore it on one that holds a server already.
 		if fi, err := os.Stat(filepath.Join(o.stateDir, "state.db")); err == nil && fi.Size() > 0 {
-			return fmt.Errorf("--config %s: the state directory %s already holds a server (state.db), which --config would not change; "+
-				"start without --config to keep it, or remove the directory (or choose another --state-dir) to seed a new server from the inventory",
-				o.config, o.stateDir)
+			return fmt.Errorf("%[1]s %[2]s: the state directory %[3]s already holds a server (state.db), which %[1]s would not change; "+
+				"start without %[1]s to keep it, or remove the directory (or choose another --state-dir) to seed a new server from the inventory",
+				o.configFlag, o.config, o.stateDir)
 		}
 		if inv, err = core.LoadInventory(o.config); err != nil {
 			return err

@@ -81,6 +81,18 @@ type UserSpec struct {
 	Password string `json:"password"`
 }
 
+// DiskSpec is Count disks (default 1) of each VIOS beyond the seeded
+// seven: SAN disks every VIOS sees (multipath, the same UDID) or SAS
+// disks each VIOS has its own.
+type DiskSpec struct {
+	SizeMB int  `json:"sizeMB"`
+	SAN    bool `json:"san,omitempty"`
+	Count  int  `json:"count,omitempty"`
+}
+
+// maxExtraDisks bounds the disks an inventory adds to each VIOS.
+const maxExtraDisks = 256
+
 // LoadInventory reads an inventory file, YAML or JSON (JSON is YAML), over
 // the defaults; unknown fields are errors.
 func LoadInventory(path string) (*Inventory, error) {
@@ -130,7 +142,28 @@ func (inv *Inventory) checkExplicit() error {
 			return fmt.Errorf("inventory: user %s: the password is shorter than 8 characters", u.Name)
 		}
 	}
+	n := 0
+	for i, d := range inv.Disks {
+		if d.SizeMB <= 0 || d.Count < 0 {
+			return fmt.Errorf("inventory: disks[%d]: sizeMB must be positive and count not negative", i)
+		}
+		n += max(d.Count, 1)
+	}
+	if n > maxExtraDisks {
+		return fmt.Errorf("inventory: disks: %d disks for each VIOS, more than %d", n, maxExtraDisks)
+	}
 	return nil
+}
+
+// extraDisks are the disks of the disks section, one by one.
+func (inv *Inventory) extraDisks() []vios.Disk {
+	var out []vios.Disk
+	for _, d := range inv.Disks {
+		for range max(d.Count, 1) {
+			out = append(out, vios.Disk{SizeMB: d.SizeMB, SAN: d.SAN})
+		}
+	}
+	return out
 }
 
 // buildExplicit adds the explicit sections to a built state.

@@ -33,6 +33,8 @@ type Inventory struct {
 	Switches   []SwitchSpec `json:"switches,omitempty"`
 	Partitions []ClientSpec `json:"partitions,omitempty"`
 	Users      []UserSpec   `json:"users,omitempty"`
+	// Disks are the VIOSes' disks beyond the seeded seven (hdisk7 on).
+	Disks []DiskSpec `json:"disks,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -199,7 +201,9 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		lay = &Layout{}
 	}
 	seedNetwork(st, nowMS, lay.MgmtVLAN)
-	vios.SeedLayout(st, nowMS, lay.Storage)
+	storage := lay.Storage
+	storage.ExtraDisks = append(append([]vios.Disk(nil), storage.ExtraDisks...), inv.extraDisks()...)
+	vios.SeedLayout(st, nowMS, storage)
 	if err := inv.buildExplicit(st, nowMS, timing); err != nil {
 		return nil, err
 	}

@@ -47,6 +47,16 @@ type Layout struct {
 	// for the NovaLink partition's disk, BootLVMB large.
 	BootLV   string
 	BootLVMB int
+	// ExtraDisks are disks beyond the seeded seven, hdisk7 on, in order.
+	ExtraDisks []Disk `json:",omitempty"`
+}
+
+// Disk is a disk a VIOS has beyond the seeded ones: a SAN disk (Fibre
+// Channel, multipath: every VIOS sees it, with the same UDID) or a SAS
+// disk (each VIOS has its own).
+type Disk struct {
+	SizeMB int
+	SAN    bool
 }
 
 // SeedDiskNames are the disks Seed gives each VIOS; SSPDiskNames those of
@@ -117,6 +127,14 @@ func SeedLayout(st *model.State, nowMS int64, lay Layout) {
 		for n, mb := range []int{2: seedRepoDiskMB, 3: seedPoolDiskMB, 4: seedPoolDiskMB, 5: seedSANDiskMB, 6: seedSANDiskMB} {
 			if n >= 2 {
 				disks = append(disks, pv(n, mb, true, san(n)))
+			}
+		}
+		for k, d := range lay.ExtraDisks {
+			n := len(SeedDiskNames) + k
+			if d.SAN {
+				disks = append(disks, pv(n, d.SizeMB, true, san(n)))
+			} else {
+				disks = append(disks, pv(n, d.SizeMB, false, sasUDID(n)))
 			}
 		}
 		for n, p := range disks {

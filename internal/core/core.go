@@ -340,13 +340,17 @@ func (c *Core) load() error {
 		if inv == nil {
 			inv = DefaultInventory()
 		}
-		if err := c.seed(inv); err != nil {
+		// The seeded state is what a load of the file gives back (a
+		// test holds it so): it is used as it is.
+		st, err := c.seed(inv)
+		if err != nil {
 			return fmt.Errorf("seed the default inventory: %w", err)
 		}
-		raw, err = c.store.Get(store.BucketMeta, "system")
-		if err != nil {
-			return err
-		}
+		c.seq = 1
+		c.w = st
+		c.v = st.Clone()
+		c.viewSeq = c.seq
+		return nil
 	}
 	var sys model.ManagedSystem
 	if err := json.Unmarshal(raw, &sys); err != nil {

@@ -38,6 +38,10 @@ type Change struct {
 type Commit struct {
 	Changes []Change
 	Done    func(err error)
+	// Packed fills the pages the transaction writes instead of leaving
+	// half of each free for later inserts: for bulk loads in key order
+	// (seeding), whose file is then half the size.
+	Packed bool
 }
 
 // Store is an open state file.
@@ -154,8 +158,12 @@ func (s *Store) committer() {
 // the last one wins, as when applied in submission order.
 func (s *Store) write(tx *bolt.Tx, batch []*Commit) error {
 	s.sorted = s.sorted[:0]
+	fill := bolt.DefaultFillPercent
 	for _, c := range batch {
 		s.sorted = append(s.sorted, c.Changes...)
+		if c.Packed {
+			fill = 1
+		}
 	}
 	if !slices.IsSortedFunc(s.sorted, compareChanges) {
 		slices.SortStableFunc(s.sorted, compareChanges)
@@ -167,6 +175,7 @@ func (s *Store) write(tx *bolt.Tx, batch []*Commit) error {
 			if b, err = tx.CreateBucketIfNotExists([]byte(ch.Bucket)); err != nil {
 				return err
 			}
+			b.FillPercent = fill
 		}
 		var err error
 		if ch.Value == nil {
@@ -217,6 +226,41 @@ func (s *Store) ForEach(bucket string, fn func(k, v []byte) error) error {
 			return nil
 		}
 		return b.ForEach(fn)
+	})
+}
+
+// Fill is Update for bulk loads in key order: the pages are packed full
+// (see Commit.Packed).
+func (s *Store) Fill(changes []Change) error {
+	done := make(chan error, 1)
+	s.Submit(&Commit{Changes: changes, Packed: true, Done: func(err error) { done <- err }})
+	return <-done
+}
+
+// Reset empties the file: every bucket goes and the usual ones are made
+// again. It is for a seed that starts over (a seed interrupted before its
+// last transaction leaves records but no system), before the core starts;
+// it runs in the caller's goroutine, as bbolt's one writer.
+func (s *Store) Reset() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var names [][]byte
+		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			names = append(names, append([]byte(nil), name...))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, n := range names {
+			if err := tx.DeleteBucket(n); err != nil {
+				return err
+			}
+		}
+		for _, b := range []string{BucketMeta, BucketPartitions, BucketUsers} {
+			if _, err := tx.CreateBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -384,6 +384,9 @@ func (c *Core) load() error {
 	c.w = st
 	c.v = st.Clone()
 	c.viewSeq = c.seq
+	if err := c.store.ReleaseMapped(); err != nil {
+		c.log.Warn("could not release the state file's pages after the load", "err", err)
+	}
 	return nil
 }
 

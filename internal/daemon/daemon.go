@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -121,6 +122,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log, stderr); err != nil {
 		return err
 	}
+
+	// Seeding or loading a large state leaves garbage behind (encoded
+	// records, the file's pages): give it back before serving.
+	debug.FreeOSMemory()
 
 	backups, err := newBackups(c, log, nil)
 	if err != nil {

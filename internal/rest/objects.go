@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"bufio"
 	"bytes"
 	"hash/fnv"
 	"net/http"
@@ -42,6 +41,15 @@ type renderCtx struct {
 	// console is the management console the caller works for (NovaLink
 	// or HMC), for kinds that render per console (byConsole).
 	console string
+	stamp   string // now, as entries are stamped
+}
+
+// published is now as an entry's <published>.
+func (rc *renderCtx) published() string {
+	if rc.stamp == "" {
+		rc.stamp = rc.now.Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	return rc.stamp
 }
 
 // kind is an object type of the uom API and what can be done with it.
@@ -59,6 +67,9 @@ type kind struct {
 	list   func(st *model.State, parentID string) []object
 	get    func(st *model.State, id string) (object, bool)
 	render func(rc *renderCtx, o object) *uom.Element
+	// write, when set, renders what render builds straight to bytes (see
+	// xmlOut), with the groups g; it is used instead of render.
+	write func(rc *renderCtx, o object, out *xmlOut, g groupSel)
 	// aux gathers what render needs from the state besides o.val (see
 	// object.aux); it runs under core.Read.
 	aux func(st *model.State, o object) any
@@ -196,9 +207,9 @@ func entryPath(r *http.Request, k *kind, o object) string {
 	return "/rest/api/uom/" + k.name + "/" + o.uuid
 }
 
-// entryBytes returns the encoded <entry> (without its opening tag) of an
-// object, from the cache when the object has not changed.
-func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
+// entryKey returns the cache key of o's entry as this request renders
+// it, and the entry's path.
+func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) (cacheKey, string) {
 	path := entryPath(r, k, o)
 	variant := rc.base + path + "|" + g.key + o.extra
 	if k.byConsole {
@@ -208,38 +219,79 @@ func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g
 	if k.volatile != nil && k.volatile(o) {
 		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
 	}
-	key := cacheKey{uuid: k.name + "/" + o.uuid, variant: variant}
+	return cacheKey{uuid: k.name + "/" + o.uuid, variant: variant}, path
+}
+
+// entryBytes returns the encoded <entry> (without its opening tag) of an
+// object, from the cache when the object has not changed.
+func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
+	key, path := s.entryKey(r, k, o, rc, g)
 	if b, ok := s.cache.get(key, o.rev); ok {
 		return b
 	}
-	cacheable := true
-	if k.aux != nil && o.aux == nil {
-		// What the object renders from besides itself is read now. It is
-		// what o.rev stands for as long as the object has not changed
-		// since (the core moves an object's revision whenever what it
-		// renders from changes); otherwise the entry is not cached.
-		s.core.Read(func(st *model.State) {
-			cur, ok := k.get(st, o.uuid)
-			if !ok || cur.rev != o.rev {
-				cacheable = false
-			}
-			o.aux = k.aux(st, o)
-		})
-	}
-	el := k.render(rc, o)
-	filterGroups(el, g)
-	var b bytes.Buffer
-	uom.AppendEntry(&b, &uom.EntryHeader{
-		ID: o.uuid, Title: k.name, Published: rc.now.Format("2006-01-02T15:04:05.000Z07:00"),
-		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
-		Etag:        core.EtagOf(o.rev),
-		ContentType: uom.MediaType(uom.ServiceUOM, k.name),
-	}, el.Bytes(), false)
-	out := b.Bytes()[len("<entry>"):]
+	objs := []object{o}
+	cacheable := s.gatherAux(k, objs)[0]
+	out := s.appendEntry(nil, k, objs[0], rc, g, path)[len("<entry>"):]
 	if cacheable {
 		s.cache.put(key, o.rev, out)
 	}
 	return out
+}
+
+// gatherAux reads what the objects render from besides themselves
+// (kind.aux), in one read of the view, and tells for each whether its
+// entry may be cached: what it read is what o.rev stands for as long as
+// the object has not changed since (the core moves an object's revision
+// whenever what it renders from changes); otherwise it is not cached.
+func (s *Server) gatherAux(k *kind, objs []object) []bool {
+	cacheable := make([]bool, len(objs))
+	if k.aux == nil {
+		for i := range cacheable {
+			cacheable[i] = true
+		}
+		return cacheable
+	}
+	s.core.Read(func(st *model.State) {
+		for i := range objs {
+			o := &objs[i]
+			if o.aux != nil {
+				cacheable[i] = true
+				continue
+			}
+			cur, ok := k.get(st, o.uuid)
+			cacheable[i] = ok && cur.rev == o.rev
+			o.aux = k.aux(st, *o)
+		}
+	})
+	return cacheable
+}
+
+// appendEntry renders o's entry, "<entry>" to "</entry>", onto dst (o.aux
+// gathered).
+func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, path string) []byte {
+	h := &uom.EntryHeader{
+		ID: o.uuid, Title: k.name, Published: rc.published(),
+		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
+		Etag:        core.EtagOf(o.rev),
+		ContentType: uom.MediaType(uom.ServiceUOM, k.name),
+	}
+	dst = uom.AppendEntryStart(dst, h, false)
+	if k.write != nil {
+		out := xmlOuts.Get().(*xmlOut)
+		out.buf = dst
+		k.write(rc, o, out, g)
+		dst = out.buf
+		out.buf = nil
+		xmlOuts.Put(out)
+	} else {
+		el := k.render(rc, o)
+		filterGroups(el, g)
+		var b bytes.Buffer
+		b.Grow(8 << 10)
+		el.AppendXML(&b)
+		dst = append(dst, b.Bytes()...)
+	}
+	return append(dst, uom.EntryEnd...)
 }
 
 const entryRootOpen = `<entry xmlns="` + uom.NSAtom + `" xmlns:ns2="` + uom.NSOpenSearch + `" xmlns:ns3="` + uom.NSXHTML + `">`
@@ -318,57 +370,121 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	var head bytes.Buffer
 	self := rc.base + r.URL.Path
 	if r.URL.RawQuery != "" {
 		self += "?" + r.URL.RawQuery
 	}
-	uom.AppendFeedStart(&head, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
-		rc.now.Format("2006-01-02T15:04:05.000Z07:00"), []uom.Link{{Rel: "SELF", Href: self}})
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	// Up to feedLengthLimit the entries (cached, or rendered into the
-	// cache) are gathered first so the answer has a Content-Length (clients
-	// then read it in one buffer); a larger feed is streamed entry by entry
-	// through a pooled buffer, so a 10,000-partition feed never sits in
-	// memory whole.
-	const entryOpen = "<entry>"
-	size := head.Len() + len("</feed>")
-	parts := make([][]byte, 0, len(objs))
-	i := 0
-	for ; i < len(objs) && size <= feedLengthLimit; i++ {
-		e := s.entryBytes(r, k, objs[i], rc, g)
-		parts = append(parts, e)
-		size += len(entryOpen) + len(e)
+	fw := feedWriters.Get().(*feedWriter)
+	defer fw.release()
+	var head bytes.Buffer
+	uom.AppendFeedStart(&head, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
+		rc.published(), []uom.Link{{Rel: "SELF", Href: self}})
+	fw.buf = append(fw.buf[:0], head.Bytes()...)
+	// The entries are rendered (or taken from the cache) into one buffer;
+	// up to feedLengthLimit the feed is sent whole with a Content-Length
+	// (clients then read it in one buffer); beyond, it is streamed, the
+	// buffer sent and reused every feedChunk bytes, so that a feed of
+	// 10,000 partitions never sits in memory whole.
+	streaming := false
+	for i := 0; i < len(objs); i += auxBatch {
+		batch := objs[i:min(i+auxBatch, len(objs))]
+		s.appendEntries(fw, r, k, batch, rc, g)
+		if !streaming && len(fw.buf) > feedLengthLimit {
+			streaming = true
+			w.WriteHeader(http.StatusOK)
+			if r.Method == http.MethodHead {
+				return
+			}
+		}
+		if streaming && len(fw.buf) >= feedChunk {
+			if _, err := w.Write(fw.buf); err != nil {
+				return // the client went away
+			}
+			fw.buf = fw.buf[:0]
+		}
 	}
-	if i == len(objs) && size <= feedLengthLimit {
-		w.Header().Set("Content-Length", strconv.Itoa(size))
+	fw.buf = append(fw.buf, "</feed>"...)
+	if !streaming {
+		w.Header().Set("Content-Length", strconv.Itoa(len(fw.buf)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodHead {
+			return
+		}
 	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
-	bw := feedWriters.Get().(*bufio.Writer)
-	bw.Reset(w)
-	bw.Write(head.Bytes())
-	for _, e := range parts {
-		bw.WriteString(entryOpen)
-		bw.Write(e)
-	}
-	parts = nil
-	for ; i < len(objs); i++ {
-		bw.WriteString(entryOpen)
-		bw.Write(s.entryBytes(r, k, objs[i], rc, g))
-	}
-	bw.WriteString("</feed>")
-	bw.Flush()
-	bw.Reset(nil)
-	feedWriters.Put(bw)
+	w.Write(fw.buf)
 }
 
-// feedLengthLimit is the largest feed sent with a Content-Length.
-const feedLengthLimit = 8 << 20
+// appendEntries appends the entries of objs to fw.buf: cached ones as they
+// are; the others rendered, what they render from read in one go.
+func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel) {
+	fw.keys, fw.paths, fw.miss = fw.keys[:0], fw.paths[:0], fw.miss[:0]
+	for _, o := range objs {
+		key, path := s.entryKey(r, k, o, rc, g)
+		fw.keys, fw.paths = append(fw.keys, key), append(fw.paths, path)
+	}
+	fw.hits = fw.hits[:0]
+	for i, o := range objs {
+		b, ok := s.cache.get(fw.keys[i], o.rev)
+		fw.hits = append(fw.hits, b)
+		if !ok {
+			fw.miss = append(fw.miss, o)
+		}
+	}
+	var cacheable []bool
+	if len(fw.miss) > 0 {
+		cacheable = s.gatherAux(k, fw.miss)
+	}
+	m := 0
+	for i, o := range objs {
+		if fw.hits[i] != nil {
+			fw.buf = append(fw.buf, "<entry>"...)
+			fw.buf = append(fw.buf, fw.hits[i]...)
+			continue
+		}
+		o = fw.miss[m]
+		start := len(fw.buf)
+		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i])
+		if cacheable[m] && s.cache.fits(fw.keys[i], len(fw.buf)-start) {
+			s.cache.put(fw.keys[i], o.rev, bytes.Clone(fw.buf[start+len("<entry>"):]))
+		}
+		m++
+	}
+	clear(fw.hits)
+	clear(fw.miss)
+}
 
-var feedWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+const (
+	// feedLengthLimit is the largest feed sent with a Content-Length.
+	feedLengthLimit = 8 << 20
+	// feedChunk is how much of a larger feed is written at a time.
+	feedChunk = 256 << 10
+	// auxBatch is how many entries' sources are read from the view at a
+	// time (one read lock each).
+	auxBatch = 64
+)
+
+// feedWriter is the reusable state of a feed being written.
+type feedWriter struct {
+	buf   []byte
+	keys  []cacheKey
+	paths []string
+	hits  [][]byte
+	miss  []object
+}
+
+var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}
+
+// release returns fw to the pool, unless a large feed made its buffer
+// large (more than a feed with a Content-Length needs).
+func (fw *feedWriter) release() {
+	if cap(fw.buf) > 2*feedLengthLimit {
+		fw.buf = nil
+	}
+	clear(fw.keys)
+	clear(fw.paths)
+	feedWriters.Put(fw)
+}
 
 // handleSearch serves <feed>/search/(Key==value) and (Key!=value).
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, a core.Actor) {

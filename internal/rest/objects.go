@@ -42,6 +42,9 @@ type renderCtx struct {
 	// or HMC), for kinds that render per console (byConsole).
 	console string
 	stamp   string // now, as entries are stamped
+	// The entry style of styleOf's entries in this request (entryKey).
+	styleOf       *kind
+	style, prefix string
 }
 
 // published is now as an entry's <published>.
@@ -91,7 +94,11 @@ type kind struct {
 	// byConsole kinds render differently for NovaLink's and the HMC's
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
+	media     string // see mediaType; set by New
 }
+
+// mediaType is the content type of the kind's entries.
+func (k *kind) mediaType() string { return k.media }
 
 // hasParent tells whether the kind hangs under the kind named parent.
 func (k *kind) hasParent(parent string) bool {
@@ -196,30 +203,42 @@ func (s *Server) lookup(r *http.Request) (*kind, object, *renderCtx, error) {
 }
 
 // entryPath is the path of an object as addressed in this request style.
-func entryPath(r *http.Request, k *kind, o object) string {
+func entryPath(r *http.Request, k *kind, o object) string { return entryPathPrefix(r, k) + o.uuid }
+
+// entryPathPrefix is the path of the objects of k as addressed in this
+// request style, up to the object's ID.
+func entryPathPrefix(r *http.Request, k *kind) string {
 	if r.PathValue("child") != "" {
 		p := "/rest/api/uom/"
 		if gp := r.PathValue("gproot"); gp != "" {
 			p += gp + "/" + r.PathValue("gpid") + "/"
 		}
-		return p + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/" + o.uuid
+		return p + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/"
 	}
-	return "/rest/api/uom/" + k.name + "/" + o.uuid
+	return "/rest/api/uom/" + k.name + "/"
 }
 
 // entryKey returns the cache key of o's entry as this request renders
 // it, and the entry's path.
 func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) (cacheKey, string) {
-	path := entryPath(r, k, o)
-	variant := rc.base + path + "|" + g.key + o.extra
-	if k.byConsole {
-		rc.console = consoleOf(r)
-		variant += "|" + rc.console
+	if rc.styleOf != k {
+		// What the entries of k depend on in this request, besides
+		// themselves: the same for every entry of a feed.
+		rc.styleOf, rc.prefix = k, entryPathPrefix(r, k)
+		rc.style = k.name + "|" + rc.base + rc.prefix + "|" + g.key
+		if k.byConsole {
+			rc.console = consoleOf(r)
+			rc.style += "|" + rc.console
+		}
+	}
+	variant := rc.style
+	if o.extra != "" {
+		variant += o.extra
 	}
 	if k.volatile != nil && k.volatile(o) {
 		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
 	}
-	return cacheKey{uuid: k.name + "/" + o.uuid, variant: variant}, path
+	return cacheKey{uuid: o.uuid, variant: variant}, rc.prefix + o.uuid
 }
 
 // entryBytes returns the encoded <entry> (without its opening tag) of an
@@ -273,7 +292,7 @@ func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g gro
 		ID: o.uuid, Title: k.name, Published: rc.published(),
 		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
 		Etag:        core.EtagOf(o.rev),
-		ContentType: uom.MediaType(uom.ServiceUOM, k.name),
+		ContentType: k.mediaType(),
 	}
 	dst = uom.AppendEntryStart(dst, h, false)
 	if k.write != nil {

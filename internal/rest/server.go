@@ -18,6 +18,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Config configures the REST server.
@@ -70,6 +71,9 @@ func New(c *core.Core, cfg Config) *Server {
 		cache:    newEntryCache(cfg.CacheBytes)}
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
+	for _, k := range s.kinds {
+		k.media = uom.MediaType(uom.ServiceUOM, k.name)
+	}
 	s.routes()
 	return s
 }

@@ -10,6 +10,7 @@
 //	load create  -base URL -token T -sys UUID -clients 16 -n 20000
 //	load events  -base URL -token T -sys UUID -n 1000
 //	load count   -base URL -token T -sys UUID
+//	load store   -dir DIR -writers 16 -n 20000 (the store alone, no pvmd)
 package main
 
 import (
@@ -31,6 +32,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 const (
@@ -41,12 +44,13 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: load logon|lookup|capture|feed|create|events [flags]")
+		fmt.Fprintln(os.Stderr, "usage: load logon|lookup|capture|feed|create|events|count|store [flags]")
 		os.Exit(2)
 	}
 	cmds := map[string]func([]string) error{
 		"logon": cmdLogon, "lookup": cmdLookup, "capture": cmdCapture,
 		"feed": cmdFeed, "create": cmdCreate, "events": cmdEvents, "count": cmdCount,
+		"store": cmdStore,
 	}
 	f := cmds[os.Args[1]]
 	if f == nil {
@@ -540,5 +544,66 @@ func cmdCount(args []string) error {
 		}
 	}
 	fmt.Printf("partitions=%d\n", lo)
+	return nil
+}
+
+// cmdStore drives the store alone (internal/store, no pvmd): n commits
+// shaped like a partition create's (a record of -size bytes under a new
+// random key, and the sequence number) from `writers` goroutines, each
+// waiting for its commit before the next, as pvmd's request handlers do.
+// It is the baseline of the durable creates: what group commit gives on
+// this file system with the same number of commits in flight.
+func cmdStore(args []string) error {
+	fs := flag.NewFlagSet("store", flag.ExitOnError)
+	dir := fs.String("dir", "", "directory for the state file (its file system is measured)")
+	writers := fs.Int("writers", 16, "concurrent writers")
+	n := fs.Int("n", 20000, "commits")
+	size := fs.Int("size", 1100, "bytes of the record of each commit")
+	fs.Parse(args)
+	s, err := store.Open(filepath.Join(*dir, "state.db"))
+	if err != nil {
+		return err
+	}
+	val := bytes.Repeat([]byte("x"), *size)
+	var next atomic.Int64
+	var failed atomic.Value
+	lat := make([]durs, *writers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < *writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			done := make(chan error, 1)
+			for i := next.Add(1); i <= int64(*n); i = next.Add(1) {
+				t0 := time.Now()
+				s.Submit(&store.Commit{Changes: []store.Change{
+					{Bucket: store.BucketPartitions, Key: newUUID(), Value: val},
+					{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.FormatInt(i, 10))},
+				}, Done: func(err error) { done <- err }})
+				if err := <-done; err != nil {
+					failed.CompareAndSwap(nil, err)
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if err, _ := failed.Load().(error); err != nil {
+		return err
+	}
+	var all durs
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	st := s.Stats()
+	fmt.Printf("commits=%d\nwriters=%d\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
+		*n, *writers, float64(*n)/elapsed.Seconds(), float64(st.Commits)/float64(st.Transactions),
+		ms(all.pct(50)), ms(all.pct(99)))
 	return nil
 }

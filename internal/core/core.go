@@ -184,7 +184,10 @@ func (c *Core) Close() error {
 	c.timers = nil
 	c.timersMu.Unlock()
 	c.inflight.Wait()
-	return c.store.Close()
+	err := c.store.Close()
+	st := c.store.Stats()
+	c.log.Info("state file closed", "commits", st.Commits, "transactions", st.Transactions)
+	return err
 }
 
 // Timing returns the timing profile in use.

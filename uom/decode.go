@@ -108,11 +108,18 @@ func (d *decoder) errorf(format string, args ...any) error {
 
 func (d *decoder) newElement() *Element {
 	if len(d.elems) == 0 {
-		d.elems = make([]Element, 128)
+		d.elems = make([]Element, d.arenaSize(128))
 	}
 	e := &d.elems[0]
 	d.elems = d.elems[1:]
 	return e
+}
+
+// arenaSize is how many elements (or child pointers) to allocate at a
+// time: max, or fewer for a small document (an element takes at least a
+// few bytes of it), so that a small request body costs a small arena.
+func (d *decoder) arenaSize(max int) int {
+	return min(max, len(d.src)/32+16)
 }
 
 // sub returns the substring of the source at [start, end).
@@ -125,7 +132,7 @@ func (d *decoder) children(from int) []*Element {
 		return nil
 	}
 	if len(d.ptrs) < n {
-		size := 512
+		size := d.arenaSize(512)
 		if n > size {
 			size = n
 		}
@@ -419,7 +426,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 	el.Space = space
 	if len(raws) > 0 {
 		if cap(d.attrs)-len(d.attrs) < len(raws) {
-			d.attrs = make([]Attr, 0, 256)
+			d.attrs = make([]Attr, 0, max(d.arenaSize(256), len(raws)))
 		}
 		start := len(d.attrs)
 		for _, r := range raws {

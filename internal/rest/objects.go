@@ -250,11 +250,34 @@ func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g
 	}
 	objs := []object{o}
 	cacheable := s.gatherAux(k, objs)[0]
-	out := s.appendEntry(nil, k, objs[0], rc, g, path)[len("<entry>"):]
+	buf := entryBufs.Get().(*[]byte)
+	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, false)
+	out := bytes.Clone((*buf)[len("<entry>"):])
+	entryBufs.Put(buf)
 	if cacheable {
 		s.cache.put(key, o.rev, out)
 	}
 	return out
+}
+
+// entryBufs are buffers to render one entry into, or to put a response
+// together in.
+var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// writeEntry answers with an entry document: body is an entry without its
+// opening tag (entryBytes), sent with a Content-Length in one write.
+func writeEntry(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	buf := entryBufs.Get().(*[]byte)
+	b := append(append((*buf)[:0], entryRootOpen...), body...)
+	w.Write(b)
+	*buf = b[:0]
+	entryBufs.Put(buf)
 }
 
 // gatherAux reads what the objects render from besides themselves
@@ -286,15 +309,15 @@ func (s *Server) gatherAux(k *kind, objs []object) []bool {
 }
 
 // appendEntry renders o's entry, "<entry>" to "</entry>", onto dst (o.aux
-// gathered).
-func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, path string) []byte {
+// gathered); root: as a document of its own (entryRootOpen).
+func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, path string, root bool) []byte {
 	h := &uom.EntryHeader{
 		ID: o.uuid, Title: k.name, Published: rc.published(),
 		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
 		Etag:        core.EtagOf(o.rev),
 		ContentType: k.mediaType(),
 	}
-	dst = uom.AppendEntryStart(dst, h, false)
+	dst = uom.AppendEntryStart(dst, h, root)
 	if k.write != nil {
 		out := xmlOuts.Get().(*xmlOut)
 		out.buf = dst
@@ -332,14 +355,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request, a core.Acto
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := s.entryBytes(r, k, o, rc, g)
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write([]byte(entryRootOpen))
-		w.Write(body)
-	}
+	writeEntry(w, r, http.StatusOK, s.entryBytes(r, k, o, rc, g))
 }
 
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request, a core.Actor) {
@@ -463,7 +479,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 		}
 		o = fw.miss[m]
 		start := len(fw.buf)
-		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i])
+		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i], false)
 		if cacheable[m] && s.cache.fits(fw.keys[i], len(fw.buf)-start) {
 			s.cache.put(fw.keys[i], o.rev, bytes.Clone(fw.buf[start+len("<entry>"):]))
 		}
@@ -681,12 +697,20 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 			o = cur
 		}
 	})
-	body := s.entryBytes(r, k, o, rc, g)
+	// Rendered for this answer only: the entry of an object just changed
+	// is not cached on the chance that someone reads it later (a stream
+	// of creates would fill the cache with entries nobody reads).
+	_, path := s.entryKey(r, k, o, rc, g)
+	objs := []object{o}
+	s.gatherAux(k, objs)
+	buf := entryBufs.Get().(*[]byte)
+	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, true)
 	w.Header().Set("ETag", core.EtagOf(o.rev))
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
 	w.WriteHeader(status)
-	w.Write([]byte(entryRootOpen))
-	w.Write(body)
+	w.Write(*buf)
+	entryBufs.Put(buf)
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Actor) {

@@ -266,7 +266,16 @@ func (s *Server) routes() {
 
 // readBody reads a request body up to MaxBody.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= MaxBody {
+		// Read into a buffer of the announced size: net/http's body is
+		// that long, or fails to read.
+		b = make([]byte, n)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	}
 	if err != nil {
 		return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
 	}

@@ -63,6 +63,7 @@ type decoder struct {
 	stack []*Element // children being read, all levels
 	raws  []rawAttr  // attributes being read
 	text  []byte
+	est   int // elements in the document, about (arenaSize)
 	// seen holds recent plain attribute lists (no namespaces) with their
 	// decoding, most recent first: the same few lists (kb="ROR" kxe="false")
 	// recur on most elements, and a match skips parsing and allocating.
@@ -115,11 +116,20 @@ func (d *decoder) newElement() *Element {
 	return e
 }
 
-// arenaSize is how many elements (or child pointers) to allocate at a
-// time: max, or fewer for a small document (an element takes at least a
-// few bytes of it), so that a small request body costs a small arena.
+// arenaSize is how many elements (or child pointers, or attributes) to
+// allocate at a time: max, or for a small document (a request body) about
+// as many as it has elements (start tags: every "<" but end tags).
 func (d *decoder) arenaSize(max int) int {
-	return min(max, len(d.src)/32+16)
+	if d.est == 0 {
+		d.est = -1 // a large document: max at a time
+		if len(d.src) <= 64<<10 {
+			d.est = 1 + bytes.Count(d.src, []byte{'<'}) - bytes.Count(d.src, []byte("</"))
+		}
+	}
+	if d.est < 0 {
+		return max
+	}
+	return min(max, d.est)
 }
 
 // sub returns the substring of the source at [start, end).

@@ -1,8 +1,10 @@
 // Package store keeps the model durable in a bbolt file. Writes arrive as
-// ordered commits from the core's single writer; one goroutine applies
-// everything waiting in one bbolt transaction (group commit: concurrent
-// operations share one fsync) and then reports each commit's outcome, in
-// order. Nothing is reported done before it is on disk.
+// ordered commits from the core's single writer; one goroutine (the
+// committer) applies everything waiting in one bbolt transaction (group
+// commit: concurrent operations share its two fdatasyncs), in key order,
+// and another (the reporter) reports each commit's outcome, in order,
+// while the committer writes the next batch. Nothing is reported done
+// before it is on disk.
 package store
 
 import (
@@ -56,6 +58,10 @@ type Store struct {
 	stats    Stats
 	// sorted is the committer's scratch list of a batch's changes.
 	sorted []Change
+	// written takes the batches from the committer to the reporter;
+	// batches brings their slices back.
+	written chan written
+	batches chan []*Commit
 }
 
 // Stats counts what the committer did.
@@ -102,10 +108,18 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, queue: make(chan *Commit, 4096), maxBatch: 2048}
-	s.wg.Add(1)
+	s := &Store{db: db, queue: make(chan *Commit, 4096), maxBatch: 2048,
+		written: make(chan written, 2), batches: make(chan []*Commit, 3)}
+	s.wg.Add(2)
 	go s.committer()
+	go s.reporter()
 	return s, nil
+}
+
+// written is a batch the committer wrote (or failed to).
+type written struct {
+	batch []*Commit
+	err   error
 }
 
 // Submit queues a commit. Commits are applied and reported in the order
@@ -121,11 +135,20 @@ func (s *Store) Submit(c *Commit) {
 	s.mu.Unlock()
 }
 
+// committer writes what is queued in one transaction, then the next: the
+// Done calls of a batch are made by the reporter while the next batch is
+// being written, so that the disk is not kept waiting for them.
 func (s *Store) committer() {
 	defer s.wg.Done()
-	batch := make([]*Commit, 0, s.maxBatch)
+	defer close(s.written)
 	for first := range s.queue {
-		batch = append(batch[:0], first)
+		var batch []*Commit
+		select {
+		case batch = <-s.batches:
+		default:
+			batch = make([]*Commit, 0, 64)
+		}
+		batch = append(batch, first)
 	drain:
 		for len(batch) < s.maxBatch {
 			select {
@@ -143,10 +166,22 @@ func (s *Store) committer() {
 		if err == nil {
 			s.stats.Commits += uint64(len(batch))
 		}
-		for _, c := range batch {
-			c.Done(err)
+		s.written <- written{batch, err}
+	}
+}
+
+// reporter makes the Done calls of the written batches, in order.
+func (s *Store) reporter() {
+	defer s.wg.Done()
+	for w := range s.written {
+		for _, c := range w.batch {
+			c.Done(w.err)
 		}
-		clear(batch) // the commits and their values can go
+		clear(w.batch) // the commits and their values can go
+		select {
+		case s.batches <- w.batch[:0]:
+		default:
+		}
 	}
 }
 

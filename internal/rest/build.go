@@ -100,6 +100,10 @@ func (b *builder) int(name string, v int) *builder {
 }
 
 func (b *builder) bool(name string, v bool) *builder {
+	if b.out != nil {
+		b.streamBool(name, v)
+		return b
+	}
 	if v {
 		return b.leaf(name, "true")
 	}

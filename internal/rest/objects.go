@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,19 +219,25 @@ func entryPathPrefix(r *http.Request, k *kind) string {
 	return "/rest/api/uom/" + k.name + "/"
 }
 
+// prepareEntries sets in rc what the entries of k depend on in this
+// request besides themselves: the same for every entry of a feed.
+func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g groupSel) {
+	if rc.styleOf == k {
+		return
+	}
+	rc.styleOf, rc.prefix = k, entryPathPrefix(r, k)
+	rc.style = k.name + "|" + rc.base + rc.prefix + "|" + g.key
+	if k.byConsole {
+		rc.console = consoleOf(r)
+		rc.style += "|" + rc.console
+	}
+	rc.published()
+}
+
 // entryKey returns the cache key of o's entry as this request renders
 // it, and the entry's path.
 func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) (cacheKey, string) {
-	if rc.styleOf != k {
-		// What the entries of k depend on in this request, besides
-		// themselves: the same for every entry of a feed.
-		rc.styleOf, rc.prefix = k, entryPathPrefix(r, k)
-		rc.style = k.name + "|" + rc.base + rc.prefix + "|" + g.key
-		if k.byConsole {
-			rc.console = consoleOf(r)
-			rc.style += "|" + rc.console
-		}
-	}
+	s.prepareEntries(r, k, rc, g)
 	variant := rc.style
 	if o.extra != "" {
 		variant += o.extra
@@ -410,44 +417,152 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		self += "?" + r.URL.RawQuery
 	}
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	fw := feedWriters.Get().(*feedWriter)
-	defer fw.release()
 	var head bytes.Buffer
 	uom.AppendFeedStart(&head, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
 		rc.published(), []uom.Link{{Rel: "SELF", Href: self}})
-	fw.buf = append(fw.buf[:0], head.Bytes()...)
-	// The entries are rendered (or taken from the cache) into one buffer;
-	// up to feedLengthLimit the feed is sent whole with a Content-Length
-	// (clients then read it in one buffer); beyond, it is streamed, the
-	// buffer sent and reused every feedChunk bytes, so that a feed of
-	// 10,000 partitions never sits in memory whole.
-	streaming := false
-	for i := 0; i < len(objs); i += auxBatch {
-		batch := objs[i:min(i+auxBatch, len(objs))]
-		s.appendEntries(fw, r, k, batch, rc, g)
-		if !streaming && len(fw.buf) > feedLengthLimit {
+	// The entries come rendered (or from the cache) in batches, in order.
+	// Up to feedLengthLimit the batches are held and the feed is sent
+	// whole with a Content-Length (clients then read it in one buffer);
+	// beyond, it is streamed batch by batch, so that a feed of 10,000
+	// partitions never sits in memory whole.
+	var held []*feedWriter
+	size := head.Len() + len("</feed>")
+	streaming, gone := false, false
+	defer func() {
+		for _, fw := range held {
+			fw.release()
+		}
+	}()
+	s.renderFeed(r, k, objs, rc, g, func(fw *feedWriter) bool {
+		if gone {
+			fw.release()
+			return false
+		}
+		if !streaming {
+			held = append(held, fw)
+			if size += len(fw.buf); size <= feedLengthLimit {
+				return true
+			}
 			streaming = true
 			w.WriteHeader(http.StatusOK)
 			if r.Method == http.MethodHead {
-				return
+				gone = true
+				return false
 			}
-		}
-		if streaming && len(fw.buf) >= feedChunk {
-			if _, err := w.Write(fw.buf); err != nil {
-				return // the client went away
+			w.Write(head.Bytes())
+			for _, h := range held {
+				if _, err := w.Write(h.buf); err != nil {
+					gone = true // the client went away
+				}
 			}
-			fw.buf = fw.buf[:0]
+			for _, h := range held {
+				h.release()
+			}
+			held = held[:0]
+			return !gone
 		}
+		_, err := w.Write(fw.buf)
+		fw.release()
+		gone = err != nil
+		return !gone
+	})
+	if gone {
+		return
 	}
-	fw.buf = append(fw.buf, "</feed>"...)
-	if !streaming {
-		w.Header().Set("Content-Length", strconv.Itoa(len(fw.buf)))
-		w.WriteHeader(http.StatusOK)
-		if r.Method == http.MethodHead {
+	if streaming {
+		w.Write([]byte("</feed>"))
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(size))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(head.Bytes())
+	for _, h := range held {
+		if _, err := w.Write(h.buf); err != nil {
 			return
 		}
 	}
-	w.Write(fw.buf)
+	w.Write([]byte("</feed>"))
+}
+
+// renderFeed renders the entries of objs in batches of auxBatch and hands
+// each batch to emit, in order, until emit returns false. emit owns the
+// batch (it releases it). Large feeds are rendered by a worker per CPU
+// while emit writes the batches before them.
+func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel, emit func(*feedWriter) bool) {
+	s.prepareEntries(r, k, rc, g) // the workers only read rc
+	batches := (len(objs) + auxBatch - 1) / auxBatch
+	workers := s.feedWorkers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, batches)
+	if batches < 4 || workers < 2 {
+		for i := 0; i < len(objs); i += auxBatch {
+			fw := feedWriters.Get().(*feedWriter)
+			fw.buf = fw.buf[:0]
+			s.appendEntries(fw, r, k, objs[i:min(i+auxBatch, len(objs))], rc, g)
+			if !emit(fw) {
+				return
+			}
+		}
+		return
+	}
+	type job struct {
+		objs []object
+		done chan *feedWriter
+	}
+	// order holds the batches in feed order, as many ahead of emit as
+	// bound the memory in flight; jobs hands them to the workers.
+	order := make(chan *job, 2*workers)
+	jobs := make(chan *job, 2*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1 + workers)
+	go func() {
+		defer wg.Done()
+		defer close(jobs)
+		defer close(order)
+		for i := 0; i < len(objs); i += auxBatch {
+			j := &job{objs: objs[i:min(i+auxBatch, len(objs))], done: make(chan *feedWriter, 1)}
+			select {
+			case order <- j:
+			case <-stop:
+				return
+			}
+			jobs <- j
+		}
+	}()
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				fw := feedWriters.Get().(*feedWriter)
+				fw.buf = fw.buf[:0]
+				select {
+				case <-stop:
+				default:
+					s.appendEntries(fw, r, k, j.objs, rc, g)
+				}
+				j.done <- fw
+			}
+		}()
+	}
+	stopped := false
+	for j := range order {
+		fw := <-j.done
+		if stopped {
+			fw.release()
+			continue
+		}
+		if !emit(fw) {
+			stopped = true
+			close(stop)
+		}
+	}
+	wg.Wait()
 }
 
 // appendEntries appends the entries of objs to fw.buf: cached ones as they
@@ -492,8 +607,6 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 const (
 	// feedLengthLimit is the largest feed sent with a Content-Length.
 	feedLengthLimit = 8 << 20
-	// feedChunk is how much of a larger feed is written at a time.
-	feedChunk = 256 << 10
 	// auxBatch is how many entries' sources are read from the view at a
 	// time (one read lock each).
 	auxBatch = 64
@@ -510,12 +623,8 @@ type feedWriter struct {
 
 var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}
 
-// release returns fw to the pool, unless a large feed made its buffer
-// large (more than a feed with a Content-Length needs).
+// release returns fw to the pool.
 func (fw *feedWriter) release() {
-	if cap(fw.buf) > 2*feedLengthLimit {
-		fw.buf = nil
-	}
 	clear(fw.keys)
 	clear(fw.paths)
 	feedWriters.Put(fw)

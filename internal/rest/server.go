@@ -47,6 +47,8 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
+	// feedWorkers render the batches of a large feed (0: one per CPU).
+	feedWorkers int
 }
 
 // MaxBody bounds request bodies.

@@ -98,17 +98,21 @@ func (o *xmlOut) into(depth int, id uint32) {
 }
 
 // tag is how a child element is written: its start tag up to the end of
-// the access attributes (no ">"), its end tag and its group.
+// the access attributes (start, no ">"), the same finished (open) and as
+// an empty-element tag (empty), its end tag, the whole element holding
+// true and false, and its group.
 type tag struct {
-	start, end string
-	group      string
+	start, open, empty, end string
+	isTrue, isFalse         string
+	group                   string
 }
 
-// tagSet holds the tags of a schema node's children, by child position;
-// built once per schema node.
+// tagSet holds the tags of a schema node's children, by child position,
+// and the children's own tag sets; built once per schema tree.
 type tagSet struct {
 	node *uom.SchemaNode
 	tags []tag
+	kids []*tagSet
 }
 
 var tagSets sync.Map // *uom.SchemaNode -> *tagSet
@@ -117,16 +121,22 @@ func tagsOf(n *uom.SchemaNode) *tagSet {
 	if v, ok := tagSets.Load(n); ok {
 		return v.(*tagSet)
 	}
+	v, _ := tagSets.LoadOrStore(n, buildTags(n))
+	return v.(*tagSet)
+}
+
+func buildTags(n *uom.SchemaNode) *tagSet {
 	ts := &tagSet{node: n}
 	if n != nil {
 		ts.tags = make([]tag, len(n.Children))
+		ts.kids = make([]*tagSet, len(n.Children))
 		for i, c := range n.Children {
 			ts.tags[i] = makeTag(c.Name, leafAttrsOf(c))
 			ts.tags[i].group = c.Group
+			ts.kids[i] = buildTags(c)
 		}
 	}
-	v, _ := tagSets.LoadOrStore(n, ts)
-	return v.(*tagSet)
+	return ts
 }
 
 func makeTag(name string, attrs []uom.Attr) tag {
@@ -139,13 +149,16 @@ func makeTag(name string, attrs []uom.Attr) tag {
 		b = uom.AppendAttr(b, a.Value)
 		b = append(b, '"')
 	}
-	return tag{start: string(b), end: "</" + name + ">"}
+	start, end := string(b), "</"+name+">"
+	return tag{start: start, open: start + ">", empty: start + "/>", end: end,
+		isTrue: start + ">true" + end, isFalse: start + ">false" + end}
 }
 
-// tag returns how the child name of b's element is written. Renderers
-// write children in schema order, so the schema is searched from the
-// last child on before it is looked up by name.
-func (b *builder) tag(name string) tag {
+// tag returns how the child name of b's element is written, and its
+// position in the schema (-1: not in it). Renderers write children in
+// schema order, so the schema is searched from the last child on before
+// it is looked up by name.
+func (b *builder) tag(name string) (tag, int) {
 	if b.tags == nil || b.tags.node != b.schema {
 		b.tags, b.pos = tagsOf(b.schema), 0
 	}
@@ -153,15 +166,15 @@ func (b *builder) tag(name string) tag {
 		for i := b.pos; i < len(n.Children); i++ {
 			if n.Children[i].Name == name {
 				b.pos = i
-				return b.tags.tags[i]
+				return b.tags.tags[i], i
 			}
 		}
 		if i := n.Position(name); i >= 0 {
 			b.pos = i
-			return b.tags.tags[i]
+			return b.tags.tags[i], i
 		}
 	}
-	return makeTag(name, b.attrs(name))
+	return makeTag(name, b.attrs(name)), -1
 }
 
 // child prepares the stream for a child of b's element and tells whether
@@ -178,45 +191,58 @@ func (b *builder) child(t tag) bool {
 }
 
 // streamLeaf writes <name attrs>text</name> (or <name attrs/>).
-func (b *builder) streamLeaf(name, text string) { b.streamLeafTag(b.tag(name), text) }
+func (b *builder) streamLeaf(name, text string) {
+	t, _ := b.tag(name)
+	b.streamLeafTag(t, text)
+}
 
 func (b *builder) streamLeafTag(t tag, text string) {
 	if !b.child(t) {
 		return
 	}
 	o := b.out
-	o.buf = append(o.buf, t.start...)
 	if text == "" {
-		o.buf = append(o.buf, "/>"...)
+		o.buf = append(o.buf, t.empty...)
 		return
 	}
-	o.buf = append(o.buf, '>')
+	o.buf = append(o.buf, t.open...)
 	o.buf = uom.AppendText(o.buf, text)
 	o.buf = append(o.buf, t.end...)
 }
 
+// streamBool writes a leaf holding true or false.
+func (b *builder) streamBool(name string, v bool) {
+	t, _ := b.tag(name)
+	if !b.child(t) {
+		return
+	}
+	if v {
+		b.out.buf = append(b.out.buf, t.isTrue...)
+	} else {
+		b.out.buf = append(b.out.buf, t.isFalse...)
+	}
+}
+
 // streamInt writes a leaf holding v.
 func (b *builder) streamInt(name string, v int) {
-	t := b.tag(name)
+	t, _ := b.tag(name)
 	if !b.child(t) {
 		return
 	}
 	o := b.out
-	o.buf = append(o.buf, t.start...)
-	o.buf = append(o.buf, '>')
+	o.buf = append(o.buf, t.open...)
 	o.buf = strconv.AppendInt(o.buf, int64(v), 10)
 	o.buf = append(o.buf, t.end...)
 }
 
 // streamUnits writes a leaf holding u.
 func (b *builder) streamUnits(name string, u model.Units) {
-	t := b.tag(name)
+	t, _ := b.tag(name)
 	if !b.child(t) {
 		return
 	}
 	o := b.out
-	o.buf = append(o.buf, t.start...)
-	o.buf = append(o.buf, '>')
+	o.buf = append(o.buf, t.open...)
 	o.buf = u.Append(o.buf)
 	o.buf = append(o.buf, t.end...)
 }
@@ -225,11 +251,14 @@ func (b *builder) streamUnits(name string, u model.Units) {
 // Metadata/Atom) or not, with or without the access attributes, and
 // returns its builder.
 func (b *builder) streamOpen(name string, access, complex bool) *builder {
-	t := b.tag(name)
+	t, i := b.tag(name)
 	if !access {
 		t.group = "" // what the group filter goes by is an access attribute
 	}
-	nb := &builder{out: b.out, depth: b.depth + 1, schema: b.schema.Child(name), ns: b.ns}
+	nb := &builder{out: b.out, depth: b.depth + 1, ns: b.ns}
+	if i >= 0 {
+		nb.schema, nb.tags = b.schema.Children[i], b.tags.kids[i]
+	}
 	if !b.child(t) {
 		nb.skip = true
 		return nb
@@ -255,7 +284,7 @@ func (b *builder) streamOpen(name string, access, complex bool) *builder {
 // streamLinks writes <name attrs href=.. rel="related"/> (single) or
 // <name attrs><link href=.. rel="related"/>...</name>.
 func (b *builder) streamLinks(name string, single bool, hrefs ...string) {
-	t := b.tag(name)
+	t, _ := b.tag(name)
 	if !b.child(t) {
 		return
 	}

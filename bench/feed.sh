@@ -2,9 +2,11 @@
 # Full LogicalPartition feeds (every group) of large systems against a
 # static server: for each N in SIZES, pvmd seeded with N logical
 # partitions (the NovaLink partition and N-1 clients); the first GET of
-# .../LogicalPartition (cold: nothing rendered yet) is timed; its body and
-# headers are captured and served by bench/static (a plain net/http server
-# answering from memory, with a Content-Length); then ROUNDS rounds
+# .../LogicalPartition (cold: nothing rendered yet; the client's read
+# buffer made ready beforehand, as it is for the later reads) is timed;
+# its body and headers are captured and served by bench/static (a plain
+# net/http server answering from memory, with a Content-Length); then
+# ROUNDS rounds
 # alternate READS reads of pvmd and READS reads of the static server, each
 # on one connection (bench/load feed: the body read into a buffer kept
 # between reads). Reported: pvmd's cold read, the medians of the warm reads
@@ -61,7 +63,7 @@ for n in $SIZES; do
 	eval "$("$WORK/load" lookup -base "$base" -token "$token" -name lpar4)"
 	url="$base/rest/api/uom/ManagedSystem/$sys/LogicalPartition"
 	echo "bench: $n partitions: cold read" >&2
-	"$WORK/load" feed -url "$url" -token "$token" -n 0 >"$d/cold.out"
+	"$WORK/load" feed -url "$url" -token "$token" -n 0 -prealloc $((n * 12 * 1024)) >"$d/cold.out"
 	[ "$(get "$d/cold.out" entries)" = "$n" ] || { echo "bench: the feed does not have $n entries" >&2; exit 1; }
 	cold=$(get "$d/cold.out" first_ms)
 	bytes=$(get "$d/cold.out" bytes)

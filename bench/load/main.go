@@ -210,6 +210,7 @@ func cmdFeed(args []string) error {
 	url := fs.String("url", "", "feed URL")
 	token := fs.String("token", "", "session token")
 	n := fs.Int("n", 50, "requests after the first")
+	prealloc := fs.Int("prealloc", 0, "bytes of read buffer to make ready before the first request")
 	fs.Parse(args)
 	c := newClient(1)
 	var first time.Duration
@@ -217,8 +218,17 @@ func cmdFeed(args []string) error {
 	var size, entries int
 	// Like curl, the client reads the body into a buffer it keeps, sized
 	// from Content-Length, so the figure is the server's, not the
-	// client's buffer growth.
+	// client's buffer growth. A streamed body (no Content-Length) grows
+	// the buffer on the first read only, unless -prealloc made it ready
+	// (and touched its pages) beforehand.
 	var buf bytes.Buffer
+	if *prealloc > 0 {
+		buf.Grow(*prealloc)
+		b := buf.AvailableBuffer()[:*prealloc]
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+	}
 	get := func() (int, []byte, error) {
 		req, err := http.NewRequest("GET", *url, nil)
 		if err != nil {

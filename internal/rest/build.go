@@ -170,7 +170,8 @@ func (b *builder) plain(name string) *builder {
 // given.
 func (b *builder) leafKB(name, kb, text string) *builder {
 	if b.out != nil {
-		b.streamLeafTag(makeTag(name, []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}), text)
+		t := makeTag(name, []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}})
+		b.streamLeafTag(&t, text)
 		return b
 	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text,

@@ -110,9 +110,10 @@ type tag struct {
 // tagSet holds the tags of a schema node's children, by child position,
 // and the children's own tag sets; built once per schema tree.
 type tagSet struct {
-	node *uom.SchemaNode
-	tags []tag
-	kids []*tagSet
+	node  *uom.SchemaNode
+	names []string // the children's names, as the schema has them
+	tags  []tag
+	kids  []*tagSet
 }
 
 var tagSets sync.Map // *uom.SchemaNode -> *tagSet
@@ -128,9 +129,11 @@ func tagsOf(n *uom.SchemaNode) *tagSet {
 func buildTags(n *uom.SchemaNode) *tagSet {
 	ts := &tagSet{node: n}
 	if n != nil {
+		ts.names = make([]string, len(n.Children))
 		ts.tags = make([]tag, len(n.Children))
 		ts.kids = make([]*tagSet, len(n.Children))
 		for i, c := range n.Children {
+			ts.names[i] = c.Name
 			ts.tags[i] = makeTag(c.Name, leafAttrsOf(c))
 			ts.tags[i].group = c.Group
 			ts.kids[i] = buildTags(c)
@@ -158,32 +161,37 @@ func makeTag(name string, attrs []uom.Attr) tag {
 // position in the schema (-1: not in it). Renderers write children in
 // schema order, so the schema is searched from the last child on before
 // it is looked up by name.
-func (b *builder) tag(name string) (tag, int) {
+func (b *builder) tag(name string) (*tag, int) {
 	if b.tags == nil || b.tags.node != b.schema {
 		b.tags, b.pos = tagsOf(b.schema), 0
 	}
-	if n := b.schema; n != nil {
-		for i := b.pos; i < len(n.Children); i++ {
-			if n.Children[i].Name == name {
-				b.pos = i
-				return b.tags.tags[i], i
-			}
-		}
-		if i := n.Position(name); i >= 0 {
+	names := b.tags.names
+	for i := b.pos; i < len(names); i++ {
+		if names[i] == name {
 			b.pos = i
-			return b.tags.tags[i], i
+			return &b.tags.tags[i], i
 		}
 	}
-	return makeTag(name, b.attrs(name)), -1
+	if i := b.schema.Position(name); i >= 0 {
+		b.pos = i
+		return &b.tags.tags[i], i
+	}
+	t := makeTag(name, b.attrs(name))
+	return &t, -1
 }
 
 // child prepares the stream for a child of b's element and tells whether
 // it is written at all (a grouped child of the object may be filtered).
-func (b *builder) child(t tag) bool {
+func (b *builder) child(t *tag) bool {
+	return b.childIn(t.group)
+}
+
+// childIn is child for a tag of group group.
+func (b *builder) childIn(group string) bool {
 	if b.skip {
 		return false
 	}
-	if b.depth == 1 && t.group != "" && !b.out.groups.has(t.group) && !alwaysSent[t.group] {
+	if b.depth == 1 && group != "" && !b.out.groups.has(group) && !alwaysSent[group] {
 		return false
 	}
 	b.out.into(b.depth, b.id)
@@ -196,7 +204,7 @@ func (b *builder) streamLeaf(name, text string) {
 	b.streamLeafTag(t, text)
 }
 
-func (b *builder) streamLeafTag(t tag, text string) {
+func (b *builder) streamLeafTag(t *tag, text string) {
 	if !b.child(t) {
 		return
 	}
@@ -252,14 +260,15 @@ func (b *builder) streamUnits(name string, u model.Units) {
 // returns its builder.
 func (b *builder) streamOpen(name string, access, complex bool) *builder {
 	t, i := b.tag(name)
+	group := t.group
 	if !access {
-		t.group = "" // what the group filter goes by is an access attribute
+		group = "" // what the group filter goes by is an access attribute
 	}
 	nb := &builder{out: b.out, depth: b.depth + 1, ns: b.ns}
 	if i >= 0 {
 		nb.schema, nb.tags = b.schema.Children[i], b.tags.kids[i]
 	}
-	if !b.child(t) {
+	if !b.childIn(group) {
 		nb.skip = true
 		return nb
 	}

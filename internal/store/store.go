@@ -138,9 +138,26 @@ func (s *Store) Submit(c *Commit) {
 // committer writes what is queued in one transaction, then the next: the
 // Done calls of a batch are made by the reporter while the next batch is
 // being written, so that the disk is not kept waiting for them.
+//
+// Writers wait for their commit before they submit the next, so with n
+// writers a batch would settle at about n/2 (half of them wait while the
+// other half's transaction is written). When a transaction ends, the
+// commits it held and those already waiting are the writers in play:
+// the committer gathers that many for the next transaction, waiting for
+// the stragglers up to a transaction's time (when the writers are busy
+// their turn-around is shorter), so that one transaction serves them all. A wait that runs out (writers that pause
+// between commits) is not tried again for a while.
 func (s *Store) committer() {
 	defer s.wg.Done()
 	defer close(s.written)
+	var (
+		expect  int           // commits to gather for the next transaction
+		txTime  time.Duration // a transaction's duration, averaged
+		backoff int           // transactions not to wait for
+		skips   int           // waits that ran out in a row
+	)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for first := range s.queue {
 		var batch []*Commit
 		select {
@@ -149,11 +166,13 @@ func (s *Store) committer() {
 			batch = make([]*Commit, 0, 64)
 		}
 		batch = append(batch, first)
+		closed := false
 	drain:
 		for len(batch) < s.maxBatch {
 			select {
 			case c, ok := <-s.queue:
 				if !ok {
+					closed = true
 					break drain
 				}
 				batch = append(batch, c)
@@ -161,7 +180,33 @@ func (s *Store) committer() {
 				break drain
 			}
 		}
+		if backoff > 0 {
+			backoff--
+		} else if want := min(expect, s.maxBatch); len(batch) < want && !closed {
+			timer.Reset(min(txTime, maxLinger))
+		gather:
+			for len(batch) < want {
+				select {
+				case c, ok := <-s.queue:
+					if !ok {
+						break gather
+					}
+					batch = append(batch, c)
+				case <-timer.C:
+					skips++
+					backoff = min(1<<skips, 64)
+					break gather
+				}
+			}
+			if len(batch) >= want {
+				timer.Stop()
+				skips = 0
+			}
+		}
+		t0 := time.Now()
 		err := s.db.Update(func(tx *bolt.Tx) error { return s.write(tx, batch) })
+		txTime = (3*txTime + time.Since(t0)) / 4
+		expect = len(batch) + len(s.queue)
 		s.stats.Transactions++
 		if err == nil {
 			s.stats.Commits += uint64(len(batch))
@@ -169,6 +214,9 @@ func (s *Store) committer() {
 		s.written <- written{batch, err}
 	}
 }
+
+// maxLinger bounds how long the committer waits for a batch to fill.
+const maxLinger = 2 * time.Millisecond
 
 // reporter makes the Done calls of the written batches, in order.
 func (s *Store) reporter() {

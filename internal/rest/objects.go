@@ -809,7 +809,10 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	// Rendered for this answer only: the entry of an object just changed
 	// is not cached on the chance that someone reads it later (a stream
 	// of creates would fill the cache with entries nobody reads).
-	_, path := s.entryKey(r, k, o, rc, g)
+	path := entryPath(r, k, o)
+	if k.byConsole {
+		rc.console = consoleOf(r)
+	}
 	objs := []object{o}
 	s.gatherAux(k, objs)
 	buf := entryBufs.Get().(*[]byte)

@@ -60,6 +60,9 @@ func (c *entryCache) get(k cacheKey, rev uint64) ([]byte, bool) {
 	return nil, false
 }
 
+// capacity is how many bytes the cache holds at most.
+func (c *entryCache) capacity() int64 { return c.limit * int64(len(c.shards)) }
+
 // fits tells whether n more bytes fit in k's share of the cache without
 // evicting anything. Feeds cache what they render only then: a feed larger
 // than the cache would otherwise evict its own entries before its next

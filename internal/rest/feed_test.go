@@ -2,6 +2,7 @@ package rest
 
 import (
 	"bytes"
+	"cmp"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,7 +18,8 @@ import (
 
 // TestLargeFeeds: feeds of 300 to 1,000 partitions, streamed (over 8 MB)
 // or sent with a Content-Length, rendered by several workers or by one,
-// from a cold or a warm cache, are the same document, entries in order.
+// from a cold or a warm cache or not cached (larger than half the cache),
+// are the same document, entries in order.
 func TestLargeFeeds(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	inv := core.DefaultInventory()
@@ -57,10 +59,11 @@ func TestLargeFeeds(t *testing.T) {
 		for _, run := range []struct {
 			workers int
 			cold    bool
-		}{{1, true}, {1, false}, {3, true}, {3, false}, {2, false}} {
+			cache   int64 // a cache of this size (a feed of over half of it is not cached)
+		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 4 << 20}, {2, false, 4 << 20}} {
 			s.feedWorkers = run.workers
 			if run.cold {
-				s.cache = newEntryCache(s.cfg.CacheBytes)
+				s.cache = newEntryCache(cmp.Or(run.cache, s.cfg.CacheBytes))
 			}
 			resp, body := get(http.MethodGet, path)
 			if resp.StatusCode != http.StatusOK {
@@ -69,6 +72,15 @@ func TestLargeFeeds(t *testing.T) {
 			streamed := len(body) > feedLengthLimit
 			if cl := resp.Header.Get("Content-Length"); streamed != (cl == "") || (cl != "" && cl != strconv.Itoa(len(body))) {
 				t.Errorf("GET %s: %d bytes with Content-Length %q", path, len(body), cl)
+			}
+			if run.cache != 0 {
+				n := 0
+				for i := range s.cache.shards {
+					n += len(s.cache.shards[i].m)
+				}
+				if n > auxBatch {
+					t.Errorf("GET %s: a feed larger than half the cache left %d entries in it", path, n)
+				}
 			}
 			if want == nil {
 				want = body

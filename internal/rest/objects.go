@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +44,7 @@ type renderCtx struct {
 	// or HMC), for kinds that render per console (byConsole).
 	console string
 	stamp   string // now, as entries are stamped
+	feedLen int    // the entries of the feed being rendered (renderFeed)
 	// The entry style of styleOf's entries in this request (entryKey).
 	styleOf       *kind
 	style, prefix string
@@ -96,6 +98,18 @@ type kind struct {
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
 	media     string // see mediaType; set by New
+	// entrySize is about how many bytes an entry of the kind takes (the
+	// last ones rendered, averaged).
+	entrySize atomic.Int64
+}
+
+// noteEntrySize counts an entry of n bytes into k.entrySize.
+func (k *kind) noteEntrySize(n int) {
+	old, v := k.entrySize.Load(), int64(n)
+	if old != 0 {
+		v = (7*old + v) / 8
+	}
+	k.entrySize.CompareAndSwap(old, v)
 }
 
 // mediaType is the content type of the kind's entries.
@@ -493,6 +507,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 // while emit writes the batches before them.
 func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel, emit func(*feedWriter) bool) {
 	s.prepareEntries(r, k, rc, g) // the workers only read rc
+	rc.feedLen = len(objs)
 	batches := (len(objs) + auxBatch - 1) / auxBatch
 	workers := s.feedWorkers
 	if workers == 0 {
@@ -585,6 +600,10 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 	if len(fw.miss) > 0 {
 		cacheable = s.gatherAux(k, fw.miss)
 	}
+	// The entries of a feed that would take more than half the cache are
+	// rendered, not cached: they would evict each other (and everything
+	// else) before the next read, and the copies cost the first read.
+	noCache := int64(rc.feedLen)*k.entrySize.Load() > s.cache.capacity()/2
 	m := 0
 	for i, o := range objs {
 		if fw.hits[i] != nil {
@@ -595,7 +614,9 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 		o = fw.miss[m]
 		start := len(fw.buf)
 		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i], false)
-		if cacheable[m] && s.cache.fits(fw.keys[i], len(fw.buf)-start) {
+		n := len(fw.buf) - start
+		k.noteEntrySize(n)
+		if cacheable[m] && !noCache && s.cache.fits(fw.keys[i], n) {
 			s.cache.put(fw.keys[i], o.rev, bytes.Clone(fw.buf[start+len("<entry>"):]))
 		}
 		m++

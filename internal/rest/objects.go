@@ -2,10 +2,12 @@ package rest
 
 import (
 	"bytes"
+	"cmp"
 	"hash/fnv"
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -516,9 +518,9 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 	workers = min(workers, batches)
 	if batches < 4 || workers < 2 {
 		for i := 0; i < len(objs); i += auxBatch {
-			fw := feedWriters.Get().(*feedWriter)
-			fw.buf = fw.buf[:0]
-			s.appendEntries(fw, r, k, objs[i:min(i+auxBatch, len(objs))], rc, g)
+			batch := objs[i:min(i+auxBatch, len(objs))]
+			fw := newFeedWriter(k, len(batch))
+			s.appendEntries(fw, r, k, batch, rc, g)
 			if !emit(fw) {
 				return
 			}
@@ -554,8 +556,7 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				fw := feedWriters.Get().(*feedWriter)
-				fw.buf = fw.buf[:0]
+				fw := newFeedWriter(k, len(j.objs))
 				select {
 				case <-stop:
 				default:
@@ -643,6 +644,13 @@ type feedWriter struct {
 }
 
 var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}
+
+// newFeedWriter returns a pooled feedWriter with room for n entries of k.
+func newFeedWriter(k *kind, n int) *feedWriter {
+	fw := feedWriters.Get().(*feedWriter)
+	fw.buf = slices.Grow(fw.buf[:0], n*int(cmp.Or(k.entrySize.Load(), 4<<10)*9/8))
+	return fw
+}
 
 // release returns fw to the pool.
 func (fw *feedWriter) release() {

@@ -6,10 +6,10 @@
 # LPARBuilder sends); pvmd's CPU time (user + system, /proc/PID/stat) over
 # the creates gives the CPU per create, and its log at shutdown the commits
 # per transaction (the batch size). Then the store alone (bench/load store:
-# internal/store on the same file system, commits shaped like a create's)
-# runs N commits with as many writers as give it the batch size pvmd had
-# (a writer waits for its commit, so a batch is about half the writers).
-# Rounds alternate pvmd and the store; medians are reported.
+# internal/store on the same file system, with the records of N creates)
+# writes them in transactions of the batch size pvmd had (on average), one
+# after the other: the store's own rate at that batch size. Rounds
+# alternate pvmd and the store; medians are reported.
 #
 #   ./bench/commit.sh              ROUNDS=3 N=20000 CLIENTS=16
 #
@@ -37,7 +37,7 @@ TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 echo '{"system": {"maxPartitions": 65535}, "clients": {"firstID": 4}}' >"$WORK/inv.json"
 
-pv_rate="" pv_batch="" pv_cpu="" st_rate="" st_batch="" st_writers=""
+pv_rate="" pv_batch="" pv_cpu="" st_rate="" st_batch=""
 for r in $(seq "$ROUNDS"); do
 	d="$WORK/pvmd$r"
 	mkdir -p "$d"
@@ -64,16 +64,15 @@ for r in $(seq "$ROUNDS"); do
 	rate=$(get "$d/create.out" per_sec)
 	cpu=$(awk -v t="$((c1 - c0))" -v hz="$TCK" -v n="$N" 'BEGIN { printf "%.0f", t / hz / n * 1e6 }')
 	echo "bench: round $r: pvmd $rate creates/s, $batch per transaction, $cpu us CPU per create" >&2
-	# The store alone, with the writers that give pvmd's batch size.
-	w=$(awk -v b="$batch" 'BEGIN { w = int(2 * b + 0.5); print (w < 1) ? 1 : w }')
+	# The store alone, with pvmd's batch size.
 	mkdir -p "$WORK/store$r"
-	"$WORK/load" store -dir "$WORK/store$r" -writers "$w" -n "$N" >"$WORK/store$r.out"
+	"$WORK/load" store -dir "$WORK/store$r" -batch "$batch" -n "$N" >"$WORK/store$r.out"
 	rm -rf "$WORK/store$r"
 	srate=$(get "$WORK/store$r.out" per_sec)
 	sbatch=$(get "$WORK/store$r.out" commits_per_tx)
-	echo "bench: round $r: store alone $srate commits/s, $sbatch per transaction ($w writers)" >&2
+	echo "bench: round $r: store alone $srate creates/s, $sbatch per transaction" >&2
 	pv_rate="$pv_rate $rate" pv_batch="$pv_batch $batch" pv_cpu="$pv_cpu $cpu"
-	st_rate="$st_rate $srate" st_batch="$st_batch $sbatch" st_writers="$st_writers $w"
+	st_rate="$st_rate $srate" st_batch="$st_batch $sbatch"
 done
 PR=$(echo "$pv_rate" | median)
 SR=$(echo "$st_rate" | median)
@@ -90,7 +89,7 @@ code: $REV; machine: nproc $(nproc), $CPU, $(uname -sr), $(go version | awk '{pr
 | pvmd creates/s | $PR | $pv_rate |
 | pvmd commits per transaction | $(echo "$pv_batch" | median) | $pv_batch |
 | pvmd CPU per create | $(echo "$pv_cpu" | median) µs | $pv_cpu |
-| store alone commits/s (writers:$st_writers) | $SR | $st_rate |
-| store alone commits per transaction | $(echo "$st_batch" | median) | $st_batch |
+| store alone creates/s, same batch sizes | $SR | $st_rate |
+| store alone creates per transaction | $(echo "$st_batch" | median) | $st_batch |
 | store alone / pvmd | $(awk -v a="$SR" -v b="$PR" 'BEGIN { printf "%.2f", a / b }') | |
 EOF

@@ -561,12 +561,15 @@ func cmdCount(args []string) error {
 // shaped like a partition create's (a record of -size bytes under a new
 // random key, and the sequence number) from `writers` goroutines, each
 // waiting for its commit before the next, as pvmd's request handlers do.
-// It is the baseline of the durable creates: what group commit gives on
-// this file system with the same number of commits in flight.
+// With -batch B it writes transactions of exactly B such commits on
+// average instead (one writer submitting the changes of B creates as one
+// commit, then the next): what the store does with pvmd's batch size.
+// It is the baseline of the durable creates.
 func cmdStore(args []string) error {
 	fs := flag.NewFlagSet("store", flag.ExitOnError)
 	dir := fs.String("dir", "", "directory for the state file (its file system is measured)")
 	writers := fs.Int("writers", 16, "concurrent writers")
+	batch := fs.Float64("batch", 0, "creates per transaction (mean; 0: as the writers make them)")
 	n := fs.Int("n", 20000, "commits")
 	size := fs.Int("size", 1100, "bytes of the record of each commit")
 	fs.Parse(args)
@@ -575,6 +578,9 @@ func cmdStore(args []string) error {
 		return err
 	}
 	val := bytes.Repeat([]byte("x"), *size)
+	if *batch >= 1 {
+		return storeBatches(s, *batch, *n, val)
+	}
 	var next atomic.Int64
 	var failed atomic.Value
 	lat := make([]durs, *writers)
@@ -615,5 +621,42 @@ func cmdStore(args []string) error {
 	fmt.Printf("commits=%d\nwriters=%d\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
 		*n, *writers, float64(*n)/elapsed.Seconds(), float64(st.Commits)/float64(st.Transactions),
 		ms(all.pct(50)), ms(all.pct(99)))
+	return nil
+}
+
+// storeBatches writes n creates' changes in transactions of batch creates
+// on average (the sizes alternate between the integers around it).
+func storeBatches(s *store.Store, batch float64, n int, val []byte) error {
+	var lat durs
+	done := make(chan error, 1)
+	start := time.Now()
+	txs, carry := 0, 0.0
+	for i := 0; i < n; {
+		carry += batch
+		k := min(int(carry), n-i)
+		carry -= float64(int(carry))
+		if k == 0 {
+			continue
+		}
+		var ch []store.Change
+		for j := 0; j < k; j++ {
+			ch = append(ch, store.Change{Bucket: store.BucketPartitions, Key: newUUID(), Value: val})
+		}
+		i += k
+		ch = append(ch, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.Itoa(i))})
+		t0 := time.Now()
+		s.Submit(&store.Commit{Changes: ch, Done: func(err error) { done <- err }})
+		if err := <-done; err != nil {
+			return err
+		}
+		lat = append(lat, time.Since(t0))
+		txs++
+	}
+	elapsed := time.Since(start)
+	if err := s.Close(); err != nil {
+		return err
+	}
+	fmt.Printf("commits=%d\nwriters=1\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
+		n, float64(n)/elapsed.Seconds(), float64(n)/float64(txs), ms(lat.pct(50)), ms(lat.pct(99)))
 	return nil
 }

@@ -104,7 +104,7 @@ func cmdLogon(args []string) error {
 	fs := flag.NewFlagSet("logon", flag.ExitOnError)
 	base := fs.String("base", "", "http://host:port")
 	user := fs.String("user", "padmin", "user")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	body := `<LogonRequest xmlns="` + nsWeb + `" schemaVersion="V1_0"><UserID>` + *user +
 		`</UserID><Password>` + os.Getenv("PVMD_ADMIN_PASSWORD") + `</Password></LogonRequest>`
 	st, _, b, err := do(newClient(1), "PUT", *base+"/rest/api/web/Logon", "",
@@ -126,7 +126,7 @@ func cmdLookup(args []string) error {
 	base := fs.String("base", "", "http://host:port")
 	token := fs.String("token", "", "session token")
 	name := fs.String("name", "lpar10", "partition name")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	st, _, b, err := do(c, "GET", *base+"/rest/api/uom/ManagedSystem?group=None", *token, "", nil)
 	if err != nil {
@@ -155,7 +155,7 @@ func cmdCapture(args []string) error {
 	url := fs.String("url", "", "URL")
 	token := fs.String("token", "", "session token")
 	out := fs.String("out", "", "directory for body and headers")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	st, h, b, err := do(newClient(1), "GET", *url, *token, "", nil)
 	if err != nil {
 		return err
@@ -211,7 +211,7 @@ func cmdFeed(args []string) error {
 	token := fs.String("token", "", "session token")
 	n := fs.Int("n", 50, "requests after the first")
 	prealloc := fs.Int("prealloc", 0, "bytes of read buffer to make ready before the first request")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	var first time.Duration
 	var lat durs
@@ -320,7 +320,7 @@ func cmdCreate(args []string) error {
 	clients := fs.Int("clients", 16, "concurrent clients")
 	n := fs.Int("n", 20000, "partitions to create")
 	prefix := fs.String("prefix", "bench", "partition name prefix")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	url := *base + "/rest/api/uom/ManagedSystem/" + *sys + "/LogicalPartition"
 	c := newClient(*clients)
 	var next atomic.Int64
@@ -412,7 +412,7 @@ func cmdEvents(args []string) error {
 	sys := fs.String("sys", "", "managed system UUID")
 	n := fs.Int("n", 1000, "changes")
 	settle := fs.Duration("settle", 2*time.Millisecond, "pause after an event so the poll is waiting again")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(2)
 	evURL := *base + "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_APPLICATIONID&QUEUE_APPLICATIONID=bench-" + newUUID()[:8]
 	recv := make(chan evRecv, 1024)
@@ -512,7 +512,7 @@ func cmdCount(args []string) error {
 	base := fs.String("base", "", "http://host:port")
 	token := fs.String("token", "", "session token")
 	sys := fs.String("sys", "", "managed system UUID")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	exists := func(id int) (bool, error) {
 		st, _, _, err := do(c, "GET", *base+"/rest/api/uom/ManagedSystem/"+*sys+"/LogicalPartition/search/(PartitionID=="+strconv.Itoa(id)+")?group=None", *token, "", nil)
@@ -572,7 +572,7 @@ func cmdStore(args []string) error {
 	batch := fs.Float64("batch", 0, "creates per transaction (mean; 0: as the writers make them)")
 	n := fs.Int("n", 20000, "commits")
 	size := fs.Int("size", 1100, "bytes of the record of each commit")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	s, err := store.Open(filepath.Join(*dir, "state.db"))
 	if err != nil {
 		return err

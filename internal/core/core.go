@@ -115,6 +115,10 @@ type Core struct {
 	timersMu sync.Mutex
 	timers   map[*pendingTimer]struct{}
 	inflight sync.WaitGroup
+
+	// uploading holds the Files whose contents are being uploaded.
+	uploadsMu sync.Mutex
+	uploading map[string]bool
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -161,6 +165,7 @@ func Open(cfg Config) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
+	c.sweepUploads("")
 	c.recover()
 	c.settlePending()
 	c.resumeFirmware()

@@ -102,7 +102,7 @@ func removeSessionFile(s *session) {
 // logon (GenerateX-API-SessionFile) that writes the token into a file only
 // the requesting local user can read.
 func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	body, err := readBodyMax(r, MaxLogonBody)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -112,7 +112,7 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 			"The content type %q is not accepted here; send %s.", r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "LogonRequest")), nil)
 		return
 	}
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest is not valid XML: %v", err), nil)
 		return

@@ -153,7 +153,7 @@ var fileElements = map[string]bool{"Metadata": true, "Filename": true, "DateModi
 
 // fileFromXML reads a File create body.
 func (s *Server) fileFromXML(body []byte) (*model.File, error) {
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		return nil, model.Invalid("The request body is not valid XML: %v", err)
 	}

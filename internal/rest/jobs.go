@@ -175,7 +175,7 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 
 // parseJobRequest reads a JobRequest (bare or in an Atom entry).
 func parseJobRequest(body []byte, op, group string) ([]core.Param, error) {
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		return nil, errStatus(http.StatusBadRequest, "The JobRequest is not valid XML: %v", err)
 	}

@@ -481,7 +481,7 @@ func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte,
 	if !ok || svc != uom.ServiceUOM || typ != k.name {
 		return nil, body, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for %s; send %s.", ct, k.name, uom.MediaType(uom.ServiceUOM, k.name))
 	}
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		return nil, body, errStatus(http.StatusBadRequest, "The request body is not valid XML: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Config configures the REST server.
@@ -50,6 +51,20 @@ type Server struct {
 
 // MaxBody bounds request bodies.
 const MaxBody = 16 << 20
+
+// MaxLogonBody bounds a LogonRequest (a user name and a password): it is
+// read before anything is authenticated.
+const MaxLogonBody = 64 << 10
+
+// requestLimits bound the XML of request bodies: far above what a PowerVM
+// client sends (a VIOS with thousands of mappings has tens of thousands
+// of elements), well below what would let one request pin much memory.
+var requestLimits = uom.Limits{MaxAttrs: 256, MaxNamespaces: 128, MaxElements: 250000}
+
+// decodeBody decodes a request body within requestLimits.
+func decodeBody(body []byte) (*uom.Element, error) {
+	return uom.DecodeBytesLimits(body, requestLimits)
+}
 
 // New returns a server for c.
 func New(c *core.Core, cfg Config) *Server {
@@ -261,13 +276,19 @@ func (s *Server) routes() {
 }
 
 // readBody reads a request body up to MaxBody.
-func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) }
+
+// readBodyMax reads a request body up to max bytes.
+func readBodyMax(r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
 		return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
 	}
-	if len(b) > MaxBody {
-		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", MaxBody)
+	if int64(len(b)) > max {
+		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
 	}
 	return b, nil
 }

@@ -239,6 +239,7 @@ func (c *Core) UploadFile(a Actor, uuid string, body io.Reader) (*model.File, er
 		return nil, model.Internal("upload %s: %v", f.Name, err)
 	}
 	part := w.Name()
+	crashPoint("upload-created")
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(body, limit+1))
 	if err == nil {
@@ -247,6 +248,7 @@ func (c *Core) UploadFile(a Actor, uuid string, body io.Reader) (*model.File, er
 	if err == nil {
 		err = w.Sync() // the bytes checked are on disk before they are renamed into place
 	}
+	crashPoint("upload-synced")
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -325,6 +327,7 @@ func (c *Core) UploadFile(a Actor, uuid string, body io.Reader) (*model.File, er
 			return model.Internal("store the contents of %s: %v", cur.Name, err)
 		}
 		syncDir(filepath.Dir(dst))
+		crashPoint("upload-landed") // the contents are in place, the record not yet committed
 		tx.Put(n2)
 		out = n2
 		return nil

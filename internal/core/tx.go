@@ -31,7 +31,15 @@ type Tx struct {
 	// masterChange marks the operations that move management mastership
 	// (the one kind of change a non-master may ask for).
 	masterChange bool
+	// outside marks an operation that changes something the model does
+	// not hold (a VIOS's files): Apply checks it as a change (the role
+	// and the management master) even when nothing is staged.
+	outside bool
 }
+
+// ChangesOutsideModel marks the operation as a change of something the
+// model does not hold (files): Apply checks it as every change is checked.
+func (tx *Tx) ChangesOutsideModel() { tx.outside = true }
 
 // Now is the time of the operation.
 func (tx *Tx) Now() time.Time { return tx.now }

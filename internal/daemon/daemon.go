@@ -122,6 +122,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	sweepBackups(c, log)
 	backups, err := newBackups(c, log, nil)
 	if err != nil {
 		return err

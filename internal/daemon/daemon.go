@@ -5,7 +5,7 @@ package daemon
 
 import (
 	"context"
-	"crypto/tls"
+	cryptotls "crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,7 +50,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	stateDir := fs.String("state-dir", defaultStateDir, "directory of the durable state (state.db, TLS material, sessions)")
 	httpAddr := fs.String("http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
-	httpsAddr := fs.String("https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
+	httpsAddr := fs.String("https-addr", ":12443", "HTTPS listen addresses, comma-separated (port 0 picks a free port; empty disables HTTPS). "+
+		"The default, as on NovaLink, is every interface: give an address (e.g. 192.0.2.10:12443) to serve on that one only")
+	maxUnauth := fs.Int("max-unauth-conns", 256, "connections that have not yet authenticated kept at once; beyond, the oldest is closed")
+	stallTimeout := fs.Duration("stall-timeout", 30*time.Second, "a request body (an upload) or an answer that makes no progress for this long is cut")
 	timing := fs.String("timing", "realistic", "timing profile of the simulated server: fast or realistic")
 	config := fs.String("config", "", "JSON inventory for a fresh state directory (default: the built-in NovaLink layout)")
 	sessionDir := fs.String("session-dir", "", "directory for local-logon session files (default <state-dir>/sessions)")
@@ -139,39 +142,53 @@ func run(args []string, stdout, stderr io.Writer) error {
 	stopBackups := sync.OnceValue(backups.Stop) // stopped once: on the way out, or at shutdown below
 	defer stopBackups()
 
-	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log})
+	srv := rest.New(c, rest.Config{SessionDir: *sessionDir, SessionIdle: *sessionIdle, EventWait: *eventWait, Logger: log,
+		MaxUnauthConns: *maxUnauth, StallTimeout: *stallTimeout})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	base := func(net.Listener) context.Context { return ctx }
 	var servers []*http.Server
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
 
 	hl, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP listener: %w", err)
 	}
-	hs := &http.Server{Handler: srv, BaseContext: base, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	listeners = append(listeners, hl)
+	hs := &http.Server{BaseContext: base, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.ConfigureHTTPServer(hs)
 	servers = append(servers, hs)
 	httpsShown := "off"
-	var tl net.Listener
+	var tls []net.Listener
 	if *httpsAddr != "" {
 		cert, err := rest.LoadOrCreateCertificate(*tlsDir)
 		if err != nil {
 			return fmt.Errorf("HTTPS certificate: %w", err)
 		}
-		tl, err = net.Listen("tcp", *httpsAddr)
-		if err != nil {
-			hl.Close()
-			return fmt.Errorf("HTTPS listener: %w", err)
+		var shown []string
+		for _, addr := range strings.Split(*httpsAddr, ",") {
+			tl, err := net.Listen("tcp", strings.TrimSpace(addr))
+			if err != nil {
+				return fmt.Errorf("HTTPS listener %s: %w", addr, err)
+			}
+			listeners = append(listeners, tl)
+			tls = append(tls, tl)
+			shown = append(shown, tl.Addr().String())
 		}
-		httpsShown = tl.Addr().String()
-		ts := &http.Server{Handler: srv, BaseContext: base, ReadHeaderTimeout: 30 * time.Second,
-			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-			ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		httpsShown = strings.Join(shown, ",")
+		ts := &http.Server{BaseContext: base, TLSConfig: &cryptotls.Config{Certificates: []cryptotls.Certificate{cert}, MinVersion: cryptotls.VersionTLS12},
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		srv.ConfigureHTTPServer(ts)
 		servers = append(servers, ts)
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 1+len(tls))
 	go func() { errc <- hs.Serve(hl) }()
-	if tl != nil {
+	for _, tl := range tls {
 		go func() { errc <- servers[1].ServeTLS(tl, "", "") }()
 	}
 	go func() {

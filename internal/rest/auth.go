@@ -164,6 +164,7 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.add(sess)
+	s.guard.authenticated(r)
 	s.log.Info("logon", "user", sess.user, "role", sess.role, "local", sess.local, "remote", r.RemoteAddr)
 	resp := &uom.Element{Space: uom.NSWeb, Local: "LogonResponse",
 		NSDecls: []uom.Attr{{Local: "", Value: uom.NSWeb}}, Attrs: []uom.Attr{{Local: "schemaVersion", Value: "V1_1_0"}}}
@@ -254,6 +255,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Acto
 		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}, nil)
 		return core.Actor{}, false
 	}
+	s.guard.authenticated(r)
 	a := s.core.ActorFor(sess.user, sess.role, sess.token)
 	r.SetPathValue(consoleKey, a.Console)
 	return a, true

@@ -35,6 +35,11 @@ type Config struct {
 	// loopback).
 	LocalLogonOverTLS bool
 	Logger            *slog.Logger
+	// MaxUnauthConns bounds the connections that have not authenticated
+	// (beyond, the oldest is closed); StallTimeout cuts a request body
+	// that makes no progress for that long (see conns.go).
+	MaxUnauthConns int
+	StallTimeout   time.Duration
 }
 
 // Server is the REST API of one core.
@@ -47,6 +52,7 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
+	guard    *connGuard
 }
 
 // MaxBody bounds request bodies.
@@ -80,7 +86,13 @@ func New(c *core.Core, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{core: c, cfg: cfg, log: cfg.Logger,
+	if cfg.MaxUnauthConns == 0 {
+		cfg.MaxUnauthConns = 256
+	}
+	if cfg.StallTimeout == 0 {
+		cfg.StallTimeout = 30 * time.Second
+	}
+	s := &Server{core: c, cfg: cfg, log: cfg.Logger, guard: newConnGuard(cfg.MaxUnauthConns),
 		sessions: &sessions{m: map[string]*session{}, idle: cfg.SessionIdle, now: time.Now},
 		cache:    newEntryCache(cfg.CacheBytes)}
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
@@ -112,6 +124,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
 		}
 	}()
+	// A client that does not read its answer is cut too (writeWindow).
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+	s.guardBody(w, r)
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -1,0 +1,167 @@
+package rest
+
+import (
+	"container/list"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Slow and unauthenticated clients. A connection is unauthenticated until
+// a request on it carries a live session or logs on; at most
+// Config.MaxUnauthConns such connections are kept, and beyond that the
+// oldest is closed (a bystander's logon, quick, goes through while a flood
+// of stalled connections is cut). A request body that makes no progress
+// for Config.StallTimeout is cut (a body that keeps coming, a large
+// upload, is fine); a LogonRequest, tiny, has LogonReadTimeout (or the
+// stall timeout, when shorter) in all.
+// Headers have HeaderTimeout, idle keep-alive connections IdleTimeout.
+
+// Timeouts of the HTTP servers.
+const (
+	HeaderTimeout    = 10 * time.Second
+	IdleTimeout      = 2 * time.Minute
+	LogonReadTimeout = 10 * time.Second
+)
+
+// connInfo is what the server knows of one connection.
+type connInfo struct {
+	conn   net.Conn
+	authed atomic.Bool
+	elem   *list.Element // in connGuard.unauth while unauthenticated
+}
+
+type connKey struct{}
+
+// connGuard keeps the unauthenticated connections, oldest first.
+type connGuard struct {
+	mu     sync.Mutex
+	max    int
+	unauth *list.List // of *connInfo
+	byConn map[net.Conn]*connInfo
+	closed atomic.Int64 // connections closed to make room (for tests and logs)
+}
+
+func newConnGuard(max int) *connGuard {
+	return &connGuard{max: max, unauth: list.New(), byConn: map[net.Conn]*connInfo{}}
+}
+
+func (g *connGuard) connContext(ctx context.Context, c net.Conn) context.Context {
+	ci := &connInfo{conn: c}
+	g.mu.Lock()
+	g.byConn[c] = ci
+	ci.elem = g.unauth.PushBack(ci)
+	var evict []net.Conn
+	for g.max > 0 && g.unauth.Len() > g.max {
+		old := g.unauth.Remove(g.unauth.Front()).(*connInfo)
+		old.elem = nil
+		evict = append(evict, old.conn)
+	}
+	g.mu.Unlock()
+	for _, c := range evict {
+		g.closed.Add(1)
+		c.Close()
+	}
+	return context.WithValue(ctx, connKey{}, ci)
+}
+
+func (g *connGuard) connState(c net.Conn, st http.ConnState) {
+	if st != http.StateClosed && st != http.StateHijacked {
+		return
+	}
+	g.mu.Lock()
+	if ci := g.byConn[c]; ci != nil {
+		if ci.elem != nil {
+			g.unauth.Remove(ci.elem)
+			ci.elem = nil
+		}
+		delete(g.byConn, c)
+	}
+	g.mu.Unlock()
+}
+
+// authenticated marks the connection of a request as carrying a session.
+func (g *connGuard) authenticated(r *http.Request) {
+	ci, _ := r.Context().Value(connKey{}).(*connInfo)
+	if ci == nil || ci.authed.Load() {
+		return
+	}
+	ci.authed.Store(true)
+	g.mu.Lock()
+	if ci.elem != nil {
+		g.unauth.Remove(ci.elem)
+		ci.elem = nil
+	}
+	g.mu.Unlock()
+}
+
+// Unauthenticated returns how many unauthenticated connections are open.
+func (s *Server) Unauthenticated() int {
+	s.guard.mu.Lock()
+	defer s.guard.mu.Unlock()
+	return s.guard.unauth.Len()
+}
+
+// ConfigureHTTPServer sets what an http.Server of this API needs: the
+// timeouts and the connection hooks of the unauthenticated cap.
+func (s *Server) ConfigureHTTPServer(hs *http.Server) {
+	hs.Handler = s
+	hs.ReadHeaderTimeout = HeaderTimeout
+	hs.IdleTimeout = IdleTimeout
+	hs.MaxHeaderBytes = 64 << 10
+	hs.ConnContext = s.guard.connContext
+	hs.ConnState = s.guard.connState
+}
+
+// stallBody is a request body cut when it makes no progress for stall
+// (each read moves the connection's read deadline on), or when it is not
+// all read by deadline (when set).
+type stallBody struct {
+	io.ReadCloser
+	rc       *http.ResponseController
+	stall    time.Duration
+	write    time.Duration // the answer's time once the body is read
+	deadline time.Time
+	last     time.Time
+}
+
+func (b *stallBody) Read(p []byte) (int, error) {
+	now := time.Now()
+	if b.deadline.IsZero() && now.Sub(b.last) > b.stall/8 {
+		b.rc.SetReadDeadline(now.Add(b.stall))
+		b.rc.SetWriteDeadline(now.Add(b.stall + b.write)) // the answer follows the body
+		b.last = now
+	}
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		// Read to its end: the connection's reads are the server's again
+		// (it watches them for the client going away). After a failure
+		// the deadline stays: the server's own reads of what is left
+		// must not wait for a client that stalls.
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// writeWindow is how long an answer has to be written: the event wait and
+// a few stall timeouts (downloads and uploads move it on as they make
+// progress).
+func (s *Server) writeWindow() time.Duration { return s.cfg.EventWait + 4*s.cfg.StallTimeout }
+
+// guardBody wraps a request's body with its stall timeout (a logon: its
+// whole-read timeout).
+func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	b := &stallBody{ReadCloser: r.Body, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout, write: s.writeWindow()}
+	if r.URL.Path == "/rest/api/web/Logon" {
+		b.deadline = time.Now().Add(min(LogonReadTimeout, s.cfg.StallTimeout))
+		b.rc.SetReadDeadline(b.deadline)
+	}
+	r.Body = b
+}

@@ -1,0 +1,159 @@
+package rest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/uom"
+)
+
+// slowServer is the REST server on a real loopback listener, configured as
+// pvmd configures its servers.
+func slowServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := core.Open(core.Config{StatePath: filepath.Join(dir, "state.db"), Timing: sim.Profiles["fast"], Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.EnsureUser("padmin", core.RoleAdmin, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	cfg.SessionDir, cfg.Logger = filepath.Join(dir, "sessions"), log
+	srv := New(c, cfg)
+	ts := httptest.NewUnstartedServer(nil)
+	srv.ConfigureHTTPServer(ts.Config)
+	ts.Start()
+	t.Cleanup(func() {
+		ts.CloseClientConnections()
+		ts.Close()
+		c.Close()
+	})
+	return srv, ts
+}
+
+// stalledLogon opens a connection, sends the headers and the first bytes
+// of a logon body, and stalls.
+func stalledLogon(addr string) (net.Conn, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	body := logonBody("padmin", "pw")
+	fmt.Fprintf(conn, "PUT /rest/api/web/Logon HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+		uom.MediaType(uom.ServiceWeb, "LogonRequest"), len(body), body[:20])
+	return conn, nil
+}
+
+// logonAt logs on to a test server and returns the session token.
+func logonAt(t *testing.T, url string) string {
+	t.Helper()
+	cl := &http.Client{Timeout: 10 * time.Second}
+	req, _ := http.NewRequest(http.MethodPut, url+"/rest/api/web/Logon", strings.NewReader(logonBody("padmin", "pw")))
+	req.Header.Set("Content-Type", uom.MediaType(uom.ServiceWeb, "LogonRequest"))
+	r, err := cl.Do(req)
+	if err != nil {
+		t.Fatalf("logon: %v", err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("logon: %s\n%s", r.Status, b)
+	}
+	el, _ := uom.DecodeBytes(b)
+	tok, _ := el.FindText("X-API-Session")
+	return tok
+}
+
+// TestSlowClientsCannotLockOut: stalled logon bodies are cut after the
+// stall timeout while a body that keeps coming is not, connections that
+// never authenticate are capped (the oldest closed), and a bystander's
+// logon goes through while they flood.
+func TestSlowClientsCannotLockOut(t *testing.T) {
+	_, ts := slowServer(t, Config{MaxUnauthConns: 20, StallTimeout: 500 * time.Millisecond})
+	addr := ts.Listener.Addr().String()
+
+	// A stalled body is cut: the connection is answered or closed.
+	conn, err := stalledLogon(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	start := time.Now()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("a stalled logon body was answered %s", resp.Status)
+		}
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("a stalled logon body was not cut in 20 s")
+	}
+	t.Logf("stalled body cut after %v (%v)", time.Since(start).Round(time.Millisecond), err)
+	conn.Close()
+
+	// A body that keeps coming is not cut, however long it takes (longer
+	// than the stall timeout here).
+	tok := logonAt(t, ts.URL)
+	pr, pw := io.Pipe()
+	go func() {
+		for i := 0; i < 12; i++ {
+			pw.Write([]byte(strings.Repeat(" ", 1000)))
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw.CloseWithError(io.EOF)
+	}()
+	req, _ := http.NewRequest(http.MethodPut, ts.URL+"/rest/api/uom/Event", io.MultiReader(pr, strings.NewReader(
+		`<Event xmlns="`+uom.NSUOM+`"><EventType>CUSTOM_CLIENT_EVENT</EventType><EventData>slow</EventData></Event>`)))
+	req.Header.Set("Content-Type", uom.MediaType(uom.ServiceUOM, "Event"))
+	req.Header.Set("X-API-Session", tok)
+	start = time.Now()
+	r, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("a slow but steady body: %v", err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Errorf("a slow but steady body (%v): %s", time.Since(start).Round(time.Millisecond), r.Status)
+	}
+
+	// A flood of stalled connections (that the stall timeout does not cut
+	// yet): at most 20 stay open, and a bystander logs on meanwhile.
+	srv, ts := slowServer(t, Config{MaxUnauthConns: 20, StallTimeout: 20 * time.Second})
+	addr = ts.Listener.Addr().String()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 300; i++ {
+		c, err := stalledLogon(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for deadline := time.Now().Add(10 * time.Second); srv.guard.closed.Load() < 280 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // the server accepts what is in its backlog
+	}
+	if n := srv.Unauthenticated(); n > 20 {
+		t.Errorf("%d unauthenticated connections open, the cap is 20", n)
+	}
+	if n := srv.guard.closed.Load(); n != 280 {
+		t.Errorf("%d connections were closed to make room, want 280", n)
+	}
+	logonAt(t, ts.URL)
+}

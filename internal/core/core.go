@@ -119,6 +119,10 @@ type Core struct {
 	// uploading holds the Files whose contents are being uploaded.
 	uploadsMu sync.Mutex
 	uploading map[string]bool
+
+	// The bounded pool of password checks (users.go).
+	pwOnce           sync.Once
+	pwSlots, pwQueue chan struct{}
 }
 
 type pendingTimer struct{ t sim.Timer }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -146,12 +147,27 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 			s.log.Info("local logon", "claimed", user, "user", sess.user)
 		}
 	case hasPassword:
+		if d := s.throttle.wait(user, r.RemoteAddr); d > 0 {
+			secs := int((d + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.log.Warn("logon throttled", "user", user, "remote", r.RemoteAddr, "wait", d.Round(time.Second))
+			s.writeError(w, r, &httpError{status: http.StatusTooManyRequests,
+				msg: fmt.Sprintf("[PVME01040110-0054] Too many failed logons for user %s from this address; try again in %d seconds.", user, secs)}, nil)
+			return
+		}
 		u, err := s.core.Authenticate(user, password)
+		if errors.Is(err, core.ErrLogonsBusy) {
+			w.Header().Set("Retry-After", "2")
+			s.writeError(w, r, err, nil)
+			return
+		}
 		if err != nil {
+			s.throttle.failed(user, r.RemoteAddr)
 			s.log.Warn("logon failed", "user", user, "remote", r.RemoteAddr)
 			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040110-0050] The user ID or password is not valid."}, nil)
 			return
 		}
+		s.throttle.succeeded(user, r.RemoteAddr)
 		sess.user, sess.role = u.Name, u.Role
 		if u.Role == core.RoleHMC {
 			// An HMC logged on: from now on the server is co-managed.

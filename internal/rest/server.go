@@ -53,6 +53,7 @@ type Server struct {
 	mux      *http.ServeMux
 	kinds    map[string]*kind
 	guard    *connGuard
+	throttle *logonThrottle
 }
 
 // MaxBody bounds request bodies.
@@ -95,6 +96,7 @@ func New(c *core.Core, cfg Config) *Server {
 	s := &Server{core: c, cfg: cfg, log: cfg.Logger, guard: newConnGuard(cfg.MaxUnauthConns),
 		sessions: &sessions{m: map[string]*session{}, idle: cfg.SessionIdle, now: time.Now},
 		cache:    newEntryCache(cfg.CacheBytes)}
+	s.throttle = newLogonThrottle(func() time.Time { return c.Clock().Now() })
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
 	s.routes()

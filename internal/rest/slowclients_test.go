@@ -157,3 +157,61 @@ func TestSlowClientsCannotLockOut(t *testing.T) {
 	}
 	logonAt(t, ts.URL)
 }
+
+// TestFailedLogonsThrottled: past five failed logons for a user from one
+// address, that pair waits (429 with Retry-After, no password check, the
+// right password too), doubling with each further failure; the same user
+// from another address, and other users from that address, go on; the
+// wait over, the right password goes through and clears the count; an
+// address failing for many users is throttled as a whole.
+func TestFailedLogonsThrottled(t *testing.T) {
+	f := newRestFixture(t)
+	logon := func(user, pw, remote string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("PUT", "http://127.0.0.1:12080/rest/api/web/Logon", strings.NewReader(logonBody(user, pw)))
+		req.Header.Set("Content-Type", uom.MediaType(uom.ServiceWeb, "LogonRequest"))
+		req.RemoteAddr = remote
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec
+	}
+	const a, b = "192.0.2.1:4000", "192.0.2.2:4000"
+	for i := 0; i < 5; i++ {
+		if rec := logon("padmin", "wrong", a); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, rec.Code)
+		}
+	}
+	rec := logon("padmin", "pw", a)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("after 5 failures, the right password: %d (Retry-After %q)", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if _, msg := httpErrorOf(t, rec); !strings.Contains(msg, "Too many failed logons for user padmin") {
+		t.Errorf("throttled: %q", msg)
+	}
+	if rec := logon("padmin", "pw", b); rec.Code != http.StatusOK {
+		t.Errorf("padmin from another address: %d", rec.Code)
+	}
+	if rec := logon("viewer", "pw", a); rec.Code != http.StatusOK {
+		t.Errorf("another user from the same address: %d", rec.Code)
+	}
+	f.clock.Advance(time.Second)
+	if rec := logon("padmin", "wrong", a); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("the sixth failure: %d", rec.Code)
+	}
+	if rec := logon("padmin", "pw", a); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "2" {
+		t.Errorf("after 6 failures: %d, Retry-After %q (want 2: the wait doubles)", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	f.clock.Advance(2 * time.Second)
+	if rec := logon("padmin", "pw", a); rec.Code != http.StatusOK {
+		t.Fatalf("after the wait, the right password: %d", rec.Code)
+	}
+	if rec := logon("padmin", "wrong", a); rec.Code != http.StatusUnauthorized {
+		t.Errorf("a success cleared the count; one failure: %d", rec.Code)
+	}
+	// One address failing for many users.
+	for i := 0; i < 20; i++ {
+		logon(fmt.Sprintf("guess%d", i), "x", b)
+	}
+	if rec := logon("padmin", "pw", b); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("an address with 20 failures for 20 users: %d", rec.Code)
+	}
+}

@@ -80,6 +80,9 @@ type kind struct {
 	// byConsole kinds render differently for NovaLink's and the HMC's
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
+	// updates say what update applies; a request changing anything else
+	// is refused (update_check.go).
+	updates *updateRules
 }
 
 // hasParent tells whether the kind hangs under the kind named parent.
@@ -560,7 +563,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, err, nil)
 		return
 	}
-	k, o, _, err := s.lookup(r)
+	k, o, rc, err := s.lookup(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -581,6 +584,10 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 	etag := strings.Trim(strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"), `"`)
 	if etag == "*" {
 		etag = ""
+	}
+	if err := s.checkIgnoredChanges(r, k, o, rc, etag, el, g); err != nil {
+		s.writeError(w, r, err, body)
+		return
 	}
 	n, err := k.update(s, a, o, etag, el, g)
 	if err != nil {

@@ -2,11 +2,14 @@ package core
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 )
 
@@ -80,5 +83,25 @@ func TestPasswordChecksBounded(t *testing.T) {
 	}
 	if b := busy.Load(); b != 10 {
 		t.Errorf("%d logons refused as busy, want the 10 beyond %d checks and %d waiters", b, passwordChecks, passwordWaiters)
+	}
+}
+
+// TestPartitionUUIDUniqueAcrossKinds: the core refuses a partition whose
+// UUID is the managed system's or a stored object's of another kind.
+func TestPartitionUUIDUniqueAcrossKinds(t *testing.T) {
+	c := openTest(t, t.TempDir(), sim.NewFakeClock(time.Now()), nil)
+	defer c.Close()
+	var sw string
+	c.Read(func(st *model.State) {
+		for _, s := range st.Switches {
+			sw = s.UUID
+		}
+	})
+	for i, u := range []string{c.System().UUID, sw} {
+		p := newClient(c, fmt.Sprintf("vmu%d", i), 1024, 10)
+		p.UUID = strings.ToUpper(u)
+		if _, err := c.CreatePartition(admin, p); err == nil || !strings.Contains(err.Error(), "is already that of") {
+			t.Errorf("a partition with UUID %s: %v", u, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@
 package rest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
@@ -54,6 +57,7 @@ type Server struct {
 	kinds    map[string]*kind
 	guard    *connGuard
 	throttle *logonThrottle
+	bodies   *semaphore.Weighted // the body budget (bodyBudget)
 }
 
 // MaxBody bounds request bodies.
@@ -97,6 +101,7 @@ func New(c *core.Core, cfg Config) *Server {
 		sessions: &sessions{m: map[string]*session{}, idle: cfg.SessionIdle, now: time.Now},
 		cache:    newEntryCache(cfg.CacheBytes)}
 	s.throttle = newLogonThrottle(func() time.Time { return c.Clock().Now() })
+	s.bodies = semaphore.NewWeighted(bodyBudget)
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
 	s.routes()
@@ -129,6 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A client that does not read its answer is cut too (writeWindow).
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
 	s.guardBody(w, r)
+	hold := &bodyHold{sem: s.bodies}
+	defer hold.release()
+	r = r.WithContext(context.WithValue(r.Context(), bodyHoldKey{}, hold))
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -295,19 +303,81 @@ func (s *Server) routes() {
 // readBody reads a request body up to MaxBody.
 func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) }
 
+// Request bodies held in memory at once are bounded (bodyBudget bytes,
+// counted in bodyChunk steps as they are read; released when the request
+// ends): many large bodies at once wait for room, then are refused (503)
+// rather than pin memory without end. Uploads stream to disk and are not
+// counted.
+const (
+	bodyBudget = 64 << 20
+	bodyChunk  = 64 << 10
+	bodyWait   = 10 * time.Second
+)
+
+// bodyHold is what a request holds of the body budget.
+type bodyHold struct {
+	sem  *semaphore.Weighted
+	held int64
+}
+
+type bodyHoldKey struct{}
+
+func (h *bodyHold) release() {
+	if h.held > 0 {
+		h.sem.Release(h.held)
+		h.held = 0
+	}
+}
+
+// reserve makes room for a body of n bytes.
+func (h *bodyHold) reserve(ctx context.Context, n int64) error {
+	if n <= h.held {
+		return nil
+	}
+	need := (n - h.held + bodyChunk - 1) / bodyChunk * bodyChunk
+	ctx, cancel := context.WithTimeout(ctx, bodyWait)
+	defer cancel()
+	if err := h.sem.Acquire(ctx, need); err != nil {
+		return model.Unavailable("The server holds as many large request bodies as it takes at once; try again in a moment.")
+	}
+	h.held += need
+	return nil
+}
+
 // readBodyMax reads a request body up to max bytes.
 func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 	if r.ContentLength > max {
 		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
-	if err != nil {
-		return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
+	hold, _ := r.Context().Value(bodyHoldKey{}).(*bodyHold)
+	var b []byte
+	if r.ContentLength > 0 {
+		if hold != nil {
+			if err := hold.reserve(r.Context(), r.ContentLength+1); err != nil {
+				return nil, err
+			}
+		}
+		b = make([]byte, 0, r.ContentLength+1)
 	}
-	if int64(len(b)) > max {
-		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+	buf := make([]byte, 32<<10)
+	for {
+		if hold != nil {
+			if err := hold.reserve(r.Context(), int64(len(b))+int64(len(buf))); err != nil {
+				return nil, err
+			}
+		}
+		n, err := r.Body.Read(buf)
+		b = append(b, buf[:n]...)
+		if int64(len(b)) > max {
+			return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
+		}
 	}
-	return b, nil
 }
 
 // baseURL is scheme://host[:port] as the client addressed us.

@@ -65,11 +65,14 @@ func DecodeBytesLimits(b []byte, lim Limits) (*Element, error) {
 // DecodeOwned is DecodeBytes for a buffer the caller hands over: the
 // decoded strings share its memory, so b must never change afterwards.
 // It saves a copy of the document (clients reading large feeds).
-func DecodeOwned(b []byte) (*Element, error) {
+func DecodeOwned(b []byte) (*Element, error) { return DecodeOwnedLimits(b, DefaultLimits) }
+
+// DecodeOwnedLimits is DecodeOwned with other limits.
+func DecodeOwnedLimits(b []byte, lim Limits) (*Element, error) {
 	if len(b) == 0 {
-		return DecodeBytes(b)
+		return DecodeBytesLimits(b, lim)
 	}
-	d := &decoder{src: b, str: unsafe.String(&b[0], len(b)), lim: DefaultLimits}
+	d := &decoder{src: b, str: unsafe.String(&b[0], len(b)), lim: lim}
 	return d.document()
 }
 

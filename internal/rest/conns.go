@@ -32,7 +32,11 @@ const (
 type connInfo struct {
 	conn   net.Conn
 	authed atomic.Bool
-	elem   *list.Element // in connGuard.unauth while unauthenticated
+	// busy marks a connection whose request has arrived whole and is
+	// being answered (a logon checking its password): it is not closed
+	// to make room; only those still sending, or idle, are.
+	busy atomic.Bool
+	elem *list.Element // in connGuard.unauth while unauthenticated
 }
 
 type connKey struct{}
@@ -56,10 +60,14 @@ func (g *connGuard) connContext(ctx context.Context, c net.Conn) context.Context
 	g.byConn[c] = ci
 	ci.elem = g.unauth.PushBack(ci)
 	var evict []net.Conn
-	for g.max > 0 && g.unauth.Len() > g.max {
-		old := g.unauth.Remove(g.unauth.Front()).(*connInfo)
-		old.elem = nil
-		evict = append(evict, old.conn)
+	for e := g.unauth.Front(); e != nil && g.max > 0 && g.unauth.Len() > g.max; {
+		next := e.Next()
+		if old := e.Value.(*connInfo); !old.busy.Load() {
+			g.unauth.Remove(e)
+			old.elem = nil
+			evict = append(evict, old.conn)
+		}
+		e = next
 	}
 	g.mu.Unlock()
 	for _, c := range evict {
@@ -122,6 +130,7 @@ func (s *Server) ConfigureHTTPServer(hs *http.Server) {
 // all read by deadline (when set).
 type stallBody struct {
 	io.ReadCloser
+	ci       *connInfo // marked busy once the body is read whole
 	rc       *http.ResponseController
 	stall    time.Duration
 	write    time.Duration // the answer's time once the body is read
@@ -138,6 +147,9 @@ func (b *stallBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
+		if b.ci != nil {
+			b.ci.busy.Store(true)
+		}
 		// Read to its end: the connection's reads are the server's again
 		// (it watches them for the client going away). After a failure
 		// the deadline stays: the server's own reads of what is left
@@ -153,15 +165,26 @@ func (b *stallBody) Read(p []byte) (int, error) {
 func (s *Server) writeWindow() time.Duration { return s.cfg.EventWait + 4*s.cfg.StallTimeout }
 
 // guardBody wraps a request's body with its stall timeout (a logon: its
-// whole-read timeout).
-func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return
+// whole-read timeout), and marks the connection busy while the request,
+// arrived whole, is answered. The returned function ends that.
+func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) (done func()) {
+	ci, _ := r.Context().Value(connKey{}).(*connInfo)
+	done = func() {
+		if ci != nil {
+			ci.busy.Store(false)
+		}
 	}
-	b := &stallBody{ReadCloser: r.Body, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout, write: s.writeWindow()}
+	if r.Body == nil || r.Body == http.NoBody {
+		if ci != nil {
+			ci.busy.Store(true)
+		}
+		return done
+	}
+	b := &stallBody{ReadCloser: r.Body, ci: ci, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout, write: s.writeWindow()}
 	if r.URL.Path == "/rest/api/web/Logon" {
 		b.deadline = time.Now().Add(min(LogonReadTimeout, s.cfg.StallTimeout))
 		b.rc.SetReadDeadline(b.deadline)
 	}
 	r.Body = b
+	return done
 }

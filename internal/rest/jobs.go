@@ -139,7 +139,7 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 		return
 	}
 	op := r.PathValue("op")
-	body, err := readBody(r)
+	body, err := readBodyMax(r, maxJobRequest(op))
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -224,6 +224,15 @@ func parseJobRequest(body []byte, op, group string) ([]core.Param, error) {
 		params = append(params, core.Param{Name: name, Value: value})
 	}
 	return params, nil
+}
+
+// maxJobRequest bounds the body of a JobRequest: small (a few parameters
+// of maxJobParam) but for the operations that carry a file.
+func maxJobRequest(op string) int64 {
+	if op == "RestoreProfileData" {
+		return MaxBody
+	}
+	return 2 << 20
 }
 
 // maxJobParam bounds a job parameter's value: a few KiB for the values of

@@ -72,9 +72,11 @@ const MaxLogonBody = 64 << 10
 // of elements), well below what would let one request pin much memory.
 var requestLimits = uom.Limits{MaxAttrs: 256, MaxNamespaces: 128, MaxElements: 250000}
 
-// decodeBody decodes a request body within requestLimits.
+// decodeBody decodes a request body within requestLimits. The decoded
+// strings share the body's memory (a large body is not copied): a body
+// is never changed once read.
 func decodeBody(body []byte) (*uom.Element, error) {
-	return uom.DecodeBytesLimits(body, requestLimits)
+	return uom.DecodeOwnedLimits(body, requestLimits)
 }
 
 // New returns a server for c.
@@ -133,7 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	// A client that does not read its answer is cut too (writeWindow).
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
-	s.guardBody(w, r)
+	defer s.guardBody(w, r)()
 	hold := &bodyHold{sem: s.bodies}
 	defer hold.release()
 	r = r.WithContext(context.WithValue(r.Context(), bodyHoldKey{}, hold))

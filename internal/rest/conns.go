@@ -130,6 +130,7 @@ func (s *Server) ConfigureHTTPServer(hs *http.Server) {
 // all read by deadline (when set).
 type stallBody struct {
 	io.ReadCloser
+	hold     bodyHold  // what the body holds of the server's body budget
 	ci       *connInfo // marked busy once the body is read whole
 	rc       *http.ResponseController
 	stall    time.Duration
@@ -159,28 +160,34 @@ func (b *stallBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+func noop() {}
+
 // writeWindow is how long an answer has to be written: the event wait and
 // a few stall timeouts (downloads and uploads move it on as they make
 // progress).
 func (s *Server) writeWindow() time.Duration { return s.cfg.EventWait + 4*s.cfg.StallTimeout }
 
 // guardBody wraps a request's body with its stall timeout (a logon: its
-// whole-read timeout), and marks the connection busy while the request,
-// arrived whole, is answered. The returned function ends that.
+// whole-read timeout) and its hold on the body budget, and marks the
+// connection busy while the request, arrived whole, is answered. The
+// returned function ends that when the request ends.
 func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) (done func()) {
 	ci, _ := r.Context().Value(connKey{}).(*connInfo)
+	if r.Body == nil || r.Body == http.NoBody {
+		if ci == nil {
+			return noop
+		}
+		ci.busy.Store(true)
+		return func() { ci.busy.Store(false) }
+	}
+	b := &stallBody{ReadCloser: r.Body, ci: ci, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout, write: s.writeWindow(),
+		hold: bodyHold{sem: s.bodies}}
 	done = func() {
+		b.hold.release()
 		if ci != nil {
 			ci.busy.Store(false)
 		}
 	}
-	if r.Body == nil || r.Body == http.NoBody {
-		if ci != nil {
-			ci.busy.Store(true)
-		}
-		return done
-	}
-	b := &stallBody{ReadCloser: r.Body, ci: ci, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout, write: s.writeWindow()}
 	if r.URL.Path == "/rest/api/web/Logon" {
 		b.deadline = time.Now().Add(min(LogonReadTimeout, s.cfg.StallTimeout))
 		b.rc.SetReadDeadline(b.deadline)

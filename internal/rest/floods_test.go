@@ -1,11 +1,16 @@
 package rest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"golang.org/x/sync/semaphore"
+
+	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -58,5 +63,29 @@ func TestXMLFloodsRefused(t *testing.T) {
 	}
 	if p := f.partition("lpar10"); p.Rev != lpar.Rev {
 		t.Error("a refused update changed the partition")
+	}
+}
+
+// TestBodyBudget: bodies held at once are bounded; one that finds no room
+// in time is refused as busy, and room comes back when a request ends.
+func TestBodyBudget(t *testing.T) {
+	defer func(w time.Duration) { bodyWait = w }(bodyWait)
+	bodyWait = 50 * time.Millisecond
+	sem := semaphore.NewWeighted(4 * bodyChunk)
+	a, b := &bodyHold{sem: sem}, &bodyHold{sem: sem}
+	ctx := context.Background()
+	if err := a.reserve(ctx, 3*bodyChunk); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.reserve(ctx, 2*bodyChunk); model.KindOf(err) != model.KindBusy {
+		t.Fatalf("a body beyond the budget: %v", err)
+	}
+	a.release()
+	if err := b.reserve(ctx, 2*bodyChunk); err != nil {
+		t.Fatalf("after a release: %v", err)
+	}
+	b.release()
+	if !sem.TryAcquire(4 * bodyChunk) {
+		t.Error("the budget was not given back whole")
 	}
 }

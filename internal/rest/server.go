@@ -136,9 +136,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A client that does not read its answer is cut too (writeWindow).
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
 	defer s.guardBody(w, r)()
-	hold := &bodyHold{sem: s.bodies}
-	defer hold.release()
-	r = r.WithContext(context.WithValue(r.Context(), bodyHoldKey{}, hold))
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -313,16 +310,16 @@ func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) 
 const (
 	bodyBudget = 64 << 20
 	bodyChunk  = 64 << 10
-	bodyWait   = 10 * time.Second
 )
+
+// bodyWait is how long a body waits for room in the budget.
+var bodyWait = 10 * time.Second
 
 // bodyHold is what a request holds of the body budget.
 type bodyHold struct {
 	sem  *semaphore.Weighted
 	held int64
 }
-
-type bodyHoldKey struct{}
 
 func (h *bodyHold) release() {
 	if h.held > 0 {
@@ -351,7 +348,10 @@ func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 	if r.ContentLength > max {
 		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
 	}
-	hold, _ := r.Context().Value(bodyHoldKey{}).(*bodyHold)
+	var hold *bodyHold
+	if sb, ok := r.Body.(*stallBody); ok {
+		hold = &sb.hold
+	}
 	var b []byte
 	if r.ContentLength > 0 {
 		if hold != nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Slow and unauthenticated clients. A connection is unauthenticated until
@@ -36,13 +38,16 @@ type connInfo struct {
 	// being answered (a logon checking its password): it is not closed
 	// to make room; only those still sending, or idle, are.
 	busy atomic.Bool
-	elem *list.Element // in connGuard.unauth while unauthenticated
+	elem *list.Element // in ConnGuard.unauth while unauthenticated
 }
 
 type connKey struct{}
 
-// connGuard keeps the unauthenticated connections, oldest first.
-type connGuard struct {
+// ConnGuard keeps the unauthenticated connections of an HTTP server,
+// oldest first, and guards its requests' bodies and answers (the REST
+// server has one; pvm-rest, which forwards to pvm-core, makes its own
+// with NewConnGuard).
+type ConnGuard struct {
 	mu     sync.Mutex
 	max    int
 	unauth *list.List // of *connInfo
@@ -50,11 +55,64 @@ type connGuard struct {
 	closed atomic.Int64 // connections closed to make room (for tests and logs)
 }
 
-func newConnGuard(max int) *connGuard {
-	return &connGuard{max: max, unauth: list.New(), byConn: map[net.Conn]*connInfo{}}
+// NewConnGuard returns a guard keeping at most max unauthenticated
+// connections.
+func NewConnGuard(max int) *ConnGuard {
+	return &ConnGuard{max: max, unauth: list.New(), byConn: map[net.Conn]*connInfo{}}
 }
 
-func (g *connGuard) connContext(ctx context.Context, c net.Conn) context.Context {
+// Configure sets what an http.Server needs to be guarded: the timeouts
+// and the connection hooks of the unauthenticated cap.
+func (g *ConnGuard) Configure(hs *http.Server) {
+	hs.ReadHeaderTimeout = HeaderTimeout
+	hs.IdleTimeout = IdleTimeout
+	hs.MaxHeaderBytes = 64 << 10
+	hs.ConnContext = g.connContext
+	hs.ConnState = g.connState
+}
+
+// Front guards the requests of a front-end that forwards them (pvm-rest):
+// their bodies are cut when they stall and their answers when the client
+// stops reading, as the REST server's own; and since a front-end does not
+// know sessions, a connection counts as authenticated once a request on
+// it that carried a session, or logged on, is answered with success.
+func (g *ConnGuard) Front(h http.Handler, stall, write time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(write))
+		defer g.guard(w, r, stall, write, nil)()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if sw.status < 400 && (r.Header.Get("X-API-Session") != "" || r.URL.Path == "/rest/api/web/Logon") {
+			g.authenticated(r)
+		}
+	})
+}
+
+// statusWriter remembers the status of an answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (g *ConnGuard) connContext(ctx context.Context, c net.Conn) context.Context {
 	ci := &connInfo{conn: c}
 	g.mu.Lock()
 	g.byConn[c] = ci
@@ -77,7 +135,7 @@ func (g *connGuard) connContext(ctx context.Context, c net.Conn) context.Context
 	return context.WithValue(ctx, connKey{}, ci)
 }
 
-func (g *connGuard) connState(c net.Conn, st http.ConnState) {
+func (g *ConnGuard) connState(c net.Conn, st http.ConnState) {
 	if st != http.StateClosed && st != http.StateHijacked {
 		return
 	}
@@ -93,7 +151,7 @@ func (g *connGuard) connState(c net.Conn, st http.ConnState) {
 }
 
 // authenticated marks the connection of a request as carrying a session.
-func (g *connGuard) authenticated(r *http.Request) {
+func (g *ConnGuard) authenticated(r *http.Request) {
 	ci, _ := r.Context().Value(connKey{}).(*connInfo)
 	if ci == nil || ci.authed.Load() {
 		return
@@ -114,15 +172,12 @@ func (s *Server) Unauthenticated() int {
 	return s.guard.unauth.Len()
 }
 
-// ConfigureHTTPServer sets what an http.Server of this API needs: the
-// timeouts and the connection hooks of the unauthenticated cap.
+// ConfigureHTTPServer sets what an http.Server serving this API on a TCP
+// listener needs: the handler, the timeouts and the connection hooks of
+// the unauthenticated cap.
 func (s *Server) ConfigureHTTPServer(hs *http.Server) {
 	hs.Handler = s
-	hs.ReadHeaderTimeout = HeaderTimeout
-	hs.IdleTimeout = IdleTimeout
-	hs.MaxHeaderBytes = 64 << 10
-	hs.ConnContext = s.guard.connContext
-	hs.ConnState = s.guard.connState
+	s.guard.Configure(hs)
 }
 
 // stallBody is a request body cut when it makes no progress for stall
@@ -167,11 +222,16 @@ func noop() {}
 // progress).
 func (s *Server) writeWindow() time.Duration { return s.cfg.EventWait + 4*s.cfg.StallTimeout }
 
-// guardBody wraps a request's body with its stall timeout (a logon: its
-// whole-read timeout) and its hold on the body budget, and marks the
-// connection busy while the request, arrived whole, is answered. The
-// returned function ends that when the request ends.
+// guardBody guards a request of the REST server (guard).
 func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) (done func()) {
+	return s.guard.guard(w, r, s.cfg.StallTimeout, s.writeWindow(), s.bodies)
+}
+
+// guard wraps a request's body with its stall timeout (a logon: its
+// whole-read timeout) and its hold on the body budget (sem, when not
+// nil), and marks the connection busy while the request, arrived whole,
+// is answered. The returned function ends that when the request ends.
+func (g *ConnGuard) guard(w http.ResponseWriter, r *http.Request, stall, write time.Duration, sem *semaphore.Weighted) (done func()) {
 	ci, _ := r.Context().Value(connKey{}).(*connInfo)
 	if r.Body == nil || r.Body == http.NoBody {
 		if ci == nil {
@@ -180,8 +240,8 @@ func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) (done func())
 		ci.busy.Store(true)
 		return func() { ci.busy.Store(false) }
 	}
-	b := &stallBody{ReadCloser: r.Body, ci: ci, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout, write: s.writeWindow(),
-		hold: bodyHold{sem: s.bodies}}
+	b := &stallBody{ReadCloser: r.Body, ci: ci, rc: http.NewResponseController(w), stall: stall, write: write,
+		hold: bodyHold{sem: sem}}
 	done = func() {
 		b.hold.release()
 		if ci != nil {
@@ -189,7 +249,7 @@ func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) (done func())
 		}
 	}
 	if r.URL.Path == "/rest/api/web/Logon" {
-		b.deadline = time.Now().Add(min(LogonReadTimeout, s.cfg.StallTimeout))
+		b.deadline = time.Now().Add(min(LogonReadTimeout, stall))
 		b.rc.SetReadDeadline(b.deadline)
 	}
 	r.Body = b

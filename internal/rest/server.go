@@ -55,7 +55,7 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
-	guard    *connGuard
+	guard    *ConnGuard
 	throttle *logonThrottle
 	bodies   *semaphore.Weighted // the body budget (bodyBudget)
 }
@@ -99,7 +99,7 @@ func New(c *core.Core, cfg Config) *Server {
 	if cfg.StallTimeout == 0 {
 		cfg.StallTimeout = 30 * time.Second
 	}
-	s := &Server{core: c, cfg: cfg, log: cfg.Logger, guard: newConnGuard(cfg.MaxUnauthConns),
+	s := &Server{core: c, cfg: cfg, log: cfg.Logger, guard: NewConnGuard(cfg.MaxUnauthConns),
 		sessions: &sessions{m: map[string]*session{}, idle: cfg.SessionIdle, now: time.Now},
 		cache:    newEntryCache(cfg.CacheBytes)}
 	s.throttle = newLogonThrottle(func() time.Time { return c.Clock().Now() })
@@ -322,7 +322,7 @@ type bodyHold struct {
 }
 
 func (h *bodyHold) release() {
-	if h.held > 0 {
+	if h.sem != nil && h.held > 0 {
 		h.sem.Release(h.held)
 		h.held = 0
 	}
@@ -330,7 +330,7 @@ func (h *bodyHold) release() {
 
 // reserve makes room for a body of n bytes.
 func (h *bodyHold) reserve(ctx context.Context, n int64) error {
-	if n <= h.held {
+	if h.sem == nil || n <= h.held {
 		return nil
 	}
 	need := (n - h.held + bodyChunk - 1) / bodyChunk * bodyChunk
@@ -385,7 +385,7 @@ func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 // baseURL is scheme://host[:port] as the client addressed us.
 func baseURL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if overTLS(r) {
 		scheme = "https"
 	}
 	host := r.Host

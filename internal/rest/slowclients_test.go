@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,5 +214,91 @@ func TestFailedLogonsThrottled(t *testing.T) {
 	}
 	if rec := logon("padmin", "pw", b); rec.Code != http.StatusTooManyRequests {
 		t.Errorf("an address with 20 failures for 20 users: %d", rec.Code)
+	}
+}
+
+// TestFrontGuard: a front-end that forwards requests (pvm-rest) guards
+// its connections as the REST server does: stalled logon bodies are cut,
+// unauthenticated connections capped, and a connection through which a
+// logon succeeded is kept however many stalled ones arrive.
+func TestFrontGuard(t *testing.T) {
+	g := NewConnGuard(10)
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		switch {
+		case err != nil:
+			w.WriteHeader(http.StatusBadRequest)
+		case r.URL.Path == "/rest/api/web/Logon" && strings.Contains(string(b), "pw"):
+			w.WriteHeader(http.StatusOK)
+		case r.Header.Get("X-API-Session") == "tok":
+			w.WriteHeader(http.StatusOK)
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	})
+	ts := httptest.NewUnstartedServer(nil)
+	g.Configure(ts.Config)
+	ts.Config.Handler = g.Front(backend, 300*time.Millisecond, 5*time.Second)
+	ts.Start()
+	defer ts.Close()
+	addr := ts.Listener.Addr().String()
+
+	conn, err := stalledLogon(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("a stalled logon body through the front: %s", resp.Status)
+		}
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Error("a stalled logon body through the front was not cut")
+	}
+	conn.Close()
+
+	// A client logs on and keeps its connection.
+	cl := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}, Timeout: 5 * time.Second}
+	req, _ := http.NewRequest(http.MethodPut, ts.URL+"/rest/api/web/Logon", strings.NewReader(logonBody("padmin", "pw")))
+	if r, err := cl.Do(req); err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("logon through the front: %v %v", err, r)
+	} else {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		c, err := stalledLogon(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for deadline := time.Now().Add(5 * time.Second); g.closed.Load() < 90 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	g.mu.Lock()
+	n := g.unauth.Len()
+	g.mu.Unlock()
+	if n > 10 {
+		t.Errorf("%d unauthenticated connections through the front, the cap is 10", n)
+	}
+	reused := false
+	req, _ = http.NewRequest(http.MethodGet, ts.URL+"/rest/api/uom/ManagedSystem", nil)
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}))
+	req.Header.Set("X-API-Session", "tok")
+	if r, err := cl.Do(req); err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("the logged-on client after the flood: %v %v", err, r)
+	} else {
+		r.Body.Close()
+	}
+	if !reused {
+		t.Error("the logged-on client's connection was closed by the flood")
 	}
 }

@@ -334,7 +334,9 @@ func (h *bodyHold) reserve(ctx context.Context, n int64) error {
 		return nil
 	}
 	need := (n - h.held + bodyChunk - 1) / bodyChunk * bodyChunk
-	ctx, cancel := context.WithTimeout(ctx, bodyWait)
+	// Not the request's context: a shutdown cancels it, and the requests
+	// in flight are to finish as they would have.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bodyWait)
 	defer cancel()
 	if err := h.sem.Acquire(ctx, need); err != nil {
 		return model.Unavailable("The server holds as many large request bodies as it takes at once; try again in a moment.")

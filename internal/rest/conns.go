@@ -78,9 +78,10 @@ func (g *ConnGuard) Configure(hs *http.Server) {
 // it that carried a session, or logged on, is answered with success.
 func (g *ConnGuard) Front(h http.Handler, stall, write time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(write))
+		rc := http.NewResponseController(w)
+		rc.SetWriteDeadline(time.Now().Add(write))
 		defer g.guard(w, r, stall, write, nil)()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, rc: rc, window: write, last: time.Now()}
 		h.ServeHTTP(sw, r)
 		if sw.status < 400 && (r.Header.Get("X-API-Session") != "" || r.URL.Path == "/rest/api/web/Logon") {
 			g.authenticated(r)
@@ -88,10 +89,15 @@ func (g *ConnGuard) Front(h http.Handler, stall, write time.Duration) http.Handl
 	})
 }
 
-// statusWriter remembers the status of an answer.
+// statusWriter remembers the status of an answer, and moves the write
+// deadline on while a long answer (a download, an event poll) keeps
+// coming.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	rc     *http.ResponseController
+	window time.Duration
+	last   time.Time
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -104,6 +110,10 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if now := time.Now(); now.Sub(w.last) > w.window/8 {
+		w.rc.SetWriteDeadline(now.Add(w.window))
+		w.last = now
 	}
 	return w.ResponseWriter.Write(b)
 }

@@ -84,6 +84,9 @@ type Config struct {
 	// BackupDir is the base directory of the scheduled backups (the files
 	// are in <BackupDir>/<MTMS>/); empty means "backups" beside StatePath.
 	BackupDir string
+	// PasswordCost is the bcrypt cost of new passwords (0: bcrypt's
+	// default, 10); tests lower it.
+	PasswordCost int
 }
 
 // Core is one managed system's configuration and operations.
@@ -123,6 +126,8 @@ type Core struct {
 	// The bounded pool of password checks (users.go).
 	pwOnce           sync.Once
 	pwSlots, pwQueue chan struct{}
+	unknownOnce      sync.Once
+	unknown          []byte
 }
 
 type pendingTimer struct{ t sim.Timer }

@@ -57,7 +57,7 @@ func (c *Core) EnsureUser(name, role, password string) (generated string, create
 
 // SetPassword creates or replaces an account.
 func (c *Core) SetPassword(name, role, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), c.passwordCost())
 	if err != nil {
 		return err
 	}
@@ -89,6 +89,28 @@ var (
 // ErrLogonsBusy refuses a logon while too many are being checked.
 var ErrLogonsBusy = model.Unavailable("Too many logons are being checked at this moment; try again in a few seconds.")
 
+// passwordCost is the bcrypt cost of new passwords (Config.PasswordCost).
+func (c *Core) passwordCost() int {
+	if c.cfg.PasswordCost > 0 {
+		return c.cfg.PasswordCost
+	}
+	return bcrypt.DefaultCost
+}
+
+// unknownHash is what an unknown user's password is checked against: a
+// hash of the cost known users' have.
+func (c *Core) unknownHash() []byte {
+	c.unknownOnce.Do(func() {
+		c.unknown = unknownUserHash
+		if c.passwordCost() != bcrypt.DefaultCost {
+			b := make([]byte, 24)
+			rand.Read(b)
+			c.unknown, _ = bcrypt.GenerateFromPassword(b, c.passwordCost())
+		}
+	})
+	return c.unknown
+}
+
 // Authenticate checks a password and returns the account. Unknown users
 // cost the same check as known ones.
 func (c *Core) Authenticate(name, password string) (*User, error) {
@@ -96,7 +118,7 @@ func (c *Core) Authenticate(name, password string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash := unknownUserHash
+	hash := c.unknownHash()
 	if u != nil {
 		hash = u.Hash
 	}

@@ -36,6 +36,10 @@ type Tx struct {
 	// not hold (a VIOS's files): Apply checks it as a change (the role
 	// and the management master) even when nothing is staged.
 	outside bool
+	// monitoring marks operations that change only the monitoring
+	// preferences or the simulator's workload, not the configuration:
+	// whichever console is master, they are allowed.
+	monitoring bool
 }
 
 // ChangesOutsideModel marks the operation as a change of something the
@@ -128,8 +132,14 @@ func (tx *Tx) Partition(uuid string) *model.Partition {
 // PutPartition stages a partition.
 func (tx *Tx) PutPartition(p *model.Partition, detail ...string) { tx.Put(p, detail...) }
 
-// DeletePartition stages the removal of a partition.
-func (tx *Tx) DeletePartition(uuid string) { tx.Delete(model.KindPartition, uuid) }
+// DeletePartition stages the removal of a partition (and of the
+// simulated load set for it).
+func (tx *Tx) DeletePartition(uuid string) {
+	tx.Delete(model.KindPartition, uuid)
+	if tx.Get(model.KindLoad, uuid) != nil {
+		tx.Delete(model.KindLoad, uuid)
+	}
+}
 
 // stagedPartition looks through the staged partitions only.
 func (tx *Tx) stagedPartition(match func(*model.Partition) bool) (*model.Partition, bool) {

@@ -26,7 +26,7 @@ func runREST(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	// unauthenticated connections).
 	guard := rest.NewConnGuard(o.maxUnauth)
 	front := guard.Front(newForwarder(o.coreSocket, log), o.stallTimeout, o.eventWait+4*o.stallTimeout)
-	ls, err := listenREST(ctx, o, func(hs *http.Server) { guard.Configure(hs); hs.Handler = front }, log)
+	ls, err := listenREST(ctx, o, func(hs *http.Server) { guard.Configure(hs); hs.Handler = front }, log, nil)
 	if err != nil {
 		return err
 	}

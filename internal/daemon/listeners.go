@@ -53,46 +53,80 @@ func (l *listeners) shutdown() {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	for _, s := range l.servers {
-		s.Shutdown(sctx)
+		_ = s.Shutdown(sctx) // past the deadline the connections are dropped: nothing more to do
 	}
 }
 
-// listenREST opens the HTTP listener (loopback only) and, unless
-// --https-addr is empty, the HTTPS ones (one per address), their servers
-// set up by configure (handler, timeouts, connection hooks).
-func listenREST(ctx context.Context, o *options, configure func(*http.Server), log *slog.Logger) (*listeners, error) {
+// restSockets are the HTTP and HTTPS listening sockets, opened before
+// pvmd writes anything so that a port in use stops it first.
+type restSockets struct {
+	hl  net.Listener
+	tls []net.Listener // one per --https-addr address; none: no HTTPS
+}
+
+// openREST opens the HTTP listener (loopback only) and, unless
+// --https-addr is empty, the HTTPS ones (one per address).
+func openREST(o *options) (*restSockets, error) {
 	if err := checkLoopback(o.httpAddr); err != nil {
 		return nil, err
-	}
-	httpsAddrs := strings.Split(o.httpsAddr, ",")
-	l := &listeners{errc: make(chan error, 1+len(httpsAddrs)), https: "off"}
-	var tlsConf *tls.Config
-	if o.httpsAddr != "" {
-		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
-		if err != nil {
-			return nil, fmt.Errorf("HTTPS certificate: %w", err)
-		}
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	hl, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("HTTP listener: %w", err)
 	}
-	var tls []net.Listener
-	if tlsConf != nil {
-		var shown []string
-		for _, addr := range httpsAddrs {
+	s := &restSockets{hl: hl}
+	if o.httpsAddr != "" {
+		for _, addr := range strings.Split(o.httpsAddr, ",") {
 			tl, err := net.Listen("tcp", strings.TrimSpace(addr))
 			if err != nil {
-				hl.Close()
-				for _, t := range tls {
-					t.Close()
-				}
+				s.close()
 				return nil, fmt.Errorf("HTTPS listener %s: %w", addr, err)
 			}
-			tls = append(tls, tl)
-			shown = append(shown, tl.Addr().String())
+			s.tls = append(s.tls, tl)
 		}
+	}
+	return s, nil
+}
+
+// close closes sockets no server took (a server closes its own).
+func (s *restSockets) close() {
+	if s.hl != nil {
+		s.hl.Close()
+	}
+	for _, tl := range s.tls {
+		tl.Close()
+	}
+	s.hl, s.tls = nil, nil
+}
+
+// listenREST serves the HTTP listener and, unless --https-addr is empty,
+// the HTTPS ones (socks when opened already, else opened here), their
+// servers set up by configure (the handler, timeouts and connection hooks:
+// rest.Server.ConfigureHTTPServer, or pvm-rest's guarded forwarding).
+func listenREST(ctx context.Context, o *options, configure func(*http.Server), log *slog.Logger, socks *restSockets) (*listeners, error) {
+	if socks == nil {
+		var err error
+		if socks, err = openREST(o); err != nil {
+			return nil, err
+		}
+	}
+	l := &listeners{errc: make(chan error, 1+len(socks.tls)), https: "off"}
+	var tlsConf *tls.Config
+	if len(socks.tls) > 0 {
+		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
+		if err != nil {
+			socks.close()
+			return nil, fmt.Errorf("HTTPS certificate: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	hl, tls := socks.hl, socks.tls
+	socks.hl, socks.tls = nil, nil // the servers have them now
+	var shown []string
+	for _, tl := range tls {
+		shown = append(shown, tl.Addr().String())
+	}
+	if len(shown) > 0 {
 		l.https = strings.Join(shown, ",")
 	}
 	l.http = hl.Addr().String()
@@ -174,4 +208,4 @@ func notifyReady(log *slog.Logger) {
 	}
 }
 
-func notifyStopping() { sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }
+func notifyStopping() { _, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }

@@ -43,6 +43,8 @@ type Config struct {
 	// that makes no progress for that long (see conns.go).
 	MaxUnauthConns int
 	StallTimeout   time.Duration
+	// NoSimControls turns the simulator's controls (/rest/api/sim) off.
+	NoSimControls bool
 }
 
 // Server is the REST API of one core.
@@ -58,6 +60,8 @@ type Server struct {
 	guard    *ConnGuard
 	throttle *logonThrottle
 	bodies   *semaphore.Weighted // the body budget (bodyBudget)
+	json     jsonCache
+	basic    basicCache
 }
 
 // MaxBody bounds request bodies.
@@ -161,6 +165,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
+	s.pcmRoutes(m, auth)
+	s.simRoutes(m, auth)
+	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))
 
 	// Objects. The URL grammar (feeds, entries, child feeds, search, quick,
 	// do) overlaps in ways ServeMux patterns cannot tell apart, so there is

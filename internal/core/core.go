@@ -133,7 +133,11 @@ type Core struct {
 	pwSlots, pwQueue chan struct{}
 	unknownOnce      sync.Once
 	unknown          []byte
-	pcm              *pcmService
+
+	pcm *pcmService
+
+	// cons are the partitions' virtual terminals (console.go).
+	cons consoles
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -213,6 +217,7 @@ func (c *Core) Close() error {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	c.closeConsoles()
 	c.timersMu.Lock()
 	for t := range c.timers {
 		t.t.Stop()
@@ -313,10 +318,12 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 			return
 		}
 		c.viewMu.Lock()
+		parts := d.partitionChanges(c.v)
 		d.apply(c.v)
 		c.viewSeq = rev
 		c.viewMu.Unlock()
 		c.Bus.Publish(events...)
+		c.observeConsoles(parts)
 		done <- nil
 	}})
 	c.mu.Unlock()

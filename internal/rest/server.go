@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,8 +61,11 @@ type Server struct {
 	guard    *ConnGuard
 	throttle *logonThrottle
 	bodies   *semaphore.Weighted // the body budget (bodyBudget)
-	json     jsonCache
-	basic    basicCache
+	// streams counts the virtual terminal streams being served
+	// (vterm.go).
+	streams sync.WaitGroup
+	json    jsonCache
+	basic   basicCache
 }
 
 // MaxBody bounds request bodies.
@@ -137,7 +141,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
 		}
 	}()
-	// A client that does not read its answer is cut too (writeWindow).
+	// A client that does not read its answer is cut too (writeWindow); a
+	// stream (a virtual terminal) is hijacked, which clears the deadline,
+	// and times its writes itself.
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
 	defer s.guardBody(w, r)()
 	s.mux.ServeHTTP(w, r)
@@ -165,6 +171,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
+	s.vtermRoutes(m, auth)
 	s.pcmRoutes(m, auth)
 	s.simRoutes(m, auth)
 	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))

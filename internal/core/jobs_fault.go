@@ -64,10 +64,14 @@ func (c *Core) SetJobFault(j *Job, f JobFault) {
 	j.mu.Unlock()
 }
 
-// StartFailedJob registers the job a client submitted and ends it as a
-// fault rule says (after its delay), running nothing.
-func (c *Core) StartFailedJob(r JobRequest, f JobFault) *Job {
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+// StartFailedJob registers the job a client (a) submitted and ends it as
+// a fault rule says (after its delay), running nothing. It is refused as
+// any job of a would be (too many running).
+func (c *Core) StartFailedJob(a Actor, r JobRequest, f JobFault) (*Job, error) {
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	results := append([]Param(nil), f.Results...)
 	if !hasParam(results, "returnCode") {
 		results = append([]Param{{Name: "returnCode", Value: "1"}}, results...)
@@ -81,7 +85,7 @@ func (c *Core) StartFailedJob(r JobRequest, f JobFault) *Job {
 	} else {
 		end()
 	}
-	return job
+	return job, nil
 }
 
 func hasParam(ps []Param, name string) bool {

@@ -166,7 +166,10 @@ func (c *Core) FlipSystem(a Actor, state string) (*model.ManagedSystem, error) {
 				group = "VirtualIOServer"
 			}
 		})
-		job := c.Jobs.New("PowerOn", group, u, "", nil)
+		job, err := c.Jobs.New(internalActor.User, "PowerOn", group, u, "", nil)
+		if err != nil {
+			return nil, err
+		}
 		c.runPower(internalActor, job, u, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			return sim.PowerOn(sys, acct, p, sim.PowerOnOpts{}, c.Timing())
 		})

@@ -93,7 +93,12 @@ func (s *Server) jobFaults(w http.ResponseWriter, r *http.Request, a core.Actor,
 	jf := &core.JobFault{Status: out.JobStatus, Message: out.Message, Results: out.Results, Duration: out.Delay}
 	if out.JobStatus != "" && !sim.JobStatusSucceeds(out.JobStatus) {
 		s.log.Info("fault rule ends a job", "rules", out.Rules, "job", req.Operation, "target", req.TargetUUID, "status", out.JobStatus)
-		s.writeJob(w, r, s.core.StartFailedJob(*req, *jf).Snapshot())
+		job, err := s.core.StartFailedJob(a, *req, *jf)
+		if err != nil {
+			s.writeError(w, r, err, nil)
+			return nil, false
+		}
+		s.writeJob(w, r, job.Snapshot())
 		return nil, false
 	}
 	req.Duration = out.Delay

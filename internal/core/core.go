@@ -122,9 +122,27 @@ type Core struct {
 	inflight sync.WaitGroup
 
 	pcm *pcmService
+	// uploading holds the Files whose contents are being uploaded.
+	uploadsMu sync.Mutex
+	uploading map[string]bool
+
+	// The bounded pool of password checks (users.go).
+	pwOnce           sync.Once
+	pwSlots, pwQueue chan struct{}
 }
 
 type pendingTimer struct{ t sim.Timer }
+
+// crashHook, when set (tests only), is called at the points of file
+// writes where a crash leaves something on disk (crashPoint): a test kills
+// its process there and checks what the next Open leaves.
+var crashHook func(point string)
+
+func crashPoint(point string) {
+	if crashHook != nil {
+		crashHook(point)
+	}
+}
 
 // Open loads (or seeds) the state file and starts the core.
 func Open(cfg Config) (*Core, error) {
@@ -168,6 +186,11 @@ func Open(cfg Config) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
+	// What a crash left of file writes: temporary files of uploads and of
+	// the VIOSes' files, contents whose device was never committed.
+	c.sweepUploads("")
+	c.sweepVIOSFiles()
+	c.sweepContent()
 	c.recover()
 	c.settlePending()
 	c.resumeFirmware()
@@ -254,15 +277,21 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		c.mu.Unlock()
 		return err
 	}
-	if tx.empty() {
+	if tx.empty() && !tx.outside {
 		c.mu.Unlock()
 		return nil
 	}
+	// Every change, of the model or outside it (files), is the master's
+	// (but the monitoring preferences and the simulated workload).
 	if !a.Internal && !tx.masterChange && !tx.monitoring {
 		if err := masterAllows(tx.st.System, a); err != nil {
 			c.mu.Unlock()
 			return err
 		}
+	}
+	if tx.empty() {
+		c.mu.Unlock()
+		return nil // checked; what changes is outside the model
 	}
 	c.seq++
 	d, changes, events, err := tx.finish(c.seq)
@@ -300,6 +329,10 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+// MayChange refuses actors whose role may not change anything (the role
+// custom events and other writes outside the model need).
+func MayChange(a Actor) error { return checkActor(a) }
 
 // checkActor refuses changes from users without the admin role.
 func checkActor(a Actor) error {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,24 +60,35 @@ func (l *listeners) shutdown() {
 // restSockets are the HTTP and HTTPS listening sockets, opened before
 // pvmd writes anything so that a port in use stops it first.
 type restSockets struct {
-	hl, tl net.Listener // tl nil: no HTTPS
+	hl  net.Listener   // HTTP (loopback)
+	tls []net.Listener // HTTPS, one per address; none: no HTTPS
 }
 
 // openREST opens the HTTP listener (loopback only) and, unless
-// --https-addr is empty, the HTTPS one.
+// --https-addr is empty, the HTTPS ones (one per comma-separated address).
 func openREST(o *options) (*restSockets, error) {
-	if err := checkLoopback(o.httpAddr); err != nil {
+	return openSockets(o.httpAddr, o.httpsAddr)
+}
+
+// openSockets opens the HTTP listener on httpAddr (loopback only) and the
+// HTTPS ones on the comma-separated httpsAddrs (none when empty).
+func openSockets(httpAddr, httpsAddrs string) (*restSockets, error) {
+	if err := checkLoopback(httpAddr); err != nil {
 		return nil, err
 	}
-	hl, err := net.Listen("tcp", o.httpAddr)
+	hl, err := net.Listen("tcp", httpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("HTTP listener: %w", err)
 	}
 	s := &restSockets{hl: hl}
-	if o.httpsAddr != "" {
-		if s.tl, err = net.Listen("tcp", o.httpsAddr); err != nil {
-			hl.Close()
-			return nil, fmt.Errorf("HTTPS listener: %w", err)
+	if httpsAddrs != "" {
+		for _, addr := range strings.Split(httpsAddrs, ",") {
+			tl, err := net.Listen("tcp", strings.TrimSpace(addr))
+			if err != nil {
+				s.close()
+				return nil, fmt.Errorf("HTTPS listener %s: %w", addr, err)
+			}
+			s.tls = append(s.tls, tl)
 		}
 	}
 	return s, nil
@@ -87,23 +99,24 @@ func (s *restSockets) close() {
 	if s.hl != nil {
 		s.hl.Close()
 	}
-	if s.tl != nil {
-		s.tl.Close()
+	for _, t := range s.tls {
+		t.Close()
 	}
+	s.hl, s.tls = nil, nil
 }
 
-// listenREST serves h on the HTTP listener and, unless --https-addr is
-// empty, the HTTPS one: socks when opened already, else opened here.
-func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logger, socks *restSockets) (*listeners, error) {
+// listenREST serves on the HTTP listener and, unless --https-addr is
+// empty, the HTTPS ones: socks when opened already, else opened here;
+// their servers set up by configure (handler, timeouts, connection hooks).
+func listenREST(ctx context.Context, o *options, configure func(*http.Server), log *slog.Logger, socks *restSockets) (*listeners, error) {
 	if socks == nil {
 		var err error
 		if socks, err = openREST(o); err != nil {
 			return nil, err
 		}
 	}
-	l := &listeners{errc: make(chan error, 2), https: "off"}
 	var tlsConf *tls.Config
-	if socks.tl != nil {
+	if len(socks.tls) > 0 {
 		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
 		if err != nil {
 			socks.close()
@@ -111,19 +124,34 @@ func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logge
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	hl, tl := socks.hl, socks.tl
-	socks.hl, socks.tl = nil, nil // the servers have them now
-	if tl != nil {
-		l.https = tl.Addr().String()
+	return serveSockets(ctx, socks, tlsConf, configure, log), nil
+}
+
+// serveSockets serves socks (which it takes), HTTPS with tlsConf.
+func serveSockets(ctx context.Context, socks *restSockets, tlsConf *tls.Config, configure func(*http.Server), log *slog.Logger) *listeners {
+	hl, tlns := socks.hl, socks.tls
+	socks.hl, socks.tls = nil, nil // the servers have them now
+	l := &listeners{errc: make(chan error, 1+len(tlns)), https: "off"}
+	if len(tlns) > 0 {
+		shown := make([]string, len(tlns))
+		for i, tl := range tlns {
+			shown[i] = tl.Addr().String()
+		}
+		l.https = strings.Join(shown, ",")
 	}
 	l.http = hl.Addr().String()
-	l.serve(newHTTPServer(ctx, h, log), hl, false)
-	if tl != nil {
-		ts := newHTTPServer(ctx, h, log)
+	hs := newHTTPServer(ctx, nil, log)
+	configure(hs)
+	l.serve(hs, hl, false)
+	if len(tlns) > 0 {
+		ts := newHTTPServer(ctx, nil, log)
+		configure(ts)
 		ts.TLSConfig = tlsConf
-		l.serve(ts, tl, true)
+		for _, tl := range tlns {
+			l.serve(ts, tl, true)
+		}
 	}
-	return l, nil
+	return l
 }
 
 // listenCore serves h on pvm-core's unix socket, made readable and

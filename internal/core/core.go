@@ -102,6 +102,8 @@ type Config struct {
 	fleetName string
 	// seeded is the state OpenFleet seeded the space with (not read back).
 	seeded *model.State
+	// index is the system's place in its fleet, from 1.
+	index int
 }
 
 // Core is one managed system's configuration and operations.
@@ -147,9 +149,7 @@ type Core struct {
 	uploadsMu sync.Mutex
 	uploading map[string]bool
 
-	// The bounded pool of password checks (users.go).
-	pwOnce           sync.Once
-	pwSlots, pwQueue chan struct{}
+	users *userDB // the accounts (users.go)
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -214,10 +214,16 @@ func Open(cfg Config) (*Core, error) {
 	}
 	c := &Core{cfg: cfg, clock: cfg.Clock, timing: cfg.Timing, log: cfg.Logger, store: sp, ownStore: own,
 		wr: wr, broken: wr.broken, fleet: cfg.fleet, name: cfg.fleetName,
-		timers: map[*pendingTimer]struct{}{}}
+		timers: map[*pendingTimer]struct{}{}, users: &userDB{sp: sp}}
 	now := func() time.Time { return c.clock.Now() }
 	c.Bus = NewBus(cfg.EventQueueCapacity, cfg.EventQueueIdle, now)
 	c.Jobs = NewJobs(now, cfg.JobRetention)
+	if cfg.fleet != nil {
+		// Job IDs unique in the fleet (its HMC finds a job by its ID),
+		// and every event on the HMC's bus too.
+		c.Jobs.offsetIDs(int64(cfg.index) << 40)
+		c.Bus.forward = cfg.fleet.Bus
+	}
 	if err := c.load(); err != nil {
 		if own {
 			sp.Store().Close()

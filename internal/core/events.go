@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -55,6 +56,9 @@ type Bus struct {
 	total  int64 // bytes all queues hold
 	idle   time.Duration
 	now    func() time.Time
+	// forward also gets every event published here (a fleet's systems
+	// forward theirs to the HMC's bus); set before the bus is used.
+	forward *Bus
 }
 
 // BusLimits bound the memory of the event queues.
@@ -111,6 +115,9 @@ func (b *Bus) SetLimits(l BusLimits) {
 func (b *Bus) Publish(evs ...Event) {
 	if len(evs) == 0 {
 		return
+	}
+	if b.forward != nil {
+		b.forward.Publish(slices.Clone(evs)...)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
@@ -40,6 +41,10 @@ type Fleet struct {
 	systems []*Core // in the fleet's order
 	byName  map[string]*Core
 	closed  atomic.Bool
+	// users are the HMC's accounts (the root space's users bucket).
+	users *userDB
+	// Bus is the HMC's event bus: every system's events come to it too.
+	Bus *Bus
 }
 
 // FleetSystem is one system of a fleet to open.
@@ -101,7 +106,13 @@ func OpenFleet(cfg FleetConfig) (*Fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fleet{st: st, wr: &writer{broken: new(atomic.Pointer[error])}, log: base.Logger, byName: map[string]*Core{}}
+	f := &Fleet{st: st, wr: &writer{broken: new(atomic.Pointer[error])}, log: base.Logger, byName: map[string]*Core{},
+		users: &userDB{sp: st.Space("")}}
+	idle := base.EventQueueIdle
+	if idle == 0 {
+		idle = 30 * time.Minute
+	}
+	f.Bus = NewBus(base.EventQueueCapacity, idle, func() time.Time { return base.Clock.Now() })
 	seeded, err := f.seedNew(cfg, base)
 	if err != nil {
 		st.Close()
@@ -118,6 +129,7 @@ func OpenFleet(cfg FleetConfig) (*Fleet, error) {
 		sc.fleet = f
 		sc.fleetName = s.Name
 		sc.seeded = seeded[s.Name]
+		sc.index = len(f.systems) + 1
 		c, err := Open(sc)
 		if err != nil {
 			f.closeCores()
@@ -229,6 +241,59 @@ func (f *Fleet) seedNew(cfg FleetConfig, base Config) (map[string]*model.State, 
 	f.log.Info("seeded new managed systems", "systems", len(fresh), "groups", len(order))
 	return out, nil
 }
+
+// EnsureUser makes an account on every system of the fleet (and, with
+// onHMC, on the fleet's HMC) that lacks it, in one transaction. An account
+// that exists somewhere already is copied as it is (the same password
+// everywhere); else it gets password, or a generated one, returned.
+func (f *Fleet) EnsureUser(name, role, password string, onHMC bool) (generated string, created bool, err error) {
+	if !userNameRE.MatchString(name) {
+		return "", false, fmt.Errorf("user name %q is not valid", name)
+	}
+	dbs := make([]*userDB, 0, len(f.systems)+1)
+	if onHMC {
+		dbs = append(dbs, f.users)
+	}
+	for _, c := range f.systems {
+		dbs = append(dbs, c.users)
+	}
+	var rec []byte
+	var missing []*userDB
+	for _, db := range dbs {
+		raw, err := db.sp.Get(store.BucketUsers, name)
+		if err != nil {
+			return "", false, err
+		}
+		if raw == nil {
+			missing = append(missing, db)
+		} else if rec == nil {
+			rec = raw
+		}
+	}
+	if len(missing) == 0 {
+		return "", false, nil
+	}
+	if rec == nil {
+		if password == "" {
+			if password, err = randomPassword(); err != nil {
+				return "", false, err
+			}
+			generated = password
+		}
+		if rec, err = userRecord(name, role, password); err != nil {
+			return "", false, err
+		}
+		created = true
+	}
+	changes := make([]store.Change, len(missing))
+	for i, db := range missing {
+		changes[i] = store.Change{Bucket: db.sp.Bucket(store.BucketUsers), Key: name, Value: rec}
+	}
+	return generated, created, f.st.Update(changes)
+}
+
+// Authenticate checks a password against the HMC's accounts.
+func (f *Fleet) Authenticate(name, password string) (*User, error) { return f.users.authenticate(name, password) }
 
 // Systems returns the fleet's systems in order.
 func (f *Fleet) Systems() []*Core { return f.systems }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -27,14 +28,27 @@ var userNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
 // ErrBadCredentials is returned for an unknown user or a wrong password.
 var ErrBadCredentials = errors.New("user ID or password not valid")
 
+// userDB is the accounts of one space of a state file: a system's, or
+// a fleet's HMC's.
+type userDB struct {
+	sp *store.Space
+	// The bounded pool of password checks.
+	pwOnce           sync.Once
+	pwSlots, pwQueue chan struct{}
+}
+
 // EnsureUser creates the account when it does not exist. With an empty
 // password a random one is generated and returned (created reports whether
 // the account was new).
 func (c *Core) EnsureUser(name, role, password string) (generated string, created bool, err error) {
+	return c.users.ensure(name, role, password)
+}
+
+func (u *userDB) ensure(name, role, password string) (generated string, created bool, err error) {
 	if !userNameRE.MatchString(name) {
 		return "", false, fmt.Errorf("user name %q is not valid", name)
 	}
-	raw, err := c.store.Get(store.BucketUsers, name)
+	raw, err := u.sp.Get(store.BucketUsers, name)
 	if err != nil {
 		return "", false, err
 	}
@@ -42,30 +56,43 @@ func (c *Core) EnsureUser(name, role, password string) (generated string, create
 		return "", false, nil
 	}
 	if password == "" {
-		b := make([]byte, 15)
-		if _, err := rand.Read(b); err != nil {
+		if password, err = randomPassword(); err != nil {
 			return "", false, err
 		}
-		password = base64.RawURLEncoding.EncodeToString(b)
 		generated = password
 	}
-	if err := c.SetPassword(name, role, password); err != nil {
+	if err := u.set(name, role, password); err != nil {
 		return "", false, err
 	}
 	return generated, true, nil
 }
 
+func randomPassword() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
 // SetPassword creates or replaces an account.
-func (c *Core) SetPassword(name, role, password string) error {
+func (c *Core) SetPassword(name, role, password string) error { return c.users.set(name, role, password) }
+
+func (u *userDB) set(name, role, password string) error {
+	b, err := userRecord(name, role, password)
+	if err != nil {
+		return err
+	}
+	return u.sp.Update([]store.Change{{Bucket: store.BucketUsers, Key: name, Value: b}})
+}
+
+// userRecord is the stored record of an account.
+func userRecord(name, role, password string) ([]byte, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b, err := json.Marshal(User{Name: name, Role: role, Hash: hash})
-	if err != nil {
-		return err
-	}
-	return c.store.Update([]store.Change{{Bucket: store.BucketUsers, Key: name, Value: b}})
+	return json.Marshal(User{Name: name, Role: role, Hash: hash})
 }
 
 // unknownUserHash is a bcrypt hash (cost 10, as SetPassword's) of a
@@ -91,8 +118,10 @@ var ErrLogonsBusy = model.Unavailable("Too many logons are being checked at this
 
 // Authenticate checks a password and returns the account. Unknown users
 // cost the same check as known ones.
-func (c *Core) Authenticate(name, password string) (*User, error) {
-	u, err := c.LookupUser(name)
+func (c *Core) Authenticate(name, password string) (*User, error) { return c.users.authenticate(name, password) }
+
+func (db *userDB) authenticate(name, password string) (*User, error) {
+	u, err := db.lookup(name)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +129,7 @@ func (c *Core) Authenticate(name, password string) (*User, error) {
 	if u != nil {
 		hash = u.Hash
 	}
-	if err := c.checkPassword(hash, password); err != nil {
+	if err := db.checkPassword(hash, password); err != nil {
 		return nil, err
 	}
 	if u == nil {
@@ -110,18 +139,18 @@ func (c *Core) Authenticate(name, password string) (*User, error) {
 }
 
 // checkPassword runs one bcrypt comparison in the bounded pool.
-func (c *Core) checkPassword(hash []byte, password string) error {
-	c.pwOnce.Do(func() {
-		c.pwSlots, c.pwQueue = make(chan struct{}, passwordChecks), make(chan struct{}, passwordChecks+passwordWaiters)
+func (db *userDB) checkPassword(hash []byte, password string) error {
+	db.pwOnce.Do(func() {
+		db.pwSlots, db.pwQueue = make(chan struct{}, passwordChecks), make(chan struct{}, passwordChecks+passwordWaiters)
 	})
 	select {
-	case c.pwQueue <- struct{}{}:
+	case db.pwQueue <- struct{}{}:
 	default:
 		return ErrLogonsBusy
 	}
-	defer func() { <-c.pwQueue }()
-	c.pwSlots <- struct{}{}
-	defer func() { <-c.pwSlots }()
+	defer func() { <-db.pwQueue }()
+	db.pwSlots <- struct{}{}
+	defer func() { <-db.pwSlots }()
 	if compareHash(hash, []byte(password)) != nil {
 		return ErrBadCredentials
 	}
@@ -129,8 +158,10 @@ func (c *Core) checkPassword(hash []byte, password string) error {
 }
 
 // LookupUser returns an account (nil when there is none).
-func (c *Core) LookupUser(name string) (*User, error) {
-	raw, err := c.store.Get(store.BucketUsers, name)
+func (c *Core) LookupUser(name string) (*User, error) { return c.users.lookup(name) }
+
+func (db *userDB) lookup(name string) (*User, error) {
+	raw, err := db.sp.Get(store.BucketUsers, name)
 	if err != nil || raw == nil {
 		return nil, err
 	}

@@ -123,9 +123,19 @@ func New(c *core.Core, cfg Config) *Server {
 func (s *Server) SweepSessions() { s.sessions.sweep() }
 
 // ServeHTTP adds the headers every response of the REST server carries.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r, nil) }
+
+// serve answers a request: a client's, or one the fleet's HMC passes on
+// for its caller (via not nil: the HMC guards the connection and the body,
+// and the answer is the HMC's).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
 	h := w.Header()
-	h.Set("X-MC-Type", "PVM")
+	if via != nil {
+		h.Set("X-MC-Type", "HMC")
+		r = r.WithContext(context.WithValue(r.Context(), hmcCallerKey{}, via))
+	} else {
+		h.Set("X-MC-Type", "PVM")
+	}
 	h.Set("X-HMC-Schema-Version", "V1_3_0")
 	tx := r.Header.Get("X-Transaction-ID")
 	if tx == "" {
@@ -143,8 +153,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	// A client that does not read its answer is cut too (writeWindow).
-	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
-	defer s.guardBody(w, r)()
+	if via == nil {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+		defer s.guardBody(w, r)()
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

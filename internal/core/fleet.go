@@ -293,7 +293,9 @@ func (f *Fleet) EnsureUser(name, role, password string, onHMC bool) (generated s
 }
 
 // Authenticate checks a password against the HMC's accounts.
-func (f *Fleet) Authenticate(name, password string) (*User, error) { return f.users.authenticate(name, password) }
+func (f *Fleet) Authenticate(name, password string) (*User, error) {
+	return f.users.authenticate(name, password)
+}
 
 // Systems returns the fleet's systems in order.
 func (f *Fleet) Systems() []*Core { return f.systems }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,12 @@ func fleetInventory(i int) *Inventory {
 
 func openFleetTest(t *testing.T, dir string, n int, group func(i int) string) *Fleet {
 	t.Helper()
+	f, _ := openFleetClock(t, dir, n, group)
+	return f
+}
+
+func openFleetClock(t *testing.T, dir string, n int, group func(i int) string) (*Fleet, *sim.FakeClock) {
+	t.Helper()
 	var systems []FleetSystem
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("sys%d", i)
@@ -37,7 +44,7 @@ func openFleetTest(t *testing.T, dir string, n int, group func(i int) string) *F
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return f, clk
 }
 
 func poolOf(c *Core) (ssp *model.SharedStoragePool, free, lus int, cl *model.Cluster) {
@@ -181,5 +188,42 @@ func TestFleetSystemsApart(t *testing.T) {
 	}
 	if s2.ViewRevision() != before {
 		t.Fatal("sys2's view moved for a change of sys1 only")
+	}
+}
+
+// A system powered off stops every partition (its NovaLink too) and
+// starts none until it is on again; on, NovaLink runs and the VIOSes boot.
+func TestFleetPowerSystem(t *testing.T) {
+	f, clk := openFleetClock(t, t.TempDir(), 2, func(int) string { return "" })
+	defer f.Close()
+	s1, s2 := f.System("sys1"), f.System("sys2")
+	if err := s2.PowerSystem(admin, false); err != nil {
+		t.Fatal(err)
+	}
+	if st := s2.System().State; st != SystemPowerOff {
+		t.Fatalf("state %q", st)
+	}
+	if in := s2.Info(); in.Running != 0 {
+		t.Fatalf("%d partitions still running on the powered-off system", in.Running)
+	}
+	if in := s1.Info(); in.Running != 3 {
+		t.Fatalf("sys1 has %d partitions running, want its NovaLink and 2 VIOS", in.Running)
+	}
+	job, err := s2.StartJob(admin, JobRequest{Group: "LogicalPartition", Operation: "PowerOn", TargetUUID: partByName(s2, "lpar10").UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := job.Snapshot(); v.Status != JobError || !strings.Contains(v.Message, "powered off") {
+		t.Fatalf("power-on on a powered-off system: %+v", v)
+	}
+	if err := s2.PowerSystem(admin, true); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200 && s2.Info().Running < 3; i++ {
+		clk.Advance(time.Second)
+		time.Sleep(time.Millisecond)
+	}
+	if in := s2.Info(); in.Running != 3 || in.State != model.SystemOperating {
+		t.Fatalf("after power on: %+v", in)
 	}
 }

@@ -76,7 +76,9 @@ func randomPassword() (string, error) {
 }
 
 // SetPassword creates or replaces an account.
-func (c *Core) SetPassword(name, role, password string) error { return c.users.set(name, role, password) }
+func (c *Core) SetPassword(name, role, password string) error {
+	return c.users.set(name, role, password)
+}
 
 func (u *userDB) set(name, role, password string) error {
 	b, err := userRecord(name, role, password)
@@ -118,7 +120,9 @@ var ErrLogonsBusy = model.Unavailable("Too many logons are being checked at this
 
 // Authenticate checks a password and returns the account. Unknown users
 // cost the same check as known ones.
-func (c *Core) Authenticate(name, password string) (*User, error) { return c.users.authenticate(name, password) }
+func (c *Core) Authenticate(name, password string) (*User, error) {
+	return c.users.authenticate(name, password)
+}
 
 func (db *userDB) authenticate(name, password string) (*User, error) {
 	u, err := db.lookup(name)

@@ -214,7 +214,6 @@ func writeLogonResponse(w http.ResponseWriter, sess *session) {
 	w.Write(resp.Bytes())
 }
 
-
 // localLogon is allowed only on a loopback connection. The peer's local
 // user is found from the kernel's socket table; root, pvmd's own user and
 // members of group pvm_admin get the admin role, other users read only.

@@ -1,9 +1,11 @@
 package core
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -512,4 +514,63 @@ func (c *Core) Info() FleetSystemInfo {
 		sort.Strings(in.Clusters)
 	})
 	return in
+}
+
+// ReadFleet describes the systems of a fleet's state file that no pvmd
+// has open (pvmd fleet list of a stopped fleet), in the file's order of
+// their names.
+func ReadFleet(statePath string) ([]FleetSystemInfo, error) {
+	st, err := store.OpenReadOnly(statePath)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	prefixes, err := st.Spaces("system/")
+	if err != nil {
+		return nil, err
+	}
+	var out []FleetSystemInfo
+	for _, p := range prefixes {
+		sp := st.Space(p)
+		raw, err := sp.Get(store.BucketMeta, "system")
+		if err != nil || raw == nil {
+			continue // a seed that did not finish
+		}
+		var sys model.ManagedSystem
+		if err := json.Unmarshal(raw, &sys); err != nil {
+			return nil, fmt.Errorf("state file: %s system record: %w", p, err)
+		}
+		in := FleetSystemInfo{Name: strings.TrimSuffix(strings.TrimPrefix(p, "system/"), "/"), System: sys.Name, UUID: sys.UUID, MTMS: sys.MTMS(), State: sys.State}
+		err = sp.ForEach(string(model.KindPartition), func(_, v []byte) error {
+			o, err := model.DecodeObject(model.KindPartition, v)
+			if err != nil {
+				return err
+			}
+			p := o.(*model.Partition)
+			in.Partitions++
+			if p.Active() {
+				in.Running++
+			}
+			if p.IsVIOS() {
+				in.VIOS++
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = sp.ForEach(string(model.KindCluster), func(_, v []byte) error {
+			o, err := model.DecodeObject(model.KindCluster, v)
+			if err == nil {
+				in.Clusters = append(in.Clusters, o.(*model.Cluster).Name)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(in.Clusters)
+		out = append(out, in)
+	}
+	return out, nil
 }

@@ -57,6 +57,14 @@ func (l *listeners) shutdown() {
 	}
 }
 
+// close stops the servers at once: the listeners close and open
+// connections are cut (a fleet system's API taken down).
+func (l *listeners) close() {
+	for _, s := range l.servers {
+		_ = s.Close()
+	}
+}
+
 // restSockets are the HTTP and HTTPS listening sockets, opened before
 // pvmd writes anything so that a port in use stops it first.
 type restSockets struct {

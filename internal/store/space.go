@@ -2,6 +2,9 @@ package store
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -120,4 +123,18 @@ func (s *Store) Spaces(under string) ([]string, error) {
 		})
 	})
 	return out, err
+}
+
+// OpenReadOnly opens a state file to read it while no pvmd has it open
+// (pvmd fleet list of a stopped fleet): no commits, no committer.
+func OpenReadOnly(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("state file %s is locked by a running pvmd", path)
+		}
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	s := &Store{db: db, closed: true, readOnly: true}
+	return s, nil
 }

@@ -150,6 +150,9 @@ type Core struct {
 	uploading map[string]bool
 
 	users *userDB // the accounts (users.go)
+
+	// cons are the partitions' virtual terminals (console.go).
+	cons consoles
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -252,6 +255,7 @@ func (c *Core) Close() error {
 	}
 	c.closed = true
 	c.wr.mu.Unlock()
+	c.closeConsoles()
 	c.timersMu.Lock()
 	for t := range c.timers {
 		t.t.Stop()
@@ -374,10 +378,12 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		}
 		for _, p := range parts {
 			p.c.viewMu.Lock()
+			changed := p.d.partitionChanges(p.c.v)
 			p.d.apply(p.c.v)
 			p.c.viewSeq = rev
 			p.c.viewMu.Unlock()
 			p.c.Bus.Publish(p.events...)
+			p.c.observeConsoles(changed)
 		}
 		done <- nil
 	}})

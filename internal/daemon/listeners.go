@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,7 +37,20 @@ type listeners struct {
 }
 
 func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
-	l.servers = append(l.servers, s)
+	if !slices.Contains(l.servers, s) { // one server may serve several listeners
+		l.servers = append(l.servers, s)
+		// Connections that never sent a request (a client's transport may
+		// dial one it ends up not using) would hold Shutdown for 5 s: they
+		// are closed as soon as it starts, once the listeners are closed.
+		// The server's own hook (the connection guard's) still runs.
+		fresh := &freshConns{m: map[net.Conn]struct{}{}}
+		if prev := s.ConnState; prev != nil {
+			s.ConnState = func(c net.Conn, st http.ConnState) { fresh.track(c, st); prev(c, st) }
+		} else {
+			s.ConnState = fresh.track
+		}
+		s.RegisterOnShutdown(fresh.closeAll)
+	}
 	go func() {
 		if tlsOn {
 			l.errc <- s.ServeTLS(ln, "", "")
@@ -43,6 +58,32 @@ func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
 			l.errc <- s.Serve(ln)
 		}
 	}()
+}
+
+// freshConns are the connections of a server that have not sent a
+// request yet.
+type freshConns struct {
+	mu sync.Mutex
+	m  map[net.Conn]struct{}
+}
+
+func (f *freshConns) track(c net.Conn, s http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s == http.StateNew {
+		f.m[c] = struct{}{}
+	} else {
+		delete(f.m, c)
+	}
+}
+
+func (f *freshConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.m {
+		c.Close()
+		delete(f.m, c)
+	}
 }
 
 // ready is the ready line's addresses.

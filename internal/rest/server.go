@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,8 +58,11 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
-	json     jsonCache
-	basic    basicCache
+	// streams counts the virtual terminal streams being served
+	// (vterm.go).
+	streams sync.WaitGroup
+	json    jsonCache
+	basic   basicCache
 	// feedWorkers render the batches of a large feed (0: one per CPU).
 	feedWorkers int
 	guard       *ConnGuard
@@ -182,6 +186,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
+	s.vtermRoutes(m, auth)
 	s.pcmRoutes(m, auth)
 	s.simRoutes(m, auth)
 	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))

@@ -511,6 +511,37 @@ func (p peers) Partition(uuid string) (*model.Partition, *model.ManagedSystem) {
 	return nil, nil
 }
 
+func (p peers) MapsLU(uuid string) bool {
+	maps := func(st *model.State) bool {
+		found := false
+		st.Each(model.KindSCSIMap, func(o model.Object) {
+			if m := o.(*model.SCSIMapping); m.Backing == model.BackLU && m.BackingID == uuid {
+				found = true
+			}
+		})
+		return found
+	}
+	for _, c := range p.f.systems {
+		if c == p.self || (p.writer && c.w.Get(model.KindLU, uuid) == nil) {
+			continue
+		}
+		if p.writer {
+			if maps(c.w) {
+				return true
+			}
+			continue
+		}
+		found := false
+		c.Read(func(st *model.State) {
+			found = st.Get(model.KindLU, uuid) != nil && maps(st)
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
 // FleetSystemInfo is what `pvmd fleet list` shows of a system.
 type FleetSystemInfo struct {
 	Name       string   `json:"name"`

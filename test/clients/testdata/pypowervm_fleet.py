@@ -204,7 +204,17 @@ def main():
                                      stg_elem=st['lu2'])
         check(len(maps) == 1, '%d mappings of the LU on system 2' % len(maps))
         st['vios2'] = vw
-    step('system 2 maps the LU to its partition', map_on_two)
+        # In use in the cluster: system 1 says so too, in the tier's LU
+        # feed and in the pool.
+        lus = pvm_stor.LUEnt.get(st['a1'], parent=st['tier1'])
+        check([x.in_use for x in lus if x.udid == st['lu'].udid] == [True],
+              'system 1 does not see the LU in use')
+        ssp1 = pvm_stor.SSP.get(st['a1'])[0]
+        check([x.in_use for x in ssp1.logical_units
+               if x.udid == st['lu'].udid] == [True],
+              'system 1\'s pool does not show the LU in use')
+    step('system 2 maps the LU to its partition; system 1 sees it in use',
+         map_on_two)
 
     def refused_on_one():
         # Removing it through system 1 while system 2 maps it is refused,
@@ -232,6 +242,9 @@ def main():
         removed = scsi_mapper.remove_maps(vw, st['lpar'].uuid)
         check(len(removed) == 1, '%d mappings removed' % len(removed))
         vw.update()
+        lus = pvm_stor.LUEnt.get(st['a1'], parent=st['tier1'])
+        check([x.in_use for x in lus if x.udid == st['lu'].udid] == [False],
+              'system 1 still sees the unmapped LU in use')
         tstor.rm_tier_storage([st['lu']], tier=st['tier1'])
         for key in ('1', '2'):
             ssp = pvm_stor.SSP.get(st['a' + key])[0]

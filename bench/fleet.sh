@@ -119,5 +119,5 @@ $SYS_LINES systems, ${PARTS:-?} partitions (NovaLink, 2 VIOS and 20 clients each
 
 idle CPU over ${IDLE} s: $IDLE_PCT % of one core
 
-$(val systems) clients (one per system, HTTPS) for $(val seconds) s, each with an event long-poll open and reading its partition feed ($(val entries_per_feed) entries) every second: $(val reads) reads, $(val polls) event polls, $(val errors) errors; read latency p50 $(val p50_ms) ms, p90 $(val p90_ms) ms, p99 $(val p99_ms) ms, max $(val max_ms) ms; pvmd used $LOAD_PCT % of one core, RSS $((LOAD_RSS / 1024)) MB (peak $((LOAD_HWM / 1024)) MB)
+$(val systems) clients (one per system, HTTPS) for $(val seconds) s, each with an event long-poll open and reading its partition feed ($(val entries_per_feed) entries) every second: $(val reads) reads, $(val polls) event polls, $(val errors) errors; read latency p50 $(val p50_ms) ms, p90 $(val p90_ms) ms, p99 $(val p99_ms) ms, max $(val max_ms) ms; meanwhile a 10 ms timer in the client fired late by $(val late_p50_ms) ms (p50), $(val late_p99_ms) ms (p99); pvmd used $LOAD_PCT % of one core, RSS $((LOAD_RSS / 1024)) MB (peak $((LOAD_HWM / 1024)) MB)
 EOF

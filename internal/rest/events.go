@@ -26,6 +26,10 @@ func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.A
 	if appID == "" {
 		appID = "session:" + a.Session
 	}
+	if len(appID) > core.MaxApplicationID {
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "QUEUE_APPLICATIONID may have at most %d characters; this one has %d.", core.MaxApplicationID, len(appID)), nil)
+		return
+	}
 	wait := s.cfg.EventWait
 	if v := q.Get("timeout"); v != "" {
 		if sec, err := strconv.Atoi(v); err == nil && sec >= 0 && time.Duration(sec)*time.Second < wait {

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,7 +55,10 @@ type Event struct {
 // per session and in all: beyond, the least recently polled queue of the
 // session (or of everyone) is dropped.
 type Bus struct {
-	mu     sync.Mutex
+	// mu is held to read by polls that only read the log (a thousand
+	// polls woken at once do not queue up behind each other), and to
+	// write by publishes and by polls that make or reset a queue.
+	mu     sync.RWMutex
 	queues map[string]*queue
 	nextID int64
 	lim    BusLimits
@@ -66,7 +70,7 @@ type Bus struct {
 	log   []Event
 	head  int64
 	bytes int64 // what log holds (eventCost)
-	// wake is closed by the next publish (nil when no poll waits).
+	// wake is closed by the next publish (and replaced).
 	wake chan struct{}
 	// The queues are swept (idle ones dropped, what all have read
 	// dropped from the log) when the log reaches sweepAt events, and
@@ -97,12 +101,16 @@ const MaxCustomEvent = 8 << 10
 // MaxApplicationID bounds a queue's application ID.
 const MaxApplicationID = 256
 
+// A queue's next, lastPoll and owner change under the bus's read lock
+// and the queue's own mu (so under the bus's write lock they may be read
+// without it).
 type queue struct {
+	mu       sync.Mutex
 	next     int64 // number of the next event the queue reads
 	fresh    bool  // not yet told NEW_CLIENT
 	owner    string
 	lastPoll time.Time
-	waiting  int // polls waiting on the queue
+	waiting  atomic.Int32 // polls waiting on the queue
 }
 
 // eventCost is what a logged event is counted for.
@@ -118,7 +126,7 @@ func NewBus(capacity int, idle time.Duration, now func() time.Time) *Bus {
 	if capacity > 0 {
 		lim.QueueEvents = capacity
 	}
-	return &Bus{queues: map[string]*queue{}, nextID: now().UnixMilli(), lim: lim, idle: idle, now: now, sweepAt: 256}
+	return &Bus{queues: map[string]*queue{}, nextID: now().UnixMilli(), lim: lim, idle: idle, now: now, sweepAt: 256, wake: make(chan struct{})}
 }
 
 // SetLimits changes the bounds (before the bus is used).
@@ -172,10 +180,8 @@ func (b *Bus) Publish(evs ...Event) {
 	if len(b.log) >= b.sweepAt || now.Sub(b.lastSweep) >= sweepEvery {
 		b.sweep(now)
 	}
-	if b.wake != nil {
-		close(b.wake)
-		b.wake = nil
-	}
+	close(b.wake)
+	b.wake = make(chan struct{})
 }
 
 // dropHead drops the k oldest events of the log.
@@ -201,7 +207,7 @@ func (b *Bus) sweep(now time.Time) {
 	b.lastSweep = now
 	low := b.tail()
 	for key, q := range b.queues {
-		if b.idle > 0 && now.Sub(q.lastPoll) > b.idle && q.waiting == 0 {
+		if b.idle > 0 && now.Sub(q.lastPoll) > b.idle && q.waiting.Load() == 0 {
 			delete(b.queues, key)
 			continue
 		}
@@ -215,9 +221,9 @@ func (b *Bus) sweep(now time.Time) {
 // other: they wait again) and comes back as a new client.
 func (b *Bus) dropQueue(key string, q *queue) {
 	delete(b.queues, key)
-	if q.waiting > 0 && b.wake != nil {
+	if q.waiting.Load() > 0 {
 		close(b.wake)
-		b.wake = nil
+		b.wake = make(chan struct{})
 	}
 }
 
@@ -261,45 +267,10 @@ func (b *Bus) PublishCustom(origin, data, detail string) {
 func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration) []Event {
 	var deadline *time.Timer
 	for {
-		b.mu.Lock()
-		q := b.queues[appID]
-		if q == nil {
-			b.makeRoom(owner)
-			q = &queue{fresh: true, owner: owner, next: b.tail()}
-			b.queues[appID] = q
-		}
-		q.lastPoll = b.now()
-		if q.owner == "" {
-			q.owner = owner
-		}
-		var out []Event
-		if q.fresh {
-			q.fresh = false
-			b.nextID++
-			out = append(out, Event{ID: b.nextID, Type: EventNewClient, Published: b.now()})
-		}
-		if q.next < b.head {
-			b.nextID++
-			out = append(out, Event{ID: b.nextID, Type: EventMissing, Published: b.now()})
-			q.next = b.tail()
-		}
-		for _, e := range b.log[q.next-b.head:] {
-			if e.Type == EventCustom && e.origin != "" && e.origin == q.owner {
-				continue
-			}
-			out = append(out, e)
-		}
-		q.next = b.tail()
+		out, q, wake := b.take(appID, owner, wait > 0)
 		if len(out) > 0 || wait <= 0 {
-			b.mu.Unlock()
 			return out
 		}
-		if b.wake == nil {
-			b.wake = make(chan struct{})
-		}
-		wake := b.wake
-		q.waiting++
-		b.mu.Unlock()
 		if deadline == nil {
 			deadline = time.NewTimer(wait)
 			defer deadline.Stop()
@@ -312,13 +283,80 @@ func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration)
 		case <-ctx.Done():
 			end = true
 		}
-		b.mu.Lock()
-		q.waiting--
-		b.mu.Unlock()
+		q.waiting.Add(-1)
 		if end {
 			return nil
 		}
 	}
+}
+
+// take returns what appID's queue has to read; when that is nothing and
+// wait is set, the queue counts one more waiting poll, to be woken by
+// the channel returned.
+func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct{}) {
+	// Most polls only read the log: under the read lock.
+	b.mu.RLock()
+	if q := b.queues[appID]; q != nil && !q.fresh {
+		q.mu.Lock()
+		if q.next >= b.head {
+			q.lastPoll = b.now()
+			if q.owner == "" {
+				q.owner = owner
+			}
+			out := b.read(nil, q)
+			if len(out) == 0 && wait {
+				q.waiting.Add(1)
+			}
+			q.mu.Unlock()
+			wake := b.wake
+			b.mu.RUnlock()
+			return out, q, wake
+		}
+		q.mu.Unlock()
+	}
+	b.mu.RUnlock()
+	// A new queue, or one to be told NEW_CLIENT or MISSING_EVENTS.
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queues[appID]
+	if q == nil {
+		b.makeRoom(owner)
+		q = &queue{fresh: true, owner: owner, next: b.tail()}
+		b.queues[appID] = q
+	}
+	q.lastPoll = b.now()
+	if q.owner == "" {
+		q.owner = owner
+	}
+	var out []Event
+	if q.fresh {
+		q.fresh = false
+		b.nextID++
+		out = append(out, Event{ID: b.nextID, Type: EventNewClient, Published: b.now()})
+	}
+	if q.next < b.head {
+		b.nextID++
+		out = append(out, Event{ID: b.nextID, Type: EventMissing, Published: b.now()})
+		q.next = b.tail()
+	}
+	out = b.read(out, q)
+	if len(out) == 0 && wait {
+		q.waiting.Add(1)
+	}
+	return out, q, b.wake
+}
+
+// read appends the events of the log q has not read (skipping custom
+// events of its own session) and moves it to the log's end.
+func (b *Bus) read(out []Event, q *queue) []Event {
+	for _, e := range b.log[q.next-b.head:] {
+		if e.Type == EventCustom && e.origin != "" && e.origin == q.owner {
+			continue
+		}
+		out = append(out, e)
+	}
+	q.next = b.tail()
+	return out
 }
 
 // Queues returns the number of live queues.

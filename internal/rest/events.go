@@ -53,11 +53,12 @@ func (s *Server) writeEvents(w http.ResponseWriter, r *http.Request, events []co
 	if r.URL.RawQuery != "" {
 		self += "?" + r.URL.RawQuery
 	}
-	var b bytes.Buffer
-	b.Grow(1024 + 1024*len(events))
-	uom.AppendFeedStart(&b, uuid.NewString(), now, []uom.Link{{Rel: "SELF", Href: self}})
+	b := eventBuffers.Get().(*bytes.Buffer)
+	defer eventBuffers.Put(b)
+	b.Reset()
+	uom.AppendFeedStart(b, uuid.NewString(), now, []uom.Link{{Rel: "SELF", Href: self}})
 	t := eventTemplate()
-	var content []byte
+	content := make([]byte, 0, 1024)
 	for _, e := range events {
 		id := eventEntryID(e.ID)
 		eid := strconv.FormatInt(e.ID, 10)
@@ -66,20 +67,24 @@ func (s *Server) writeEvents(w http.ResponseWriter, r *http.Request, events []co
 			data = base + data
 		}
 		content = t.fill(content[:0], id, strconv.FormatInt(e.Published.UnixMilli(), 10), e.Type, eid, data, e.Detail)
-		b.WriteString("<entry>")
-		var inner bytes.Buffer
-		uom.AppendEntry(&inner, &uom.EntryHeader{ID: id, Title: "Event", Published: now,
+		uom.AppendEntry(b, &uom.EntryHeader{ID: id, Title: "Event", Published: now,
 			Links: []uom.Link{{Rel: "SELF", Href: base + "/rest/api/uom/Event/" + id}},
 			Etag:  eid, ContentType: eventMediaType}, content, false)
-		b.Write(inner.Bytes()[len("<entry>"):])
 	}
-	uom.AppendFeedEnd(&b)
+	uom.AppendFeedEnd(b)
 	h := w.Header()
 	h.Set("Content-Type", uom.MediaTypeAtom)
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(http.StatusOK)
 	w.Write(b.Bytes())
+	if b.Cap() > 256<<10 { // a burst's answer is not kept
+		*b = bytes.Buffer{}
+	}
 }
+
+// eventBuffers hold answers being written (a thousand polls answered at
+// once share a few).
+var eventBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 var eventMediaType = uom.MediaType(uom.ServiceUOM, "Event")
 

@@ -70,8 +70,10 @@ type Bus struct {
 	log   []Event
 	head  int64
 	bytes int64 // what log holds (eventCost)
-	// wake is closed by the next publish (and replaced).
-	wake chan struct{}
+	// wake is closed by the next publish (and replaced) when polls
+	// wait (waiting counts them).
+	wake    chan struct{}
+	waiting atomic.Int32
 	// The queues are swept (idle ones dropped, what all have read
 	// dropped from the log) when the log reaches sweepAt events, and
 	// at least every sweepEvery.
@@ -180,8 +182,10 @@ func (b *Bus) Publish(evs ...Event) {
 	if len(b.log) >= b.sweepAt || now.Sub(b.lastSweep) >= sweepEvery {
 		b.sweep(now)
 	}
-	close(b.wake)
-	b.wake = make(chan struct{})
+	if b.waiting.Load() > 0 {
+		close(b.wake)
+		b.wake = make(chan struct{})
+	}
 }
 
 // dropHead drops the k oldest events of the log.
@@ -284,6 +288,7 @@ func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration)
 			end = true
 		}
 		q.waiting.Add(-1)
+		b.waiting.Add(-1)
 		if end {
 			return nil
 		}
@@ -306,6 +311,7 @@ func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct
 			out := b.read(nil, q)
 			if len(out) == 0 && wait {
 				q.waiting.Add(1)
+				b.waiting.Add(1)
 			}
 			q.mu.Unlock()
 			wake := b.wake
@@ -342,6 +348,7 @@ func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct
 	out = b.read(out, q)
 	if len(out) == 0 && wait {
 		q.waiting.Add(1)
+		b.waiting.Add(1)
 	}
 	return out, q, b.wake
 }

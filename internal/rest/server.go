@@ -66,6 +66,8 @@ type Server struct {
 	streams sync.WaitGroup
 	json    jsonCache
 	basic   basicCache
+	// feedWorkers render the batches of a large feed (0: one per CPU).
+	feedWorkers int
 }
 
 // MaxBody bounds request bodies.
@@ -114,6 +116,9 @@ func New(c *core.Core, cfg Config) *Server {
 	s.bodies = semaphore.NewWeighted(bodyBudget)
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
+	for _, k := range s.kinds {
+		k.media = uom.MediaType(uom.ServiceUOM, k.name)
+	}
 	s.routes()
 	return s
 }

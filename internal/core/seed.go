@@ -12,6 +12,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/internal/store"
 )
@@ -28,6 +29,10 @@ type Inventory struct {
 	// Layout is what pvm-install chose (install.go); nil is the built-in
 	// layout.
 	Layout *Layout `json:"layout,omitempty"`
+	// SAN adds to the default SAN (san.DefaultSpec: fabrics fabricA and
+	// fabricB, array storwize1 with a host per VIOS) the fabrics, arrays,
+	// volumes, iSCSI targets and RBD images of a test's storage backend.
+	SAN *san.Spec `json:"san,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -209,7 +214,15 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		lay = &Layout{}
 	}
 	seedNetwork(st, nowMS, lay.MgmtVLAN)
-	vios.SeedLayout(st, nowMS, lay.Storage)
+	if err := vios.SeedLayout(st, nowMS, lay.Storage); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	if inv.SAN != nil {
+		stx := san.StateTx{St: st, At: time.UnixMilli(nowMS)}
+		if err := san.Apply(stx, *inv.SAN, sys.UUID+"/inventory"); err != nil {
+			return nil, fmt.Errorf("inventory: SAN: %w", err)
+		}
+	}
 	return st, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/san"
 )
 
 // The changes of the VIOS device tree. Each validates everything first and
@@ -847,8 +848,8 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 			if !isWWPN(w) {
 				return nil, model.ErrBadValue("WWPNs", w, "16 hex digits")
 			}
-			if wwpnInUse(tx, w) {
-				return nil, model.Invalid("The WWPN %s is already in use.", w)
+			if by := san.WWPNOwner(tx, w, ""); by != "" {
+				return nil, model.ErrWWPNInUse(w, by)
 			}
 			m.WWPNs = append(m.WWPNs, w)
 		}
@@ -878,22 +879,9 @@ func isWWPN(s string) bool {
 	return err == nil
 }
 
-func wwpnInUse(tx Tx, w string) bool {
-	in := false
-	tx.Each(model.KindFCMap, func(o model.Object) {
-		for _, x := range o.(*model.FCMapping).WWPNs {
-			if strings.EqualFold(x, w) {
-				in = true
-			}
-		}
-	})
-	tx.Each(model.KindFCPort, func(o model.Object) {
-		if strings.EqualFold(o.(*model.FCPort).WWPN, w) {
-			in = true
-		}
-	})
-	return in
-}
+// wwpnInUse tells whether a WWPN is taken anywhere on the SAN: a VIOS's
+// physical port, a virtual FC adapter, an array's target port.
+func wwpnInUse(tx Tx, w string) bool { return san.WWPNOwner(tx, w, "") != "" }
 
 // PortFC puts an existing vFC mapping on a physical port.
 func PortFC(tx Tx, vios *model.Partition, m *model.FCMapping, port string) error {
@@ -1343,8 +1331,11 @@ func RestoreFC(tx Tx, vios *model.Partition, m *model.FCMapping) error {
 		if !isWWPN(w) {
 			return model.ErrBadValue("WWPNs", w, "16 hex digits")
 		}
-		if wwpnInUse(tx, w) || containsStr(n.WWPNs, w) {
-			return model.Invalid("The WWPN %s is already in use.", w)
+		if by := san.WWPNOwner(tx, w, ""); by != "" {
+			return model.ErrWWPNInUse(w, by)
+		}
+		if containsStr(n.WWPNs, w) {
+			return model.Invalid("The WWPN %s is given twice.", w)
 		}
 		n.WWPNs = append(n.WWPNs, w)
 	}

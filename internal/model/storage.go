@@ -40,6 +40,9 @@ type PhysicalVolume struct {
 	// SAN (Fibre Channel or iSCSI); ISCSI marks one reached by iSCSI.
 	LUN   string `json:"lun,omitempty"`
 	ISCSI bool   `json:"iscsi,omitempty"`
+	// NAA is the page 0x83 NAA designator the disk answers with (SAN
+	// disks: their volume's).
+	NAA string `json:"naa,omitempty"`
 	// ReservePolicy is the disk's reserve_policy attribute (chdev):
 	// no_reserve, single_path, PR_exclusive or PR_shared; "" is
 	// no_reserve.

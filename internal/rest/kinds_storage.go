@@ -264,7 +264,7 @@ func registerStorageKinds(ks map[string]*kind) {
 			return clusterObject(st, c), true
 		},
 		render:   func(rc *renderCtx, o object) *uom.Element { return renderCluster(rc, o.val.(*clusterView)) },
-		readOnly: "The cluster of the shared storage pool cannot be created, changed or deleted through this API on this server; use viosvrcmd (cluster) on a Virtual I/O Server.",
+		readOnly: "A cluster is created by the job Cluster/do/Create (clusterXml, sspXml); it cannot be created, changed or deleted otherwise through this API on this server.",
 		search: map[string]func(object) string{
 			"ClusterName": func(o object) string { return o.val.(*clusterView).c.Name },
 		},

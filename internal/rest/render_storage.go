@@ -69,7 +69,7 @@ func pvInto(parent *builder, p *model.PhysicalVolume, avail bool) {
 	opt("Description", p.Description)
 	opt("LocationCode", p.Location)
 	opt("PersistentReserveKeyValue", "none")
-	opt("ReservePolicy", "NoReserve")
+	opt("ReservePolicy", reservePolicyText(p))
 	opt("ReservePolicyAlgorithm", "Failover")
 	opt("UniqueDeviceID", pvUDID(p))
 	opt("AvailableForUsage", strconv.FormatBool(avail))
@@ -79,6 +79,22 @@ func pvInto(parent *builder, p *model.PhysicalVolume, avail bool) {
 	opt("VolumeUniqueID", p.UDID)
 	b.bool("IsFibreChannelBacked", p.FC)
 	opt("StorageLabel", base64.StdEncoding.EncodeToString([]byte(p.Name+"/"+p.UDID)))
+	if p.NAA != "" {
+		opt("DescriptorPage83", base64.StdEncoding.EncodeToString([]byte(p.NAA)))
+	}
+}
+
+// reservePolicyText is a disk's reserve_policy as the REST API spells it.
+func reservePolicyText(p *model.PhysicalVolume) string {
+	switch vios.ReservePolicy(p) {
+	case "single_path":
+		return "SinglePath"
+	case "PR_exclusive":
+		return "PR_Exclusive"
+	case "PR_shared":
+		return "PR_Shared"
+	}
+	return "NoReserve"
 }
 
 // pvAvailable tells whether a disk may be used for a new volume group, a

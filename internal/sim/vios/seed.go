@@ -104,7 +104,7 @@ func SeedLayout(st *model.State, nowMS int64, lay Layout) error {
 			if fc {
 				vol := volumes[n]
 				p.Description = san.Description(stx, vol)
-				p.LUN = vol.UUID
+				p.LUN, p.NAA = vol.UUID, vol.NAA
 				p.Location = fmt.Sprintf("%s-%s-T1-W%s-L%s", unit, fcSlot, strings.ToUpper(arr.Ports[0].WWPN), san.LocationLUN(n-2))
 			} else {
 				p.Description = "SAS RAID 0 Disk Array"

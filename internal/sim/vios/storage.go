@@ -624,7 +624,10 @@ func checkBacking(tx Tx, vios, client *model.Partition, spec SCSISpec) error {
 		if pv == nil || pv.VIOS != vios.UUID {
 			return errUnknown("PhysicalVolume", spec.BackingID, vios)
 		}
-		return pvFree(tx, pv)
+		if err := pvFree(tx, pv); err != nil {
+			return err
+		}
+		return lunFreeFor(tx, pv, client)
 	case model.BackLV:
 		lv, _ := tx.Get(model.KindLV, spec.BackingID).(*model.LogicalVolume)
 		if lv == nil || lv.VIOS != vios.UUID {
@@ -665,6 +668,32 @@ func checkBacking(tx Tx, vios, client *model.Partition, spec SCSISpec) error {
 		return model.ErrBadValue("Storage", spec.Backing, "PhysicalVolume, VirtualDisk, VirtualOpticalMedia, LogicalUnit")
 	}
 	return nil
+}
+
+// lunFreeFor refuses to map the disk of a SAN volume to a client while
+// another partition has the same volume mapped (through any VIOS), unless
+// the volume is shared: a volume belongs to one partition at a time.
+func lunFreeFor(tx Tx, pv *model.PhysicalVolume, client *model.Partition) error {
+	if pv.LUN == "" {
+		return nil
+	}
+	vol, _ := tx.Get(model.KindSANLUN, pv.LUN).(*model.SANLUN)
+	if vol == nil || vol.Shared {
+		return nil
+	}
+	var refused error
+	tx.Each(model.KindSCSIMap, func(o model.Object) {
+		m := o.(*model.SCSIMapping)
+		if refused != nil || m.Backing != model.BackPV || m.Client == client.UUID {
+			return
+		}
+		if other, _ := tx.Get(model.KindPV, m.BackingID).(*model.PhysicalVolume); other != nil && other.LUN == pv.LUN {
+			refused = &model.Error{Kind: model.KindRefused, ID: "PVME01050504-0013",
+				Msg: fmt.Sprintf("The volume %s (%s) is already mapped to partition %s through %s; a volume that is not shared is mapped to one partition at a time.",
+					vol.Name, pv.Name, partitionName(tx, m.Client), partitionName(tx, m.VIOS))}
+		}
+	})
+	return refused
 }
 
 // targetName checks a wanted target device name or makes one (vtoptN for

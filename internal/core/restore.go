@@ -12,6 +12,7 @@ import (
 	"github.com/novalink-project/novalink/internal/backup"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -562,7 +563,8 @@ func clientUUID(c *model.Partition) string {
 }
 
 func (rs *restorer) backingExists(m *model.SCSIMapping) bool {
-	kind := map[string]model.ObjKind{model.BackPV: model.KindPV, model.BackLV: model.KindLV, model.BackMedia: model.KindMedia, model.BackLU: model.KindLU}[m.Backing]
+	kind := map[string]model.ObjKind{model.BackPV: model.KindPV, model.BackLV: model.KindLV, model.BackMedia: model.KindMedia,
+		model.BackLU: model.KindLU, model.BackRBD: model.KindRBDImage}[m.Backing]
 	if kind == "" {
 		return false
 	}
@@ -593,6 +595,10 @@ func (rs *restorer) backingByName(v *model.Partition, m *model.SCSIMapping, name
 			if lus := vios.LUByName(tx, s.UUID, name); len(lus) == 1 {
 				return lus[0].UUID
 			}
+		}
+	case model.BackRBD:
+		if r := san.RBDByPath(tx, name); r != nil {
+			return r.UUID
 		}
 	}
 	return ""

@@ -385,7 +385,7 @@ func extendVIOSKind(k *kind) {
 	// its Tier has InUse).
 	for _, n := range []string{"UseNextAvailableSlotID", "UseNextAvailableHighSlotID", "InUse", "Tag", "EmulateModel",
 		"BaseImage", "FileFormat", "BackStoreType", "LogicalUnitMigration", "StorageLabel", "DescriptorPage83",
-		"MaxLogicalVolumes", "PartitionSize", "VolumeGroup", "VirtualDiskType", "Enabled"} {
+		"MaxLogicalVolumes", "PartitionSize", "VolumeGroup", "VirtualDiskType", "Enabled", "RbdUser", "OptionalParameters"} {
 		k.tolerated[n] = true
 	}
 	k.update = func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {

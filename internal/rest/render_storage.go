@@ -382,6 +382,18 @@ func lvInto(b *builder, rc *renderCtx, lv *model.LogicalVolume) {
 	b.leaf("UniqueDeviceID", lv.UDID)
 }
 
+// rbdInto writes the VirtualDisk of an RBD image a mapping maps (named
+// pool/image, as pypowervm's RBD.bld_ref names it).
+func rbdInto(b *builder, r *model.RBDImage) {
+	b.leaf("DiskCapacity", gbText(r.SizeMB, vgDP))
+	b.leaf("DiskLabel", r.Path())
+	b.leaf("DiskName", r.Path())
+	b.leaf("UniqueDeviceID", "0f"+shortHex(32, r.UUID))
+	if b.has("VirtualDiskType") {
+		b.leaf("VirtualDiskType", "RBD")
+	}
+}
+
 func renderVG(rc *renderCtx, v *vgView) *uom.Element {
 	vg := v.vg
 	b := newObject(uom.NSUOM, "VolumeGroup", vg.UUID, vg.Created, uom.Schema("VolumeGroup"))
@@ -429,6 +441,7 @@ type scsiView struct {
 	lv    *model.LogicalVolume
 	media *model.OpticalMedia
 	lu    *model.LogicalUnit
+	rbd   *model.RBDImage
 }
 
 type fcView struct {
@@ -470,6 +483,8 @@ func viosStorageOf(st *model.State, p *model.Partition) *viosStorage {
 			sv.media, _ = st.Get(model.KindMedia, m.BackingID).(*model.OpticalMedia)
 		case model.BackLU:
 			sv.lu, _ = st.Get(model.KindLU, m.BackingID).(*model.LogicalUnit)
+		case model.BackRBD:
+			sv.rbd, _ = st.Get(model.KindRBDImage, m.BackingID).(*model.RBDImage)
 		}
 		v.scsi = append(v.scsi, sv)
 		id(m.Client)
@@ -575,6 +590,8 @@ func (sv scsiView) backingName() string {
 		return sv.media.Name
 	case sv.lu != nil:
 		return sv.lu.Name
+	case sv.rbd != nil:
+		return sv.rbd.Path()
 	}
 	return ""
 }
@@ -614,6 +631,9 @@ func scsiMappingInto(b *builder, rc *renderCtx, p *model.Partition, v *viosStora
 		tdev, prefix = "SharedStoragePoolLogicalUnitVirtualTargetDevice", "0a"
 	case sv.lv != nil:
 		lvInto(b.plain("Storage").item("VirtualDisk"), rc, sv.lv)
+		tdev, prefix = "LogicalVolumeVirtualTargetDevice", "09"
+	case sv.rbd != nil:
+		rbdInto(b.plain("Storage").item("VirtualDisk"), sv.rbd)
 		tdev, prefix = "LogicalVolumeVirtualTargetDevice", "09"
 	case sv.media != nil:
 		mediaInto(b.plain("Storage"), sv.media)

@@ -20,6 +20,7 @@ type scenario struct {
 	Trees   []string      // client trees it imports besides pypowervm (nova-powervm, ...)
 	Timeout time.Duration // for the whole script
 	Flags   []string      // extra pvmd flags
+	Env     []string      // extra environment of the script (KEY=value)
 }
 
 // stepResult is one line of the results file a scenario writes
@@ -73,6 +74,7 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PVM_TEST_RESULTS="+results,
 		"PVM_TEST_WORK="+work,
 	)
+	env = append(env, s.Env...)
 	timeout := s.Timeout
 	if timeout == 0 {
 		timeout = 3 * time.Minute

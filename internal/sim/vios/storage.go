@@ -664,6 +664,19 @@ func checkBacking(tx Tx, vios, client *model.Partition, spec SCSISpec) error {
 				return model.Refused("The logical unit %s is already mapped to partition %s through %s (%s).", lu.Name, client.Name, vios.Name, o.Target)
 			}
 		}
+	case model.BackRBD:
+		img, _ := tx.Get(model.KindRBDImage, spec.BackingID).(*model.RBDImage)
+		if img == nil {
+			return errUnknown("RBD image", spec.BackingID, vios)
+		}
+		for _, o := range others {
+			if o.Client != client.UUID {
+				return model.Refused("The RBD image %s is already mapped to partition %s; an image is mapped to one partition at a time.", img.Path(), partitionName(tx, o.Client))
+			}
+			if o.VIOS == vios.UUID {
+				return model.Refused("The RBD image %s is already mapped to partition %s through %s (%s).", img.Path(), client.Name, vios.Name, o.Target)
+			}
+		}
 	default:
 		return model.ErrBadValue("Storage", spec.Backing, "PhysicalVolume, VirtualDisk, VirtualOpticalMedia, LogicalUnit")
 	}

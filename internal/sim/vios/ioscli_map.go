@@ -635,9 +635,17 @@ func (c *cli) deviceAttrs(d device, a *argv) Result {
 		}
 		return fail(codeFailed, "The attribute %s is not valid for device %s.", name, d.name)
 	}
-	ls := []string{fmt.Sprintf("%-16s%-50s%-34s%s", "attribute", "value", "description", "user_settable"), ""}
+	// Columns as lsattr lays them out: 16, 50 and 34 wide, wider when a
+	// value needs it (a disk's unique_id) so that columns stay apart.
+	vw := 50
 	for _, t := range attrs {
-		ls = append(ls, fmt.Sprintf("%-16s%-50s%-34s%s", t.name, t.value, t.desc, t.settable))
+		if len(t.value)+1 > vw {
+			vw = len(t.value) + 1
+		}
+	}
+	ls := []string{fmt.Sprintf("%-16s%-*s%-34s%s", "attribute", vw, "value", "description", "user_settable"), ""}
+	for _, t := range attrs {
+		ls = append(ls, fmt.Sprintf("%-16s%-*s%-34s%s", t.name, vw, t.value, t.desc, t.settable))
 	}
 	return ok(lines(ls))
 }

@@ -61,7 +61,8 @@ type SANArrayPort struct {
 // VIOS names a Virtual I/O Server (its physical FC ports' WWPNs) and
 // Partition a client partition (the WWPNs of its virtual FC adapters, as
 // they are now), so an inventory can define hosts before their WWPNs are
-// known.
+// known. Both hold the partition's UUID; Partition holds a name when the
+// host was defined before the partition was made.
 type SANHost struct {
 	Name      string   `json:"name"`
 	WWPNs     []string `json:"wwpns,omitempty"`

@@ -30,7 +30,9 @@ var sanInventory = map[string]any{
 				map[string]any{"wwpn": "5005076306000002", "fabric": "fabricA"},
 				map[string]any{"wwpn": "5005076306000003", "fabric": "fabricB"},
 			},
-			"hosts": []any{map[string]any{"name": "lpar10", "partition": "lpar10"}},
+			"hosts": []any{map[string]any{"name": "lpar10", "partition": "lpar10"},
+				// nova names the partition of instance 1 so.
+				map[string]any{"name": "nova-inst-1", "partition": "instance-00000001"}},
 		}},
 		"luns": []any{
 			map[string]any{"name": "fc_vol1", "sizeMB": 20480, "array": "v7k",
@@ -39,6 +41,8 @@ var sanInventory = map[string]any{
 				"hosts": []any{map[string]any{"host": "vios1", "lun": 21}, map[string]any{"host": "vios2", "lun": 21}}},
 			map[string]any{"name": "npiv_vol", "sizeMB": 10240, "array": "ds8k",
 				"hosts": []any{map[string]any{"host": "lpar10", "lun": 0}}},
+			map[string]any{"name": "npiv_nova", "sizeMB": 10240, "array": "ds8k",
+				"hosts": []any{map[string]any{"host": "nova-inst-1", "lun": 0}}},
 		},
 		"iscsiTargets": []any{map[string]any{
 			"iqn": "iqn.2010-10.org.openstack:volume-iscsi1", "portals": []any{"192.0.2.50:3260"},
@@ -72,4 +76,14 @@ func TestPypowervmSAN(t *testing.T) {
 	inv := writeInventory(t, sanInventory)
 	runScenario(t, scenario{Script: "pypowervm_san.py", Timeout: 3 * time.Minute, Flags: []string{"--config", inv},
 		Env: []string{"PVM_TEST_INVENTORY=" + inv}})
+}
+
+// TestNovaVolumes: nova-powervm's volume adapters through
+// PowerVMDriver.attach_volume and detach_volume: Fibre Channel by vSCSI
+// and by NPIV, iSCSI with CHAP, and the error paths (no LUN, wrong ITL,
+// CHAP failure).
+func TestNovaVolumes(t *testing.T) {
+	inv := writeInventory(t, sanInventory)
+	runScenario(t, scenario{Script: "nova_volumes.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
+		Timeout: 3 * time.Minute, Flags: []string{"--config", inv}, Env: []string{"PVM_TEST_INVENTORY=" + inv}})
 }

@@ -171,6 +171,14 @@ func checkHost(tx Tx, a *model.SANArray, h model.SANHost) (model.SANHost, error)
 			continue
 		}
 		p := partitionNamed(tx, ref.name)
+		if p == nil && ref.what == "partition" {
+			// A partition yet to be made (nova names an instance's
+			// partition after it): the host follows the name.
+			if err := model.ValidateName(ref.name); err != nil {
+				return h, err
+			}
+			continue
+		}
 		if p == nil {
 			return h, model.ErrNoPartition(ref.name)
 		}

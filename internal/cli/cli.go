@@ -28,6 +28,7 @@ import (
 	"github.com/novalink-project/novalink/internal/cli/pv"
 	"github.com/novalink-project/novalink/internal/cli/scsi"
 	"github.com/novalink-project/novalink/internal/cli/sea"
+	simcli "github.com/novalink-project/novalink/internal/cli/sim"
 	"github.com/novalink-project/novalink/internal/cli/ssp"
 	"github.com/novalink-project/novalink/internal/cli/sys"
 	"github.com/novalink-project/novalink/internal/cli/vea"
@@ -58,6 +59,7 @@ func Defs() []app.Def {
 		vom.Def(),
 		scsi.Def(),
 		vswitch.Def(),
+		simcli.Def(),
 	}
 }
 

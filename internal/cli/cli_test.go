@@ -321,7 +321,7 @@ func TestPvmctlLinksNoServer(t *testing.T) {
 
 // TestPublicPackagesStandAlone: client and uom link nothing of internal/.
 func TestPublicPackagesStandAlone(t *testing.T) {
-	for _, pkg := range []string{"github.com/novalink-project/novalink/client", "github.com/novalink-project/novalink/uom"} {
+	for _, pkg := range []string{"github.com/novalink-project/novalink/client", "github.com/novalink-project/novalink/uom", "github.com/novalink-project/novalink/uom/pcm"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list: %v\n%s", err, out)

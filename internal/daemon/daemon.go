@@ -75,6 +75,8 @@ type options struct {
 	coreSocket             string
 	backupHourly           string
 	procDir                string
+	pcmInterval            time.Duration
+	noSimControls          bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -100,6 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.coreSocket, "core-socket", "", "pvm-core's socket, between --role core and --role rest (default "+defaultCoreSocket+" with the default --state-dir, else <state-dir>/pvm-core.sock)")
 	fs.StringVar(&o.backupHourly, "backup-hourly", "", `schedule of the "hourly" backup instead of "15 * * * *": another cron line, or a period such as 10s (to watch backups happen)`)
 	fs.StringVar(&o.procDir, "proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
+	fs.DurationVar(&o.pcmInterval, "pcm-interval", core.DefaultLTMInterval, "interval of the long-term performance monitor (whole seconds; the short-term monitor samples every sixth of it, the partitions' RMC memory every four)")
+	fs.BoolVar(&o.noSimControls, "no-sim-controls", false, "turn off the simulator's controls (/rest/api/sim): they answer 404")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,6 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case roleAll, roleCore, roleREST:
 	default:
 		return nil, fmt.Errorf("--role %q: must be all, core or rest", o.role)
+	}
+	if o.pcmInterval < time.Second || o.pcmInterval%time.Second != 0 {
+		return nil, fmt.Errorf("--pcm-interval %v: the monitors' interval is whole seconds, at least 1s", o.pcmInterval)
 	}
 	if err := o.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %v", err)
@@ -192,7 +199,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return fmt.Errorf("--backup-dir: %w", err)
 	}
 	c, err := core.Open(core.Config{StatePath: filepath.Join(o.stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log,
-		FilesDir: o.filesDir, BackupDir: o.backupDir, HMCName: o.hmcName, HMCMTMS: o.hmcMTMS})
+		FilesDir: o.filesDir, BackupDir: o.backupDir, HMCName: o.hmcName, HMCMTMS: o.hmcMTMS, PCMInterval: o.pcmInterval})
 	if err != nil {
 		return err
 	}
@@ -218,7 +225,8 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	stopBackups := sync.OnceValue(backups.Stop) // stopped once: on the way out, or at shutdown below
 	defer stopBackups()
 
-	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log})
+	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log,
+		NoSimControls: o.noSimControls})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ls *listeners

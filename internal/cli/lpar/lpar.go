@@ -12,6 +12,7 @@ import (
 	"github.com/novalink-project/novalink/client"
 	"github.com/novalink-project/novalink/internal/cli/app"
 	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/metrics"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -21,7 +22,7 @@ func Def() app.Def {
 		Name:    "LogicalPartition",
 		Aliases: []string{"lpar", "vm"},
 		Title:   "Logical Partitions",
-		Verbs:   []string{"create", "delete", "list", "migrate", "migrate-recover", "migrate-stop", "power-off", "power-on", "restart", "update"},
+		Verbs:   []string{"create", "delete", "list", "metrics", "migrate", "migrate-recover", "migrate-stop", "power-off", "power-on", "restart", "update"},
 		Fields:  PartitionFields("LogicalPartition"),
 		Schema:  "LogicalPartition",
 		Columns: []app.Column{
@@ -52,6 +53,7 @@ func Def() app.Def {
 			createCommand(a, o),
 			app.UpdateCommand(a, o),
 			deleteCommand(a, o),
+			metrics.PartitionCommand(a, o),
 		}
 		cmds = append(cmds, PowerCommands(a, o)...)
 		for _, v := range []string{"migrate", "migrate-recover", "migrate-stop"} {

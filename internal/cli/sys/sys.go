@@ -7,6 +7,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/cli/app"
 	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/metrics"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -60,7 +61,7 @@ func Def() app.Def {
 		Name:    "ManagedSystem",
 		Aliases: []string{"sys"},
 		Title:   "Managed Systems",
-		Verbs:   []string{"list", "list-backups", "set-master", "update"},
+		Verbs:   []string{"list", "list-backups", "metrics", "set-master", "update"},
 		Fields:  set,
 		Schema:  "ManagedSystem",
 		Columns: []app.Column{
@@ -74,6 +75,6 @@ func Def() app.Def {
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		cur = a
-		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a), listBackupsCommand(a)}
+		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a), listBackupsCommand(a), metrics.SystemCommand(a)}
 	}}
 }

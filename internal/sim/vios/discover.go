@@ -455,3 +455,37 @@ func msgOf(err error) string {
 	}
 	return err.Error()
 }
+
+// LoginOf tells the fabric an initiator is logged into and whether it is:
+// a VIOS's physical port while the VIOS runs, a client's virtual WWPN
+// while its adapter is mapped to a port cabled to a fabric and the client
+// runs.
+func LoginOf(tx Tx, wwpn string) (fabric string, loggedIn bool) {
+	tx.Each(model.KindFCPort, func(o model.Object) {
+		p := o.(*model.FCPort)
+		if strings.EqualFold(p.WWPN, wwpn) {
+			fabric = p.Fabric
+			v := tx.Partition(p.VIOS)
+			loggedIn = fabric != "" && v != nil && v.State == model.StateRunning
+		}
+	})
+	if fabric != "" {
+		return fabric, loggedIn
+	}
+	tx.Each(model.KindFCMap, func(o model.Object) {
+		m := o.(*model.FCMapping)
+		for _, w := range m.WWPNs {
+			if !strings.EqualFold(w, wwpn) || m.Port == "" {
+				continue
+			}
+			for _, p := range FCPorts(tx, m.VIOS) {
+				if p.Name == m.Port {
+					fabric = p.Fabric
+				}
+			}
+			c := tx.Partition(m.Client)
+			loggedIn = fabric != "" && c != nil && c.State == model.StateRunning
+		}
+	})
+	return fabric, loggedIn
+}

@@ -160,7 +160,7 @@ func checkHost(tx Tx, a *model.SANArray, h model.SANHost) (model.SANHost, error)
 			return h, model.ErrSANInvalid("The host %s lists the WWPN %s twice.", h.Name, n)
 		}
 		for _, o := range a.Hosts {
-			if containsStr(o.WWPNs, n) {
+			if containsStr(HostWWPNs(tx, o), n) {
 				return h, model.ErrSANInvalid("The WWPN %s is already an initiator of host %s on array %s; an initiator belongs to one host.", n, o.Name, a.Name)
 			}
 		}
@@ -193,6 +193,13 @@ func checkHost(tx Tx, a *model.SANArray, h model.SANHost) (model.SANHost, error)
 		}
 	}
 	sort.Strings(out.WWPNs)
+	for _, w := range HostWWPNs(tx, out) {
+		for _, o := range a.Hosts {
+			if containsStr(HostWWPNs(tx, o), w) {
+				return h, model.ErrSANInvalid("The WWPN %s is already an initiator of host %s on array %s; an initiator belongs to one host.", w, o.Name, a.Name)
+			}
+		}
+	}
 	return out, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 	"github.com/novalink-project/novalink/internal/sim/san"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -267,6 +268,7 @@ func (rs *restorer) removePartition(p *model.Partition, comesBack bool) {
 		}
 	}
 	vios.RemovePartitionStorage(tx, p)
+	sriov.PartitionGone(tx, p)
 	tx.DeletePartition(p.UUID)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 	"github.com/novalink-project/novalink/internal/sim/san"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/internal/store"
 )
@@ -29,6 +30,9 @@ type Inventory struct {
 	// Layout is what pvm-install chose (install.go); nil is the built-in
 	// layout.
 	Layout *Layout `json:"layout,omitempty"`
+	// SRIOV are the SR-IOV adapters (nil: sriov.DefaultAdapters; [] for
+	// none).
+	SRIOV *[]sriov.AdapterSpec `json:"sriov,omitempty"`
 	// SAN adds to the default SAN (san.DefaultSpec: fabrics fabricA and
 	// fabricB, array storwize1 with a host per VIOS) the fabrics, arrays,
 	// volumes, iSCSI targets and RBD images of a test's storage backend.
@@ -215,6 +219,13 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 	}
 	seedNetwork(st, nowMS, lay.MgmtVLAN)
 	if err := vios.SeedLayout(st, nowMS, lay.Storage); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	var adapters []sriov.AdapterSpec
+	if inv.SRIOV != nil {
+		adapters = append([]sriov.AdapterSpec{}, *inv.SRIOV...)
+	}
+	if err := sriov.Seed(st, adapters); err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	if inv.SAN != nil {

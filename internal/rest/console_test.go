@@ -901,6 +901,10 @@ func dropMarked(el *uom.Element) {
 // createHints are create bodies for kinds whose objects, copied, do not
 // make a valid new one.
 var createHints = map[string]func() []string{
+	"SRIOVEthernetLogicalPort": func() []string { return []string{lportBody} },
+	"VirtualNICDedicated": func() []string {
+		return []string{vnicBody("2A59F8E4-1C72-3DF0-AE63-87A69E04D1AF"), vnicBody("D50B1EDC-2919-347C-A6AA-5F12A0BD6A9C")}
+	},
 	"LogicalPartition": func() []string { return []string{lparBody("enum-lpar", "1024", "")} },
 	// A copy of a volume group names disks already in use.
 	"VolumeGroup": func() []string {
@@ -910,6 +914,24 @@ var createHints = map[string]func() []string{
 			`</PhysicalVolumes></VolumeGroup:VolumeGroup>`}
 	},
 }
+
+// vnicBody is a VirtualNICDedicated a client may create: one backing
+// device, port 0 of SR-IOV adapter 1 through the VIOS.
+func vnicBody(vios string) string {
+	return `<VirtualNICDedicated:VirtualNICDedicated xmlns:VirtualNICDedicated="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0">` +
+		`<Metadata><Atom/></Metadata><UseNextAvailableSlotID>true</UseNextAvailableSlotID>` +
+		`<Details schemaVersion="V1_0"><Metadata><Atom/></Metadata><PortVLANID>2001</PortVLANID></Details>` +
+		`<AssociatedBackingDevices schemaVersion="V1_0"><Metadata><Atom/></Metadata><VirtualNICBackingDeviceChoice>` +
+		`<VirtualNICSRIOVBackingDevice schemaVersion="V1_0"><Metadata><Atom/></Metadata><DeviceType>SRIOV</DeviceType>` +
+		`<AssociatedVirtualIOServer href="/rest/api/uom/VirtualIOServer/` + vios + `" rel="related"/>` +
+		`<RelatedSRIOVAdapterID>1</RelatedSRIOVAdapterID><RelatedSRIOVPhysicalPortID>0</RelatedSRIOVPhysicalPortID>` +
+		`</VirtualNICSRIOVBackingDevice></VirtualNICBackingDeviceChoice></AssociatedBackingDevices></VirtualNICDedicated:VirtualNICDedicated>`
+}
+
+// lportBody is an SRIOVEthernetLogicalPort a client may create.
+const lportBody = `<SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort xmlns:SRIOVEthernetLogicalPort="` + uom.NSUOM + `" xmlns="` + uom.NSUOM +
+	`" schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterID>1</AdapterID><ConfiguredCapacity>4.0%</ConfiguredCapacity>` +
+	`<PhysicalPortID>1</PhysicalPortID></SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort>`
 
 // refusalsInventory is the default server with a third VIOS (in no
 // cluster, so a cluster can be created on it) and storage the VIOS jobs
@@ -986,6 +1008,14 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 		res, err := f.core.RunIOSCLI(admin, v.UUID, line, false)
 		if err != nil || res.Code != 0 {
 			t.Fatalf("%s: %v %+v", line, err, res)
+		}
+	}
+	// A vNIC and a logical port of lpar11, so that deleting them can be
+	// tried.
+	for _, c := range []struct{ kind, body string }{{"VirtualNICDedicated", vnicBody(v.UUID)}, {"SRIOVEthernetLogicalPort", lportBody}} {
+		rec := f.do("PUT", "/rest/api/uom/LogicalPartition/"+f.partition("lpar11").UUID+"/"+c.kind, uom.MediaType(uom.ServiceUOM, c.kind), c.body, f.token)
+		if rec.Code != 200 {
+			t.Fatalf("create %s: %d %s", c.kind, rec.Code, rec.Body)
 		}
 	}
 	if f.partition("vios3") == nil {

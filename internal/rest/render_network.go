@@ -394,10 +394,11 @@ func slotInto(b *builder, s *model.IOSlot, owner *model.Partition) {
 type systemIO struct {
 	slots  []*model.IOSlot
 	owners map[string]*model.Partition
+	sriov  []sriovView
 }
 
 func systemIOOf(st *model.State) *systemIO {
-	io := &systemIO{slots: st.SortedSlots(), owners: map[string]*model.Partition{}}
+	io := &systemIO{slots: st.SortedSlots(), owners: map[string]*model.Partition{}, sriov: sriovViewsOf(st)}
 	for _, s := range io.slots {
 		if s.Owner != "" {
 			if p := st.Partition(s.Owner); p != nil {

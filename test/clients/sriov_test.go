@@ -1,0 +1,16 @@
+package clients
+
+import (
+	"testing"
+	"time"
+)
+
+// TestSRIOVVNIC: pypowervm's tasks.sriov against the default SR-IOV
+// adapters (capabilities, port labels through safe_update_pports, a
+// redundant vNIC spread by set_vnic_back_devs, its deletion, a vNIC on a
+// port without capacity refused) and nova-powervm's vNIC VIF driver
+// plugging and unplugging a vNIC (testdata/sriov_vnic.py).
+func TestSRIOVVNIC(t *testing.T) {
+	runScenario(t, scenario{Script: "sriov_vnic.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
+		Timeout: 2 * time.Minute})
+}

@@ -394,7 +394,8 @@ func print(a *app.App, rep *Report, asJSON, system bool) error {
 
 func flags(cmd *cobra.Command, n *int, asJSON *bool) {
 	cmd.Flags().IntVar(n, "samples", DefaultSamples, "number of intervals (of the long-term monitor, 30 s each) to show")
-	cmd.Flags().BoolVar(asJSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(asJSON, "json", false, "print JSON instead of a table (as -o json)")
+	app.OutputJSONFlag(cmd, asJSON)
 }
 
 func checkSamples(n int) error {

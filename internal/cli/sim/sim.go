@@ -178,7 +178,8 @@ func loadCommand(a *app.App) *cobra.Command {
 	f.StringVar(&diskWrite, "disk-write", "", "bytes per second written")
 	f.StringVar(&mem, "mem", "", "percentage of its memory the OS has in use")
 	f.BoolVar(&idle, "idle", false, "go back to the quiet idle OS")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
+	app.OutputJSONFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -228,6 +229,7 @@ func listCommand(a *app.App) *cobra.Command {
 			return printLoads(a, list.Loads)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
+	app.OutputJSONFlag(cmd, &asJSON)
 	return cmd
 }

@@ -19,6 +19,7 @@ func Def() app.Def {
 	f := func(section, name, path string, kind fields.Kind, help string) *fields.Field {
 		return &fields.Field{Section: section, Name: name, Path: path, Kind: kind, Help: help}
 	}
+	values := func(fl *fields.Field, vals ...string) *fields.Field { fl.Values = vals; return fl }
 	const (
 		ms  = "ManagedSystem"
 		mem = "AssociatedSystemMemoryConfiguration"
@@ -37,7 +38,9 @@ func Def() app.Def {
 		f(ms, "machine_type", "MachineTypeModelAndSerialNumber/MachineType", fields.String, "machine type"),
 		f(ms, "model", "MachineTypeModelAndSerialNumber/Model", fields.String, "model"),
 		f(ms, "serial", "MachineTypeModelAndSerialNumber/SerialNumber", fields.String, "serial number"),
-		f(ms, "state", "State", fields.String, "operating, power off ..."),
+		values(f(ms, "state", "State", fields.String, "operating, power off ..."),
+			"operating", "power off in progress", "initializing", "power off", "standby", "error", "failed authentication",
+			"pending authentication", "no connection", "incomplete", "recovery", "version mismatch", "error - terminated"),
 		f(ms, "max_partitions", "MaximumPartitions", fields.Int, "most partitions the system can hold"),
 		f(ms, "ip", "PrimaryIPAddress", fields.String, "service processor address"),
 		&fields.Field{Section: ms, Name: "master", Kind: fields.String, ReadOnly: true,

@@ -41,13 +41,16 @@ type SANZone struct {
 // SANArray is a storage array: its target ports on the fabrics and its
 // host definitions.
 type SANArray struct {
-	UUID    string         `json:"uuid"`
-	Name    string         `json:"name"`
-	Vendor  string         `json:"vendor"`  // IBM, EMC, NETAPP ... (LUARecovery's vendor)
-	Product string         `json:"product"` // 2145 ... (in the disks' unique IDs)
-	Ports   []SANArrayPort `json:"ports"`
-	Hosts   []SANHost      `json:"hosts,omitempty"`
-	Rev     uint64         `json:"rev"`
+	UUID    string `json:"uuid"`
+	Name    string `json:"name"`
+	Vendor  string `json:"vendor"`  // IBM, EMC, NETAPP ... (LUARecovery's vendor)
+	Product string `json:"product"` // 2145 ... (in the disks' unique IDs)
+	// Model is the machine type in the disks' description when it is not
+	// the product (a Storwize V7000, 2076, identifies as 2145).
+	Model string         `json:"model,omitempty"`
+	Ports []SANArrayPort `json:"ports"`
+	Hosts []SANHost      `json:"hosts,omitempty"`
+	Rev   uint64         `json:"rev"`
 }
 
 // SANArrayPort is a target port of an array.

@@ -320,6 +320,7 @@ type sanArrayOut struct {
 	Name    string               `json:"name"`
 	Vendor  string               `json:"vendor"`
 	Product string               `json:"product"`
+	Model   string               `json:"model,omitempty"`
 	Ports   []model.SANArrayPort `json:"ports"`
 	Hosts   []sanHostOut         `json:"hosts"`
 }
@@ -337,7 +338,7 @@ func partitionLabel(tx san.Tx, key string) string {
 }
 
 func arrayOut(tx san.Tx, a *model.SANArray) sanArrayOut {
-	out := sanArrayOut{Name: a.Name, Vendor: a.Vendor, Product: a.Product, Ports: a.Ports, Hosts: []sanHostOut{}}
+	out := sanArrayOut{Name: a.Name, Vendor: a.Vendor, Product: a.Product, Model: a.Model, Ports: a.Ports, Hosts: []sanHostOut{}}
 	for _, h := range a.Hosts {
 		w := san.HostWWPNs(tx, h)
 		if w == nil {

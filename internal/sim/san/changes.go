@@ -82,6 +82,7 @@ type ArraySpec struct {
 	Name    string               `json:"name"`
 	Vendor  string               `json:"vendor,omitempty"`
 	Product string               `json:"product,omitempty"`
+	Model   string               `json:"model,omitempty"`
 	Ports   []model.SANArrayPort `json:"ports"`
 	Hosts   []model.SANHost      `json:"hosts,omitempty"`
 }
@@ -104,6 +105,12 @@ func CreateArray(tx Tx, spec ArraySpec, seed ...string) (*model.SANArray, error)
 	}
 	if len(a.Product) != 4 || strings.ContainsAny(a.Product, " /") {
 		return nil, model.ErrBadValue("product", a.Product, "a product code of 4 characters (2145, 2107 ...)")
+	}
+	if spec.Model != "" && spec.Model != a.Product {
+		if len(spec.Model) != 4 || strings.ContainsAny(spec.Model, " /") {
+			return nil, model.ErrBadValue("model", spec.Model, "a machine type of 4 characters (2076 ...)")
+		}
+		a.Model = spec.Model
 	}
 	if len(spec.Ports) == 0 {
 		return nil, model.ErrSANInvalid("The array %s needs at least one target port.", spec.Name)

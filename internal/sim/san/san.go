@@ -347,7 +347,7 @@ func Description(tx Tx, l *model.SANLUN) string {
 	}
 	vendor, product := "IBM", "2145"
 	if a, _ := tx.Get(model.KindSANArray, l.Array).(*model.SANArray); a != nil {
-		vendor, product = orStr(a.Vendor, vendor), orStr(a.Product, product)
+		vendor, product = orStr(a.Vendor, vendor), orStr(a.Model, orStr(a.Product, product))
 	}
 	return fmt.Sprintf("MPIO %s %s FC Disk", vendor, product)
 }

@@ -156,7 +156,7 @@ var DefaultVolumes = []struct {
 // DefaultSpec is the default SAN of a system with these VIOSes.
 func DefaultSpec(sys *model.ManagedSystem, vioses []*model.Partition) Spec {
 	spec := Spec{Fabrics: []FabricSpec{{Name: FabricA}, {Name: FabricB}}}
-	arr := ArraySpec{Name: DefaultArray, Vendor: "IBM", Product: "2145"}
+	arr := ArraySpec{Name: DefaultArray, Vendor: "IBM", Product: "2145", Model: "2076"}
 	for i := 0; i < 4; i++ {
 		fabric := FabricA
 		if i%2 == 1 {

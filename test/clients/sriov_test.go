@@ -12,7 +12,7 @@ import (
 // plugging and unplugging a vNIC (testdata/sriov_vnic.py).
 func TestSRIOVVNIC(t *testing.T) {
 	runScenario(t, scenario{Script: "sriov_vnic.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
-		Timeout: 2 * time.Minute})
+		Timeout: 3 * time.Minute})
 }
 
 // TestSRIOVAgent runs networking-powervm's SR-IOV agent, unmodified, with
@@ -22,5 +22,5 @@ func TestSRIOVVNIC(t *testing.T) {
 // (testdata/sriov_agent.py).
 func TestSRIOVAgent(t *testing.T) {
 	runScenario(t, scenario{Script: "sriov_agent.py", Deps: []dep{depNeutron}, Trees: []string{"networking-powervm"},
-		Timeout: 2 * time.Minute})
+		Timeout: 3 * time.Minute})
 }

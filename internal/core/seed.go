@@ -37,6 +37,10 @@ type Inventory struct {
 	// fabricB, array storwize1 with a host per VIOS) the fabrics, arrays,
 	// volumes, iSCSI targets and RBD images of a test's storage backend.
 	SAN *san.Spec `json:"san,omitempty"`
+	// ManagementVIOS is NovaLink hosting I/O: the first VIOS is the
+	// management partition (as Ceph volumes need, mapped by NovaLink
+	// itself), and there is no separate NovaLink partition.
+	ManagementVIOS bool `json:"managementVIOS,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -156,8 +160,9 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			for _, step := range steps {
 				step.Apply(p, time.UnixMilli(nowMS))
 			}
-			if p.IsMgmt {
-				// RMC to the management partition itself is not applicable.
+			if p.IsMgmt && !p.IsVIOS() {
+				// RMC to the management partition itself is not applicable
+				// (a VIOS hosting NovaLink answers its RMC like any VIOS).
 				p.RMCState = model.RMCNone
 			}
 		}
@@ -190,7 +195,10 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		return p
 	}
 	nl := inv.NovaLink
-	if nl.Name != "" {
+	if inv.ManagementVIOS && inv.VIOS.Running < 1 {
+		return nil, fmt.Errorf("inventory: managementVIOS needs a running VIOS to be the management partition")
+	}
+	if nl.Name != "" && !inv.ManagementVIOS {
 		p := mk(nl, model.TypeAIXLinux, 1, nl.Name)
 		p.IsMgmt, p.MgmtCapable, p.AutoStart = true, true, true
 		p.OSVersion = "Linux/Ubuntu 5.15.0-89-generic 22.04"
@@ -203,6 +211,11 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		p := mk(inv.VIOS.PartitionSpec, model.TypeVIOS, id, fmt.Sprintf("%s%d", orStr(inv.VIOS.NamePrefix, "vios"), i+1))
 		p.AvailPriority, p.MaxVirtualSlots, p.AutoStart = 191, 200, true
 		p.OSVersion = "VIOS 3.1.4.10"
+		if i == 0 && inv.ManagementVIOS {
+			// Management capability is an AIX/Linux partition's setting;
+			// the VIOS is the management partition as installed.
+			p.IsMgmt = true
+		}
 		if err := add(p, i < inv.VIOS.Running); err != nil {
 			return nil, err
 		}
@@ -270,7 +283,7 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 	for _, p := range st.SortedPartitions(nil) {
 		p.MACPrefix = model.MACPrefixFor(sys, p.ID)
 		switch {
-		case p.IsMgmt:
+		case p.IsMgmt && !p.IsVIOS():
 			adapter(p, eth, 3, mgmtVLAN, false, 0, "")
 			adapter(p, mgmt, 6, model.MgmtVLAN, true, 1, "")
 		case p.IsVIOS():

@@ -80,10 +80,15 @@ func TestPypowervmSAN(t *testing.T) {
 
 // TestNovaVolumes: nova-powervm's volume adapters through
 // PowerVMDriver.attach_volume and detach_volume: Fibre Channel by vSCSI
-// and by NPIV, iSCSI with CHAP, and the error paths (no LUN, wrong ITL,
-// CHAP failure).
+// and by NPIV, iSCSI with CHAP, Ceph RBD, and the error paths (no LUN,
+// wrong ITL, CHAP failure, a missing image). NovaLink hosts I/O here (the
+// first VIOS is the management partition), as nova's RBD adapter needs.
 func TestNovaVolumes(t *testing.T) {
-	inv := writeInventory(t, sanInventory)
+	nova := map[string]any{"managementVIOS": true}
+	for k, v := range sanInventory {
+		nova[k] = v
+	}
+	inv := writeInventory(t, nova)
 	runScenario(t, scenario{Script: "nova_volumes.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
 		Timeout: 3 * time.Minute, Flags: []string{"--config", inv}, Env: []string{"PVM_TEST_INVENTORY=" + inv}})
 }

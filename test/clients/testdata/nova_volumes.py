@@ -3,8 +3,10 @@
 Cinder volumes of the simulated SAN through PowerVMDriver.attach_volume and
 detach_volume: Fibre Channel by vSCSI (LUARecovery on both VIOSes, PV
 mappings, hdisk removal), Fibre Channel by NPIV (virtual FC adapters with
-WWPNs from the system, logged into the fabric) and iSCSI (login with CHAP,
-mappings, logout), with the error paths (no LUN, wrong ITL, CHAP failure).
+WWPNs from the system, logged into the fabric), iSCSI (login with CHAP,
+mappings, logout) and Ceph RBD (mapped by the management partition, here a
+VIOS as when NovaLink hosts I/O; RBDExists), with the error paths (no LUN,
+wrong ITL, CHAP failure, an image the pool does not have).
 
 The instance's partition is made by nova's own vm.create_lpar, as spawn
 does first. What Cinder would hand over (connection_info) is written here
@@ -21,6 +23,7 @@ import shims
 
 ISCSI_IQN = 'iqn.2010-10.org.openstack:volume-iscsi1'
 ISCSI_PORTAL = '192.0.2.50:3260'
+RBD_IMAGE = 'volumes/volume-rbd1'
 
 
 def main():
@@ -247,6 +250,79 @@ def main():
                   '%s is still logged in to the target' % name)
     step('detach_volume (iscsi) unmaps the LUN and logs out', iscsi_detach,
          needs=['attach_volume (iscsi) logs in with CHAP and maps the LUN'])
+
+    # --- Ceph RBD -------------------------------------------------------------
+    def rbd_conn(name, volume_id):
+        return {'driver_volume_type': 'rbd', 'serial': volume_id,
+                'data': {'name': name, 'volume_id': volume_id}}
+
+    def vdisk_maps(vios_name, lpar_id, name):
+        v = pvm_vios.VIOS.get(a, uuid=vioses()[vios_name].uuid, xag=xags)
+        return [m for m in v.scsi_mappings
+                if m.server_adapter.lpar_id == lpar_id and
+                isinstance(m.backing_storage, pvm_stor.VDisk) and
+                m.backing_storage.name == name]
+
+    def rbd_attach():
+        from pypowervm.tasks import partition as pvm_par
+        mgmt = pvm_par.get_mgmt_partition(a)
+        check(isinstance(mgmt, pvm_vios.VIOS) and mgmt.name == 'vios1',
+              'the management partition is %s %s' % (type(mgmt), mgmt.name))
+        ci = rbd_conn(RBD_IMAGE, 'vol-rbd-1')
+        st['drv'].attach_volume(ctx, ci, st['inst'], '/dev/sdf')
+        for name in vioses():
+            maps = vdisk_maps(name, st['lpar'].id, RBD_IMAGE)
+            want = 1 if name == mgmt.name else 0
+            check(len(maps) == want, '%s maps the image %d times' % (
+                name, len(maps)))
+        from nova_powervm.virt.powervm.volume import rbd
+        vol_drv = rbd.RBDVolumeAdapter(a, st['sys'].uuid, st['inst'], ci)
+        check(vol_drv.is_volume_on_vios(mgmt) == (True, RBD_IMAGE),
+              'is_volume_on_vios: %s' % (vol_drv.is_volume_on_vios(mgmt),))
+        # What a live migration's destination checks: the image is there.
+        vol_drv.pre_live_migration_on_destination({})
+        st['rbd_ci'] = ci
+    step('attach_volume (rbd) maps the image on the management VIOS',
+         rbd_attach, needs=made)
+
+    def rbd_missing():
+        ci = rbd_conn('volumes/no-such-image', 'vol-rbd-missing')
+        from nova_powervm.virt.powervm.volume import rbd
+        vol_drv = rbd.RBDVolumeAdapter(a, st['sys'].uuid, st['inst'], ci)
+        exists, _ = vol_drv.is_volume_on_vios(vioses()['vios1'])
+        check(not exists, 'RBDExists found an image the pool does not have')
+        try:
+            vol_drv.pre_live_migration_on_destination({})
+        except p_exc.VolumePreMigrationFailed:
+            pass
+        else:
+            raise harness.CheckFailed('pre_live_migration_on_destination '
+                                      'found a missing image')
+        try:
+            st['drv'].attach_volume(ctx, ci, st['inst'], '/dev/sdg')
+        except Exception as e:
+            check('no-such-image' in str(e), 'attach failed with %r' % e)
+        else:
+            raise harness.CheckFailed('an image the pool does not have '
+                                      'was attached')
+        for name in vioses():
+            check(not vdisk_maps(name, st['lpar'].id, 'volumes/no-such-image'),
+                  '%s maps the missing image' % name)
+    step('attach_volume (rbd) of an image the pool does not have fails',
+         rbd_missing, needs=made)
+
+    def rbd_detach():
+        ci = st['rbd_ci']
+        st['drv'].detach_volume(ctx, ci, st['inst'], '/dev/sdf')
+        for name in vioses():
+            check(not vdisk_maps(name, st['lpar'].id, RBD_IMAGE),
+                  '%s still maps the image' % name)
+        from pypowervm.tasks import hdisk
+        check(hdisk.rbd_exists(a, vioses()['vios1'].uuid, RBD_IMAGE),
+              'the image left the pool with its mapping')
+    step('detach_volume (rbd) unmaps the image, which stays in the pool',
+         rbd_detach, needs=['attach_volume (rbd) maps the image on the '
+                            'management VIOS'])
 
     # --- Fibre Channel by NPIV ------------------------------------------------------
     def npiv_attach():

@@ -332,6 +332,16 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 		}
 		st.Put(sl)
 	}
+	// A VIOS beyond the pair owns a SAS controller and an FC adapter of
+	// its own.
+	for i := 2; i < len(vioses); i++ {
+		sas, fc := vios.AdapterSlots(i)
+		base := 0x21010040 + 2*(i-2)
+		st.Put(&model.IOSlot{DRCIndex: base, DRCName: unit + "-" + sas, Description: "SAS RAID Controller, PCIe2, Dual-port 6Gb",
+			PCIClass: 260, DeviceID: 0x034A, VendorID: 0x1014, SubsysID: 0x04C8, SubVendorID: 0x1014, RevisionID: 1, Owner: vioses[i].UUID})
+		st.Put(&model.IOSlot{DRCIndex: base + 1, DRCName: unit + "-" + fc, Description: "PCIe2 16Gb 2-port Fibre Channel Adapter",
+			PCIClass: 3076, DeviceID: 0xE200, VendorID: 0x10DF, SubsysID: 0xE20C, SubVendorID: 0x1014, RevisionID: 1, Owner: vioses[i].UUID})
+	}
 	// One failover bridge over the first two VIOS (a single one without).
 	if len(vioses) == 0 {
 		return

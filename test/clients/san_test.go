@@ -11,8 +11,8 @@ import (
 // sanInventory is the server the SAN scenarios run on: a third VIOS
 // (outside the cluster) and a storage backend besides the default SAN:
 // an array v7k with hosts for the first two VIOSes, an array ds8k with a
-// host that follows lpar10's virtual FC WWPNs, an iSCSI target with CHAP
-// and an RBD image.
+// host that follows lpar10's virtual FC WWPNs, an iSCSI target with CHAP,
+// an RBD image, and a port of vios3 with a single NPIV connection.
 var sanInventory = map[string]any{
 	"vios": map[string]any{"count": 3, "running": 3},
 	"san": map[string]any{
@@ -50,6 +50,8 @@ var sanInventory = map[string]any{
 			"luns": []any{map[string]any{"name": "iscsi_vol1", "sizeMB": 5120, "targetLUN": 1}},
 		}},
 		"rbd": []any{map[string]any{"pool": "volumes", "name": "volume-rbd1", "sizeMB": 8192}},
+		// vios3's fcs0 has a single NPIV connection.
+		"cabling": []any{map[string]any{"vios": "vios3", "port": "fcs0", "fabric": "fabricA", "maxNPIV": 1}},
 	},
 }
 

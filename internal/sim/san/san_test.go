@@ -129,6 +129,9 @@ func TestRefusals(t *testing.T) {
 			_, err := ResizeLUN(tx, vol1, 10)
 			return err
 		}, "cannot shrink"},
+		{"a port cabled with more NPIV connections than one has", func() error {
+			return Cable(tx, []CableSpec{{VIOS: "vios1", Port: "fcs1", Fabric: "A", MaxNPIV: 2}, {VIOS: "vios1", Port: "fcs0", Fabric: "A", MaxNPIV: 300}})
+		}, "maxNPIV"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,6 +144,15 @@ func TestRefusals(t *testing.T) {
 				t.Fatalf("a refused change changed the SAN:\n%s\n%s", before, after)
 			}
 		})
+	}
+	if p := tx.Get(model.KindFCPort, "p1").(*model.FCPort); p.MaxNPIV != 64 {
+		t.Fatalf("a refused cabling changed fcs1's NPIV connections to %d", p.MaxNPIV)
+	}
+	if err := Cable(tx, []CableSpec{{VIOS: "vios1", Port: "fcs1", Fabric: "A", MaxNPIV: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := tx.Get(model.KindFCPort, "p1").(*model.FCPort); p.MaxNPIV != 2 || p.Fabric != "A" {
+		t.Fatalf("fcs1 cabled with 2 NPIV connections: %+v", p)
 	}
 	// A volume a VIOS has as a disk stays until the disk goes.
 	tx.Put(&model.PhysicalVolume{UUID: "pv", VIOS: "V1", Name: "hdisk7", LUN: vol1.UUID})

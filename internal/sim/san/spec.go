@@ -22,11 +22,13 @@ type Spec struct {
 	Cabling []CableSpec `json:"cabling,omitempty"`
 }
 
-// CableSpec puts a VIOS's physical FC port on a fabric ("" : none).
+// CableSpec puts a VIOS's physical FC port on a fabric ("" : none) and
+// may say how many NPIV connections the port has (0: as installed).
 type CableSpec struct {
-	VIOS   string `json:"vios"`
-	Port   string `json:"port"`
-	Fabric string `json:"fabric"`
+	VIOS    string `json:"vios"`
+	Port    string `json:"port"`
+	Fabric  string `json:"fabric"`
+	MaxNPIV int    `json:"maxNPIV,omitempty"`
 }
 
 // Apply makes the SAN of a spec, in order (fabrics, arrays, targets,
@@ -72,6 +74,7 @@ func Apply(tx Tx, spec Spec, seed string) error {
 func Cable(tx Tx, specs []CableSpec) error {
 	fabrics := Fabrics(tx)
 	explicit := map[string]string{} // port UUID -> fabric
+	npiv := map[string]int{}        // port UUID -> NPIV connections
 	for _, c := range specs {
 		v := partitionNamed(tx, c.VIOS)
 		if v == nil || !v.IsVIOS() {
@@ -89,7 +92,13 @@ func Cable(tx Tx, specs []CableSpec) error {
 		if c.Fabric != "" && FabricByName(tx, c.Fabric) == nil {
 			return fmt.Errorf("cabling: %w", model.ErrNoObject("SAN fabric", c.Fabric))
 		}
+		if c.MaxNPIV < 0 || c.MaxNPIV > 255 {
+			return fmt.Errorf("cabling: %w", model.ErrBadValue("maxNPIV", fmt.Sprint(c.MaxNPIV), "0 to 255 NPIV connections"))
+		}
 		explicit[port.UUID] = c.Fabric
+		if c.MaxNPIV > 0 {
+			npiv[port.UUID] = c.MaxNPIV
+		}
 	}
 	var ports []*model.FCPort
 	tx.Each(model.KindFCPort, func(o model.Object) { ports = append(ports, o.(*model.FCPort)) })
@@ -102,9 +111,13 @@ func Cable(tx Tx, specs []CableSpec) error {
 				f = fabrics[n].Name
 			}
 		}
-		if f != p.Fabric {
+		n, set := npiv[p.UUID]
+		if f != p.Fabric || set && n != p.MaxNPIV {
 			c := p.CloneObject().(*model.FCPort)
 			c.Fabric = f
+			if set {
+				c.MaxNPIV = n
+			}
 			tx.Put(c)
 		}
 	}

@@ -94,10 +94,7 @@ func SeedLayout(st *model.State, nowMS int64, lay Layout) error {
 		PVs: []string{sanUDID(3), sanUDID(4)}}
 	c.SSP = ssp.UUID
 	for i, v := range vioses {
-		sasSlot, fcSlot := "P1-C14", "P1-C6"
-		if i%2 == 1 {
-			sasSlot, fcSlot = "P1-C15", "P1-C7"
-		}
+		sasSlot, fcSlot := AdapterSlots(i)
 		pv := func(n int, mb int, fc bool, udid string) *model.PhysicalVolume {
 			p := &model.PhysicalVolume{UUID: id("pv", v.UUID, strconv.Itoa(n)), VIOS: v.UUID, Name: "hdisk" + strconv.Itoa(n),
 				UDID: udid, PVID: "none", CapacityMB: mb, FC: fc}
@@ -170,4 +167,18 @@ func lastN(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// AdapterSlots are the locations (after the unit's) of the SAS controller
+// and the FC adapter the i-th VIOS of a fresh server owns: the pair in
+// P1-C14/P1-C6 and P1-C15/P1-C7, any further VIOS its own two from P1-C16.
+func AdapterSlots(i int) (sas, fc string) {
+	switch i {
+	case 0:
+		return "P1-C14", "P1-C6"
+	case 1:
+		return "P1-C15", "P1-C7"
+	}
+	n := 16 + 2*(i-2)
+	return "P1-C" + strconv.Itoa(n), "P1-C" + strconv.Itoa(n+1)
 }

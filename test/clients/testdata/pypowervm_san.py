@@ -333,6 +333,54 @@ def main():
          'logs into the fabric', npiv,
          needs=['the VIOSes, their active FC ports and the client are found'])
 
+    def npiv_refusals():
+        _, wwpns = st['npiv']
+        vs = vioses()
+        others = {n: pvm_lpar.LPAR.search(a, name=n)[0]
+                  for n in ('lpar11', 'lpar12')}
+
+        def add(vname, lpar, port_name, v_wwpns, want):
+            v = pvm_vios.VIOS.get(a, uuid=vs[vname].uuid, xag=xags)
+            before = len(v.vfc_mappings)
+            port = [p.wwpn for p in v.pfc_ports if p.name == port_name][0]
+            vfc_mapper.add_map(v, st['sys'].uuid, lpar.uuid,
+                               (port, v_wwpns))
+            try:
+                v.update()
+            except pvm_exc.HttpError as e:
+                body = str(e.response.body)
+                check(e.response.status in (400, 409) and want in body,
+                      'refusal %s %s' % (e.response.status, body))
+            else:
+                raise harness.CheckFailed('%s on %s %s was mapped' % (
+                    v_wwpns, vname, port_name))
+            v = pvm_vios.VIOS.get(a, uuid=vs[vname].uuid, xag=xags)
+            check(len(v.vfc_mappings) == before,
+                  'the refused mapping left something behind')
+
+        # The WWPNs lpar10's adapter logs in with, and a target port's.
+        add('vios2', others['lpar11'], 'fcs1', ' '.join(wwpns),
+            'must be unique across the SAN')
+        add('vios2', others['lpar11'], 'fcs1',
+            '%s c0507600000099fe' % array_ports('v7k')[1],
+            'must be unique across the SAN')
+        # vios3's fcs0 is cabled with one NPIV connection: the first
+        # client takes it, the second is refused.
+        v3 = pvm_vios.VIOS.get(a, uuid=vs['vios3'].uuid, xag=xags)
+        fcs0 = [p.wwpn for p in v3.pfc_ports if p.name == 'fcs0'][0]
+        vfc_mapper.add_map(v3, st['sys'].uuid, others['lpar11'].uuid,
+                           (fcs0, vfc_mapper._FUSED_ANY_WWPN))
+        v3.update()
+        add('vios3', others['lpar12'], 'fcs0', vfc_mapper._FUSED_ANY_WWPN,
+            'has no free NPIV connection')
+        out = viosvrcmd('vios3', 'lsnports')
+        row = [ln.split() for ln in out.splitlines() if ln.startswith('fcs0')]
+        check(row and row[0][3:5] == ['1', '0'], 'lsnports:\n%s' % out)
+    step('NPIV: a WWPN in use elsewhere on the SAN and a port without free '
+         'NPIV connections are refused', npiv_refusals,
+         needs=['NPIV: the client gets WWPNs, is mapped to a port and, '
+                'running, logs into the fabric'])
+
     # --- rescan and cluster ------------------------------------------------------
     def rescan():
         try:

@@ -1,8 +1,10 @@
 package rest
 
 import (
+	"cmp"
 	"encoding/binary"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -443,13 +445,16 @@ type partitionNet struct {
 }
 
 func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
-	n := &partitionNet{adapters: st.AdaptersOf(p.UUID), switches: switchUUIDs(st), primaries: map[string]bool{}}
-	for _, s := range st.SortedSlots() {
+	n := &partitionNet{adapters: st.AdaptersOf(p.UUID)}
+	for _, s := range st.Slots {
 		if s.Owner == p.UUID {
 			n.slots = append(n.slots, s)
 		}
 	}
+	slices.SortFunc(n.slots, func(a, b *model.IOSlot) int { return cmp.Compare(a.DRCIndex, b.DRCIndex) })
 	if p.IsVIOS() {
+		// What only a VIOS renders (its SEAs and trunk adapters).
+		n.switches, n.primaries = switchUUIDs(st), map[string]bool{}
 		for _, b := range sortedBridges(st) {
 			for _, s := range b.SEAs {
 				if s.VIOS == p.UUID {

@@ -13,12 +13,28 @@ import (
 // model, in schema order; net is what it shows of the partition's adapters,
 // I/O slots and SEAs.
 func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) *uom.Element {
-	typ := "LogicalPartition"
+	typ := partitionType(p)
+	b := newObject(uom.NSUOM, typ, p.UUID, p.Created, uom.Schema(typ))
+	partitionInto(b, base, sys, p, now, net)
+	return b.el
+}
+
+// writePartition renders a partition straight to bytes (see xmlOut).
+func writePartition(out *xmlOut, g groupSel, base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) {
+	typ := partitionType(p)
+	partitionInto(out.object(uom.NSUOM, typ, p.UUID, p.Created, uom.Schema(typ), g), base, sys, p, now, net)
+	out.finish()
+}
+
+func partitionType(p *model.Partition) string {
 	if p.IsVIOS() {
-		typ = "VirtualIOServer"
+		return "VirtualIOServer"
 	}
-	schema := uom.Schema(typ)
-	b := newObject(uom.NSUOM, typ, p.UUID, p.Created, schema)
+	return "LogicalPartition"
+}
+
+// partitionInto writes a partition's children into b, in schema order.
+func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) {
 	active := p.Active()
 
 	b.bool("AllowPerformanceDataCollection", p.AllowPerfData)
@@ -193,7 +209,6 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		b.links("VirtualSCSIClientAdapters", nil)
 		b.bool("IsRestrictedIOPartition", p.Type == model.TypeOS400)
 	}
-	return b.el
 }
 
 // refCodeFull is the ReferenceCodeFull element: the code with its time.

@@ -64,7 +64,10 @@ func (c *Core) startClusterJob(a Actor, r JobRequest) (*Job, error) {
 		href = l.attr("href")
 	}
 	hostname, lparID := node.text("HostName"), node.text("PartitionID")
-	job := c.Jobs.New(r.Operation, r.Group, "", r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, "", r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	err = c.Apply(a, func(tx *Tx) error {
 		v, err := nodeVIOS(tx, href, hostname, lparID)
 		if err != nil {

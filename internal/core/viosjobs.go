@@ -241,7 +241,10 @@ func (c *Core) luaRecoveryJob(a Actor, r JobRequest, v *model.Partition) (*Job, 
 	if err := checkActor(a); err != nil {
 		return nil, err
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	var res []vios.LUAResult
 	err = c.viosApply(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 		res = res[:0]
@@ -276,7 +279,10 @@ func (c *Core) queryInventoryJob(a Actor, r JobRequest, v *model.Partition, req 
 	if udid == "" {
 		return nil, model.Invalid("The QUERY_INVENTORY request needs a VioUdidFilter udid.")
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	var out strings.Builder
 	err := c.viosRead(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 		sys := tx.System()
@@ -309,7 +315,10 @@ func (c *Core) removeDeviceJob(a Actor, r JobRequest, v *model.Partition) (*Job,
 	if err := checkActor(a); err != nil {
 		return nil, err
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	err := c.viosApply(a, v.UUID, func(tx *Tx, vp *model.Partition) error { return vios.RemoveDisk(tx, vp, name) })
 	if err != nil {
 		return c.finishVIOSJob(job, err, Param{Name: "RETURN_CODE", Value: "1"}), nil
@@ -325,7 +334,10 @@ func (c *Core) rescanJob(a Actor, r JobRequest, v *model.Partition) (*Job, error
 	if err := checkActor(a); err != nil {
 		return nil, err
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	found := false
 	err := c.viosApply(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 		_, found = vios.RescanDisk(tx, vp, udid)
@@ -403,7 +415,10 @@ func (c *Core) iscsiDiscoveryJob(a Actor, r JobRequest, v *model.Partition) (*Jo
 	iqns := listParam(r.Param("targetIQN"))
 	if len(iqns) == 0 && r.Param("hostIP") == "" {
 		// No target: the job reports the VIOS's initiator name.
-		job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		if jerr != nil {
+			return nil, jerr
+		}
 		var name string
 		err := c.viosRead(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 			name = san.InitiatorIQN(tx.System(), vp)
@@ -432,7 +447,10 @@ func (c *Core) iscsiDiscoveryJob(a Actor, r JobRequest, v *model.Partition) (*Jo
 		return nil, err
 	}
 	req := vios.ISCSILogin{Portals: portals, IQNs: iqns, LUNs: luns, Auth: r.Param("auth"), User: r.Param("user"), Secret: r.Param("password")}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	var res vios.ISCSIResult
 	err = c.viosApply(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 		res = vios.ISCSIDiscover(tx, vp, req)
@@ -465,7 +483,10 @@ func (c *Core) iscsiRemoveJob(a Actor, r JobRequest, v *model.Partition) (*Job, 
 	if err := checkActor(a); err != nil {
 		return nil, err
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	var res vios.ISCSIResult
 	err = c.viosApply(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 		res = vios.ISCSIRemove(tx, vp, iqns, luns)
@@ -490,7 +511,10 @@ func (c *Core) rbdExistsJob(a Actor, r JobRequest, v *model.Partition) (*Job, er
 	if name == "" {
 		return nil, model.Invalid("The RBDExists job needs the parameter name (pool/image).")
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if jerr != nil {
+		return nil, jerr
+	}
 	exists := false
 	err := c.viosRead(a, v.UUID, func(tx *Tx, vp *model.Partition) error {
 		exists = san.RBDByPath(tx, name) != nil

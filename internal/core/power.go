@@ -70,6 +70,9 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if r.Group == "ManagedSystem" {
 		return c.startSystemJob(a, r)
 	}
+	if r.Group == "Cluster" {
+		return c.startClusterJob(a, r)
+	}
 	// Power operations change things: a user who may not is refused here,
 	// before a job is made.
 	if err := checkActor(a); err != nil {
@@ -79,6 +82,9 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	c.Read(func(st *model.State) { target = st.Partition(r.TargetUUID) })
 	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
+	}
+	if j, ok, err := c.startVIOSJob(a, r, target); ok {
+		return j, err
 	}
 	switch r.Operation {
 	case "PowerOn":
@@ -202,6 +208,9 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		}
 		if p.IsMgmt {
 			return model.ErrMgmtPartition("powered on or off from its own management service")
+		}
+		if err := systemPoweredOff(tx.System()); err != nil {
+			return err
 		}
 		others := tx.Accounting().Sub(p.Holds())
 		var err error

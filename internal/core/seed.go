@@ -12,6 +12,8 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/internal/store"
 )
@@ -36,6 +38,17 @@ type Inventory struct {
 	Users      []UserSpec   `json:"users,omitempty"`
 	// Disks are the VIOSes' disks beyond the seeded seven (hdisk7 on).
 	Disks []DiskSpec `json:"disks,omitempty"`
+	// SRIOV are the SR-IOV adapters (nil: sriov.DefaultAdapters; [] for
+	// none).
+	SRIOV *[]sriov.AdapterSpec `json:"sriov,omitempty"`
+	// SAN adds to the default SAN (san.DefaultSpec: fabrics fabricA and
+	// fabricB, array storwize1 with a host per VIOS) the fabrics, arrays,
+	// volumes, iSCSI targets and RBD images of a test's storage backend.
+	SAN *san.Spec `json:"san,omitempty"`
+	// ManagementVIOS is NovaLink hosting I/O: the first VIOS is the
+	// management partition (as Ceph volumes need, mapped by NovaLink
+	// itself), and there is no separate NovaLink partition.
+	ManagementVIOS bool `json:"managementVIOS,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -134,8 +147,9 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			for _, step := range steps {
 				step.Apply(p, time.UnixMilli(nowMS))
 			}
-			if p.IsMgmt {
-				// RMC to the management partition itself is not applicable.
+			if p.IsMgmt && !p.IsVIOS() {
+				// RMC to the management partition itself is not applicable
+				// (a VIOS hosting NovaLink answers its RMC like any VIOS).
 				p.RMCState = model.RMCNone
 			}
 		}
@@ -168,7 +182,10 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		return p
 	}
 	nl := inv.NovaLink
-	if nl.Name != "" {
+	if inv.ManagementVIOS && inv.VIOS.Running < 1 {
+		return nil, fmt.Errorf("inventory: managementVIOS needs a running VIOS to be the management partition")
+	}
+	if nl.Name != "" && !inv.ManagementVIOS {
 		p := mk(nl, model.TypeAIXLinux, 1, nl.Name)
 		p.IsMgmt, p.MgmtCapable, p.AutoStart = true, true, true
 		p.OSVersion = "Linux/Ubuntu 5.15.0-89-generic 22.04"
@@ -181,6 +198,11 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		p := mk(inv.VIOS.PartitionSpec, model.TypeVIOS, id, fmt.Sprintf("%s%d", orStr(inv.VIOS.NamePrefix, "vios"), i+1))
 		p.AvailPriority, p.MaxVirtualSlots, p.AutoStart = 191, 200, true
 		p.OSVersion = "VIOS 3.1.4.10"
+		if i == 0 && inv.ManagementVIOS {
+			// Management capability is an AIX/Linux partition's setting;
+			// the VIOS is the management partition as installed.
+			p.IsMgmt = true
+		}
 		if err := add(p, i < inv.VIOS.Running); err != nil {
 			return nil, err
 		}
@@ -204,9 +226,24 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 	seedNetwork(st, nowMS, lay.MgmtVLAN)
 	storage := lay.Storage
 	storage.ExtraDisks = append(append([]vios.Disk(nil), storage.ExtraDisks...), inv.extraDisks()...)
-	vios.SeedLayout(st, nowMS, storage)
+	if err := vios.SeedLayout(st, nowMS, storage); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
 	if err := inv.buildExplicit(st, nowMS, timing); err != nil {
 		return nil, err
+	}
+	var adapters []sriov.AdapterSpec
+	if inv.SRIOV != nil {
+		adapters = append([]sriov.AdapterSpec{}, *inv.SRIOV...)
+	}
+	if err := sriov.Seed(st, adapters); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	if inv.SAN != nil {
+		stx := san.StateTx{St: st, At: time.UnixMilli(nowMS)}
+		if err := san.Apply(stx, *inv.SAN, sys.UUID+"/inventory"); err != nil {
+			return nil, fmt.Errorf("inventory: SAN: %w", err)
+		}
 	}
 	return st, nil
 }
@@ -238,7 +275,7 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 	for _, p := range st.SortedPartitions(nil) {
 		p.MACPrefix = model.MACPrefixFor(sys, p.ID)
 		switch {
-		case p.IsMgmt:
+		case p.IsMgmt && !p.IsVIOS():
 			adapter(p, eth, 3, mgmtVLAN, false, 0, "")
 			adapter(p, mgmt, 6, model.MgmtVLAN, true, 1, "")
 		case p.IsVIOS():
@@ -286,6 +323,16 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 			sl.Owner = vioses[sp.owner].UUID
 		}
 		st.Put(sl)
+	}
+	// A VIOS beyond the pair owns a SAS controller and an FC adapter of
+	// its own.
+	for i := 2; i < len(vioses); i++ {
+		sas, fc := vios.AdapterSlots(i)
+		base := 0x21010040 + 2*(i-2)
+		st.Put(&model.IOSlot{DRCIndex: base, DRCName: unit + "-" + sas, Description: "SAS RAID Controller, PCIe2, Dual-port 6Gb",
+			PCIClass: 260, DeviceID: 0x034A, VendorID: 0x1014, SubsysID: 0x04C8, SubVendorID: 0x1014, RevisionID: 1, Owner: vioses[i].UUID})
+		st.Put(&model.IOSlot{DRCIndex: base + 1, DRCName: unit + "-" + fc, Description: "PCIe2 16Gb 2-port Fibre Channel Adapter",
+			PCIClass: 3076, DeviceID: 0xE200, VendorID: 0x10DF, SubsysID: 0xE20C, SubVendorID: 0x1014, RevisionID: 1, Owner: vioses[i].UUID})
 	}
 	// One failover bridge over the first two VIOS (a single one without).
 	if len(vioses) == 0 {
@@ -368,22 +415,54 @@ const seedChunkBytes = 8 << 20
 // transaction: a seed interrupted before it is started over (the file is
 // emptied first). The inventory's accounts are made after.
 func (c *Core) seed(inv *Inventory) (*model.State, error) {
-	st, err := inv.Build(c.clock.Now().UnixMilli(), c.Timing())
+	st, err := buildSeed(inv, c.clock.Now().UnixMilli(), c.Timing())
 	if err != nil {
 		return nil, err
 	}
+	if err := c.store.Reset(); err != nil {
+		return nil, err
+	}
+	if err := writeSeeds(c.store.Store(), []*store.Space{c.store}, []*model.State{st}, []*Inventory{inv}); err != nil {
+		return nil, err
+	}
+	if err := c.makeInventoryUsers(inv); err != nil {
+		return nil, err
+	}
+	c.log.Info("seeded a new managed system", "name", st.System.Name, "mtms", st.System.MTMS(), "partitions", len(st.Partitions))
+	return st, nil
+}
+
+// buildSeed builds the inventory's state at revision 1.
+func buildSeed(inv *Inventory, nowMS int64, timing sim.Timing) (*model.State, error) {
+	st, err := inv.Build(nowMS, timing)
+	if err != nil {
+		return nil, err
+	}
+	st.System.Rev = 1
+	return st, nil
+}
+
+// writeSeeds writes seeded states (at revision 1), each in its space of
+// the store: every object's record in key order, in transactions of up
+// to seedChunkBytes, then every system's sequence and system records
+// together in the last transaction, with each system's inventory (for a
+// reset; without the accounts, made after the seed) where invs has one (a
+// space without its system record is a seed that did not finish).
+func writeSeeds(s *store.Store, spaces []*store.Space, states []*model.State, invs []*Inventory) error {
 	const rev = 1
-	st.System.Rev = rev
 	type record struct {
 		bucket, key string
 		o           model.Object
 	}
 	var recs []record
-	for _, k := range model.Kinds {
-		st.Each(k, func(o model.Object) {
-			o.SetRevision(rev)
-			recs = append(recs, record{string(k), o.Key(), o})
-		})
+	for i, st := range states {
+		for _, k := range model.Kinds {
+			b := spaces[i].Bucket(string(k))
+			st.Each(k, func(o model.Object) {
+				o.SetRevision(rev)
+				recs = append(recs, record{b, o.Key(), o})
+			})
+		}
 	}
 	slices.SortFunc(recs, func(a, b record) int {
 		if c := strings.Compare(a.bucket, b.bucket); c != 0 {
@@ -391,46 +470,50 @@ func (c *Core) seed(inv *Inventory) (*model.State, error) {
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	if err := c.store.Reset(); err != nil {
-		return nil, err
-	}
 	var chunk []store.Change
 	size := 0
 	for _, r := range recs {
 		b, err := json.Marshal(r.o)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		chunk = append(chunk, store.Change{Bucket: r.bucket, Key: r.key, Value: b})
 		if size += len(b); size >= seedChunkBytes {
-			if err := c.store.Fill(chunk); err != nil {
-				return nil, err
+			if err := s.Fill(chunk); err != nil {
+				return err
 			}
 			clear(chunk)
 			chunk, size = chunk[:0], 0
 		}
 	}
-	kept := *inv
-	kept.Users = nil // the accounts are made below; their passwords are not kept here
-	invJSON, err := json.Marshal(&kept)
-	if err != nil {
-		return nil, err
+	for i, st := range states {
+		st.System.Rev = rev
+		b, err := json.Marshal(st.System)
+		if err != nil {
+			return err
+		}
+		meta := spaces[i].Bucket(store.BucketMeta)
+		chunk = append(chunk, store.Change{Bucket: meta, Key: "seq", Value: []byte("1")})
+		if invs[i] != nil {
+			kept := *invs[i]
+			kept.Users = nil // the accounts are made after; their passwords are not kept here
+			invJSON, err := json.Marshal(&kept)
+			if err != nil {
+				return err
+			}
+			chunk = append(chunk, store.Change{Bucket: meta, Key: "inventory", Value: invJSON})
+		}
+		chunk = append(chunk, store.Change{Bucket: meta, Key: "system", Value: b})
 	}
-	b, err := json.Marshal(st.System)
-	if err != nil {
-		return nil, err
-	}
-	chunk = append(chunk, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")},
-		store.Change{Bucket: store.BucketMeta, Key: "inventory", Value: invJSON},
-		store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
-	if err := c.store.Fill(chunk); err != nil {
-		return nil, err
-	}
+	return s.Fill(chunk)
+}
+
+// makeInventoryUsers makes the inventory's accounts (after its seed).
+func (c *Core) makeInventoryUsers(inv *Inventory) error {
 	for _, u := range inv.Users {
 		if err := c.SetPassword(u.Name, u.Role, u.Password); err != nil {
-			return nil, fmt.Errorf("inventory: user %s: %w", u.Name, err)
+			return fmt.Errorf("inventory: user %s: %w", u.Name, err)
 		}
 	}
-	c.log.Info("seeded a new managed system", "name", st.System.Name, "mtms", st.System.MTMS(), "partitions", len(st.Partitions))
-	return st, nil
+	return nil
 }

@@ -84,7 +84,11 @@ func errSnapshot(kind model.Kind, format string, args ...any) error {
 func (c *Core) Snapshots() *Snapshots { return c.snaps }
 
 func newSnapshots(c *Core) *Snapshots {
-	return &Snapshots{c: c, dir: filepath.Join(filepath.Dir(c.cfg.StatePath), "snapshots"), m: map[string]*snapshot{}, content: map[string]bool{}}
+	dir := filepath.Join(filepath.Dir(c.cfg.StatePath), "snapshots")
+	if c.cfg.fleetName != "" {
+		dir = filepath.Join(dir, c.cfg.fleetName) // each fleet system's own
+	}
+	return &Snapshots{c: c, dir: dir, m: map[string]*snapshot{}, content: map[string]bool{}}
 }
 
 // load reads the snapshots saved by earlier runs.
@@ -235,6 +239,11 @@ func (s *Snapshots) Restore(a Actor, name string) (RestoreInfo, error) {
 func (c *Core) Reset(a Actor) (RestoreInfo, error) {
 	if err := checkActor(a); err != nil {
 		return RestoreInfo{}, err
+	}
+	if shared := c.sharedClusters(); len(shared) > 0 {
+		// The seeded inventory does not hold the fleet's shared cluster:
+		// a reset would take it from this system and from its peers.
+		return RestoreInfo{}, errSnapshot(model.KindRefused, "The system shares the cluster %s with other systems of the fleet: it cannot be reset to its seeded inventory (restore a snapshot instead).", strings.Join(shared, ", "))
 	}
 	inv, err := c.seededInventory()
 	if err != nil {
@@ -483,4 +492,25 @@ func decodeSnapshot(data []byte) (*snapshot, error) {
 	}
 	return &snapshot{st: st, info: SnapshotInfo{Name: f.Name, Created: f.Created, Revision: f.Revision,
 		Partitions: len(st.Partitions), Objects: n, Bytes: int64(len(data))}}, nil
+}
+
+// sharedClusters names the clusters the system shares with other systems
+// of its fleet.
+func (c *Core) sharedClusters() []string {
+	if c.fleet == nil {
+		return nil
+	}
+	c.wr.mu.Lock()
+	defer c.wr.mu.Unlock()
+	var out []string
+	c.w.Each(model.KindCluster, func(o model.Object) {
+		cl := o.(*model.Cluster)
+		for _, p := range c.fleet.systems {
+			if p != c && !p.closed && p.shares(cl.UUID, cl) {
+				out = append(out, cl.Name)
+				return
+			}
+		}
+	})
+	return out
 }

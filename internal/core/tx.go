@@ -32,10 +32,6 @@ type Tx struct {
 	// masterChange marks the operations that move management mastership
 	// (the one kind of change a non-master may ask for).
 	masterChange bool
-	// outside marks an operation that changes something the model does
-	// not hold (a VIOS's files): Apply checks it as a change (the role
-	// and the management master) even when nothing is staged.
-	outside bool
 	// monitoring marks operations that change only the monitoring
 	// preferences or the simulator's workload, not the configuration:
 	// whichever console is master, they are allowed.
@@ -48,6 +44,10 @@ type Tx struct {
 	bulkEvents int
 	// ids makes new objects' UUIDs (nil: random; see ids.go).
 	ids *idSource
+	// outside marks an operation that changes something the model does
+	// not hold (a VIOS's files): Apply checks it as a change (the role
+	// and the management master) even when nothing is staged.
+	outside bool
 }
 
 // ChangesOutsideModel marks the operation as a change of something the
@@ -337,6 +337,10 @@ func (tx *Tx) dependents() (sysTouched bool) {
 					sysTouched = true
 				}
 			}
+		case model.KindSRIOVAdapter, model.KindSRIOVLP:
+			// The managed system shows its SR-IOV adapters and their
+			// ports' use.
+			sysTouched = true
 		case model.KindSlot:
 			sysTouched = true
 			for _, o := range []model.Object{old, cur} {
@@ -453,6 +457,28 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return LogicalUnitPath(ssp, v)
 	case *model.File:
 		return "/rest/api/web/File/" + v.UUID
+	case *model.VirtualNIC:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		return "/rest/api/uom/LogicalPartition/" + owner.UUID + "/VirtualNICDedicated/" + v.UUID
+	case *model.SRIOVLogicalPort:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		kind := "LogicalPartition"
+		if owner.IsVIOS() {
+			kind = "VirtualIOServer"
+		}
+		return "/rest/api/uom/" + kind + "/" + owner.UUID + "/SRIOVEthernetLogicalPort/" + v.UUID
 	case *model.EthernetAdapter:
 		owner := tx.Partition(v.Partition)
 		if owner == nil {

@@ -61,6 +61,21 @@ func simControls(base string) []route {
 		{[]string{"PUT", "DELETE"}, base + "/Snapshot/{name}", "save the system's state under a name; delete a snapshot"},
 		{[]string{"POST"}, base + "/Snapshot/{name}/Restore", "bring a snapshot back"},
 		{[]string{"POST"}, base + "/Reset", "back to the seeded inventory"},
+		{[]string{"GET"}, base + "/san", "the storage outside the server (fabrics, arrays, hosts, volumes, iSCSI targets, RBD images)"},
+		{[]string{"POST"}, base + "/san/Fabric", "make a fabric"},
+		{[]string{"PUT"}, base + "/san/Fabric/{name}/Zones", "a fabric's zoning"},
+		{[]string{"POST"}, base + "/san/Array", "make an array"},
+		{[]string{"POST"}, base + "/san/Array/{name}/Host", "define a host on an array"},
+		{[]string{"DELETE"}, base + "/san/Array/{name}/Host/{host}", "remove a host"},
+		{[]string{"POST"}, base + "/san/LUN", "make a volume"},
+		{[]string{"GET", "PUT", "DELETE"}, base + "/san/LUN/{name}", "a volume: read, grow, delete"},
+		{[]string{"POST"}, base + "/san/LUN/{name}/Map", "map a volume to a host"},
+		{[]string{"DELETE"}, base + "/san/LUN/{name}/Map/{host}", "unmap a volume"},
+		{[]string{"POST"}, base + "/san/ISCSITarget", "make an iSCSI target"},
+		{[]string{"DELETE"}, base + "/san/ISCSITarget/{iqn}", "remove an iSCSI target"},
+		{[]string{"POST"}, base + "/san/RBD", "make an RBD image"},
+		{[]string{"DELETE"}, base + "/san/RBD/{pool}/{name}", "remove an RBD image"},
+		{[]string{"GET"}, base + "/san/Initiator/{wwpn}", "what an initiator sees: its fabric and volumes"},
 	}
 }
 

@@ -157,8 +157,8 @@ func TestIntrospectionRoutes(t *testing.T) {
 	lit := regexp.MustCompile(`"([^"]*)"`)
 	n := 0
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+		if strings.HasSuffix(f, "_test.go") || f == "hmc.go" {
+			continue // hmc.go: the fleet's HMC, another server than the system's
 		}
 		src, err := os.ReadFile(f)
 		if err != nil {

@@ -266,7 +266,7 @@ func registerStorageKinds(ks map[string]*kind) {
 			return clusterObject(st, c), true
 		},
 		render:   func(rc *renderCtx, o object) *uom.Element { return renderCluster(rc, o.val.(*clusterView)) },
-		readOnly: "The cluster of the shared storage pool cannot be created, changed or deleted through this API on this server; use viosvrcmd (cluster) on a Virtual I/O Server.",
+		readOnly: "A cluster is created by the job Cluster/do/Create (clusterXml, sspXml); it cannot be created, changed or deleted otherwise through this API on this server.",
 		search: map[string]func(object) string{
 			"ClusterName": func(o object) string { return o.val.(*clusterView).c.Name },
 		},
@@ -390,7 +390,7 @@ func extendVIOSKind(k *kind) {
 	// its Tier has InUse).
 	for _, n := range []string{"UseNextAvailableSlotID", "UseNextAvailableHighSlotID", "InUse", "Tag", "EmulateModel",
 		"BaseImage", "FileFormat", "BackStoreType", "LogicalUnitMigration", "StorageLabel", "DescriptorPage83",
-		"MaxLogicalVolumes", "PartitionSize", "VolumeGroup", "VirtualDiskType", "Enabled"} {
+		"MaxLogicalVolumes", "PartitionSize", "VolumeGroup", "VirtualDiskType", "Enabled", "RbdUser", "OptionalParameters"} {
 		k.tolerated[n] = true
 	}
 	k.update = func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
@@ -455,9 +455,18 @@ type luView struct {
 	inUse bool
 }
 
-func luObject(tx vios.Tx, ssp *model.SharedStoragePool, lu *model.LogicalUnit) object {
-	v := luView{lu: lu, tier: ssp.TierUUID, inUse: len(vios.MappingsOf(tx, model.BackLU, lu.UUID)) > 0}
+func luObject(tx viewTx, ssp *model.SharedStoragePool, lu *model.LogicalUnit) object {
+	v := luView{lu: lu, tier: ssp.TierUUID, inUse: luInUse(tx, lu.UUID)}
 	return object{uuid: lu.UUID, rev: lu.Rev, created: ssp.Created, val: v}
+}
+
+// luInUse tells whether a logical unit is mapped: by a VIOS of this
+// system, or (a cluster spanning systems of a fleet) of another.
+func luInUse(tx viewTx, uuid string) bool {
+	if len(vios.MappingsOf(tx, model.BackLU, uuid)) > 0 {
+		return true
+	}
+	return tx.st.Peers != nil && tx.st.Peers.MapsLU(uuid)
 }
 
 func vgObject(vg *model.VolumeGroup) object {

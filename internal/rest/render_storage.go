@@ -69,7 +69,7 @@ func pvInto(parent *builder, p *model.PhysicalVolume, avail bool) {
 	opt("Description", p.Description)
 	opt("LocationCode", p.Location)
 	opt("PersistentReserveKeyValue", "none")
-	opt("ReservePolicy", "NoReserve")
+	opt("ReservePolicy", reservePolicyText(p))
 	opt("ReservePolicyAlgorithm", "Failover")
 	opt("UniqueDeviceID", pvUDID(p))
 	opt("AvailableForUsage", strconv.FormatBool(avail))
@@ -79,6 +79,22 @@ func pvInto(parent *builder, p *model.PhysicalVolume, avail bool) {
 	opt("VolumeUniqueID", p.UDID)
 	b.bool("IsFibreChannelBacked", p.FC)
 	opt("StorageLabel", base64.StdEncoding.EncodeToString([]byte(p.Name+"/"+p.UDID)))
+	if p.NAA != "" {
+		opt("DescriptorPage83", base64.StdEncoding.EncodeToString([]byte(p.NAA)))
+	}
+}
+
+// reservePolicyText is a disk's reserve_policy as the REST API spells it.
+func reservePolicyText(p *model.PhysicalVolume) string {
+	switch vios.ReservePolicy(p) {
+	case "single_path":
+		return "SinglePath"
+	case "PR_exclusive":
+		return "PR_Exclusive"
+	case "PR_shared":
+		return "PR_Shared"
+	}
+	return "NoReserve"
 }
 
 // pvAvailable tells whether a disk may be used for a new volume group, a
@@ -156,7 +172,7 @@ func sspViewOf(st *model.State, ssp *model.SharedStoragePool) *sspView {
 		capMB: vios.PoolCapacityMB(tx, ssp), freeMB: vios.PoolFreeMB(tx, ssp), overMB: vios.OverCommitMB(tx, ssp),
 		totalMB: vios.PoolProvisionedMB(tx, ssp)}
 	for _, lu := range v.lus {
-		v.inUse[lu.UUID] = len(vios.MappingsOf(tx, model.BackLU, lu.UUID)) > 0
+		v.inUse[lu.UUID] = luInUse(tx, lu.UUID)
 	}
 	return v
 }
@@ -255,6 +271,9 @@ type clusterView struct {
 	c     *model.Cluster
 	repo  *model.PhysicalVolume
 	nodes []*model.Partition
+	// systems are the nodes' managed systems (in a fleet, a cluster has
+	// nodes on several).
+	systems []*model.ManagedSystem
 }
 
 // clusterObject is a cluster; it renders its nodes' state, so its
@@ -263,9 +282,14 @@ func clusterObject(st *model.State, c *model.Cluster) object {
 	v := &clusterView{c: c}
 	parts := []uint64{c.Rev}
 	for _, n := range c.Nodes {
-		if p := st.Partition(n); p != nil {
+		p, sys := st.Partition(n), st.System
+		if p == nil && st.Peers != nil {
+			p, sys = st.Peers.Partition(n)
+		}
+		if p != nil {
 			v.nodes = append(v.nodes, p)
-			parts = append(parts, hashString(p.Name+"/"+nodeState(p)+"/"+p.OSVersion), uint64(p.ID))
+			v.systems = append(v.systems, sys)
+			parts = append(parts, hashString(sys.UUID+"/"+p.Name+"/"+nodeState(p)+"/"+p.OSVersion), uint64(p.ID))
 		}
 	}
 	if ssp, _ := st.Get(model.KindSSP, c.SSP).(*model.SharedStoragePool); ssp != nil {
@@ -306,16 +330,17 @@ func renderCluster(rc *renderCtx, v *clusterView) *uom.Element {
 	}
 	b.link("ClusterSharedStoragePool", rc.base+"/rest/api/uom/SharedStoragePool/"+c.SSP)
 	nodes := b.sub("Node")
-	for _, p := range v.nodes {
+	for i, p := range v.nodes {
+		sys := v.systems[i]
 		n := nodes.item("Node")
 		n.leaf("HostName", strings.ToLower(p.Name))
 		n.int("PartitionID", p.ID)
 		m := n.sub("MachineTypeModelAndSerialNumber")
-		m.leaf("MachineType", rc.sys.Type)
-		m.leaf("Model", rc.sys.Model)
-		m.leaf("SerialNumber", rc.sys.Serial)
+		m.leaf("MachineType", sys.Type)
+		m.leaf("Model", sys.Model)
+		m.leaf("SerialNumber", sys.Serial)
 		n.leaf("VirtualIOServerLevel", viosLevel(p))
-		n.link("VirtualIOServer", rc.base+viosPath(rc.sys.UUID, p.UUID))
+		n.link("VirtualIOServer", rc.base+viosPath(sys.UUID, p.UUID))
 		n.leaf("State", nodeState(p))
 	}
 	return b.el
@@ -366,6 +391,18 @@ func lvInto(b *builder, rc *renderCtx, lv *model.LogicalVolume) {
 	b.leaf("UniqueDeviceID", lv.UDID)
 }
 
+// rbdInto writes the VirtualDisk of an RBD image a mapping maps (named
+// pool/image, as pypowervm's RBD.bld_ref names it).
+func rbdInto(b *builder, r *model.RBDImage) {
+	b.leaf("DiskCapacity", gbText(r.SizeMB, vgDP))
+	b.leaf("DiskLabel", r.Path())
+	b.leaf("DiskName", r.Path())
+	b.leaf("UniqueDeviceID", "0f"+shortHex(32, r.UUID))
+	if b.has("VirtualDiskType") {
+		b.leaf("VirtualDiskType", "RBD")
+	}
+}
+
 func renderVG(rc *renderCtx, v *vgView) *uom.Element {
 	vg := v.vg
 	b := newObject(uom.NSUOM, "VolumeGroup", vg.UUID, vg.Created, uom.Schema("VolumeGroup"))
@@ -413,6 +450,7 @@ type scsiView struct {
 	lv    *model.LogicalVolume
 	media *model.OpticalMedia
 	lu    *model.LogicalUnit
+	rbd   *model.RBDImage
 }
 
 type fcView struct {
@@ -454,6 +492,8 @@ func viosStorageOf(st *model.State, p *model.Partition) *viosStorage {
 			sv.media, _ = st.Get(model.KindMedia, m.BackingID).(*model.OpticalMedia)
 		case model.BackLU:
 			sv.lu, _ = st.Get(model.KindLU, m.BackingID).(*model.LogicalUnit)
+		case model.BackRBD:
+			sv.rbd, _ = st.Get(model.KindRBDImage, m.BackingID).(*model.RBDImage)
 		}
 		v.scsi = append(v.scsi, sv)
 		id(m.Client)
@@ -559,6 +599,8 @@ func (sv scsiView) backingName() string {
 		return sv.media.Name
 	case sv.lu != nil:
 		return sv.lu.Name
+	case sv.rbd != nil:
+		return sv.rbd.Path()
 	}
 	return ""
 }
@@ -598,6 +640,9 @@ func scsiMappingInto(b *builder, rc *renderCtx, p *model.Partition, v *viosStora
 		tdev, prefix = "SharedStoragePoolLogicalUnitVirtualTargetDevice", "0a"
 	case sv.lv != nil:
 		lvInto(b.plain("Storage").item("VirtualDisk"), rc, sv.lv)
+		tdev, prefix = "LogicalVolumeVirtualTargetDevice", "09"
+	case sv.rbd != nil:
+		rbdInto(b.plain("Storage").item("VirtualDisk"), sv.rbd)
 		tdev, prefix = "LogicalVolumeVirtualTargetDevice", "09"
 	case sv.media != nil:
 		mediaInto(b.plain("Storage"), sv.media)

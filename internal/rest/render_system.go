@@ -87,11 +87,23 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	b := newObject(uom.NSUOM, "ManagedSystem", sys.UUID, sys.Created, uom.Schema("ManagedSystem"))
 	ipl := b.sub("AssociatedIPLConfiguration")
 	ipl.bool("PowerOffWhenLastLogicalPartitionIsShutdown", false)
-	b.empty("AssociatedLogicalPartitions")
+	if rc.hmcView && sio != nil {
+		b.links("AssociatedLogicalPartitions", partitionLinks(rc, "LogicalPartition", sys.UUID, sio.lpars))
+	} else {
+		b.empty("AssociatedLogicalPartitions")
+	}
 	b.empty("AssociatedReservedStorageDevicePool")
 
 	caps := b.sub("AssociatedSystemCapabilities")
+	var sriovs []sriovView
+	if sio != nil {
+		sriovs = sio.sriov
+	}
 	for _, c := range systemCapabilities {
+		if sriovCapabilities[c.name] {
+			caps.bool(c.name, sriovCapable(sriovs))
+			continue
+		}
 		caps.bool(c.name, c.on)
 	}
 
@@ -108,7 +120,7 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 		}
 	}
 	io.int("MaximumIOPools", 1)
-	io.sub("SRIOVAdapters")
+	sriovAdaptersInto(io, sriovs)
 	io.sub("AssociatedSystemVirtualNetwork")
 	io.leaf("WWPNPrefix", strconv.FormatUint(wwpnPrefix(sys), 10))
 
@@ -159,7 +171,11 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	}
 	proc.empty("SharedProcessorPool")
 
-	b.empty("AssociatedVirtualIOServers")
+	if rc.hmcView && sio != nil {
+		b.links("AssociatedVirtualIOServers", partitionLinks(rc, "VirtualIOServer", sys.UUID, sio.vioses))
+	} else {
+		b.empty("AssociatedVirtualIOServers")
+	}
 	b.leaf("DetailedState", "None")
 	b.sub("AssociatedSystemVirtualStorage")
 	mtms := b.sub("MachineTypeModelAndSerialNumber")
@@ -229,4 +245,14 @@ func systemQuick(sys *model.ManagedSystem) map[string]any {
 		"Model":        sys.Model,
 		"SerialNumber": sys.Serial,
 	}
+}
+
+// partitionLinks are the links an HMC's ManagedSystem has to its
+// partitions of a kind.
+func partitionLinks(rc *renderCtx, kind, sysUUID string, uuids []string) []string {
+	out := make([]string, len(uuids))
+	for i, u := range uuids {
+		out[i] = rc.base + "/rest/api/uom/ManagedSystem/" + sysUUID + "/" + kind + "/" + u
+	}
+	return out
 }

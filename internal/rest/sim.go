@@ -39,6 +39,7 @@ func (s *Server) simRoutes(m *http.ServeMux, auth func(func(http.ResponseWriter,
 	s.simFaultRoutes(m, simAuth)
 	s.simStateRoutes(m, simAuth)
 	s.simSnapshotRoutes(m, simAuth)
+	s.simSANRoutes(m, simAuth)
 	m.HandleFunc(simRoot+"/", simAuth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
 		s.writeError(w, r, errStatus(http.StatusNotFound, "There is no simulator control at %s %s; GET %s lists them.", r.Method, r.URL.Path, simRoot), nil)
 	}))

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,12 +17,6 @@ import (
 // (busy), delays (delay), state flips (state), the timing profile
 // (timing), snapshots (snapshot) and reset, and the introspection
 // document (introspect). Each is a thin layer over client/sim.go.
-
-func printJSON(a *app.App, v any) error {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	_, err := fmt.Fprintf(a.Out(), "%s\n", b)
-	return err
-}
 
 // ruleFlags are the options that describe a fault rule.
 type ruleFlags struct {

@@ -3,7 +3,8 @@
 // /rest/api/sim. load sets a partition's workload and list shows the
 // loads set; fault, busy and delay make it misbehave; state flips what no
 // API can; timing switches the timing profile; snapshot and reset save and
-// bring back its state (controls.go, state.go).
+// bring back its state (controls.go, state.go); san shows and changes the
+// storage outside the server (san.go).
 package sim
 
 import (
@@ -45,11 +46,11 @@ func Def() app.Def {
 		Name:    "Simulator",
 		Aliases: []string{"sim"},
 		Title:   "The simulator's controls",
-		Verbs:   []string{"list", "load", "fault", "busy", "delay", "state", "timing", "snapshot", "reset", "introspect"},
+		Verbs:   []string{"list", "load", "fault", "busy", "delay", "state", "timing", "snapshot", "reset", "introspect", "san"},
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		return []*cobra.Command{listCommand(a), loadCommand(a), faultCommand(a), busyCommand(a), delayCommand(a),
-			stateCommand(a), timingCommand(a), snapshotCommand(a), resetCommand(a), introspectCommand(a)}
+			stateCommand(a), timingCommand(a), snapshotCommand(a), resetCommand(a), introspectCommand(a), sanCommand(a)}
 	}}
 }
 

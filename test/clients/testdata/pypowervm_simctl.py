@@ -244,7 +244,8 @@ def main():
         try:
             power.power_on(lpar, st['sys'])
         except pvmex.Error as e:
-            check('power off' in str(e), 'the refusal says %s' % e)
+            check('powered off' in str(e) or 'power off' in str(e),
+                  'the refusal says %s' % e)
         else:
             raise harness.CheckFailed('a power-on on a powered-off system')
         sim('PUT', '/ManagedSystem/%s/State' % st['sys'],

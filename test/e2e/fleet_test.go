@@ -193,6 +193,31 @@ func TestFleet(t *testing.T) {
 		t.Fatalf("loads set: sys1 %d, sys2 %d; want 1 and 0", n1, n2)
 	}
 	s2.expect(http.StatusNotFound, "PUT", "/rest/api/sim/LogicalPartition/"+l10+"/Load", []byte(`{"cpu":0.3}`), "Content-Type", "application/json")
+	// A fault rule set on sys1 answers sys1's requests only; a snapshot
+	// saved on sys2 is sys2's; sys1, sharing the fleet's cluster, is not
+	// reset to an inventory without it.
+	json1 := []string{"Content-Type", "application/json"}
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"route":"/rest/api/uom/LogicalPartition","method":"GET","status":503,"message":"sys1 is busy"}`), json1...)
+	if r := s1.expect(http.StatusServiceUnavailable, "GET", pathLPAR, nil); !strings.Contains(string(r.Body), "sys1 is busy") {
+		t.Fatalf("sys1's fault answer: %s", r.Body)
+	}
+	s2.mustFeed(pathLPAR)
+	s1.expect(http.StatusOK, "DELETE", "/rest/api/sim/Fault", nil)
+	s1.mustFeed(pathLPAR)
+	s2.expect(http.StatusCreated, "PUT", "/rest/api/sim/Snapshot/before", nil)
+	snaps := func(c tc) int {
+		var body struct{ Snapshots []json.RawMessage }
+		if err := json.Unmarshal(c.expect(http.StatusOK, "GET", "/rest/api/sim/Snapshot", nil).Body, &body); err != nil {
+			c.t.Fatal(err)
+		}
+		return len(body.Snapshots)
+	}
+	if n1, n2 := snaps(s1), snaps(s2); n1 != 0 || n2 != 1 {
+		t.Fatalf("snapshots: sys1 %d, sys2 %d; want 0 and 1", n1, n2)
+	}
+	if r := s1.expect(http.StatusConflict, "POST", "/rest/api/sim/Reset", nil); !strings.Contains(string(r.Body), "shares the cluster") {
+		t.Fatalf("reset of sys1: %s", r.Body)
+	}
 	s2.expect(http.StatusOK, "GET", "/rest/api/pcm/ManagedSystem/"+uuids["sys2"]+"/preferences", nil)
 	s2.expect(http.StatusNotFound, "GET", "/rest/api/pcm/ManagedSystem/"+uuids["sys1"]+"/preferences", nil)
 

@@ -19,7 +19,8 @@ import (
 // TestLargeFeeds: feeds of 300 to 1,000 partitions, streamed (over 8 MB)
 // or sent with a Content-Length, rendered by several workers or by one,
 // from a cold or a warm cache or not cached (larger than half the cache),
-// are the same document, entries in order.
+// are the same document, entries in order; a warm read of one that fits
+// the cache (packed) renders nothing.
 func TestLargeFeeds(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	inv := core.DefaultInventory()
@@ -61,14 +62,18 @@ func TestLargeFeeds(t *testing.T) {
 			workers int
 			cold    bool
 			cache   int64 // a cache of this size (a feed of over half of it is not cached)
-		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 4 << 20}, {2, false, 4 << 20}} {
+		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 256 << 10}, {2, false, 256 << 10}} {
 			s.feedWorkers = run.workers
 			if run.cold {
 				s.cache = newEntryCache(cmp.Or(run.cache, s.cfg.CacheBytes))
 			}
+			misses := s.cache.misses.Load()
 			status, cl, body := get(http.MethodGet, path)
 			if status != http.StatusOK {
 				t.Fatalf("GET %s: %d", path, status)
+			}
+			if n := s.cache.misses.Load() - misses; !run.cold && run.cache == 0 && n != 0 {
+				t.Errorf("GET %s: %d entries not in the cache on a warm read (the packed feed fits)", path, n)
 			}
 			streamed := len(body) > feedLengthLimit
 			if streamed != (cl == "") || (cl != "" && cl != strconv.Itoa(len(body))) {

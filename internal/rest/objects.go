@@ -103,6 +103,9 @@ type kind struct {
 	// entrySize is about how many bytes an entry of the kind takes (the
 	// last ones rendered, averaged).
 	entrySize atomic.Int64
+	// storedSize is about how many bytes the cache keeps for an entry of
+	// the kind (packed), averaged the same way.
+	storedSize atomic.Int64
 }
 
 // noteEntrySize counts an entry of n bytes into k.entrySize.
@@ -112,6 +115,19 @@ func (k *kind) noteEntrySize(n int) {
 		v = (7*old + v) / 8
 	}
 	k.entrySize.CompareAndSwap(old, v)
+}
+
+// noteStoredSize counts an entry the cache kept in n bytes into
+// k.storedSize (n 0: it kept none, nothing to count).
+func (k *kind) noteStoredSize(n int) {
+	if n == 0 {
+		return
+	}
+	old, v := k.storedSize.Load(), int64(n)
+	if old != 0 {
+		v = (7*old + v) / 8
+	}
+	k.storedSize.CompareAndSwap(old, v)
 }
 
 // mediaType is the content type of the kind's entries.
@@ -264,41 +280,39 @@ func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g g
 	return cacheKey{uuid: o.uuid, variant: variant}, rc.prefix + o.uuid
 }
 
-// entryBytes returns the encoded <entry> (without its opening tag) of an
-// object, from the cache when the object has not changed.
-func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
+// appendEntryDoc appends o's entry as a document of its own to dst, from
+// the cache when the object has not changed.
+func (s *Server) appendEntryDoc(dst []byte, r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
 	key, path := s.entryKey(r, k, o, rc, g)
-	if b, ok := s.cache.get(key, o.rev); ok {
+	dst = append(dst, entryRootOpen...)
+	if b, ok := s.cache.appendTo(dst, key, o.rev); ok {
 		return b
 	}
 	objs := []object{o}
 	cacheable := s.gatherAux(k, objs)[0]
-	buf := entryBufs.Get().(*[]byte)
-	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, false)
-	out := bytes.Clone((*buf)[len("<entry>"):])
-	entryBufs.Put(buf)
+	start := len(dst)
+	dst = s.appendEntry(dst, k, objs[0], rc, g, path, false)
 	if cacheable {
-		s.cache.put(key, o.rev, out)
+		k.noteStoredSize(s.cache.put(key, o.rev, dst[start+len("<entry>"):], rc.style, true))
 	}
-	return out
+	return append(dst[:start], dst[start+len("<entry>"):]...)
 }
 
 // entryBufs are buffers to render one entry into, or to put a response
 // together in.
 var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// writeEntry answers with an entry document: body is an entry without its
-// opening tag (entryBytes), sent with a Content-Length in one write.
-func writeEntry(w http.ResponseWriter, r *http.Request, status int, body []byte) {
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
-	w.WriteHeader(status)
-	if r.Method == http.MethodHead {
-		return
-	}
+// writeEntry answers with an entry document (appendEntryDoc), sent with a
+// Content-Length in one write.
+func (s *Server) writeEntry(w http.ResponseWriter, r *http.Request, status int, k *kind, o object, rc *renderCtx, g groupSel) {
 	buf := entryBufs.Get().(*[]byte)
-	b := append(append((*buf)[:0], entryRootOpen...), body...)
-	w.Write(b)
+	b := s.appendEntryDoc((*buf)[:0], r, k, o, rc, g)
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(b)
+	}
 	*buf = b[:0]
 	entryBufs.Put(buf)
 }
@@ -378,7 +392,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request, a core.Acto
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	writeEntry(w, r, http.StatusOK, s.entryBytes(r, k, o, rc, g))
+	s.writeEntry(w, r, http.StatusOK, k, o, rc, g)
 }
 
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request, a core.Actor) {
@@ -589,41 +603,61 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 		key, path := s.entryKey(r, k, o, rc, g)
 		fw.keys, fw.paths = append(fw.keys, key), append(fw.paths, path)
 	}
+	// What the cache has goes in first; fw.hits[i] is where entry i ends
+	// in fw.buf (-1: not cached).
 	fw.hits = fw.hits[:0]
 	for i, o := range objs {
-		b, ok := s.cache.get(fw.keys[i], o.rev)
-		fw.hits = append(fw.hits, b)
-		if !ok {
+		start := len(fw.buf)
+		b, ok := s.cache.appendTo(append(fw.buf, "<entry>"...), fw.keys[i], o.rev)
+		if ok {
+			fw.buf = b
+			fw.hits = append(fw.hits, len(b))
+		} else {
+			fw.buf = b[:start]
 			fw.miss = append(fw.miss, o)
+			fw.hits = append(fw.hits, -1)
 		}
 	}
-	var cacheable []bool
-	if len(fw.miss) > 0 {
-		cacheable = s.gatherAux(k, fw.miss)
+	if len(fw.miss) == 0 {
+		return
 	}
+	cacheable := s.gatherAux(k, fw.miss)
 	// The entries of a feed that would take more than half the cache are
 	// rendered, not cached: they would evict each other (and everything
 	// else) before the next read, and the copies cost the first read.
-	noCache := int64(rc.feedLen)*k.entrySize.Load() > s.cache.capacity()/2
-	m := 0
-	for i, o := range objs {
-		if fw.hits[i] != nil {
-			fw.buf = append(fw.buf, "<entry>"...)
-			fw.buf = append(fw.buf, fw.hits[i]...)
-			continue
+	noCache := int64(rc.feedLen)*k.storedSize.Load() > s.cache.capacity()/2
+	if len(fw.miss) == len(objs) {
+		for m, o := range fw.miss {
+			s.appendFeedEntry(fw, k, o, rc, g, fw.keys[m], fw.paths[m], cacheable[m] && !noCache)
 		}
-		o = fw.miss[m]
-		start := len(fw.buf)
-		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i], false)
-		n := len(fw.buf) - start
-		k.noteEntrySize(n)
-		if cacheable[m] && !noCache && s.cache.fits(fw.keys[i], n) {
-			s.cache.put(fw.keys[i], o.rev, bytes.Clone(fw.buf[start+len("<entry>"):]))
+	} else {
+		// Some were cached: the batch is put together again, in order.
+		hits := fw.buf
+		fw.buf = slices.Grow(fw.spare[:0], len(hits)+len(fw.miss)*int(cmp.Or(k.entrySize.Load(), 4<<10)*9/8))
+		m, at := 0, 0
+		for i, end := range fw.hits {
+			if end >= 0 {
+				fw.buf = append(fw.buf, hits[at:end]...)
+				at = end
+				continue
+			}
+			s.appendFeedEntry(fw, k, fw.miss[m], rc, g, fw.keys[i], fw.paths[i], cacheable[m] && !noCache)
+			m++
 		}
-		m++
+		fw.spare = hits
 	}
-	clear(fw.hits)
 	clear(fw.miss)
+}
+
+// appendFeedEntry renders o's entry onto fw.buf and caches it when cache
+// says so and it fits.
+func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, path string, cache bool) {
+	start := len(fw.buf)
+	fw.buf = s.appendEntry(fw.buf, k, o, rc, g, path, false)
+	k.noteEntrySize(len(fw.buf) - start)
+	if cache {
+		k.noteStoredSize(s.cache.put(key, o.rev, fw.buf[start+len("<entry>"):], rc.style, false))
+	}
 }
 
 const (
@@ -639,7 +673,8 @@ type feedWriter struct {
 	buf   []byte
 	keys  []cacheKey
 	paths []string
-	hits  [][]byte
+	hits  []int
+	spare []byte // a second buffer, to put a batch together again
 	miss  []object
 }
 

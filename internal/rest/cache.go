@@ -85,10 +85,12 @@ func (c *entryCache) capacity() int64 { return c.limit * int64(len(c.shards)) }
 // share of the cache without evicting anything (feeds cache what they
 // render only then: a feed larger than the cache would otherwise evict
 // its own entries before its next read). It returns how many bytes it
-// stored (0: none).
+// stored for the entry (0: none, or b became its family's reference: a
+// cost paid once, not one of every entry).
 func (c *entryCache) put(k cacheKey, rev uint64, b []byte, family string, evict bool) int {
 	v := cacheVal{rev: rev}
-	switch ref, made := c.ref(family, b); {
+	ref, made := c.ref(family, b)
+	switch {
 	case made:
 		v.bytes = ref.b // b became the reference: kept once
 	case ref != nil:
@@ -115,6 +117,9 @@ func (c *entryCache) put(k cacheKey, rev uint64, b []byte, family string, evict 
 	}
 	sh.m[k] = v
 	sh.size += int64(len(v.bytes))
+	if made {
+		stored = 0
+	}
 	if sh.size > c.limit {
 		n := len(sh.m) / 2
 		for key, v := range sh.m {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 )
 
@@ -54,6 +55,24 @@ func TestLargeFeeds(t *testing.T) {
 		return resp.StatusCode, resp.Header.Get("Content-Length"), b
 	}
 	sys := c.System().UUID
+	// A cache that holds the feed packed (some 600 KB) but not as it is
+	// (10 MB): after an entry read on its own (its family's reference)
+	// and a first read of the feed, the feed is read from the cache.
+	s.cache = newEntryCache(8 << 20)
+	var lpar10 string
+	c.Read(func(st *model.State) { lpar10 = st.PartitionByName("lpar10").UUID })
+	if status, _, _ := get(http.MethodGet, "/rest/api/uom/LogicalPartition/"+lpar10); status != http.StatusOK {
+		t.Fatalf("GET lpar10: %d", status)
+	}
+	for i := range 2 {
+		misses := s.cache.misses.Load()
+		if status, _, _ := get(http.MethodGet, "/rest/api/uom/ManagedSystem/"+sys+"/LogicalPartition"); status != http.StatusOK {
+			t.Fatalf("GET feed: %d", status)
+		}
+		if n := s.cache.misses.Load() - misses; i == 1 && n != 0 {
+			t.Errorf("the second read of a feed the cache holds packed rendered %d entries", n)
+		}
+	}
 	for _, path := range []string{"/rest/api/uom/LogicalPartition", "/rest/api/uom/ManagedSystem/" + sys + "/LogicalPartition?group=None",
 		"/rest/api/uom/LogicalPartition/search/(PartitionState==running)",
 		"/rest/api/uom/LogicalPartition/search/(PartitionState==not%20activated)"} {

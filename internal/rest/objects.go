@@ -262,7 +262,31 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 		rc.console = consoleOf(r)
 		rc.style += "|" + rc.console
 	}
+	rc.style = s.styles.intern(rc.style)
 	rc.published()
+}
+
+// styleSet holds one copy of each entry style seen (up to a bound: the
+// base URL comes from the request), so that cache keys of entries
+// rendered alike share their variant string, and comparing them is
+// comparing pointers.
+type styleSet struct {
+	m sync.Map // string -> string
+	n atomic.Int32
+}
+
+func (ss *styleSet) intern(style string) string {
+	if v, ok := ss.m.Load(style); ok {
+		return v.(string)
+	}
+	if ss.n.Load() >= 1024 {
+		return style
+	}
+	v, loaded := ss.m.LoadOrStore(style, style)
+	if !loaded {
+		ss.n.Add(1)
+	}
+	return v.(string)
 }
 
 // entryKey returns the cache key of o's entry as this request renders
@@ -540,6 +564,27 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, batches)
+	if batches >= 4 && workers >= 2 {
+		// Batches the cache holds whole are copied here, without the
+		// hand-offs to and from the workers (a warm read is mostly
+		// copying); the workers take over from the first batch that
+		// needed rendering.
+		for len(objs) > 0 {
+			batch := objs[:min(auxBatch, len(objs))]
+			objs = objs[len(batch):]
+			fw := newFeedWriter(k, len(batch))
+			s.appendEntries(fw, r, k, batch, rc, g)
+			rendered := fw.rendered
+			if !emit(fw) {
+				return
+			}
+			if rendered {
+				break
+			}
+		}
+		batches = (len(objs) + auxBatch - 1) / auxBatch
+		workers = min(workers, batches)
+	}
 	if batches < 4 || workers < 2 {
 		for i := 0; i < len(objs); i += auxBatch {
 			batch := objs[i:min(i+auxBatch, len(objs))]
@@ -609,6 +654,7 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 // are; the others rendered, what they render from read in one go.
 func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel) {
 	fw.keys, fw.paths, fw.miss = fw.keys[:0], fw.paths[:0], fw.miss[:0]
+	fw.rendered = false
 	for _, o := range objs {
 		key, path := s.entryKey(r, k, o, rc, g)
 		fw.keys, fw.paths = append(fw.keys, key), append(fw.paths, path)
@@ -631,6 +677,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 	if len(fw.miss) == 0 {
 		return
 	}
+	fw.rendered = true
 	cacheable := s.gatherAux(k, fw.miss)
 	// The entries of a feed that would take more than half the cache are
 	// rendered, not cached: they would evict each other (and everything
@@ -685,7 +732,10 @@ type feedWriter struct {
 	paths []string
 	hits  []int
 	spare []byte // a second buffer, to put a batch together again
-	miss  []object
+	// rendered tells whether appendEntries rendered any entry (some
+	// were not in the cache).
+	rendered bool
+	miss     []object
 }
 
 var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}

@@ -44,6 +44,8 @@ type renderCtx struct {
 	// console is the management console the caller works for (NovaLink
 	// or HMC), for kinds that render per console (byConsole).
 	console string
+	// hmcView: the request came through the fleet's HMC.
+	hmcView bool
 	stamp   string // now, as entries are stamped
 	feedLen int    // the entries of the feed being rendered (renderFeed)
 	// The entry style of styleOf's entries in this request (entryKey).
@@ -264,6 +266,10 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 	if k.byConsole {
 		rc.console = consoleOf(r)
 		rc.style += "|" + rc.console
+		if r.PathValue(hmcViewKey) != "" {
+			rc.hmcView = true
+			rc.style += "|hmc"
+		}
 	}
 	rc.style = s.styles.intern(rc.style)
 	rc.published()
@@ -306,11 +312,12 @@ func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g g
 	return cacheKey{uuid: o.uuid, variant: variant}, rc.prefix + o.uuid
 }
 
-// appendEntryDoc appends o's entry as a document of its own to dst, from
-// the cache when the object has not changed.
-func (s *Server) appendEntryDoc(dst []byte, r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
+// appendEntryDoc appends o's entry to dst, opening with open ("<entry>",
+// or entryRootOpen for a document of its own), from the cache when the
+// object has not changed.
+func (s *Server) appendEntryDoc(dst []byte, open string, r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
 	key, path := s.entryKey(r, k, o, rc, g)
-	dst = append(dst, entryRootOpen...)
+	dst = append(dst, open...)
 	if b, ok := s.cache.appendTo(dst, key, o.rev); ok {
 		return b
 	}
@@ -328,19 +335,34 @@ func (s *Server) appendEntryDoc(dst []byte, r *http.Request, k *kind, o object, 
 // together in.
 var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// writeEntry answers with an entry document (appendEntryDoc), sent with a
-// Content-Length in one write.
-func (s *Server) writeEntry(w http.ResponseWriter, r *http.Request, status int, k *kind, o object, rc *renderCtx, g groupSel) {
+// writeObjectEntry answers with o's entry as a document of its own
+// (appendEntryDoc), sent with a Content-Length in one write.
+func (s *Server) writeObjectEntry(w http.ResponseWriter, r *http.Request, status int, k *kind, o object, rc *renderCtx, g groupSel) {
 	buf := entryBufs.Get().(*[]byte)
-	b := s.appendEntryDoc((*buf)[:0], r, k, o, rc, g)
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(b)
-	}
+	b := s.appendEntryDoc((*buf)[:0], entryRootOpen, r, k, o, rc, g)
+	writeEntryDoc(w, r, status, b)
 	*buf = b[:0]
 	entryBufs.Put(buf)
+}
+
+// writeEntry answers with an entry document: body is an entry without its
+// opening tag, sent with a Content-Length in one write.
+func writeEntry(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	buf := entryBufs.Get().(*[]byte)
+	b := append(append((*buf)[:0], entryRootOpen...), body...)
+	writeEntryDoc(w, r, status, b)
+	*buf = b[:0]
+	entryBufs.Put(buf)
+}
+
+// writeEntryDoc answers with the entry document doc.
+func writeEntryDoc(w http.ResponseWriter, r *http.Request, status int, doc []byte) {
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(doc)
+	}
 }
 
 // gatherAux reads what the objects render from besides themselves
@@ -418,7 +440,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request, a core.Acto
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	s.writeEntry(w, r, http.StatusOK, k, o, rc, g)
+	s.writeObjectEntry(w, r, http.StatusOK, k, o, rc, g)
 }
 
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request, a core.Actor) {
@@ -858,7 +880,7 @@ func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Acto
 
 // readObjectBody reads and checks a create/update body: the content type
 // and root element must name the kind; unknown elements are refused.
-func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
+func readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
 	body, err := readBody(r)
 	if err != nil {
 		return nil, nil, err
@@ -908,7 +930,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be created.", k.name), nil)
 		return
 	}
-	el, body, err := s.readObjectBody(r, k)
+	el, body, err := readObjectBody(r, k)
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return
@@ -971,7 +993,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be changed.", k.name), nil)
 		return
 	}
-	el, body, err := s.readObjectBody(r, k)
+	el, body, err := readObjectBody(r, k)
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return

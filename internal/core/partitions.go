@@ -9,6 +9,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -270,10 +271,14 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 			if err := vios.CheckRemovable(tx, cur); err != nil {
 				return err
 			}
+			if err := sriov.CheckRemovable(tx, cur); err != nil {
+				return err
+			}
 		}
 		// Its virtual adapters and storage mappings go with it (a VIOS's
 		// devices too); its I/O slots become free.
 		vios.RemovePartitionStorage(tx, cur)
+		sriov.PartitionGone(tx, cur)
 		for _, a := range tx.AdaptersOf(uuid) {
 			tx.Delete(model.KindAdapter, a.UUID)
 		}

@@ -203,6 +203,9 @@ func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition)
 			out = cur
 			return nil
 		}
+		if cur.Mig != nil {
+			return errMigrationHolds(cur)
+		}
 		tx.PutPartition(n, append(detail, "Other")...)
 		out = n
 		return nil
@@ -255,6 +258,9 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 		}
 		if cur.IsMgmt {
 			return model.ErrMgmtPartition("deleted")
+		}
+		if cur.Mig != nil {
+			return errMigrationHolds(cur)
 		}
 		if cur.Active() {
 			return model.ErrNotPoweredOff()

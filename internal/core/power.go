@@ -77,6 +77,8 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
 	}
 	switch r.Operation {
+	case "Migrate", "MigrateValidate", "MigrateAbort", "MigrateRecover":
+		return c.startMigrationJob(a, r)
 	case "PowerOn":
 		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: r.Param("keylock"), Force: isTrue(r.Param("force"))}
 		if err := checkBool("force", r.Param("force")); err != nil {
@@ -196,6 +198,9 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		}
 		if p.IsMgmt {
 			return model.ErrMgmtPartition("powered on or off from its own management service")
+		}
+		if p.Mig != nil {
+			return errMigrationHolds(p)
 		}
 		if err := systemPoweredOff(tx.System()); err != nil {
 			return err

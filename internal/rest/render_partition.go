@@ -202,7 +202,7 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		viosTrunksInto(b, rc, p, net)
 	}
 	if !p.IsVIOS() {
-		b.leaf("MigrationState", "Not_Migrating")
+		b.leaf("MigrationState", p.MigrationState())
 		b.leaf("RemoteRestartState", "Invalid")
 		b.leaf("PowerManagementMode", "None")
 		b.links("VirtualFibreChannelClientAdapters", nil)

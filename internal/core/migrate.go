@@ -608,15 +608,38 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 	for _, p := range r.Params {
 		params[p.Name] = p.Value
 	}
+	// Only the management master migrates (and validates, stops and
+	// recovers migrations): the console that is not is refused first.
+	var notMaster error
+	if !a.Internal {
+		notMaster = masterAllows(c.System(), a)
+	}
+	newJob := func(holding bool) (*Job, bool, error) {
+		var job *Job
+		var err error
+		if holding {
+			job, err = c.newHoldingJob(a, r)
+		} else {
+			job, err = c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if notMaster != nil {
+			job.finish(c.clock.Now(), JobFailedBefore, notMaster.Error())
+			return job, false, nil
+		}
+		return job, true, nil
+	}
 	switch r.Operation {
 	case "MigrateValidate", "Migrate":
 		spec, err := parseMigrateSpec(params)
 		if err != nil {
 			return nil, err
 		}
-		job, err := c.newHoldingJob(a, r)
-		if err != nil {
-			return nil, err
+		job, goOn, err := newJob(true)
+		if !goOn {
+			return job, err
 		}
 		target, err := c.migrationTarget(spec)
 		if err != nil {
@@ -634,9 +657,9 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 		c.migrate(a, job, r.TargetUUID, target, spec)
 		return job, nil
 	case "MigrateAbort":
-		job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
-		if err != nil {
-			return nil, err
+		job, goOn, err := newJob(false)
+		if !goOn {
+			return job, err
 		}
 		if err := c.StopMigration(a, r.TargetUUID); err != nil {
 			job.finish(c.clock.Now(), JobFailedBefore, err.Error())
@@ -648,9 +671,9 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 		if err := checkBool(ParamForce, params[ParamForce]); err != nil {
 			return nil, err
 		}
-		job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
-		if err != nil {
-			return nil, err
+		job, goOn, err := newJob(false)
+		if !goOn {
+			return job, err
 		}
 		if err := c.RecoverMigration(a, r.TargetUUID, isTrue(params[ParamForce])); err != nil {
 			job.finish(c.clock.Now(), JobFailedBefore, err.Error())

@@ -158,6 +158,9 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		srv := rest.New(c, rest.Config{SessionDir: filepath.Join(dir, "sessions"), SessionIdle: o.sessionIdle, EventWait: o.eventWait,
 			Logger: c.Logger(), NoSimControls: o.noSimControls, MaxUnauthConns: o.maxUnauth, StallTimeout: o.stallTimeout,
 			CacheBytes: 4 << 20})
+		// A migration's TargetRemoteHMCIPAddress names the target by the
+		// address its NovaLink answers on.
+		c.SetAddresses([]string{s.addr.String()})
 		n := &fleetNode{name: s.name, core: c, srv: srv}
 		run.nodes = append(run.nodes, n)
 		run.byName[n.name] = n

@@ -1036,12 +1036,18 @@ func (r *refusals) partitionJob(t *testing.T, k *kind, op string) bool {
 		path := "/rest/api/uom/" + k.name + "/" + o.uuid
 		r.tried++
 		before := r.fingerprint(k)
-		j := f.runJob(t, path, op, r.other, true)
+		// A migration needs its target named (a system alone has none
+		// to migrate to: the master's job fails, valid).
+		var params []core.Param
+		if op == "Migrate" || op == "MigrateValidate" {
+			params = []core.Param{{Name: core.ParamTargetSystem, Value: "Server-9009-42A-SN0000001"}}
+		}
+		j := f.runJob(t, path, op, r.other, true, params...)
 		if j.status == core.JobOK || j.status == core.JobRunning || r.fingerprint(k) != before {
 			t.Errorf("%s on %s by the console that is not master: %v", route, o.uuid, j)
 			continue
 		}
-		m := f.runJob(t, path, op, r.master, false)
+		m := f.runJob(t, path, op, r.master, false, params...)
 		if m.http != 200 || m.status == core.JobError {
 			continue // not valid on this object
 		}

@@ -172,6 +172,19 @@ func crashPoint(point string) {
 
 // Open loads (or seeds) the state file and starts the core.
 func Open(cfg Config) (*Core, error) {
+	c, err := newCore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.wr.seq = max(c.wr.seq, c.viewSeq)
+	c.start()
+	return c, nil
+}
+
+// newCore makes a core and loads (or seeds) its state; start starts it.
+// A fleet loads its systems at once and starts them once the revision
+// sequence they share is known.
+func newCore(cfg Config) (*Core, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = sim.RealClock{}
 	}
@@ -235,6 +248,12 @@ func Open(cfg Config) (*Core, error) {
 		}
 		return nil, err
 	}
+	return c, nil
+}
+
+// start finishes what a crash interrupted and starts the simulated
+// server's timers.
+func (c *Core) start() {
 	// What a crash left of file writes: temporary files of uploads and of
 	// the VIOSes' files, contents whose device was never committed.
 	c.sweepUploads("")
@@ -245,7 +264,6 @@ func Open(cfg Config) (*Core, error) {
 	c.settlePending()
 	c.resumeFirmware()
 	c.startPCM()
-	return c, nil
 }
 
 // Close stops the timers, waits for operations in flight and closes the
@@ -496,7 +514,6 @@ func (c *Core) load() error {
 		return err
 	}
 	if raw == nil && c.cfg.seeded != nil {
-		c.wr.seq = max(c.wr.seq, 1)
 		c.setState(c.cfg.seeded, 1)
 		return nil
 	}
@@ -511,7 +528,6 @@ func (c *Core) load() error {
 		if err != nil {
 			return fmt.Errorf("seed the default inventory: %w", err)
 		}
-		c.wr.seq = max(c.wr.seq, 1)
 		c.setState(st, 1)
 		return nil
 	}
@@ -545,9 +561,7 @@ func (c *Core) load() error {
 			return fmt.Errorf("state file: bad sequence %q", seqRaw)
 		}
 	}
-	// A fleet's systems share the sequence: it goes on from the highest.
-	c.wr.seq = max(c.wr.seq, seq)
-	c.setState(st, seq)
+	c.setState(st, seq) // the writer's sequence goes on from it (Open, OpenFleet)
 	if c.ownStore {
 		if err := c.store.Store().ReleaseMapped(); err != nil {
 			c.log.Warn("could not release the state file's pages after the load", "err", err)

@@ -2,8 +2,10 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -120,26 +122,52 @@ func OpenFleet(cfg FleetConfig) (*Fleet, error) {
 		st.Close()
 		return nil, err
 	}
-	for _, s := range cfg.Systems {
-		sc := base
-		sc.StatePath = cfg.StatePath
-		sc.Inventory = s.Inventory
-		sc.FilesDir, sc.BackupDir, sc.PCMDir = s.FilesDir, s.BackupDir, s.PCMDir
-		sc.Logger = base.Logger.With("system", s.Name)
-		sc.space = st.Space(SystemSpace(s.Name))
-		sc.writer = f.wr
-		sc.fleet = f
-		sc.fleetName = s.Name
-		sc.seeded = seeded[s.Name]
-		sc.index = len(f.systems) + 1
-		c, err := Open(sc)
-		if err != nil {
-			f.closeCores()
-			st.Close()
-			return nil, fmt.Errorf("fleet system %s: %w", s.Name, err)
-		}
+	// The systems' states load at once (a worker per processor); they
+	// start once the sequence they share goes on from the highest.
+	cores := make([]*Core, len(cfg.Systems))
+	errs := make([]error, len(cfg.Systems))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(cfg.Systems)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				s := cfg.Systems[i]
+				sc := base
+				sc.StatePath = cfg.StatePath
+				sc.Inventory = s.Inventory
+				sc.FilesDir, sc.BackupDir, sc.PCMDir = s.FilesDir, s.BackupDir, s.PCMDir
+				sc.Logger = base.Logger.With("system", s.Name)
+				sc.space = st.Space(SystemSpace(s.Name))
+				sc.writer = f.wr
+				sc.fleet = f
+				sc.fleetName = s.Name
+				sc.seeded = seeded[s.Name]
+				sc.index = i + 1
+				cores[i], errs[i] = newCore(sc)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("fleet system %s: %w", s.Name, errs[i])
+				}
+			}
+		}()
+	}
+	for i := range cfg.Systems {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		st.Close()
+		return nil, err
+	}
+	for i, c := range cores {
+		f.wr.seq = max(f.wr.seq, c.viewSeq)
 		f.systems = append(f.systems, c)
-		f.byName[s.Name] = c
+		f.byName[cfg.Systems[i].Name] = c
+	}
+	for _, c := range cores {
+		c.start()
 	}
 	if err := st.ReleaseMapped(); err != nil {
 		f.log.Warn("could not release the state file's pages after the load", "err", err)
@@ -495,6 +523,37 @@ func (p peers) Partition(uuid string) (*model.Partition, *model.ManagedSystem) {
 		}
 	}
 	return nil, nil
+}
+
+func (p peers) MapsLU(uuid string) bool {
+	maps := func(st *model.State) bool {
+		found := false
+		st.Each(model.KindSCSIMap, func(o model.Object) {
+			if m := o.(*model.SCSIMapping); m.Backing == model.BackLU && m.BackingID == uuid {
+				found = true
+			}
+		})
+		return found
+	}
+	for _, c := range p.f.systems {
+		if c == p.self || (p.writer && c.w.Get(model.KindLU, uuid) == nil) {
+			continue
+		}
+		if p.writer {
+			if maps(c.w) {
+				return true
+			}
+			continue
+		}
+		found := false
+		c.Read(func(st *model.State) {
+			found = st.Get(model.KindLU, uuid) != nil && maps(st)
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // FleetSystemInfo is what `pvmd fleet list` shows of a system.

@@ -79,6 +79,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	if o.role != roleAll {
 		return fmt.Errorf("--role %s: a fleet runs as one process (--role all); the pvm-core and pvm-rest services are one system's", o.role)
 	}
+	started := time.Now()
 	prof, err := sim.ProfileByName(o.timing)
 	if err != nil {
 		return err
@@ -97,6 +98,13 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	}
 	hmcName, hmcMTMS := orDefault(plan.hmcName, o.hmcName), orDefault(plan.hmcMTMS, o.hmcMTMS)
 
+	// What each step of the start took, for the log.
+	t0 := time.Now()
+	var phases []any
+	phase := func(name string) {
+		phases = append(phases, name, time.Since(t0).Round(time.Millisecond))
+		t0 = time.Now()
+	}
 	// Listen first: an address or port in use stops pvmd before anything
 	// is written.
 	socks := make([]*restSockets, len(plan.systems))
@@ -117,6 +125,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		return fmt.Errorf("the fleet's HMC: %w", err)
 	}
 	defer hmcSocks.close()
+	phase("listen")
 
 	if err := os.MkdirAll(o.stateDir, 0o711); err != nil {
 		return err
@@ -130,19 +139,20 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		systems[i] = core.FleetSystem{Name: s.name, Inventory: s.inv, Group: s.group,
 			FilesDir: filepath.Join(dir, "files"), BackupDir: o.backupDir, PCMDir: filepath.Join(dir, "pcm")}
 	}
-	started := time.Now()
 	f, err := core.OpenFleet(core.FleetConfig{StatePath: filepath.Join(o.stateDir, "state.db"), Systems: systems,
 		System: core.Config{Timing: prof, Logger: log, HMCName: hmcName, HMCMTMS: hmcMTMS, PCMInterval: o.pcmInterval}})
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	phase("open")
 	if err := ensureFleetAccount(f, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", o.stateDir, false, log); err != nil {
 		return err
 	}
 	if err := ensureFleetAccount(f, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", o.stateDir, true, log); err != nil {
 		return err
 	}
+	phase("accounts")
 	cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
 	if err != nil {
 		return fmt.Errorf("HTTPS certificate: %w", err)
@@ -166,9 +176,11 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		run.byName[n.name] = n
 		servers = append(servers, srv)
 	}
+	phase("servers")
 	if err := writeFleetProcFiles(run.nodes, o.stateDir); err != nil {
 		return err
 	}
+	phase("proc")
 	for _, n := range run.nodes {
 		sweepBackups(n.core, n.core.Logger())
 		if n.backups, err = newBackups(n.core, n.core.Logger(), nil, o.backupHourly); err != nil {
@@ -178,6 +190,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		n.stopBacks = sync.OnceValue(n.backups.Stop)
 		defer func() { _ = n.stopBacks() }()
 	}
+	phase("backups")
 	debug.FreeOSMemory()
 
 	var controls rest.FleetControls
@@ -193,6 +206,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	}
 	hls := serveSockets(ctx, hmcSocks, run.tlsConf, hmc.ConfigureHTTPServer, log)
 	run.watch(hls)
+	phase("serve")
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -220,6 +234,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	defer os.Remove(filepath.Join(o.stateDir, fleetFileName))
 	log.Info("pvmd fleet started", "systems", len(run.nodes), "hmc", hls.https, "timing", prof.Name, "state", o.stateDir,
 		"partitions", run.partitions(), "start", time.Since(started).Round(time.Millisecond))
+	log.Debug("fleet start", phases...)
 	fmt.Fprintf(stdout, "pvmd hmc http=%s https=%s\n", hls.http, hls.https)
 	fmt.Fprintf(stdout, "pvmd ready %s systems=%d\n", hls.ready(), len(run.nodes))
 	notifyReady(log)

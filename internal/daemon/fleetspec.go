@@ -151,7 +151,7 @@ func (spec *FleetSpec) plan(addr string, httpPort, httpsPort int, hmcAddr string
 		p.clusterMax = defaultClusterSystems
 	}
 	if p.clusterMax < 1 || p.clusterMax > vios.MaxClusterNodes {
-		return nil, fmt.Errorf("fleet: clusterSystems %d: from 1 to %d systems share a cluster", p.clusterMax, vios.MaxClusterNodes/2)
+		return nil, fmt.Errorf("fleet: clusterSystems %d: from 1 to %d systems share a cluster (a cluster has at most %d VIOS nodes)", p.clusterMax, vios.MaxClusterNodes, vios.MaxClusterNodes)
 	}
 	if len(spec.Systems) == 0 {
 		return nil, fmt.Errorf("fleet: the file lists no systems")

@@ -52,6 +52,10 @@ type Peers interface {
 	// Partition finds a partition of another system of the fleet, with
 	// that system (nil, nil when none has it).
 	Partition(uuid string) (*Partition, *ManagedSystem)
+	// MapsLU tells whether another system of the fleet maps the logical
+	// unit (a cluster's LU is in use wherever a VIOS of the cluster maps
+	// it).
+	MapsLU(uuid string) bool
 }
 
 // NewState returns an empty state for sys.

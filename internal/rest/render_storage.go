@@ -156,7 +156,7 @@ func sspViewOf(st *model.State, ssp *model.SharedStoragePool) *sspView {
 		capMB: vios.PoolCapacityMB(tx, ssp), freeMB: vios.PoolFreeMB(tx, ssp), overMB: vios.OverCommitMB(tx, ssp),
 		totalMB: vios.PoolProvisionedMB(tx, ssp)}
 	for _, lu := range v.lus {
-		v.inUse[lu.UUID] = len(vios.MappingsOf(tx, model.BackLU, lu.UUID)) > 0
+		v.inUse[lu.UUID] = luInUse(tx, lu.UUID)
 	}
 	return v
 }

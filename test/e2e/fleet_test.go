@@ -177,6 +177,25 @@ func TestFleet(t *testing.T) {
 	s1, s2 := fd.sysClient(t, "sys1"), fd.sysClient(t, "sys2")
 	s1.expect(http.StatusNotFound, "GET", pathMS+"/"+uuids["sys2"], nil)
 
+	// Each system has its own simulator controls and performance data: a
+	// load set on sys1's partition is sys1's alone; sys2's PCM answers for
+	// sys2, not for sys1.
+	l10 := s1.lparByName("lpar10").UUID
+	s1.expect(http.StatusOK, "PUT", "/rest/api/sim/LogicalPartition/"+l10+"/Load", []byte(`{"cpu":0.3}`), "Content-Type", "application/json")
+	loads := func(c tc) int {
+		var body struct{ Loads []json.RawMessage }
+		if err := json.Unmarshal(c.expect(http.StatusOK, "GET", "/rest/api/sim/Load", nil).Body, &body); err != nil {
+			c.t.Fatal(err)
+		}
+		return len(body.Loads)
+	}
+	if n1, n2 := loads(s1), loads(s2); n1 != 1 || n2 != 0 {
+		t.Fatalf("loads set: sys1 %d, sys2 %d; want 1 and 0", n1, n2)
+	}
+	s2.expect(http.StatusNotFound, "PUT", "/rest/api/sim/LogicalPartition/"+l10+"/Load", []byte(`{"cpu":0.3}`), "Content-Type", "application/json")
+	s2.expect(http.StatusOK, "GET", "/rest/api/pcm/ManagedSystem/"+uuids["sys2"]+"/preferences", nil)
+	s2.expect(http.StatusNotFound, "GET", "/rest/api/pcm/ManagedSystem/"+uuids["sys1"]+"/preferences", nil)
+
 	// Shared storage: the three systems of the default layout share one
 	// cluster; a LU made on sys1 is mapped on sys2.
 	fd.pvmctl(t, "sys1", "lu", "create", "--name", "fleetlu", "--size", "5", "--ssp", "pool1")

@@ -289,7 +289,11 @@ func scratch(c *Core, tx *Tx) *Tx { return &Tx{c: c, st: c.w, now: tx.now, actor
 
 // checkStart checks what a migration's start needs beyond the move
 // itself: the partition's state, capabilities and the systems' counters.
-func checkStart(src, dst *Tx, p *model.Partition, target *Core) error {
+//
+// trustNeeded: the target was named by its NovaLink's address, which the
+// source reaches over SSH as its wlp user: the target must trust the
+// source's key.
+func checkStart(src, dst *Tx, p *model.Partition, trustNeeded bool) error {
 	if p.IsMgmt {
 		return migErr(model.KindRefused, 20, "Partition %s is the management partition; it cannot be migrated.", p.Name)
 	}
@@ -308,6 +312,10 @@ func checkStart(src, dst *Tx, p *model.Partition, target *Core) error {
 	}
 	if err := systemPoweredOff(dst.System()); err != nil {
 		return err
+	}
+	if trustNeeded && !trusts(dst.System(), src.System()) {
+		return migErr(model.KindRefused, 29, "The NovaLink of the managed system %s does not trust the NovaLink of %s: add its public key (the ManagementConsole's PublicSSHKey) to the target's AuthorizedKeys first.",
+			dst.System().Name, src.System().Name)
 	}
 	active := p.Active()
 	switch {
@@ -333,7 +341,6 @@ func checkStart(src, dst *Tx, p *model.Partition, target *Core) error {
 			return migErr(model.KindRefused, 28, "The managed system %s has %d migrations in progress, as many as it supports (%d); wait for one to end.", sys.Name, n, max)
 		}
 	}
-	_ = target
 	return nil
 }
 
@@ -696,7 +703,7 @@ func (c *Core) validateMigration(a Actor, uuid string, target *Core, spec *migra
 			return err
 		}
 		src, dst := scratch(c, tx), scratch(target, tx)
-		if err := checkStart(src, dst, p, target); err != nil {
+		if err := checkStart(src, dst, p, spec.targetIP != ""); err != nil {
 			return err
 		}
 		_, err := moveOnto(src, dst, p, spec)
@@ -730,7 +737,7 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 		if err := c.fault("validate", p.Name); err != nil {
 			return err
 		}
-		if err := checkStart(scratch(c, tx), scratch(target, tx), p, target); err != nil {
+		if err := checkStart(scratch(c, tx), scratch(target, tx), p, spec.targetIP != ""); err != nil {
 			return err
 		}
 		if _, err := moveOnto(scratch(c, tx), scratch(target, tx), p, spec); err != nil {

@@ -121,6 +121,17 @@ func TestMigrateMovesPartition(t *testing.T) {
 	if v := j.Snapshot(); v.Status != JobOK {
 		t.Fatalf("validate: %+v", v)
 	}
+	// Named by its address, the target must trust the source's NovaLink.
+	j, err = migrateJob(s1, "MigrateValidate", p.UUID, ParamTargetSystem, s2.System().Name, ParamTargetHMC, "192.0.2.2", ParamTargetUser, "wlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := j.Snapshot(); v.Status != JobFailedBefore || !strings.Contains(v.Message, "does not trust") {
+		t.Fatalf("validate from an untrusted source: %+v", v)
+	}
+	if err := s2.SetAuthorizedKeys(admin, "", []string{ConsolePublicKey(s1.System())}); err != nil {
+		t.Fatal(err)
+	}
 	j, err = migrateJob(s1, "Migrate", p.UUID, ParamTargetSystem, s2.System().Name, ParamTargetHMC, "192.0.2.2", ParamTargetUser, "wlp")
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,9 @@ type ManagedSystem struct {
 	// from its start to its end, changed on both in one commit.
 	ActiveMigrations   int `json:"activeMigrations,omitempty"`
 	InactiveMigrations int `json:"inactiveMigrations,omitempty"`
+	// AuthorizedKeys are the SSH public keys NovaLink's ManagementConsole
+	// trusts (other NovaLinks that migrate partitions to this system).
+	AuthorizedKeys []string `json:"authorizedKeys,omitempty"`
 }
 
 // Migration limits of a system (SystemMigrationInformation).
@@ -153,6 +156,7 @@ func (s *ManagedSystem) MTMS() string { return s.Type + "-" + s.Model + "*" + s.
 func (s *ManagedSystem) Clone() *ManagedSystem {
 	c := *s
 	c.ProcessorCompatModes = append([]string(nil), s.ProcessorCompatModes...)
+	c.AuthorizedKeys = append([]string(nil), s.AuthorizedKeys...)
 	if s.MasterPending != nil {
 		m := *s.MasterPending
 		c.MasterPending = &m

@@ -275,12 +275,15 @@ func TestManagementConsole(t *testing.T) {
 		t.Errorf("after the rename: name %q etag %s (was %s) id %s", n, e2.Etag, e.Etag, e2.ID)
 	}
 
-	// Read only: every write is a 405 HttpErrorResponse.
+	// Read only but for its authorized keys: a create or a delete is a
+	// 405 HttpErrorResponse, a rename a 400 naming the element.
 	body := `<ManagementConsole:ManagementConsole xmlns:ManagementConsole="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><ManagementConsoleName>x</ManagementConsoleName></ManagementConsole:ManagementConsole>`
 	ct := uom.MediaType(uom.ServiceUOM, "ManagementConsole")
+	if rec := f.do("POST", f.consolePath(), ct, body, "", "If-Match", e2.Etag); rec.Code != 400 || !strings.Contains(rec.Body.String(), "ManagementConsoleName") {
+		t.Errorf("rename of the console: %d, want 400 naming ManagementConsoleName\n%s", rec.Code, rec.Body)
+	}
 	for _, w := range []struct{ method, path, ct, body string }{
 		{"PUT", "/rest/api/uom/ManagementConsole", ct, body},
-		{"POST", f.consolePath(), ct, body},
 		{"DELETE", f.consolePath(), "", ""},
 	} {
 		rec := f.do(w.method, w.path, w.ct, w.body, "", "If-Match", e2.Etag)

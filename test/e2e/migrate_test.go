@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/novalink-project/novalink/uom"
 )
 
 // pvmctlRun runs pvmctl against one system of the fleet and returns its
@@ -68,6 +71,27 @@ func (fd *fleetDaemon) heldOf(t *testing.T, name, uuid string) held {
 	h.inactive = text(ms, "SystemMigrationInformation/NumberOfInactiveMigrationsInProgress")
 	h.sysName, h.sysState = text(ms, "SystemName"), text(ms, "State")
 	return h
+}
+
+// trust adds the public key of from's NovaLink to to's authorized keys,
+// as pypowervm's add_authorized_key does (the console sent back with one
+// more AuthorizedKey).
+func (fd *fleetDaemon) trust(t *testing.T, to, from string) {
+	t.Helper()
+	key := text(fd.sysClient(t, from).mustFeed("/rest/api/uom/ManagementConsole").Entries[0].Content, "PublicSSHKey")
+	if !strings.HasPrefix(key, "ssh-") {
+		t.Fatalf("%s's PublicSSHKey %q", from, key)
+	}
+	c := fd.sysClient(t, to)
+	e := c.mustFeed("/rest/api/uom/ManagementConsole").Entries[0]
+	ak := e.Content.Find("AuthorizedKeys")
+	ak.Append(uom.Leaf(uom.NSUOM, "AuthorizedKey", "", key))
+	c.expect(http.StatusOK, http.MethodPost, "/rest/api/uom/ManagementConsole/"+e.ID, e.Content.Bytes(),
+		"Content-Type", uom.MediaType(uom.ServiceUOM, "ManagementConsole"), "If-Match", e.Etag)
+	got := c.mustFeed("/rest/api/uom/ManagementConsole").Entries[0].Content.Find("AuthorizedKeys")
+	if got == nil || !strings.Contains(string(got.Bytes()), key) {
+		t.Fatalf("%s does not list the key of %s after the update", to, from)
+	}
 }
 
 // owner checks that exactly one system holds the partition and the other
@@ -155,6 +179,12 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate without a target: %v\n%s", err, out)
 	}
 
+	// Named by its address, the target must trust the source's NovaLink
+	// first (its key in the target's ManagementConsole AuthorizedKeys).
+	if out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2, "--ip", host2, "--validate"); err == nil || !strings.Contains(out, "does not trust") {
+		t.Fatalf("migrate from an untrusted NovaLink: %v\n%s", err, out)
+	}
+	fd.trust(t, "sys2", "sys1")
 	out = fd.pvmctl(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2, "--ip", host2, "-u", "wlp")
 	for _, want := range []string{"Migrating partition vm1 to " + sys2, "Copied 100% of the memory of partition vm1", "Partition vm1 migrated to " + sys2 + "."} {
 		if !strings.Contains(out, want) {

@@ -455,3 +455,87 @@ func TestMigrateStopAndRecover(t *testing.T) {
 		t.Fatalf("the migration after recovery: %+v", v)
 	}
 }
+
+func rrJob(c *Core, uuid string, params ...string) (*Job, error) {
+	return migrateJob(c, "RemoteRestart", uuid, params...)
+}
+
+func TestRemoteRestart(t *testing.T) {
+	f, clk, p, _ := migrationFleet(t)
+	s1, s2 := f.System("sys1"), f.System("sys2")
+	target := s2.System().Name
+	before := holdingsOf(s1, p.UUID)
+	status := func(j *Job, err error) JobView {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runJob(t, clk, j)
+	}
+	// Refused while sys1 runs, and for a partition not capable.
+	if v := status(rrJob(s1, p.UUID, "Operation", "validate", "targetManagedSystem", target)); v.Status != JobFailedBefore || !strings.Contains(v.Message, "powered off or failed") {
+		t.Fatalf("validate with the source running: %+v", v)
+	}
+	if _, err := rrJob(s1, p.UUID, "Operation", "sideways", "targetManagedSystem", target); model.KindOf(err) != model.KindInvalid {
+		t.Fatalf("bad operation: %v", err)
+	}
+	if err := s1.PowerSystem(admin, false); err != nil {
+		t.Fatal(err)
+	}
+	if v := status(rrJob(s1, p.UUID, "operation", "validate", "targetManagedSystem", target)); v.Status != JobFailedBefore || !strings.Contains(v.Message, "not simplified remote restart capable") {
+		t.Fatalf("validate of a partition not capable: %+v", v)
+	}
+	if err := s1.Apply(internalActor, func(tx *Tx) error {
+		q := tx.Partition(p.UUID).Clone()
+		q.SRRCapable = true
+		tx.PutPartition(q)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Both spellings of the operation's name and value.
+	for _, ps := range [][]string{{"Operation", "validate"}, {"operation", "v"}} {
+		if v := status(rrJob(s1, p.UUID, append(ps, "targetManagedSystemUUID", s2.System().UUID)...)); v.Status != JobOK {
+			t.Fatalf("validate %v: %+v", ps, v)
+		}
+	}
+	if h := holdingsOf(s2, p.UUID); h.part != nil {
+		t.Fatal("validate made the partition on sys2")
+	}
+	if v := status(rrJob(s1, p.UUID, "Operation", "restart", "targetManagedSystem", target)); v.Status != JobOK {
+		t.Fatalf("restart: %+v", v)
+	}
+	h := holdingsOf(s2, p.UUID)
+	if h.part == nil || h.part.State != model.StateRunning || h.scsi != before.scsi || len(h.adapters) != len(before.adapters) {
+		t.Fatalf("on sys2 after the restart: %+v", h)
+	}
+	for i, a := range h.adapters {
+		if a.MAC != before.adapters[i].MAC || a.PVID != before.adapters[i].PVID {
+			t.Errorf("adapter %s/%d, was %s/%d", a.MAC, a.PVID, before.adapters[i].MAC, before.adapters[i].PVID)
+		}
+	}
+	stale := holdingsOf(s1, p.UUID)
+	if stale.part == nil || stale.part.RemoteRestartState() != model.RRSourceRestarted {
+		t.Fatalf("the source's copy: %+v", stale.part)
+	}
+	// Back on, sys1 does not start its stale copy and cleans it up.
+	if err := s1.PowerSystem(admin, true); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		clk.Advance(10 * time.Millisecond)
+	}
+	j, _ := s1.StartJob(admin, JobRequest{Group: "LogicalPartition", Operation: "PowerOn", TargetUUID: p.UUID})
+	if v := runJob(t, clk, j); v.Status == JobOK || !strings.Contains(v.Message, "restarted on another system") {
+		t.Fatalf("power-on of the stale copy: %+v", v)
+	}
+	if v := status(rrJob(s1, p.UUID, "Operation", "cleanup")); v.Status != JobOK {
+		t.Fatalf("cleanup: %+v", v)
+	}
+	if owners(t, f, p.UUID) != s2 {
+		t.Fatal("after the cleanup the partition is not on sys2 alone")
+	}
+	if _, err := rrJob(s1, p.UUID, "Operation", "cleanup"); model.KindOf(err) != model.KindNotFound {
+		t.Fatalf("cleanup of a partition sys1 no longer has: %v", err)
+	}
+}

@@ -155,6 +155,28 @@ type Partition struct {
 	// mobility) while one is under way or has failed; nil: Not_Migrating.
 	// Never changed in place (a new Migration replaces it).
 	Mig *Migration `json:"mig,omitempty"`
+	// RRState is the partition's simplified remote restart state when it
+	// is not the plain one (Remote_Restartable or Invalid): a stale copy
+	// left on a source system (Source_Remote_Restarted) until cleanup.
+	RRState string `json:"rrState,omitempty"`
+}
+
+// Remote restart states (RemoteRestartState).
+const (
+	RRInvalid         = "Invalid"
+	RRAble            = "Remote_Restartable"
+	RRSourceRestarted = "Source_Remote_Restarted"
+)
+
+// RemoteRestartState is the partition's RemoteRestartState.
+func (p *Partition) RemoteRestartState() string {
+	switch {
+	case p.RRState != "":
+		return p.RRState
+	case p.SRRCapable:
+		return RRAble
+	}
+	return RRInvalid
 }
 
 // Migration states (MigrationState) as the REST API spells them.

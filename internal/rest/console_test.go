@@ -801,6 +801,18 @@ func (r *refusals) updates(t *testing.T, k *kind) {
 		for _, o := range r.objects(k, p) {
 			path := p.feed + "/" + o.uuid
 			e := f.entry(t, path, r.master)
+			if k.name == "ManagementConsole" {
+				// Its one change: a key it trusts more.
+				c := e.Content.Clone()
+				if ak := c.Child("AuthorizedKeys"); ak != nil {
+					ak.Append(&uom.Element{Space: ak.Space, Local: "AuthorizedKey", Text: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEk8 test@example"})
+					cur := e.Etag
+					changed := func() bool { return f.entry(t, path, r.master).Etag != cur }
+					if r.attempt(t, "update "+k.name, "POST", path, uom.MediaType(uom.ServiceUOM, k.name), string(c.Bytes()), cur, changed) {
+						return
+					}
+				}
+			}
 			ls, ss := leaves(e.Content, schema)
 			// Names first (most kinds take a rename), then the rest.
 			idx := make([]int, len(ls))
@@ -1042,8 +1054,11 @@ func (r *refusals) partitionJob(t *testing.T, k *kind, op string) bool {
 		// A migration needs its target named (a system alone has none
 		// to migrate to: the master's job fails, valid).
 		var params []core.Param
-		if op == "Migrate" || op == "MigrateValidate" {
+		switch op {
+		case "Migrate", "MigrateValidate":
 			params = []core.Param{{Name: core.ParamTargetSystem, Value: "Server-9009-42A-SN0000001"}}
+		case "RemoteRestart":
+			params = []core.Param{{Name: "Operation", Value: "validate"}, {Name: "targetManagedSystem", Value: "Server-9009-42A-SN0000001"}}
 		}
 		j := f.runJob(t, path, op, r.other, true, params...)
 		if j.status == core.JobOK || j.status == core.JobRunning || r.fingerprint(k) != before {

@@ -203,7 +203,7 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 	}
 	if !p.IsVIOS() {
 		b.leaf("MigrationState", p.MigrationState())
-		b.leaf("RemoteRestartState", "Invalid")
+		b.leaf("RemoteRestartState", p.RemoteRestartState())
 		b.leaf("PowerManagementMode", "None")
 		b.links("VirtualFibreChannelClientAdapters", nil)
 		b.links("VirtualSCSIClientAdapters", nil)

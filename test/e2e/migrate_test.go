@@ -345,3 +345,65 @@ func TestMigrateKill9(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRemoteRestart: with system 1 powered off by the fleet's control, the
+// HMC's RemoteRestart job validates and restarts its simplified-remote-
+// restart-capable partition on system 2 (same UUID, MACs, disk through
+// system 2's VIOSes, running); system 1, on again, shows its stale copy
+// and cleans it up, after which system 2 alone has the partition.
+func TestRemoteRestart(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	uuid := migrationVM(t, fd, "vm1", "2048")
+	fd.pvmctl(t, "sys1", "lpar", "update", "-i", "name=vm1", "--set-fields", "srr_capable=true")
+	before := fd.heldOf(t, "sys1", uuid)
+	sys2 := fd.heldOf(t, "sys2", uuid).sysName
+	h := fd.hmcClient(t)
+	power := func(name, state string) {
+		t.Helper()
+		h.expect(http.StatusOK, "PUT", "/rest/api/sim/Fleet/"+name+"/Power", []byte(`{"state":"`+state+`"}`), "Content-Type", "application/json")
+	}
+	job := func(c tc, op string) *uom.Element {
+		t.Helper()
+		return c.waitJob(c.startJob(pathLPAR+"/"+uuid, "RemoteRestart", "Operation", op, "targetManagedSystem", sys2), 30*time.Second)
+	}
+	// Refused while system 1 runs (asked of its NovaLink, its master; the
+	// HMC, not master, is refused that).
+	if jr := job(h, "validate"); !strings.Contains(text(jr, "ResponseException/Message"), "management master") {
+		t.Fatalf("validate from the HMC, not master, with system 1 running: %s", jr.String())
+	}
+	if jr := job(fd.sysClient(t, "sys1"), "validate"); text(jr, "Status") != "FAILED_BEFORE_COMPLETION" || !strings.Contains(text(jr, "ResponseException/Message"), "powered off or failed") {
+		t.Fatalf("validate with system 1 running: %s", jr.String())
+	}
+	power("sys1", "off")
+	for _, op := range []string{"validate", "restart"} {
+		if jr := job(h, op); text(jr, "Status") != "COMPLETED_OK" {
+			t.Fatalf("%s: %s", op, jr.String())
+		}
+	}
+	after := fd.heldOf(t, "sys2", uuid)
+	if !after.found || after.state != "running" || after.scsi != 2 || len(after.macs) != 2 {
+		t.Fatalf("on sys2 after the restart: %+v", after)
+	}
+	for mac, pvid := range before.macs {
+		if after.macs[mac] != pvid {
+			t.Errorf("adapter %s: VLAN %s on sys2, was %s", mac, after.macs[mac], pvid)
+		}
+	}
+	power("sys1", "on")
+	c1 := fd.sysClient(t, "sys1")
+	var rr string
+	for _, e := range c1.mustFeed(pathLPAR).Entries {
+		if strings.EqualFold(e.ID, uuid) {
+			rr = text(e.Content, "RemoteRestartState")
+		}
+	}
+	if rr != "Source_Remote_Restarted" {
+		t.Fatalf("sys1's copy after it came back: RemoteRestartState %q", rr)
+	}
+	if jr := c1.waitJob(c1.startJob(pathLPAR+"/"+uuid, "RemoteRestart", "operation", "cleanup"), 30*time.Second); text(jr, "Status") != "COMPLETED_OK" {
+		t.Fatalf("cleanup: %s", jr.String())
+	}
+	if own, _ := fd.owner(t, uuid); own != "sys2" {
+		t.Fatalf("after the cleanup the partition is on %s", own)
+	}
+}

@@ -33,14 +33,18 @@ trap 'exit 130' INT TERM
 export PVMD_ADMIN_PASSWORD="bench-$$-$RANDOM"
 go build -o "$WORK/" ./cmd/pvmd
 
-# start N DIR: pvmd on DIR/state with N partitions; sets PID and READY_MS.
+# start N DIR [restart]: pvmd on DIR/state with N partitions (a restart
+# loads the state there, without --config); sets PID and READY_MS.
 start() {
-	local n=$1 dir=$2 t0 t1
+	local n=$1 dir=$2 t0 t1 config=()
 	mkdir -p "$dir"
-	echo "{\"system\": {\"maxPartitions\": $((n + 240))}, \"clients\": {\"count\": $((n - 3))}}" >"$dir/inv.json"
+	if [ -z "${3:-}" ]; then
+		echo "{\"system\": {\"maxPartitions\": $((n + 240))}, \"clients\": {\"count\": $((n - 3))}}" >"$dir/inv.json"
+		config=(--config "$dir/inv.json")
+	fi
 	t0=${EPOCHREALTIME/./}
 	"$WORK/pvmd" --state-dir "$dir/state" --timing fast --http-addr 127.0.0.1:0 --https-addr "" \
-		--log-level warn --config "$dir/inv.json" >"$dir/stdout" 2>"$dir/stderr" &
+		--log-level warn "${config[@]}" >"$dir/stdout" 2>"$dir/stderr" &
 	PID=$!
 	until grep -q '^pvmd ready' "$dir/stdout" 2>/dev/null; do
 		kill -0 "$PID" 2>/dev/null || { cat "$dir/stderr" >&2; echo "bench: pvmd with $n partitions did not start" >&2; exit 1; }
@@ -78,7 +82,7 @@ done
 # A restart of the largest state: the load alone.
 echo "bench: restarting with $last_n partitions" >&2
 rm -f "$WORK/s$last_n/stdout"
-start "$last_n" "$WORK/s$last_n"
+start "$last_n" "$WORK/s$last_n" restart
 sleep 1
 RESTART_RSS=$(kb "$PID" VmRSS)
 stop

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -161,20 +162,35 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	defer cancel()
 	run := &fleetRun{ctx: ctx, fleet: f, byName: map[string]*fleetNode{}, log: log, errc: make(chan error, 1),
 		tlsConf: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
-	var servers []*rest.Server
+	// A REST server per system (its routes and kinds: a few ms each),
+	// made by a worker per processor.
+	servers := make([]*rest.Server, len(f.Systems()))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(servers)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c, dir := f.Systems()[i], systemDir(o.stateDir, plan.systems[i].name)
+				servers[i] = rest.New(c, rest.Config{SessionDir: filepath.Join(dir, "sessions"), SessionIdle: o.sessionIdle, EventWait: o.eventWait,
+					Logger: c.Logger(), NoSimControls: o.noSimControls, MaxUnauthConns: o.maxUnauth, StallTimeout: o.stallTimeout,
+					CacheBytes: 4 << 20})
+			}
+		}()
+	}
+	for i := range servers {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	for i, c := range f.Systems() {
-		s := plan.systems[i]
-		dir := systemDir(o.stateDir, s.name)
-		srv := rest.New(c, rest.Config{SessionDir: filepath.Join(dir, "sessions"), SessionIdle: o.sessionIdle, EventWait: o.eventWait,
-			Logger: c.Logger(), NoSimControls: o.noSimControls, MaxUnauthConns: o.maxUnauth, StallTimeout: o.stallTimeout,
-			CacheBytes: 4 << 20})
 		// A migration's TargetRemoteHMCIPAddress names the target by the
 		// address its NovaLink answers on.
-		c.SetAddresses([]string{s.addr.String()})
-		n := &fleetNode{name: s.name, core: c, srv: srv}
+		c.SetAddresses([]string{plan.systems[i].addr.String()})
+		n := &fleetNode{name: plan.systems[i].name, core: c, srv: servers[i]}
 		run.nodes = append(run.nodes, n)
 		run.byName[n.name] = n
-		servers = append(servers, srv)
 	}
 	phase("servers")
 	if err := writeFleetProcFiles(run.nodes, o.stateDir); err != nil {
@@ -247,7 +263,6 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 			n.core.Logger().Warn("backup schedule stopped", "err", err)
 		}
 	}
-	var wg sync.WaitGroup
 	for _, ls := range append(run.listeners(), hls) {
 		wg.Add(1)
 		go func() { defer wg.Done(); ls.shutdown() }()

@@ -349,7 +349,6 @@ func benchFeed10000(b *testing.B, cold bool) {
 		b.Fatalf("feed has %d entries, want 9998", n)
 	}
 	size := len(body)
-	body = nil
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

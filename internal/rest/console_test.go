@@ -523,7 +523,7 @@ func TestMasterFlags(t *testing.T) {
 	if v, _ := decodeEntry(t, rec).Content.FindText("IsPowerVMManagementMaster"); v != "true" {
 		t.Errorf("the answer to the HMC's update says IsPowerVMManagementMaster=%s", v)
 	}
-	e1 = check("the HMC master, after its update", want{hmcCaller: true, hmc: true})
+	check("the HMC master, after its update", want{hmcCaller: true, hmc: true})
 	if r := f.runJob(t, f.sysPath(), "ReleaseMaster", f.hmc, true); r.status != core.JobOK {
 		t.Fatalf("ReleaseMaster by the HMC: %v", r)
 	}

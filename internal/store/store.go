@@ -18,6 +18,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Buckets.
@@ -93,7 +94,7 @@ func Open(path string) (*Store, error) {
 		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("state file %s is locked by another process (is another pvmd running on this state directory?)", path)
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)

@@ -315,6 +315,32 @@ func TestFleet(t *testing.T) {
 	c3.waitLPAR(pathLPAR+"/"+c3.lparByName("novalink").UUID, 10*time.Second, "NovaLink running", func(l lpar) bool { return l.State == "running" })
 }
 
+// TestFleetOfOne: a fleet of one system is a fleet like any other (one
+// system line, its NovaLink serving only itself, the HMC listing it), and
+// what is made on it is there after a restart.
+func TestFleetOfOne(t *testing.T) {
+	dir := t.TempDir()
+	fd := startFleet(t, dir, "--systems", "1")
+	if len(fd.names) != 1 || fd.names[0] != "sys1" {
+		t.Fatalf("system lines %v, want sys1", fd.names)
+	}
+	c := fd.sysClient(t, "sys1")
+	if n := len(c.mustFeed(pathMS).Entries); n != 1 {
+		t.Fatalf("%d managed systems", n)
+	}
+	fd.pvmctl(t, "sys1", "lpar", "create", "--name", "one1", "--mem", "1024", "--proc", "1")
+	if n := len(fd.hmcClient(t).mustFeed(pathMS).Entries); n != 1 {
+		t.Fatalf("the HMC lists %d managed systems", n)
+	}
+	if err := fd.Stop(stopTimeout); err != nil {
+		t.Fatal(err)
+	}
+	fd = startFleet(t, dir, "--systems", "1")
+	if out := fd.pvmctl(t, "sys1", "lpar", "list", "--where", "name=one1"); !strings.Contains(out, "one1") {
+		t.Fatalf("one1 is gone after a restart:\n%s", out)
+	}
+}
+
 // TestFleetKill9 kills the fleet at random moments while clients change
 // every system; after each restart every acknowledged change is there.
 func TestFleetKill9(t *testing.T) {

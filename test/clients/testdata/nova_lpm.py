@@ -320,9 +320,31 @@ def main():
     step('nova destroys it on system 1', destroy,
          needs=['nova live-migrates it back from system 2 to system 1'])
 
-    for n in (0, 1):
-        if 'drv%d' % n in st:
+    def cleanup_hosts():
+        # Each host's nova-compute stops: its event listener ends, and the
+        # process waits for the listeners' threads (a thread still in a
+        # request while the interpreter exits can take it down).
+        import threading
+        for n in (0, 1):
+            listener = st['drv%d' % n].session.get_event_listener()
             st['drv%d' % n].cleanup_host('host%d' % (n + 1))
+            check(not listener.handlers, 'host %d: handlers left: %s'
+                  % (n + 1, listener.handlers))
+        import time
+
+        def busy():
+            # The idle workers of thread pools wait for work until the
+            # interpreter's exit joins them; every other thread must end.
+            return [th for th in threading.enumerate()
+                    if th is not threading.current_thread() and th.is_alive()
+                    and not th.name.startswith('ThreadPoolExecutor')]
+        deadline = time.time() + 30
+        for th in busy():
+            th.join(max(0.1, deadline - time.time()))
+        check(not busy(), 'threads still running: %s'
+              % [th.name for th in busy()])
+    step('both nova-compute hosts stop their event listeners', cleanup_hosts,
+         needs=started)
     return h.finish()
 
 

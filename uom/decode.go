@@ -258,7 +258,9 @@ func (d *decoder) skipPI() error {
 		return d.errorf("unterminated processing instruction")
 	}
 	body := d.src[d.pos+2 : d.pos+2+end]
-	if len(body) == 0 || !isNameStart(body[0]) {
+	// The target is an XML Name, which may begin with a colon (it is not
+	// split into a prefix and a local name).
+	if len(body) == 0 || !(isNameStart(body[0]) || body[0] == ':') {
 		return d.errorf("processing instruction without a target")
 	}
 	// The target is a name, as encoding/xml reads it: the name bytes and

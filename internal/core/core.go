@@ -84,6 +84,9 @@ type Config struct {
 	// BackupDir is the base directory of the scheduled backups (the files
 	// are in <BackupDir>/<MTMS>/); empty means "backups" beside StatePath.
 	BackupDir string
+	// PasswordCost is the bcrypt cost of new passwords (0: bcrypt's
+	// default, 10); tests lower it.
+	PasswordCost int
 	// PCMInterval is the long-term monitor's interval (default 30 s; the
 	// short-term monitor and the RMC file follow it, see Intervals);
 	// PCMSeed seeds the simulated workload's noise (0: from the system).
@@ -232,7 +235,7 @@ func newCore(cfg Config) (*Core, error) {
 	}
 	c := &Core{cfg: cfg, clock: cfg.Clock, timing: cfg.Timing, log: cfg.Logger, store: sp, ownStore: own,
 		wr: wr, broken: wr.broken, fleet: cfg.fleet, name: cfg.fleetName,
-		timers: map[*pendingTimer]struct{}{}, users: &userDB{sp: sp}}
+		timers: map[*pendingTimer]struct{}{}, users: &userDB{sp: sp, cost: cfg.PasswordCost}}
 	now := func() time.Time { return c.clock.Now() }
 	c.Bus = NewBus(cfg.EventQueueCapacity, cfg.EventQueueIdle, now)
 	c.Jobs = NewJobs(now, cfg.JobRetention)

@@ -111,7 +111,7 @@ func OpenFleet(cfg FleetConfig) (*Fleet, error) {
 		return nil, err
 	}
 	f := &Fleet{st: st, wr: &writer{broken: new(atomic.Pointer[error])}, log: base.Logger, byName: map[string]*Core{},
-		users: &userDB{sp: st.Space("")}}
+		users: &userDB{sp: st.Space(""), cost: base.PasswordCost}}
 	idle := base.EventQueueIdle
 	if idle == 0 {
 		idle = 30 * time.Minute
@@ -310,7 +310,7 @@ func (f *Fleet) EnsureUser(name, role, password string, onHMC bool) (generated s
 			}
 			generated = password
 		}
-		if rec, err = userRecord(name, role, password); err != nil {
+		if rec, err = userRecord(name, role, password, f.users.cost); err != nil {
 			return "", false, err
 		}
 		created = true

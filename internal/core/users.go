@@ -32,9 +32,15 @@ var ErrBadCredentials = errors.New("user ID or password not valid")
 // a fleet's HMC's.
 type userDB struct {
 	sp *store.Space
+	// cost is the bcrypt cost of new passwords (Config.PasswordCost; 0:
+	// bcrypt's default).
+	cost int
 	// The bounded pool of password checks.
 	pwOnce           sync.Once
 	pwSlots, pwQueue chan struct{}
+	// unknown is what an unknown user's password is checked against.
+	unknownOnce sync.Once
+	unknown     []byte
 }
 
 // EnsureUser creates the account when it does not exist. With an empty
@@ -81,16 +87,17 @@ func (c *Core) SetPassword(name, role, password string) error {
 }
 
 func (u *userDB) set(name, role, password string) error {
-	b, err := userRecord(name, role, password)
+	b, err := userRecord(name, role, password, u.cost)
 	if err != nil {
 		return err
 	}
 	return u.sp.Update([]store.Change{{Bucket: store.BucketUsers, Key: name, Value: b}})
 }
 
-// userRecord is the stored record of an account.
-func userRecord(name, role, password string) ([]byte, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+// userRecord is the stored record of an account, its password hashed at
+// the cost given (0: bcrypt's default).
+func userRecord(name, role, password string, cost int) ([]byte, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost(cost))
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +125,28 @@ var (
 // ErrLogonsBusy refuses a logon while too many are being checked.
 var ErrLogonsBusy = model.Unavailable("Too many logons are being checked at this moment; try again in a few seconds.")
 
+// passwordCost is the bcrypt cost of new passwords (Config.PasswordCost).
+func passwordCost(cost int) int {
+	if cost > 0 {
+		return cost
+	}
+	return bcrypt.DefaultCost
+}
+
+// unknownHash is what an unknown user's password is checked against: a
+// hash of the cost known users' have.
+func (db *userDB) unknownHash() []byte {
+	db.unknownOnce.Do(func() {
+		db.unknown = unknownUserHash
+		if passwordCost(db.cost) != bcrypt.DefaultCost {
+			b := make([]byte, 24)
+			_, _ = rand.Read(b)
+			db.unknown, _ = bcrypt.GenerateFromPassword(b, passwordCost(db.cost))
+		}
+	})
+	return db.unknown
+}
+
 // Authenticate checks a password and returns the account. Unknown users
 // cost the same check as known ones.
 func (c *Core) Authenticate(name, password string) (*User, error) {
@@ -129,7 +158,7 @@ func (db *userDB) authenticate(name, password string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash := unknownUserHash
+	hash := db.unknownHash()
 	if u != nil {
 		hash = u.Hash
 	}

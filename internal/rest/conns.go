@@ -79,7 +79,7 @@ func (g *ConnGuard) Configure(hs *http.Server) {
 func (g *ConnGuard) Front(h http.Handler, stall, write time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		rc.SetWriteDeadline(time.Now().Add(write))
+		rc.SetWriteDeadline(time.Now().Add(write)) // a hijack (a virtual terminal's stream) clears it
 		defer g.guard(w, r, stall, write, nil)()
 		sw := &statusWriter{ResponseWriter: w, rc: rc, window: write, last: time.Now()}
 		h.ServeHTTP(sw, r)
@@ -111,7 +111,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if now := time.Now(); now.Sub(w.last) > w.window/8 {
+	if now := time.Now(); w.window > 0 && now.Sub(w.last) > w.window/8 {
 		w.rc.SetWriteDeadline(now.Add(w.window))
 		w.last = now
 	}

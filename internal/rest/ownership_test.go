@@ -167,8 +167,8 @@ func TestCustomEventsAndJobParametersBounded(t *testing.T) {
 	lpar := "/rest/api/uom/LogicalPartition/" + f.partition("lpar10").UUID
 	before, _, _ := f.core.Jobs.Stats()
 	rec := f.do("PUT", lpar+"/do/PowerOn", uom.MediaType("web", "JobRequest"),
-		jobReq("PowerOn", "LogicalPartition", "bootmode", strings.Repeat("n", 15<<20)), "")
+		jobReq("PowerOn", "LogicalPartition", "bootmode", strings.Repeat("n", 3<<20)), "")
 	if after, _, _ := f.core.Jobs.Stats(); rec.Code != http.StatusRequestEntityTooLarge || after != before {
-		t.Errorf("a 15 MB job parameter: %d, jobs %d -> %d", rec.Code, before, after)
+		t.Errorf("a 3 MB job parameter: %d, jobs %d -> %d", rec.Code, before, after)
 	}
 }

@@ -156,7 +156,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
 			s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
 		}
 	}()
-	// A client that does not read its answer is cut too (writeWindow).
+	// A client that does not read its answer is cut too (writeWindow); a
+	// stream (a virtual terminal) is hijacked, which clears the deadline,
+	// and times its writes itself.
 	if via == nil {
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
 		defer s.guardBody(w, r)()

@@ -83,7 +83,7 @@ func logonAt(t *testing.T, url string) string {
 // never authenticate are capped (the oldest closed), and a bystander's
 // logon goes through while they flood.
 func TestSlowClientsCannotLockOut(t *testing.T) {
-	_, ts := slowServer(t, Config{MaxUnauthConns: 20, StallTimeout: 500 * time.Millisecond})
+	_, ts := slowServer(t, Config{MaxUnauthConns: 20, StallTimeout: time.Second})
 	addr := ts.Listener.Addr().String()
 
 	// A stalled body is cut: the connection is answered or closed.
@@ -110,7 +110,7 @@ func TestSlowClientsCannotLockOut(t *testing.T) {
 	tok := logonAt(t, ts.URL)
 	pr, pw := io.Pipe()
 	go func() {
-		for i := 0; i < 12; i++ {
+		for i := 0; i < 20; i++ {
 			pw.Write([]byte(strings.Repeat(" ", 1000)))
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -147,7 +147,7 @@ func TestSlowClientsCannotLockOut(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	for deadline := time.Now().Add(10 * time.Second); srv.guard.closed.Load() < 280 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(30 * time.Second); srv.guard.closed.Load() < 280 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond) // the server accepts what is in its backlog
 	}
 	if n := srv.Unauthenticated(); n > 20 {

@@ -310,11 +310,11 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return err
 	}
 
+	sweepBackups(c, log)
 	// Seeding or loading a large state leaves garbage behind (encoded
 	// records, the file's pages): give it back before serving.
 	debug.FreeOSMemory()
 
-	sweepBackups(c, log)
 	backups, err := newBackups(c, log, nil, o.backupHourly)
 	if err != nil {
 		return err

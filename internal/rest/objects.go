@@ -101,13 +101,13 @@ type kind struct {
 	// byConsole kinds render differently for NovaLink's and the HMC's
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
-	media     string // see mediaType; set by New
-	// entrySize is about how many bytes an entry of the kind takes (the
-	// last ones rendered, averaged).
-	entrySize atomic.Int64
 	// updates say what update applies; a request changing anything else
 	// is refused (update_check.go).
 	updates *updateRules
+	media   string // see mediaType; set by New
+	// entrySize is about how many bytes an entry of the kind takes (the
+	// last ones rendered, averaged).
+	entrySize atomic.Int64
 }
 
 // noteEntrySize counts an entry of n bytes into k.entrySize.

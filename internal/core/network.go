@@ -899,10 +899,11 @@ func (tx *Tx) mgmtAdapter(p *model.Partition) *model.EthernetAdapter {
 
 // settleRMC applies the RMC rule to a partition a step just changed: RMC
 // comes up only over a MGMTSWITCH adapter, with the link-local address of
-// its MAC; the management partition itself has none.
+// its MAC; the management partition itself has none, unless it is a VIOS
+// (NovaLink hosting I/O).
 func (tx *Tx) settleRMC(p *model.Partition) {
 	switch {
-	case p.IsMgmt:
+	case p.IsMgmt && !p.IsVIOS():
 		p.RMCState, p.RMCIP = model.RMCNone, ""
 	case !p.Active():
 		p.RMCIP = ""

@@ -9,6 +9,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -276,6 +277,9 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 			if err := vios.CheckRemovable(tx, cur); err != nil {
 				return err
 			}
+			if err := sriov.CheckRemovable(tx, cur); err != nil {
+				return err
+			}
 		}
 		deletePartitionTx(tx, cur)
 		return nil
@@ -288,6 +292,7 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 func deletePartitionTx(tx *Tx, cur *model.Partition) {
 	uuid := cur.UUID
 	vios.RemovePartitionStorage(tx, cur)
+	sriov.PartitionGone(tx, cur)
 	for _, a := range tx.AdaptersOf(uuid) {
 		tx.Delete(model.KindAdapter, a.UUID)
 	}

@@ -66,6 +66,9 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if r.Group == "ManagedSystem" {
 		return c.startSystemJob(a, r)
 	}
+	if r.Group == "Cluster" {
+		return c.startClusterJob(a, r)
+	}
 	// Power operations change things: a user who may not is refused here,
 	// before a job is made.
 	if err := checkActor(a); err != nil {
@@ -75,6 +78,9 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	c.Read(func(st *model.State) { target = st.Partition(r.TargetUUID) })
 	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
+	}
+	if j, ok, err := c.startVIOSJob(a, r, target); ok {
+		return j, err
 	}
 	switch r.Operation {
 	case "Migrate", "MigrateValidate", "MigrateAbort", "MigrateRecover":

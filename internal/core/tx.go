@@ -367,6 +367,10 @@ func (tx *Tx) dependents() (sysTouched bool) {
 					sysTouched = true
 				}
 			}
+		case model.KindSRIOVAdapter, model.KindSRIOVLP:
+			// The managed system shows its SR-IOV adapters and their
+			// ports' use.
+			sysTouched = true
 		case model.KindSlot:
 			sysTouched = true
 			for _, o := range []model.Object{old, cur} {
@@ -480,6 +484,28 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return LogicalUnitPath(ssp, v)
 	case *model.File:
 		return "/rest/api/web/File/" + v.UUID
+	case *model.VirtualNIC:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		return "/rest/api/uom/LogicalPartition/" + owner.UUID + "/VirtualNICDedicated/" + v.UUID
+	case *model.SRIOVLogicalPort:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		kind := "LogicalPartition"
+		if owner.IsVIOS() {
+			kind = "VirtualIOServer"
+		}
+		return "/rest/api/uom/" + kind + "/" + owner.UUID + "/SRIOVEthernetLogicalPort/" + v.UUID
 	case *model.EthernetAdapter:
 		owner := tx.Partition(v.Partition)
 		if owner == nil {

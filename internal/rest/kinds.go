@@ -135,6 +135,7 @@ func (s *Server) registerKinds() map[string]*kind {
 	registerNetworkKinds(ks)
 	registerConsoleKinds(ks)
 	registerStorageKinds(ks)
+	registerSRIOVKinds(ks)
 	return ks
 }
 

@@ -95,7 +95,15 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	b.empty("AssociatedReservedStorageDevicePool")
 
 	caps := b.sub("AssociatedSystemCapabilities")
+	var sriovs []sriovView
+	if sio != nil {
+		sriovs = sio.sriov
+	}
 	for _, c := range systemCapabilities {
+		if sriovCapabilities[c.name] {
+			caps.bool(c.name, sriovCapable(sriovs))
+			continue
+		}
 		caps.bool(c.name, c.on)
 	}
 
@@ -112,7 +120,7 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 		}
 	}
 	io.int("MaximumIOPools", 1)
-	io.sub("SRIOVAdapters")
+	sriovAdaptersInto(io, sriovs)
 	io.sub("AssociatedSystemVirtualNetwork")
 	io.leaf("WWPNPrefix", strconv.FormatUint(wwpnPrefix(sys), 10))
 

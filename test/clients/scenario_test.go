@@ -20,6 +20,7 @@ type scenario struct {
 	Trees   []string      // client trees it imports besides pypowervm (nova-powervm, ...)
 	Timeout time.Duration // for the whole script
 	Flags   []string      // extra pvmd flags
+	Env     []string      // extra environment of the script (KEY=value)
 	// Fleet runs the script against a fleet pvmd of this many systems
 	// (PVM_TEST_FLEET lists them as JSON; the other PVM_TEST_ ports and
 	// PVM_URL are the first system's).
@@ -100,6 +101,7 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PVMCTL_SESSION_DIR="+filepath.Join(work, "sessions"),
 		"PVM_VTERM_VNC_PORT=0",
 	)
+	env = append(env, s.Env...)
 	timeout := s.Timeout
 	if timeout == 0 {
 		timeout = 3 * time.Minute

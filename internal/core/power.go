@@ -87,6 +87,10 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		return j, err
 	}
 	switch r.Operation {
+	case "Migrate", "MigrateValidate", "MigrateAbort", "MigrateRecover":
+		return c.startMigrationJob(a, r)
+	case "RemoteRestart":
+		return c.startRemoteRestartJob(a, r)
 	case "PowerOn":
 		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: r.Param("keylock"), Force: isTrue(r.Param("force"))}
 		if err := checkBool("force", r.Param("force")); err != nil {
@@ -208,6 +212,12 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		}
 		if p.IsMgmt {
 			return model.ErrMgmtPartition("powered on or off from its own management service")
+		}
+		if p.Mig != nil {
+			return errMigrationHolds(p)
+		}
+		if p.RRState == model.RRSourceRestarted {
+			return model.Refused("Partition %s was restarted on another system; it cannot start here (clean it up with the RemoteRestart job's cleanup operation).", p.Name)
 		}
 		if err := systemPoweredOff(tx.System()); err != nil {
 			return err

@@ -281,12 +281,15 @@ func TestManagementConsole(t *testing.T) {
 		t.Errorf("after the rename: name %q etag %s (was %s) id %s", n, e2.Etag, e.Etag, e2.ID)
 	}
 
-	// Read only: every write is a 405 HttpErrorResponse.
+	// Read only but for its authorized keys: a create or a delete is a
+	// 405 HttpErrorResponse, a rename a 400 naming the element.
 	body := `<ManagementConsole:ManagementConsole xmlns:ManagementConsole="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><ManagementConsoleName>x</ManagementConsoleName></ManagementConsole:ManagementConsole>`
 	ct := uom.MediaType(uom.ServiceUOM, "ManagementConsole")
+	if rec := f.do("POST", f.consolePath(), ct, body, "", "If-Match", e2.Etag); rec.Code != 400 || !strings.Contains(rec.Body.String(), "ManagementConsoleName") {
+		t.Errorf("rename of the console: %d, want 400 naming ManagementConsoleName\n%s", rec.Code, rec.Body)
+	}
 	for _, w := range []struct{ method, path, ct, body string }{
 		{"PUT", "/rest/api/uom/ManagementConsole", ct, body},
-		{"POST", f.consolePath(), ct, body},
 		{"DELETE", f.consolePath(), "", ""},
 	} {
 		rec := f.do(w.method, w.path, w.ct, w.body, "", "If-Match", e2.Etag)
@@ -804,6 +807,18 @@ func (r *refusals) updates(t *testing.T, k *kind) {
 		for _, o := range r.objects(k, p) {
 			path := p.feed + "/" + o.uuid
 			e := f.entry(t, path, r.master)
+			if k.name == "ManagementConsole" {
+				// Its one change: a key it trusts more.
+				c := e.Content.Clone()
+				if ak := c.Child("AuthorizedKeys"); ak != nil {
+					ak.Append(&uom.Element{Space: ak.Space, Local: "AuthorizedKey", Text: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEk8 test@example"})
+					cur := e.Etag
+					changed := func() bool { return f.entry(t, path, r.master).Etag != cur }
+					if r.attempt(t, "update "+k.name, "POST", path, uom.MediaType(uom.ServiceUOM, k.name), string(c.Bytes()), cur, changed) {
+						return
+					}
+				}
+			}
 			ls, ss := leaves(e.Content, schema)
 			// Names first (most kinds take a rename), then the rest.
 			idx := make([]int, len(ls))
@@ -967,6 +982,17 @@ func refusalsInventory() *core.Inventory {
 // jobSamples are parameters that make each job that needs some change
 // something on a VIOS (the VIOS's UUID given).
 var jobSamples = map[string]func(f *coFixture, vios string) []core.Param{
+	// A migration and a remote restart need their target named (a system
+	// alone has none: the master's job fails, valid).
+	"LogicalPartition/Migrate": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: core.ParamTargetSystem, Value: "Server-9009-42A-SN0000001"}}
+	},
+	"LogicalPartition/MigrateValidate": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: core.ParamTargetSystem, Value: "Server-9009-42A-SN0000001"}}
+	},
+	"LogicalPartition/RemoteRestart": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: "Operation", Value: "validate"}, {Name: "targetManagedSystem", Value: "Server-9009-42A-SN0000001"}}
+	},
 	"VirtualIOServer/LUARecovery": func(f *coFixture, vios string) []core.Param {
 		var itl string
 		f.core.ReadSAN(func(tx san.Tx) {

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"net"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -33,6 +35,10 @@ type consoleView struct {
 	serial  string
 	// nics are the NovaLink partition's virtual Ethernet adapters, by slot.
 	nics []*model.EthernetAdapter
+	// publicKey is NovaLink's SSH public key, authorized the keys it trusts.
+	publicKey  string
+	authorized []string
+	sysRev     uint64
 }
 
 // consoleUUID is the console's UUID: stable, derived from the system's.
@@ -45,11 +51,12 @@ func consoleUUID(sys *model.ManagedSystem) string {
 // system's UUID and MTMS never change).
 func consoleObjectIn(st *model.State) object {
 	sys := st.System
-	v := &consoleView{uuid: consoleUUID(sys), name: "novalink", sysUUID: sys.UUID, typ: sys.Type, model: sys.Model, serial: sys.Serial}
+	v := &consoleView{uuid: consoleUUID(sys), name: "novalink", sysUUID: sys.UUID, typ: sys.Type, model: sys.Model, serial: sys.Serial,
+		publicKey: core.ConsolePublicKey(sys), authorized: sys.AuthorizedKeys, sysRev: sys.Rev}
 	o := object{uuid: v.uuid, rev: sys.Rev, created: sys.Created, val: v}
 	for _, p := range st.SortedPartitions(func(p *model.Partition) bool { return p.IsMgmt }) {
 		v.name = p.Name
-		o.rev = p.Rev
+		o.rev = max(p.Rev, sys.Rev) // the authorized keys are the system's
 		v.nics = append(v.nics, st.AdaptersOf(p.UUID)...)
 		sort.Slice(v.nics, func(i, j int) bool { return v.nics[i].Slot < v.nics[j].Slot })
 		break
@@ -81,7 +88,36 @@ func registerConsoleKinds(ks map[string]*kind) {
 		search: map[string]func(object) string{
 			"ManagementConsoleName": func(o object) string { return o.val.(*consoleView).name },
 		},
-		// No create, update or delete: writes are answered 405.
+		// The one change: the SSH keys it trusts (pypowervm's
+		// add_authorized_key). No create or delete: answered 405.
+		updates: consoleUpdates,
+		update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
+			v := o.val.(*consoleView)
+			base, err := baseEtag(o, etag, v.sysRev, "ManagementConsole "+v.name)
+			if err != nil {
+				return object{}, err
+			}
+			var keys []string
+			if ak := el.Child("AuthorizedKeys"); ak != nil {
+				for _, k := range ak.Children {
+					switch k.Local {
+					case "AuthorizedKey":
+						keys = append(keys, k.Text)
+					case "Metadata":
+					default:
+						return object{}, errStatus(http.StatusBadRequest, "AuthorizedKeys has an unknown element <%s>.", k.Local)
+					}
+				}
+			} else {
+				keys = v.authorized // not sent: unchanged
+			}
+			if err := s.core.SetAuthorizedKeys(a, base, keys); err != nil {
+				return object{}, err
+			}
+			var n object
+			s.core.Read(func(st *model.State) { n = consoleObjectIn(st) })
+			return n, nil
+		},
 	}
 }
 
@@ -114,8 +150,15 @@ func renderConsole(rc *renderCtx, v *consoleView) *uom.Element {
 	b.sub("VersionInfo")
 	b.sub("WebObjectModelVersion")
 	b.empty("PowerEnterprisePools")
+	b.leaf("PublicSSHKey", v.publicKey)
+	ak := b.sub("AuthorizedKeys")
+	for _, k := range v.authorized {
+		ak.el.Append(&uom.Element{Space: ak.ns, Local: "AuthorizedKey", Text: k})
+	}
 	return b.el
 }
+
+var consoleUpdates = &updateRules{applied: []string{"AuthorizedKeys"}}
 
 // requestIP is the IP address a client reached the server on ("" when it
 // used a host name or a loopback address).

@@ -55,8 +55,10 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		t.Fatal(err)
 	}
 	pvmURL := "http://localhost:" + d.HTTPPort
+	procDir := filepath.Join(d.Dir, "proc")
 	if len(d.Systems) > 0 {
 		pvmURL = "http://" + d.Systems[0].HTTP
+		procDir = filepath.Join(d.Dir, "systems", d.Systems[0].Name, "proc") // the first system's NovaLink
 	}
 	work := t.TempDir()
 	results := filepath.Join(work, "results.jsonl")
@@ -83,7 +85,7 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PYTHONPATH="+strings.Join(pypath, string(os.PathListSeparator)),
 		"PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
 		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PVM_PROC_DIR="+filepath.Join(d.Dir, "proc"),
+		"PVM_PROC_DIR="+procDir,
 		"PVM_TEST_HTTP_PORT="+d.HTTPPort,
 		"PVM_TEST_HTTPS_PORT="+d.HTTPSPort,
 		"PVM_TEST_PASSWORD="+adminPassword,

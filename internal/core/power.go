@@ -47,8 +47,10 @@ var JobOperations = map[string]map[string][]string{
 }
 
 // ErrUnknownOperation is returned for an operation a group does not have.
+// It is a bad request, not a missing object: the object the job was sent
+// to may well exist, and clients read a 404 as "the object is gone".
 func ErrUnknownOperation(group, op string) error {
-	return &model.Error{ID: "PVME01040102-0045", Kind: model.KindNotFound,
+	return &model.Error{ID: "PVME01040102-0045", Kind: model.KindInvalid,
 		Msg: fmt.Sprintf("The operation %s is not available on %s.", op, group)}
 }
 

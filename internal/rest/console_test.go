@@ -316,11 +316,15 @@ func TestCLIRunner(t *testing.T) {
 			t.Errorf("%s/do/CLIRunner: group %q", p, g)
 		}
 	}
-	for _, p := range []string{"/rest/api/uom/ManagementConsole/" + uuidZero + "/do/CLIRunner", f.consolePath() + "/do/Bogus",
+	for _, p := range []string{"/rest/api/uom/ManagementConsole/" + uuidZero + "/do/CLIRunner",
 		"/rest/api/uom/LogicalPartition/do/PowerOn"} {
 		if rec := f.do("GET", p, "", "", ""); rec.Code != 404 {
 			t.Errorf("GET %s: %d, want 404", p, rec.Code)
 		}
+	}
+	// An unknown job of a console that exists is a bad request.
+	if rec := f.do("GET", f.consolePath()+"/do/Bogus", "", "", ""); rec.Code != 400 {
+		t.Errorf("GET %s/do/Bogus: %d, want 400", f.consolePath(), rec.Code)
 	}
 
 	// A command that works: results returnCode, stdOut (as printed, with

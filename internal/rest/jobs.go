@@ -108,12 +108,15 @@ func (s *Server) handleJobTemplate(w http.ResponseWriter, r *http.Request, a cor
 		return
 	}
 	op := r.PathValue("op")
-	if _, ok := jobParametersOf(group, op); !ok {
-		s.writeError(w, r, core.ErrUnknownOperation(group, op), nil)
-		return
-	}
+	// A job on an object that does not exist answers 404 whatever the
+	// operation; an unknown operation on one that exists answers 400
+	// (clients read a 404 as "the object is gone").
 	if !s.objectExists(group, target) {
 		s.writeError(w, r, model.ErrNoObject(group, target), nil)
+		return
+	}
+	if _, ok := jobParametersOf(group, op); !ok {
+		s.writeError(w, r, core.ErrUnknownOperation(group, op), nil)
 		return
 	}
 	el := webRoot("JobRequest")
@@ -144,6 +147,14 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 		s.writeError(w, r, err, nil)
 		return
 	}
+	if !s.objectExists(group, target) {
+		s.writeError(w, r, model.ErrNoObject(group, target), body)
+		return
+	}
+	if _, ok := jobParametersOf(group, op); !ok {
+		s.writeError(w, r, core.ErrUnknownOperation(group, op), body)
+		return
+	}
 	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "JobRequest" {
 		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for a job; send %s.",
 			r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "JobRequest")), body)
@@ -158,10 +169,6 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 	req := core.JobRequest{Group: group, Operation: op, TargetUUID: target, Params: params, RequestURL: reqURL}
 	var job *core.Job
 	if rj, ok := restJobs[group][op]; ok {
-		if !s.objectExists(group, target) {
-			s.writeError(w, r, model.ErrNoObject(group, target), body)
-			return
-		}
 		job, err = rj.run(s, a, req)
 	} else {
 		job, err = s.core.StartJob(a, req)

@@ -211,28 +211,65 @@ func refCodeFull(p *model.Partition, now time.Time) string {
 	return "time_stamp=" + ts.UTC().Format("01/02/2006 15:04:05") + ",refcode=" + code + ",word2=03D00000"
 }
 
-// partitionQuick returns the quick properties of a partition.
-func partitionQuick(p *model.Partition) map[string]any {
+// quickNull is a quick property the server answers null (JSON null).
+type quickNull struct{}
+
+// quickNumber is a quick property that is a JSON number written as given
+// (processing units: 0.1, 1.5).
+type quickNumber string
+
+// partitionQuick returns the quick properties of a partition, as a real
+// NovaLink answers .../LogicalPartition/{uuid}/quick: numbers as JSON
+// numbers, the two flags as the strings "true"/"false", what does not
+// apply as null; current values are the desired ones while the partition
+// is off (as in the XML).
+func partitionQuick(rc *renderCtx, p *model.Partition) map[string]any {
+	active := p.Active()
 	q := map[string]any{
-		"PartitionName":                  p.Name,
+		"AssociatedManagedSystem":        rc.base + core.SystemPath(rc.sys.UUID),
+		"IsVirtualServiceAttentionLEDOn": "false",
+		"OperatingSystemVersion":         p.OSVersion,
 		"PartitionID":                    p.ID,
+		"PartitionName":                  p.Name,
 		"PartitionState":                 p.State,
 		"PartitionType":                  string(p.Type),
-		"PartitionUUID":                  p.UUID,
+		"PowerManagementMode":            quickNull{},
+		"ProgressState":                  quickNull{},
 		"ReferenceCode":                  p.RefCode,
-		"ResourceMonitoringControlState": p.RMCState,
-		"IsManagementPartition":          p.IsMgmt,
-		"CurrentMemory":                  p.CurMem,
-		"OperatingSystemVersion":         p.OSVersion,
+		"ResourceMonitoringIPAddress":    quickNull{},
+		"RMCState":                       p.RMCState,
+		"SharingMode":                    p.SharingMode,
+		"HasDedicatedProcessors":         strconv.FormatBool(p.Dedicated),
+		"CurrentMemory":                  p.DesMem,
+		"CurrentProcessors":              quickNull{},
+		"CurrentProcessingUnits":         quickNull{},
+		"AllocatedVirtualProcessors":     quickNull{},
 	}
-	if !p.Active() {
-		q["CurrentMemory"] = 0
+	if p.RMCIP != "" {
+		q["ResourceMonitoringIPAddress"] = p.RMCIP
+	}
+	if active {
+		q["CurrentMemory"] = p.CurMem
 	}
 	if p.Dedicated {
-		q["CurrentProcessors"] = p.CurProcs
+		n := p.DesProcs
+		if active {
+			n = p.CurProcs
+		}
+		q["CurrentProcessors"] = n
 	} else {
-		q["CurrentProcessingUnits"] = p.CurUnits.String()
-		q["CurrentVirtualProcessors"] = p.CurVP
+		units, vp := p.DesUnits, p.DesVP
+		if active {
+			units, vp = p.CurUnits, p.CurVP
+		}
+		q["CurrentProcessingUnits"] = quickNumber(units.String())
+		q["AllocatedVirtualProcessors"] = vp
+	}
+	if p.IsVIOS() {
+		q["APICapable"] = "false"
+	} else {
+		q["MigrationState"] = "Not_Migrating"
+		q["RemoteRestartState"] = "Invalid"
 	}
 	return q
 }

@@ -185,6 +185,9 @@ func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition)
 		if n.Name != cur.Name {
 			detail = append(detail, "PartitionName")
 		}
+		if n.NVRAM != cur.NVRAM {
+			detail = append(detail, "NVRAM")
+		}
 		if cur.Active() {
 			if err := dlpar(tx, cur, n); err != nil {
 				return err
@@ -215,7 +218,8 @@ func dlpar(tx *Tx, cur, n *model.Partition) error {
 		cur.MinUnits != n.MinUnits || cur.MaxUnits != n.MaxUnits ||
 		cur.MinVP != n.MinVP || cur.MaxVP != n.MaxVP ||
 		cur.MinProcs != n.MinProcs || cur.MaxProcs != n.MaxProcs ||
-		cur.HPTRatio != n.HPTRatio || cur.ProcCompatMode != n.ProcCompatMode
+		cur.HPTRatio != n.HPTRatio || cur.ProcCompatMode != n.ProcCompatMode ||
+		cur.NVRAM != n.NVRAM
 	if limits {
 		return model.ErrNotPoweredOff()
 	}

@@ -148,6 +148,15 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 	return nil, ErrUnknownOperation(r.Group, r.Operation)
 }
 
+// withNVRAM adds NVRAM to the details of a step's event when the step
+// changed the partition's NVRAM (nova's NVRAM store listens for it).
+func withNVRAM(old, n *model.Partition, detail []string) []string {
+	if old.NVRAM == n.NVRAM {
+		return detail
+	}
+	return append(append([]string(nil), detail...), "NVRAM")
+}
+
 func isTrue(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
 
 func checkBool(name, v string) error {
@@ -184,7 +193,7 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		gen, name = n.Op, n.Name
 		steps[0].Apply(n, tx.Now())
 		tx.settleRMC(n)
-		tx.PutPartition(n, steps[0].Detail...)
+		tx.PutPartition(n, withNVRAM(p, n, steps[0].Detail)...)
 		return nil
 	})
 	if err != nil {
@@ -216,7 +225,7 @@ func (c *Core) continuePlan(uuid string, gen uint64, steps []sim.Step, i int, jo
 			if *n == *p {
 				return nil // e.g. RMC cannot come up without a MGMTSWITCH adapter
 			}
-			tx.PutPartition(n, next.Detail...)
+			tx.PutPartition(n, withNVRAM(p, n, next.Detail)...)
 			return nil
 		})
 		switch {

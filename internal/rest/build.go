@@ -145,15 +145,22 @@ func (b *builder) links(name string, hrefs []string) *builder {
 // captured ?group=None ManagedSystem carries its Hypervisor section).
 var alwaysSent = map[string]bool{"Hypervisor": true}
 
+// namedOnly are groups sent only when the request names them (or All):
+// NovaLink leaves a partition's NVRAM (about 20 KB each) out of feeds
+// read without ?group.
+var namedOnly = map[string]bool{"NVRAM": true}
+
 // filterGroups removes grouped sections not selected by g.
 func filterGroups(el *uom.Element, g groupSel) {
-	if g.all {
-		return
-	}
 	kept := el.Children[:0]
 	for _, c := range el.Children {
-		if grp := c.Attr("group"); grp != "" && !g.has(grp) && !alwaysSent[grp] {
-			continue
+		if grp := c.Attr("group"); grp != "" {
+			if namedOnly[grp] && !g.names[grp] && !g.names["All"] {
+				continue
+			}
+			if !g.all && !g.has(grp) && !alwaysSent[grp] {
+				continue
+			}
 		}
 		kept = append(kept, c)
 	}

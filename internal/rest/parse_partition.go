@@ -6,6 +6,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -138,6 +139,12 @@ func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNo
 			x.str(c, &p.ProcCompatMode)
 		case "OperatingSystemVersion":
 			// Settable in the schema, but only the OS reports it.
+		case "PartitionNVRAM":
+			nv, err := sim.CheckNVRAM(c.Text)
+			if err != nil {
+				return err
+			}
+			p.NVRAM = nv
 		case "PartitionIOConfiguration":
 			if m := c.Child("MaximumVirtualIOSlots"); m != nil {
 				x.int(path+"/MaximumVirtualIOSlots", m, &p.MaxVirtualSlots)

@@ -123,3 +123,36 @@ func TestNotFoundRules(t *testing.T) {
 		}
 	}
 }
+
+// TestNVRAMGroup: PartitionNVRAM sent on create is kept and read back
+// with ?group=NVRAM, and left out of reads that do not name the group;
+// what is not base64 is refused.
+func TestNVRAMGroup(t *testing.T) {
+	f := newRestFixture(t)
+	var sys string
+	f.core.Read(func(st *model.State) { sys = st.System.UUID })
+	create := "/rest/api/uom/ManagedSystem/" + sys + "/LogicalPartition"
+	nv := strings.Repeat("QUJD", 6000) + "RA=="
+	rec := f.do("PUT", create, lparCT, lparBody("nv1", "1024", `<uom:PartitionNVRAM group="NVRAM">`+nv+`</uom:PartitionNVRAM>`), "")
+	if rec.Code != 200 {
+		t.Fatalf("create with NVRAM: %d %s", rec.Code, rec.Body)
+	}
+	p := f.partition("nv1")
+	if p.NVRAM != nv {
+		t.Fatalf("NVRAM kept: %.40s...", p.NVRAM)
+	}
+	entry := "/rest/api/uom/LogicalPartition/" + p.UUID
+	for q, want := range map[string]bool{"": false, "?group=None": false, "?group=NVRAM": true, "?group=All": true, "?group=None,NVRAM": true} {
+		e := f.entryOf(t, entry+q)
+		got, ok := e.Content.FindText("PartitionNVRAM")
+		if ok != want || (want && got != nv) {
+			t.Errorf("GET %s: PartitionNVRAM present %v (%d characters), want %v", q, ok, len(got), want)
+		}
+	}
+	if rec := f.do("PUT", create, lparCT, lparBody("nv2", "1024", `<uom:PartitionNVRAM>not*base64</uom:PartitionNVRAM>`), ""); rec.Code != 400 {
+		t.Fatalf("bad NVRAM: %d %s", rec.Code, rec.Body)
+	}
+	if f.partition("nv2") != nil {
+		t.Fatal("a refused create left a partition")
+	}
+}

@@ -170,6 +170,12 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		b.bool("HasDedicatedProcessorsForMigration", p.Dedicated)
 		b.bool("SuspendCapable", false)
 	}
+	if p.NVRAM != "" {
+		// Group NVRAM, sent only when asked for by name (see
+		// filterGroups); written as the captured lpar.txt has it.
+		b.el.Append(&uom.Element{Space: uom.NSUOM, Local: "PartitionNVRAM", Text: p.NVRAM, Attrs: []uom.Attr{
+			{Local: "group", Value: "NVRAM"}, {Local: "kb", Value: "CUD"}, {Local: "kxe", Value: "true"}, {Local: "schemaVersion", Value: "V1_1_0"}}})
+	}
 	uptime := int64(0)
 	if active && p.ActivatedAt > 0 {
 		uptime = (now.UnixMilli() - p.ActivatedAt) / 1000

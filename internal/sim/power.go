@@ -154,6 +154,8 @@ func PowerOn(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition
 				p.Keylock = o.Keylock
 			}
 			p.BootMode = mode
+			// The firmware keeps the boot settings in the NVRAM.
+			p.NVRAM = BootNVRAM(p)
 			p.State = model.StateStarting
 			p.RefCode = FirmwareCodes[0]
 			p.RMCState = model.RMCInactive

@@ -45,6 +45,13 @@ func (c *Core) NewPartitionTemplate(typ model.PartitionType) *model.Partition {
 		p.AvailPriority = 191
 		p.MaxVirtualSlots = 200
 	}
+	if typ == model.TypeOS400 {
+		// IBM i under NovaLink has virtual I/O only (restricted I/O),
+		// its console on the management console, IPL from side B.
+		p.RestrictedIO = true
+		p.IPLSource = "b"
+		p.TaggedIO = model.TaggedIO{LoadSource: "NONE", AltLoadSource: "NONE", Console: "HMC"}
+	}
 	return p
 }
 

@@ -32,8 +32,13 @@ func (r JobRequest) Param(name string) string {
 // parameters their templates show.
 var JobOperations = map[string]map[string][]string{
 	"LogicalPartition": {
-		"PowerOn":  {"force", "bootmode", "keylock"},
-		"PowerOff": {"immediate", "restart", "operation"},
+		"PowerOn": {"force", "bootmode", "keylock", "bootstring", "remove_optical_name", "remove_optical_time",
+			// IBM i (see ibmi.go).
+			"iIPLsource", "OperationType", "IPAddress", "ServerIPAddress", "Gateway", "IBMiImageServerDirectory",
+			"SubnetMask", "ConnectionSpeed", "DuplexMode", "VLANID", "MaximumTransmissionUnit"},
+		"PowerOff":      {"immediate", "restart", "operation"},
+		"PanelFunction": {"operation"},
+		"AddLicense":    {"licKey"},
 	},
 	"VirtualIOServer": {
 		"PowerOn":  {"force", "bootmode", "keylock"},
@@ -75,11 +80,48 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	}
 	switch r.Operation {
 	case "PowerOn":
-		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: r.Param("keylock"), Force: isTrue(r.Param("force"))}
 		if err := checkBool("force", r.Param("force")); err != nil {
 			return nil, err
 		}
+		keylock, err := sim.ParseKeylock(r.Param("keylock"))
+		if err != nil {
+			return nil, err
+		}
+		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: keylock, Force: isTrue(r.Param("force")),
+			IPLSource: strings.ToLower(strings.TrimSpace(r.Param("iIPLsource")))}
+		if o.IPLSource != "" {
+			if target.Type != model.TypeOS400 {
+				return nil, errNotIBMi(target, "The PowerOn parameter iIPLsource")
+			}
+			if !containsStr(model.IPLSources, o.IPLSource) {
+				return nil, model.ErrBadValue("iIPLsource", r.Param("iIPLsource"), "a, b, c, d")
+			}
+		}
+		optical, err := parseRemoveOptical(r)
+		if err != nil {
+			return nil, err
+		}
+		switch op := strings.TrimSpace(r.Param("OperationType")); op {
+		case "", sim.IBMiActivate:
+		case sim.IBMiNetboot:
+			if target.Type != model.TypeOS400 {
+				return nil, errNotIBMi(target, "OperationType netboot")
+			}
+			if err := checkNetboot(r); err != nil {
+				return nil, err
+			}
+			o.Netboot = true
+		case sim.IBMiChangeKeylock:
+			return c.changeKeylock(a, r, target, keylock)
+		default:
+			return nil, model.ErrBadValue("OperationType", op, "activate, netboot, changeKeylock")
+		}
 		job := c.newHoldingJob(a, r)
+		if optical != nil {
+			job.mu.Lock()
+			job.ended = chainEnded(job.ended, func() { c.scheduleOpticalRemoval(job, target.UUID, *optical) })
+			job.mu.Unlock()
+		}
 		c.runPower(a, job, r.TargetUUID, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			return sim.PowerOn(sys, acct, p, o, c.timing)
 		})
@@ -96,6 +138,10 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 			return sim.PowerOff(p, o, c.timing)
 		})
 		return job, nil
+	case "PanelFunction":
+		return c.panelFunction(a, r, target)
+	case "AddLicense":
+		return c.addLicense(a, r, target)
 	}
 	return nil, ErrUnknownOperation(r.Group, r.Operation)
 }

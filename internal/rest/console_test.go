@@ -909,9 +909,16 @@ var createHints = map[string]func() []string{
 	},
 }
 
+// jobParamHints are the parameters a partition job needs to be valid.
+var jobParamHints = map[string][]core.Param{
+	"LogicalPartition/PanelFunction": {{Name: "operation", Value: "dston"}},
+	"LogicalPartition/AddLicense":    {{Name: "licKey", Value: "ENUM-KEY"}},
+}
+
 // seedForRefusals gives the server, while NovaLink is master, objects of
 // the kinds the default inventory has none of (a logical unit, a logical
-// volume), so that changing and deleting them can be tried.
+// volume, a running IBM i partition), so that changing and deleting them
+// and the IBM i jobs can be tried.
 func seedForRefusals(t *testing.T, f *coFixture) {
 	t.Helper()
 	admin := core.Actor{User: "padmin", Role: core.RoleAdmin, Console: model.ConsoleNovaLink}
@@ -921,6 +928,22 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 		if err != nil || res.Code != 0 {
 			t.Fatalf("%s: %v %+v", line, err, res)
 		}
+	}
+	ibmi := f.core.NewPartitionTemplate(model.TypeOS400)
+	ibmi.Name, ibmi.MinMem, ibmi.DesMem, ibmi.MaxMem = "enum-ibmi", 1024, 1024, 1024
+	p, err := f.core.CreatePartition(admin, ibmi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := f.core.StartJob(admin, core.JobRequest{Group: "LogicalPartition", Operation: "PowerOn", TargetUUID: p.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000 && job.Snapshot().Status == core.JobRunning; i++ {
+		f.clock.Advance(10 * time.Millisecond)
+	}
+	if s := job.Snapshot(); s.Status != core.JobOK {
+		t.Fatalf("power on enum-ibmi: %+v", s)
 	}
 }
 
@@ -1029,12 +1052,13 @@ func (r *refusals) partitionJob(t *testing.T, k *kind, op string) bool {
 		path := "/rest/api/uom/" + k.name + "/" + o.uuid
 		r.tried++
 		before := r.fingerprint(k)
-		j := f.runJob(t, path, op, r.other, true)
+		params := jobParamHints[k.name+"/"+op]
+		j := f.runJob(t, path, op, r.other, true, params...)
 		if j.status == core.JobOK || j.status == core.JobRunning || r.fingerprint(k) != before {
 			t.Errorf("%s on %s by the console that is not master: %v", route, o.uuid, j)
 			continue
 		}
-		m := f.runJob(t, path, op, r.master, false)
+		m := f.runJob(t, path, op, r.master, false, params...)
 		if m.http != 200 || m.status == core.JobError {
 			continue // not valid on this object
 		}

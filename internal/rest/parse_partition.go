@@ -145,7 +145,30 @@ func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNo
 				return err
 			}
 			p.NVRAM = nv
+		case "IsRestrictedIOPartition":
+			x.bool(path, c, &p.RestrictedIO)
+		case "DesignatedIPLSource":
+			if v := strings.ToLower(x.text(c)); v != "unknown" {
+				p.IPLSource = v
+			}
 		case "PartitionIOConfiguration":
+			if t := c.Child("TaggedIO"); t != nil {
+				for _, f := range t.Children {
+					v := x.text(f)
+					switch f.Local {
+					case "LoadSource":
+						p.TaggedIO.LoadSource = v
+					case "AlternateLoadSource":
+						p.TaggedIO.AltLoadSource = v
+					case "Console":
+						p.TaggedIO.Console = v
+					case "AlternateConsole":
+						p.TaggedIO.AltConsole = v
+					case "OperationsConsole":
+						p.TaggedIO.OpConsole = v
+					}
+				}
+			}
 			if m := c.Child("MaximumVirtualIOSlots"); m != nil {
 				x.int(path+"/MaximumVirtualIOSlots", m, &p.MaxVirtualSlots)
 				if x.err == nil && (p.MaxVirtualSlots < 2 || p.MaxVirtualSlots > 65535) {

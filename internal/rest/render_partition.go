@@ -52,6 +52,15 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 	io := b.sub("PartitionIOConfiguration")
 	io.int("MaximumVirtualIOSlots", p.MaxVirtualSlots)
 	profileSlotsInto(io, p, net)
+	if p.Type == model.TypeOS400 {
+		t := io.sub("TaggedIO")
+		for _, v := range []struct{ name, v string }{{"AlternateConsole", p.TaggedIO.AltConsole}, {"AlternateLoadSource", p.TaggedIO.AltLoadSource},
+			{"Console", p.TaggedIO.Console}, {"LoadSource", p.TaggedIO.LoadSource}, {"OperationsConsole", p.TaggedIO.OpConsole}} {
+			if v.v != "" {
+				t.leaf(v.name, v.v)
+			}
+		}
+	}
 	io.int("CurrentMaximumVirtualIOSlots", p.MaxVirtualSlots)
 
 	mem := b.sub("PartitionMemoryConfiguration")
@@ -197,7 +206,10 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		b.leaf("PowerManagementMode", "None")
 		b.links("VirtualFibreChannelClientAdapters", nil)
 		b.links("VirtualSCSIClientAdapters", nil)
-		b.bool("IsRestrictedIOPartition", p.Type == model.TypeOS400)
+		b.bool("IsRestrictedIOPartition", p.RestrictedIO)
+		if p.Type == model.TypeOS400 {
+			b.leaf("DesignatedIPLSource", orDefault(p.IPLSource, "Unknown"))
+		}
 	}
 	return b.el
 }

@@ -112,6 +112,9 @@ func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, e
 		if err := model.ValidateDefinition(sys, n); err != nil {
 			return err
 		}
+		if err := tx.checkPartitionPool(n); err != nil {
+			return err
+		}
 		if err := tx.CheckUnique(n); err != nil {
 			return err
 		}
@@ -202,6 +205,11 @@ func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition)
 		}
 		if err := model.ValidateDefinition(tx.System(), n); err != nil {
 			return err
+		}
+		if n.PoolID != cur.PoolID || n.CurUnits != cur.CurUnits || n.Dedicated != cur.Dedicated {
+			if err := tx.checkPartitionPool(n); err != nil {
+				return err
+			}
 		}
 		if err := tx.CheckUnique(n); err != nil {
 			return err

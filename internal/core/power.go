@@ -238,6 +238,11 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		n.Op++
 		gen, name = n.Op, n.Name
 		steps[0].Apply(n, tx.Now())
+		if n.Active() && !p.Active() {
+			if err := tx.checkPartitionPool(n); err != nil {
+				return err
+			}
+		}
 		tx.settleRMC(n)
 		tx.PutPartition(n, withNVRAM(p, n, steps[0].Detail)...)
 		return nil

@@ -19,7 +19,8 @@ const (
 
 // Kinds lists every kind, in the order they are loaded (owners first).
 var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
-	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile}
+	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile,
+	KindProcPool}
 
 // Object is anything the store keeps besides the managed system itself.
 // Objects are values: clone, change the clone, put it back.
@@ -70,6 +71,8 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &FCMapping{}
 	case KindFile:
 		o = &File{}
+	case KindProcPool:
+		o = &ProcPool{}
 	default:
 		return nil, fmt.Errorf("unknown object kind %q", k)
 	}

@@ -229,6 +229,7 @@ func (a Accounting) Add(b Accounting) Accounting {
 		PageTableMemory: a.PageTableMemory + b.PageTableMemory,
 		SharedUnits:     a.SharedUnits + b.SharedUnits,
 		DedicatedProcs:  a.DedicatedProcs + b.DedicatedProcs,
+		PoolReserved:    a.PoolReserved + b.PoolReserved,
 	}
 }
 
@@ -239,6 +240,7 @@ func (a Accounting) Sub(b Accounting) Accounting {
 		PageTableMemory: a.PageTableMemory - b.PageTableMemory,
 		SharedUnits:     a.SharedUnits - b.SharedUnits,
 		DedicatedProcs:  a.DedicatedProcs - b.DedicatedProcs,
+		PoolReserved:    a.PoolReserved - b.PoolReserved,
 	}
 }
 

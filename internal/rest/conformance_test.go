@@ -331,6 +331,7 @@ func renderedObjects(t *testing.T) map[string][]rendered {
 	}
 	collectNetwork(h, collect)
 	collectStorage(h, collect)
+	collectPartitionAPI(h, collect)
 	for _, typ := range conformTypes {
 		if len(out[typ]) == 0 {
 			t.Fatalf("no %s rendered", typ)
@@ -342,7 +343,8 @@ func renderedObjects(t *testing.T) map[string][]rendered {
 // conformTypes are the object types the conformance tests render.
 var conformTypes = []string{"ManagedSystem", "LogicalPartition", "VirtualIOServer",
 	"VirtualSwitch", "VirtualNetwork", "ClientNetworkAdapter", "NetworkBridge", "LoadGroup",
-	"SharedStoragePool", "Tier", "LogicalUnit", "Cluster", "VolumeGroup"}
+	"SharedStoragePool", "Tier", "LogicalUnit", "Cluster", "VolumeGroup",
+	"SharedProcessorPool"}
 
 // schemaOf is the schema of an object type; a LoadGroup entry is a
 // LoadGroup as the NetworkBridge schema has it (no capture shows one on its
@@ -706,7 +708,7 @@ func outOfOrder(seq []string, pos map[string]int) []int {
 // captureFor names the captures each object type is compared with.
 var captureFor = map[string][]string{
 	"ManagedSystem":        {"sys_with_sriov.txt", "managedsystem.txt"},
-	"LogicalPartition":     {"lpar.txt", "fake_lpar_feed.txt"},
+	"LogicalPartition":     {"lpar.txt", "fake_lpar_feed.txt", "lpar_ibmi.txt"},
 	"VirtualIOServer":      {"fake_vios_feed.txt", "fake_vios_mappings.txt", "vio_multi_vscsi_mapping.txt", "fake_vios_ssp_npiv.txt", "fake_vios_with_volume_group_data.txt"},
 	"VirtualSwitch":        {"vswitch_feed.txt", "fake_virtual_switch.txt", "fake_vswitch_feed.txt", "nbbr_virtual_switch.txt"},
 	"VirtualNetwork":       {"nbbr_virtual_network.txt", "fake_virtual_network_feed.txt"},
@@ -717,6 +719,7 @@ var captureFor = map[string][]string{
 	"Tier":                 {"tier.txt"},
 	"LogicalUnit":          {"lufeed.txt"},
 	"Cluster":              {"cluster.txt"},
+	"SharedProcessorPool":  {"shrprocpool.txt"},
 	"VolumeGroup":          {"fake_volume_group.txt", "fake_volume_group2.txt", "fake_volume_group_with_vio_data.txt", "get_volume_group.txt", "get_volume_group_no_rep.txt", "upload_volgrp.txt", "upload_volgrp2.txt"},
 }
 

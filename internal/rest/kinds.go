@@ -127,6 +127,7 @@ func (s *Server) registerKinds() map[string]*kind {
 		}
 	}
 	registerNetworkKinds(ks)
+	registerProcPoolKind(ks)
 	registerConsoleKinds(ks)
 	registerStorageKinds(ks)
 	return ks

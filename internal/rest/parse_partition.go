@@ -238,9 +238,6 @@ func applyProcXML(x *xmlReader, p *model.Partition, c *uom.Element, path string)
 					x.int(fp, f, &p.Weight)
 				case "SharedProcessorPoolID":
 					x.int(fp, f, &p.PoolID)
-					if x.err == nil && p.PoolID != 0 {
-						return model.Invalid("Shared processor pool %d does not exist; only the default pool 0 is configured.", p.PoolID)
-					}
 				}
 			}
 		case "DedicatedProcessorConfiguration":

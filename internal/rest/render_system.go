@@ -3,6 +3,7 @@ package rest
 import (
 	"strconv"
 
+	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -153,11 +154,15 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	proc.int("MaximumAllowedVirtualProcessorsPerPartition", 256)
 	proc.units("MinimumProcessorUnitsPerVirtualProcessor", sys.MinUnitsPerVP)
 	proc.units("PendingAvailableSystemProcessorUnits", sys.AvailableUnits(a))
-	proc.int("SharedProcessorPoolCount", 1)
+	proc.int("SharedProcessorPoolCount", model.MaxProcPools)
 	for _, m := range sys.ProcessorCompatModes {
 		proc.leaf("SupportedPartitionProcessorCompatibilityModes", m)
 	}
-	proc.empty("SharedProcessorPool")
+	pools := make([]string, model.MaxProcPools)
+	for i := range pools {
+		pools[i] = rc.base + core.ProcPoolPath(sys.UUID, i)
+	}
+	proc.links("SharedProcessorPool", pools)
 
 	b.empty("AssociatedVirtualIOServers")
 	b.leaf("DetailedState", "None")

@@ -1,0 +1,44 @@
+package rest_test
+
+import (
+	"time"
+
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+)
+
+// collectPartitionAPI gives the server what the partition and system API
+// of the real clients shows (a running IBM i partition with its tagged
+// I/O, a configured shared processor pool with a member) and renders it.
+func collectPartitionAPI(h *harness, collect func(path string)) {
+	t := h.t
+	admin := core.Actor{User: "padmin", Role: core.RoleAdmin}
+	sys := "/rest/api/uom/ManagedSystem/" + h.systemUUID()
+	one, half := model.Units(100), model.Units(50)
+	if _, err := h.c.UpdateProcPool(admin, 1, core.ProcPoolWant{MaxUnits: &one, Reserved: &half}); err != nil {
+		t.Fatal(err)
+	}
+	ibmi := h.c.NewPartitionTemplate(model.TypeOS400)
+	ibmi.UUID, ibmi.Name = "3A1F0C52-7D7E-4C38-9B8B-0D6A1E2F3004", "ibmi-run"
+	ibmi.MinMem, ibmi.DesMem, ibmi.MaxMem = 1024, 2048, 4096
+	ibmi.MinUnits, ibmi.DesUnits, ibmi.MaxUnits = 10, 20, 50
+	ibmi.PoolID = 1
+	ibmi.TaggedIO.LoadSource = "2"
+	p, err := h.c.CreatePartition(admin, ibmi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect("/rest/api/uom/LogicalPartition/" + p.UUID)
+	job, err := h.c.StartJob(admin, core.JobRequest{Group: "LogicalPartition", Operation: "PowerOn", TargetUUID: p.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500 && job.Snapshot().Status == core.JobRunning; i++ {
+		h.clk.Advance(10 * time.Millisecond)
+	}
+	if s := job.Snapshot(); s.Status != core.JobOK {
+		t.Fatalf("IBM i power on: %+v", s)
+	}
+	collect("/rest/api/uom/LogicalPartition/" + p.UUID + "?group=NVRAM")
+	collect(sys + "/SharedProcessorPool")
+}

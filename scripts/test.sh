@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, vet, every package's tests (with the race
 # detector on the concurrent packages), then each fuzz target for a short
-# fixed time. CI runs exactly this (see .ci/run and the README).
+# fixed time, and last the count of skipped tests by reason. CI runs exactly
+# this (see .ci/run and the README); with CI=true a test skipped for a
+# missing dependency (a suite CI is meant to run) fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 FUZZTIME="${FUZZTIME:-10s}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== Debian packages of the real-client tests"
+# CI (CI=true, root) installs them; elsewhere this says what is missing and
+# test/clients skips, counted in the summary below.
+scripts/client-deps.sh
 
 echo "== gofmt"
 bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -14,11 +23,14 @@ if [ -n "$bad" ]; then echo "gofmt would change: $bad"; exit 1; fi
 echo "== go vet"
 go vet ./...
 
+# testsummary prints what go test would and counts the tests by outcome.
+go build -o "$tmp/testsummary" ./internal/tools/testsummary
+
 echo "== go test"
-go test -count=1 -timeout 30m ./...
+go test -json -count=1 -timeout 30m ./... | "$tmp/testsummary" -record "$tmp/tests.json"
 
 echo "== go test -race (core, store, rest)"
-go test -count=1 -race -timeout 20m ./internal/core/... ./internal/store/... ./internal/rest/...
+go test -json -count=1 -race -timeout 20m ./internal/core/... ./internal/store/... ./internal/rest/... | "$tmp/testsummary"
 
 echo "== fuzz (${FUZZTIME} each)"
 # Every Fuzz* function, found in the test files, runs for FUZZTIME.
@@ -29,4 +41,8 @@ for f in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
     go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg"
   done
 done
+
+ci=()
+if [ "${CI:-}" = true ]; then ci=(-ci); fi
+"$tmp/testsummary" -report "${ci[@]}" "$tmp/tests.json"
 echo "== all tests passed"

@@ -62,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	backupDir := fs.String("backup-dir", "", "base directory of the hourly and daily backups, kept in <backup-dir>/<MTMS>/ (default /var/backups/pvm with the default --state-dir, else <state-dir>/backups)")
 	hmcName := fs.String("hmc-name", "hmc1", "name of the HMC that co-manages the system (account hscroot)")
 	hmcMTMS := fs.String("hmc-mtms", "7042-CR9*21F2D0A", "machine type, model and serial of that HMC")
+	procDir := fs.String("proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,6 +99,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *filesDir == "" {
 		*filesDir = filepath.Join(*stateDir, "files")
 	}
+	if *procDir == "" {
+		*procDir = filepath.Join(*stateDir, "proc")
+	}
 	if *backupDir == "" {
 		*backupDir = filepath.Join(*stateDir, "backups")
 		if filepath.Clean(*stateDir) == defaultStateDir {
@@ -119,6 +123,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", *stateDir, log, stderr); err != nil {
+		return err
+	}
+
+	if err := writeProcFiles(c, *procDir); err != nil {
 		return err
 	}
 

@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/novalink-project/novalink/internal/cli"
 	"github.com/novalink-project/novalink/internal/cli/app"
@@ -282,14 +281,4 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// TestPypowervmMasterMode runs testdata/pypowervm_comgmt.py: pypowervm's
-// tasks.master_mode.request_master / release_master, unmodified, as
-// NovaLink (padmin) and as the HMC (hscroot), the ManagedSystem's master
-// flags each sees, the ManagementConsole wrapper and a CLIRunner job as
-// pypowervm's _remove_hdisk_classic sends it. It runs when PYPOWERVM_SRC
-// names a directory holding the pypowervm package.
-func TestPypowervmMasterMode(t *testing.T) {
-	runPypowervm(t, "pypowervm_comgmt.py", "pypowervm co-management test", 90*time.Second, "--hmc-password", hmcPassword)
 }

@@ -1,54 +1,20 @@
 #!/usr/bin/python3
 """Smoke test of pvmd with the real pypowervm client library.
 
-Run by test/e2e/pypowervm_test.go with PYTHONPATH pointing at a pypowervm
-source tree:
-
-    pypowervm_smoke.py --port HTTP_PORT --password PASSWORD
-
-Every step prints "ok: <step>" or "FAIL: <step>: <error>" (with the
-traceback); the first failure ends the script with status 1.
+Run by test/clients (scenario_test.go) against a fresh pvmd; see harness.py.
 """
 
-import argparse
-import logging
 import sys
 import threading
 import time
-import traceback
 import uuid as uuidlib
-import warnings
+
+import harness
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--password', required=True)
-    args = ap.parse_args()
-
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    warnings.simplefilter('ignore', DeprecationWarning)
-
-    failed = []
-
-    def step(name, fn):
-        if failed:
-            return None
-        try:
-            out = fn()
-        except BaseException as e:  # noqa
-            failed.append(name)
-            print('FAIL: %s: %s: %s' % (name, type(e).__name__, e),
-                  flush=True)
-            traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-            return None
-        print('ok: %s' % name, flush=True)
-        return out
-
-    def check(cond, msg):
-        if not cond:
-            raise AssertionError(msg)
+    h = harness.Scenario('pypowervm smoke test')
+    step, check = h.step, harness.check
 
     import pypowervm.adapter as adp
     import pypowervm.const as pc
@@ -64,14 +30,14 @@ def main():
     # --- Password logon --------------------------------------------------
     def logon():
         sess = adp.Session(host='localhost', username='padmin',
-                           password=args.password, protocol='http',
-                           port=args.port)
+                           password=harness.PASSWORD, protocol='http',
+                           port=harness.HTTP_PORT)
         check(sess.mc_type == 'PVM', 'mc_type %r, want PVM' % sess.mc_type)
         check(not sess.traits.has_lpar_profiles,
               'traits say HMC (has_lpar_profiles)')
         st['sess'] = sess
         st['adapter'] = adp.Adapter(sess)
-    step('password Session + Adapter', logon)
+    step('pypowervm logs on with a password', logon)
 
     def get_system():
         systems = pvm_ms.System.get(st['adapter'])
@@ -86,7 +52,7 @@ def main():
         print('   system %s %s mem %d/%d MB' % (s.system_name, s.mtms.mtms_str,
                                                s.memory_free, s.memory_total))
         st['sys'] = s
-    step('System.get', get_system)
+    step('System.get reads the one managed system', get_system)
 
     def get_lpars():
         lpars = pvm_lpar.LPAR.get(st['adapter'])
@@ -101,7 +67,7 @@ def main():
         child = pvm_lpar.LPAR.get(st['adapter'], parent=st['sys'])
         check(sorted(lp.uuid for lp in child) ==
               sorted(lp.uuid for lp in lpars), 'child feed differs')
-    step('LPAR.get', get_lpars)
+    step('LPAR.get lists the partitions and one management partition', get_lpars)
 
     def get_vios():
         vioses = pvm_vios.VIOS.get(st['adapter'])
@@ -109,7 +75,19 @@ def main():
         for v in vioses:
             check(v.state == 'running', 'VIOS %s is %s' % (v.name, v.state))
             print('   VIOS %s id %d rmc %s' % (v.name, v.id, v.rmc_state))
-    step('VIOS.get', get_vios)
+    step('VIOS.get lists two running VIOS', get_vios)
+
+    def this_partition():
+        # /proc/ppc64/lparcfg comes from pvmd's --proc-dir through the
+        # start-up hook in python/partition.
+        from pypowervm.tasks import partition as tpar
+        me = tpar.get_this_partition(st['adapter'])
+        mgmt = tpar.get_mgmt_partition(st['adapter'])
+        check(me.uuid == mgmt.uuid and me.is_mgmt_partition,
+              'this partition is %s (id %s), the management partition %s'
+              % (me.name, me.id, mgmt.name))
+    step('tasks.partition.get_this_partition is the NovaLink partition',
+         this_partition)
 
     # --- Events ----------------------------------------------------------
     def raw_event_get():
@@ -117,7 +95,7 @@ def main():
         evs = pvm_event.Event.get(st['adapter'], appid)
         types = [e.etype for e in evs]
         check('NEW_CLIENT' in types, 'first Event.get gave %s' % types)
-    step('Event.get sees NEW_CLIENT', raw_event_get)
+    step('the first Event.get answers NEW_CLIENT', raw_event_get)
 
     class Collector(adp.RawEventHandler):
         def __init__(self):
@@ -139,7 +117,7 @@ def main():
             with self.lock:
                 seen = ['%s %s %s' % (e['EventType'], e['EventData'],
                                       e['EventDetail']) for e in self.events]
-            raise AssertionError('no %s event in %ds; saw:\n  %s' %
+            raise harness.CheckFailed('no %s event in %ds; saw:\n  %s' %
                                  (what, timeout, '\n  '.join(seen)))
 
     coll = Collector()
@@ -150,7 +128,7 @@ def main():
         lst = st['sess'].get_event_listener()
         lst.subscribe(coll)
         st['listener'] = lst
-    step('EventListener primed with NEW_CLIENT + handler subscribed',
+    step('the EventListener primes on NEW_CLIENT',
          listener)
 
     # --- Create with LPARBuilder -----------------------------------------
@@ -172,7 +150,7 @@ def main():
         check(w.state == 'not activated', 'state %s' % w.state)
         check(w.mem_config.desired == 1024, 'mem %s' % w.mem_config.desired)
         st['lpar'] = w
-    step('LPARBuilder build + create', create)
+    step('LPARBuilder creates a partition with a client-chosen UUID', create)
 
     is_ours = (lambda e: (e.get('EventData') or '').upper()
                .endswith('/LOGICALPARTITION/' + pvm_uuid))
@@ -180,7 +158,7 @@ def main():
     def ev_add():
         coll.wait('ADD_URI', lambda e: e['EventType'] == 'ADD_URI' and
                   is_ours(e))
-    step('ADD_URI event for the new LPAR', ev_add)
+    step('creating a partition sends ADD_URI', ev_add)
 
     def update_mem():
         w = pvm_lpar.LPAR.get(st['adapter'], uuid=pvm_uuid)
@@ -205,8 +183,8 @@ def main():
             check(resp is not None and resp.status == pc.HTTPStatus.ETAG_MISMATCH,
                   'stale update raised %r' % e)
         else:
-            raise AssertionError('an update with a stale etag succeeded')
-    step('update memory (etag) + stale etag refused', update_mem)
+            raise harness.CheckFailed('an update with a stale etag succeeded')
+    step('an update with the etag applies and a stale etag is refused', update_mem)
 
     def mgmt_cna():
         # Deployed the NovaLink way: an adapter on MGMTSWITCH's VLAN 4094,
@@ -218,7 +196,7 @@ def main():
               % (c.pvid, c.slot))
         check(len(c.mac) == 12, 'MAC %r' % c.mac)
         st['lpar'] = pvm_lpar.LPAR.get(st['adapter'], uuid=pvm_uuid)
-    step('tasks.cna.crt_cna on MGMTSWITCH', mgmt_cna)
+    step('tasks.cna.crt_cna adds an RMC adapter on MGMTSWITCH', mgmt_cna)
 
     def pwr_on():
         power.power_on(st['lpar'], st['sys'].uuid)
@@ -226,13 +204,13 @@ def main():
         check(w.state == 'running', 'state after power_on %s' % w.state)
         check(w.ref_code == 'Linux ppc64le', 'ref code %r' % w.ref_code)
         st['lpar'] = w
-    step('tasks.power.power_on', pwr_on)
+    step('tasks.power.power_on boots the partition', pwr_on)
 
     def ev_modify():
         coll.wait('MODIFY_URI PartitionState',
                   lambda e: e['EventType'] == 'MODIFY_URI' and is_ours(e) and
                   'PartitionState' in (e['EventDetail'] or ''))
-    step('MODIFY_URI PartitionState event', ev_modify)
+    step('powering on sends MODIFY_URI PartitionState', ev_modify)
 
     def pwr_off():
         # Wait for RMC so the default flow (OS shutdown first) is taken.
@@ -249,7 +227,7 @@ def main():
         check(w.state == 'not activated', 'state after power_off %s' %
               w.state)
         st['lpar'] = w
-    step('tasks.power.power_off', pwr_off)
+    step('tasks.power.power_off shuts down through the OS', pwr_off)
 
     def pwr_cycle_force():
         w = st['lpar']
@@ -259,7 +237,7 @@ def main():
         w = pvm_lpar.LPAR.get(st['adapter'], uuid=pvm_uuid)
         check(w.state == 'not activated', 'state %s' % w.state)
         st['lpar'] = w
-    step('power_on + power_off(force_immediate=TRUE)', pwr_cycle_force)
+    step('tasks.power.power_off force_immediate stops the partition', pwr_cycle_force)
 
     def delete():
         st['lpar'].delete()
@@ -270,21 +248,21 @@ def main():
             check(resp is not None and resp.status == 404,
                   'GET after delete raised %r' % e)
         else:
-            raise AssertionError('the LPAR is still there after delete')
-    step('delete', delete)
+            raise harness.CheckFailed('the LPAR is still there after delete')
+    step('deleting a partition removes it', delete)
 
     def ev_delete():
         coll.wait('DELETE_URI', lambda e: e['EventType'] == 'DELETE_URI' and
                   is_ours(e))
-    step('DELETE_URI event', ev_delete)
+    step('deleting a partition sends DELETE_URI', ev_delete)
 
     def stop_listener():
         st['listener'].shutdown()
-    step('EventListener shutdown', stop_listener)
+    step('the EventListener shuts down', stop_listener)
 
     # --- Local (file-based) logon ----------------------------------------
     def local():
-        sess = adp.Session(host='localhost', protocol='http', port=args.port)
+        sess = adp.Session(host='localhost', protocol='http', port=harness.HTTP_PORT)
         check(sess.use_file_auth and sess.traits.local_api,
               'not a local file-auth session')
         a = adp.Adapter(sess)
@@ -293,13 +271,9 @@ def main():
               'local session sees %s' % [s.uuid for s in systems])
         lpars = pvm_lpar.LPAR.get(a)
         check(any(lp.name == 'lpar10' for lp in lpars), 'no lpar10')
-    step('local file-based Session (password=None)', local)
+    step('pypowervm logs on locally through a session file', local)
 
-    if failed:
-        print('pypowervm smoke test FAILED at: %s' % failed[0], flush=True)
-        return 1
-    print('pypowervm smoke test passed', flush=True)
-    return 0
+    return h.finish()
 
 
 if __name__ == '__main__':

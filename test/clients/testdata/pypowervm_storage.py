@@ -3,53 +3,19 @@
 nova-powervm does with a shared storage pool and the virtual media
 repository.
 
-Run by test/e2e/pypowervm_storage_test.go with PYTHONPATH pointing at a
-pypowervm source tree:
-
-    pypowervm_storage.py --port HTTP_PORT --password PASSWORD
-
-Every step prints "ok: <step>" or "FAIL: <step>: <error>" (with the
-traceback); the first failure ends the script with status 1.
+Run by test/clients (scenario_test.go) against a fresh pvmd; see harness.py.
 """
 
-import argparse
 import hashlib
 import io
-import logging
 import sys
-import traceback
-import warnings
+
+import harness
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--password', required=True)
-    args = ap.parse_args()
-
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    warnings.simplefilter('ignore', DeprecationWarning)
-
-    failed = []
-
-    def step(name, fn):
-        if failed:
-            return None
-        try:
-            out = fn()
-        except BaseException as e:  # noqa
-            failed.append(name)
-            print('FAIL: %s: %s: %s' % (name, type(e).__name__, e),
-                  flush=True)
-            traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-            return None
-        print('ok: %s' % name, flush=True)
-        return out
-
-    def check(cond, msg):
-        if not cond:
-            raise AssertionError(msg)
+    h = harness.Scenario('pypowervm storage test')
+    step, check = h.step, harness.check
 
     import pypowervm.adapter as adp
     import pypowervm.const as pc
@@ -67,12 +33,12 @@ def main():
 
     def logon():
         sess = adp.Session(host='localhost', username='padmin',
-                           password=args.password, protocol='http',
-                           port=args.port)
+                           password=harness.PASSWORD, protocol='http',
+                           port=harness.HTTP_PORT)
         check(sess.mc_type == 'PVM', 'mc_type %r, want PVM' % sess.mc_type)
         st['adapter'] = adp.Adapter(sess)
         st['host'] = pvm_ms.System.get(st['adapter'])[0].uuid
-    step('Session + Adapter', logon)
+    step('pypowervm logs on with a password', logon)
 
     def find_objects():
         a = st['adapter']
@@ -103,7 +69,7 @@ def main():
         lpars = pvm_lpar.LPAR.search(a, name='lpar10')
         check(len(lpars) == 1, '%d LPARs named lpar10' % len(lpars))
         st['lpar'] = lpars[0]
-    step('SSP, default Tier, VIOS storage groups, LPAR', find_objects)
+    step('the SSP, its default tier and the VIOS storage are found', find_objects)
 
     image = b'PowerVM image bits ' * 60000  # about 1 MB
     image_sha = hashlib.sha256(image).hexdigest()
@@ -119,7 +85,7 @@ def main():
         check(resp.status == 204 or not resp.feed.entries,
               'File records left: %s' % resp.body)
         st['image'] = lu
-    step('tasks.storage.upload_new_lu (image)', upload_image)
+    step('tasks.storage.upload_new_lu uploads an image LU', upload_image)
 
     def bad_upload():
         # A checksum that does not match is refused; nothing is left.
@@ -129,13 +95,13 @@ def main():
                               tdev_udid=st['image'].udid).create()
         try:
             st['adapter'].upload_file(f.element, io.BytesIO(image))
-            raise AssertionError('an upload with a wrong checksum passed')
+            raise harness.CheckFailed('an upload with a wrong checksum passed')
         except pvm_exc.HttpError as e:
             check(e.response.status == 400, 'status %s' % e.response.status)
             check('SHA-256' in e.response.body, e.response.body)
         finally:
             f.adapter.delete(f.schema_type, root_id=f.uuid, service='web')
-    step('upload with a wrong checksum refused (400)', bad_upload)
+    step('an upload with a wrong checksum is refused', bad_upload)
 
     def clone():
         tier, lu = tstor.crt_lu(st['tier'], 'boot_smoke_1', 0,
@@ -150,7 +116,7 @@ def main():
         check(any(x.name == 'thin_smoke_1' for x in ssp.logical_units),
               'the refreshed pool lacks the new LU')
         st['ssp'], st['other'] = ssp, other
-    step('tasks.storage.crt_lu with clone= (linked clone)', clone)
+    step('tasks.storage.crt_lu makes a linked clone of the image', clone)
 
     def map_lu():
         vw = scsi_mapper.add_vscsi_mapping(
@@ -175,7 +141,7 @@ def main():
         check(len(scsi_mapper.find_maps(vw2.scsi_mappings,
                                         client_lpar_id=st['lpar'].uuid)) == 1,
               'mapping twice made two mappings')
-    step('tasks.scsi_mapper.add_vscsi_mapping (LU) to an LPAR', map_lu)
+    step('tasks.scsi_mapper.add_vscsi_mapping maps an LU to an LPAR', map_lu)
 
     iso = b'\x00CD001' + b'\x11' * 200000
 
@@ -201,7 +167,7 @@ def main():
               'no vopt mapping')
         check(vopt[0].server_adapter.name == maps[0].server_adapter.name,
               'the ISO is on another vhost')
-    step('tasks.storage.upload_vopt + VOptMedia mapping', upload_vopt)
+    step('tasks.storage.upload_vopt uploads an ISO that maps as VOptMedia', upload_vopt)
 
     def unmap():
         vw = pvm_vios.VIOS.get(st['adapter'], uuid=st['vios'].uuid,
@@ -212,7 +178,7 @@ def main():
         check(not scsi_mapper.find_maps(vw.scsi_mappings,
                                         client_lpar_id=st['lpar'].uuid),
               'mappings left')
-    step('tasks.scsi_mapper.remove_maps', unmap)
+    step('tasks.scsi_mapper.remove_maps removes the mappings of an LPAR', unmap)
 
     def remove_vopt():
         vw, vg = tstor.find_vg(st['adapter'], 'rootvg', vios_name='vios1')
@@ -222,7 +188,7 @@ def main():
         vg = tstor.rm_vg_storage(vg, vopts=media)
         names = [m.name for m in vg.vmedia_repos[0].optical_media]
         check('cfg_smoke_1.iso' not in names, 'media left: %s' % names)
-    step('tasks.storage.rm_vg_storage (the ISO)', remove_vopt)
+    step('tasks.storage.rm_vg_storage removes the ISO', remove_vopt)
 
     def rm_lus():
         tstor.rm_tier_storage([st['clone'], st['other']], tier=st['tier'])
@@ -233,20 +199,17 @@ def main():
         ssp = st['ssp'].refresh()
         check(abs(ssp.free_space - st['free0']) < 0.01,
               'pool free %s, was %s' % (ssp.free_space, st['free0']))
-    step('tasks.storage.rm_tier_storage (clone and its image)', rm_lus)
+    step('tasks.storage.rm_tier_storage removes the clone and its image', rm_lus)
 
     def wwpns():
         pair = vfc_mapper.build_wwpn_pair(st['adapter'], st['host'],
                                           pair_count=2)
         check(len(pair) == 4 and all(len(w) == 16 for w in pair),
               'wwpns %s' % pair)
-    step('tasks.vfc_mapper.build_wwpn_pair', wwpns)
+    step('tasks.vfc_mapper.build_wwpn_pair gets new WWPNs', wwpns)
 
-    if failed:
-        print('pypowervm storage test FAILED at: %s' % failed[0], flush=True)
-        sys.exit(1)
-    print('pypowervm storage test passed', flush=True)
+    return h.finish()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,10 +1,7 @@
 #!/usr/bin/python3
 """Co-management of pvmd with the real pypowervm client library.
 
-Run by test/e2e/console_test.go (TestPypowervmMasterMode) with PYTHONPATH
-pointing at a pypowervm source tree:
-
-    pypowervm_comgmt.py --port HTTP_PORT --password PADMIN_PW --hmc-password HSCROOT_PW
+Run by test/clients (scenario_test.go) against a fresh pvmd; see harness.py.
 
 pypowervm's tasks.master_mode.request_master / release_master run
 unmodified as NovaLink (padmin) and as the HMC (hscroot); each side reads
@@ -12,26 +9,16 @@ the ManagedSystem's master flags (System.session_is_master and the
 co-management elements); the ManagementConsole wrapper reads the console;
 a CLIRunner job runs as pypowervm's _remove_hdisk_classic sends it.
 
-Every step prints "ok: <step>" or "FAIL: <step>: <error>"; the first
-failure ends the script with status 1.
 """
 
-import argparse
-import logging
 import sys
-import traceback
-import warnings
+
+import harness
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--password', required=True)
-    ap.add_argument('--hmc-password', required=True)
-    args = ap.parse_args()
-
-    logging.basicConfig(level=logging.CRITICAL, stream=sys.stderr)
-    warnings.simplefilter('ignore', DeprecationWarning)
+    h = harness.Scenario('pypowervm co-management test')
+    step, check = h.step, harness.check
 
     import pypowervm.adapter as adp
     import pypowervm.const as pc
@@ -41,34 +28,13 @@ def main():
     from pypowervm.wrappers import managed_system as pvm_ms
     from pypowervm.wrappers import management_console as pvm_mc
 
-    failed = []
-
-    def step(name, fn):
-        if failed:
-            return None
-        try:
-            out = fn()
-        except BaseException as e:  # noqa
-            failed.append(name)
-            print('FAIL: %s: %s: %s' % (name, type(e).__name__, e),
-                  flush=True)
-            traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-            return None
-        print('ok: %s' % name, flush=True)
-        return out
-
-    def check(cond, msg):
-        if not cond:
-            raise AssertionError(msg)
-
     st = {}
 
     def logon():
-        for who, user, pw in (('nl', 'padmin', args.password),
-                              ('hmc', 'hscroot', args.hmc_password)):
+        for who, user, pw in (('nl', 'padmin', harness.PASSWORD),
+                              ('hmc', 'hscroot', harness.HMC_PASSWORD)):
             sess = adp.Session(host='localhost', username=user, password=pw,
-                               protocol='http', port=args.port)
+                               protocol='http', port=harness.HTTP_PORT)
             st[who] = adp.Adapter(sess)
     step('log on as padmin (NovaLink) and hscroot (the HMC)', logon)
 
@@ -112,7 +78,7 @@ def main():
             check('not the PowerVM management master' in str(e),
                   'message: %s' % e)
             return
-        raise AssertionError('NovaLink released what it does not hold')
+        raise harness.CheckFailed('NovaLink released what it does not hold')
     step('NovaLink: release_master refused (not master)', nl_refused)
 
     step('the HMC: master_mode.release_master(msys)',
@@ -151,7 +117,7 @@ def main():
         check(mc.ssh_authorized_keys == (), 'authorized keys %r'
               % (mc.ssh_authorized_keys,))
         st['sysname'] = s.system_name
-    step('ManagementConsole wrapper: name and MTMS', console)
+    step('the ManagementConsole wrapper reads name and MTMS', console)
 
     def cli_runner():
         # As pypowervm's tasks.hdisk._fc._remove_hdisk_classic does it:
@@ -185,13 +151,11 @@ def main():
             job.run_job(None, job_parms=parms)
         except pexc.JobRequestFailed:
             return
-        raise AssertionError('rmdev of a disk that does not exist worked')
-    step('CLIRunner as _remove_hdisk_classic sends it', cli_runner)
+        raise harness.CheckFailed('rmdev of a disk that does not exist worked')
+    step('the CLIRunner job runs as _remove_hdisk_classic sends it', cli_runner)
 
-    if failed:
-        sys.exit(1)
-    print('pypowervm co-management test passed', flush=True)
+    return h.finish()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,0 +1,84 @@
+package clients
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPypowervmSmoke: logon by password and by session file, the system,
+// partition and VIOS feeds, events (NEW_CLIENT, ADD_URI, MODIFY_URI,
+// DELETE_URI through the EventListener), create with LPARBuilder, update
+// with etags, an RMC adapter, power on and off, delete.
+func TestPypowervmSmoke(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_smoke.py", Timeout: 2 * time.Minute})
+}
+
+// TestPypowervmStorage: what nova-powervm does with a shared storage pool
+// and the media repository (image LU upload, linked clone, vSCSI mappings,
+// an ISO, removal, WWPNs).
+func TestPypowervmStorage(t *testing.T) {
+	d := runScenario(t, scenario{Script: "pypowervm_storage.py", Timeout: 2 * time.Minute})
+	if t.Failed() {
+		return
+	}
+	// Nothing the uploads wrote is left behind: the image and the ISO went
+	// with the logical units and the media they became.
+	var left []string
+	filepath.Walk(filepath.Join(d.Dir, "files"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("removing storage leaves uploaded files behind: %v", left)
+	}
+}
+
+// TestPypowervmComgmt: tasks.master_mode as NovaLink (padmin) and as the
+// HMC (hscroot), the master flags each sees, the ManagementConsole wrapper
+// and a CLIRunner job.
+func TestPypowervmComgmt(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_comgmt.py", Timeout: 2 * time.Minute})
+}
+
+// TestClientDepsScript: scripts/client-deps.sh installs every Debian
+// package ../shared/clients/README.md says the clients need.
+func TestClientDepsScript(t *testing.T) {
+	if clientsMissing != "" {
+		t.Skip("missing dependency: " + clientsMissing)
+	}
+	readme, err := os.ReadFile(filepath.Join(clientsDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(repoRoot, "scripts", "client-deps.sh"), "--list").Output()
+	if err != nil {
+		t.Fatalf("client-deps.sh --list: %v", err)
+	}
+	have := map[string]bool{}
+	for _, p := range strings.Fields(string(out)) {
+		have[p] = true
+	}
+	pkg := regexp.MustCompile(`^(python3-[a-z0-9.-]+|genisoimage)$`)
+	n := 0
+	for _, span := range regexp.MustCompile("`([^`]*)`").FindAllStringSubmatch(string(readme), -1) {
+		for _, p := range strings.Fields(span[1]) {
+			if !pkg.MatchString(p) {
+				continue
+			}
+			n++
+			if !have[p] {
+				t.Errorf("scripts/client-deps.sh does not install %s, which the clients' README lists", p)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found only %d package names in the clients' README", n)
+	}
+}

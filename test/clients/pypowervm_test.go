@@ -82,3 +82,11 @@ func TestClientDepsScript(t *testing.T) {
 		t.Fatalf("found only %d package names in the clients' README", n)
 	}
 }
+
+// TestPypowervmPartitionAPI: the partition and system API of the real
+// clients through pypowervm: quick properties, the 404 rules, NVRAM, IBM
+// i, the jobs, shared processor pools, client adapter feeds, SCSI buses,
+// trunk adapters on the NovaLink partition, the console's SSH keys.
+func TestPypowervmPartitionAPI(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_lparapi.py", Timeout: 3 * time.Minute})
+}

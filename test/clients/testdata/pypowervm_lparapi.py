@@ -1,0 +1,286 @@
+#!/usr/bin/python3
+"""The partition and system API the real clients use, through pypowervm.
+
+Quick properties, the 404 rules, NVRAM, IBM i, the partition and system
+jobs, shared processor pools, the client adapter feeds of a partition, a
+VIOS's SCSI buses, trunk adapters on the NovaLink partition and the
+ManagementConsole's SSH keys. Run by test/clients (see harness.py).
+"""
+
+import json
+import time
+import uuid as uuidlib
+
+import harness
+
+
+def main():
+    h = harness.Scenario('pypowervm partition and system API')
+    step, check = h.step, harness.check
+
+    import pypowervm.const as pc
+    import pypowervm.exceptions as pvm_ex
+    from pypowervm.tasks import power
+    from pypowervm.tasks import power_opts as popts
+    from pypowervm.utils import lpar_builder as lb
+    from pypowervm.wrappers import base_partition as bp
+    from pypowervm.wrappers import logical_partition as pvm_lpar
+    from pypowervm.wrappers import managed_system as pvm_ms
+
+    adapter = h.adapter()
+    st = {}
+
+    def http_status(fn):
+        try:
+            fn()
+        except pvm_ex.HttpError as e:
+            return e.response.status
+        return 200
+
+    def new_uuid():
+        u = str(uuidlib.uuid4())
+        return ('%x%s' % (int(u[0], 16) & 7, u[1:])).upper()
+
+    def build(name, mem=1024, vcpu=1, **extra):
+        attrs = {lb.NAME: name, lb.MEM: mem, lb.VCPU: vcpu, lb.MAX_MEM: 4096}
+        attrs.update(extra)
+        stdz = lb.DefaultStandardize(st['sys'])
+        return lb.LPARBuilder(adapter, attrs, stdz).build()
+
+    def lpar(uuid, xag=None):
+        return pvm_lpar.LPAR.get(adapter, uuid=uuid, xag=xag)
+
+    def setup():
+        st['sys'] = pvm_ms.System.get(adapter)[0]
+        w = build('api-base').create(parent=st['sys'])
+        st['base'] = w
+    step('a partition to work on is created', setup)
+
+    # --- Quick properties --------------------------------------------------
+    def quick_all():
+        w = st['base']
+        resp = adapter.read(pvm_lpar.LPAR.schema_type, root_id=w.uuid,
+                            suffix_type='quick')
+        q = json.loads(resp.body)
+        for key, typ in (('PartitionID', int), ('PartitionName', str),
+                         ('PartitionState', str), ('PartitionType', str),
+                         ('RMCState', str), ('MigrationState', str),
+                         ('SharingMode', str), ('CurrentMemory', int),
+                         ('AllocatedVirtualProcessors', int),
+                         ('CurrentProcessingUnits', float),
+                         ('AssociatedManagedSystem', str),
+                         ('HasDedicatedProcessors', str)):
+            check(key in q, 'quick properties lack %s: %s' % (key, sorted(q)))
+            check(isinstance(q[key], typ), '%s is %r (%s), want a %s' %
+                  (key, q[key], type(q[key]).__name__, typ.__name__))
+        check(q['PartitionID'] == w.id, 'PartitionID %s, want %s' %
+              (q['PartitionID'], w.id))
+        check(q['AssociatedManagedSystem'].endswith(
+            '/ManagedSystem/' + st['sys'].uuid),
+            'AssociatedManagedSystem %s' % q['AssociatedManagedSystem'])
+        check(q['CurrentProcessors'] is None, 'CurrentProcessors of a '
+              'shared-processor partition %r' % q['CurrentProcessors'])
+    step('quick properties come as NovaLink types them', quick_all)
+
+    def quick_one():
+        w = st['base']
+        for prop, want in (('PartitionID', w.id),
+                           ('PartitionState', 'not activated')):
+            resp = adapter.read(pvm_lpar.LPAR.schema_type, root_id=w.uuid,
+                                suffix_type='quick', suffix_parm=prop)
+            got = json.loads(resp.body)
+            check(got == want, 'quick/%s = %r, want %r' % (prop, got, want))
+    step('a single quick property is a JSON value', quick_one)
+
+    # --- 404 rules ---------------------------------------------------------
+    def not_found():
+        missing = new_uuid()
+        check(http_status(lambda: adapter.delete(
+            pvm_lpar.LPAR.schema_type, root_id=missing)) == 404,
+            'DELETE of a partition that does not exist is not 404')
+        gone = build('api-gone').create(parent=st['sys'])
+        gone.delete()
+        s = http_status(lambda: power.power_on(gone, None))
+        check(s == 404, 'PowerOn of a deleted partition answers %s, want '
+              '404' % s)
+        w = st['base']
+        s = http_status(lambda: adapter.read(
+            pvm_lpar.LPAR.schema_type, root_id=w.uuid, suffix_type='quick',
+            suffix_parm='NoSuchProperty'))
+        check(s == 400, 'an unknown quick property of an existing '
+              'partition answers %s, want 400' % s)
+        s = http_status(lambda: adapter.read(
+            pvm_lpar.LPAR.schema_type, root_id=w.uuid,
+            suffix_type=pc.SUFFIX_TYPE_DO, suffix_parm='NoSuchJob'))
+        check(s == 400, 'an unknown job of an existing partition answers '
+              '%s, want 400' % s)
+    step('only partitions that do not exist answer 404', not_found)
+
+    # --- NVRAM -----------------------------------------------------------
+    def nvram_create():
+        data = 'TlZSQU0gb2YgYSBub3ZhIGluc3RhbmNl' * 600
+        w = build('api-nvram')
+        w.nvram = data
+        w = w.create(parent=st['sys'])
+        check(lpar(w.uuid, xag=[pc.XAG.NVRAM]).nvram == data,
+              'the NVRAM read back differs from the one sent')
+        check(lpar(w.uuid).nvram is None,
+              'NVRAM is sent without being asked for')
+        st['nvram_lpar'] = w
+    step('PartitionNVRAM sent on create is kept and read back', nvram_create)
+
+    def nvram_boot():
+        w = build('api-nvboot').create(parent=st['sys'])
+        check(lpar(w.uuid, xag=[pc.XAG.NVRAM]).nvram is None,
+              'a partition that never booted has NVRAM')
+        power.power_on(w, None)
+        power.power_off(lpar(w.uuid), None, force_immediate=power.Force.TRUE)
+        first = lpar(w.uuid, xag=[pc.XAG.NVRAM]).nvram
+        check(first and len(first) > 10000, 'NVRAM after a boot: %r' %
+              (first and first[:40]))
+        power.power_on(lpar(w.uuid), None)
+        power.power_off(lpar(w.uuid), None, force_immediate=power.Force.TRUE)
+        check(lpar(w.uuid, xag=[pc.XAG.NVRAM]).nvram == first,
+              'the NVRAM changed across a boot with the same settings')
+        opts = popts.PowerOnOpts().bootmode(popts.BootMode.SMS)
+        power.power_on(lpar(w.uuid), None, add_parms=opts)
+        power.power_off(lpar(w.uuid), None, force_immediate=power.Force.TRUE)
+        sms = lpar(w.uuid, xag=[pc.XAG.NVRAM]).nvram
+        check(sms != first, 'booting into SMS left the NVRAM as it was')
+        st['nvram_first'] = sms
+        st['nvram_uuid'] = w.uuid
+    step('a partition that boots has NVRAM of its own, changing with the '
+         'boot settings', nvram_boot)
+
+    def nvram_respawn():
+        # As nova's NVRAM store: kept at destroy, given back at spawn.
+        old = lpar(st['nvram_uuid'], xag=[pc.XAG.NVRAM])
+        saved, uuid = old.nvram, old.uuid
+        old.delete()
+        w = build('api-nvboot', **{lb.UUID: uuid})
+        w.nvram = saved
+        w = w.create(parent=st['sys'])
+        check(lpar(uuid, xag=[pc.XAG.NVRAM]).nvram == saved,
+              'the NVRAM given at spawn was not kept')
+        opts = popts.PowerOnOpts().bootmode(popts.BootMode.SMS)
+        power.power_on(lpar(uuid), None, add_parms=opts)
+        power.power_off(lpar(uuid), None, force_immediate=power.Force.TRUE)
+        check(lpar(uuid, xag=[pc.XAG.NVRAM]).nvram == saved,
+              'the respawned partition booted with the same settings but '
+              'its NVRAM changed')
+    step('NVRAM round-trips across destroy and spawn', nvram_respawn)
+
+    # --- IBM i -----------------------------------------------------------
+    def ibmi_create():
+        w = build('api-ibmi', mem=2048, **{lb.ENV: bp.LPARType.OS400})
+        w = w.create(parent=st['sys'])
+        tio = w.io_config.tagged_io
+        check(tio is not None and tio.console == 'HMC',
+              'tagged I/O of a new IBM i partition: %r' % tio)
+        check(w.restrictedio, 'a new IBM i partition is not restricted I/O')
+        w.io_config.tagged_io = bp.TaggedIO.bld(
+            adapter, load_src='2', console='HMC', alt_load_src='3')
+        w.desig_ipl_src = pvm_lpar.IPLSrc.A
+        w.keylock_pos = bp.KeylockPos.NORMAL
+        w = w.update()
+        w = lpar(w.uuid)
+        tio = w.io_config.tagged_io
+        check((tio.load_src, tio.alt_load_src, tio.console) ==
+              ('2', '3', 'HMC'), 'tagged I/O read back: %s %s %s' %
+              (tio.load_src, tio.alt_load_src, tio.console))
+        check(w.desig_ipl_src == 'a', 'IPL source %s' % w.desig_ipl_src)
+        st['ibmi'] = w
+    step('an IBM i partition keeps its tagged I/O and IPL source',
+         ibmi_create)
+
+    def ibmi_power():
+        w = st['ibmi']
+        opts = (popts.PowerOnOpts().ibmi_ipl_source(pvm_lpar.IPLSrc.B)
+                .keylock_pos(popts.KeylockPos.NORMAL))
+        power.power_on(w, None, add_parms=opts)
+        w = lpar(w.uuid)
+        check(w.state == 'running', 'state %s' % w.state)
+        check(w.desig_ipl_src == 'b', 'IPL source after iIPLsource=b: %s'
+              % w.desig_ipl_src)
+        check(w.keylock_pos == 'normal', 'keylock %s' % w.keylock_pos)
+        st['ibmi'] = w
+    step('PowerOn takes the IBM i IPL source and the keylock spelled norm',
+         ibmi_power)
+
+    def ibmi_panel():
+        from pypowervm.tasks import ibmi
+        from pypowervm.tasks import partition as tpar
+        ibmi.start_panel_job(st['ibmi'], ibmi.IBMiPanelOperations.DSTON)
+        tpar.ibmi_add_license_key(adapter, st['ibmi'].uuid, 'LICKEY-1234')
+        try:
+            ibmi.start_panel_job(st['base'], ibmi.IBMiPanelOperations.DSTON)
+        except pvm_ex.PartitionIsNotIBMi:
+            pass
+        else:
+            raise harness.CheckFailed('a panel job ran on an AIX/Linux '
+                                      'partition')
+    step('the PanelFunction and AddLicense jobs run on IBM i', ibmi_panel)
+
+    def ibmi_off():
+        w = lpar(st['ibmi'].uuid)
+        power.power_off(w, None)
+        check(lpar(w.uuid).state == 'not activated', 'state %s' %
+              lpar(w.uuid).state)
+    step('an IBM i partition shuts down through its OS without RMC',
+         ibmi_off)
+
+    # --- Shared processor pools ------------------------------------------
+    from pypowervm.wrappers import shared_proc_pool as pvm_spp
+
+    def spp_list():
+        pools = pvm_spp.SharedProcPool.get(adapter, parent=st['sys'])
+        check(len(pools) == 64, '%d pools' % len(pools))
+        check(pools[0].is_default and pools[0].name == 'DefaultPool',
+              'first pool %s' % pools[0].name)
+        st['pools'] = pools
+    step('SharedProcPool lists the default pool and the 63 others', spp_list)
+
+    def spp_config():
+        p = [x for x in st['pools'] if x.id == 3][0]
+        p.name = 'api_pool'
+        p.max_proc_units = 2
+        p.pend_rsrv_proc_units = 0.5
+        p = p.update()
+        found = pvm_spp.SharedProcPool.search(adapter, name='api_pool',
+                                              parent=st['sys'])
+        check(len(found) == 1 and found[0].id == 3,
+              'search by name found %s' % [x.id for x in found])
+        check(found[0].max_proc_units == 2.0 and
+              found[0].curr_rsrv_proc_units == 0.5,
+              'max %s reserved %s' % (found[0].max_proc_units,
+                                      found[0].curr_rsrv_proc_units))
+    step('a user pool is configured by updating its wrapper', spp_config)
+
+    def spp_join():
+        w = build('api-inpool', **{lb.SPP: 3, lb.PROC_UNITS: 0.5})
+        w = w.create(parent=st['sys'])
+        check(w.proc_config.shared_proc_cfg.pool_id == 3, 'pool %s' %
+              w.proc_config.shared_proc_cfg.pool_id)
+        power.power_on(w, None)
+        check(lpar(w.uuid).state == 'running', 'state %s' %
+              lpar(w.uuid).state)
+        pool = pvm_spp.SharedProcPool.search(adapter, name='api_pool',
+                                             parent=st['sys'])[0]
+        check(abs(pool.avail_proc_units - 1.0) < 0.001,
+              'available in the pool %s, want 1.0' % pool.avail_proc_units)
+        big = build('api-toobig', vcpu=2, **{lb.SPP: 3, lb.PROC_UNITS: 1.5})
+        big = big.create(parent=st['sys'])
+        try:
+            power.power_on(big, None)
+        except pvm_ex.Error:
+            pass
+        else:
+            raise harness.CheckFailed('a partition beyond the pool maximum '
+                                      'started')
+    step('partitions join a pool within its maximum', spp_join)
+
+    return h.finish()
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

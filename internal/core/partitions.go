@@ -66,7 +66,22 @@ func NormalizeUUID(s string) (string, error) {
 }
 
 // NewPartitionUUID returns a fresh partition UUID in PowerVM's style.
-func NewPartitionUUID() string { return strings.ToUpper(uuid.NewString()) }
+func NewPartitionUUID() string { return PowerVMUUID(uuid.NewString()) }
+
+// PowerVMUUID puts a UUID in PowerVM's form for partitions: upper case,
+// with the top bit of its first byte clear (pypowervm refuses a partition
+// UUID whose first hex digit is above 7).
+func PowerVMUUID(u string) string {
+	u = strings.ToUpper(u)
+	if u == "" {
+		return u
+	}
+	d := strings.IndexByte("0123456789ABCDEF", u[0])
+	if d < 0 {
+		return u
+	}
+	return string("01234567"[d&7]) + u[1:]
+}
 
 // EtagOf returns the etag of an object revision.
 func EtagOf(rev uint64) string { return strconv.FormatUint(rev, 10) }
@@ -113,6 +128,9 @@ func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, e
 			return err
 		}
 		if err := tx.checkPartitionPool(n); err != nil {
+			return err
+		}
+		if err := tx.assignVSN(n, nil); err != nil {
 			return err
 		}
 		if err := tx.CheckUnique(n); err != nil {
@@ -210,6 +228,9 @@ func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition)
 			if err := tx.checkPartitionPool(n); err != nil {
 				return err
 			}
+		}
+		if err := tx.assignVSN(n, cur); err != nil {
+			return err
 		}
 		if err := tx.CheckUnique(n); err != nil {
 			return err

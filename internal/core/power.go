@@ -39,6 +39,7 @@ var JobOperations = map[string]map[string][]string{
 		"PowerOff":      {"immediate", "restart", "operation"},
 		"PanelFunction": {"operation"},
 		"AddLicense":    {"licKey"},
+		"CloneUUID":     {"targetLparName"},
 	},
 	"VirtualIOServer": {
 		"PowerOn":  {"force", "bootmode", "keylock"},
@@ -48,6 +49,16 @@ var JobOperations = map[string]map[string][]string{
 		"RequestMaster":  {"coManagementMasterStatus"},
 		"ReleaseMaster":  {},
 		"UpdateFirmware": {"image"},
+		// Controller mode is master mode under its later name.
+		"RequestController": {"coManagementControllerStatus"},
+		"ReleaseController": {},
+		// sysjobs.go
+		"QueryReservedMemoryRequiredForPartition": {"LogicalPartitionEnvironment", "DesiredMemory", "MaximumMemory",
+			"NumberOfVirtualEthernetAdapter", "NumberOfVirtualSCSIAdapter", "NumberOfVirtualFibreChannelAdapter"},
+		"GetDPOStatus": {},
+		"AddVSN":       {"VirtualSerialNumber"},
+		"RemoveVSN":    {"VirtualSerialNumber", "ResetAutoAssign"},
+		"TransferVSN":  {"VirtualSerialNumber", "TargetManagedSystem", "UserName", "Host", "TargetLparID"},
 	},
 }
 
@@ -138,6 +149,8 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 			return sim.PowerOff(p, o, c.timing)
 		})
 		return job, nil
+	case "CloneUUID":
+		return c.cloneUUID(a, r, target)
 	case "PanelFunction":
 		return c.panelFunction(a, r, target)
 	case "AddLicense":
@@ -162,12 +175,22 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 	if !strings.EqualFold(r.TargetUUID, sys.UUID) {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
 	}
-	if err := checkActor(a); err != nil {
+	if err := checkActor(a); err != nil && !ReadOnlyJobs[r.Group+"/"+r.Operation] {
 		return nil, err
 	}
 	switch r.Operation {
-	case "RequestMaster":
-		mode, force, err := ParseMasterMode(r.Param("coManagementMasterStatus"))
+	case "QueryReservedMemoryRequiredForPartition":
+		return c.queryReservedMemory(r)
+	case "GetDPOStatus":
+		return c.getDPOStatus(r)
+	case "AddVSN", "RemoveVSN", "TransferVSN":
+		return c.vsnJob(a, r)
+	case "RequestMaster", "RequestController":
+		status := r.Param("coManagementMasterStatus")
+		if r.Operation == "RequestController" {
+			status = r.Param("coManagementControllerStatus")
+		}
+		mode, force, err := ParseMasterMode(status)
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +205,7 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 		job := c.newHoldingJob(a, r)
 		c.UpdateFirmware(a, job, img)
 		return job, nil
-	case "ReleaseMaster":
+	case "ReleaseMaster", "ReleaseController":
 		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
 		if err := c.ReleaseMaster(a); err != nil {
 			job.finish(c.clock.Now(), JobError, err.Error())

@@ -147,6 +147,9 @@ type Partition struct {
 	TaggedIO     TaggedIO `json:"taggedIO,omitempty"`
 	RestrictedIO bool     `json:"restrictedIO,omitempty"`
 	LicenseKey   string   `json:"licenseKey,omitempty"`
+	// VSN is the virtual serial number (of the system's) the partition
+	// has been given; "" for none.
+	VSN string `json:"vsn,omitempty"`
 
 	// Current (runtime) allocation, valid while the partition is active.
 	CurMem      int    `json:"curMem,omitempty"`

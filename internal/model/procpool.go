@@ -76,3 +76,21 @@ func ErrPoolFull(pool *ProcPool, name string, need, avail Units) *Error {
 	return newErr(KindRefused, "PVME01050203-0062", "Shared processor pool %s (ID %d) cannot hold the %s processing units of partition %s: its maximum %s less its reserve and what its active partitions hold leaves %s.",
 		pool.Name, pool.ID, need, name, pool.MaxUnits, avail)
 }
+
+// KindVSN is the kind of the system's virtual serial numbers.
+const KindVSN ObjKind = "vsns"
+
+// VirtualSerial is a virtual serial number of the system (AddVSN): a
+// partition may be given it (Partition.VSN) as its serial number.
+type VirtualSerial struct {
+	Serial     string `json:"serial"`
+	AutoAssign bool   `json:"autoAssign"`
+	Created    int64  `json:"created,omitempty"`
+	Rev        uint64 `json:"rev"`
+}
+
+func (v *VirtualSerial) Kind() ObjKind        { return KindVSN }
+func (v *VirtualSerial) Key() string          { return v.Serial }
+func (v *VirtualSerial) Revision() uint64     { return v.Rev }
+func (v *VirtualSerial) SetRevision(r uint64) { v.Rev = r }
+func (v *VirtualSerial) CloneObject() Object  { c := *v; return &c }

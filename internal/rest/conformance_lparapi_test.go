@@ -24,6 +24,14 @@ func collectPartitionAPI(h *harness, collect func(path string)) {
 	ibmi.MinUnits, ibmi.DesUnits, ibmi.MaxUnits = 10, 20, 50
 	ibmi.PoolID = 1
 	ibmi.TaggedIO.LoadSource = "2"
+	for _, v := range []string{"ZCE0HF0", "WXYZHF0"} {
+		j, err := h.c.StartJob(admin, core.JobRequest{Group: "ManagedSystem", Operation: "AddVSN", TargetUUID: h.systemUUID(),
+			Params: []core.Param{{Name: "VirtualSerialNumber", Value: v}}})
+		if err != nil || j.Snapshot().Status != core.JobOK {
+			t.Fatalf("AddVSN %s: %v %+v", v, err, j.Snapshot())
+		}
+	}
+	ibmi.VSN = "ZCE0HF0"
 	p, err := h.c.CreatePartition(admin, ibmi)
 	if err != nil {
 		t.Fatal(err)
@@ -41,4 +49,5 @@ func collectPartitionAPI(h *harness, collect func(path string)) {
 	}
 	collect("/rest/api/uom/LogicalPartition/" + p.UUID + "?group=NVRAM")
 	collect(sys + "/SharedProcessorPool")
+	collect(sys + "/VirtualSerialNumberInformation")
 }

@@ -128,6 +128,7 @@ func (s *Server) registerKinds() map[string]*kind {
 	}
 	registerNetworkKinds(ks)
 	registerProcPoolKind(ks)
+	registerVSNKind(ks)
 	registerConsoleKinds(ks)
 	registerStorageKinds(ks)
 	return ks

@@ -145,6 +145,8 @@ func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNo
 				return err
 			}
 			p.NVRAM = nv
+		case "VirtualSerialNumber":
+			x.str(c, &p.VSN)
 		case "IsRestrictedIOPartition":
 			x.bool(path, c, &p.RestrictedIO)
 		case "DesignatedIPLSource":

@@ -178,6 +178,9 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		b.bool("SimplifiedRemoteRestartCapable", p.SRRCapable)
 		b.bool("HasDedicatedProcessorsForMigration", p.Dedicated)
 		b.bool("SuspendCapable", false)
+		if p.VSN != "" {
+			b.leaf("VirtualSerialNumber", p.VSN)
+		}
 	}
 	if p.NVRAM != "" {
 		// Group NVRAM, sent only when asked for by name (see

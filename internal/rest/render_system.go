@@ -204,6 +204,9 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 		caller = model.ConsoleNovaLink
 	}
 	b.bool("IsPowerVMManagementMaster", sys.Master.Is(caller))
+	// Controller is master's later name (RequestController, pypowervm's
+	// session_is_controller).
+	b.bool("IsPowerVMManagementController", sys.Master.Is(caller))
 	b.bool("IsManagementPartitionPowerVMManagementMaster", sys.Master.Is(model.ConsoleNovaLink))
 	b.bool("IsHMCPowerVMManagementMaster", sys.Master.Is(model.ConsoleHMC))
 	return b.el

@@ -279,6 +279,109 @@ def main():
                                       'started')
     step('partitions join a pool within its maximum', spp_join)
 
+    # --- Jobs ------------------------------------------------------------
+    def reserved_memory():
+        from pypowervm.tasks import memory
+        sysw = pvm_ms.System.get(adapter)[0]
+        overhead, avail = memory.calculate_memory_overhead_on_host(
+            adapter, sysw.uuid, {'desired_mem': 2048, 'max_mem': 8192,
+                                 'lpar_env': bp.LPARType.AIXLINUX,
+                                 'num_virt_eth_adapters': 1,
+                                 'num_vscsi_adapters': 1,
+                                 'num_vfc_adapters': 0},
+            lmb_size=sysw.memory_region_size)
+        check(avail == sysw.memory_free, 'available %s, the system says %s'
+              % (avail, sysw.memory_free))
+        w = build('api-mem', mem=2048)
+        w.mem_config.max = 8192
+        w = w.create(parent=st['sys'])
+        power.power_on(w, None)
+        after = pvm_ms.System.get(adapter)[0].memory_free
+        check(avail - after == 2048 + overhead,
+              'a 2048/8192 MB partition took %d MB; the job said %d + %d' %
+              (avail - after, 2048, overhead))
+        power.power_off(lpar(w.uuid), None, force_immediate=power.Force.TRUE)
+    step('QueryReservedMemoryRequiredForPartition agrees with what a '
+         'partition takes', reserved_memory)
+
+    def clone_uuid():
+        from pypowervm.tasks import partition as tpar
+        orig = build('api-orig').create(parent=st['sys'])
+        sur = build('api-surrogate').create(parent=st['sys'])
+        tpar.clone_uuid(adapter, orig.uuid, 'api-surrogate')
+        w = lpar(orig.uuid)
+        check(w.name == 'api-surrogate' and w.id == sur.id,
+              'under the original UUID: %s (ID %s)' % (w.name, w.id))
+        check(http_status(lambda: lpar(sur.uuid)) == 404,
+              "the surrogate's old UUID still answers")
+    step('tasks.partition.clone_uuid moves the UUID to the surrogate',
+         clone_uuid)
+
+    def controller():
+        import pypowervm.adapter as adp
+        from pypowervm.tasks import controller_mode
+        hmc = adp.Adapter(adp.Session(
+            host='localhost', username='hscroot',
+            password=harness.HMC_PASSWORD, protocol='http',
+            port=harness.HTTP_PORT))
+        controller_mode.request_controller(pvm_ms.System.get(hmc)[0])
+        check(pvm_ms.System.get(hmc)[0].session_is_controller,
+              'the HMC is not controller after request_controller')
+        check(not pvm_ms.System.get(adapter)[0].session_is_controller,
+              'NovaLink still says it is controller')
+        controller_mode.release_controller(pvm_ms.System.get(hmc)[0])
+        controller_mode.request_controller(pvm_ms.System.get(adapter)[0])
+        check(pvm_ms.System.get(adapter)[0].session_is_controller,
+              'NovaLink is not controller again')
+    step('tasks.controller_mode requests and releases controller mode',
+         controller)
+
+    def dpo():
+        h.session_config()
+        from pypowervm.tasks import dpo as tdpo
+        from pypowervm.wrappers import dpo as wdpo
+        vals = tdpo.dpo_job()
+        names = {v['LPAR_NAME']: v for v in vals}
+        check('vios1' in names and
+              names['vios1']['CURRENT_AFFINITY_SCORE'] == '100',
+              'DPO status: %s' % vals)
+        objs = wdpo.DPO.search(adapter, vm='vios1')
+        check(len(objs) == 1 and objs[0].affinity == '100',
+              'DPO.search found %s' % [(o.vm, o.affinity) for o in objs])
+    step('tasks.dpo reads every partition\'s affinity score', dpo)
+
+    def vsn():
+        h.session_config()
+        from pypowervm.tasks import virtual_serial_number as tvsn
+        from pypowervm.wrappers import virtual_serial_number as wvsn
+        tvsn.add_vsn('ZCE0HF0')
+        tvsn.add_vsn('WXYZHF0')
+        vsns = wvsn.VirtualSerialNumber.get(adapter, parent=st['sys'])
+        check(sorted(v.vsn for v in vsns) == ['WXYZHF0', 'ZCE0HF0'],
+              'serial numbers %s' % [v.vsn for v in vsns])
+        check(all(v.assoc_partition_id == '-' and v.auto_assign
+                  for v in vsns), 'fresh serial numbers are not free')
+        w = build('api-vsn', **{lb.VIRTUAL_SERIAL_NUMBER: 'ZCE0HF0'})
+        w = w.create(parent=st['sys'])
+        check(w.virtual_serial_number == 'ZCE0HF0', 'partition VSN %s' %
+              w.virtual_serial_number)
+        got = {v.vsn: v.assoc_partition_id for v in
+               wvsn.VirtualSerialNumber.get(adapter, parent=st['sys'])}
+        check(got['ZCE0HF0'] == w.id, 'ZCE0HF0 assigned to %s, want %s' %
+              (got['ZCE0HF0'], w.id))
+        try:
+            tvsn.delete_vsn('ZCE0HF0')
+        except Exception:
+            pass
+        else:
+            raise harness.CheckFailed('a serial number in use was deleted')
+        tvsn.delete_vsn('WXYZHF0')
+        check([v.vsn for v in wvsn.VirtualSerialNumber.get(
+            adapter, parent=st['sys'])] == ['ZCE0HF0'],
+            'WXYZHF0 not deleted')
+    step('virtual serial numbers are added, given to a partition and '
+         'removed', vsn)
+
     return h.finish()
 
 

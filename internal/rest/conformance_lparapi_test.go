@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/novalink-project/novalink/internal/core"
@@ -50,4 +51,26 @@ func collectPartitionAPI(h *harness, collect func(path string)) {
 	collect("/rest/api/uom/LogicalPartition/" + p.UUID + "?group=NVRAM")
 	collect(sys + "/SharedProcessorPool")
 	collect(sys + "/VirtualSerialNumberInformation")
+
+	// The storage client adapters of the partitions and the VIOSes' SCSI
+	// buses (collectStorage mapped storage to some).
+	var parts []*model.Partition
+	h.c.Read(func(st *model.State) { parts = st.SortedPartitions(nil) })
+	n := 0
+	for _, p := range parts {
+		feeds := []string{"/rest/api/uom/LogicalPartition/" + p.UUID + "/VirtualSCSIClientAdapter",
+			"/rest/api/uom/LogicalPartition/" + p.UUID + "/VirtualFibreChannelClientAdapter"}
+		if p.IsVIOS() {
+			feeds = []string{"/rest/api/uom/VirtualIOServer/" + p.UUID + "/VirtualSCSIBus"}
+		}
+		for _, f := range feeds {
+			if resp, _ := h.do(http.MethodGet, f, "", ""); resp.StatusCode == http.StatusOK {
+				collect(f)
+				n++
+			}
+		}
+	}
+	if n < 3 {
+		t.Fatalf("only %d client adapter and bus feeds had entries", n)
+	}
 }

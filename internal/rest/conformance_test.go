@@ -344,7 +344,8 @@ func renderedObjects(t *testing.T) map[string][]rendered {
 var conformTypes = []string{"ManagedSystem", "LogicalPartition", "VirtualIOServer",
 	"VirtualSwitch", "VirtualNetwork", "ClientNetworkAdapter", "NetworkBridge", "LoadGroup",
 	"SharedStoragePool", "Tier", "LogicalUnit", "Cluster", "VolumeGroup",
-	"SharedProcessorPool", "VirtualSerialNumberInformation"}
+	"SharedProcessorPool", "VirtualSerialNumberInformation", "VirtualSCSIBus", "VirtualSCSIClientAdapter",
+	"VirtualFibreChannelClientAdapter"}
 
 // schemaOf is the schema of an object type; a LoadGroup entry is a
 // LoadGroup as the NetworkBridge schema has it (no capture shows one on its
@@ -707,21 +708,23 @@ func outOfOrder(seq []string, pos map[string]int) []int {
 
 // captureFor names the captures each object type is compared with.
 var captureFor = map[string][]string{
-	"ManagedSystem":                  {"sys_with_sriov.txt", "managedsystem.txt"},
-	"LogicalPartition":               {"lpar.txt", "fake_lpar_feed.txt", "lpar_ibmi.txt"},
-	"VirtualIOServer":                {"fake_vios_feed.txt", "fake_vios_mappings.txt", "vio_multi_vscsi_mapping.txt", "fake_vios_ssp_npiv.txt", "fake_vios_with_volume_group_data.txt"},
-	"VirtualSwitch":                  {"vswitch_feed.txt", "fake_virtual_switch.txt", "fake_vswitch_feed.txt", "nbbr_virtual_switch.txt"},
-	"VirtualNetwork":                 {"nbbr_virtual_network.txt", "fake_virtual_network_feed.txt"},
-	"ClientNetworkAdapter":           {"cna_feed1.txt", "cna_feed.txt", "fake_cna.txt"},
-	"NetworkBridge":                  {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "nbbr_network_bridge_peer.txt", "fake_network_bridge.txt"},
-	"LoadGroup":                      {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "fake_network_bridge.txt"},
-	"SharedStoragePool":              {"ssp.txt"},
-	"Tier":                           {"tier.txt"},
-	"LogicalUnit":                    {"lufeed.txt"},
-	"Cluster":                        {"cluster.txt"},
-	"SharedProcessorPool":            {"shrprocpool.txt"},
-	"VirtualSerialNumberInformation": {"vsn.txt"},
-	"VolumeGroup":                    {"fake_volume_group.txt", "fake_volume_group2.txt", "fake_volume_group_with_vio_data.txt", "get_volume_group.txt", "get_volume_group_no_rep.txt", "upload_volgrp.txt", "upload_volgrp2.txt"},
+	"ManagedSystem":                    {"sys_with_sriov.txt", "managedsystem.txt"},
+	"LogicalPartition":                 {"lpar.txt", "fake_lpar_feed.txt", "lpar_ibmi.txt"},
+	"VirtualIOServer":                  {"fake_vios_feed.txt", "fake_vios_mappings.txt", "vio_multi_vscsi_mapping.txt", "fake_vios_ssp_npiv.txt", "fake_vios_with_volume_group_data.txt"},
+	"VirtualSwitch":                    {"vswitch_feed.txt", "fake_virtual_switch.txt", "fake_vswitch_feed.txt", "nbbr_virtual_switch.txt"},
+	"VirtualNetwork":                   {"nbbr_virtual_network.txt", "fake_virtual_network_feed.txt"},
+	"ClientNetworkAdapter":             {"cna_feed1.txt", "cna_feed.txt", "fake_cna.txt"},
+	"NetworkBridge":                    {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "nbbr_network_bridge_peer.txt", "fake_network_bridge.txt"},
+	"LoadGroup":                        {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "fake_network_bridge.txt"},
+	"SharedStoragePool":                {"ssp.txt"},
+	"Tier":                             {"tier.txt"},
+	"LogicalUnit":                      {"lufeed.txt"},
+	"Cluster":                          {"cluster.txt"},
+	"SharedProcessorPool":              {"shrprocpool.txt"},
+	"VirtualSerialNumberInformation":   {"vsn.txt"},
+	"VirtualSCSIBus":                   {"vscsibus_feed.txt"},
+	"VirtualFibreChannelClientAdapter": {"vfc_client_adapter_feed.txt"},
+	"VolumeGroup":                      {"fake_volume_group.txt", "fake_volume_group2.txt", "fake_volume_group_with_vio_data.txt", "get_volume_group.txt", "get_volume_group_no_rep.txt", "upload_volgrp.txt", "upload_volgrp2.txt"},
 }
 
 // knownSchemaIssues are findings of checks (a)-(c) that need a fix

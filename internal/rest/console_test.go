@@ -24,6 +24,7 @@ import (
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -900,6 +901,14 @@ func dropMarked(el *uom.Element) {
 // make a valid new one.
 var createHints = map[string]func() []string{
 	"LogicalPartition": func() []string { return []string{lparBody("enum-lpar", "1024", "")} },
+	// An empty bus to lpar11 (ID 11), as pypowervm's VSCSIBus.bld makes one.
+	"VirtualSCSIBus": func() []string {
+		return []string{`<VirtualSCSIBus:VirtualSCSIBus xmlns:VirtualSCSIBus="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0">` +
+			`<Metadata><Atom/></Metadata><ClientAdapter schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterType>Client</AdapterType>` +
+			`<LocalPartitionID>11</LocalPartitionID><UseNextAvailableSlotID>true</UseNextAvailableSlotID></ClientAdapter>` +
+			`<ServerAdapter schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterType>Server</AdapterType>` +
+			`<UseNextAvailableSlotID>true</UseNextAvailableSlotID></ServerAdapter></VirtualSCSIBus:VirtualSCSIBus>`}
+	},
 	// A copy of a volume group names disks already in use.
 	"VolumeGroup": func() []string {
 		return []string{`<VolumeGroup:VolumeGroup xmlns:VolumeGroup="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0">` +
@@ -929,6 +938,23 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 		if err != nil || res.Code != 0 {
 			t.Fatalf("%s: %v %+v", line, err, res)
 		}
+	}
+	// A SCSI bus from vios1 to lpar10 with the logical volume on it.
+	lpar := f.partition("lpar10")
+	slot, err := f.core.CreateSCSIBus(admin, v.UUID, lpar.UUID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lv string
+	f.core.Read(func(st *model.State) {
+		st.Each(model.KindLV, func(o model.Object) {
+			if l := o.(*model.LogicalVolume); l.Name == "enum_lv" {
+				lv = l.UUID
+			}
+		})
+	})
+	if err := f.core.UpdateSCSIBus(admin, v.UUID, slot, []vios.SCSISpec{{Backing: model.BackLV, BackingID: lv}}); err != nil {
+		t.Fatal(err)
 	}
 	ibmi := f.core.NewPartitionTemplate(model.TypeOS400)
 	ibmi.Name, ibmi.MinMem, ibmi.DesMem, ibmi.MaxMem = "enum-ibmi", 1024, 1024, 1024

@@ -129,6 +129,7 @@ func (s *Server) registerKinds() map[string]*kind {
 	registerNetworkKinds(ks)
 	registerProcPoolKind(ks)
 	registerVSNKind(ks)
+	registerClientAdapterKinds(ks)
 	registerConsoleKinds(ks)
 	registerStorageKinds(ks)
 	return ks

@@ -3,6 +3,7 @@ package rest
 import (
 	"encoding/binary"
 	"hash/fnv"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -439,6 +440,9 @@ type partitionNet struct {
 	seas      []seaView
 	primaries map[string]bool
 	slots     []*model.IOSlot
+	// The UUIDs of a client partition's vSCSI and vFC client adapters
+	// (kinds_clientadapters.go).
+	scsiClients, fcClients []string
 }
 
 func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
@@ -447,6 +451,17 @@ func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
 		if s.Owner == p.UUID {
 			n.slots = append(n.slots, s)
 		}
+	}
+	if !p.IsVIOS() {
+		for _, o := range scsiClientObjects(st, p.UUID) {
+			n.scsiClients = append(n.scsiClients, o.uuid)
+		}
+		st.Each(model.KindFCMap, func(o model.Object) {
+			if m := o.(*model.FCMapping); m.Client == p.UUID && st.Partition(m.VIOS) != nil {
+				n.fcClients = append(n.fcClients, fcClientUUID(m))
+			}
+		})
+		sort.Strings(n.fcClients)
 	}
 	if p.IsVIOS() {
 		for _, b := range sortedBridges(st) {

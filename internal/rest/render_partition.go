@@ -207,8 +207,17 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 		b.leaf("MigrationState", "Not_Migrating")
 		b.leaf("RemoteRestartState", "Invalid")
 		b.leaf("PowerManagementMode", "None")
-		b.links("VirtualFibreChannelClientAdapters", nil)
-		b.links("VirtualSCSIClientAdapters", nil)
+		var fcs, scsis []string
+		if net != nil {
+			for _, id := range net.fcClients {
+				fcs = append(fcs, base+"/rest/api/uom/LogicalPartition/"+p.UUID+"/VirtualFibreChannelClientAdapter/"+id)
+			}
+			for _, id := range net.scsiClients {
+				scsis = append(scsis, base+"/rest/api/uom/LogicalPartition/"+p.UUID+"/VirtualSCSIClientAdapter/"+id)
+			}
+		}
+		b.links("VirtualFibreChannelClientAdapters", fcs)
+		b.links("VirtualSCSIClientAdapters", scsis)
 		b.bool("IsRestrictedIOPartition", p.RestrictedIO)
 		if p.Type == model.TypeOS400 {
 			b.leaf("DesignatedIPLSource", orDefault(p.IPLSource, "Unknown"))

@@ -382,6 +382,65 @@ def main():
     step('virtual serial numbers are added, given to a partition and '
          'removed', vsn)
 
+    # --- Client adapters and SCSI buses ----------------------------------
+    from pypowervm.wrappers import storage as pvm_stor
+    from pypowervm.wrappers import virtual_io_server as pvm_vios
+
+    def client_adapters():
+        from pypowervm.tasks import vfc_mapper
+        w = build('api-stor').create(parent=st['sys'])
+        vios_w = pvm_vios.VIOS.get(adapter, xag=[pc.XAG.VIO_FMAP,
+                                                 pc.XAG.VIO_STOR])[0]
+        port = vios_w.pfc_ports[0]
+        wwpns = vfc_mapper.build_wwpn_pair(adapter, st['sys'].uuid)
+        vios_w.vfc_mappings.append(pvm_vios.VFCMapping.bld(
+            adapter, st['sys'].uuid, w.uuid, port.name, client_wwpns=wwpns))
+        vios_w.update()
+        vfcs = pvm_stor.VFCClientAdapter.get(adapter, parent=w)
+        check(len(vfcs) == 1, '%d vFC client adapters' % len(vfcs))
+        check([x.lower() for x in vfcs[0].wwpns] == [x.lower() for x in wwpns],
+              'WWPNs %s, want %s' % (vfcs[0].wwpns, wwpns))
+        check(vfcs[0].vios_id == vios_w.id and vfcs[0].lpar_id == w.id,
+              'VIOS %s LPAR %s' % (vfcs[0].vios_id, vfcs[0].lpar_id))
+        links = lpar(w.uuid).get_href('VirtualFibreChannelClientAdapters/link')
+        check(len(links) == 1 and links[0].endswith(vfcs[0].uuid),
+              'the partition links %s' % links)
+        st['stor'] = w
+        st['vios'] = vios_w
+    step('a partition lists its virtual Fibre Channel client adapters',
+         client_adapters)
+
+    def scsi_bus():
+        w, v = st['stor'], st['vios']
+        bus = pvm_vios.VSCSIBus.bld(adapter, w.uuid).create(parent=v)
+        check(bus.client_adapter is not None and
+              bus.client_adapter.lpar_id == w.id,
+              'bus client adapter %r' % bus.client_adapter)
+        buses = pvm_vios.VSCSIBus.get(adapter, parent=v)
+        check(bus.uuid in [b.uuid for b in buses], 'the new bus is not '
+              'in the feed')
+        # Storage on the bus: an empty optical drive and a disk.
+        vios_w = pvm_vios.VIOS.get(adapter, uuid=v.uuid,
+                                   xag=[pc.XAG.VIO_STOR])
+        disk = [p for p in vios_w.phys_vols if p.avail_for_use][0]
+        bus.mappings.append(pvm_vios.STDev.bld(adapter, pvm_stor.PV.bld(
+            adapter, disk.name)))
+        bus = bus.update()
+        check(len(bus.mappings) == 1 and
+              bus.mappings[0].backing_storage.name == disk.name,
+              'bus storage %s' % [m.backing_storage.name
+                                  for m in bus.mappings])
+        sc = adapter.read(pvm_lpar.LPAR.schema_type, root_id=w.uuid,
+                          child_type='VirtualSCSIClientAdapter')
+        ids = [e.uuid for e in sc.feed.entries]
+        check(len(ids) == 1, '%d vSCSI client adapters' % len(ids))
+        bus.delete()
+        check(http_status(lambda: adapter.read(
+            pvm_lpar.LPAR.schema_type, root_id=w.uuid,
+            child_type='VirtualSCSIClientAdapter', child_id=ids[0])) == 404,
+            'the client adapter of a deleted bus still answers')
+    step('a VIOS SCSI bus is created, given storage and deleted', scsi_bus)
+
     return h.finish()
 
 

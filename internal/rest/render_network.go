@@ -144,6 +144,15 @@ func renderCNA(rc *renderCtx, v cnaView) *uom.Element {
 	if a.Trunk {
 		b.int("TrunkPriority", a.TrunkPriority)
 	}
+	if a.MTU != 0 {
+		b.int("ConfiguredMTU", a.MTU)
+	}
+	if a.OvsBridge != "" {
+		b.leaf("OvsBridge", a.OvsBridge)
+	}
+	if a.OvsExtIDs != "" {
+		b.leaf("OvsPortExternalIds", a.OvsExtIDs)
+	}
 	b.links("VirtualNetworks", networkHrefs(rc, a.SwitchID, a.VLANs()))
 	return b.el
 }

@@ -441,6 +441,44 @@ def main():
             'the client adapter of a deleted bus still answers')
     step('a VIOS SCSI bus is created, given storage and deleted', scsi_bus)
 
+    # --- Trunk adapters on the NovaLink partition (OVS/SDN) --------------
+    def ovs_trunk():
+        from pypowervm.tasks import cna as tcna
+        from pypowervm.tasks import partition as tpar
+        from pypowervm.wrappers import network as pvm_net
+        mgmt = tpar.get_mgmt_partition(adapter)
+        w = build('api-ovs').create(parent=st['sys'])
+        # As nova-powervm's PvmOvsVifDriver.plug calls it.
+        cna, trunks = tcna.crt_p2p_cna(
+            adapter, None, w.uuid, [mgmt.uuid], 'NovaLinkVEABridge',
+            crt_vswitch=True, mac_addr='fa163e4b5c6d', dev_name='tap4b5c6d01',
+            ovs_bridge='br-int', ovs_ext_ids='iface-id=port1,vm-id=vm1',
+            configured_mtu=1450)
+        check(len(trunks) == 1, '%d trunks' % len(trunks))
+        t = trunks[0]
+        check(t.is_trunk and t.pvid == cna.pvid and t.dev_name == 'tap4b5c6d01'
+              and t.ovs_bridge == 'br-int' and t.configured_mtu == 1450,
+              'trunk: trunk %s pvid %s/%s dev %s bridge %s mtu %s' %
+              (t.is_trunk, t.pvid, cna.pvid, t.dev_name, t.ovs_bridge,
+               t.configured_mtu))
+        found = tcna.find_trunks(adapter, cna)
+        check([x.uuid for x in found] == [t.uuid],
+              'find_trunks found %s' % [x.uuid for x in found])
+        # The OVS driver re-plugs by updating the trunk's OVS settings.
+        t.set_parm_value('OvsPortExternalIds', 'iface-id=port2',
+                         attrib=pc.ATTR_KSV160)
+        t = t.update()
+        check(t.ovs_ext_ids == 'iface-id=port2', 'external ids %s' %
+              t.ovs_ext_ids)
+        vs = pvm_net.VSwitch.search(adapter, parent_type=pvm_ms.System,
+                                    parent_uuid=st['sys'].uuid,
+                                    name='NovaLinkVEABridge')
+        check(len(vs) == 1, 'the vswitch NovaLinkVEABridge was not made')
+        t.delete()
+        cna.delete()
+    step('nova-powervm\'s OVS VIF plug makes a trunk on the NovaLink '
+         'partition', ovs_trunk)
+
     return h.finish()
 
 

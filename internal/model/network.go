@@ -79,7 +79,7 @@ type EthernetAdapter struct {
 	OvsExtIDs string `json:"ovsExtIDs,omitempty"`
 	MTU       int    `json:"mtu,omitempty"`
 	Created   int64  `json:"created"`
-	Rev             uint64 `json:"rev"`
+	Rev       uint64 `json:"rev"`
 }
 
 func (a *EthernetAdapter) Kind() ObjKind        { return KindAdapter }

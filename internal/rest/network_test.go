@@ -587,7 +587,7 @@ func TestNetworkBadInput(t *testing.T) {
 		{"adapter: slot 0", "PUT", feed, cnaCT, cnaBody(`<VirtualSlotNumber>0</VirtualSlotNumber><PortVLANID>5</PortVLANID>` + eth0), 400, "not valid for partition"},
 		{"adapter: trunk on a client LPAR", "PUT", feed, cnaCT, cna("5", `<TrunkPriority>1</TrunkPriority>`), 400, "only a Virtual I/O Server"},
 		{"adapter: trunk priority 16", "PUT", "/rest/api/uom/VirtualIOServer/" + vios.UUID + "/ClientNetworkAdapter", cnaCT, cna("5", `<TrunkPriority>16</TrunkPriority>`), 400, "trunk priority"},
-		{"adapter: NovaLink's trunk off MGMTSWITCH (create)", "PUT", "/rest/api/uom/LogicalPartition/" + f.partition("novalink").UUID + "/ClientNetworkAdapter", cnaCT, cna("5", `<TrunkPriority>1</TrunkPriority>`), 400, "only have a trunk adapter on MGMTSWITCH"},
+		{"adapter: an Open vSwitch bridge on a client LPAR", "PUT", feed, cnaCT, cna("5", `<OvsBridge>br-int</OvsBridge>`), 400, "management partition's adapters only"},
 		{"adapter: running without RMC", "PUT", "/rest/api/uom/LogicalPartition/" + running.UUID + "/ClientNetworkAdapter", cnaCT, cna("5", ""), 409, "RMC"},
 		{"adapter: unknown element", "PUT", feed, cnaCT, cna("5", `<Colour>red</Colour>`), 400, "ClientNetworkAdapter/Colour"},
 		{"adapter: under a VIOS path for an LPAR", "GET", "/rest/api/uom/VirtualIOServer/" + lpar.UUID + "/ClientNetworkAdapter", "", "", 404, "does not exist"},

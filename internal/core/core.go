@@ -164,6 +164,10 @@ func Open(cfg Config) (*Core, error) {
 	c.recover()
 	c.settlePending()
 	c.resumeFirmware()
+	if err := c.ensureConsoleKeys(); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -434,6 +434,8 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return "/rest/api/web/File/" + v.UUID
 	case *model.ProcPool:
 		return ProcPoolPath(sysUUID, v.ID)
+	case *model.ConsoleKeys:
+		return "/rest/api/uom/ManagementConsole/" + ConsoleUUID(tx.System())
 	case *model.VirtualSerial:
 		return SystemPath(sysUUID) + "/VirtualSerialNumberInformation/" + VSNUUID(sysUUID, v.Serial)
 	case *model.EthernetAdapter:

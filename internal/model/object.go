@@ -20,7 +20,7 @@ const (
 // Kinds lists every kind, in the order they are loaded (owners first).
 var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
 	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile,
-	KindProcPool, KindVSN}
+	KindProcPool, KindVSN, KindConsoleKeys}
 
 // Object is anything the store keeps besides the managed system itself.
 // Objects are values: clone, change the clone, put it back.
@@ -75,6 +75,8 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &ProcPool{}
 	case KindVSN:
 		o = &VirtualSerial{}
+	case KindConsoleKeys:
+		o = &ConsoleKeys{}
 	default:
 		return nil, fmt.Errorf("unknown object kind %q", k)
 	}

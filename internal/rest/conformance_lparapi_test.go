@@ -1,8 +1,13 @@
 package rest_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"net/http"
+	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
@@ -49,6 +54,18 @@ func collectPartitionAPI(h *harness, collect func(path string)) {
 		t.Fatalf("IBM i power on: %+v", s)
 	}
 	collect("/rest/api/uom/LogicalPartition/" + p.UUID + "?group=NVRAM")
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.SetAuthorizedKeys(admin, "", []string{strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " pvc@test"}); err != nil {
+		t.Fatal(err)
+	}
+	collect("/rest/api/uom/ManagementConsole")
 	collect(sys + "/SharedProcessorPool")
 	collect(sys + "/VirtualSerialNumberInformation")
 

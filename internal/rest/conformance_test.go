@@ -345,7 +345,7 @@ var conformTypes = []string{"ManagedSystem", "LogicalPartition", "VirtualIOServe
 	"VirtualSwitch", "VirtualNetwork", "ClientNetworkAdapter", "NetworkBridge", "LoadGroup",
 	"SharedStoragePool", "Tier", "LogicalUnit", "Cluster", "VolumeGroup",
 	"SharedProcessorPool", "VirtualSerialNumberInformation", "VirtualSCSIBus", "VirtualSCSIClientAdapter",
-	"VirtualFibreChannelClientAdapter"}
+	"VirtualFibreChannelClientAdapter", "ManagementConsole"}
 
 // schemaOf is the schema of an object type; a LoadGroup entry is a
 // LoadGroup as the NetworkBridge schema has it (no capture shows one on its
@@ -572,9 +572,10 @@ func schemaRootName(path string) string {
 func checkAttrs(src, path string, c *uom.Element, cs, alt *uom.SchemaNode, kb, kbUnverified *problems) {
 	got := c.Attr("kb")
 	switch {
-	case got == "" && cs.KB == "" && cs.Complex:
-		// A list item (TrunkAdapter, LoadGroup, ProfileIOSlot, ...): the
-		// captures write no access attributes on them.
+	case got == "" && cs.KB == "" && (cs.Complex || cs.Repeats):
+		// A list item (TrunkAdapter, LoadGroup, ProfileIOSlot, ...; the
+		// console's AuthorizedKey values): the captures write no access
+		// attributes on them.
 	case got == "":
 		kb.add(src, "%s: no kb attribute (schema kb=%q)", path, cs.KB)
 	case cs.KB == "" && alt != nil && alt.KB != "" && got != alt.KB:
@@ -723,6 +724,7 @@ var captureFor = map[string][]string{
 	"SharedProcessorPool":              {"shrprocpool.txt"},
 	"VirtualSerialNumberInformation":   {"vsn.txt"},
 	"VirtualSCSIBus":                   {"vscsibus_feed.txt"},
+	"ManagementConsole":                {"managementconsole_ssh.txt", "managementconsole.txt"},
 	"VirtualFibreChannelClientAdapter": {"vfc_client_adapter_feed.txt"},
 	"VolumeGroup":                      {"fake_volume_group.txt", "fake_volume_group2.txt", "fake_volume_group_with_vio_data.txt", "get_volume_group.txt", "get_volume_group_no_rep.txt", "upload_volgrp.txt", "upload_volgrp2.txt"},
 }

@@ -9,6 +9,8 @@ package rest
 // it is not).
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
@@ -276,12 +280,15 @@ func TestManagementConsole(t *testing.T) {
 		t.Errorf("after the rename: name %q etag %s (was %s) id %s", n, e2.Etag, e.Etag, e2.ID)
 	}
 
-	// Read only: every write is a 405 HttpErrorResponse.
+	// Not created or deleted (405); an update sets only the authorized
+	// SSH keys (TestConsoleSSHKeys): the name is NovaLink's own.
 	body := `<ManagementConsole:ManagementConsole xmlns:ManagementConsole="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><ManagementConsoleName>x</ManagementConsoleName></ManagementConsole:ManagementConsole>`
 	ct := uom.MediaType(uom.ServiceUOM, "ManagementConsole")
+	if rec := f.do("POST", f.consolePath(), ct, body, "", "If-Match", e2.Etag); rec.Code != 200 {
+		t.Errorf("POST of the console: %d\n%s", rec.Code, rec.Body)
+	}
 	for _, w := range []struct{ method, path, ct, body string }{
 		{"PUT", "/rest/api/uom/ManagementConsole", ct, body},
-		{"POST", f.consolePath(), ct, body},
 		{"DELETE", f.consolePath(), "", ""},
 	} {
 		rec := f.do(w.method, w.path, w.ct, w.body, "", "If-Match", e2.Etag)
@@ -802,6 +809,13 @@ func (r *refusals) updates(t *testing.T, k *kind) {
 				return strings.HasSuffix(ls[idx[a]].Local, "Name") && !strings.HasSuffix(ls[idx[b]].Local, "Name")
 			})
 			tries := 0
+			if hint := updateHints[k.name]; hint != nil {
+				cur := f.entry(t, path, r.master).Etag
+				changed := func() bool { return f.entry(t, path, r.master).Etag != cur }
+				if r.attempt(t, "update "+k.name, "POST", path, uom.MediaType(uom.ServiceUOM, k.name), hint(t, e.Content.Clone()), cur, changed) {
+					return
+				}
+			}
 			for _, i := range idx {
 				if ss[i] != nil && (ss[i].ReadOnly() || ss[i].CreateOnly()) {
 					continue
@@ -915,6 +929,27 @@ var createHints = map[string]func() []string{
 			`<Metadata><Atom/></Metadata><GroupName>enumvg</GroupName><PhysicalVolumes schemaVersion="V1_0"><Metadata><Atom/></Metadata>` +
 			`<PhysicalVolume schemaVersion="V1_0"><Metadata><Atom/></Metadata><VolumeName>hdisk5</VolumeName></PhysicalVolume>` +
 			`</PhysicalVolumes></VolumeGroup:VolumeGroup>`}
+	},
+}
+
+// updateHints make a valid change of an object as read, for kinds whose
+// leaves cannot simply be mutated (the console's SSH keys).
+var updateHints = map[string]func(t *testing.T, obj *uom.Element) string{
+	"ManagementConsole": func(t *testing.T, obj *uom.Element) string {
+		pub, _, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sk, err := ssh.NewPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ak := obj.Child("AuthorizedKeys")
+		if ak == nil {
+			t.Fatal("the console shows no AuthorizedKeys")
+		}
+		ak.Append(&uom.Element{Space: uom.NSUOM, Local: "AuthorizedKey", Text: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " enum@test"})
+		return string(obj.Bytes())
 	},
 }
 
@@ -1139,5 +1174,62 @@ func TestMasterOutlivesItsSession(t *testing.T) {
 	if r := f.cli(t, tok, "chsyscfg -r lpar -m "+sys.Name+" -i lpar_id=10,powervm_mgmt_capable=1"); r.status != core.JobOK ||
 		!f.partition("lpar10").MgmtCapable || lpar.MgmtCapable {
 		t.Errorf("the HMC's change in a new session: %v", r)
+	}
+}
+
+// TestConsoleSSHKeys: the console has a public SSH key of its own, the
+// same from read to read; its authorized keys are set by posting the
+// list (a key added, one removed), refused when one is not a key.
+func TestConsoleSSHKeys(t *testing.T) {
+	f := newCoFixture(t)
+	e := f.entry(t, f.consolePath(), "")
+	pub, _ := e.Content.FindText("PublicSSHKey")
+	if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(pub)); err != nil {
+		t.Fatalf("PublicSSHKey %q: %v", pub, err)
+	}
+	if len(e.Content.FindAll("AuthorizedKeys/AuthorizedKey")) != 0 {
+		t.Fatal("a new console authorizes keys")
+	}
+	key := func(comment string) string {
+		p, _, _ := ed25519.GenerateKey(rand.Reader)
+		sk, _ := ssh.NewPublicKey(p)
+		return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " " + comment
+	}
+	k1, k2 := key("powervc@a"), key("nova@b")
+	post := func(etag string, keys ...string) *httptest.ResponseRecorder {
+		obj := f.entry(t, f.consolePath(), "").Content
+		ak := obj.Child("AuthorizedKeys")
+		ak.Children = ak.Children[:1] // Metadata
+		for _, k := range keys {
+			ak.Append(&uom.Element{Space: uom.NSUOM, Local: "AuthorizedKey", Text: k})
+		}
+		return f.do("POST", f.consolePath(), uom.MediaType(uom.ServiceUOM, "ManagementConsole"), string(obj.Bytes()), "", "If-Match", etag)
+	}
+	if rec := post(e.Etag, k1, k2, k1); rec.Code != 200 {
+		t.Fatalf("add keys: %d %s", rec.Code, rec.Body)
+	}
+	e2 := f.entry(t, f.consolePath(), "")
+	var got []string
+	for _, k := range e2.Content.FindAll("AuthorizedKeys/AuthorizedKey") {
+		got = append(got, k.Text)
+	}
+	if len(got) != 2 || got[0] != k1 || got[1] != k2 {
+		t.Fatalf("authorized keys %q", got)
+	}
+	if p2, _ := e2.Content.FindText("PublicSSHKey"); p2 != pub || e2.Etag == e.Etag {
+		t.Fatalf("public key changed (%v) or etag did not (%s)", p2 != pub, e2.Etag)
+	}
+	if rec := post(e.Etag, k1); rec.Code != 412 {
+		t.Errorf("stale etag: %d", rec.Code)
+	}
+	if rec := post(e2.Etag, k1, "ssh-rsa not-a-key x"); rec.Code != 400 {
+		t.Errorf("a bad key: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post(e2.Etag, k2); rec.Code != 200 {
+		t.Fatalf("remove a key: %d %s", rec.Code, rec.Body)
+	}
+	keys := f.entry(t, f.consolePath(), "").Content.FindAll("AuthorizedKeys/AuthorizedKey")
+	if len(keys) != 1 || keys[0].Text != k2 {
+		t.Fatalf("after removing one: %d keys", len(keys))
 	}
 }

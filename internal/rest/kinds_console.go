@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
+	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -33,12 +32,12 @@ type consoleView struct {
 	serial  string
 	// nics are the NovaLink partition's virtual Ethernet adapters, by slot.
 	nics []*model.EthernetAdapter
+	// keys are its SSH keys (nil before pvmd made them).
+	keys *model.ConsoleKeys
 }
 
 // consoleUUID is the console's UUID: stable, derived from the system's.
-func consoleUUID(sys *model.ManagedSystem) string {
-	return uuid.NewMD5(uuid.NameSpaceOID, []byte("ManagementConsole/"+strings.ToLower(sys.UUID))).String()
-}
+func consoleUUID(sys *model.ManagedSystem) string { return core.ConsoleUUID(sys) }
 
 // consoleObjectIn builds the console object of a state. Its revision is
 // the NovaLink partition's (a rename or an adapter change moves it; the
@@ -46,10 +45,10 @@ func consoleUUID(sys *model.ManagedSystem) string {
 func consoleObjectIn(st *model.State) object {
 	sys := st.System
 	v := &consoleView{uuid: consoleUUID(sys), name: "novalink", sysUUID: sys.UUID, typ: sys.Type, model: sys.Model, serial: sys.Serial}
-	o := object{uuid: v.uuid, rev: sys.Rev, created: sys.Created, val: v}
+	v.keys = core.ConsoleKeysOf(st.Get)
+	o := object{uuid: v.uuid, rev: core.ConsoleRev(st, v.keys), created: sys.Created, val: v}
 	for _, p := range st.SortedPartitions(func(p *model.Partition) bool { return p.IsMgmt }) {
 		v.name = p.Name
-		o.rev = p.Rev
 		v.nics = append(v.nics, st.AdaptersOf(p.UUID)...)
 		sort.Slice(v.nics, func(i, j int) bool { return v.nics[i].Slot < v.nics[j].Slot })
 		break
@@ -81,7 +80,29 @@ func registerConsoleKinds(ks map[string]*kind) {
 		search: map[string]func(object) string{
 			"ManagementConsoleName": func(o object) string { return o.val.(*consoleView).name },
 		},
-		// No create, update or delete: writes are answered 405.
+		// An update sets the authorized SSH keys (AuthorizedKeys, the
+		// whole list: pypowervm's tasks.management_console adds a key by
+		// posting the list with it); the rest is NovaLink's own and is
+		// ignored. No create or delete: they are answered 405.
+		update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
+			ak := el.Child("AuthorizedKeys")
+			if ak == nil {
+				if etag != "" && etag != core.EtagOf(o.rev) {
+					return object{}, model.Stale("ManagementConsole")
+				}
+				return o, nil
+			}
+			var keys []string
+			for _, k := range ak.ChildrenNamed("AuthorizedKey") {
+				keys = append(keys, k.Text)
+			}
+			if _, err := s.core.SetAuthorizedKeys(a, etag, keys); err != nil {
+				return object{}, err
+			}
+			var out object
+			s.core.Read(func(st *model.State) { out = consoleObjectIn(st) })
+			return out, nil
+		},
 	}
 }
 
@@ -114,6 +135,13 @@ func renderConsole(rc *renderCtx, v *consoleView) *uom.Element {
 	b.sub("VersionInfo")
 	b.sub("WebObjectModelVersion")
 	b.empty("PowerEnterprisePools")
+	if v.keys != nil {
+		b.leaf("PublicSSHKey", v.keys.PublicKey)
+		ak := b.sub("AuthorizedKeys")
+		for _, k := range v.keys.Authorized {
+			ak.el.Append(&uom.Element{Space: uom.NSUOM, Local: "AuthorizedKey", Text: k})
+		}
+	}
 	return b.el
 }
 

@@ -479,6 +479,32 @@ def main():
     step('nova-powervm\'s OVS VIF plug makes a trunk on the NovaLink '
          'partition', ovs_trunk)
 
+    # --- ManagementConsole SSH keys --------------------------------------
+    def ssh_keys():
+        from pypowervm.tasks import management_console as tmc
+        pub = tmc.get_public_key(adapter)
+        check(pub and pub.split()[0] in ('ssh-ed25519', 'ssh-rsa'),
+              'public key %r' % pub)
+        check(tmc.get_public_key(adapter) == pub, 'the public key changed')
+        k1 = ('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFZtVlL5fLwnc8nHC4GoSKgP'
+              'Zr1H4B8wQrq0OkHgD7Gr powervc@host1')
+        k2 = ('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMdPkG4m1LyNK7kNr6Xn4xdC'
+              '6+0rUTOG1wCkMrHfOcbs nova@host2')
+        tmc.add_authorized_key(adapter, k1)
+        tmc.add_authorized_key(adapter, k2)
+        tmc.add_authorized_key(adapter, k1)  # already there: no change
+        check(list(tmc.get_authorized_keys(adapter)) == [k1, k2],
+              'authorized keys %s' % (tmc.get_authorized_keys(adapter),))
+        # Removal: the list posted without the key.
+        from pypowervm.wrappers import management_console as pvm_mc
+        con = pvm_mc.ManagementConsole.get(adapter)[0]
+        con.ssh_authorized_keys = [k2]
+        con.update()
+        check(list(tmc.get_authorized_keys(adapter)) == [k2],
+              'after removing one: %s' % (tmc.get_authorized_keys(adapter),))
+    step('the console\'s public key is read and keys are authorized and '
+         'removed', ssh_keys)
+
     return h.finish()
 
 

@@ -27,7 +27,7 @@ var PanelFunctions = map[string]int{
 }
 
 func errNotIBMi(p *model.Partition, what string) error {
-	return model.Invalid("%s applies to IBM i (OS400) partitions only; %s is a %s partition.", what, p.Name, p.Type)
+	return model.Invalid("%s applies to IBM i (OS400) partitions only; the type of %s is %s.", what, p.Name, p.Type)
 }
 
 // checkNetboot checks the parameters of an IBM i network install: the

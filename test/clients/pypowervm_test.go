@@ -90,3 +90,9 @@ func TestClientDepsScript(t *testing.T) {
 func TestPypowervmPartitionAPI(t *testing.T) {
 	runScenario(t, scenario{Script: "pypowervm_lparapi.py", Timeout: 3 * time.Minute})
 }
+
+// TestNovaPartitionAPI: nova-powervm's own code on the partition API:
+// shared processor pool flavors and the NVRAM manager.
+func TestNovaPartitionAPI(t *testing.T) {
+	runScenario(t, scenario{Script: "nova_lparapi.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"}, Timeout: 3 * time.Minute})
+}

@@ -42,8 +42,9 @@ var JobOperations = map[string]map[string][]string{
 		"CloneUUID":     {"targetLparName"},
 	},
 	"VirtualIOServer": {
-		"PowerOn":  {"force", "bootmode", "keylock"},
-		"PowerOff": {"immediate", "restart", "operation"},
+		"PowerOn":           {"force", "bootmode", "keylock"},
+		"PowerOff":          {"immediate", "restart", "operation"},
+		"RescanVirtualDisk": {"VirtualDiskUDID"},
 	},
 	"ManagedSystem": {
 		"RequestMaster":  {"coManagementMasterStatus"},
@@ -151,6 +152,8 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		return job, nil
 	case "CloneUUID":
 		return c.cloneUUID(a, r, target)
+	case "RescanVirtualDisk":
+		return c.rescanVirtualDisk(r, target)
 	case "PanelFunction":
 		return c.panelFunction(a, r, target)
 	case "AddLicense":

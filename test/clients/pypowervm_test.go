@@ -96,3 +96,10 @@ func TestPypowervmPartitionAPI(t *testing.T) {
 func TestNovaPartitionAPI(t *testing.T) {
 	runScenario(t, scenario{Script: "nova_lparapi.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"}, Timeout: 3 * time.Minute})
 }
+
+// TestPypowervmSweep: every pypowervm wrapper that applies to a NovaLink
+// reads its feed, and the task functions the other scenarios leave out
+// run once each (pypowervm_sweep.py says what is left out, and why).
+func TestPypowervmSweep(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_sweep.py", Timeout: 3 * time.Minute})
+}

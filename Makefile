@@ -2,9 +2,10 @@
 #   make run   build everything, start pvmd on its simulated default server
 #              (fast timing, state in ./tmp/state) and talk to it
 #   make test  the whole test suite (what .ci/run runs)
+#   make deb   the Debian packages, in dist/ (scripts/deb.sh)
 GO ?= go
 
-.PHONY: build run test bench clean
+.PHONY: build run test bench deb clean
 # Static binaries (no cgo): the CLIs start faster without the dynamic loader.
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
@@ -19,5 +20,8 @@ bench: build
 	./bench/run.sh
 	./bench/pvmctl.sh
 
+deb:
+	./scripts/deb.sh
+
 clean:
-	rm -rf bin tmp
+	rm -rf bin tmp dist

@@ -23,6 +23,13 @@ if [ -n "$bad" ]; then echo "gofmt would change: $bad"; exit 1; fi
 echo "== go vet"
 go vet ./...
 
+# The wizard's tests drive pvm-install through tmux: a CI machine
+# without it gets it from Debian (root only).
+if ! command -v tmux >/dev/null && [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ]; then
+  echo "== apt-get install tmux (for the pvm-install tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+fi
+
 # testsummary prints what go test would and counts the tests by outcome.
 go build -o "$tmp/testsummary" ./internal/tools/testsummary
 
@@ -31,6 +38,12 @@ go test -json -count=1 -timeout 30m ./... | "$tmp/testsummary" -record "$tmp/tes
 
 echo "== go test -race (core, store, rest)"
 go test -json -count=1 -race -timeout 20m ./internal/core/... ./internal/store/... ./internal/rest/... | "$tmp/testsummary"
+
+echo "== go vet and go test of the packaging module"
+(cd packaging && go vet ./... && go build ./...)
+
+echo "== Debian packages (scripts/test-deb.sh)"
+./scripts/test-deb.sh
 
 echo "== fuzz (${FUZZTIME} each)"
 # Every Fuzz* function, found in the test files, runs for FUZZTIME.

@@ -42,6 +42,10 @@ type Config struct {
 	VIOS func() ([]VIOSBackup, error)
 	// OnRun, when set, is called after each backup slot (tests, metrics).
 	OnRun func(Run)
+	// HourlySpec replaces the hourly schedule "15 * * * *" by another cron
+	// line or a period (a Go duration such as 10s): pvmd --backup-hourly,
+	// for watching backups happen without waiting an hour.
+	HourlySpec string
 }
 
 // Run reports one backup slot.
@@ -99,8 +103,12 @@ func New(cfg Config) (*Scheduler, error) {
 	for _, j := range []struct {
 		spec string
 		freq Frequency
-	}{{hourlySpec, Hourly}, {dailySpec, Daily}} {
-		if _, err := s.sched.NewJob(gocron.CronJob(j.spec, false), gocron.NewTask(s.run, j.freq),
+	}{{orSpec(cfg.HourlySpec, hourlySpec), Hourly}, {dailySpec, Daily}} {
+		def := gocron.CronJob(j.spec, false)
+		if d, err := time.ParseDuration(j.spec); err == nil && d > 0 {
+			def = gocron.DurationJob(d)
+		}
+		if _, err := s.sched.NewJob(def, gocron.NewTask(s.run, j.freq),
 			gocron.WithName("backup "+string(j.freq))); err != nil {
 			_ = s.sched.Shutdown()
 			return nil, fmt.Errorf("backup: %s job: %w", j.freq, err)
@@ -235,3 +243,10 @@ func (q quietLogger) Debug(msg string, args ...any) { q.l.Debug(msg, args...) }
 func (q quietLogger) Info(msg string, args ...any)  { q.l.Debug(msg, args...) }
 func (q quietLogger) Warn(msg string, args ...any)  { q.l.Warn(msg, args...) }
 func (q quietLogger) Error(msg string, args ...any) { q.l.Error(msg, args...) }
+
+func orSpec(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -25,6 +25,9 @@ type Inventory struct {
 	NovaLink PartitionSpec `json:"novalink"`
 	VIOS     GroupSpec     `json:"vios"`
 	Clients  GroupSpec     `json:"clients"`
+	// Layout is what pvm-install chose (install.go); nil is the built-in
+	// layout.
+	Layout *Layout `json:"layout,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -201,8 +204,12 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			return nil, err
 		}
 	}
-	seedNetwork(st, nowMS)
-	vios.Seed(st, nowMS)
+	lay := inv.Layout
+	if lay == nil {
+		lay = &Layout{}
+	}
+	seedNetwork(st, nowMS, lay.MgmtVLAN)
+	vios.SeedLayout(st, nowMS, lay.Storage)
 	return st, nil
 }
 
@@ -211,7 +218,10 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 // MGMTSWITCH, each VIOS a trunk on ETHERNET0 (bridged by one failover
 // network bridge) and an RMC adapter on MGMTSWITCH, each client an adapter
 // on each switch (deployed the NovaLink way), and the physical I/O slots.
-func seedNetwork(st *model.State, nowMS int64) {
+func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
+	if mgmtVLAN == 0 {
+		mgmtVLAN = 1
+	}
 	sys := st.System
 	eth := &model.VirtualSwitch{UUID: uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/vswitch/0")).String(), ID: 0,
 		Name: model.DefaultSwitch, Mode: model.SwitchVEB, Created: nowMS}
@@ -231,11 +241,13 @@ func seedNetwork(st *model.State, nowMS int64) {
 		p.MACPrefix = model.MACPrefixFor(sys, p.ID)
 		switch {
 		case p.IsMgmt:
-			adapter(p, eth, 3, 1, false, 0, "")
+			adapter(p, eth, 3, mgmtVLAN, false, 0, "")
 			adapter(p, mgmt, 6, model.MgmtVLAN, true, 1, "")
 		case p.IsVIOS():
 			vioses = append(vioses, p)
-			adapter(p, eth, 3, 1, true, len(vioses), "ent4")
+			if a := adapter(p, eth, 3, 1, true, len(vioses), "ent4"); mgmtVLAN != 1 {
+				a.Tagged = []int{mgmtVLAN} // the bridge carries NovaLink's network
+			}
 			adapter(p, mgmt, 6, model.MgmtVLAN, false, 0, "ent6")
 		default:
 			adapter(p, eth, 2, 1, false, 0, "")

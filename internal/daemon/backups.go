@@ -11,7 +11,7 @@ import (
 // newBackups makes the scheduler of the hourly and daily backups of c:
 // the profile.bak of the partition configuration and the viosbr archive
 // of each VIOS, in <c.BackupBase()>/<MTMS>/, on the core's clock.
-func newBackups(c *core.Core, log *slog.Logger, onRun func(backup.Run)) (*backup.Scheduler, error) {
+func newBackups(c *core.Core, log *slog.Logger, onRun func(backup.Run), hourlySpec string) (*backup.Scheduler, error) {
 	return backup.New(backup.Config{
 		Base:   c.BackupBase(),
 		Clock:  c.Clock(),
@@ -22,6 +22,7 @@ func newBackups(c *core.Core, log *slog.Logger, onRun func(backup.Run)) (*backup
 		VIOS: func() ([]backup.VIOSBackup, error) {
 			return c.BackupVIOSes(), nil
 		},
-		OnRun: onRun,
+		OnRun:      onRun,
+		HourlySpec: hourlySpec,
 	})
 }

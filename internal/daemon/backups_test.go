@@ -39,7 +39,7 @@ func TestScheduledBackups(t *testing.T) {
 	defer c.Close()
 	base := clk.Pending()
 	runs := make(chan backup.Run, 4)
-	s, err := newBackups(c, slog.New(slog.NewTextHandler(logs, nil)), func(r backup.Run) { runs <- r })
+	s, err := newBackups(c, slog.New(slog.NewTextHandler(logs, nil)), func(r backup.Run) { runs <- r }, "")
 	if err != nil {
 		t.Fatal(err)
 	}

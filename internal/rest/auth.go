@@ -189,7 +189,7 @@ func (s *Server) localLogon(r *http.Request, sess *session) error {
 		return fmt.Errorf("local logon: cannot tell the peer address")
 	}
 	ip := net.ParseIP(remote)
-	if ip == nil || !ip.IsLoopback() || r.TLS != nil && !s.cfg.LocalLogonOverTLS {
+	if ip == nil || !ip.IsLoopback() || overTLS(r) && !s.cfg.LocalLogonOverTLS {
 		return errors.New("[PVME01040111-0051] Local logon (GenerateX-API-SessionFile) is only accepted from this host over the local HTTP port.")
 	}
 	uid, name, known := peerUser(r)

@@ -59,6 +59,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, b
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
+	writeErrorEntry(w, r, status, reason, err.Error(), body, s.nowStamp())
+}
+
+// writeErrorEntry writes the Atom entry of an HttpErrorResponse.
+func writeErrorEntry(w http.ResponseWriter, r *http.Request, status int, reason, msg string, body []byte, published string) {
 	el := &uom.Element{Space: uom.NSWeb, Prefix: "HttpErrorResponse", Local: "HttpErrorResponse",
 		NSDecls: []uom.Attr{{Local: "HttpErrorResponse", Value: uom.NSWeb}, {Local: "", Value: uom.NSWeb}, {Local: "ns2", Value: uom.NSK2}},
 		Attrs:   []uom.Attr{{Local: "schemaVersion", Value: "V1_2_0"}}}
@@ -70,7 +75,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, b
 	leaf("HTTPStatus", "ROR", fmt.Sprint(status))
 	leaf("RequestURI", "ROR", r.URL.Path)
 	leaf("ReasonCode", "ROR", reason)
-	leaf("Message", "ROO", err.Error())
+	leaf("Message", "ROO", msg)
 	if len(body) > 0 && !strings.Contains(r.URL.Path, "/Logon") {
 		if len(body) > 4096 {
 			body = body[:4096]
@@ -82,7 +87,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, b
 	leaf("RequestHeaders", "ROO", headerSummary(r.Header))
 	var b bytes.Buffer
 	uom.AppendEntry(&b, &uom.EntryHeader{
-		ID: uuid.NewString(), Title: "HttpErrorResponse", Published: s.nowStamp(),
+		ID: uuid.NewString(), Title: "HttpErrorResponse", Published: published,
 		ContentType: uom.MediaType(uom.ServiceWeb, "HttpErrorResponse"),
 	}, el.Bytes(), true)
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)

@@ -12,9 +12,13 @@ import (
 )
 
 // peerUser finds the local user owning the client end of a loopback TCP
-// connection, from /proc/net/tcp{,6} (Linux). known is false when the
-// socket table cannot tell.
+// connection, from /proc/net/tcp{,6} (Linux), or the one pvm-rest found
+// for a forwarded request. known is false when the socket table cannot
+// tell.
 func peerUser(r *http.Request) (uid int, name string, known bool) {
+	if p, ok := forwardedPeer(r); ok {
+		return p.UID, p.User, p.Known
+	}
 	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 	if !ok {
 		return 0, "", false

@@ -275,7 +275,7 @@ func readBody(r *http.Request) ([]byte, error) {
 // baseURL is scheme://host[:port] as the client addressed us.
 func baseURL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if overTLS(r) {
 		scheme = "https"
 	}
 	host := r.Host

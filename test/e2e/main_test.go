@@ -53,7 +53,7 @@ func runMain(m *testing.M) int {
 		gobin = "go"
 	}
 	start := time.Now()
-	pkgs := []string{"./cmd/pvmd", "./cmd/pvmctl"}
+	pkgs := []string{"./cmd/pvmd", "./cmd/pvmctl", "./cmd/pvm-install"}
 	for _, c := range consoleCommands {
 		pkgs = append(pkgs, "./cmd/"+c)
 	}

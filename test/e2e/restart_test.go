@@ -282,6 +282,12 @@ func TestKill9Durability(t *testing.T) {
 			}()
 		}
 		time.Sleep(time.Duration(30+rng.IntN(370)) * time.Millisecond)
+		// On a loaded machine the first write may not be acknowledged yet:
+		// the kill waits for one (the checks need something acknowledged),
+		// so the cycle's timing is random but never empty.
+		for deadline := time.Now().Add(30 * time.Second); nAcks.Load() == 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
 		killed.Store(true)
 		how := "kill -9"
 		if cycle%6 == 5 {

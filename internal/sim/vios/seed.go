@@ -31,7 +31,33 @@ const (
 // from the system's and each VIOS's UUID (which the seed derives from the
 // system and the partition ID), so a server seeded again has the same
 // devices.
-func Seed(st *model.State, nowMS int64) {
+func Seed(st *model.State, nowMS int64) { SeedLayout(st, nowMS, Layout{}) }
+
+// Layout is what an installation chose for the VIOSes' storage (the zero
+// Layout is Seed's).
+type Layout struct {
+	// RootDisks names, per VIOS (in ID order), the disks of its rootvg;
+	// none means hdisk0. Names are those of the seeded disks (hdisk0 ..
+	// hdisk6).
+	RootDisks [][]string
+	// NoSSP leaves out the cluster and shared storage pool: the SAN disks
+	// are free.
+	NoSSP bool
+	// BootLV, when set, is a logical volume made in each VIOS's rootvg
+	// for the NovaLink partition's disk, BootLVMB large.
+	BootLV   string
+	BootLVMB int
+}
+
+// SeedDiskNames are the disks Seed gives each VIOS; SSPDiskNames those of
+// the seeded cluster (repository and pool).
+var (
+	SeedDiskNames = []string{"hdisk0", "hdisk1", "hdisk2", "hdisk3", "hdisk4", "hdisk5", "hdisk6"}
+	SSPDiskNames  = []string{"hdisk2", "hdisk3", "hdisk4"}
+)
+
+// SeedLayout is Seed in an installation's layout.
+func SeedLayout(st *model.State, nowMS int64, lay Layout) {
 	sys := st.System
 	id := func(parts ...string) string {
 		return uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/"+strings.Join(parts, "/"))).String()
@@ -76,22 +102,39 @@ func Seed(st *model.State, nowMS int64) {
 		sasUDID := func(n int) string {
 			return "391BIBMIPR-0   " + strings.ToUpper(hexID(16, v.UUID, "sas", strconv.Itoa(n))) + "IPR-0   03IBMsas"
 		}
-		root := pv(0, seedRootDiskMB, false, sasUDID(0))
-		root.PVID = "00f" + hexID(13, v.UUID, "pvid0")
-		rootvg := &model.VolumeGroup{UUID: id("vg", v.UUID, "rootvg"), VIOS: v.UUID, Name: "rootvg", PVs: []string{root.UUID},
+		rootNames := []string{"hdisk0"}
+		if i < len(lay.RootDisks) && len(lay.RootDisks[i]) > 0 {
+			rootNames = lay.RootDisks[i]
+		}
+		inRoot := map[string]bool{}
+		for _, n := range rootNames {
+			inRoot[n] = true
+		}
+		rootvg := &model.VolumeGroup{UUID: id("vg", v.UUID, "rootvg"), VIOS: v.UUID, Name: "rootvg",
 			PPSize: 512, ReservedMB: seedRootUseMB, RepositoryName: "VMLibrary", RepositoryMB: seedRepoMB,
 			SerialID: "00" + hexID(30, v.UUID, "rootvg"), Created: nowMS}
-		root.VG = rootvg.UUID
-		st.Put(root)
-		st.Put(rootvg)
-		st.Put(pv(1, seedFreeDiskMB, false, sasUDID(1)))
-		for n, mb := range map[int]int{2: seedRepoDiskMB, 3: seedPoolDiskMB, 4: seedPoolDiskMB, 5: seedSANDiskMB, 6: seedSANDiskMB} {
-			p := pv(n, mb, true, san(n))
-			if n <= 4 && i < 2 {
+		disks := []*model.PhysicalVolume{pv(0, seedRootDiskMB, false, sasUDID(0)), pv(1, seedFreeDiskMB, false, sasUDID(1))}
+		for n, mb := range []int{2: seedRepoDiskMB, 3: seedPoolDiskMB, 4: seedPoolDiskMB, 5: seedSANDiskMB, 6: seedSANDiskMB} {
+			if n >= 2 {
+				disks = append(disks, pv(n, mb, true, san(n)))
+			}
+		}
+		for n, p := range disks {
+			switch {
+			case inRoot[p.Name]:
+				p.PVID = "00f" + hexID(13, v.UUID, "pvid"+strconv.Itoa(n))
+				p.VG = rootvg.UUID
+				rootvg.PVs = append(rootvg.PVs, p.UUID)
+			case n >= 2 && n <= 4 && i < 2 && !lay.NoSSP:
 				p.Cluster = true
 				p.PVID = "00f" + hexID(13, sys.UUID, "pvid", strconv.Itoa(n))
 			}
 			st.Put(p)
+		}
+		st.Put(rootvg)
+		if lay.BootLV != "" {
+			st.Put(&model.LogicalVolume{UUID: id("lv", v.UUID, lay.BootLV), VIOS: v.UUID, VG: rootvg.UUID, Name: lay.BootLV,
+				CapacityMB: lay.BootLVMB, UDID: lvUDID(rootvg, 1)})
 		}
 		if i < 2 {
 			c.Nodes = append(c.Nodes, v.UUID)
@@ -102,8 +145,10 @@ func Seed(st *model.State, nowMS int64) {
 				Location: fmt.Sprintf("%s-%s-T%d", unit, fcSlot, t+1), MaxNPIV: 64})
 		}
 	}
-	st.Put(c)
-	st.Put(ssp)
+	if !lay.NoSSP {
+		st.Put(c)
+		st.Put(ssp)
+	}
 }
 
 func lastN(s string, n int) string {

@@ -1,0 +1,160 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
+	"time"
+
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/novalink-project/novalink/internal/rest"
+)
+
+// newHTTPServer is the one place the settings of pvmd's HTTP servers live
+// (the HTTP and HTTPS listeners, whether they serve the core's handler in
+// one process or pvm-rest's forwarding, and pvm-core's socket).
+func newHTTPServer(ctx context.Context, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, BaseContext: func(net.Listener) context.Context { return ctx },
+		ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
+// listeners are the servers a pvmd process runs.
+type listeners struct {
+	servers []*http.Server
+	errc    chan error // a server that stopped on its own
+	http    string     // HTTP address ("" when none)
+	https   string     // HTTPS address ("off" when disabled)
+}
+
+func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
+	l.servers = append(l.servers, s)
+	go func() {
+		if tlsOn {
+			l.errc <- s.ServeTLS(ln, "", "")
+		} else {
+			l.errc <- s.Serve(ln)
+		}
+	}()
+}
+
+// ready is the ready line's addresses.
+func (l *listeners) ready() string { return fmt.Sprintf("http=%s https=%s", l.http, l.https) }
+
+// shutdown stops the servers, letting requests in flight finish (up to 10 s).
+func (l *listeners) shutdown() {
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	for _, s := range l.servers {
+		s.Shutdown(sctx)
+	}
+}
+
+// listenREST opens the HTTP listener (loopback only) and, unless
+// --https-addr is empty, the HTTPS one, both serving h.
+func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logger) (*listeners, error) {
+	if err := checkLoopback(o.httpAddr); err != nil {
+		return nil, err
+	}
+	l := &listeners{errc: make(chan error, 2), https: "off"}
+	var tlsConf *tls.Config
+	if o.httpsAddr != "" {
+		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
+		if err != nil {
+			return nil, fmt.Errorf("HTTPS certificate: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	hl, err := net.Listen("tcp", o.httpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP listener: %w", err)
+	}
+	var tl net.Listener
+	if tlsConf != nil {
+		if tl, err = net.Listen("tcp", o.httpsAddr); err != nil {
+			hl.Close()
+			return nil, fmt.Errorf("HTTPS listener: %w", err)
+		}
+		l.https = tl.Addr().String()
+	}
+	l.http = hl.Addr().String()
+	l.serve(newHTTPServer(ctx, h, log), hl, false)
+	if tl != nil {
+		ts := newHTTPServer(ctx, h, log)
+		ts.TLSConfig = tlsConf
+		l.serve(ts, tl, true)
+	}
+	return l, nil
+}
+
+// listenCore serves h on pvm-core's unix socket, made readable and
+// writable by pvmd's own user only (the requests on it are trusted to name
+// their client, see rest.Forwarded). A socket file left by a core that
+// died is replaced; one that answers is another core running, an error.
+func listenCore(ctx context.Context, path string, h http.Handler, log *slog.Logger) (*listeners, error) {
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("--core-socket %s: another pvm-core is serving it", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("--core-socket: %w", err)
+	}
+	old := syscall.Umask(0o177) // the socket is made 0600 from the start
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("--core-socket: %w", err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(true)
+	l := &listeners{errc: make(chan error, 1)}
+	l.serve(newHTTPServer(ctx, h, log), ln, false)
+	return l, nil
+}
+
+// waiter waits for the end: SIGTERM or SIGINT, or a listener that failed.
+// SIGHUP reopens the log file (logrotate's postrotate sends it).
+type waiter struct {
+	sig chan os.Signal
+	log *slog.Logger
+	out *logSink
+}
+
+func (w *waiter) wait(errc <-chan error) {
+	for {
+		select {
+		case s := <-w.sig:
+			if s == syscall.SIGHUP {
+				if err := w.out.Reopen(); err != nil {
+					w.log.Error("reopen the log file", "err", err)
+				} else {
+					w.log.Info("log file reopened")
+				}
+				continue
+			}
+			w.log.Info("shutting down", "signal", s.String())
+			return
+		case err := <-errc:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				w.log.Error("listener failed", "err", err)
+			}
+			return
+		}
+	}
+}
+
+// notifyReady tells systemd (Type=notify units) that the service is ready:
+// `systemctl start pvm-core` returns once the socket is served, so that
+// pvm-rest, ordered after it, finds it. Without NOTIFY_SOCKET it does nothing.
+func notifyReady(log *slog.Logger) {
+	if _, err := sddaemon.SdNotify(false, sddaemon.SdNotifyReady); err != nil {
+		log.Warn("cannot notify systemd", "err", err)
+	}
+}
+
+func notifyStopping() { sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }

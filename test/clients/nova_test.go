@@ -1,0 +1,17 @@
+package clients
+
+import (
+	"testing"
+	"time"
+)
+
+// TestNovaDriver runs nova-powervm's PowerVMDriver, unmodified, as
+// nova-compute would: init_host, get_available_resource,
+// update_provider_tree, get_host_cpu_stats, spawn of an instance on the
+// shared storage pool with a pvm_sea VIF (without, then with a config
+// drive), get_info, power_off, power_on, reboot (soft and hard),
+// get_vnc_console, destroy and cleanup_host (testdata/nova_driver.py).
+func TestNovaDriver(t *testing.T) {
+	runScenario(t, scenario{Script: "nova_driver.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
+		Timeout: 4 * time.Minute})
+}

@@ -106,8 +106,7 @@ func TestPypowervmSweep(t *testing.T) {
 
 // TestPypowervmTasks: the task modules nova-powervm uses (partition,
 // storage scrub, vopt, cna, memory, power options, quick properties,
-// clone_uuid). Steps failing for a known pvmd gap skip naming it
-// (issue 12 part 2) and fail once the gap is closed.
+// clone_uuid).
 func TestPypowervmTasks(t *testing.T) {
 	runScenario(t, scenario{Script: "pypowervm_tasks.py", Timeout: 2 * time.Minute})
 }

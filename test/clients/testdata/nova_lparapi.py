@@ -31,34 +31,12 @@ class FakeInstance(object):
         self.vm_state = 'building'
 
 
-def nova_options():
-    """Nova 26 no longer defines the [powervm] options nova-powervm reads
-    from Nova itself (proc_units_factor, disk_driver, volume_group_name):
-    the harness's shims register them (shims.py); without it, register
-    them here with Nova's defaults."""
-    try:
-        import shims
-    except ImportError:
-        from oslo_config import cfg
-        import nova.conf
-        conf = nova.conf.CONF
-        conf.register_group(cfg.OptGroup('powervm'))
-        for opt in (cfg.FloatOpt('proc_units_factor', default=0.1),
-                    cfg.StrOpt('disk_driver', default='localdisk'),
-                    cfg.StrOpt('volume_group_name', default='')):
-            try:
-                conf.register_opt(opt, group='powervm')
-            except cfg.DuplicateOptError:
-                pass
-        return
-    shims.nova_powervm_options()
-
-
 def main():
     h = harness.Scenario('nova-powervm partition API')
     step, check = h.step, harness.check
 
-    nova_options()
+    import shims
+    shims.nova_powervm_options()
     import nova_powervm.conf  # noqa: registers the [powervm] options
     from nova import exception as nova_exc
     from nova_powervm.virt.powervm import vm

@@ -5,10 +5,23 @@
 #   make deb   the Debian packages, in dist/ (scripts/deb.sh)
 GO ?= go
 
-.PHONY: build run test bench deb clean
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+
+.PHONY: build run test bench deb clean man lint
 # Static binaries (no cgo): the CLIs start faster without the dynamic loader.
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags "-X github.com/novalink-project/novalink/internal/version.Version=$(VERSION)" -o bin/ ./cmd/...
+
+# Man pages of every command, generated from the commands, in bin/man
+# (man -l bin/man/man1/pvmctl.1, or MANPATH=bin/man man pvmd).
+man: build
+	$(GO) run ./internal/tools/gendocs -bin bin -man bin/man
+
+# Lint with .golangci.yml (golangci-lint v2, a Go module: go install
+# github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0).
+lint:
+	@command -v golangci-lint >/dev/null || { echo "golangci-lint is not installed: go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0" >&2; exit 1; }
+	golangci-lint run ./...
 
 run: build
 	./scripts/run.sh

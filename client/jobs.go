@@ -37,6 +37,9 @@ type Job struct {
 	// Message is the failure message: the "result" parameter, else the
 	// ResponseException message (what pypowervm reports too).
 	Message string
+	// Progress is what the job reported doing so far (its completed
+	// tasks' messages), oldest first.
+	Progress []string
 }
 
 // Result returns a result parameter.
@@ -80,6 +83,11 @@ func parseJob(el *uom.Element) *Job {
 			v = pv.Text
 		}
 		j.Results = append(j.Results, Param{Name: n, Value: v})
+	}
+	for _, m := range el.FindAll("Progress/CompletedTasks/NLSMessage") {
+		if t, ok := m.FindText("UntranslatedMessage"); ok && t != "" {
+			j.Progress = append(j.Progress, t)
+		}
 	}
 	j.Message = strings.TrimSpace(j.Result("result"))
 	if j.Message == "" {
@@ -158,12 +166,24 @@ var PollInterval = time.Second
 // RunJob starts a job, waits for it (polling), deletes it from the server
 // and returns it. A job that does not end COMPLETED_OK returns *JobFailed
 // with the server's message. progress, when not nil, is called with each
-// status read.
+// status read. When ctx ends first, RunJob asks the server to cancel the
+// job (WaitJob leaves it running instead).
 func (c *Client) RunJob(ctx context.Context, objectPath, op string, params []Param, progress func(*Job)) (*Job, error) {
 	j, err := c.StartJob(ctx, objectPath, op, params)
 	if err != nil {
 		return nil, err
 	}
+	j, err = c.WaitJob(ctx, j, progress)
+	if err != nil && ctx.Err() != nil && j != nil && !j.Done() {
+		_ = c.CancelJob(context.Background(), j.ID) // best effort: ctx's error is the one to report
+	}
+	return j, err
+}
+
+// WaitJob polls a started job until it ends, deletes it from the server
+// and returns it, as RunJob does. When ctx ends first it returns the job
+// as last read and ctx's error, leaving the job running on the server.
+func (c *Client) WaitJob(ctx context.Context, j *Job, progress func(*Job)) (*Job, error) {
 	interval := PollInterval / 10
 	for !j.Done() {
 		if progress != nil {
@@ -171,7 +191,6 @@ func (c *Client) RunJob(ctx context.Context, objectPath, op string, params []Par
 		}
 		select {
 		case <-ctx.Done():
-			c.CancelJob(context.Background(), j.ID)
 			return j, ctx.Err()
 		case <-time.After(interval):
 		}
@@ -181,14 +200,19 @@ func (c *Client) RunJob(ctx context.Context, objectPath, op string, params []Par
 				interval = PollInterval
 			}
 		}
-		if j, err = c.GetJob(ctx, j.ID); err != nil {
+		next, err := c.GetJob(ctx, j.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return j, ctx.Err()
+			}
 			return nil, err
 		}
+		j = next
 	}
 	if progress != nil {
 		progress(j)
 	}
-	c.DeleteJob(ctx, j.ID)
+	_ = c.DeleteJob(ctx, j.ID) // the server drops finished jobs by itself too
 	if j.Status != JobOK {
 		return j, &JobFailed{Job: j}
 	}

@@ -34,43 +34,6 @@ type envelopeIssue struct {
 	norms []xmltest.Normalizer
 }
 
-// dropAtom removes the Atom children of el with the given local names.
-func dropAtom(el *uom.Element, names ...string) {
-	kept := el.Children[:0]
-outer:
-	for _, c := range el.Children {
-		if c.Space == uom.NSAtom {
-			for _, n := range names {
-				if c.Local == n {
-					continue outer
-				}
-			}
-		}
-		kept = append(kept, c)
-	}
-	el.Children = kept
-}
-
-// dropAttr removes the unprefixed attribute name from el.
-func dropAttr(el *uom.Element, name string) { dropAttrIf(el, name, func(string) bool { return true }) }
-
-// dropEmptyAttr removes the unprefixed attribute name from el when its
-// value is empty.
-func dropEmptyAttr(el *uom.Element, name string) {
-	dropAttrIf(el, name, func(v string) bool { return v == "" })
-}
-
-func dropAttrIf(el *uom.Element, name string, drop func(string) bool) {
-	kept := el.Attrs[:0]
-	for _, a := range el.Attrs {
-		if a.Space == "" && a.Local == name && drop(a.Value) {
-			continue
-		}
-		kept = append(kept, a)
-	}
-	el.Attrs = kept
-}
-
 // xmlDoc is one XML document found in a capture file.
 type xmlDoc struct {
 	name string // for messages: "body", "body 2", "section lpar_1"

@@ -100,7 +100,7 @@ func cmdLogon(args []string) error {
 	fs := flag.NewFlagSet("logon", flag.ExitOnError)
 	base := fs.String("base", "", "http://host:port")
 	user := fs.String("user", "padmin", "user")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	body := `<LogonRequest xmlns="` + nsWeb + `" schemaVersion="V1_0"><UserID>` + *user +
 		`</UserID><Password>` + os.Getenv("PVMD_ADMIN_PASSWORD") + `</Password></LogonRequest>`
 	st, _, b, err := do(newClient(1), "PUT", *base+"/rest/api/web/Logon", "",
@@ -122,7 +122,7 @@ func cmdLookup(args []string) error {
 	base := fs.String("base", "", "http://host:port")
 	token := fs.String("token", "", "session token")
 	name := fs.String("name", "lpar10", "partition name")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	st, _, b, err := do(c, "GET", *base+"/rest/api/uom/ManagedSystem?group=None", *token, "", nil)
 	if err != nil {
@@ -151,7 +151,7 @@ func cmdCapture(args []string) error {
 	url := fs.String("url", "", "URL")
 	token := fs.String("token", "", "session token")
 	out := fs.String("out", "", "directory for body and headers")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	st, h, b, err := do(newClient(1), "GET", *url, *token, "", nil)
 	if err != nil {
 		return err
@@ -206,7 +206,7 @@ func cmdFeed(args []string) error {
 	url := fs.String("url", "", "feed URL")
 	token := fs.String("token", "", "session token")
 	n := fs.Int("n", 50, "requests after the first")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	var first time.Duration
 	var lat durs
@@ -306,7 +306,7 @@ func cmdCreate(args []string) error {
 	clients := fs.Int("clients", 16, "concurrent clients")
 	n := fs.Int("n", 20000, "partitions to create")
 	prefix := fs.String("prefix", "bench", "partition name prefix")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	url := *base + "/rest/api/uom/ManagedSystem/" + *sys + "/LogicalPartition"
 	c := newClient(*clients)
 	var next atomic.Int64
@@ -398,7 +398,7 @@ func cmdEvents(args []string) error {
 	sys := fs.String("sys", "", "managed system UUID")
 	n := fs.Int("n", 1000, "changes")
 	settle := fs.Duration("settle", 2*time.Millisecond, "pause after an event so the poll is waiting again")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(2)
 	evURL := *base + "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_APPLICATIONID&QUEUE_APPLICATIONID=bench-" + newUUID()[:8]
 	recv := make(chan evRecv, 1024)
@@ -498,7 +498,7 @@ func cmdCount(args []string) error {
 	base := fs.String("base", "", "http://host:port")
 	token := fs.String("token", "", "session token")
 	sys := fs.String("sys", "", "managed system UUID")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	exists := func(id int) (bool, error) {
 		st, _, _, err := do(c, "GET", *base+"/rest/api/uom/ManagedSystem/"+*sys+"/LogicalPartition/search/(PartitionID=="+strconv.Itoa(id)+")?group=None", *token, "", nil)

@@ -58,7 +58,7 @@ func main() {
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
 	})
-	go http.Serve(l, h)
+	go func() { _ = http.Serve(l, h) }() // ends with the process
 	fmt.Printf("static ready http=%s\n", l.Addr())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/novalink-project/novalink/internal/install"
+	"github.com/novalink-project/novalink/internal/version"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -35,11 +36,16 @@ Options:`)
 	fs.StringVar(&p.BackupDir, "backup-dir", p.BackupDir, "pvm-core's backup directory")
 	fs.StringVar(&p.LogDir, "log-dir", "/var/log/pvm-install", "install log directory (novalink-install.cfg, pvm-install.log)")
 	fs.StringVar(&p.Services, "services", p.Services, "how pvm-core and pvm-rest are stopped and started: systemd, or none (development)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		fmt.Println(version.String("pvm-install"))
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "pvm-install: unexpected arguments: %v\n", fs.Args())

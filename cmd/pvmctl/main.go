@@ -6,8 +6,6 @@ import (
 	"os"
 	"runtime/debug"
 
-	"golang.org/x/term"
-
 	"github.com/novalink-project/novalink/internal/cli"
 	"github.com/novalink-project/novalink/internal/cli/app"
 )
@@ -18,14 +16,5 @@ func main() {
 	// keeps a very large listing in check.
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(1 << 30)
-	os.Exit(cli.Main(os.Args[1:], app.Env{
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		Width: func() int {
-			if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
-				return w
-			}
-			return 0
-		},
-	}))
+	os.Exit(cli.Main(os.Args[1:], app.StdEnv()))
 }

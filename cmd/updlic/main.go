@@ -9,5 +9,5 @@ import (
 )
 
 func main() {
-	os.Exit(console.Main("updlic", os.Args[1:], app.Env{Stdout: os.Stdout, Stderr: os.Stderr}))
+	os.Exit(console.Main("updlic", os.Args[1:], app.StdEnv()))
 }

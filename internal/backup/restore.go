@@ -60,7 +60,7 @@ func CheckMTMS(p *Profile, sys *model.ManagedSystem, ignore bool) error {
 	if ignore || p.MTMS == sys.MTMS() {
 		return nil
 	}
-	return model.Refused("The backup is of managed system %s, not of this one (%s); restore it only with the option to ignore the MTMS.", p.MTMS, sys.MTMS())
+	return model.Refused("The backup is of managed system %s, not of this one (%s); restore it here only by ignoring the MTMS (rstprofdata --ignoremtms, the RestoreProfileData job's IgnoreMTMS=true).", p.MTMS, sys.MTMS())
 }
 
 // reader reads the attributes of one record.

@@ -28,6 +28,7 @@ import (
 	"github.com/novalink-project/novalink/internal/cli/pv"
 	"github.com/novalink-project/novalink/internal/cli/scsi"
 	"github.com/novalink-project/novalink/internal/cli/sea"
+	simcli "github.com/novalink-project/novalink/internal/cli/sim"
 	"github.com/novalink-project/novalink/internal/cli/ssp"
 	"github.com/novalink-project/novalink/internal/cli/sys"
 	"github.com/novalink-project/novalink/internal/cli/vea"
@@ -37,6 +38,7 @@ import (
 	"github.com/novalink-project/novalink/internal/cli/vnet"
 	"github.com/novalink-project/novalink/internal/cli/vom"
 	"github.com/novalink-project/novalink/internal/cli/vswitch"
+	"github.com/novalink-project/novalink/internal/version"
 )
 
 // Defs returns every pvmctl object, in the order cli.md lists them.
@@ -58,14 +60,49 @@ func Defs() []app.Def {
 		vom.Def(),
 		scsi.Def(),
 		vswitch.Def(),
+		simcli.Def(),
 	}
 }
 
-// AdminGroup is the group whose members may run pvmctl (besides root).
+// AdminGroup is the group whose members may run pvmctl (besides root)
+// in the production layout.
 const AdminGroup = "pvm_admin"
 
-// DefaultLog is where every invocation is recorded.
+// DefaultLog is where every invocation is recorded in the production
+// layout.
 const DefaultLog = "/var/log/pvm/pvmctl.log"
+
+// ProductionStateDir is pvmd's state directory in the production layout
+// (a NovaLink installation): its presence on this host is what puts
+// pvmctl in the production layout.
+const ProductionStateDir = "/var/lib/pvm"
+
+// The two layouts pvmctl knows (PVM_LAYOUT chooses one; by default it is
+// production when ProductionStateDir exists on this host).
+const (
+	LayoutProduction  = "production"
+	LayoutDevelopment = "development"
+)
+
+// Layout returns pvmctl's layout: PVM_LAYOUT when set, else production
+// when the production state directory exists, else development. In the
+// production layout only root and members of pvm_admin may run pvmctl and
+// runs are logged in /var/log/pvm; in the development layout anyone may
+// (the server decides what their session may do) and runs are logged in
+// the user's own state directory.
+func Layout(env app.Env) (string, error) {
+	switch v := strings.ToLower(strings.TrimSpace(env.Getenv("PVM_LAYOUT"))); v {
+	case LayoutProduction, LayoutDevelopment:
+		return v, nil
+	case "":
+	default:
+		return "", app.Usage("PVME01040140-0003", "PVM_LAYOUT=%s is not valid: use production or development.", env.Getenv("PVM_LAYOUT"))
+	}
+	if fi, err := os.Stat(ProductionStateDir); err == nil && fi.IsDir() {
+		return LayoutProduction, nil
+	}
+	return LayoutDevelopment, nil
+}
 
 // Main runs pvmctl with args (without the program name) and returns the
 // exit status.
@@ -80,7 +117,9 @@ func Main(args []string, env app.Env) int {
 		env.Now = time.Now
 	}
 	code, msg := run(args, env)
-	logInvocation(env, args, code, msg)
+	if len(args) == 0 || !strings.HasPrefix(args[0], "__complete") { // not each <Tab> of a shell
+		logInvocation(env, args, code, msg)
+	}
 	return code
 }
 
@@ -90,10 +129,18 @@ func run(args []string, env app.Env) (int, string) {
 		fmt.Fprintln(env.Stderr, e.Error())
 		return e.Code, e.Error()
 	}
-	if err := checkAllowed(env); err != nil {
+	layout, err := Layout(env)
+	if err != nil {
 		return fail(err)
 	}
-	a := app.New(context.Background(), env)
+	if layout == LayoutProduction {
+		if err := checkAllowed(env); err != nil {
+			return fail(err)
+		}
+	}
+	ctx, stop := app.SignalContext(context.Background(), env)
+	defer stop()
+	a := app.New(ctx, env)
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
@@ -102,6 +149,21 @@ func run(args []string, env app.Env) (int, string) {
 		return fail(translate(err))
 	}
 	return app.ExitOK, ""
+}
+
+// Root returns pvmctl's command tree for env, as Main runs it: help,
+// completion scripts, man pages and tests walk it.
+func Root(env app.Env) *cobra.Command {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.User == nil {
+		env.User = CurrentUser
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	return newRoot(app.New(context.Background(), env))
 }
 
 func newRoot(a *app.App) *cobra.Command {
@@ -119,7 +181,11 @@ func newRoot(a *app.App) *cobra.Command {
 			return app.Usage("PVME01040123-0001", "The object %s is not valid. Objects: %s.", args[0], objectList())
 		},
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = version.String("pvmctl")
+	root.SetVersionTemplate("{{.Version}}\n")
+	// "pvmctl completion bash|zsh|fish|powershell" prints a completion
+	// script (cobra's, completing objects, verbs and flags).
+	root.CompletionOptions.HiddenDefaultCmd = false
 	for _, d := range Defs() {
 		d := d
 		o := d.Object
@@ -140,6 +206,7 @@ func newRoot(a *app.App) *cobra.Command {
 			oc.Aliases = append(oc.Aliases, names[0])
 		}
 		oc.AddCommand(d.Verbs(a, o)...)
+		oc.Short = objectShort(o, oc)
 		root.AddCommand(oc)
 	}
 	var setFlagErr func(*cobra.Command)
@@ -151,6 +218,24 @@ func newRoot(a *app.App) *cobra.Command {
 	}
 	setFlagErr(root)
 	return root
+}
+
+// objectShort is an object's line in "pvmctl --help": its names, its
+// verbs, and those not supported yet.
+func objectShort(o *app.Object, oc *cobra.Command) string {
+	var verbs, missing []string
+	for _, c := range oc.Commands() {
+		if c.Annotations[app.NotSupportedAnnotation] != "" {
+			missing = append(missing, c.Name())
+		} else {
+			verbs = append(verbs, c.Name())
+		}
+	}
+	s := o.Names() + ": " + strings.Join(verbs, ", ")
+	if len(missing) > 0 {
+		s += " (not supported yet: " + strings.Join(missing, ", ") + ")"
+	}
+	return s
 }
 
 func objectList() string {
@@ -206,7 +291,7 @@ func translate(err error) error {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "unknown command ") {
 		var name string
-		fmt.Sscanf(strings.TrimPrefix(msg, "unknown command "), "%q", &name)
+		_, _ = fmt.Sscanf(strings.TrimPrefix(msg, "unknown command "), "%q", &name) // cobra quotes the name
 		return app.Usage("PVME01040123-0001", "The object %s is not valid. Objects: %s.", name, objectList())
 	}
 	return err
@@ -232,7 +317,8 @@ func checkAllowed(env app.Env) error {
 		}
 	}
 	return &app.Error{ID: "PVME01040129-0042", Code: app.ExitPermission,
-		Msg: fmt.Sprintf("User %s may not run pvmctl: only root and members of group %s may.", u.Name, group)}
+		Msg: fmt.Sprintf("User %s may not run pvmctl: only root and members of group %s may. (This is the production layout, as %s exists; PVM_LAYOUT=development runs pvmctl against a pvmd of your own.)",
+			u.Name, group, ProductionStateDir)}
 }
 
 // CurrentUser reads the local user running the process.
@@ -242,7 +328,9 @@ func CurrentUser() (app.User, error) {
 		return app.User{}, err
 	}
 	out := app.User{Name: u.Username}
-	fmt.Sscanf(u.Uid, "%d", &out.UID)
+	if _, err := fmt.Sscanf(u.Uid, "%d", &out.UID); err != nil {
+		return app.User{}, fmt.Errorf("user %s has a uid that is not a number: %q", u.Username, u.Uid)
+	}
 	if ids, err := u.GroupIds(); err == nil {
 		for _, id := range ids {
 			if g, err := user.LookupGroupId(id); err == nil {
@@ -254,14 +342,35 @@ func CurrentUser() (app.User, error) {
 	return out, nil
 }
 
-// logInvocation appends one line per run to the log (PVMCTL_LOG, default
-// /var/log/pvm/pvmctl.log): time, user, command line, result.
-func logInvocation(env app.Env, args []string, code int, msg string) {
+// LogPath is where pvmctl records its runs: PVMCTL_LOG ("off": nowhere),
+// else /var/log/pvm/pvmctl.log in the production layout, else
+// $XDG_STATE_HOME/pvm/pvmctl.log (default ~/.local/state/pvm/pvmctl.log).
+// "" means nowhere.
+func LogPath(env app.Env) string {
 	path := env.Getenv("PVMCTL_LOG")
-	if path == "" {
-		path = DefaultLog
-	}
 	if strings.EqualFold(path, "off") {
+		return ""
+	}
+	if path != "" {
+		return path
+	}
+	if layout, err := Layout(env); err == nil && layout == LayoutProduction {
+		return DefaultLog
+	}
+	if d := env.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "pvm", "pvmctl.log")
+	}
+	if h := env.Getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "pvm", "pvmctl.log")
+	}
+	return ""
+}
+
+// logInvocation appends one line per run to the log (LogPath): time,
+// user, command line, result.
+func logInvocation(env app.Env, args []string, code int, msg string) {
+	path := LogPath(env)
+	if path == "" {
 		return
 	}
 	name := "?"

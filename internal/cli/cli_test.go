@@ -27,7 +27,6 @@ type fixture struct {
 	dir     string
 	env     map[string]string
 	user    app.User
-	logins  int
 	core    *core.Core
 	srv     *httptest.Server
 	logPath string
@@ -109,7 +108,8 @@ func TestBadInput(t *testing.T) {
 		{"bad sharing mode", []string{"lpar", "create", "--name", "x", "--mem", "1024", "--sharing-mode", "greedy"}, nil, app.ExitUsage, "--sharing-mode is not valid"},
 		{"bad boot mode", []string{"lpar", "power-on", "-i", "name=lpar10", "--bootmode", "fast"}, nil, app.ExitUsage, "--bootmode is not valid"},
 		{"server refuses", []string{"lpar", "create", "--name", "vios1", "--mem", "1024"}, nil, app.ExitRefused, "[PVME01050101-0001]"},
-		{"server refuses a value", []string{"lpar", "create", "--name", "odd", "--mem", "1000"}, nil, app.ExitRefused, "[PVME01050104-0006]"},
+		{"server refuses a value", []string{"lpar", "update", "-i", "name=lpar10", "-s", "PartitionMemoryConfiguration.desired=1000"}, nil, app.ExitRefused, "[PVME01050104-0006]"},
+		{"memory not in whole regions", []string{"lpar", "create", "--name", "odd", "--mem", "1000"}, nil, app.ExitUsage, "[PVME01040140-0007] The value 1000 of --mem is not valid"},
 		{"not supported yet", []string{"ssp", "create"}, nil, app.ExitFailed, "SharedStoragePool create is not supported yet"},
 		{"adapter on an unknown switch", []string{"vea", "create", "--pvid", "1", "--vswitch", "NOPE", "-p", "name=lpar10"}, nil, app.ExitNotFound, "[PVME01040124-0013] No VirtualSwitch matches name=NOPE."},
 		{"malformed tagged VLANs", []string{"vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "name=lpar10", "--tagged-vlans", "1-5"}, nil, app.ExitUsage, `The value "1-5" of --tagged-vlans is not valid`},
@@ -204,6 +204,7 @@ func TestWhereComparesFieldsAndValues(t *testing.T) {
 
 func TestPermissionAndLog(t *testing.T) {
 	f := newFixture(t)
+	f.env["PVM_LAYOUT"] = "production"
 	f.user = app.User{Name: "mallory", UID: 1001, Groups: []string{"users"}}
 	out, errOut, code := f.run("lpar", "list")
 	if code != app.ExitPermission || out != "" || !strings.Contains(errOut, "User mallory may not run pvmctl: only root and members of group pvm_admin may.") {
@@ -321,7 +322,7 @@ func TestPvmctlLinksNoServer(t *testing.T) {
 
 // TestPublicPackagesStandAlone: client and uom link nothing of internal/.
 func TestPublicPackagesStandAlone(t *testing.T) {
-	for _, pkg := range []string{"github.com/novalink-project/novalink/client", "github.com/novalink-project/novalink/uom"} {
+	for _, pkg := range []string{"github.com/novalink-project/novalink/client", "github.com/novalink-project/novalink/uom", "github.com/novalink-project/novalink/uom/pcm"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list: %v\n%s", err, out)
@@ -331,5 +332,33 @@ func TestPublicPackagesStandAlone(t *testing.T) {
 				t.Errorf("%s depends on %s", pkg, dep)
 			}
 		}
+	}
+}
+
+// TestDevelopmentLayout: against a development pvmd anyone may run pvmctl
+// (the server decides what the session may do), and the runs are logged in
+// the user's own state directory; a bad PVM_LAYOUT is refused.
+func TestDevelopmentLayout(t *testing.T) {
+	f := newFixture(t)
+	f.env["PVM_LAYOUT"] = "development"
+	delete(f.env, "PVMCTL_LOG")
+	home := t.TempDir()
+	f.env["HOME"] = home
+	f.user = app.User{Name: "mallory", UID: 1001, Groups: []string{"users"}}
+	if _, errOut, code := f.run("sys", "list"); code != 0 || errOut != "" {
+		t.Fatalf("development layout: exit %d, stderr %q", code, errOut)
+	}
+	log := filepath.Join(home, ".local", "state", "pvm", "pvmctl.log")
+	if b, err := os.ReadFile(log); err != nil || !strings.Contains(string(b), `user=mallory cmd="pvmctl sys list" result="ok"`) {
+		t.Fatalf("log %s: %q %v", log, b, err)
+	}
+	f.env["XDG_STATE_HOME"] = filepath.Join(home, "state")
+	f.run("sys", "list")
+	if _, err := os.Stat(filepath.Join(home, "state", "pvm", "pvmctl.log")); err != nil {
+		t.Fatalf("XDG_STATE_HOME not followed: %v", err)
+	}
+	f.env["PVM_LAYOUT"] = "prod"
+	if _, errOut, code := f.run("sys", "list"); code != app.ExitUsage || !strings.Contains(errOut, "PVM_LAYOUT=prod is not valid: use production or development.") {
+		t.Fatalf("bad layout: exit %d, stderr %q", code, errOut)
 	}
 }

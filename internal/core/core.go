@@ -84,6 +84,11 @@ type Config struct {
 	// BackupDir is the base directory of the scheduled backups (the files
 	// are in <BackupDir>/<MTMS>/); empty means "backups" beside StatePath.
 	BackupDir string
+	// PCMInterval is the long-term monitor's interval (default 30 s; the
+	// short-term monitor and the RMC file follow it, see Intervals);
+	// PCMSeed seeds the simulated workload's noise (0: from the system).
+	PCMInterval time.Duration
+	PCMSeed     uint64
 }
 
 // Core is one managed system's configuration and operations.
@@ -115,6 +120,8 @@ type Core struct {
 	timersMu sync.Mutex
 	timers   map[*pendingTimer]struct{}
 	inflight sync.WaitGroup
+
+	pcm *pcmService
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -168,6 +175,7 @@ func Open(cfg Config) (*Core, error) {
 		c.Close()
 		return nil, err
 	}
+	c.startPCM()
 	return c, nil
 }
 
@@ -188,6 +196,7 @@ func (c *Core) Close() error {
 	c.timers = nil
 	c.timersMu.Unlock()
 	c.inflight.Wait()
+	c.pcm.checkpoint()
 	return c.store.Close()
 }
 
@@ -250,7 +259,7 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		c.mu.Unlock()
 		return nil
 	}
-	if !a.Internal && !tx.masterChange {
+	if !a.Internal && !tx.masterChange && !tx.monitoring {
 		if err := masterAllows(tx.st.System, a); err != nil {
 			c.mu.Unlock()
 			return err

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -237,7 +238,29 @@ func (c *Core) DeleteSwitch(a Actor, id, etag string) error {
 
 // dlparAllowed checks that a change of a partition's virtual I/O is
 // allowed now (see model.Partition.DLPARAllowed).
-func dlparAllowed(p *model.Partition, what string) error { return p.DLPARAllowed(what) }
+// A refusal for want of RMC says, when the partition has no adapter on
+// MGMTSWITCH, that RMC cannot come up without one and how to add it.
+func (tx *Tx) dlparAllowed(p *model.Partition, what string) error {
+	err := p.DLPARAllowed(what)
+	if err != nil && p.RMCState != model.RMCActive && p.State == model.StateRunning {
+		return tx.withRMCHint(p, err)
+	}
+	return err
+}
+
+// withRMCHint completes a refusal for want of RMC when the partition has
+// no adapter on MGMTSWITCH's VLAN 4094, the only path of its RMC.
+func (tx *Tx) withRMCHint(p *model.Partition, err error) error {
+	var me *model.Error
+	if !errors.As(err, &me) || p.IsMgmt || tx.mgmtAdapter(p) != nil {
+		return err
+	}
+	n := *me
+	n.Msg = strings.TrimSuffix(n.Msg, ".") + fmt.Sprintf(". Partition %s has no virtual Ethernet adapter on %s (VLAN %d), so RMC cannot come up: "+
+		"power it off, add one (pvmctl vea create --parent-id name=%s --pvid %d --vswitch %s) and start it again.",
+		p.Name, model.MgmtSwitch, model.MgmtVLAN, p.Name, model.MgmtVLAN, model.MgmtSwitch)
+	return &n
+}
 
 // allocSlot picks the adapter's slot as asked.
 func (tx *Tx) allocSlot(owner *model.Partition, choice SlotChoice, want int) (int, error) {
@@ -346,7 +369,7 @@ func (c *Core) CreateAdapter(a Actor, owner string, spec *model.EthernetAdapter,
 		if p == nil {
 			return model.ErrNoPartition(owner)
 		}
-		if err := dlparAllowed(p, "adding a virtual Ethernet adapter"); err != nil {
+		if err := tx.dlparAllowed(p, "adding a virtual Ethernet adapter"); err != nil {
 			return err
 		}
 		n, err := tx.newAdapter(p, spec, choice)
@@ -420,7 +443,7 @@ func (c *Core) UpdateAdapter(a Actor, owner, id, etag string, mutate func(*model
 			out = cur
 			return nil
 		}
-		if err := dlparAllowed(p, "changing a virtual Ethernet adapter"); err != nil {
+		if err := tx.dlparAllowed(p, "changing a virtual Ethernet adapter"); err != nil {
 			return err
 		}
 		if err := tx.checkAdapter(p, n); err != nil {
@@ -469,7 +492,7 @@ func (c *Core) DeleteAdapter(a Actor, owner, id, etag string) error {
 		if etag != "" && etag != EtagOf(cur.Rev) {
 			return model.Stale("ClientNetworkAdapter " + id)
 		}
-		if err := dlparAllowed(tx.Partition(owner), "removing a virtual Ethernet adapter"); err != nil {
+		if err := tx.dlparAllowed(tx.Partition(owner), "removing a virtual Ethernet adapter"); err != nil {
 			return err
 		}
 		if b := tx.bridgeUsing(id); b != nil {
@@ -584,7 +607,7 @@ func (tx *Tx) reconcileSEAs(n *model.NetworkBridge, seas []BridgeSEA) error {
 					m.TrunkPriority = t.TrunkPriority
 				}
 				if !sameAdapter(m, a) {
-					if err := dlparAllowed(vios, "changing a trunk adapter"); err != nil {
+					if err := tx.dlparAllowed(vios, "changing a trunk adapter"); err != nil {
 						return err
 					}
 					if err := tx.checkAdapter(vios, m); err != nil {
@@ -598,7 +621,7 @@ func (tx *Tx) reconcileSEAs(n *model.NetworkBridge, seas []BridgeSEA) error {
 			if ti == 0 {
 				return model.Invalid("The primary trunk adapter of %s must keep its slot.", s.Device)
 			}
-			if err := dlparAllowed(vios, "adding a trunk adapter"); err != nil {
+			if err := tx.dlparAllowed(vios, "adding a trunk adapter"); err != nil {
 				return err
 			}
 			prio := t.TrunkPriority
@@ -617,7 +640,7 @@ func (tx *Tx) reconcileSEAs(n *model.NetworkBridge, seas []BridgeSEA) error {
 				if a.UUID == s.Trunks[0] {
 					return model.Invalid("The primary trunk adapter of %s cannot be removed.", s.Device)
 				}
-				if err := dlparAllowed(vios, "removing a trunk adapter"); err != nil {
+				if err := tx.dlparAllowed(vios, "removing a trunk adapter"); err != nil {
 					return err
 				}
 				tx.Delete(model.KindAdapter, a.UUID)
@@ -794,7 +817,7 @@ func (tx *Tx) attachSlot(partition string, drcIndex int) error {
 		}
 		return model.Refused("The I/O slot %s belongs to %s; detach it first.", s.DRCName, owner)
 	}
-	if err := dlparAllowed(p, "adding an I/O slot"); err != nil {
+	if err := tx.dlparAllowed(p, "adding an I/O slot"); err != nil {
 		return err
 	}
 	n := s.CloneObject().(*model.IOSlot)
@@ -823,7 +846,7 @@ func (tx *Tx) detachSlot(partition string, drcIndex int) error {
 			}
 		}
 	}
-	if err := dlparAllowed(p, "removing an I/O slot"); err != nil {
+	if err := tx.dlparAllowed(p, "removing an I/O slot"); err != nil {
 		return err
 	}
 	n := s.CloneObject().(*model.IOSlot)

@@ -267,7 +267,7 @@ func dlpar(tx *Tx, cur, n *model.Partition) error {
 		return model.ErrOpNotAllowed(cur.Name, cur.State, "a dynamic change of memory or processors")
 	}
 	if cur.RMCState != model.RMCActive {
-		return model.Refused("Partition %s has no active RMC connection (RMC state %s); memory and processors can only be changed dynamically when RMC is active.", cur.Name, cur.RMCState)
+		return tx.withRMCHint(cur, model.Refused("Partition %s has no active RMC connection (RMC state %s); memory and processors can only be changed dynamically when RMC is active.", cur.Name, cur.RMCState))
 	}
 	// The new allocation must fit in what the other partitions leave free.
 	n.CurMem = n.DesMem

@@ -294,8 +294,7 @@ func TestRestoreLevels(t *testing.T) {
 	}
 	powerOff(t, c, clk, "vm1")
 	// Backup wins: the backup's vm1 and lpar11 replace the conflicting ones.
-	rep, err = c.Restore(admin, r, RestoreBackupWins, false)
-	if err != nil {
+	if _, err = c.Restore(admin, r, RestoreBackupWins, false); err != nil {
 		t.Fatal(err)
 	}
 	if p := partByName(c, "vm1"); p.UUID != vm1.UUID {

@@ -92,6 +92,12 @@ func LoadInventory(path string) (*Inventory, error) {
 	if err := dec.Decode(inv); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	// A system given another type, model or serial but no name is named
+	// after them, as NovaLink names a server (Server-TYPE-MODEL-SNSERIAL).
+	def := DefaultInventory().System
+	if s := &inv.System; s.Name == def.Name && (s.MachineType != def.MachineType || s.Model != def.Model || s.Serial != def.Serial) {
+		s.Name = "Server-" + s.MachineType + "-" + s.Model + "-SN" + s.Serial
+	}
 	return inv, nil
 }
 

@@ -31,6 +31,10 @@ type Tx struct {
 	// masterChange marks the operations that move management mastership
 	// (the one kind of change a non-master may ask for).
 	masterChange bool
+	// monitoring marks operations that change only the monitoring
+	// preferences or the simulator's workload, not the configuration:
+	// whichever console is master, they are allowed.
+	monitoring bool
 }
 
 // Now is the time of the operation.
@@ -119,8 +123,14 @@ func (tx *Tx) Partition(uuid string) *model.Partition {
 // PutPartition stages a partition.
 func (tx *Tx) PutPartition(p *model.Partition, detail ...string) { tx.Put(p, detail...) }
 
-// DeletePartition stages the removal of a partition.
-func (tx *Tx) DeletePartition(uuid string) { tx.Delete(model.KindPartition, uuid) }
+// DeletePartition stages the removal of a partition (and of the
+// simulated load set for it).
+func (tx *Tx) DeletePartition(uuid string) {
+	tx.Delete(model.KindPartition, uuid)
+	if tx.Get(model.KindLoad, uuid) != nil {
+		tx.Delete(model.KindLoad, uuid)
+	}
+}
 
 // stagedPartition looks through the staged partitions only.
 func (tx *Tx) stagedPartition(match func(*model.Partition) bool) (*model.Partition, bool) {

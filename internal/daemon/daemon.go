@@ -21,9 +21,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/rest"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/version"
 )
 
 // Main runs pvmd with args (without the program name) and returns its exit
@@ -75,10 +78,22 @@ type options struct {
 	coreSocket             string
 	backupHourly           string
 	procDir                string
+	version                bool
+	pcmInterval            time.Duration
+	noSimControls          bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
+	fs, logLevel := o.flagSet(stderr)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return o, o.complete(fs, *logLevel)
+}
+
+// flagSet defines pvmd's flags into o (the log level comes back as text).
+func (o *options) flagSet(stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("pvmd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.role, "role", roleAll, "what this process runs: all (core and REST listeners in one process), core (the pvm-core service) or rest (the pvm-rest service)")
@@ -86,8 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.httpAddr, "http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
 	fs.StringVar(&o.httpsAddr, "https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
 	fs.StringVar(&o.timing, "timing", "realistic", "timing profile of the simulated server: fast or realistic")
-	fs.StringVar(&o.config, "config", "", "JSON inventory for a fresh state directory (default: the built-in NovaLink layout)")
-	fs.StringVar(&o.sessionDir, "session-dir", "", "directory for local-logon session files (default <state-dir>/sessions)")
+	fs.StringVar(&o.config, "config", "", "JSON inventory to seed a fresh state directory with (see the README; refused when the state directory holds a server)")
+	fs.StringVar(&o.sessionDir, "session-dir", "", "directory for local-logon session files, each user's in <session-dir>/<user>/ (default <state-dir>/sessions)")
 	fs.StringVar(&o.tlsDir, "tls-dir", "", "directory of the HTTPS certificate and key (default <state-dir>/tls)")
 	fs.DurationVar(&o.sessionIdle, "session-idle", 2*time.Hour, "a session expires after this long without requests")
 	fs.DurationVar(&o.eventWait, "event-wait", 10*time.Second, "how long an event poll waits for an event")
@@ -100,19 +115,28 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.coreSocket, "core-socket", "", "pvm-core's socket, between --role core and --role rest (default "+defaultCoreSocket+" with the default --state-dir, else <state-dir>/pvm-core.sock)")
 	fs.StringVar(&o.backupHourly, "backup-hourly", "", `schedule of the "hourly" backup instead of "15 * * * *": another cron line, or a period such as 10s (to watch backups happen)`)
 	fs.StringVar(&o.procDir, "proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
+	fs.DurationVar(&o.pcmInterval, "pcm-interval", core.DefaultLTMInterval, "interval of the long-term performance monitor (whole seconds; the short-term monitor samples every sixth of it, the partitions' RMC memory every four)")
+	fs.BoolVar(&o.noSimControls, "no-sim-controls", false, "turn off the simulator's controls (/rest/api/sim): they answer 404")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs, logLevel
+}
+
+// complete checks the parsed flags and fills in the defaults that depend
+// on others.
+func (o *options) complete(fs *flag.FlagSet, logLevel string) error {
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	switch o.role {
 	case roleAll, roleCore, roleREST:
 	default:
-		return nil, fmt.Errorf("--role %q: must be all, core or rest", o.role)
+		return fmt.Errorf("--role %q: must be all, core or rest", o.role)
 	}
-	if err := o.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level: %v", err)
+	if o.pcmInterval < time.Second || o.pcmInterval%time.Second != 0 {
+		return fmt.Errorf("--pcm-interval %v: the monitors' interval is whole seconds, at least 1s", o.pcmInterval)
+	}
+	if err := o.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %v", err)
 	}
 	if o.sessionDir == "" {
 		o.sessionDir = filepath.Join(o.stateDir, "sessions")
@@ -138,13 +162,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			o.coreSocket = defaultCoreSocket
 		}
 	}
-	return o, nil
+	return nil
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.version {
+		fmt.Fprintln(stdout, version.String("pvmd"))
+		return nil
 	}
 	out, err := openLogSink(o.logFile, stderr)
 	if err != nil {
@@ -179,11 +207,32 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 			return err
 		}
 	}
-	if err := os.MkdirAll(o.stateDir, 0o750); err != nil {
+	// Listen first: a port in use is refused before anything is written
+	// (a fresh state directory would otherwise be seeded for nothing).
+	var socks *restSockets
+	if o.role == roleAll {
+		if socks, err = openREST(o); err != nil {
+			return err
+		}
+		defer socks.close()
+	}
+	// The state directory lets others pass (not list): local users reach
+	// their own session directory in it; everything else in it has its
+	// own owner-only mode.
+	if err := os.MkdirAll(o.stateDir, 0o711); err != nil {
 		return err
 	}
+	openStateDir(o.stateDir, o.sessionDir, log)
+	checkSessionReach(o.sessionDir, log)
 	var inv *core.Inventory
 	if o.config != "" {
+		// The inventory seeds a fresh state directory only: refuse it
+		// rather than ignore it on one that holds a server already.
+		if fi, err := os.Stat(filepath.Join(o.stateDir, "state.db")); err == nil && fi.Size() > 0 {
+			return fmt.Errorf("--config %s: the state directory %s already holds a server (state.db), which --config would not change; "+
+				"start without --config to keep it, or remove the directory (or choose another --state-dir) to seed a new server from the inventory",
+				o.config, o.stateDir)
+		}
 		if inv, err = core.LoadInventory(o.config); err != nil {
 			return err
 		}
@@ -192,17 +241,17 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return fmt.Errorf("--backup-dir: %w", err)
 	}
 	c, err := core.Open(core.Config{StatePath: filepath.Join(o.stateDir, "state.db"), Timing: prof, Inventory: inv, Logger: log,
-		FilesDir: o.filesDir, BackupDir: o.backupDir, HMCName: o.hmcName, HMCMTMS: o.hmcMTMS})
+		FilesDir: o.filesDir, BackupDir: o.backupDir, HMCName: o.hmcName, HMCMTMS: o.hmcMTMS, PCMInterval: o.pcmInterval})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	// padmin administers NovaLink; hscroot is the account of the HMC that
 	// co-manages the system.
-	if err := ensureAccount(c, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", o.stateDir, log, stderr); err != nil {
+	if err := ensureAccount(c, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", o.stateDir, log); err != nil {
 		return err
 	}
-	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", o.stateDir, log, stderr); err != nil {
+	if err := ensureAccount(c, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", o.stateDir, log); err != nil {
 		return err
 	}
 
@@ -216,9 +265,10 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	}
 	backups.Start()
 	stopBackups := sync.OnceValue(backups.Stop) // stopped once: on the way out, or at shutdown below
-	defer stopBackups()
+	defer func() { _ = stopBackups() }()        // on an early return; the shutdown below reports its error
 
-	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log})
+	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log,
+		NoSimControls: o.noSimControls})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ls *listeners
@@ -230,7 +280,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		}
 		ready = "core=" + o.coreSocket
 	} else {
-		ls, err = listenREST(ctx, o, srv, log)
+		ls, err = listenREST(ctx, o, srv, log, socks)
 		if err != nil {
 			return err
 		}
@@ -287,7 +337,7 @@ func checkLoopback(addr string) error {
 // ensureAccount creates an account on first start: with the password in
 // the environment variable env, or a generated one written to
 // <state-dir>/<user>.password (0600).
-func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Logger, stderr io.Writer) error {
+func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Logger) error {
 	pw := os.Getenv(env)
 	gen, created, err := c.EnsureUser(user, role, pw)
 	if err != nil {
@@ -297,13 +347,118 @@ func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Log
 		return nil
 	}
 	if gen != "" {
+		// The generated password goes to its 0600 file only: the log (often
+		// kept in a file others may read) says where it is, never what.
 		path := filepath.Join(stateDir, user+".password")
-		if err := os.WriteFile(path, []byte(gen+"\n"), 0o600); err != nil {
-			return err
+		if err := writeSecret(path, gen+"\n"); err != nil {
+			return fmt.Errorf("write the %s password: %w", user, err)
 		}
-		fmt.Fprintf(stderr, "pvmd: created user %s (role %s) with password %s (also in %s)\n", user, role, gen, path)
+		log.Info("created user with a generated password", "user", user, "role", role, "password_file", path)
 		return nil
 	}
 	log.Info("created user from "+env, "user", user, "role", role)
 	return nil
+}
+
+// writeSecret writes a file only its owner may read (0600 from the moment
+// it exists, whatever the umask), replacing any earlier one.
+func writeSecret(path, data string) error {
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// openStateDir lets other users pass through a state directory made
+// before session files had per-user directories (mode 0750), when it holds
+// the session directory: only the search bit is added.
+func openStateDir(stateDir, sessionDir string, log *slog.Logger) {
+	rel, err := filepath.Rel(stateDir, sessionDir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return
+	}
+	fi, err := os.Stat(stateDir)
+	if err != nil || fi.Mode().Perm()&0o001 != 0 {
+		return
+	}
+	mode := fi.Mode().Perm() | 0o011
+	if err := os.Chmod(stateDir, mode); err != nil {
+		log.Warn("cannot let local users pass the state directory to their session files", "dir", stateDir, "err", err)
+		return
+	}
+	log.Info("the state directory lets local users pass to their session files", "dir", stateDir, "mode", fmt.Sprintf("%#o", mode))
+}
+
+// checkSessionReach warns, when pvmd runs as root (and so makes session
+// files for other local users), if a directory above the session directory
+// does not let other users pass: their local logons would answer a file
+// they cannot open.
+func checkSessionReach(sessionDir string, log *slog.Logger) {
+	if os.Getuid() != 0 {
+		return
+	}
+	abs, err := filepath.Abs(sessionDir)
+	if err != nil {
+		return
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			log.Warn("local logon of users other than root will fail: other users cannot pass this directory to reach their session files (chmod o+x it, or choose --session-dir)",
+				"dir", d, "session_dir", abs)
+			return
+		}
+		if filepath.Dir(d) == d {
+			return
+		}
+	}
+}
+
+// Command describes pvmd as a command (its flags, for the man page);
+// running it runs pvmd.
+func Command() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pvmd [flags]",
+		Short: "The NovaLink daemon: a simulated Power server and the PowerVM REST API",
+		Long: `pvmd serves one managed system: the partition configuration, the simulated
+hypervisor and VIOS, jobs, events, backups and co-management, and the PowerVM
+REST API over HTTP (loopback only) and HTTPS. When ready it prints
+"pvmd ready http=HOST:PORT https=HOST:PORT" on standard output; it logs on
+standard error (and --log-file); SIGTERM or SIGINT stops it cleanly. With
+--role core or --role rest it is one of NovaLink's two services, pvm-core
+and pvm-rest, talking over a local socket.
+
+With the default --state-dir /var/lib/pvm it is in the production layout
+(root and members of group pvm_admin administer it); with any other state
+directory, in the development layout (the user who started it administers
+it). A fresh state directory is seeded with the built-in inventory or
+--config's.
+
+Environment: PVMD_ADMIN_PASSWORD and PVMD_HMC_PASSWORD set the passwords of
+padmin and hscroot when they are created (else generated into
+<state-dir>/padmin.password and hscroot.password, mode 0600).`,
+		Example: "  pvmd --state-dir ./tmp/state --timing fast --http-addr 127.0.0.1:0 --https-addr 127.0.0.1:0",
+		Version: version.String("pvmd"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(os.Args[1:], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs, _ := (&options{}).flagSet(io.Discard)
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name != "version" {
+			cmd.Flags().AddGoFlag(f)
+		}
+	})
+	return cmd
 }

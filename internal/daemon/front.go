@@ -21,7 +21,7 @@ import (
 func runREST(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ls, err := listenREST(ctx, o, newForwarder(o.coreSocket, log), log)
+	ls, err := listenREST(ctx, o, newForwarder(o.coreSocket, log), log, nil)
 	if err != nil {
 		return err
 	}

@@ -52,35 +52,68 @@ func (l *listeners) shutdown() {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	for _, s := range l.servers {
-		s.Shutdown(sctx)
+		_ = s.Shutdown(sctx) // past the deadline the connections are dropped: nothing more to do
 	}
 }
 
-// listenREST opens the HTTP listener (loopback only) and, unless
-// --https-addr is empty, the HTTPS one, both serving h.
-func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logger) (*listeners, error) {
+// restSockets are the HTTP and HTTPS listening sockets, opened before
+// pvmd writes anything so that a port in use stops it first.
+type restSockets struct {
+	hl, tl net.Listener // tl nil: no HTTPS
+}
+
+// openREST opens the HTTP listener (loopback only) and, unless
+// --https-addr is empty, the HTTPS one.
+func openREST(o *options) (*restSockets, error) {
 	if err := checkLoopback(o.httpAddr); err != nil {
 		return nil, err
-	}
-	l := &listeners{errc: make(chan error, 2), https: "off"}
-	var tlsConf *tls.Config
-	if o.httpsAddr != "" {
-		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
-		if err != nil {
-			return nil, fmt.Errorf("HTTPS certificate: %w", err)
-		}
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	hl, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("HTTP listener: %w", err)
 	}
-	var tl net.Listener
-	if tlsConf != nil {
-		if tl, err = net.Listen("tcp", o.httpsAddr); err != nil {
+	s := &restSockets{hl: hl}
+	if o.httpsAddr != "" {
+		if s.tl, err = net.Listen("tcp", o.httpsAddr); err != nil {
 			hl.Close()
 			return nil, fmt.Errorf("HTTPS listener: %w", err)
 		}
+	}
+	return s, nil
+}
+
+// close closes sockets no server took (a server closes its own).
+func (s *restSockets) close() {
+	if s.hl != nil {
+		s.hl.Close()
+	}
+	if s.tl != nil {
+		s.tl.Close()
+	}
+}
+
+// listenREST serves h on the HTTP listener and, unless --https-addr is
+// empty, the HTTPS one: socks when opened already, else opened here.
+func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logger, socks *restSockets) (*listeners, error) {
+	if socks == nil {
+		var err error
+		if socks, err = openREST(o); err != nil {
+			return nil, err
+		}
+	}
+	l := &listeners{errc: make(chan error, 2), https: "off"}
+	var tlsConf *tls.Config
+	if socks.tl != nil {
+		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
+		if err != nil {
+			socks.close()
+			return nil, fmt.Errorf("HTTPS certificate: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	hl, tl := socks.hl, socks.tl
+	socks.hl, socks.tl = nil, nil // the servers have them now
+	if tl != nil {
 		l.https = tl.Addr().String()
 	}
 	l.http = hl.Addr().String()
@@ -157,4 +190,4 @@ func notifyReady(log *slog.Logger) {
 	}
 }
 
-func notifyStopping() { sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }
+func notifyStopping() { _, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping) }

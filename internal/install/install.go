@@ -107,7 +107,7 @@ func (r *Runner) Install(c *Config) error {
 	if err != nil {
 		os.Remove(db)
 		if aside != "" {
-			os.Rename(aside, db)
+			_ = os.Rename(aside, db) // put the old state back; the error below is the one to report
 		}
 		return fmt.Errorf("create the managed system: %w", err)
 	}
@@ -117,7 +117,9 @@ func (r *Runner) Install(c *Config) error {
 		r.step("Shared storage pool pool1 (cluster cluster1) over hdisk3 and hdisk4.")
 	}
 	var b bytes.Buffer
-	c.Write(&b)
+	if err := c.Write(&b); err != nil {
+		return fmt.Errorf("write %s: %w", r.Paths.CfgPath(), err)
+	}
 	if err := atomicfile.Write(r.Paths.CfgPath(), b.Bytes(), 0o640, time.Now()); err != nil {
 		return fmt.Errorf("write %s: %w", r.Paths.CfgPath(), err)
 	}
@@ -175,7 +177,7 @@ func (r *Runner) Repair(c *Config) ([]string, error) {
 	}
 	if err != nil {
 		r.log.Error("repair failed", "err", err)
-		r.services("start")
+		_ = r.services("start") // the services as they were; the repair's error is the one to report
 		return nil, err
 	}
 	for _, d := range did {

@@ -20,7 +20,7 @@ const (
 // Kinds lists every kind, in the order they are loaded (owners first).
 var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
 	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile,
-	KindProcPool, KindVSN, KindConsoleKeys}
+	KindProcPool, KindVSN, KindConsoleKeys, KindPCMPref, KindLoad}
 
 // Object is anything the store keeps besides the managed system itself.
 // Objects are values: clone, change the clone, put it back.
@@ -77,6 +77,10 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &VirtualSerial{}
 	case KindConsoleKeys:
 		o = &ConsoleKeys{}
+	case KindPCMPref:
+		o = &PCMPreference{}
+	case KindLoad:
+		o = &Load{}
 	default:
 		return nil, fmt.Errorf("unknown object kind %q", k)
 	}

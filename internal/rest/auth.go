@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -202,19 +204,25 @@ func (s *Server) localLogon(r *http.Request, sess *session) error {
 	if uid == 0 || uid == os.Getuid() || userInGroup(name, core.RoleAdmin) {
 		sess.role = core.RoleAdmin
 	}
-	dir := s.cfg.SessionDir
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		return fmt.Errorf("local logon: session directory: %v", err)
+	dir, err := userSessionDir(s.cfg.SessionDir, uid, name)
+	if err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(dir, "session-")
 	if err != nil {
 		return fmt.Errorf("local logon: session file: %v", err)
 	}
 	name2 := f.Name()
-	if err := f.Chmod(0o600); err == nil && os.Getuid() == 0 && uid != 0 {
-		err = f.Chown(uid, -1)
-		if err != nil {
-			s.log.Warn("cannot give the session file to its user", "uid", uid, "err", err)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(name2)
+		return fmt.Errorf("local logon: session file: %v", err)
+	}
+	if os.Getuid() == 0 && uid != 0 {
+		if err := f.Chown(uid, -1); err != nil {
+			f.Close()
+			os.Remove(name2)
+			return fmt.Errorf("local logon: cannot give the session file to user %s: %v", name, err)
 		}
 	}
 	if _, err := f.WriteString(sess.token + "\n"); err != nil {
@@ -270,4 +278,45 @@ func consoleOf(r *http.Request) string {
 		return c
 	}
 	return model.ConsoleNovaLink
+}
+
+// userSessionDir returns the directory of a local user's session files,
+// <session-dir>/<user>: owned by that user and mode 0700, in a session
+// directory others may pass through (0711) but not list. Root's pvmd gives
+// each user their own directory; a pvmd run by an ordinary user can make
+// session files only for itself (and root, who reads anything).
+func userSessionDir(base string, uid int, name string) (string, error) {
+	if os.Getuid() != 0 && uid != os.Getuid() && uid != 0 {
+		return "", fmt.Errorf("[PVME01040111-0054] pvmd runs as user %s and cannot make a session file only user %s can read: log on with a password, or run pvmd as root.",
+			currentUserName(), name)
+	}
+	if err := os.MkdirAll(base, 0o711); err != nil {
+		return "", fmt.Errorf("local logon: session directory: %v", err)
+	}
+	if err := os.Chmod(base, 0o711); err != nil {
+		return "", fmt.Errorf("local logon: session directory: %v", err)
+	}
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		name = strconv.Itoa(uid)
+	}
+	dir := filepath.Join(base, name)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("local logon: session directory: %v", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("local logon: session directory: %v", err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("local logon: %s is not a directory", dir)
+	}
+	if os.Getuid() == 0 {
+		if err := os.Lchown(dir, uid, -1); err != nil {
+			return "", fmt.Errorf("local logon: cannot give %s to user %s: %v", dir, name, err)
+		}
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", fmt.Errorf("local logon: session directory: %v", err)
+	}
+	return dir, nil
 }

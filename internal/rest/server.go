@@ -34,6 +34,8 @@ type Config struct {
 	// loopback).
 	LocalLogonOverTLS bool
 	Logger            *slog.Logger
+	// NoSimControls turns the simulator's controls (/rest/api/sim) off.
+	NoSimControls bool
 }
 
 // Server is the REST API of one core.
@@ -46,6 +48,8 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
+	json     jsonCache
+	basic    basicCache
 }
 
 // MaxBody bounds request bodies.
@@ -122,6 +126,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
+	s.pcmRoutes(m, auth)
+	s.simRoutes(m, auth)
+	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))
 
 	// Objects. The URL grammar (feeds, entries, child feeds, search, quick,
 	// do) overlaps in ways ServeMux patterns cannot tell apart, so there is

@@ -56,8 +56,16 @@ func TestLocalLogon(t *testing.T) {
 	if err != nil {
 		t.Fatalf("session file %s: %v", file, err)
 	}
-	if filepath.Dir(real) != sessDir {
-		t.Errorf("session file %s is not in %s", real, sessDir)
+	// <session-dir>/<user>/session-*: the user's own directory, 0700.
+	userDir := filepath.Dir(real)
+	if filepath.Dir(userDir) != sessDir {
+		t.Errorf("session file %s is not in a directory of %s", real, sessDir)
+	}
+	if ui, err := os.Stat(userDir); err != nil || ui.Mode().Perm() != 0o700 {
+		t.Errorf("the user's session directory %s: %v %v, want mode 0700", userDir, ui.Mode(), err)
+	}
+	if si, err := os.Stat(sessDir); err != nil || si.Mode().Perm() != 0o711 {
+		t.Errorf("the session directory %s: %v %v, want mode 0711", sessDir, si.Mode(), err)
 	}
 	if !filepath.IsAbs(file) {
 		t.Errorf("session file path %q is not absolute", file)

@@ -34,8 +34,20 @@ func TestCLITranscripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"pvmd-start": pvmdStart,
 			"pvmd-stop":  pvmdStop,
+			"sleep":      sleepCmd,
 		},
 	})
+}
+
+// sleep DURATION: wait (real time: pvmd runs on the wall clock), e.g. for
+// the performance monitors' samples.
+func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 // pvmd-start [flags...]: start pvmd (fast timing, loopback, free ports,

@@ -197,6 +197,25 @@ func TestPvmctlChangesRefusedToTheNonMaster(t *testing.T) {
 					t.Errorf("pvmctl sys list-backups while the HMC is master: exit %d\n%s%s", code, out, errOut)
 				}
 				continue
+			case verb == "metrics":
+				// Reading the metrics changes nothing (monitoring is off
+				// here, which is what they say); --enable changes only the
+				// monitoring preference, which any console may.
+				line := []string{alias, verb}
+				if alias != "sys" {
+					line = append(line, "-i", "name=vios1")
+				}
+				if _, errOut, _ := c.run("pvmctl", line...); !strings.Contains(errOut, "monitoring is off") {
+					t.Errorf("pvmctl %s while the HMC is master: %s", strings.Join(line, " "), errOut)
+				}
+				continue
+			case alias == "sim":
+				// The simulator's controls are not the managed system's
+				// configuration: co-management does not apply.
+				if out, errOut, code := c.run("pvmctl", "sim", "load", "-i", "name=lpar10", "--cpu", "0.1"); code != 0 {
+					t.Errorf("pvmctl sim load while the HMC is master: exit %d\n%s%s", code, out, errOut)
+				}
+				continue
 			}
 			args, ok := refusedVerbArgs[alias+" "+verb]
 			if !ok {

@@ -94,28 +94,43 @@ func lparNames(c tc) []string {
 	return out
 }
 
-// testGeneratedPassword: without PVMD_ADMIN_PASSWORD, padmin gets a
-// generated password in <state-dir>/padmin.password (0600), which works
-// and survives a restart.
+// testGeneratedPassword: without PVMD_ADMIN_PASSWORD (and
+// PVMD_HMC_PASSWORD), padmin (and hscroot) get a generated password in
+// <state-dir>/<user>.password (0600), which works and survives a restart;
+// the log names the file, never the password.
 func testGeneratedPassword(t *testing.T) {
 	dir := t.TempDir()
-	d := startPVMD(t, dir, startOpts{NoPassword: true})
+	d := startPVMD(t, dir, startOpts{NoPassword: true, NoHMCPassword: true})
+	var pw string
+	for _, user := range []string{"padmin", "hscroot"} {
+		path := filepath.Join(dir, user+".password")
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatalf("no generated password file: %v", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := strings.TrimSpace(string(b))
+		if len(p) < 12 {
+			t.Errorf("generated password %q is short", p)
+		}
+		if strings.Contains(d.Stderr(), p) {
+			t.Errorf("pvmd's log shows the generated %s password:\n%s", user, d.Stderr())
+		}
+		if !strings.Contains(d.Stderr(), "password_file="+path) {
+			t.Errorf("pvmd's log does not say where the %s password is (%s):\n%s", user, path, d.Stderr())
+		}
+		if user == "padmin" {
+			pw = p
+		}
+	}
 	path := filepath.Join(dir, "padmin.password")
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatalf("no generated password file: %v", err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := strings.TrimSpace(string(b))
-	if len(pw) < 12 {
-		t.Errorf("generated password %q is short", pw)
-	}
+	b, _ := os.ReadFile(path)
 	c := newClient(d.BaseURL())
 	defer c.close()
 	if err := c.logon("padmin", pw); err != nil {

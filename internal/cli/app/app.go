@@ -26,6 +26,16 @@ type Env struct {
 	// User is the local user running pvmctl.
 	User func() (User, error)
 	Now  func() time.Time
+	// StderrTerminal says standard error is a terminal (progress is then
+	// redrawn in place rather than printed as lines).
+	StderrTerminal bool
+	// Signals makes the command stop waiting on SIGINT (Ctrl-C) and
+	// SIGTERM, saying what goes on without it (commands run from a shell).
+	Signals bool
+	// Confirm asks the person at the terminal a yes/no question; nil when
+	// there is no terminal to ask (then a command that needs a
+	// confirmation wants it given in advance).
+	Confirm func(question string) (bool, error)
 }
 
 // User is a local account.
@@ -52,7 +62,8 @@ func (a *App) Context() context.Context { return a.ctx }
 // Out returns standard output.
 func (a *App) Out() io.Writer { return a.Env.Stdout }
 
-// Width returns the width tables are fitted to.
+// Width returns the width tables are fitted to: COLUMNS when set, else
+// the terminal's width, else 0 (not a terminal: nothing is cut).
 func (a *App) Width() int {
 	if w := a.Env.Getenv("COLUMNS"); w != "" {
 		var n int
@@ -72,7 +83,7 @@ func (a *App) Width() int {
 			return w
 		}
 	}
-	return 80
+	return 0
 }
 
 // Client returns the REST client, created on first use: local logon to
@@ -93,16 +104,29 @@ func (a *App) Client() (*client.Client, error) {
 		Insecure: get("PVM_INSECURE") == "1" || strings.EqualFold(get("PVM_INSECURE"), "true"),
 		Timeout:  30 * time.Minute,
 	}
+	osUser := ""
 	if u, err := a.Env.User(); err == nil {
+		osUser = u.Name
 		cfg.AuditMemento = u.Name
-		if cfg.User == "" {
-			cfg.User = u.Name
-		}
+	}
+	// A user named without a password is a mistake, not a request for a
+	// local logon as someone else.
+	if cfg.User != "" && cfg.Password == "" {
+		return nil, Usage("PVME01040140-0001", "PVM_USER names the user %s but PVM_PASSWORD is empty: set PVM_PASSWORD to log on as %s, or unset PVM_USER to log on locally as %s.",
+			cfg.User, cfg.User, orString(osUser, "the local user"))
+	}
+	// The cached session is kept per identity: a local logon as the local
+	// user, or a password logon as PVM_USER.
+	identity := "local " + osUser
+	if cfg.Password != "" {
+		identity = "password " + cfg.User
+	} else {
+		cfg.User = osUser
 	}
 	if cfg.URL == "" {
 		cfg.URL = client.DefaultURL
 	}
-	cache := a.sessionFile(cfg.URL, cfg.User)
+	cache := a.sessionFile(cfg.URL, identity)
 	if cache != "" {
 		if b, err := os.ReadFile(cache); err == nil {
 			cfg.Token = strings.TrimSpace(string(b))
@@ -117,9 +141,11 @@ func (a *App) Client() (*client.Client, error) {
 	return cl, nil
 }
 
-// sessionFile is where the session for (url, user) is cached ("" when
-// there is no place for it).
-func (a *App) sessionFile(url, user string) string {
+// sessionFile is where the session for (url, identity) is cached (""
+// when there is no place for it). The identity is the logon mode and the
+// user ("local root", "password hscroot"), so a session is never used for
+// another user or made by another kind of logon.
+func (a *App) sessionFile(url, identity string) string {
 	dir := a.Env.Getenv("PVMCTL_SESSION_DIR")
 	if dir == "" {
 		if rt := a.Env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
@@ -133,7 +159,7 @@ func (a *App) sessionFile(url, user string) string {
 	if strings.EqualFold(dir, "off") {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(url + "|" + user))
+	sum := sha256.Sum256([]byte(url + "|" + identity))
 	return filepath.Join(dir, "session-"+hex.EncodeToString(sum[:8]))
 }
 
@@ -158,6 +184,13 @@ func writePrivate(path, data string) {
 		return
 	}
 	if f.Close() == nil {
-		os.Rename(f.Name(), path)
+		_ = os.Rename(f.Name(), path) // a cache: without it the next run logs on again
 	}
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

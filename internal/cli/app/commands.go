@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/cli/fields"
 	"github.com/novalink-project/novalink/internal/cli/printer"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -23,17 +24,21 @@ type Def struct {
 func ListCommand(a *App, o *Object) *cobra.Command {
 	var ids, display, where []string
 	var hideLabel bool
-	var delim string
+	var delim, output string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List " + strings.ToLower(o.Title),
-		Long:  "List " + strings.ToLower(o.Title) + ".",
+		Long: "List " + strings.ToLower(o.Title) + ": a table of the main fields, -d FIELD... for key=value lines, " +
+			"-o json for a JSON array (of the table's fields, or of -d's).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && !cmd.Flags().Changed("display-fields") {
 				return Usage("PVME01040123-0025", "Unexpected argument %q: list takes options only.", args[0])
 			}
+			if err := CheckOutput(output); err != nil {
+				return err
+			}
 			display = append(display, args...)
-			return RunList(a, o, ids, display, where, hideLabel, delim)
+			return RunListAs(a, o, ListOptions{IDs: ids, Display: display, Where: where, HideLabel: hideLabel, Delim: delim, Output: output})
 		},
 	}
 	withFieldHelp(cmd, o, "Fields for --display-fields and --where (qualified Section.name or the short name):")
@@ -43,29 +48,62 @@ func ListCommand(a *App, o *Object) *cobra.Command {
 	f.BoolVar(&hideLabel, "hide-label", false, "with -d, print values only")
 	f.StringVarP(&delim, "field-delim", "f", ",", "with -d, the separator between fields")
 	f.StringArrayVarP(&where, "where", "w", nil, "only objects where FIELD=VALUE or FIELD!=VALUE (repeatable; all must hold)")
+	OutputFlag(cmd, &output)
 	return cmd
+}
+
+// ListOptions are the options of a list verb.
+type ListOptions struct {
+	IDs, Display, Where []string
+	HideLabel           bool
+	Delim               string
+	Output              string // table (default) or json
 }
 
 // FieldHelp adds the object's fields to a command's help (intro first),
 // computed only when help is asked for.
 func FieldHelp(cmd *cobra.Command, o *Object, intro string) { withFieldHelp(cmd, o, intro) }
 
+// SettableFieldHelp adds to an update verb's help the fields --set-fields
+// can change on the object.
+func SettableFieldHelp(cmd *cobra.Command, o *Object) {
+	schema := uom.Schema(o.Schema)
+	withFieldHelpOf(cmd, o, "Fields --set-fields can change (qualified Section.name or the short name):",
+		func(f *fields.Field) bool { return f.Settable(schema) })
+}
+
 // withFieldHelp adds the object's fields to the command's help, computed
 // only when help is asked for.
 func withFieldHelp(cmd *cobra.Command, o *Object, intro string) {
+	withFieldHelpOf(cmd, o, intro, nil)
+}
+
+// withFieldHelpOf adds the fields keep accepts (all with nil) to the
+// command's help, computed only when help is asked for.
+func withFieldHelpOf(cmd *cobra.Command, o *Object, intro string, keep func(*fields.Field) bool) {
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
 		note := ""
 		if o.FieldsNote != "" {
 			note = strings.TrimSpace(o.FieldsNote) + "\n"
 		}
-		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + note + o.Fields.Help()
+		list := o.Fields.HelpOf(keep)
+		if list == "" {
+			list = "  (none)\n"
+		}
+		c.Long = strings.TrimSpace(c.Long) + "\n\n" + intro + "\n" + note + list
 		c.SetHelpFunc(nil)
 		c.Parent().HelpFunc()(c, args)
 	})
 }
 
-// RunList lists the objects of o.
+// RunList lists the objects of o as a table (or -d key=value lines).
 func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, delim string) error {
+	return RunListAs(a, o, ListOptions{IDs: ids, Display: display, Where: where, HideLabel: hideLabel, Delim: delim})
+}
+
+// RunListAs lists the objects of o as the options say.
+func RunListAs(a *App, o *Object, opt ListOptions) error {
+	ids, display, where := opt.IDs, opt.Display, opt.Where
 	var idf []*ObjectID
 	for _, s := range ids {
 		id, err := ParseObjectID(o, s)
@@ -83,8 +121,9 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		conds = append(conds, w)
 	}
 	type col struct {
-		label, field string
-		format       func(string) string
+		label  string
+		field  *fields.Field
+		format func(string) string
 	}
 	var cols []col
 	if len(display) > 0 {
@@ -94,14 +133,19 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 				if err != nil {
 					return err
 				}
-				cols = append(cols, col{label: f.Name, field: f.Qualified()})
+				cols = append(cols, col{label: f.Name, field: f})
 			}
 		}
 	} else {
 		for _, c := range o.Columns {
-			cols = append(cols, col{label: c.Header, field: c.Field, format: c.Format})
+			f, err := o.Fields.Lookup(c.Field)
+			if err != nil {
+				return err
+			}
+			cols = append(cols, col{label: c.Header, field: f, format: c.Format})
 		}
 	}
+	asJSON := strings.EqualFold(opt.Output, OutputJSON)
 	if o.List == nil {
 		return NotSupported(o.Name, "list")
 	}
@@ -110,6 +154,7 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 		return err
 	}
 	var rows [][]string
+	var cells [][]Cell
 	for _, e := range entries {
 		obj := e.Content
 		if obj == nil {
@@ -119,24 +164,33 @@ func RunList(a *App, o *Object, ids, display, where []string, hideLabel bool, de
 			continue
 		}
 		row := make([]string, len(cols))
+		cr := make([]Cell, len(cols))
 		for i, c := range cols {
-			f, _ := o.Fields.Lookup(c.field)
-			row[i] = f.Value(obj)
+			row[i] = c.field.Value(obj)
+			cr[i] = Cell{Text: row[i], Kind: c.field.Kind}
 			if c.format != nil {
 				row[i] = c.format(row[i])
 			}
 		}
 		rows = append(rows, row)
+		cells = append(cells, cr)
 	}
 	if len(ids) > 0 && len(rows) == 0 && len(conds) == 0 {
 		return NotFound("No %s matches %s.", o.Name, strings.Join(ids, " "))
+	}
+	if asJSON {
+		fs := make([]*fields.Field, len(cols))
+		for i, c := range cols {
+			fs[i] = c.field
+		}
+		return a.PrintJSON(JSONKeys(fs), cells)
 	}
 	labels := make([]string, len(cols))
 	for i, c := range cols {
 		labels[i] = c.label
 	}
 	if len(display) > 0 {
-		return printer.KV(a.Out(), labels, rows, delim, hideLabel)
+		return printer.KV(a.Out(), labels, rows, opt.Delim, opt.HideLabel)
 	}
 	return printer.Table(a.Out(), o.Title, labels, rows, a.Width())
 }
@@ -222,7 +276,7 @@ func UpdateCommand(a *App, o *Object) *cobra.Command {
 			return ApplyFields(a, o, e, changes)
 		},
 	}
-	withFieldHelp(cmd, o, "Fields (qualified Section.name or the short name):")
+	SettableFieldHelp(cmd, o)
 	TargetFlag(cmd, &target)
 	cmd.Flags().StringArrayVarP(&sets, "set-fields", "s", nil, "FIELD=VALUE to set (several may follow as arguments)")
 	cmd.Flags().StringArrayVar(&sets, "set-field", nil, "same as --set-fields")
@@ -257,33 +311,56 @@ func ApplyFields(a *App, o *Object, e *uom.Entry, changes []SetField) error {
 	return err
 }
 
+// NotSupportedAnnotation marks the verbs of NovaLink's pvmctl this one
+// does not support yet (help lists them as such).
+const NotSupportedAnnotation = "pvmctl.notSupported"
+
 // NotSupportedCommand is a verb of an object whose backend is not built.
 func NotSupportedCommand(o *Object, verb string) *cobra.Command {
+	return NotSupportedBecause(o, verb, "")
+}
+
+// NotSupportedBecause is a verb NovaLink's pvmctl has and this one does
+// not support yet; reason, when given, says why or what to do instead.
+// --help describes it; running it fails with exit status 1 and changes
+// nothing.
+func NotSupportedBecause(o *Object, verb, reason string) *cobra.Command {
+	alias := strings.ToLower(o.Name)
+	if len(o.Aliases) > 0 {
+		alias = o.Aliases[0]
+	}
+	long := fmt.Sprintf("pvmctl %s %s is a verb of NovaLink's pvmctl that this NovaLink does not support yet: it fails with exit status 1 and changes nothing.", alias, verb)
+	if reason != "" {
+		long += " " + strings.ToUpper(reason[:1]) + reason[1:] + "."
+	}
 	return &cobra.Command{
 		Use:                verb,
 		Short:              verb + " (not supported yet)",
+		Long:               long,
 		DisableFlagParsing: true,
+		Annotations:        map[string]string{NotSupportedAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return NotSupported(o.Name, verb)
+			for _, arg := range args {
+				if arg == "-h" || arg == "--help" {
+					return cmd.Help()
+				}
+			}
+			e := NotSupported(o.Name, verb)
+			if reason != "" {
+				e.Msg = strings.TrimSuffix(e.Msg, ".") + ": " + reason + "."
+			}
+			return e
 		},
 	}
 }
 
 // RunJob runs a job on an entry's object and prints the two progress
 // lines pvmctl prints: "<doing>, this may take a few minutes." then
-// "<done>" on success.
+// "<done>" on success (see Job for progress, Ctrl-C and the options).
 func RunJob(a *App, e *uom.Entry, op string, params []client.Param, doing, done string) error {
-	c, err := a.Client()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.Out(), doing+", this may take a few minutes.")
-	path := client.UOM(e.Content.Local, e.ID)
-	if _, err := c.RunJob(a.Context(), path, op, params, nil); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.Out(), done)
-	return nil
+	j := &Job{Object: e, Op: op, Params: params, Doing: doing, Done: done}
+	_, err := j.Run(a)
+	return err
 }
 
 // DeleteCommand is "OBJECT delete -i KEY=VALUE": the object's entry is

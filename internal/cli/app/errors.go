@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/novalink-project/novalink/client"
 	"github.com/novalink-project/novalink/internal/cli/fields"
@@ -71,11 +74,19 @@ func Classify(err error) *Error {
 	}
 	var ce *client.ConnectError
 	if errors.As(err, &ce) {
-		return &Error{ID: "PVME01040126-0015", Msg: ce.Error(), Code: ExitServer}
+		msg := ce.Error()
+		var uae x509.UnknownAuthorityError
+		var hne x509.HostnameError
+		var cie x509.CertificateInvalidError
+		var tlsv *tls.CertificateVerificationError
+		if errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &tlsv) {
+			msg += ". Trust the server's certificate with PVM_CA_FILE=FILE (pvmd's is <state-dir>/tls/server.crt), or skip the check with PVM_INSECURE=1."
+		}
+		return &Error{ID: "PVME01040126-0015", Msg: msg, Code: ExitServer}
 	}
 	var jf *client.JobFailed
 	if errors.As(err, &jf) {
-		return withServerID(jf.Error(), "PVME01040127-0016", ExitRefused)
+		return withHint(withServerID(jf.Error(), "PVME01040127-0016", ExitRefused))
 	}
 	var se *client.Error
 	if errors.As(err, &se) {
@@ -88,7 +99,10 @@ func Classify(err error) *Error {
 		case se.Status >= 500:
 			code = ExitServer
 		}
-		return withServerID(se.Message, "PVME01040128-0017", code)
+		return withHint(withServerID(se.Message, "PVME01040128-0017", code))
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{ID: "PVME01040140-0010", Code: ExitInterrupted, Msg: "Interrupted."}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{ID: "PVME01040126-0018", Msg: "The request timed out.", Code: ExitServer}
@@ -102,4 +116,19 @@ func withServerID(msg, def string, code int) *Error {
 		return &Error{ID: m[1], Msg: m[2], Code: code}
 	}
 	return &Error{ID: def, Msg: msg, Code: code}
+}
+
+// hints complete server messages with what to do on this side, by
+// message ID.
+var hints = map[string]string{
+	// Not the management master: NovaLink takes the role back itself.
+	"PVME01050960-0100": "Take it for NovaLink with 'pvmctl sys set-master'.",
+	"PVME01050960-0101": "Take it back for NovaLink with 'pvmctl sys set-master' (--force ends the master's operations in progress).",
+}
+
+func withHint(e *Error) *Error {
+	if h, ok := hints[e.ID]; ok && !strings.Contains(e.Msg, h) {
+		e.Msg = strings.TrimSpace(e.Msg) + " " + h
+	}
+	return e
 }

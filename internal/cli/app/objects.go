@@ -160,8 +160,8 @@ func ParseWhere(o *Object, s string) (*Where, error) {
 	} else {
 		w.Value = right
 	}
-	if w.Right == nil && w.Value != "" && (lf.Kind == fields.Int || lf.Kind == fields.Units || lf.Kind == fields.Bool) {
-		if err := lf.CheckValue(w.Value); err != nil {
+	if w.Right == nil && w.Value != "" {
+		if err := lf.CheckCondition(w.Value); err != nil {
 			return nil, err
 		}
 	}

@@ -225,7 +225,7 @@ func Run(env map[string]string, args ...string) (string, string, int) {
 	code := cli.Main(args, app.Env{
 		Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string { return env[k] },
-		Width:  func() int { return 0 },
+		Width:  func() int { return 80 }, // an 80-column terminal
 		User: func() (app.User, error) {
 			return app.User{Name: "tester", UID: 1000, Groups: []string{"pvm_admin"}}, nil
 		},

@@ -40,10 +40,24 @@ func Main(name string, args []string, env app.Env) int {
 	if env.User == nil {
 		env.User = func() (app.User, error) { return app.User{Name: os.Getenv("USER")}, nil }
 	}
+	if helpOrVersion(name, args, env) {
+		return 0
+	}
 	if hmcCommands[name] {
+		if env.Getenv("PVM_HMC_PASSWORD") == "" {
+			user := env.Getenv("PVM_HMC_USER")
+			if user == "" {
+				user = "hscroot"
+			}
+			e := app.Usage("PVME01040140-0002", "%s is a command of the HMC and logs on as the HMC's account %s: set PVM_HMC_PASSWORD to its password (PVM_HMC_USER names another HMC account).", name, user)
+			fmt.Fprintln(env.Stderr, name+": "+e.Error())
+			return e.Code
+		}
 		env.Getenv = hmcEnv(env.Getenv)
 	}
-	a := app.New(context.Background(), env)
+	ctx, stop := app.SignalContext(context.Background(), env)
+	defer stop()
+	a := app.New(ctx, env)
 	var code int
 	var err error
 	switch name {

@@ -15,8 +15,11 @@ import (
 // manages alone (refused on a co-managed server).
 func ldfware(a *app.App, args []string) (int, error) {
 	var file string
+	yes := false
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
+		case "--yes", "-y", "-yes":
+			yes = true
 		case "-file", "--file":
 			if i+1 >= len(args) {
 				return 0, app.Usage("PVME01040123-0038", "Parameter %s needs a value.", args[i])
@@ -24,7 +27,7 @@ func ldfware(a *app.App, args []string) (int, error) {
 			file = args[i+1]
 			i++
 		case "-h", "--help":
-			fmt.Fprintln(a.Env.Stdout, "Usage: ldfware -file IMAGE")
+			fmt.Fprintln(a.Env.Stdout, "Usage: ldfware -file IMAGE [--yes]")
 			return 0, nil
 		default:
 			return 0, app.Usage("PVME01040123-0009", "Parameter %s is not valid.", args[i])
@@ -37,7 +40,53 @@ func ldfware(a *app.App, args []string) (int, error) {
 	if err != nil {
 		return 0, app.Usage("PVME01040123-0044", "The firmware image cannot be read: %v", err)
 	}
+	if !yes {
+		if err := confirmDisruption(a); err != nil {
+			return 0, err
+		}
+	}
 	return update(a, string(img))
+}
+
+// confirmDisruption asks before an update that stops running partitions:
+// on a terminal it asks, elsewhere it refuses (--yes confirms in advance).
+func confirmDisruption(a *app.App) error {
+	cl, err := a.Client()
+	if err != nil {
+		return err
+	}
+	var running []string
+	for _, kind := range []string{"LogicalPartition", "VirtualIOServer"} {
+		f, err := cl.GetFeed(a.Context(), client.UOM(kind), client.ReadOptions{Groups: []string{"None"}})
+		if err != nil {
+			return err
+		}
+		for _, e := range f.Entries {
+			if e.Content == nil {
+				continue
+			}
+			state, _ := e.Content.FindText("PartitionState")
+			if state != "not activated" && state != "" {
+				name, _ := e.Content.FindText("PartitionName")
+				running = append(running, name)
+			}
+		}
+	}
+	if len(running) == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("The firmware update shuts down %d running partition(s) (%s) and restarts the server.", len(running), strings.Join(running, ", "))
+	if a.Env.Confirm == nil {
+		return app.Usage("PVME01040140-0005", "%s Confirm it with --yes.", what)
+	}
+	ok, err := a.Env.Confirm(what + " Continue?")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &app.Error{ID: "PVME01040140-0006", Code: app.ExitFailed, Msg: "The firmware update was not confirmed; nothing was changed."}
+	}
+	return nil
 }
 
 // updlic -m SYS -o a -t sys -l LEVEL|latest -r mountpoint|disk -d DIR:
@@ -143,13 +192,10 @@ func update(a *app.App, image string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	said := false
-	j, err := cl.RunJob(a.Context(), path, "UpdateFirmware", []client.Param{{Name: "image", Value: image}}, func(*client.Job) {
-		if !said {
-			said = true
-			fmt.Fprintf(a.Env.Stdout, "Updating the firmware of %s: the partitions are shut down and the server restarts, this may take a few minutes.\n", name)
-		}
-	})
+	job := &app.Job{Path: path, Op: "UpdateFirmware", Params: []client.Param{{Name: "image", Value: image}},
+		Doing:  "Updating the firmware of " + name + ": the partitions are shut down and the server restarts",
+		Follow: "pvmctl sys list -d state firmware"}
+	j, err := job.Run(a)
 	if err != nil {
 		return 0, err
 	}

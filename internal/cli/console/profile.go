@@ -132,7 +132,8 @@ func bkprofdata(a *app.App, args []string) (int, error) {
 	if opts["--force"] != "" {
 		params = append(params, client.Param{Name: "force", Value: "true"})
 	}
-	j, err := cl.RunJob(a.Context(), path, "BackupProfileData", params, nil)
+	j, err := (&app.Job{Path: path, Op: "BackupProfileData", Params: params, Quiet: true,
+		Doing: "Backing up the partition configuration"}).Run(a)
 	if err != nil {
 		return 0, err
 	}
@@ -197,7 +198,8 @@ func rstprofdata(a *app.App, args []string) (int, error) {
 	if opts["--ignoremac"] != "" {
 		params = append(params, client.Param{Name: "IgnoreMAC", Value: "true"})
 	}
-	j, err := cl.RunJob(a.Context(), path, "RestoreProfileData", params, nil)
+	j, err := (&app.Job{Path: path, Op: "RestoreProfileData", Params: params, Quiet: true,
+		Doing: "Restoring the partition configuration", Follow: "pvmctl lpar list"}).Run(a)
 	// A restore that applied with warnings (devices a VIOS must bring back
 	// with viosbr -restore) ends COMPLETED_WITH_WARNINGS: it succeeded.
 	var jf *client.JobFailed

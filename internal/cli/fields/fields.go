@@ -52,6 +52,33 @@ type Field struct {
 	// Enum lists the accepted values of a settable string field (empty:
 	// any).
 	Enum []string
+	// Values lists every value the field can take (empty: any): --where
+	// refuses another one rather than match nothing.
+	Values []string
+}
+
+// CheckCondition verifies a value a --where condition compares the field
+// with: of the field's type, and one of the values it can take when those
+// are known.
+func (f *Field) CheckCondition(value string) error {
+	if f.Kind == Int || f.Kind == Units || f.Kind == Bool {
+		if err := f.CheckValue(value); err != nil {
+			return err
+		}
+	}
+	vals := f.Values
+	if len(vals) == 0 {
+		vals = f.Enum
+	}
+	if len(vals) == 0 || value == "" {
+		return nil
+	}
+	for _, v := range vals {
+		if v == value {
+			return nil
+		}
+	}
+	return &Error{Msg: fmt.Sprintf("The value %q of %s is not one it can take, so nothing would match. Its values: %s.", value, f.Qualified(), strings.Join(vals, ", "))}
 }
 
 // Qualified returns Section.name.
@@ -132,10 +159,17 @@ func (s *Set) Lookup(name string) (*Field, error) {
 }
 
 // Help lists the fields for --help, grouped by section.
-func (s *Set) Help() string {
+func (s *Set) Help() string { return s.HelpOf(nil) }
+
+// HelpOf lists the fields keep accepts (all with nil) for --help, grouped
+// by section.
+func (s *Set) HelpOf(keep func(*Field) bool) string {
 	bySection := map[string][]*Field{}
 	var sections []string
 	for _, f := range s.list {
+		if keep != nil && !keep(f) {
+			continue
+		}
 		if _, ok := bySection[f.Section]; !ok {
 			sections = append(sections, f.Section)
 		}
@@ -188,6 +222,15 @@ func (f *Field) CheckValue(value string) error {
 		return &Error{Msg: fmt.Sprintf("The value %q of %s is not valid. Valid values: %s.", value, f.Qualified(), strings.Join(f.Enum, ", "))}
 	}
 	return nil
+}
+
+// Settable reports whether -s may set the field on an object of schema.
+func (f *Field) Settable(schema *uom.SchemaNode) bool {
+	if f.Path == "" || f.ReadOnly || schema == nil {
+		return false
+	}
+	sn := schema.Find(f.Path)
+	return sn != nil && !sn.ReadOnly() && !sn.CreateOnly()
 }
 
 // Assign sets the field on an object element (creating the path in schema

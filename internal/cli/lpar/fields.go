@@ -22,14 +22,19 @@ func PartitionFields(own string) *fields.Set {
 	)
 	ro := func(fl *fields.Field) *fields.Field { fl.ReadOnly = true; return fl }
 	enum := func(fl *fields.Field, vals ...string) *fields.Field { fl.Enum = vals; return fl }
+	values := func(fl *fields.Field, vals ...string) *fields.Field { fl.Values = vals; return fl }
 	s := fields.NewSet(own,
 		f(own, "name", "PartitionName", fields.String, "partition name"),
 		f(own, "id", "PartitionID", fields.Int, "partition ID"),
 		f(own, "uuid", "PartitionUUID", fields.String, "partition UUID"),
-		f(own, "state", "PartitionState", fields.String, "running, not activated, starting, shutting down, open firmware ..."),
-		f(own, "env", "PartitionType", fields.String, "AIX/Linux, OS400 or Virtual IO Server"),
+		values(f(own, "state", "PartitionState", fields.String, "running, not activated, starting, shutting down, open firmware ..."),
+			"not activated", "starting", "running", "shutting down", "open firmware", "error", "not available",
+			"migrating running", "migrating not active", "suspended"),
+		values(f(own, "env", "PartitionType", fields.String, "AIX/Linux, OS400 or Virtual IO Server"),
+			"AIX/Linux", "OS400", "Virtual IO Server"),
 		f(own, "ref_code", "ReferenceCode", fields.String, "last reference code"),
-		f(own, "rmc_state", "ResourceMonitoringControlState", fields.String, "RMC connection: active, inactive, none"),
+		values(f(own, "rmc_state", "ResourceMonitoringControlState", fields.String, "RMC connection: active, inactive, none"),
+			"active", "inactive", "none", "unknown", "busy"),
 		f(own, "rmc_ip", "ResourceMonitoringIPAddress", fields.String, "RMC address"),
 		f(own, "os_version", "OperatingSystemVersion", fields.String, "operating system"),
 		enum(f(own, "keylock", "KeylockPosition", fields.String, "keylock position"), "normal", "manual"),

@@ -3,6 +3,7 @@
 package lpar
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/novalink-project/novalink/client"
 	"github.com/novalink-project/novalink/internal/cli/app"
 	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/metrics"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -21,7 +23,7 @@ func Def() app.Def {
 		Name:    "LogicalPartition",
 		Aliases: []string{"lpar", "vm"},
 		Title:   "Logical Partitions",
-		Verbs:   []string{"create", "delete", "list", "migrate", "migrate-recover", "migrate-stop", "power-off", "power-on", "restart", "update"},
+		Verbs:   []string{"create", "delete", "list", "metrics", "migrate", "migrate-recover", "migrate-stop", "power-off", "power-on", "restart", "update"},
 		Fields:  PartitionFields("LogicalPartition"),
 		Schema:  "LogicalPartition",
 		Columns: []app.Column{
@@ -52,6 +54,7 @@ func Def() app.Def {
 			createCommand(a, o),
 			app.UpdateCommand(a, o),
 			deleteCommand(a, o),
+			metrics.PartitionCommand(a, o),
 		}
 		cmds = append(cmds, PowerCommands(a, o)...)
 		for _, v := range []string{"migrate", "migrate-recover", "migrate-stop"} {
@@ -175,6 +178,9 @@ func createCommand(a *app.App, o *app.Object) *cobra.Command {
 			if len(sys.Entries) == 0 {
 				return app.NotFound("The REST server manages no system.")
 			}
+			if err := checkMemoryRegions(sys.Entries[0], mem, minMem, maxMem); err != nil {
+				return err
+			}
 			_, err = c.Create(a.Context(), client.UOM("ManagedSystem", sys.Entries[0].ID, "LogicalPartition"), obj)
 			return err
 		},
@@ -197,6 +203,39 @@ func createCommand(a *app.App, o *app.Object) *cobra.Command {
 	fl.IntVar(&id, "id", 0, "partition ID (default: the lowest free)")
 	fl.IntVar(&slots, "max-virt-slots", 0, "maximum virtual I/O slots")
 	return cmd
+}
+
+// checkMemoryRegions refuses memory sizes that are not whole memory
+// regions of the system, naming the option the user gave (the minimum and
+// maximum default to --mem, so a bad --mem is reported as such).
+func checkMemoryRegions(sys *uom.Entry, mem, minMem, maxMem int) error {
+	if sys.Content == nil {
+		return nil
+	}
+	v, _ := sys.Content.FindText("AssociatedSystemMemoryConfiguration/MemoryRegionSize")
+	region, _ := strconv.Atoi(strings.TrimSpace(v))
+	if region <= 0 {
+		return nil // no region size given: the server checks alone
+	}
+	for _, m := range []struct {
+		flag string
+		mb   int
+	}{{"--mem", mem}, {"--min-mem", minMem}, {"--max-mem", maxMem}} {
+		if m.mb > 0 && m.mb%region != 0 {
+			lower := m.mb / region * region
+			hint := fmt.Sprintf("%d", lower+region)
+			if lower > 0 {
+				hint = fmt.Sprintf("%d or %d", lower, lower+region)
+			}
+			extra := ""
+			if m.flag == "--mem" && (minMem == 0 || maxMem == 0) {
+				extra = " (the minimum and maximum memory default to --mem)"
+			}
+			return app.Usage("PVME01040140-0007", "The value %d of %s is not valid: memory is given in whole memory regions of %d MB%s; use a multiple of %d, such as %s.",
+				m.mb, m.flag, region, extra, region, hint)
+		}
+	}
+	return nil
 }
 
 func orInt(v, d int) int {
@@ -250,6 +289,7 @@ func newPartition(typ string) *uom.Element {
 // PowerCommands are power-on, power-off and restart for partitions.
 func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 	var onTarget, bootmode, keylock, iplSource string
+	var onOpts, offOpts, rsOpts app.JobOptions
 	on := &cobra.Command{
 		Use:   "power-on",
 		Short: "Power on (activate) a partition",
@@ -284,10 +324,11 @@ func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 				params = append(params, client.Param{Name: "iIPLsource", Value: iplSource})
 			}
 			name := partName(e)
-			return app.RunJob(a, e, "PowerOn", params, "Powering on partition "+name, "Partition "+name+" power-on successful.")
+			return powerJob(a, o, e, "PowerOn", params, onOpts, "Powering on partition "+name, "Partition "+name+" power-on successful.")
 		},
 	}
 	app.TargetFlag(on, &onTarget)
+	app.JobFlags(on, &onOpts)
 	on.Flags().StringVar(&bootmode, "bootmode", "", "boot mode: norm, sms, dd, ds, of")
 	on.Flags().StringVar(&keylock, "keylock", "", "keylock position: norm, manual")
 	on.Flags().StringVar(&iplSource, "ipl-source", "", "IBM i IPL source: a, b, c, d")
@@ -302,10 +343,11 @@ func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			return powerOff(a, e, hard, restart)
+			return powerOff(a, o, e, hard, restart, offOpts)
 		},
 	}
 	app.TargetFlag(off, &offTarget)
+	app.JobFlags(off, &offOpts)
 	off.Flags().BoolVar(&hard, "hard", false, "immediate shutdown, without the operating system")
 	off.Flags().BoolVar(&restart, "restart", false, "start the partition again after the shutdown")
 
@@ -319,17 +361,18 @@ func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			return powerOff(a, e, rsHard, true)
+			return powerOff(a, o, e, rsHard, true, rsOpts)
 		},
 	}
 	app.TargetFlag(rs, &rsTarget)
+	app.JobFlags(rs, &rsOpts)
 	rs.Flags().BoolVar(&rsHard, "hard", false, "immediate restart, without the operating system")
 	return []*cobra.Command{on, off, rs}
 }
 
 // powerOff shuts a partition down: through its OS when RMC is active,
 // else through the hypervisor (VSP); --hard is immediate.
-func powerOff(a *app.App, e *uom.Entry, hard, restart bool) error {
+func powerOff(a *app.App, o *app.Object, e *uom.Entry, hard, restart bool, opts app.JobOptions) error {
 	rmc, _ := e.Content.FindText("ResourceMonitoringControlState")
 	params := []client.Param{}
 	switch {
@@ -343,9 +386,39 @@ func powerOff(a *app.App, e *uom.Entry, hard, restart bool) error {
 	name := partName(e)
 	if restart {
 		params = append(params, client.Param{Name: "restart", Value: "true"})
-		return app.RunJob(a, e, "PowerOff", params, "Restarting partition "+name, "Partition "+name+" restart successful.")
+		return powerJob(a, o, e, "PowerOff", params, opts, "Restarting partition "+name, "Partition "+name+" restart successful.")
 	}
-	return app.RunJob(a, e, "PowerOff", params, "Powering off partition "+name, "Partition "+name+" power-off successful.")
+	return powerJob(a, o, e, "PowerOff", params, opts, "Powering off partition "+name, "Partition "+name+" power-off successful.")
+}
+
+// powerJob runs a power job, showing the partition's state and reference
+// code as it goes.
+func powerJob(a *app.App, o *app.Object, e *uom.Entry, op string, params []client.Param, opts app.JobOptions, doing, done string) error {
+	alias := "lpar"
+	if e.Content != nil && e.Content.Local == "VirtualIOServer" {
+		alias = "vios"
+	}
+	name := partName(e)
+	j := &app.Job{Object: e, Op: op, Params: params, Doing: doing, Done: done, Options: opts,
+		Follow: "pvmctl " + alias + " list -i name=" + name + " -d state ref_code",
+		Watch: func(ctx context.Context) string {
+			c, err := a.Client()
+			if err != nil {
+				return ""
+			}
+			cur, err := c.GetEntry(ctx, app.PartitionPath(e), client.ReadOptions{Groups: []string{"None"}})
+			if err != nil || cur.Content == nil {
+				return ""
+			}
+			state, _ := cur.Content.FindText("PartitionState")
+			ref, _ := cur.Content.FindText("ReferenceCode")
+			if ref == "" {
+				return state
+			}
+			return state + ", reference code " + ref
+		}}
+	_, err := j.Run(a)
+	return err
 }
 
 func partName(e *uom.Entry) string {

@@ -61,6 +61,8 @@ func Def() app.Def {
 		s.a = a
 		list := app.ListCommand(a, o)
 		list.Example = "  pvmctl lu list\n  pvmctl lu list --ssp pool1 -d name capacity in_use -w thin=true"
+		list.Long += "\nThe Clone column names the logical unit a linked clone was made from, and the unit itself\n" +
+			"when it is not a clone, as NovaLink's pvmctl shows it; -d cloned_from is empty for a unit that is not a clone."
 		sspFlag(list, &s.ssp, "only the logical units of this shared storage pool")
 		return []*cobra.Command{list, s.createCommand(), s.updateCommand(o), s.deleteCommand(o)}
 	}}

@@ -183,7 +183,7 @@ func updateCommand(a *app.App, o *app.Object) *cobra.Command {
 			return err
 		},
 	}
-	app.FieldHelp(cmd, o, "Fields (qualified Section.name or the short name):")
+	app.SettableFieldHelp(cmd, o)
 	cmd.Flags().StringVarP(&target, "object-id", "i", "", "the bridge, as KEY=VALUE (pvid=, uuid=)")
 	cmd.Flags().StringVar(&add, "add-vlans", "", "VLANs to bridge, comma-separated")
 	cmd.Flags().StringVar(&remove, "remove-vlans", "", "VLANs to stop bridging, comma-separated")

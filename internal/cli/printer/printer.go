@@ -4,12 +4,14 @@
 package printer
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"strings"
 	"unicode/utf8"
 )
 
-// DefaultWidth is used when the output is not a terminal.
+// DefaultWidth is the width of a terminal whose size cannot be read.
 const DefaultWidth = 80
 
 // minColumn is the narrowest a column is shortened to.
@@ -17,11 +19,9 @@ const minColumn = 3
 
 // Table writes a title, a header row and the rows, fitted to width: while
 // the table is wider, the widest column loses one character; a cell longer
-// than its column is cut and ends in ">".
+// than its column is cut and ends in ">". A width of 0 or less fits
+// nothing: every cell is printed whole (output that is not a terminal).
 func Table(w io.Writer, title string, headers []string, rows [][]string, width int) error {
-	if width <= 0 {
-		width = DefaultWidth
-	}
 	n := len(headers)
 	widths := make([]int, n)
 	for i, h := range headers {
@@ -41,7 +41,7 @@ func Table(w io.Writer, title string, headers []string, rows [][]string, width i
 		}
 		return t
 	}
-	for total() > width {
+	for width > 0 && total() > width {
 		widest := -1
 		for i, c := range widths {
 			if c > minColumn && (widest < 0 || c > widths[widest]) {
@@ -115,4 +115,63 @@ func KV(w io.Writer, labels []string, rows [][]string, sep string, hideLabel boo
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Number returns a JSON number spelled text; f is text's value, used when
+// text is not a valid JSON number.
+func Number(text string, f float64) any {
+	if json.Valid([]byte(text)) {
+		return json.RawMessage(text)
+	}
+	return f
+}
+
+// JSON writes rows as a JSON array of objects whose keys, in order, are
+// keys (two-space indent, one trailing newline): what -o json prints.
+func JSON(w io.Writer, keys []string, rows [][]any) error {
+	var b bytes.Buffer
+	b.WriteString("[")
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		for j, k := range keys {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n    ")
+			kb, _ := json.Marshal(k)
+			b.Write(kb)
+			b.WriteString(": ")
+			var v any
+			if j < len(r) {
+				v = r[j]
+			}
+			vb, err := marshal(v)
+			if err != nil {
+				return err
+			}
+			b.Write(vb)
+		}
+		b.WriteString("\n  }")
+	}
+	if len(rows) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// marshal encodes a value without escaping <, > and & (a listing is not
+// HTML).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }

@@ -74,7 +74,7 @@ func TestTable(t *testing.T) {
 			out := b.String()
 			w := tc.width
 			if w == 0 {
-				w = DefaultWidth
+				w = 1 << 30 // not a terminal: nothing is cut
 			}
 			for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
 				if n := len([]rune(line)); n > w && w >= 1+len(tc.headers)*(minColumn+3) {
@@ -123,5 +123,24 @@ func TestKV(t *testing.T) {
 	KV(&b, labels, rows, ",", false)
 	if first := strings.SplitN(b.String(), "\n", 2)[0]; first != "name=vm1,id=4,state=not activated" {
 		t.Fatalf("first line %q", first)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	var b bytes.Buffer
+	rows := [][]any{
+		{"vm<1>&", int64(4), Number("0.5", 0.5), true, nil},
+		{"ñandú \"quoted\"", int64(-1), Number("1.0", 1), false, "x"},
+	}
+	if err := JSON(&b, []string{"name", "id", "proc_units", "trunk", "Section.other"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "json_rows", b.String())
+	b.Reset()
+	if err := JSON(&b, []string{"name"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "[]\n" {
+		t.Fatalf("empty: %q", b.String())
 	}
 }

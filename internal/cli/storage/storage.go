@@ -658,18 +658,7 @@ func UpdateVIOS(a *app.App, vios *uom.Entry, group string) error {
 // NotSupportedCommand is a verb this NovaLink does not offer, with the
 // reason.
 func NotSupportedCommand(o *app.Object, verb, reason string) *cobra.Command {
-	return &cobra.Command{
-		Use:                verb,
-		Short:              verb + " (not supported)",
-		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e := app.NotSupported(o.Name, verb)
-			if reason != "" {
-				e.Msg = strings.TrimSuffix(e.Msg, ".") + ": " + reason + "."
-			}
-			return e
-		},
-	}
+	return app.NotSupportedBecause(o, verb, reason)
 }
 
 // NoArgs refuses positional arguments.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/novalink-project/novalink/client"
 	"github.com/novalink-project/novalink/internal/cli/app"
+	"github.com/novalink-project/novalink/internal/cli/fields"
 	"github.com/novalink-project/novalink/internal/cli/printer"
 )
 
@@ -18,7 +19,8 @@ import (
 // ManagedSystem's ListBackups job), oldest first, with their time and
 // size.
 func listBackupsCommand(a *app.App) *cobra.Command {
-	return &cobra.Command{
+	var output string
+	cmd := &cobra.Command{
 		Use:   "list-backups",
 		Short: "List the scheduled backups of the system and its VIOSes",
 		Long: "List the hourly and daily backups of the partition configuration (system_*.bak) and of each\n" +
@@ -27,6 +29,9 @@ func listBackupsCommand(a *app.App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return app.Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+			}
+			if err := app.CheckOutput(output); err != nil {
+				return err
 			}
 			sys, err := app.System(a)
 			if err != nil {
@@ -43,6 +48,7 @@ func listBackupsCommand(a *app.App) *cobra.Command {
 			type row struct {
 				at    time.Time
 				cells []string
+				json  []app.Cell
 			}
 			var rows []row
 			for _, p := range j.Results {
@@ -55,9 +61,17 @@ func listBackupsCommand(a *app.App) *cobra.Command {
 					return fmt.Errorf("the server's listing of %s is not valid: %q", p.Name, p.Value)
 				}
 				kind, freq := backupKind(p.Name)
-				rows = append(rows, row{t, []string{p.Name, kind, freq, t.Local().Format("2006-01-02 15:04:05"), size}})
+				rows = append(rows, row{t, []string{p.Name, kind, freq, t.Local().Format("2006-01-02 15:04:05"), size},
+					[]app.Cell{{Text: p.Name}, {Text: kind}, {Text: freq}, {Text: t.UTC().Format(time.RFC3339)}, {Text: size, Kind: fields.Int}}})
 			}
 			sort.SliceStable(rows, func(i, j int) bool { return rows[i].at.Before(rows[j].at) })
+			if strings.EqualFold(output, app.OutputJSON) {
+				cells := make([][]app.Cell, len(rows))
+				for i, r := range rows {
+					cells[i] = r.json
+				}
+				return a.PrintJSON([]string{"file", "of", "frequency", "time", "size"}, cells)
+			}
 			cells := make([][]string, len(rows))
 			for i, r := range rows {
 				cells[i] = r.cells
@@ -66,6 +80,8 @@ func listBackupsCommand(a *app.App) *cobra.Command {
 				[]string{"File", "Of", "Frequency", "Time", "Size"}, cells, a.Width())
 		},
 	}
+	app.OutputFlag(cmd, &output)
+	return cmd
 }
 
 // backupKind tells what a backup file name holds and how often it is

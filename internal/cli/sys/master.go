@@ -136,7 +136,7 @@ func setMasterCommand(a *app.App) *cobra.Command {
 					return err
 				}
 			}
-			c.DeleteJob(a.Context(), j.ID)
+			_ = c.DeleteJob(a.Context(), j.ID) // the server drops finished jobs by itself too
 			if j.Status != client.JobOK {
 				return &client.JobFailed{Job: j}
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/cli/app"
 	"github.com/novalink-project/novalink/internal/cli/fields"
+	"github.com/novalink-project/novalink/internal/cli/metrics"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -18,6 +19,7 @@ func Def() app.Def {
 	f := func(section, name, path string, kind fields.Kind, help string) *fields.Field {
 		return &fields.Field{Section: section, Name: name, Path: path, Kind: kind, Help: help}
 	}
+	values := func(fl *fields.Field, vals ...string) *fields.Field { fl.Values = vals; return fl }
 	const (
 		ms  = "ManagedSystem"
 		mem = "AssociatedSystemMemoryConfiguration"
@@ -36,7 +38,9 @@ func Def() app.Def {
 		f(ms, "machine_type", "MachineTypeModelAndSerialNumber/MachineType", fields.String, "machine type"),
 		f(ms, "model", "MachineTypeModelAndSerialNumber/Model", fields.String, "model"),
 		f(ms, "serial", "MachineTypeModelAndSerialNumber/SerialNumber", fields.String, "serial number"),
-		f(ms, "state", "State", fields.String, "operating, power off ..."),
+		values(f(ms, "state", "State", fields.String, "operating, power off ..."),
+			"operating", "power off in progress", "initializing", "power off", "standby", "error", "failed authentication",
+			"pending authentication", "no connection", "incomplete", "recovery", "version mismatch", "error - terminated"),
 		f(ms, "max_partitions", "MaximumPartitions", fields.Int, "most partitions the system can hold"),
 		f(ms, "ip", "PrimaryIPAddress", fields.String, "service processor address"),
 		&fields.Field{Section: ms, Name: "master", Kind: fields.String, ReadOnly: true,
@@ -60,7 +64,7 @@ func Def() app.Def {
 		Name:    "ManagedSystem",
 		Aliases: []string{"sys"},
 		Title:   "Managed Systems",
-		Verbs:   []string{"list", "list-backups", "set-master", "update"},
+		Verbs:   []string{"list", "list-backups", "metrics", "set-master", "update"},
 		Fields:  set,
 		Schema:  "ManagedSystem",
 		Columns: []app.Column{
@@ -74,6 +78,6 @@ func Def() app.Def {
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		cur = a
-		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a), listBackupsCommand(a)}
+		return []*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), setMasterCommand(a), listBackupsCommand(a), metrics.SystemCommand(a)}
 	}}
 }

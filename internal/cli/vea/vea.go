@@ -60,7 +60,8 @@ func Def() app.Def {
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
 		s.a = a
 		list := app.ListCommand(a, o)
-		list.Example = "  pvmctl vea list\n  pvmctl vea list -p name=vm1 -d slot mac pvid"
+		list.Example = "  pvmctl vea list\n  pvmctl vea list -p name=vm1 -d slot mac pvid\n  pvmctl vea list -d lpar_name slot pvid vswitch"
+		list.Long += "\nThe table's LPAR column is the partition's ID, as NovaLink's pvmctl shows it; -d lpar_name gives its name."
 		app.ParentFlag(list, &s.parent, "only the adapters of this partition (LPAR or VIOS): name=, id=, uuid=")
 		return []*cobra.Command{list, s.createCommand(), s.updateCommand(o), s.deleteCommand(o)}
 	}}
@@ -396,7 +397,7 @@ func (s *state) updateCommand(o *app.Object) *cobra.Command {
 	app.ParentFlag(cmd, &s.parent, "")
 	cmd.Flags().StringArrayVarP(&sets, "set-fields", "s", nil, "FIELD=VALUE to set (several may follow as arguments)")
 	cmd.Flags().StringArrayVar(&sets, "set-field", nil, "same as --set-fields")
-	app.FieldHelp(cmd, o, "Fields (qualified Section.name or the short name):")
+	app.SettableFieldHelp(cmd, o)
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/cli/app"
 	"github.com/novalink-project/novalink/internal/cli/lpar"
+	"github.com/novalink-project/novalink/internal/cli/metrics"
 )
 
 // Def is the VirtualIOServer object.
@@ -15,7 +16,7 @@ func Def() app.Def {
 		Name:    "VirtualIOServer",
 		Aliases: []string{"vios"},
 		Title:   "Virtual I/O Servers",
-		Verbs:   []string{"list", "power-off", "power-on", "restart", "update"},
+		Verbs:   []string{"list", "metrics", "power-off", "power-on", "restart", "update"},
 		Fields:  lpar.PartitionFields("VirtualIOServer"),
 		Schema:  "VirtualIOServer",
 		Columns: []app.Column{
@@ -28,6 +29,6 @@ func Def() app.Def {
 	}
 	o.Adjust = lpar.AdjustLimits(o.Fields)
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
-		return append([]*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o)}, lpar.PowerCommands(a, o)...)
+		return append([]*cobra.Command{app.ListCommand(a, o), app.UpdateCommand(a, o), metrics.PartitionCommand(a, o)}, lpar.PowerCommands(a, o)...)
 	}}
 }

@@ -1,6 +1,7 @@
 package vom
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -27,10 +28,10 @@ func (s *state) uploadCommand() *cobra.Command {
 		Use:   "upload",
 		Short: "Upload an ISO file as virtual optical media",
 		Long: "Upload an ISO file (--data) into the virtual media repository of a Virtual I/O Server\n" +
-			"(--vios, a name or name=, id=, uuid=) as virtual optical media named --name (at most 37\n" +
-			"characters). The file is sent as it is read, with its size and SHA-256 checksum for the\n" +
-			"server to check.",
-		Example: "  pvmctl media upload --name config_vm1.iso --vios vios1 --data /tmp/config.iso",
+			"(--parent-id or --vios, a name or name=, id=, uuid=) as virtual optical media named\n" +
+			"--name (at most 37 characters). The file is sent as it is read, with its size and SHA-256\n" +
+			"checksum for the server to check; the bytes sent show on standard error as they go.",
+		Example: "  pvmctl media upload --name config_vm1.iso -p name=vios1 --data /tmp/config.iso",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a := s.a
 			if err := storage.NoArgs(args); err != nil {
@@ -39,7 +40,10 @@ func (s *state) uploadCommand() *cobra.Command {
 			if err := checkName("--name", name); err != nil {
 				return err
 			}
-			if err := storage.Required("--vios", viosSpec, "the Virtual I/O Server"); err != nil {
+			if viosSpec == "" {
+				viosSpec = s.parent
+			}
+			if err := storage.Required("--parent-id", viosSpec, "the Virtual I/O Server"); err != nil {
 				return err
 			}
 			if err := storage.Required("--data", data, "the ISO file to upload"); err != nil {
@@ -83,10 +87,15 @@ func (s *state) uploadCommand() *cobra.Command {
 			hdr := http.Header{}
 			hdr.Set("Content-Type", octetStream)
 			hdr.Set("Accept", uom.MediaType(uom.ServiceWeb, "File"))
-			_, uerr := c.DoStream(a.Context(), http.MethodPut, "/rest/api/web/File/contents/"+id, hdr, f, size)
+			prog := a.NewProgress("Uploading "+name, size)
+			_, uerr := c.DoStream(a.Context(), http.MethodPut, "/rest/api/web/File/contents/"+id, hdr, prog.Reader(f), size)
+			prog.Close()
 			// The file record goes whatever happened (NovaLink keeps a
 			// limited number of them); the media stays when it landed.
-			derr := c.Delete(a.Context(), "/rest/api/web/File/"+id, "")
+			derr := c.Delete(context.WithoutCancel(a.Context()), "/rest/api/web/File/"+id, "")
+			if uerr != nil && a.Context().Err() != nil {
+				return app.Interrupted("the upload was stopped before it ended; no media was added.")
+			}
 			if uerr != nil {
 				return uerr
 			}
@@ -99,7 +108,8 @@ func (s *state) uploadCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&name, "name", "", "name of the new media, at most 37 characters (required)")
-	fl.StringVar(&viosSpec, "vios", "", "the Virtual I/O Server: a name, or name=, id=, uuid= (required)")
+	fl.StringVar(&viosSpec, "vios", "", "the Virtual I/O Server: a name, or name=, id=, uuid= (the same as --parent-id)")
+	app.ParentFlag(cmd, &s.parent, "the Virtual I/O Server: name=, id=, uuid= (or --vios; required)")
 	fl.StringVar(&data, "data", "", "the ISO file to upload (required)")
 	return cmd
 }

@@ -181,7 +181,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"media", "upload", "--vios", vios, "--data", path}, app.ExitUsage, "--name is required"},
 		{[]string{"media", "upload", "--name", long, "--vios", vios, "--data", path}, app.ExitUsage, `[PVME01040123-0116] The value "` + long + `" of --name is not valid: a virtual optical media name has at most 37 characters.`},
 		{[]string{"media", "upload", "--name", "../etc/passwd", "--vios", vios, "--data", path}, app.ExitUsage, "has no slashes"},
-		{[]string{"media", "upload", "--name", "x.iso", "--data", path}, app.ExitUsage, "--vios is required"},
+		{[]string{"media", "upload", "--name", "x.iso", "--data", path}, app.ExitUsage, "--parent-id is required"},
 		{[]string{"media", "upload", "--name", "x.iso", "--vios", vios}, app.ExitUsage, "--data is required"},
 		{[]string{"media", "upload", "--name", "x.iso", "--vios", vios, "--data", path + ".nope"}, app.ExitUsage, "cannot be uploaded: it does not exist"},
 		{[]string{"media", "upload", "--name", "x.iso", "--vios", vios, "--data", filepath.Dir(path)}, app.ExitUsage, "it is not a regular file"},

@@ -139,7 +139,7 @@ func (c *cli) viosbrBackup(a *argv) Result {
 		return fail(codeFailed, "The backup file %s cannot be written: %v", p, err)
 	}
 	for _, old := range drop {
-		c.fs.Remove(old)
+		_ = c.fs.Remove(old) // an older backup that stays is harmless
 	}
 	return ok(fmt.Sprintf("Backup of this node (%s) successful\n", hostname(c.v)))
 }

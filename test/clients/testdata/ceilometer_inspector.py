@@ -67,6 +67,31 @@ def main():
     step('a running partition with two adapters and a disk', workload,
          needs=[])
 
+    def samples():
+        # The inspector reads the long-term monitor's newest two samples
+        # when it starts: turn monitoring on and wait for two samples with
+        # the partition running (pvmd samples every second here).
+        from pypowervm.tasks.monitor import util as mon_util
+        from pypowervm.wrappers.pcm import phyp as pcm_phyp
+        sys_uuid = pvm_ms.System.get(a)[0].uuid
+        mon_util.ensure_ltm_monitors(a, sys_uuid)
+        lpar_uuid = pvm_uuid.convert_uuid_to_pvm(st['inst'].id).upper()
+
+        def running_in_two():
+            phyp = [m for m in mon_util.query_ltm_feed(a, sys_uuid)
+                    if m.category == 'phyp']
+            phyp.sort(key=lambda m: m.updated_datetime)
+            ok = 0
+            for m in phyp[-2:]:
+                info = pcm_phyp.PhypInfo(a.read_by_href(m.link, xag=[]).body)
+                ok += any(lp.uuid == lpar_uuid and lp.state == 'Running'
+                          for lp in info.sample.lpars)
+            return ok == 2
+        harness.wait_for('two long-term samples of the running partition',
+                         running_in_two)
+    step('long-term monitoring is on, with samples of the partition',
+         samples, waits='pcm')
+
     def start():
         st['insp'] = pvm_insp.PowerVMInspector(conf)
     step('the inspector starts (PCM metrics enabled)', start, waits='pcm')
@@ -75,9 +100,11 @@ def main():
         stats = st['insp'].inspect_instance(st['inst'], 30)
         check(stats.cpu_time is not None and stats.cpu_time >= 0,
               'cpu_time %s' % stats.cpu_time)
-        check(stats.memory_usage is not None, 'memory_usage %s'
-              % stats.memory_usage)
-    step('inspect_instance reports CPU time and memory', instance_stats,
+        # PowerVM's inspector reports no memory_usage (None): CPU only.
+        check(stats.cpu_util is not None and 0 <= stats.cpu_util,
+              'cpu_util %s' % stats.cpu_util)
+        check(stats.cpu_number == 1, 'cpu_number %s' % stats.cpu_number)
+    step('inspect_instance reports CPU time and utilization', instance_stats,
          waits='pcm')
 
     def vnics():

@@ -7,12 +7,13 @@ Left out, and why (the closing note of issue 12 lists them):
 - Event (needs an application ID; the smoke scenario drives events),
   HttpErrorResponse and Job (not feeds), File (a web-service feed: read
   here with service='web').
-- ManagedSystemPcmPreference and the PCM metrics: issue 10.
+- ManagedSystemPcmPreference and the PCM metrics (issue 10): pcm_monitor.py
+  reads them, through the pcm service.
 - SRIOVEthernetLogicalPort, VirtualNICDedicated (SR-IOV, vNIC): issue 14.
 - PowerEnterprisePool and its members: an HMC's, not a NovaLink's.
 - PersistentMemoryDevice/Volume, VirtualPersistentMemoryVolume: pvmd has
   no persistent memory.
-- tasks.migration (issue 16), tasks.monitor (issue 10), tasks.hdisk and
+- tasks.migration (issue 16), tasks.monitor (issue 10: pcm_monitor.py), tasks.hdisk and
   tasks.sriov (issue 14), tasks.vterm (issue 11), tasks.cluster_ssp's
   crt_cluster_ssp (the Cluster Create job: pvmd has its one seeded
   cluster).

@@ -331,7 +331,9 @@ func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 	app.JobFlags(on, &onOpts)
 	on.Flags().StringVar(&bootmode, "bootmode", "", "boot mode: norm, sms, dd, ds, of")
 	on.Flags().StringVar(&keylock, "keylock", "", "keylock position: norm, manual")
-	on.Flags().StringVar(&iplSource, "ipl-source", "", "IBM i IPL source: a, b, c, d")
+	if o.Name == "LogicalPartition" {
+		on.Flags().StringVar(&iplSource, "ipl-source", "", "IBM i IPL source: a, b, c, d")
+	}
 
 	var offTarget string
 	var hard, restart bool

@@ -63,6 +63,7 @@ type Client struct {
 	mu     sync.Mutex
 	token  string
 	mcType string
+	stream *http.Client // for virtual terminals (vterm.go)
 }
 
 // New returns a client. It does not contact the server: the first request

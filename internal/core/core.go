@@ -122,6 +122,9 @@ type Core struct {
 	inflight sync.WaitGroup
 
 	pcm *pcmService
+
+	// cons are the partitions' virtual terminals (console.go).
+	cons consoles
 }
 
 type pendingTimer struct{ t sim.Timer }
@@ -189,6 +192,7 @@ func (c *Core) Close() error {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	c.closeConsoles()
 	c.timersMu.Lock()
 	for t := range c.timers {
 		t.t.Stop()
@@ -284,10 +288,12 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 			return
 		}
 		c.viewMu.Lock()
+		parts := d.partitionChanges(c.v)
 		d.apply(c.v)
 		c.viewSeq = rev
 		c.viewMu.Unlock()
 		c.Bus.Publish(events...)
+		c.observeConsoles(parts)
 		done <- nil
 	}})
 	c.mu.Unlock()

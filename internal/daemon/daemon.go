@@ -313,6 +313,10 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	if err := c.Close(); err != nil {
 		return err
 	}
+	// Closing the core ended the console sessions: let their streams say so.
+	if !srv.WaitStreams(2 * time.Second) {
+		log.Warn("virtual terminal streams still open at exit")
+	}
 	log.Info("pvmd stopped")
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,12 @@ type listeners struct {
 
 func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
 	l.servers = append(l.servers, s)
+	// Connections that never sent a request (a client's transport may
+	// dial one it ends up not using) would hold Shutdown for 5 s: they
+	// are closed as soon as it starts, once the listeners are closed.
+	fresh := &freshConns{m: map[net.Conn]struct{}{}}
+	s.ConnState = fresh.track
+	s.RegisterOnShutdown(fresh.closeAll)
 	go func() {
 		if tlsOn {
 			l.errc <- s.ServeTLS(ln, "", "")
@@ -42,6 +49,32 @@ func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
 			l.errc <- s.Serve(ln)
 		}
 	}()
+}
+
+// freshConns are the connections of a server that have not sent a
+// request yet.
+type freshConns struct {
+	mu sync.Mutex
+	m  map[net.Conn]struct{}
+}
+
+func (f *freshConns) track(c net.Conn, s http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s == http.StateNew {
+		f.m[c] = struct{}{}
+	} else {
+		delete(f.m, c)
+	}
+}
+
+func (f *freshConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.m {
+		c.Close()
+		delete(f.m, c)
+	}
 }
 
 // ready is the ready line's addresses.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,8 +49,11 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
-	json     jsonCache
-	basic    basicCache
+	// streams counts the virtual terminal streams being served
+	// (vterm.go).
+	streams sync.WaitGroup
+	json    jsonCache
+	basic   basicCache
 }
 
 // MaxBody bounds request bodies.
@@ -126,6 +130,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	m.HandleFunc("PUT /rest/api/uom/jobs/{id}/cancel", auth(s.handleJobCancel))
 	s.fileRoutes(m, auth)
+	s.vtermRoutes(m, auth)
 	s.pcmRoutes(m, auth)
 	s.simRoutes(m, auth)
 	m.HandleFunc("GET /metrics", s.handleMetrics(s.metricsHandler()))

@@ -368,3 +368,59 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// GuestShutdown plans a shutdown that the partition's own operating
+// system starts (shutdown -h now or reboot typed on its console, reset-all
+// at the Open Firmware prompt): it needs no RMC connection, as the OS
+// itself asks the hypervisor to power it off.
+func GuestShutdown(p *model.Partition, restart bool, t Timing) ([]Step, error) {
+	switch p.State {
+	case model.StateRunning, model.StateOpenFirmware:
+	case model.StateNotActivated, model.StateError, model.StateNotAvailable:
+		return nil, model.ErrAlreadyOff(p.Name)
+	default:
+		return nil, model.ErrBusy(p.Name, p.State)
+	}
+	dur := t.OSShutdown
+	if p.State == model.StateOpenFirmware {
+		dur = t.Immediate
+	}
+	steps := []Step{{
+		At:     0,
+		Detail: []string{"PartitionState", "ReferenceCode"},
+		Apply: func(p *model.Partition, _ time.Time) {
+			p.State = model.StateShuttingDown
+			p.RefCode = RefCodeShutdown
+			p.Restarting = restart
+		},
+	}}
+	return append(steps, downSteps(p, dur, restart, t)...), nil
+}
+
+// ContinueBoot plans the boot of the operating system from the SMS menu
+// or the Open Firmware prompt (X in SMS, boot at the ok prompt).
+func ContinueBoot(p *model.Partition, t Timing) ([]Step, error) {
+	if p.State != model.StateOpenFirmware {
+		return nil, model.ErrBusy(p.Name, p.State)
+	}
+	last := FirmwareCodes[len(FirmwareCodes)-1]
+	steps := []Step{{At: 0, Detail: []string{"PartitionState", "ReferenceCode"}, Apply: func(p *model.Partition, _ time.Time) {
+		p.State = model.StateStarting
+		p.RefCode = last
+	}}}
+	at := t.OSBoot
+	steps = append(steps, Step{At: at, Done: true, Detail: []string{"PartitionState", "ReferenceCode", "Other"}, Apply: func(p *model.Partition, _ time.Time) {
+		p.State = model.StateRunning
+		if p.OSVersion == "" || p.OSVersion == "Unknown" {
+			p.OSVersion = DefaultOSVersion(p)
+		}
+		p.RefCode = OSRefCode(p)
+		p.RMCState = model.RMCInactive
+	}})
+	at += t.RMCUp
+	return append(steps, Step{At: at, Detail: []string{"Other"}, Apply: func(p *model.Partition, _ time.Time) {
+		if p.State == model.StateRunning {
+			p.RMCState = model.RMCActive
+		}
+	}}), nil
+}

@@ -12,6 +12,7 @@ import (
 // drive), get_info, power_off, power_on, reboot (soft and hard),
 // get_vnc_console, destroy and cleanup_host (testdata/nova_driver.py).
 func TestNovaDriver(t *testing.T) {
+	watchUtils(t) // get_vnc_console starts mkvtermutil; destroy ends it
 	runScenario(t, scenario{Script: "nova_driver.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
 		Timeout: 4 * time.Minute})
 }

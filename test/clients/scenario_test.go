@@ -55,7 +55,8 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case k == "PYTHONPATH", k == "REQUESTS_CA_BUNDLE", k == "CURL_CA_BUNDLE", k == "PATH",
-			k == "PYPOWERVM_SESSION_CONFIG", k == "PVM_PROC_DIR", strings.HasPrefix(k, "PVM_TEST_"):
+			k == "PYPOWERVM_SESSION_CONFIG", k == "PVM_PROC_DIR", strings.HasPrefix(k, "PVM_TEST_"),
+			k == "PVM_URL", k == "PVM_USER", k == "PVM_PASSWORD", k == "PVMCTL_SESSION_DIR", k == "PVM_VTERM_VNC_PORT":
 		default:
 			env = append(env, kv)
 		}
@@ -72,6 +73,12 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PVM_TEST_STATE_DIR="+d.Dir,
 		"PVM_TEST_RESULTS="+results,
 		"PVM_TEST_WORK="+work,
+		// The commands the clients run (mkvterm, rmvterm) reach this
+		// pvmd by local logon, cache their session in the scratch
+		// directory and serve VNC on any free port.
+		"PVM_URL=http://localhost:"+d.HTTPPort,
+		"PVMCTL_SESSION_DIR="+filepath.Join(work, "sessions"),
+		"PVM_VTERM_VNC_PORT=0",
 	)
 	timeout := s.Timeout
 	if timeout == 0 {

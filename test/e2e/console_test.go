@@ -28,7 +28,7 @@ import (
 const hmcPassword = "e2e-Hmc-Passw0rd!"
 
 // consoleCommands are the binaries besides pvmd and pvmctl.
-var consoleCommands = []string{"viosvrcmd", "chcomgmt", "lscomgmt", "lssyscfg", "chsyscfg", "ldfware", "updlic", "bkprofdata", "rstprofdata"}
+var consoleCommands = []string{"viosvrcmd", "chcomgmt", "lscomgmt", "lssyscfg", "chsyscfg", "ldfware", "updlic", "bkprofdata", "rstprofdata", "mkvterm", "rmvterm", "mkvtermutil"}
 
 // cmdEnv runs the real binaries against a pvmd: NovaLink's (pvmctl by
 // local logon, viosvrcmd, ldfware) and the HMC's (as hscroot).

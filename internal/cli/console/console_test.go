@@ -9,7 +9,7 @@ import (
 // TestCommandsLinkNoServer: like pvmctl, the console commands link only
 // the client side.
 func TestCommandsLinkNoServer(t *testing.T) {
-	for _, cmd := range []string{"viosvrcmd", "chcomgmt", "lscomgmt", "lssyscfg", "chsyscfg", "ldfware", "updlic", "bkprofdata", "rstprofdata"} {
+	for _, cmd := range []string{"viosvrcmd", "chcomgmt", "lscomgmt", "lssyscfg", "chsyscfg", "ldfware", "updlic", "bkprofdata", "rstprofdata", "mkvterm", "rmvterm", "mkvtermutil"} {
 		out, err := exec.Command("go", "list", "-deps", "github.com/novalink-project/novalink/cmd/"+cmd).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list %s: %v\n%s", cmd, err, out)

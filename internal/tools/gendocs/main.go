@@ -33,6 +33,9 @@ import (
 // a cobra command): name, section, one-line description.
 var helpPages = []struct{ name, section, what string }{
 	{"pvm-install", "8", "install or repair the NovaLink partition, the VIOSes and the management network"},
+	{"mkvterm", "1", "open a partition's virtual terminal"},
+	{"rmvterm", "1", "close a partition's virtual terminal"},
+	{"mkvtermutil", "1", "the VNC server of a partition's virtual terminal"},
 }
 
 func main() {

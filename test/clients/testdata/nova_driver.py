@@ -8,12 +8,15 @@ what a compute manager would hand the driver: Instance and ImageMeta
 objects, a network_info with one pvm_sea VIF, a virt API whose VIF events
 come at once, and a Glance that serves an image from memory. Two instances
 are spawned on the shared storage pool: one without and one with a config
-drive.
+drive. get_vnc_console, destroy and the rollback of a failed spawn run the
+real mkvterm and rmvterm (pypowervm's tasks.vterm); pypowervm's VNC
+listener is put on a free port, and its threads are stopped at the end.
 """
 
 import contextlib
 import hashlib
 import os
+import socket
 import sys
 import uuid as uuidlib
 
@@ -369,8 +372,28 @@ def main():
          lambda: reboot('HARD'), needs=['nova power_on starts it again'])
 
     def vnc():
+        from pypowervm.tasks import vterm as pvm_vterm
+        # pypowervm's repeater listens on one fixed port (5901) on nova's
+        # address; a free one here, so that runs side by side never meet.
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            pvm_vterm._REMOTE_PORT = s.getsockname()[1]
         cons = drv.get_vnc_console(ctx, st['inst1'])
-        check(cons.port > 0, 'port %s' % cons.port)
+        check(cons.port == pvm_vterm._REMOTE_PORT, 'port %s' % cons.port)
+        from nova_powervm.virt.powervm import vm
+        path = vm.get_pvm_uuid(st['inst1'])
+        check(cons.internal_access_path == path,
+              'internal_access_path %r' % cons.internal_access_path)
+        # What nova's proxy does: CONNECT the path, then speak RFB.
+        sock = harness.wait_for('the VNC listener up', lambda: _dial(
+            cons.host, cons.port), timeout=10)
+        with sock:
+            sock.sendall(('CONNECT %s HTTP/1.1\r\n\r\n' % path).encode())
+            ok = b'HTTP/1.1 200 OK\r\n\r\n'
+            got = _recv(sock, len(ok))
+            check(got == ok, 'CONNECT answered %r' % got)
+            got = _recv(sock, 12)
+            check(got == b'RFB 003.008\n', 'the VNC server says %r' % got)
     step('nova get_vnc_console opens a VNC console', vnc,
          needs=['nova spawn boots an SSP disk and a pvm_sea VIF'],
          waits='vterm')
@@ -415,6 +438,42 @@ def main():
          needs=['nova spawn with a config drive maps the drive'],
          waits='vterm')
 
+    def spawn_rollback():
+        # A spawn that fails once the partition exists (the image service
+        # does not have its image); the compute manager then destroys the
+        # instance, which closes its console and deletes it.
+        inst = instance(3, False)
+        missing = str(uuidlib.uuid4())
+        inst.image_ref = missing
+        meta = objects.ImageMeta.from_dict(dict(
+            Glance().get(ctx, missing), id=missing))
+        nwi = network_info(3)
+        try:
+            drv.spawn(ctx, inst, meta, [], 'admin-pass', {},
+                      network_info=nwi, block_device_info=None,
+                      accel_info=[])
+        except Exception as e:  # noqa: whatever the driver raises
+            failed = e
+        else:
+            raise harness.CheckFailed('a spawn of a missing image succeeded')
+        from nova_powervm.virt.powervm import vm
+        pvm_uuid = vm.get_pvm_uuid(inst)
+        lp = pvm_lpar.LPAR.get(a, uuid=pvm_uuid)
+        check(lp.state == 'not activated',
+              'the failed partition is %s (%r)' % (lp.state, failed))
+        inst.task_state = 'deleting'
+        drv.destroy(ctx, inst, nwi, block_device_info=None,
+                    destroy_disks=True)
+        try:
+            pvm_lpar.LPAR.get(a, uuid=pvm_uuid)
+        except Exception as e:
+            check(getattr(getattr(e, 'response', None), 'status', 0) == 404,
+                  'reading the partition after destroy: %r' % e)
+        else:
+            raise harness.CheckFailed('the rollback leaks the partition')
+    step('nova destroy rolls back a spawn that failed', spawn_rollback,
+         needs=[started], waits='vterm')
+
     def cleanup_host():
         listener = drv.session.get_event_listener()
         check(listener.handlers, 'the driver had no event handler')
@@ -423,7 +482,38 @@ def main():
     step('nova cleanup_host stops the event listener', cleanup_host,
          needs=[started])
 
+    # pypowervm's VNC listener and repeater threads are not daemons: stop
+    # them, and the timer that would close the console later, so that the
+    # script ends.
+    try:
+        import threading
+        from pypowervm.tasks import vterm as pvm_vterm
+        for th in threading.enumerate():
+            if isinstance(th, pvm_vterm._VNCKiller):
+                th.abort()
+            elif isinstance(th, (pvm_vterm._VNCRepeaterServer,
+                                 pvm_vterm._VNCSocketListener)):
+                th.stop()
+    except ImportError:
+        pass
     return h.finish()
+
+
+def _dial(host, port):
+    try:
+        return socket.create_connection((host, port), timeout=10)
+    except OSError:
+        return None
+
+
+def _recv(sock, n):
+    buf = b''
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
 
 
 if __name__ == '__main__':

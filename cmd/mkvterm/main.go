@@ -1,0 +1,12 @@
+// Command mkvterm: see internal/cli/vterm.
+package main
+
+import (
+	"os"
+
+	"github.com/novalink-project/novalink/internal/cli/vterm"
+)
+
+func main() {
+	os.Exit(vterm.Main("mkvterm", os.Args[1:], vterm.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+}

@@ -7,16 +7,17 @@ Left out, and why (the closing note of issue 12 lists them):
 - Event (needs an application ID; the smoke scenario drives events),
   HttpErrorResponse and Job (not feeds), File (a web-service feed: read
   here with service='web').
-- ManagedSystemPcmPreference and the PCM metrics (issue 10): pcm_monitor.py
-  reads them, through the pcm service.
+- ManagedSystemPcmPreference: not a feed of the uom service; read here
+  through the pcm service (pcm_monitor.py changes it and reads the PCM
+  metrics, issue 10).
 - SRIOVEthernetLogicalPort, VirtualNICDedicated (SR-IOV, vNIC): issue 14.
 - PowerEnterprisePool and its members: an HMC's, not a NovaLink's.
 - PersistentMemoryDevice/Volume, VirtualPersistentMemoryVolume: pvmd has
   no persistent memory.
-- tasks.migration (issue 16), tasks.monitor (issue 10: pcm_monitor.py), tasks.hdisk and
-  tasks.sriov (issue 14), tasks.vterm (issue 11), tasks.cluster_ssp's
-  crt_cluster_ssp (the Cluster Create job: pvmd has its one seeded
-  cluster).
+- tasks.migration (issue 16), tasks.monitor (issue 10: pcm_monitor.py),
+  tasks.hdisk and tasks.sriov (issue 14), tasks.vterm (issue 11:
+  nova_driver.py's console), tasks.cluster_ssp's crt_cluster_ssp (the
+  Cluster Create job: pvmd has its one seeded cluster).
 """
 
 import importlib
@@ -47,6 +48,7 @@ def main():
     from pypowervm.wrappers import cluster as pcl
     from pypowervm.wrappers import logical_partition as lp
     from pypowervm.wrappers import managed_system as ms
+    from pypowervm.wrappers import monitor as pmon
     from pypowervm.wrappers import network as pnet
     from pypowervm.wrappers import storage as pstor
     from pypowervm.wrappers import vios_file as pfile
@@ -100,6 +102,20 @@ def main():
              needs=[])
     step('the File wrapper reads the web service\'s feed',
          lambda: pfile.File.get(a, service='web'), needs=[])
+
+    def pcm_pref():
+        resp = a.read(ms.System.schema_type, root_id=sysw.uuid,
+                      child_type=pmon.PREFERENCES, service=pmon.PCM_SERVICE)
+        prefs = pmon.PcmPref.wrap(resp)
+        check(len(prefs) == 1, '%d preferences' % len(prefs))
+        check(prefs[0].system_name == sysw.system_name,
+              'SystemName %s' % prefs[0].system_name)
+        for attr in ('ltm_enabled', 'stm_enabled', 'aggregation_enabled',
+                     'compute_ltm_enabled'):
+            check(getattr(prefs[0], attr) in (True, False),
+                  '%s is %r' % (attr, getattr(prefs[0], attr)))
+    step('the PcmPref wrapper reads the pcm service\'s preferences',
+         pcm_pref, needs=[])
 
     # --- tasks -----------------------------------------------------------
     def create():

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -35,6 +37,7 @@ func TestCLITranscripts(t *testing.T) {
 			"pvmd-start": pvmdStart,
 			"pvmd-stop":  pvmdStop,
 			"sleep":      sleepCmd,
+			"waitfor":    waitforCmd,
 		},
 	})
 }
@@ -48,6 +51,32 @@ func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// waitfor TIMEOUT REGEXP PROGRAM [ARGS...]: run the program (from the
+// script's PATH, in its environment) until its standard output matches the
+// expression, for what settles a little after a command returns (RMC comes
+// up after a power-on); fails with the last output once TIMEOUT (real
+// time) has passed. The last output is the script's stdout.
+func waitforCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: waitfor TIMEOUT REGEXP PROGRAM [ARGS...]")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	re, err := regexp.Compile("(?m)" + args[1]) // as stdout matches
+	ts.Check(err)
+	deadline := time.Now().Add(d)
+	for {
+		err := ts.Exec(args[2], args[3:]...)
+		if err == nil && re.MatchString(ts.ReadFile("stdout")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfor: %s %s did not print %q within %v (last error %v)", args[2], strings.Join(args[3:], " "), args[1], d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // pvmd-start [flags...]: start pvmd (fast timing, loopback, free ports,

@@ -92,7 +92,8 @@ func TestPypowervmPartitionAPI(t *testing.T) {
 }
 
 // TestNovaPartitionAPI: nova-powervm's own code on the partition API:
-// shared processor pool flavors and the NVRAM manager.
+// shared processor pool flavors, the NVRAM manager and the Open vSwitch VIF
+// driver (a trunk on the NovaLink partition: plug, re-plug, unplug).
 func TestNovaPartitionAPI(t *testing.T) {
 	runScenario(t, scenario{Script: "nova_lparapi.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"}, Timeout: 3 * time.Minute})
 }

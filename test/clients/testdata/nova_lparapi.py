@@ -2,8 +2,10 @@
 """What nova-powervm does with the partition API, through its own code.
 
 Shared processor pool flavors (powervm:shared_proc_pool_name) through
-nova-powervm's VMBuilder, and its NVRAM manager keeping a partition's NVRAM
-across destroy and spawn (with an in-memory store standing in for Swift).
+nova-powervm's VMBuilder, its NVRAM manager keeping a partition's NVRAM
+across destroy and spawn (with an in-memory store standing in for Swift),
+and its Open vSwitch VIF driver putting a VM's trunk on the NovaLink
+partition.
 Run by test/clients (see harness.py).
 """
 
@@ -120,6 +122,75 @@ def main():
             mgr.shutdown()
     step('nova-powervm\'s NVRAM manager keeps the NVRAM across destroy and '
          'spawn', nvram_store)
+
+    def ovs_vif():
+        from nova.network import model as net_model
+        from nova_powervm.virt.powervm import slot
+        from nova_powervm.virt.powervm import vif as pvm_vif
+        from pypowervm.tasks import cna as tcna
+        from pypowervm.tasks import partition as tpar
+        from pypowervm.wrappers import network as pvm_net
+        inst = FakeInstance('ovs-vm')
+        vm.create_lpar(adapter, st['host'], inst)
+        vif_id = str(uuidlib.uuid4())
+
+        def ovs_vif_of(bridge, mtu):
+            net = net_model.Network(
+                id=str(uuidlib.uuid4()), bridge=bridge, label='ovs',
+                meta={'mtu': mtu}, subnets=[])
+            # Neutron names the device: tap and the port's ID.
+            return net_model.VIF(id=vif_id, address='fa:16:3e:12:34:56',
+                                 network=net, type='ovs', vnic_type='normal',
+                                 devname=('tap' + vif_id)[:14], active=True)
+        slot_mgr = slot.build_slot_mgr(inst, None)
+        mgmt = tpar.get_mgmt_partition(adapter)
+
+        def trunk_of(cna):
+            trunks = tcna.find_trunks(adapter, cna)
+            check(len(trunks) == 1, '%d trunks for the VM\'s adapter'
+                  % len(trunks))
+            t = trunks[0]
+            check(t.is_trunk and t.pvid == cna.pvid,
+                  'trunk %s, PVID %s (the VM\'s %s)' % (t.is_trunk, t.pvid,
+                                                        cna.pvid))
+            mine = [c.uuid for c in pvm_net.CNA.get(adapter, parent=mgmt)]
+            check(t.uuid in mine, 'the trunk is not on the NovaLink '
+                  'partition')
+            return t
+
+        cna = pvm_vif.plug(adapter, st['host'].uuid, inst,
+                           ovs_vif_of('br-int', 1450), slot_mgr)
+        t = trunk_of(cna)
+        check(t.ovs_bridge == 'br-int' and t.configured_mtu == 1450 and
+              t.dev_name == ('tap' + vif_id)[:14],
+              'bridge %s MTU %s device %s' % (t.ovs_bridge, t.configured_mtu,
+                                              t.dev_name))
+        ids = t.ovs_ext_ids.split(',')
+        check('iface-id=%s' % vif_id in ids and 'vm-uuid=%s' % inst.uuid in
+              ids and 'attached-mac=fa:16:3e:12:34:56' in ids,
+              'external ids %s' % t.ovs_ext_ids)
+        vsw = pvm_net.VSwitch.search(adapter, parent=st['host'],
+                                     name='NovaLinkVEABridge')
+        check(len(vsw) == 1, 'the vswitch NovaLinkVEABridge was not made')
+
+        # A host reboot: the VIF is plugged again on the bridge only, with
+        # new settings.
+        pvm_vif.plug(adapter, st['host'].uuid, inst,
+                     ovs_vif_of('br-ex', 9000), slot_mgr, new_vif=False)
+        t = trunk_of(cna)
+        check(t.ovs_bridge == 'br-ex' and t.configured_mtu == 9000,
+              'after the re-plug: bridge %s MTU %s' % (t.ovs_bridge,
+                                                       t.configured_mtu))
+
+        pvm_vif.unplug(adapter, st['host'].uuid, inst,
+                       ovs_vif_of('br-ex', 9000), slot_mgr)
+        check(not vm.get_cnas(adapter, inst), 'the VM kept its adapter')
+        left = [c for c in pvm_net.CNA.get(adapter, parent=mgmt)
+                if c.uuid == t.uuid]
+        check(not left, 'the trunk outlived the unplug')
+        vm.get_instance_wrapper(adapter, inst).delete()
+    step('nova-powervm\'s OVS VIF driver plugs a VM through a trunk on the '
+         'NovaLink partition, re-plugs it and unplugs it', ovs_vif)
 
     return h.finish()
 

@@ -8,6 +8,7 @@ ManagementConsole's SSH keys. Run by test/clients (see harness.py).
 """
 
 import json
+import threading
 import time
 import uuid as uuidlib
 
@@ -197,14 +198,43 @@ def main():
         w = st['ibmi']
         opts = (popts.PowerOnOpts().ibmi_ipl_source(pvm_lpar.IPLSrc.B)
                 .keylock_pos(popts.KeylockPos.NORMAL))
-        power.power_on(w, None, add_parms=opts)
+        # The reference codes the partition shows while it starts, read
+        # from a second session as fast as it answers.
+        import pypowervm.adapter as adp
+        watcher = adp.Adapter(adp.Session(
+            host='localhost', username='padmin', password=harness.PASSWORD,
+            protocol='http', port=harness.HTTP_PORT))
+        codes, done = [], threading.Event()
+
+        def watch():
+            try:
+                while not done.is_set():
+                    c = json.loads(watcher.read(
+                        pvm_lpar.LPAR.schema_type, root_id=w.uuid,
+                        suffix_type='quick', suffix_parm='ReferenceCode').body)
+                    if c and (not codes or codes[-1] != c):
+                        codes.append(c)
+            except Exception as e:
+                codes.append('reading the reference code: %s' % e)
+        t = threading.Thread(target=watch)
+        t.start()
+        try:
+            power.power_on(w, None, add_parms=opts)
+        finally:
+            done.set()
+            t.join()
+        boot = [c for c in codes if c != '00000000']
+        check(boot and all(c[:2] in ('C2', 'C6', 'C9') for c in boot),
+              'reference codes while an IBM i partition started: %s '
+              '(want the C2xx, C6xx and C9xx IPL steps)' % codes)
         w = lpar(w.uuid)
         check(w.state == 'running', 'state %s' % w.state)
         check(w.desig_ipl_src == 'b', 'IPL source after iIPLsource=b: %s'
               % w.desig_ipl_src)
         check(w.keylock_pos == 'normal', 'keylock %s' % w.keylock_pos)
         st['ibmi'] = w
-    step('PowerOn takes the IBM i IPL source and the keylock spelled norm',
+    step('PowerOn takes the IBM i IPL source and the keylock spelled norm; '
+         'the partition starts through the IBM i reference codes',
          ibmi_power)
 
     def ibmi_panel():

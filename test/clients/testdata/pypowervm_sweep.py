@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A wide sweep of pypowervm against pvmd: every wrapper that applies to a
-NovaLink reads its feed, and the task functions not driven by the other
-scenarios run once each. Run by test/clients (see harness.py).
+NovaLink reads its feed, and the task functions (and utils.validation, as
+nova's resize uses it) not driven by the other scenarios run once each. Run
+by test/clients (see harness.py).
 
 Left out, and why (the closing note of issue 12 lists them):
 - Event (needs an application ID; the smoke scenario drives events),
@@ -235,6 +236,62 @@ def main():
             a, xag=[pc.XAG.VIO_SMAP, pc.XAG.VIO_FMAP]), None, {})
     step('tasks.slot_map registers adapters and rebuilds a slot map', slots,
          needs=need)
+
+    def validation():
+        from pypowervm.utils import validation as vldn
+        # A partition of its own, with the RMC adapter NovaLink gives it.
+        w = lb.LPARBuilder(a, {lb.NAME: 'sweep2', lb.MEM: 1024,
+                               lb.MAX_MEM: 4096, lb.VCPU: 1,
+                               lb.PROC_UNITS: 0.5, lb.MIN_PROC_U: 0.1,
+                               lb.MAX_PROC_U: 1},
+                           lb.DefaultStandardize(sysw)).build().create(
+            parent=sysw)
+        tcna.crt_cna(a, sysw.uuid, w.uuid, 4094, vswitch='MGMTSWITCH')
+        tpow.power_on(lp.LPAR.get(a, uuid=w.uuid), None)
+        harness.wait_for('RMC on the partition', lambda: lp.LPAR.get(
+            a, uuid=w.uuid).rmc_state == 'active')
+        host = ms.System.get(a)[0]
+        cur = lp.LPAR.get(a, uuid=w.uuid)
+        # A resize within the partition's maximum, as nova's resize of a
+        # running VM checks it, then applies it.
+        new = lp.LPAR.get(a, uuid=w.uuid)
+        new.mem_config.desired = cur.mem_config.desired + 256
+        spc = new.proc_config.shared_proc_cfg
+        spc.desired_units = 0.3
+        vldn.LPARWrapperValidator(new, host, cur_lpar_w=cur).validate_all()
+        new.update()
+        got = lp.LPAR.get(a, uuid=w.uuid)
+        check(got.mem_config.desired == cur.mem_config.desired + 256 and
+              got.proc_config.shared_proc_cfg.desired_units == 0.3,
+              'the resize did not land: %s MB %s units' %
+              (got.mem_config.desired,
+               got.proc_config.shared_proc_cfg.desired_units))
+        # A new maximum while running, and more memory than the system
+        # has free: refused before any request.
+        cur = lp.LPAR.get(a, uuid=w.uuid)
+        host = ms.System.get(a)[0]
+        check(0 < host.memory_free < host.memory_total,
+              'the system\'s free memory %s of %s' % (host.memory_free,
+                                                     host.memory_total))
+        for what, change in (
+                ('a new maximum', lambda m: setattr(m, 'max', m.max + 1024)),
+                ('more than the free memory', lambda m: setattr(
+                    m, 'desired', m.desired + host.memory_free + 256))):
+            big = lp.LPAR.get(a, uuid=w.uuid)
+            change(big.mem_config)
+            try:
+                vldn.LPARWrapperValidator(big, host,
+                                          cur_lpar_w=cur).validate_all()
+            except vldn.ValidatorException:
+                pass
+            else:
+                raise harness.CheckFailed('a running resize to %s passed '
+                                          'validation' % what)
+        tpow.power_off(lp.LPAR.get(a, uuid=w.uuid), None,
+                       force_immediate=tpow.Force.TRUE)
+        lp.LPAR.get(a, uuid=w.uuid).delete()
+    step('utils.validation checks a resize of a running partition (as '
+         'nova\'s resize does)', validation, needs=[])
 
     def progressive():
         w = lp.LPAR.get(a, uuid=st['lpar'].uuid)

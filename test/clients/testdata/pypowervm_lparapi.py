@@ -259,6 +259,54 @@ def main():
     step('an IBM i partition shuts down through its OS without RMC',
          ibmi_off)
 
+    def ibmi_op_types():
+        w = lpar(st['ibmi'].uuid)
+        # changeKeylock turns the key of a partition that stays off.
+        power.power_on(w, None, add_parms=popts.PowerOnOpts()
+                       .ibmi_op_type(popts.IBMiOperationType.CHANGE_KEYLOCK)
+                       .keylock_pos(popts.KeylockPos.MANUAL))
+        w = lpar(w.uuid)
+        check(w.keylock_pos == 'manual' and w.state == 'not activated',
+              'after changeKeylock: keylock %s state %s' % (w.keylock_pos,
+                                                            w.state))
+        # netboot: an install from an image server; its addresses are
+        # checked before anything starts.
+        bad = (popts.PowerOnOpts()
+               .ibmi_op_type(popts.IBMiOperationType.NETBOOT)
+               .ibmi_netboot_params('10.1.1.300', '10.1.1.2', '10.1.1.1',
+                                    '/install/ibmi'))
+        try:
+            power.power_on(w, None, add_parms=bad)
+        except pvm_ex.VMPowerOnFailure as e:
+            check('IPAddress' in str(e), 'the refusal: %s' % e)
+        else:
+            raise harness.CheckFailed('netboot to the address 10.1.1.300 '
+                                      'started')
+        check(lpar(w.uuid).state == 'not activated', 'a refused netboot '
+              'left the partition %s' % lpar(w.uuid).state)
+        power.power_on(w, None, add_parms=popts.PowerOnOpts()
+                       .ibmi_op_type(popts.IBMiOperationType.NETBOOT)
+                       .ibmi_netboot_params('10.1.1.20', '10.1.1.2',
+                                            '10.1.1.1', '/install/ibmi',
+                                            subnet='255.255.255.0', mtu=1500,
+                                            vlanid=12))
+        check(lpar(w.uuid).state == 'running', 'after netboot: %s'
+              % lpar(w.uuid).state)
+        power.power_off(lpar(w.uuid), None, force_immediate=power.Force.TRUE)
+        # Neither is for an AIX/Linux partition.
+        try:
+            power.power_on(st['base'], None, add_parms=popts.PowerOnOpts()
+                           .ibmi_op_type(popts.IBMiOperationType.NETBOOT)
+                           .ibmi_netboot_params('10.1.1.20', '10.1.1.2',
+                                                '10.1.1.1', '/install/ibmi'))
+        except pvm_ex.VMPowerOnFailure as e:
+            check('IBM i' in str(e), 'the refusal: %s' % e)
+        else:
+            raise harness.CheckFailed('an AIX/Linux partition netbooted '
+                                      'as IBM i')
+    step('PowerOn\'s IBM i operation types: changeKeylock and netboot',
+         ibmi_op_types)
+
     # --- Shared processor pools ------------------------------------------
     from pypowervm.wrappers import shared_proc_pool as pvm_spp
 

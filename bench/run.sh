@@ -191,7 +191,7 @@ start_pvmd seed10000 "$WORK/inv-10000.json"
 SEED_MS=$READY_MS
 sleep 1
 RSS_START=$(rss_kb "$PVMD_PID")
-"$BIN/load" feed -url "$BASE/rest/api/uom/ManagedSystem/$sys/LogicalPartition" -token "$token" -n 0 >"$WORK/fullfeed.out"
+"$BIN/load" feed -url "$BASE/rest/api/uom/ManagedSystem/$sys/LogicalPartition" -token "$token" -n 0 -prealloc $((10000 * 12 * 1024)) >"$WORK/fullfeed.out"
 FULL_ENTRIES=$(get "$WORK/fullfeed.out" entries)
 FULL_BYTES=$(get "$WORK/fullfeed.out" bytes)
 FULL_MS=$(get "$WORK/fullfeed.out" first_ms)

@@ -267,36 +267,50 @@ type EntryHeader struct {
 // into b. root says whether the entry is a document root (and so declares
 // the Atom namespaces) or sits inside a feed.
 func AppendEntry(b *bytes.Buffer, h *EntryHeader, content []byte, root bool) {
+	b.Write(AppendEntryStart(b.AvailableBuffer(), h, root))
+	b.Write(content)
+	b.WriteString(EntryEnd)
+}
+
+// AppendEntryStart appends what AppendEntry writes before the content,
+// for servers that encode the object straight after it (and then append
+// EntryEnd).
+func AppendEntryStart(dst []byte, h *EntryHeader, root bool) []byte {
 	if root {
-		b.WriteString(`<entry xmlns="` + NSAtom + `" xmlns:ns2="` + NSOpenSearch + `" xmlns:ns3="` + NSXHTML + `">`)
+		dst = append(dst, `<entry xmlns="`+NSAtom+`" xmlns:ns2="`+NSOpenSearch+`" xmlns:ns3="`+NSXHTML+`">`...)
 	} else {
-		b.WriteString(`<entry>`)
+		dst = append(dst, `<entry>`...)
 	}
-	b.WriteString(`<id>`)
-	escapeText(b, h.ID)
-	b.WriteString(`</id><title>`)
-	escapeText(b, h.Title)
-	b.WriteString(`</title>`)
+	dst = append(dst, `<id>`...)
+	dst = AppendText(dst, h.ID)
+	dst = append(dst, `</id><title>`...)
+	dst = AppendText(dst, h.Title)
+	dst = append(dst, `</title>`...)
 	if h.Published != "" {
-		b.WriteString(`<published>`)
-		escapeText(b, h.Published)
-		b.WriteString(`</published>`)
+		dst = append(dst, `<published>`...)
+		dst = AppendText(dst, h.Published)
+		dst = append(dst, `</published>`...)
 	}
 	for _, l := range h.Links {
-		appendLink(b, l)
+		dst = append(dst, `<link rel="`...)
+		dst = AppendAttr(dst, l.Rel)
+		dst = append(dst, `" href="`...)
+		dst = AppendAttr(dst, l.Href)
+		dst = append(dst, `"/>`...)
 	}
-	b.WriteString(`<author><name>` + Generator + `</name></author>`)
+	dst = append(dst, `<author><name>`+Generator+`</name></author>`...)
 	if h.Etag != "" {
-		b.WriteString(`<etag:etag xmlns:etag="` + NSUOM + `" xmlns="` + NSUOM + `">`)
-		escapeText(b, h.Etag)
-		b.WriteString(`</etag:etag>`)
+		dst = append(dst, `<etag:etag xmlns:etag="`+NSUOM+`" xmlns="`+NSUOM+`">`...)
+		dst = AppendText(dst, h.Etag)
+		dst = append(dst, `</etag:etag>`...)
 	}
-	b.WriteString(`<content type="`)
-	escapeAttr(b, h.ContentType)
-	b.WriteString(`">`)
-	b.Write(content)
-	b.WriteString(`</content></entry>`)
+	dst = append(dst, `<content type="`...)
+	dst = AppendAttr(dst, h.ContentType)
+	return append(dst, `">`...)
 }
+
+// EntryEnd closes what AppendEntryStart opened.
+const EntryEnd = `</content></entry>`
 
 // AppendFeedStart writes the opening of a feed (up to its first entry).
 func AppendFeedStart(b *bytes.Buffer, id, updated string, links []Link) {

@@ -63,6 +63,7 @@ type decoder struct {
 	stack []*Element // children being read, all levels
 	raws  []rawAttr  // attributes being read
 	text  []byte
+	est   int // elements in the document, about (arenaSize)
 	// seen holds recent plain attribute lists (no namespaces) with their
 	// decoding, most recent first: the same few lists (kb="ROR" kxe="false")
 	// recur on most elements, and a match skips parsing and allocating.
@@ -108,11 +109,27 @@ func (d *decoder) errorf(format string, args ...any) error {
 
 func (d *decoder) newElement() *Element {
 	if len(d.elems) == 0 {
-		d.elems = make([]Element, 128)
+		d.elems = make([]Element, d.arenaSize(128))
 	}
 	e := &d.elems[0]
 	d.elems = d.elems[1:]
 	return e
+}
+
+// arenaSize is how many elements (or child pointers, or attributes) to
+// allocate at a time: max, or for a small document (a request body) about
+// as many as it has elements (start tags: every "<" but end tags).
+func (d *decoder) arenaSize(max int) int {
+	if d.est == 0 {
+		d.est = -1 // a large document: max at a time
+		if len(d.src) <= 64<<10 {
+			d.est = 1 + bytes.Count(d.src, []byte{'<'}) - bytes.Count(d.src, []byte("</"))
+		}
+	}
+	if d.est < 0 {
+		return max
+	}
+	return min(max, d.est)
 }
 
 // sub returns the substring of the source at [start, end).
@@ -125,7 +142,7 @@ func (d *decoder) children(from int) []*Element {
 		return nil
 	}
 	if len(d.ptrs) < n {
-		size := 512
+		size := d.arenaSize(512)
 		if n > size {
 			size = n
 		}
@@ -419,7 +436,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 	el.Space = space
 	if len(raws) > 0 {
 		if cap(d.attrs)-len(d.attrs) < len(raws) {
-			d.attrs = make([]Attr, 0, 256)
+			d.attrs = make([]Attr, 0, max(d.arenaSize(256), len(raws)))
 		}
 		start := len(d.attrs)
 		for _, r := range raws {

@@ -171,35 +171,13 @@ func plain(s string, table *[256]bool) bool {
 	return true
 }
 
-// escapeText appends s escaped for element content; characters XML cannot
-// carry (control characters, invalid UTF-8) become U+FFFD.
+// escapeText appends s escaped for element content (see AppendText).
 func escapeText(b *bytes.Buffer, s string) {
 	if plain(s, &plainText) {
 		b.WriteString(s)
 		return
 	}
-	for _, r := range s {
-		if r == '\n' || r == '\t' {
-			b.WriteRune(r)
-			continue
-		}
-		if !isXMLChar(r) || r == utf8.RuneError {
-			b.WriteString("\uFFFD")
-			continue
-		}
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteRune(r)
-		}
-	}
+	b.Write(AppendText(b.AvailableBuffer(), s))
 }
 
 func escapeAttr(b *bytes.Buffer, s string) {
@@ -207,30 +185,72 @@ func escapeAttr(b *bytes.Buffer, s string) {
 		b.WriteString(s)
 		return
 	}
+	b.Write(AppendAttr(b.AvailableBuffer(), s))
+}
+
+// AppendText appends s escaped for element content, as Encode writes it;
+// characters XML cannot carry (control characters, invalid UTF-8) become
+// U+FFFD. For renderers that write XML straight into a byte slice.
+func AppendText(dst []byte, s string) []byte {
+	if plain(s, &plainText) {
+		return append(dst, s...)
+	}
 	for _, r := range s {
+		if r == '\n' || r == '\t' {
+			dst = utf8.AppendRune(dst, r)
+			continue
+		}
 		if !isXMLChar(r) || r == utf8.RuneError {
-			b.WriteString("\uFFFD")
+			dst = append(dst, "\uFFFD"...)
 			continue
 		}
 		switch r {
 		case '<':
-			b.WriteString("&lt;")
+			dst = append(dst, "&lt;"...)
 		case '>':
-			b.WriteString("&gt;")
+			dst = append(dst, "&gt;"...)
 		case '&':
-			b.WriteString("&amp;")
-		case '"':
-			b.WriteString("&quot;")
+			dst = append(dst, "&amp;"...)
 		case '\r':
-			b.WriteString("&#xD;")
-		case '\n':
-			b.WriteString("&#xA;")
-		case '\t':
-			b.WriteString("&#x9;")
+			dst = append(dst, "&#xD;"...)
 		default:
-			b.WriteRune(r)
+			dst = utf8.AppendRune(dst, r)
 		}
 	}
+	return dst
+}
+
+// AppendAttr appends s escaped for an attribute value in double quotes,
+// as Encode writes it.
+func AppendAttr(dst []byte, s string) []byte {
+	if plain(s, &plainAttr) {
+		return append(dst, s...)
+	}
+	for _, r := range s {
+		if !isXMLChar(r) || r == utf8.RuneError {
+			dst = append(dst, "\uFFFD"...)
+			continue
+		}
+		switch r {
+		case '<':
+			dst = append(dst, "&lt;"...)
+		case '>':
+			dst = append(dst, "&gt;"...)
+		case '&':
+			dst = append(dst, "&amp;"...)
+		case '"':
+			dst = append(dst, "&quot;"...)
+		case '\r':
+			dst = append(dst, "&#xD;"...)
+		case '\n':
+			dst = append(dst, "&#xA;"...)
+		case '\t':
+			dst = append(dst, "&#x9;"...)
+		default:
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return dst
 }
 
 // EscapeString returns s escaped for element content.

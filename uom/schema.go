@@ -196,20 +196,24 @@ func SetChild(parent *Element, schema *SchemaNode, child *Element) {
 // does not know (links and Metadata are always accepted).
 func UnknownElements(el *Element, schema *SchemaNode) []string {
 	var out []string
-	var rec func(path string, e *Element, s *SchemaNode)
-	rec = func(path string, e *Element, s *SchemaNode) {
+	// The names from el down; a path is joined only for what is reported.
+	names := []string{el.Local}
+	var rec func(e *Element, s *SchemaNode)
+	rec = func(e *Element, s *SchemaNode) {
 		for _, c := range e.Children {
 			if c.Local == "Metadata" || c.Local == "link" {
 				continue
 			}
 			cs := s.Child(c.Local)
+			names = append(names, c.Local)
 			if cs == nil {
-				out = append(out, path+"/"+c.Local)
-				continue
+				out = append(out, strings.Join(names, "/"))
+			} else {
+				rec(c, cs)
 			}
-			rec(path+"/"+c.Local, c, cs)
+			names = names[:len(names)-1]
 		}
 	}
-	rec(el.Local, el, schema)
+	rec(el, schema)
 	return out
 }

@@ -10,6 +10,7 @@
 //	load create  -base URL -token T -sys UUID -clients 16 -n 20000
 //	load events  -base URL -token T -sys UUID -n 1000
 //	load count   -base URL -token T -sys UUID
+//	load store   -dir DIR -writers 16 -n 20000 (the store alone, no pvmd)
 package main
 
 import (
@@ -31,6 +32,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 const (
@@ -41,12 +44,13 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: load logon|lookup|capture|feed|create|events [flags]")
+		fmt.Fprintln(os.Stderr, "usage: load logon|lookup|capture|feed|create|events|count|store [flags]")
 		os.Exit(2)
 	}
 	cmds := map[string]func([]string) error{
 		"logon": cmdLogon, "lookup": cmdLookup, "capture": cmdCapture,
 		"feed": cmdFeed, "create": cmdCreate, "events": cmdEvents, "count": cmdCount,
+		"store": cmdStore,
 	}
 	f := cmds[os.Args[1]]
 	if f == nil {
@@ -206,6 +210,7 @@ func cmdFeed(args []string) error {
 	url := fs.String("url", "", "feed URL")
 	token := fs.String("token", "", "session token")
 	n := fs.Int("n", 50, "requests after the first")
+	prealloc := fs.Int("prealloc", 0, "bytes of read buffer to make ready before the first request")
 	_ = fs.Parse(args) // ExitOnError: a bad flag exits
 	c := newClient(1)
 	var first time.Duration
@@ -213,8 +218,17 @@ func cmdFeed(args []string) error {
 	var size, entries int
 	// Like curl, the client reads the body into a buffer it keeps, sized
 	// from Content-Length, so the figure is the server's, not the
-	// client's buffer growth.
+	// client's buffer growth. A streamed body (no Content-Length) grows
+	// the buffer on the first read only, unless -prealloc made it ready
+	// (and touched its pages) beforehand.
 	var buf bytes.Buffer
+	if *prealloc > 0 {
+		buf.Grow(*prealloc)
+		b := buf.AvailableBuffer()[:*prealloc]
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+	}
 	get := func() (int, []byte, error) {
 		req, err := http.NewRequest("GET", *url, nil)
 		if err != nil {
@@ -540,5 +554,109 @@ func cmdCount(args []string) error {
 		}
 	}
 	fmt.Printf("partitions=%d\n", lo)
+	return nil
+}
+
+// cmdStore drives the store alone (internal/store, no pvmd): n commits
+// shaped like a partition create's (a record of -size bytes under a new
+// random key, and the sequence number) from `writers` goroutines, each
+// waiting for its commit before the next, as pvmd's request handlers do.
+// With -batch B it writes transactions of exactly B such commits on
+// average instead (one writer submitting the changes of B creates as one
+// commit, then the next): what the store does with pvmd's batch size.
+// It is the baseline of the durable creates.
+func cmdStore(args []string) error {
+	fs := flag.NewFlagSet("store", flag.ExitOnError)
+	dir := fs.String("dir", "", "directory for the state file (its file system is measured)")
+	writers := fs.Int("writers", 16, "concurrent writers")
+	batch := fs.Float64("batch", 0, "creates per transaction (mean; 0: as the writers make them)")
+	n := fs.Int("n", 20000, "commits")
+	size := fs.Int("size", 1100, "bytes of the record of each commit")
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits
+	s, err := store.Open(filepath.Join(*dir, "state.db"))
+	if err != nil {
+		return err
+	}
+	val := bytes.Repeat([]byte("x"), *size)
+	if *batch >= 1 {
+		return storeBatches(s, *batch, *n, val)
+	}
+	var next atomic.Int64
+	var failed atomic.Value
+	lat := make([]durs, *writers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < *writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			done := make(chan error, 1)
+			for i := next.Add(1); i <= int64(*n); i = next.Add(1) {
+				t0 := time.Now()
+				s.Submit(&store.Commit{Changes: []store.Change{
+					{Bucket: store.BucketPartitions, Key: newUUID(), Value: val},
+					{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.FormatInt(i, 10))},
+				}, Done: func(err error) { done <- err }})
+				if err := <-done; err != nil {
+					failed.CompareAndSwap(nil, err)
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if err, _ := failed.Load().(error); err != nil {
+		return err
+	}
+	var all durs
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	st := s.Stats()
+	fmt.Printf("commits=%d\nwriters=%d\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
+		*n, *writers, float64(*n)/elapsed.Seconds(), float64(st.Commits)/float64(st.Transactions),
+		ms(all.pct(50)), ms(all.pct(99)))
+	return nil
+}
+
+// storeBatches writes n creates' changes in transactions of batch creates
+// on average (the sizes alternate between the integers around it).
+func storeBatches(s *store.Store, batch float64, n int, val []byte) error {
+	var lat durs
+	done := make(chan error, 1)
+	start := time.Now()
+	txs, carry := 0, 0.0
+	for i := 0; i < n; {
+		carry += batch
+		k := min(int(carry), n-i)
+		carry -= float64(int(carry))
+		if k == 0 {
+			continue
+		}
+		var ch []store.Change
+		for j := 0; j < k; j++ {
+			ch = append(ch, store.Change{Bucket: store.BucketPartitions, Key: newUUID(), Value: val})
+		}
+		i += k
+		ch = append(ch, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.Itoa(i))})
+		t0 := time.Now()
+		s.Submit(&store.Commit{Changes: ch, Done: func(err error) { done <- err }})
+		if err := <-done; err != nil {
+			return err
+		}
+		lat = append(lat, time.Since(t0))
+		txs++
+	}
+	elapsed := time.Since(start)
+	if err := s.Close(); err != nil {
+		return err
+	}
+	fmt.Printf("commits=%d\nwriters=1\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
+		n, float64(n)/elapsed.Seconds(), float64(n)/float64(txs), ms(lat.pct(50)), ms(lat.pct(99)))
 	return nil
 }

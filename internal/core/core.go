@@ -201,7 +201,10 @@ func (c *Core) Close() error {
 	c.timersMu.Unlock()
 	c.inflight.Wait()
 	c.pcm.checkpoint()
-	return c.store.Close()
+	err := c.store.Close()
+	st := c.store.Stats()
+	c.log.Info("state file closed", "commits", st.Commits, "transactions", st.Transactions)
+	return err
 }
 
 // Timing returns the timing profile in use.
@@ -359,13 +362,17 @@ func (c *Core) load() error {
 		if inv == nil {
 			inv = DefaultInventory()
 		}
-		if err := c.seed(inv); err != nil {
+		// The seeded state is what a load of the file gives back (a
+		// test holds it so): it is used as it is.
+		st, err := c.seed(inv)
+		if err != nil {
 			return fmt.Errorf("seed the default inventory: %w", err)
 		}
-		raw, err = c.store.Get(store.BucketMeta, "system")
-		if err != nil {
-			return err
-		}
+		c.seq = 1
+		c.w = st
+		c.v = st.Clone()
+		c.viewSeq = c.seq
+		return nil
 	}
 	var sys model.ManagedSystem
 	if err := json.Unmarshal(raw, &sys); err != nil {
@@ -399,6 +406,9 @@ func (c *Core) load() error {
 	c.w = st
 	c.v = st.Clone()
 	c.viewSeq = c.seq
+	if err := c.store.ReleaseMapped(); err != nil {
+		c.log.Warn("could not release the state file's pages after the load", "err", err)
+	}
 	return nil
 }
 

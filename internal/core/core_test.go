@@ -1,16 +1,19 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"math/rand"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/store"
 )
 
 var admin = Actor{User: "padmin", Role: RoleAdmin}
@@ -431,3 +434,86 @@ func indexOf(s, sub string) int {
 }
 
 func itoa(i int) string { return model.Units(i * 100).String()[:len(model.Units(i*100).String())-2] }
+
+// TestSeededStateIsWhatLoads: a fresh state file is seeded and the core
+// serves the state it built, without reading the file back; it must be
+// what a restart loads from the file, object for object (the records and
+// the readers' view too).
+func TestSeededStateIsWhatLoads(t *testing.T) {
+	dir := t.TempDir()
+	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	inv := DefaultInventory()
+	inv.Clients.Count, inv.Clients.Running = 40, 3
+	c := openTest(t, dir, clk, inv)
+	seeded, view := stateJSON(t, c.w), stateJSON(t, c.v)
+	c.Close()
+	c2 := openTest(t, dir, clk, inv)
+	defer c2.Close()
+	loaded := stateJSON(t, c2.w)
+	if len(loaded) < 40*3 {
+		t.Fatalf("only %d records loaded", len(loaded))
+	}
+	for what, got := range map[string]map[string]string{"the seeded state": seeded, "the seeded view": view} {
+		for k, v := range loaded {
+			if got[k] != v {
+				t.Errorf("%s: %s is\n%s\nbut a restart loads\n%s", what, k, got[k], v)
+			}
+		}
+		for k := range got {
+			if _, ok := loaded[k]; !ok {
+				t.Errorf("%s has %s, which a restart does not load", what, k)
+			}
+		}
+	}
+	if !reflect.DeepEqual(c.w.Accounting(), c2.w.Accounting()) {
+		t.Errorf("accounting seeded %+v, loaded %+v", c.w.Accounting(), c2.w.Accounting())
+	}
+}
+
+// stateJSON encodes every object of a state by kind and key.
+func stateJSON(t *testing.T, st *model.State) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	b, err := json.Marshal(st.System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["system"] = string(b)
+	for _, k := range model.Kinds {
+		st.Each(k, func(o model.Object) {
+			b, err := json.Marshal(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[string(k)+"/"+o.Key()] = string(b)
+		})
+	}
+	return out
+}
+
+// TestSeedStartsOver: a seed interrupted before its last transaction
+// leaves records but no system record; the next start empties the file
+// and seeds again.
+func TestSeedStartsOver(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update([]store.Change{{Bucket: string(model.KindPartition), Key: "LEFT-OVER", Value: []byte(`{"uuid": "LEFT-OVER", "id": 77, "name": "half"}`)},
+		{Bucket: "ghost", Key: "k", Value: []byte("v")}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	c := openTest(t, dir, sim.NewFakeClock(time.Now()), nil)
+	defer c.Close()
+	var n int
+	var left *model.Partition
+	c.Read(func(st *model.State) { n, left = len(st.Partitions), st.PartitionByName("half") })
+	if n != 6 || left != nil {
+		t.Fatalf("%d partitions after the seed (want the 6 of the default inventory), left over: %v", n, left)
+	}
+	if v, err := c.store.Get("ghost", "k"); err != nil || v != nil {
+		t.Fatalf("a bucket of the interrupted seed is still there: %q %v", v, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -344,42 +345,68 @@ func orStr(v, def string) string {
 	return v
 }
 
-// seed writes the inventory into the empty store in one transaction.
-func (c *Core) seed(inv *Inventory) error {
+// seedChunkBytes bounds the records written by one transaction of a
+// seed, so that a large inventory is never encoded whole in memory.
+const seedChunkBytes = 8 << 20
+
+// seed writes the inventory into the empty store and returns the state it
+// wrote, at revision 1 (what loading the file gives back). The records go
+// in key order, in transactions of up to seedChunkBytes, so that each
+// transaction appends to the file; the system record comes last, in the
+// last transaction: a seed interrupted before it is started over (the
+// file is emptied first).
+func (c *Core) seed(inv *Inventory) (*model.State, error) {
 	st, err := inv.Build(c.clock.Now().UnixMilli(), c.timing)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	const rev = 1
-	changes := make([]store.Change, 0, len(st.Partitions)+2)
 	st.System.Rev = rev
-	b, err := json.Marshal(st.System)
-	if err != nil {
-		return err
+	type record struct {
+		bucket, key string
+		o           model.Object
 	}
-	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
+	var recs []record
 	for _, k := range model.Kinds {
-		var err error
 		st.Each(k, func(o model.Object) {
-			if err != nil {
-				return
-			}
 			o.SetRevision(rev)
-			b, e := json.Marshal(o)
-			if e != nil {
-				err = e
-				return
-			}
-			changes = append(changes, store.Change{Bucket: string(k), Key: o.Key(), Value: b})
+			recs = append(recs, record{string(k), o.Key(), o})
 		})
+	}
+	slices.SortFunc(recs, func(a, b record) int {
+		if c := strings.Compare(a.bucket, b.bucket); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	if err := c.store.Reset(); err != nil {
+		return nil, err
+	}
+	var chunk []store.Change
+	size := 0
+	for _, r := range recs {
+		b, err := json.Marshal(r.o)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		chunk = append(chunk, store.Change{Bucket: r.bucket, Key: r.key, Value: b})
+		if size += len(b); size >= seedChunkBytes {
+			if err := c.store.Fill(chunk); err != nil {
+				return nil, err
+			}
+			clear(chunk)
+			chunk, size = chunk[:0], 0
 		}
 	}
-	changes = append(changes, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")})
-	if err := c.store.Update(changes); err != nil {
-		return err
+	b, err := json.Marshal(st.System)
+	if err != nil {
+		return nil, err
+	}
+	chunk = append(chunk, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")},
+		store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
+	if err := c.store.Fill(chunk); err != nil {
+		return nil, err
 	}
 	c.log.Info("seeded a new managed system", "name", st.System.Name, "mtms", st.System.MTMS(), "partitions", len(st.Partitions))
-	return nil
+	return st, nil
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -258,6 +259,10 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	if err := writeProcFiles(c, o.procDir); err != nil {
 		return err
 	}
+
+	// Seeding or loading a large state leaves garbage behind (encoded
+	// records, the file's pages): give it back before serving.
+	debug.FreeOSMemory()
 
 	backups, err := newBackups(c, log, nil, o.backupHourly)
 	if err != nil {

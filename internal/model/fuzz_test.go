@@ -22,3 +22,22 @@ func FuzzParseUnits(f *testing.F) {
 		}
 	})
 }
+
+// TestUnitsString: at least one decimal, two when the hundredths are not
+// zero (Fixed2: always two).
+func TestUnitsString(t *testing.T) {
+	fixed2 := map[Units]string{0: "0.00", 5: "0.05", 10: "0.10", 25: "0.25", 50: "0.50", 100: "1.00",
+		150: "1.50", 101: "1.01", 2000: "20.00", 123456: "1234.56", -5: "-0.05", -150: "-1.50"}
+	for u, want := range map[Units]string{0: "0.0", 5: "0.05", 10: "0.1", 25: "0.25", 50: "0.5", 100: "1.0",
+		150: "1.5", 101: "1.01", 2000: "20.0", 123456: "1234.56", -5: "-0.05", -150: "-1.5"} {
+		if got := u.String(); got != want {
+			t.Errorf("Units(%d).String() = %q, want %q", u, got, want)
+		}
+		if got, want := u.Fixed2(), fixed2[u]; got != want {
+			t.Errorf("Units(%d).Fixed2() = %q, want %q", u, got, want)
+		}
+		if got := string(u.Append([]byte("x"))); got != "x"+want {
+			t.Errorf("Units(%d).Append = %q, want %q", u, got, "x"+want)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package model
 
 import (
+	"cmp"
+	"maps"
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -27,7 +30,10 @@ type State struct {
 	used []uint64
 	acct Accounting
 
-	adaptersOf   map[string]map[int]string // partition -> slot -> adapter
+	// adaptersOf lists each partition's adapters by slot. The slices are
+	// never changed in place (a change makes a new one), so that clones of
+	// the state share them.
+	adaptersOf   map[string][]*EthernetAdapter
 	byMAC        map[string]string
 	switchByID   map[int]string
 	switchByName map[string]string
@@ -41,15 +47,21 @@ func NewState(sys *ManagedSystem) *State {
 	return &State{System: sys, Partitions: map[string]*Partition{}, Switches: map[string]*VirtualSwitch{},
 		Adapters: map[string]*EthernetAdapter{}, Bridges: map[string]*NetworkBridge{}, Slots: map[string]*IOSlot{},
 		byName: map[string]string{}, byID: map[int]string{},
-		adaptersOf: map[string]map[int]string{}, byMAC: map[string]string{},
+		adaptersOf: map[string][]*EthernetAdapter{}, byMAC: map[string]string{},
 		switchByID: map[int]string{}, switchByName: map[string]string{}, objs: map[ObjKind]map[string]Object{}}
 }
 
-// Clone copies the maps (not the objects).
+// Clone copies the maps and indexes (not the objects, nor the adapter
+// lists, which are replaced, never changed).
 func (s *State) Clone() *State {
-	c := NewState(s.System)
-	for _, k := range Kinds {
-		s.Each(k, func(o Object) { c.Put(o) })
+	c := &State{System: s.System, Partitions: maps.Clone(s.Partitions), Switches: maps.Clone(s.Switches),
+		Adapters: maps.Clone(s.Adapters), Bridges: maps.Clone(s.Bridges), Slots: maps.Clone(s.Slots),
+		byName: maps.Clone(s.byName), byID: maps.Clone(s.byID), used: slices.Clone(s.used), acct: s.acct,
+		adaptersOf: maps.Clone(s.adaptersOf), byMAC: maps.Clone(s.byMAC),
+		switchByID: maps.Clone(s.switchByID), switchByName: maps.Clone(s.switchByName),
+		objs: make(map[ObjKind]map[string]Object, len(s.objs))}
+	for k, m := range s.objs {
+		c.objs[k] = maps.Clone(m)
 	}
 	return c
 }
@@ -131,12 +143,9 @@ func (s *State) Put(o Object) {
 		s.switchByName[v.Name] = v.UUID
 	case *EthernetAdapter:
 		s.Adapters[v.UUID] = v
-		m := s.adaptersOf[v.Partition]
-		if m == nil {
-			m = map[int]string{}
-			s.adaptersOf[v.Partition] = m
-		}
-		m[v.Slot] = v.UUID
+		old := s.adaptersOf[v.Partition]
+		i, _ := slices.BinarySearchFunc(old, v.Slot, func(a *EthernetAdapter, slot int) int { return cmp.Compare(a.Slot, slot) })
+		s.adaptersOf[v.Partition] = slices.Insert(slices.Clip(old), i, v)
 		s.byMAC[v.MAC] = v.UUID
 	case *NetworkBridge:
 		s.Bridges[v.UUID] = v
@@ -186,10 +195,13 @@ func (s *State) Delete(k ObjKind, key string) {
 		}
 	case KindAdapter:
 		if old := s.Adapters[key]; old != nil {
-			if m := s.adaptersOf[old.Partition]; m != nil && m[old.Slot] == key {
-				delete(m, old.Slot)
-				if len(m) == 0 {
-					delete(s.adaptersOf, old.Partition)
+			if list := s.adaptersOf[old.Partition]; len(list) > 0 {
+				if i := slices.Index(list, old); i >= 0 {
+					if len(list) == 1 {
+						delete(s.adaptersOf, old.Partition)
+					} else {
+						s.adaptersOf[old.Partition] = slices.Delete(slices.Clone(list), i, i+1)
+					}
 				}
 			}
 			if s.byMAC[old.MAC] == key {
@@ -244,21 +256,18 @@ func (s *State) PartitionByID(id int) *Partition {
 	return nil
 }
 
-// AdaptersOf returns a partition's adapters by slot.
+// AdaptersOf returns a partition's adapters by slot (a copy the caller
+// may change).
 func (s *State) AdaptersOf(partition string) []*EthernetAdapter {
-	m := s.adaptersOf[partition]
-	out := make([]*EthernetAdapter, 0, len(m))
-	for _, u := range m {
-		out = append(out, s.Adapters[u])
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Slot < out[j].Slot })
-	return out
+	return slices.Clone(s.adaptersOf[partition])
 }
 
 // AdapterAt returns the adapter in a partition's slot.
 func (s *State) AdapterAt(partition string, slot int) *EthernetAdapter {
-	if u, ok := s.adaptersOf[partition][slot]; ok {
-		return s.Adapters[u]
+	for _, a := range s.adaptersOf[partition] {
+		if a.Slot == slot {
+			return a
+		}
 	}
 	return nil
 }

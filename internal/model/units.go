@@ -53,23 +53,29 @@ func ParseUnits(s string) (Units, error) {
 }
 
 // String formats with at least one decimal: 0.5, 1.0, 0.25.
-func (u Units) String() string {
-	neg := ""
+func (u Units) String() string { return string(u.Append(nil)) }
+
+// Append appends what String returns to dst.
+func (u Units) Append(dst []byte) []byte {
 	if u < 0 {
-		neg, u = "-", -u
+		dst, u = append(dst, '-'), -u
 	}
 	w, f := int64(u)/100, int64(u)%100
-	if f%10 == 0 {
-		return fmt.Sprintf("%s%d.%d", neg, w, f/10)
+	dst = strconv.AppendInt(dst, w, 10)
+	dst = append(dst, '.', byte('0'+f/10))
+	if f%10 != 0 {
+		dst = append(dst, byte('0'+f%10))
 	}
-	return fmt.Sprintf("%s%d.%02d", neg, w, f)
+	return dst
 }
 
 // Fixed2 formats with exactly two decimals: 0.50, 1.00.
 func (u Units) Fixed2() string {
-	neg := ""
+	var b []byte
 	if u < 0 {
-		neg, u = "-", -u
+		b, u = append(b, '-'), -u
 	}
-	return fmt.Sprintf("%s%d.%02d", neg, int64(u)/100, int64(u)%100)
+	b = strconv.AppendInt(b, int64(u)/100, 10)
+	f := int64(u) % 100
+	return string(append(b, '.', byte('0'+f/10), byte('0'+f%10)))
 }

@@ -329,3 +329,38 @@ func BenchmarkEventLatency(b *testing.B) {
 	b.ReportMetric(float64(benchPercentile(lat, 99))/1e6, "p99-ms")
 	b.ReportMetric(float64(benchPercentile(lat, 100))/1e6, "max-ms")
 }
+
+// BenchmarkFeed10000: GET .../LogicalPartition (every group) with 10,000
+// partitions (the NovaLink partition and 9,997 clients: 9,998 entries, about
+// 100 MB). Every op is one request; with cold, the rendered-entry cache is
+// emptied before each.
+func BenchmarkFeed10000Cold(b *testing.B) { benchFeed10000(b, true) }
+func BenchmarkFeed10000Warm(b *testing.B) { benchFeed10000(b, false) }
+
+func benchFeed10000(b *testing.B, cold bool) {
+	e := newBenchEnv(b, 9997, 10240)
+	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition"
+	c := e.client(1)
+	st, body, err := e.do(c, "GET", path, "", nil)
+	if err != nil || st != 200 {
+		b.Fatalf("GET: %d %v", st, err)
+	}
+	if n := bytes.Count(body, []byte("<entry>")); n != 9998 {
+		b.Fatalf("feed has %d entries, want 9998", n)
+	}
+	size := len(body)
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if cold {
+			e.srv.cache = newEntryCache(e.srv.cfg.CacheBytes)
+		}
+		t := time.Now()
+		if st, _, err := e.do(c, "GET", path, "", nil); err != nil || st != 200 {
+			b.Fatalf("GET: %d %v", st, err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	b.SetBytes(int64(size))
+	b.ReportMetric(float64(benchPercentile(lat, 50))/1e6, "p50-ms")
+}

@@ -11,10 +11,20 @@ import (
 // builder appends children to an object element in the order the code
 // calls it (renderers follow the schema order; a test checks they do),
 // taking each element's kb attribute from the schema.
+//
+// A builder either builds a tree (el) or writes straight to bytes (out,
+// see xmlout.go); the renderers cannot tell.
 type builder struct {
 	el     *uom.Element
 	schema *uom.SchemaNode
 	ns     string
+
+	out   *xmlOut
+	depth int    // elements open in out, this one included
+	id    uint32 // which element of out this is
+	skip  bool   // out: this element was filtered out; nothing below is written
+	tags  *tagSet
+	pos   int // out: where in the schema the last child was
 }
 
 // schemaVersion is what NovaLink writes on every complex element.
@@ -41,6 +51,11 @@ func (b *builder) attrs(name string) []uom.Attr {
 	if s == nil {
 		return []uom.Attr{{Local: "kb", Value: "CUD"}, {Local: "kxe", Value: "false"}}
 	}
+	return leafAttrsOf(s)
+}
+
+// leafAttrsOf returns the attributes of an element of schema s.
+func leafAttrsOf(s *uom.SchemaNode) []uom.Attr {
 	if v, ok := leafAttrs.Load(s); ok {
 		a := v.([]uom.Attr)
 		return a[:len(a):len(a)] // shared: an append copies
@@ -68,18 +83,47 @@ var leafAttrs sync.Map // *uom.SchemaNode -> []uom.Attr
 
 // leaf adds <name kb=.. kxe="false">text</name>.
 func (b *builder) leaf(name, text string) *builder {
+	if b.out != nil {
+		b.streamLeaf(name, text)
+		return b
+	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Attrs: b.attrs(name), Text: text})
 	return b
 }
 
-func (b *builder) int(name string, v int) *builder { return b.leaf(name, strconv.Itoa(v)) }
+func (b *builder) int(name string, v int) *builder {
+	if b.out != nil {
+		b.streamInt(name, v)
+		return b
+	}
+	return b.leaf(name, strconv.Itoa(v))
+}
 
-func (b *builder) bool(name string, v bool) *builder { return b.leaf(name, strconv.FormatBool(v)) }
+func (b *builder) bool(name string, v bool) *builder {
+	if b.out != nil {
+		b.streamBool(name, v)
+		return b
+	}
+	if v {
+		return b.leaf(name, "true")
+	}
+	return b.leaf(name, "false")
+}
 
-func (b *builder) units(name string, u model.Units) *builder { return b.leaf(name, u.String()) }
+func (b *builder) units(name string, u model.Units) *builder {
+	if b.out != nil {
+		b.streamUnits(name, u)
+		return b
+	}
+	return b.leaf(name, u.String())
+}
 
 // empty adds an element with no content.
 func (b *builder) empty(name string) *builder {
+	if b.out != nil {
+		b.streamLeaf(name, "")
+		return b
+	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Attrs: b.attrs(name)})
 	return b
 }
@@ -87,6 +131,9 @@ func (b *builder) empty(name string) *builder {
 // sub adds a complex child (schemaVersion and Metadata/Atom) and returns its
 // builder.
 func (b *builder) sub(name string) *builder {
+	if b.out != nil {
+		return b.streamOpen(name, true, true)
+	}
 	attrs := append(b.attrs(name), uom.Attr{Local: "schemaVersion", Value: schemaVersion})
 	el := &uom.Element{Space: b.ns, Local: name, Attrs: attrs}
 	el.Append(uom.NewElement(b.ns, "Metadata").Append(uom.NewElement(b.ns, "Atom")))
@@ -98,6 +145,9 @@ func (b *builder) sub(name string) *builder {
 // attributes: the captures write none on list items such as TrunkAdapter,
 // LoadGroup, SharedEthernetAdapter or ProfileIOSlot) and returns its builder.
 func (b *builder) item(name string) *builder {
+	if b.out != nil {
+		return b.streamOpen(name, false, true)
+	}
 	el := &uom.Element{Space: b.ns, Local: name, Attrs: []uom.Attr{{Local: "schemaVersion", Value: schemaVersion}}}
 	el.Append(uom.NewElement(b.ns, "Metadata").Append(uom.NewElement(b.ns, "Atom")))
 	b.el.Append(el)
@@ -108,6 +158,9 @@ func (b *builder) item(name string) *builder {
 // no schemaVersion or Metadata, as BackingDeviceChoice) and returns its
 // builder.
 func (b *builder) plain(name string) *builder {
+	if b.out != nil {
+		return b.streamOpen(name, true, false)
+	}
 	el := &uom.Element{Space: b.ns, Local: name, Attrs: b.attrs(name)}
 	b.el.Append(el)
 	return &builder{el: el, schema: b.schema.Child(name), ns: b.ns}
@@ -116,8 +169,31 @@ func (b *builder) plain(name string) *builder {
 // leafKB adds a leaf the schema does not know, with the access attribute
 // given.
 func (b *builder) leafKB(name, kb, text string) *builder {
+	if b.out != nil {
+		t := makeTag(name, []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}})
+		b.streamLeafTag(&t, text)
+		return b
+	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text,
 		Attrs: []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}})
+	return b
+}
+
+// leafWith adds <name attrs>text</name> with exactly the attributes given
+// (an element the captures write otherwise than its schema's defaults, as
+// PartitionNVRAM); a group attribute among them groups it.
+func (b *builder) leafWith(name string, attrs []uom.Attr, text string) *builder {
+	if b.out != nil {
+		t := makeTag(name, attrs)
+		for _, a := range attrs {
+			if a.Local == "group" {
+				t.group = a.Value
+			}
+		}
+		b.streamLeafTag(&t, text)
+		return b
+	}
+	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text, Attrs: attrs})
 	return b
 }
 
@@ -126,6 +202,10 @@ func (b *builder) has(name string) bool { return b.schema.Child(name) != nil }
 
 // link adds <name href=.. rel="related"/>.
 func (b *builder) link(name, href string) *builder {
+	if b.out != nil {
+		b.streamLinks(name, true, href)
+		return b
+	}
 	attrs := append(b.attrs(name), uom.Attr{Local: "href", Value: href}, uom.Attr{Local: "rel", Value: "related"})
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Attrs: attrs})
 	return b
@@ -133,6 +213,10 @@ func (b *builder) link(name, href string) *builder {
 
 // links adds <name><link href=.. rel="related"/>...</name>.
 func (b *builder) links(name string, hrefs []string) *builder {
+	if b.out != nil {
+		b.streamLinks(name, false, hrefs...)
+		return b
+	}
 	el := &uom.Element{Space: b.ns, Local: name, Attrs: b.attrs(name)}
 	for _, h := range hrefs {
 		el.Append(&uom.Element{Space: b.ns, Local: "link", Attrs: []uom.Attr{{Local: "href", Value: h}, {Local: "rel", Value: "related"}}})

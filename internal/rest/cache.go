@@ -60,6 +60,20 @@ func (c *entryCache) get(k cacheKey, rev uint64) ([]byte, bool) {
 	return nil, false
 }
 
+// capacity is how many bytes the cache holds at most.
+func (c *entryCache) capacity() int64 { return c.limit * int64(len(c.shards)) }
+
+// fits tells whether n more bytes fit in k's share of the cache without
+// evicting anything. Feeds cache what they render only then: a feed larger
+// than the cache would otherwise evict its own entries before its next
+// read.
+func (c *entryCache) fits(k cacheKey, n int) bool {
+	sh := c.shard(k)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.size+int64(n) <= c.limit
+}
+
 // put stores bytes for k at rev (bytes must not change afterwards).
 func (c *entryCache) put(k cacheKey, rev uint64, b []byte) {
 	sh := c.shard(k)

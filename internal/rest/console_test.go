@@ -522,6 +522,17 @@ func TestMasterFlags(t *testing.T) {
 	if e1 == e0 {
 		t.Error("the etag did not move when the master changed")
 	}
+	// The answer to an update is rendered for the caller's console too.
+	rec := f.do("POST", f.sysPath(), uom.MediaType(uom.ServiceUOM, "ManagedSystem"),
+		`<ManagedSystem:ManagedSystem xmlns:ManagedSystem="`+uom.NSUOM+`" xmlns="`+uom.NSUOM+`" schemaVersion="V1_0">`+
+			`<Metadata><Atom/></Metadata><SystemName>`+f.core.System().Name+`</SystemName></ManagedSystem:ManagedSystem>`, f.hmc)
+	if rec.Code != 200 {
+		t.Fatalf("the HMC updates the system: %d %s", rec.Code, rec.Body)
+	}
+	if v, _ := decodeEntry(t, rec).Content.FindText("IsPowerVMManagementMaster"); v != "true" {
+		t.Errorf("the answer to the HMC's update says IsPowerVMManagementMaster=%s", v)
+	}
+	check("the HMC master, after its update", want{hmcCaller: true, hmc: true})
 	if r := f.runJob(t, f.sysPath(), "ReleaseMaster", f.hmc, true); r.status != core.JobOK {
 		t.Fatalf("ReleaseMaster by the HMC: %v", r)
 	}

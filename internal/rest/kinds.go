@@ -77,6 +77,10 @@ func (s *Server) registerKinds() map[string]*kind {
 				return renderPartition(rc.base, rc.sys, o.val.(*model.Partition), rc.now, net)
 			},
 			aux: func(st *model.State, o object) any { return partitionNetOf(st, o.val.(*model.Partition)) },
+			write: func(rc *renderCtx, o object, out *xmlOut, g groupSel) {
+				net, _ := o.aux.(*partitionNet)
+				writePartition(out, g, rc.base, rc.sys, o.val.(*model.Partition), rc.now, net)
+			},
 			// An LPAR that owns I/O slots lists them as a VIOS does; the
 			// LogicalPartition schema (no capture shows one) lacks them.
 			tolerated: map[string]bool{"ProfileIOSlot": true},

@@ -357,6 +357,8 @@ func extendVIOSKind(k *kind) {
 		return
 	}
 	baseAux, baseRender, baseUpdate := k.aux, k.render, k.update
+	// The storage sections are placed into the rendered tree.
+	k.write = nil
 	k.aux = func(st *model.State, o object) any {
 		a := &viosAux{stor: viosStorageOf(st, o.val.(*model.Partition))}
 		if baseAux != nil {

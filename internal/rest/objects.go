@@ -1,14 +1,17 @@
 package rest
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,6 +45,19 @@ type renderCtx struct {
 	// console is the management console the caller works for (NovaLink
 	// or HMC), for kinds that render per console (byConsole).
 	console string
+	stamp   string // now, as entries are stamped
+	feedLen int    // the entries of the feed being rendered (renderFeed)
+	// The entry style of styleOf's entries in this request (entryKey).
+	styleOf       *kind
+	style, prefix string
+}
+
+// published is now as an entry's <published>.
+func (rc *renderCtx) published() string {
+	if rc.stamp == "" {
+		rc.stamp = rc.now.Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	return rc.stamp
 }
 
 // kind is an object type of the uom API and what can be done with it.
@@ -59,6 +75,9 @@ type kind struct {
 	list   func(st *model.State, parentID string) []object
 	get    func(st *model.State, id string) (object, bool)
 	render func(rc *renderCtx, o object) *uom.Element
+	// write, when set, renders what render builds straight to bytes (see
+	// xmlOut), with the groups g; it is used instead of render.
+	write func(rc *renderCtx, o object, out *xmlOut, g groupSel)
 	// aux gathers what render needs from the state besides o.val (see
 	// object.aux); it runs under core.Read.
 	aux func(st *model.State, o object) any
@@ -82,7 +101,23 @@ type kind struct {
 	// byConsole kinds render differently for NovaLink's and the HMC's
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
+	media     string // see mediaType; set by New
+	// entrySize is about how many bytes an entry of the kind takes (the
+	// last ones rendered, averaged).
+	entrySize atomic.Int64
 }
+
+// noteEntrySize counts an entry of n bytes into k.entrySize.
+func (k *kind) noteEntrySize(n int) {
+	old, v := k.entrySize.Load(), int64(n)
+	if old != 0 {
+		v = (7*old + v) / 8
+	}
+	k.entrySize.CompareAndSwap(old, v)
+}
+
+// mediaType is the content type of the kind's entries.
+func (k *kind) mediaType() string { return k.media }
 
 // hasParent tells whether the kind hangs under the kind named parent.
 func (k *kind) hasParent(parent string) bool {
@@ -196,61 +231,143 @@ func (s *Server) lookup(r *http.Request) (*kind, object, *renderCtx, error) {
 }
 
 // entryPath is the path of an object as addressed in this request style.
-func entryPath(r *http.Request, k *kind, o object) string {
+func entryPath(r *http.Request, k *kind, o object) string { return entryPathPrefix(r, k) + o.uuid }
+
+// entryPathPrefix is the path of the objects of k as addressed in this
+// request style, up to the object's ID.
+func entryPathPrefix(r *http.Request, k *kind) string {
 	if r.PathValue("child") != "" {
 		p := "/rest/api/uom/"
 		if gp := r.PathValue("gproot"); gp != "" {
 			p += gp + "/" + r.PathValue("gpid") + "/"
 		}
-		return p + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/" + o.uuid
+		return p + r.PathValue("root") + "/" + r.PathValue("id") + "/" + k.name + "/"
 	}
-	return "/rest/api/uom/" + k.name + "/" + o.uuid
+	return "/rest/api/uom/" + k.name + "/"
+}
+
+// prepareEntries sets in rc what the entries of k depend on in this
+// request besides themselves: the same for every entry of a feed.
+func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g groupSel) {
+	if rc.styleOf == k {
+		return
+	}
+	rc.styleOf, rc.prefix = k, entryPathPrefix(r, k)
+	rc.style = k.name + "|" + rc.base + rc.prefix + "|" + g.key
+	if k.byConsole {
+		rc.console = consoleOf(r)
+		rc.style += "|" + rc.console
+	}
+	rc.published()
+}
+
+// entryKey returns the cache key of o's entry as this request renders
+// it, and the entry's path.
+func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) (cacheKey, string) {
+	s.prepareEntries(r, k, rc, g)
+	variant := rc.style
+	if o.extra != "" {
+		variant += o.extra
+	}
+	if k.volatile != nil && k.volatile(o) {
+		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
+	}
+	return cacheKey{uuid: o.uuid, variant: variant}, rc.prefix + o.uuid
 }
 
 // entryBytes returns the encoded <entry> (without its opening tag) of an
 // object, from the cache when the object has not changed.
 func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
-	path := entryPath(r, k, o)
-	variant := rc.base + path + "|" + g.key + o.extra
-	if k.byConsole {
-		rc.console = consoleOf(r)
-		variant += "|" + rc.console
-	}
-	if k.volatile != nil && k.volatile(o) {
-		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
-	}
-	key := cacheKey{uuid: k.name + "/" + o.uuid, variant: variant}
+	key, path := s.entryKey(r, k, o, rc, g)
 	if b, ok := s.cache.get(key, o.rev); ok {
 		return b
 	}
-	cacheable := true
-	if k.aux != nil && o.aux == nil {
-		// What the object renders from besides itself is read now. It is
-		// what o.rev stands for as long as the object has not changed
-		// since (the core moves an object's revision whenever what it
-		// renders from changes); otherwise the entry is not cached.
-		s.core.Read(func(st *model.State) {
-			cur, ok := k.get(st, o.uuid)
-			if !ok || cur.rev != o.rev {
-				cacheable = false
-			}
-			o.aux = k.aux(st, o)
-		})
-	}
-	el := k.render(rc, o)
-	filterGroups(el, g)
-	var b bytes.Buffer
-	uom.AppendEntry(&b, &uom.EntryHeader{
-		ID: o.uuid, Title: k.name, Published: rc.now.Format("2006-01-02T15:04:05.000Z07:00"),
-		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
-		Etag:        core.EtagOf(o.rev),
-		ContentType: uom.MediaType(uom.ServiceUOM, k.name),
-	}, el.Bytes(), false)
-	out := b.Bytes()[len("<entry>"):]
+	objs := []object{o}
+	cacheable := s.gatherAux(k, objs)[0]
+	buf := entryBufs.Get().(*[]byte)
+	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, false)
+	out := bytes.Clone((*buf)[len("<entry>"):])
+	entryBufs.Put(buf)
 	if cacheable {
 		s.cache.put(key, o.rev, out)
 	}
 	return out
+}
+
+// entryBufs are buffers to render one entry into, or to put a response
+// together in.
+var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// writeEntry answers with an entry document: body is an entry without its
+// opening tag (entryBytes), sent with a Content-Length in one write.
+func writeEntry(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	buf := entryBufs.Get().(*[]byte)
+	b := append(append((*buf)[:0], entryRootOpen...), body...)
+	w.Write(b)
+	*buf = b[:0]
+	entryBufs.Put(buf)
+}
+
+// gatherAux reads what the objects render from besides themselves
+// (kind.aux), in one read of the view, and tells for each whether its
+// entry may be cached: what it read is what o.rev stands for as long as
+// the object has not changed since (the core moves an object's revision
+// whenever what it renders from changes); otherwise it is not cached.
+func (s *Server) gatherAux(k *kind, objs []object) []bool {
+	cacheable := make([]bool, len(objs))
+	if k.aux == nil {
+		for i := range cacheable {
+			cacheable[i] = true
+		}
+		return cacheable
+	}
+	s.core.Read(func(st *model.State) {
+		for i := range objs {
+			o := &objs[i]
+			if o.aux != nil {
+				cacheable[i] = true
+				continue
+			}
+			cur, ok := k.get(st, o.uuid)
+			cacheable[i] = ok && cur.rev == o.rev
+			o.aux = k.aux(st, *o)
+		}
+	})
+	return cacheable
+}
+
+// appendEntry renders o's entry, "<entry>" to "</entry>", onto dst (o.aux
+// gathered); root: as a document of its own (entryRootOpen).
+func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, path string, root bool) []byte {
+	h := &uom.EntryHeader{
+		ID: o.uuid, Title: k.name, Published: rc.published(),
+		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
+		Etag:        core.EtagOf(o.rev),
+		ContentType: k.mediaType(),
+	}
+	dst = uom.AppendEntryStart(dst, h, root)
+	if k.write != nil {
+		out := xmlOuts.Get().(*xmlOut)
+		out.buf = dst
+		k.write(rc, o, out, g)
+		dst = out.buf
+		out.buf = nil
+		xmlOuts.Put(out)
+	} else {
+		el := k.render(rc, o)
+		filterGroups(el, g)
+		var b bytes.Buffer
+		b.Grow(8 << 10)
+		el.AppendXML(&b)
+		dst = append(dst, b.Bytes()...)
+	}
+	return append(dst, uom.EntryEnd...)
 }
 
 const entryRootOpen = `<entry xmlns="` + uom.NSAtom + `" xmlns:ns2="` + uom.NSOpenSearch + `" xmlns:ns3="` + uom.NSXHTML + `">`
@@ -272,14 +389,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request, a core.Acto
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := s.entryBytes(r, k, o, rc, g)
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write([]byte(entryRootOpen))
-		w.Write(body)
-	}
+	writeEntry(w, r, http.StatusOK, s.entryBytes(r, k, o, rc, g))
 }
 
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request, a core.Actor) {
@@ -329,57 +439,236 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	var head bytes.Buffer
 	self := rc.base + r.URL.Path
 	if r.URL.RawQuery != "" {
 		self += "?" + r.URL.RawQuery
 	}
-	uom.AppendFeedStart(&head, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
-		rc.now.Format("2006-01-02T15:04:05.000Z07:00"), []uom.Link{{Rel: "SELF", Href: self}})
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	// Up to feedLengthLimit the entries (cached, or rendered into the
-	// cache) are gathered first so the answer has a Content-Length (clients
-	// then read it in one buffer); a larger feed is streamed entry by entry
-	// through a pooled buffer, so a 10,000-partition feed never sits in
-	// memory whole.
-	const entryOpen = "<entry>"
+	var head bytes.Buffer
+	uom.AppendFeedStart(&head, uuid.NewMD5(uuid.NameSpaceURL, []byte(r.URL.Path)).String(),
+		rc.published(), []uom.Link{{Rel: "SELF", Href: self}})
+	// The entries come rendered (or from the cache) in batches, in order.
+	// Up to feedLengthLimit the batches are held and the feed is sent
+	// whole with a Content-Length (clients then read it in one buffer);
+	// beyond, it is streamed batch by batch, so that a feed of 10,000
+	// partitions never sits in memory whole.
+	var held []*feedWriter
 	size := head.Len() + len("</feed>")
-	parts := make([][]byte, 0, len(objs))
-	i := 0
-	for ; i < len(objs) && size <= feedLengthLimit; i++ {
-		e := s.entryBytes(r, k, objs[i], rc, g)
-		parts = append(parts, e)
-		size += len(entryOpen) + len(e)
+	streaming, gone := false, false
+	defer func() {
+		for _, fw := range held {
+			fw.release()
+		}
+	}()
+	s.renderFeed(r, k, objs, rc, g, func(fw *feedWriter) bool {
+		if gone {
+			fw.release()
+			return false
+		}
+		if !streaming {
+			held = append(held, fw)
+			if size += len(fw.buf); size <= feedLengthLimit {
+				return true
+			}
+			streaming = true
+			w.WriteHeader(http.StatusOK)
+			if r.Method == http.MethodHead {
+				gone = true
+				return false
+			}
+			w.Write(head.Bytes())
+			for _, h := range held {
+				if _, err := w.Write(h.buf); err != nil {
+					gone = true // the client went away
+				}
+			}
+			for _, h := range held {
+				h.release()
+			}
+			held = held[:0]
+			return !gone
+		}
+		_, err := w.Write(fw.buf)
+		fw.release()
+		gone = err != nil
+		return !gone
+	})
+	if gone {
+		return
 	}
-	if i == len(objs) && size <= feedLengthLimit {
-		w.Header().Set("Content-Length", strconv.Itoa(size))
+	if streaming {
+		w.Write([]byte("</feed>"))
+		return
 	}
+	w.Header().Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
 	}
-	bw := feedWriters.Get().(*bufio.Writer)
-	bw.Reset(w)
-	bw.Write(head.Bytes())
-	for _, e := range parts {
-		bw.WriteString(entryOpen)
-		bw.Write(e)
+	w.Write(head.Bytes())
+	for _, h := range held {
+		if _, err := w.Write(h.buf); err != nil {
+			return
+		}
 	}
-	parts = nil
-	for ; i < len(objs); i++ {
-		bw.WriteString(entryOpen)
-		bw.Write(s.entryBytes(r, k, objs[i], rc, g))
-	}
-	bw.WriteString("</feed>")
-	bw.Flush()
-	bw.Reset(nil)
-	feedWriters.Put(bw)
+	w.Write([]byte("</feed>"))
 }
 
-// feedLengthLimit is the largest feed sent with a Content-Length.
-const feedLengthLimit = 8 << 20
+// renderFeed renders the entries of objs in batches of auxBatch and hands
+// each batch to emit, in order, until emit returns false. emit owns the
+// batch (it releases it). Large feeds are rendered by a worker per CPU
+// while emit writes the batches before them.
+func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel, emit func(*feedWriter) bool) {
+	s.prepareEntries(r, k, rc, g) // the workers only read rc
+	rc.feedLen = len(objs)
+	batches := (len(objs) + auxBatch - 1) / auxBatch
+	workers := s.feedWorkers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, batches)
+	if batches < 4 || workers < 2 {
+		for i := 0; i < len(objs); i += auxBatch {
+			batch := objs[i:min(i+auxBatch, len(objs))]
+			fw := newFeedWriter(k, len(batch))
+			s.appendEntries(fw, r, k, batch, rc, g)
+			if !emit(fw) {
+				return
+			}
+		}
+		return
+	}
+	type job struct {
+		objs []object
+		done chan *feedWriter
+	}
+	// order holds the batches in feed order, as many ahead of emit as
+	// bound the memory in flight; jobs hands them to the workers.
+	order := make(chan *job, 2*workers)
+	jobs := make(chan *job, 2*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1 + workers)
+	go func() {
+		defer wg.Done()
+		defer close(jobs)
+		defer close(order)
+		for i := 0; i < len(objs); i += auxBatch {
+			j := &job{objs: objs[i:min(i+auxBatch, len(objs))], done: make(chan *feedWriter, 1)}
+			select {
+			case order <- j:
+			case <-stop:
+				return
+			}
+			jobs <- j
+		}
+	}()
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				fw := newFeedWriter(k, len(j.objs))
+				select {
+				case <-stop:
+				default:
+					s.appendEntries(fw, r, k, j.objs, rc, g)
+				}
+				j.done <- fw
+			}
+		}()
+	}
+	stopped := false
+	for j := range order {
+		fw := <-j.done
+		if stopped {
+			fw.release()
+			continue
+		}
+		if !emit(fw) {
+			stopped = true
+			close(stop)
+		}
+	}
+	wg.Wait()
+}
 
-var feedWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+// appendEntries appends the entries of objs to fw.buf: cached ones as they
+// are; the others rendered, what they render from read in one go.
+func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel) {
+	fw.keys, fw.paths, fw.miss = fw.keys[:0], fw.paths[:0], fw.miss[:0]
+	for _, o := range objs {
+		key, path := s.entryKey(r, k, o, rc, g)
+		fw.keys, fw.paths = append(fw.keys, key), append(fw.paths, path)
+	}
+	fw.hits = fw.hits[:0]
+	for i, o := range objs {
+		b, ok := s.cache.get(fw.keys[i], o.rev)
+		fw.hits = append(fw.hits, b)
+		if !ok {
+			fw.miss = append(fw.miss, o)
+		}
+	}
+	var cacheable []bool
+	if len(fw.miss) > 0 {
+		cacheable = s.gatherAux(k, fw.miss)
+	}
+	// The entries of a feed that would take more than half the cache are
+	// rendered, not cached: they would evict each other (and everything
+	// else) before the next read, and the copies cost the first read.
+	noCache := int64(rc.feedLen)*k.entrySize.Load() > s.cache.capacity()/2
+	m := 0
+	for i, o := range objs {
+		if fw.hits[i] != nil {
+			fw.buf = append(fw.buf, "<entry>"...)
+			fw.buf = append(fw.buf, fw.hits[i]...)
+			continue
+		}
+		o = fw.miss[m]
+		start := len(fw.buf)
+		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i], false)
+		n := len(fw.buf) - start
+		k.noteEntrySize(n)
+		if cacheable[m] && !noCache && s.cache.fits(fw.keys[i], n) {
+			s.cache.put(fw.keys[i], o.rev, bytes.Clone(fw.buf[start+len("<entry>"):]))
+		}
+		m++
+	}
+	clear(fw.hits)
+	clear(fw.miss)
+}
+
+const (
+	// feedLengthLimit is the largest feed sent with a Content-Length.
+	feedLengthLimit = 8 << 20
+	// auxBatch is how many entries' sources are read from the view at a
+	// time (one read lock each).
+	auxBatch = 64
+)
+
+// feedWriter is the reusable state of a feed being written.
+type feedWriter struct {
+	buf   []byte
+	keys  []cacheKey
+	paths []string
+	hits  [][]byte
+	miss  []object
+}
+
+var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}
+
+// newFeedWriter returns a pooled feedWriter with room for n entries of k.
+func newFeedWriter(k *kind, n int) *feedWriter {
+	fw := feedWriters.Get().(*feedWriter)
+	fw.buf = slices.Grow(fw.buf[:0], n*int(cmp.Or(k.entrySize.Load(), 4<<10)*9/8))
+	return fw
+}
+
+// release returns fw to the pool.
+func (fw *feedWriter) release() {
+	clear(fw.keys)
+	clear(fw.paths)
+	feedWriters.Put(fw)
+}
 
 // handleSearch serves <feed>/search/(Key==value) and (Key!=value).
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, a core.Actor) {
@@ -498,7 +787,7 @@ func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte,
 	if !ok || svc != uom.ServiceUOM || typ != k.name {
 		return nil, body, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for %s; send %s.", ct, k.name, uom.MediaType(uom.ServiceUOM, k.name))
 	}
-	el, err := uom.DecodeBytes(body)
+	el, err := uom.DecodeOwned(body) // body is not changed afterwards
 	if err != nil {
 		return nil, body, errStatus(http.StatusBadRequest, "The request body is not valid XML: %v", err)
 	}
@@ -563,12 +852,23 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 			o = cur
 		}
 	})
-	body := s.entryBytes(r, k, o, rc, g)
+	// Rendered for this answer only: the entry of an object just changed
+	// is not cached on the chance that someone reads it later (a stream
+	// of creates would fill the cache with entries nobody reads).
+	path := entryPath(r, k, o)
+	if k.byConsole {
+		rc.console = consoleOf(r)
+	}
+	objs := []object{o}
+	s.gatherAux(k, objs)
+	buf := entryBufs.Get().(*[]byte)
+	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, true)
 	w.Header().Set("ETag", core.EtagOf(o.rev))
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
 	w.WriteHeader(status)
-	w.Write([]byte(entryRootOpen))
-	w.Write(body)
+	w.Write(*buf)
+	entryBufs.Put(buf)
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Actor) {

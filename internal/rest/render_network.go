@@ -1,9 +1,10 @@
 package rest
 
 import (
+	"cmp"
 	"encoding/binary"
 	"hash/fnv"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -455,12 +456,13 @@ type partitionNet struct {
 }
 
 func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
-	n := &partitionNet{adapters: st.AdaptersOf(p.UUID), switches: switchUUIDs(st), primaries: map[string]bool{}}
-	for _, s := range st.SortedSlots() {
+	n := &partitionNet{adapters: st.AdaptersOf(p.UUID)}
+	for _, s := range st.Slots {
 		if s.Owner == p.UUID {
 			n.slots = append(n.slots, s)
 		}
 	}
+	slices.SortFunc(n.slots, func(a, b *model.IOSlot) int { return cmp.Compare(a.DRCIndex, b.DRCIndex) })
 	if !p.IsVIOS() {
 		for _, o := range scsiClientObjects(st, p.UUID) {
 			n.scsiClients = append(n.scsiClients, o.uuid)
@@ -470,9 +472,11 @@ func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
 				n.fcClients = append(n.fcClients, fcClientUUID(m))
 			}
 		})
-		sort.Strings(n.fcClients)
+		slices.Sort(n.fcClients)
 	}
 	if p.IsVIOS() {
+		// What only a VIOS renders (its SEAs and trunk adapters).
+		n.switches, n.primaries = switchUUIDs(st), map[string]bool{}
 		for _, b := range sortedBridges(st) {
 			for _, s := range b.SEAs {
 				if s.VIOS == p.UUID {

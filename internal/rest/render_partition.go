@@ -13,12 +13,28 @@ import (
 // model, in schema order; net is what it shows of the partition's adapters,
 // I/O slots and SEAs.
 func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) *uom.Element {
-	typ := "LogicalPartition"
+	typ := partitionType(p)
+	b := newObject(uom.NSUOM, typ, p.UUID, p.Created, uom.Schema(typ))
+	partitionInto(b, base, sys, p, now, net)
+	return b.el
+}
+
+// writePartition renders a partition straight to bytes (see xmlOut).
+func writePartition(out *xmlOut, g groupSel, base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) {
+	typ := partitionType(p)
+	partitionInto(out.object(uom.NSUOM, typ, p.UUID, p.Created, uom.Schema(typ), g), base, sys, p, now, net)
+	out.finish()
+}
+
+func partitionType(p *model.Partition) string {
 	if p.IsVIOS() {
-		typ = "VirtualIOServer"
+		return "VirtualIOServer"
 	}
-	schema := uom.Schema(typ)
-	b := newObject(uom.NSUOM, typ, p.UUID, p.Created, schema)
+	return "LogicalPartition"
+}
+
+// partitionInto writes a partition's children into b, in schema order.
+func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.Partition, now time.Time, net *partitionNet) {
 	active := p.Active()
 
 	b.bool("AllowPerformanceDataCollection", p.AllowPerfData)
@@ -185,8 +201,7 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 	if p.NVRAM != "" {
 		// Group NVRAM, sent only when asked for by name (see
 		// filterGroups); written as the captured lpar.txt has it.
-		b.el.Append(&uom.Element{Space: uom.NSUOM, Local: "PartitionNVRAM", Text: p.NVRAM, Attrs: []uom.Attr{
-			{Local: "group", Value: "NVRAM"}, {Local: "kb", Value: "CUD"}, {Local: "kxe", Value: "true"}, {Local: "schemaVersion", Value: "V1_1_0"}}})
+		b.leafWith("PartitionNVRAM", nvramAttrs, p.NVRAM)
 	}
 	uptime := int64(0)
 	if active && p.ActivatedAt > 0 {
@@ -223,7 +238,6 @@ func renderPartition(base string, sys *model.ManagedSystem, p *model.Partition, 
 			b.leaf("DesignatedIPLSource", orDefault(p.IPLSource, "Unknown"))
 		}
 	}
-	return b.el
 }
 
 // refCodeFull is the ReferenceCodeFull element: the code with its time.
@@ -247,6 +261,10 @@ type quickNull struct{}
 // quickNumber is a quick property that is a JSON number written as given
 // (processing units: 0.1, 1.5).
 type quickNumber string
+
+// nvramAttrs are PartitionNVRAM's attributes as the captured lpar.txt
+// writes them.
+var nvramAttrs = []uom.Attr{{Local: "group", Value: "NVRAM"}, {Local: "kb", Value: "CUD"}, {Local: "kxe", Value: "true"}, {Local: "schemaVersion", Value: "V1_1_0"}}
 
 // partitionQuick returns the quick properties of a partition, as a real
 // NovaLink answers .../LogicalPartition/{uuid}/quick: numbers as JSON

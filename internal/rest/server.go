@@ -19,6 +19,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/uom"
 )
 
 // Config configures the REST server.
@@ -54,6 +55,8 @@ type Server struct {
 	streams sync.WaitGroup
 	json    jsonCache
 	basic   basicCache
+	// feedWorkers render the batches of a large feed (0: one per CPU).
+	feedWorkers int
 }
 
 // MaxBody bounds request bodies.
@@ -78,6 +81,9 @@ func New(c *core.Core, cfg Config) *Server {
 		cache:    newEntryCache(cfg.CacheBytes)}
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
+	for _, k := range s.kinds {
+		k.media = uom.MediaType(uom.ServiceUOM, k.name)
+	}
 	s.routes()
 	return s
 }
@@ -274,7 +280,16 @@ func (s *Server) routes() {
 
 // readBody reads a request body up to MaxBody.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= MaxBody {
+		// Read into a buffer of the announced size: net/http's body is
+		// that long, or fails to read.
+		b = make([]byte, n)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	}
 	if err != nil {
 		return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
 	}

@@ -86,3 +86,42 @@ func TestSecondOpenRefused(t *testing.T) {
 		t.Fatal("a second process could open the same state file")
 	}
 }
+
+// TestBatchAppliesInOrder: the committer writes a transaction's changes in
+// key order (bbolt inserts in order are appends), but changes to one key
+// keep the order they were submitted in: the last one wins.
+func TestBatchAppliesInOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update([]Change{
+		{Bucket: BucketPartitions, Key: "z", Value: []byte("1")},
+		{Bucket: BucketPartitions, Key: "a", Value: []byte("1")},
+		{Bucket: BucketMeta, Key: "m", Value: []byte("1")},
+		{Bucket: BucketPartitions, Key: "z", Value: []byte("2")},
+		{Bucket: BucketPartitions, Key: "a"},
+		{Bucket: BucketPartitions, Key: "b", Value: []byte("1")},
+		{Bucket: BucketPartitions, Key: "b"},
+		{Bucket: BucketPartitions, Key: "b", Value: []byte("3")},
+		{Bucket: "other", Key: "x", Value: []byte("1")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct{ bucket, key, want string }{
+		{BucketPartitions, "z", "2"}, {BucketPartitions, "a", ""}, {BucketPartitions, "b", "3"},
+		{BucketMeta, "m", "1"}, {"other", "x", "1"},
+	} {
+		v, err := s.Get(c.bucket, c.key)
+		if err != nil || string(v) != c.want {
+			t.Errorf("%s/%s = %q, %v; want %q", c.bucket, c.key, v, err, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novalink-project/novalink/internal/testlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,6 +28,7 @@ func TestPypowervmVterm(t *testing.T) {
 // reaps them; here init may not), and fails the test if one is still
 // running when it ends: the scenario must close what it opened.
 func watchUtils(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/creack/pty"
 	vnc "github.com/mitchellh/go-vnc"
+	"github.com/novalink-project/novalink/internal/testlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -205,6 +206,7 @@ func (p *ptyTerm) exit() int {
 // rmvterm from another terminal ending the first; the partition's delete
 // ending its session.
 func TestMkvtermOnATerminal(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
 
@@ -278,6 +280,7 @@ func TestMkvtermOnATerminal(t *testing.T) {
 
 // TestMkvtermBadInput: unknown partitions and wrong flags.
 func TestMkvtermBadInput(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
 	for _, tc := range []struct {
@@ -431,6 +434,7 @@ func startVNCConsole(t *testing.T, c *cmdEnv, id int) int {
 // types into it and sees the pixels change; a second open gets exit 3
 // and the same port; garbage RFB is dropped; rmvterm ends it all.
 func TestMkvtermVNC(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	becomeSubreaper(t)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
@@ -528,6 +532,7 @@ func TestMkvtermVNC(t *testing.T) {
 // rmvterm leave no mkvtermutil process behind, and pvmd holds no more
 // connections or threads than before.
 func TestVtermOpenCloseCycles(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	becomeSubreaper(t)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
@@ -555,8 +560,12 @@ func TestVtermOpenCloseCycles(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// An ended mkvtermutil is a zombie until this process reaps it (it
+	// may have ended just after waitNoUtils' last reap): only a live one
+	// is left behind.
+	reapUtils()
 	for _, p := range processes("mkvtermutil") {
-		if p.ppid == os.Getpid() {
+		if p.ppid == os.Getpid() && p.state != "Z" {
 			t.Fatalf("left behind: %+v", p)
 		}
 	}
@@ -574,6 +583,7 @@ func countFDs(t *testing.T, pid int) int {
 // and boots on X; one started at the ok prompt boots on "boot"; the VIOS
 // console logs padmin in and runs a VIOS command.
 func TestMkvtermFirmwareAndVIOS(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
 
@@ -614,6 +624,7 @@ func TestMkvtermFirmwareAndVIOS(t *testing.T) {
 // TestMkvtermWhenPvmdStops: stopping pvmd ends the open consoles, each
 // with its last line, and mkvterm ends with it.
 func TestMkvtermWhenPvmdStops(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
 	term := c.startPTY("mkvterm", "--id", "10")
@@ -631,6 +642,7 @@ func TestMkvtermWhenPvmdStops(t *testing.T) {
 // password session over HTTPS too (the stream is HTTP/1.1 even where the
 // server offers HTTP/2), and CloseVterm by that session ends it.
 func TestMkvtermPasswordSessionOverHTTPS(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	d := startPVMD(t, t.TempDir(), startOpts{})
 	c := newCmdEnv(t, d)
 	var env []string
@@ -657,6 +669,7 @@ func TestMkvtermPasswordSessionOverHTTPS(t *testing.T) {
 // stream goes through pvm-rest's forwarding to pvm-core (an upgraded
 // connection both ways): on a terminal and as a VNC console.
 func TestMkvtermThroughPvmRest(t *testing.T) {
+	testlock.Take(t, testlock.Consoles)
 	becomeSubreaper(t)
 	dir := t.TempDir()
 	core := newService(t, "pvm-core.service", dir, map[string]string{"PVM_CORE_OPTS": "--timing fast"})

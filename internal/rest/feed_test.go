@@ -1,0 +1,105 @@
+package rest
+
+import (
+	"bytes"
+	"cmp"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/sim"
+)
+
+// TestLargeFeeds: feeds of 300 to 1,000 partitions, streamed (over 8 MB)
+// or sent with a Content-Length, rendered by several workers or by one,
+// from a cold or a warm cache or not cached (larger than half the cache),
+// are the same document, entries in order.
+func TestLargeFeeds(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	inv := core.DefaultInventory()
+	inv.Clients.Count, inv.Clients.Running, inv.System.MaxPartitions = 997, 300, 1100
+	inv.Clients.MemoryMB, inv.Clients.MinMemoryMB, inv.Clients.ProcUnits = 256, 256, 0.05
+	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	c, err := core.Open(core.Config{StatePath: filepath.Join(t.TempDir(), "state.db"), Clock: clk,
+		Timing: sim.Profiles["fast"], Inventory: inv, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
+	tok := newToken()
+	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	// get answers the status, the Content-Length header and the body.
+	get := func(method, path string) (int, string, []byte) {
+		req, _ := http.NewRequest(method, hs.URL+path, nil)
+		req.Header.Set("X-API-Session", tok)
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, resp.Header.Get("Content-Length"), b
+	}
+	sys := c.System().UUID
+	for _, path := range []string{"/rest/api/uom/LogicalPartition", "/rest/api/uom/ManagedSystem/" + sys + "/LogicalPartition?group=None",
+		"/rest/api/uom/LogicalPartition/search/(PartitionState==running)",
+		"/rest/api/uom/LogicalPartition/search/(PartitionState==not%20activated)"} {
+		var want []byte
+		for _, run := range []struct {
+			workers int
+			cold    bool
+			cache   int64 // a cache of this size (a feed of over half of it is not cached)
+		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 4 << 20}, {2, false, 4 << 20}} {
+			s.feedWorkers = run.workers
+			if run.cold {
+				s.cache = newEntryCache(cmp.Or(run.cache, s.cfg.CacheBytes))
+			}
+			status, cl, body := get(http.MethodGet, path)
+			if status != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, status)
+			}
+			streamed := len(body) > feedLengthLimit
+			if streamed != (cl == "") || (cl != "" && cl != strconv.Itoa(len(body))) {
+				t.Errorf("GET %s: %d bytes with Content-Length %q", path, len(body), cl)
+			}
+			if run.cache != 0 {
+				n := 0
+				for i := range s.cache.shards {
+					n += len(s.cache.shards[i].m)
+				}
+				if n > auxBatch {
+					t.Errorf("GET %s: a feed larger than half the cache left %d entries in it", path, n)
+				}
+			}
+			if want == nil {
+				want = body
+				if n := bytes.Count(body, []byte("<entry>")); n < 300 {
+					t.Fatalf("GET %s: %d entries", path, n)
+				}
+				continue
+			}
+			if !bytes.Equal(body, want) {
+				t.Errorf("GET %s with %d workers (cold %v) differs from one worker's: %s", path, run.workers, run.cold, firstDiff(body, want))
+			}
+		}
+		if path != "/rest/api/uom/LogicalPartition" {
+			continue // HEAD is routed for root feeds
+		}
+		status, _, body := get(http.MethodHead, path)
+		if status != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: %d, %d bytes", path, status, len(body))
+		}
+	}
+}

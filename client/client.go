@@ -348,7 +348,7 @@ func (c *Client) Logon(ctx context.Context) error {
 		if !ok || file == "" {
 			return fmt.Errorf("logon: the server did not name a session file (local logon needs NovaLink)")
 		}
-		b, err := os.ReadFile(file)
+		b, err := readSessionFile(file)
 		if err != nil {
 			return fmt.Errorf("logon: read the session file: %w", err)
 		}
@@ -389,4 +389,29 @@ func (c *Client) Logoff(ctx context.Context) error {
 		return errorFrom(resp, http.MethodDelete, "/rest/api/web/Logon")
 	}
 	return nil
+}
+
+// maxSessionFile bounds what is read of a session file (a token): the
+// server names the file, and must not make the client read without end.
+const maxSessionFile = 4096
+
+// readSessionFile reads the session file of a local logon: a regular
+// file of a few bytes.
+func readSessionFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSessionFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSessionFile {
+		return nil, fmt.Errorf("%s is larger than a session token (%d bytes)", path, maxSessionFile)
+	}
+	return b, nil
 }

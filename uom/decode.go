@@ -31,18 +31,48 @@ func Decode(r io.Reader) (*Element, error) {
 
 // DecodeBytes is Decode on a byte slice (which it does not keep).
 func DecodeBytes(b []byte) (*Element, error) {
-	d := &decoder{src: b, str: string(b)}
+	return DecodeBytesLimits(b, DefaultLimits)
+}
+
+// Limits bound what a document may hold; a document beyond them is
+// refused with a SyntaxError that wraps ErrLimit. Zero means no bound.
+// Decoding takes time linear in the document's size whatever its shape;
+// the limits bound the memory and refuse documents no PowerVM body comes
+// near.
+type Limits struct {
+	// MaxAttrs bounds the attributes of one element, namespace
+	// declarations included.
+	MaxAttrs int
+	// MaxNamespaces bounds the namespace declarations in scope at once.
+	MaxNamespaces int
+	// MaxElements bounds the elements of the document.
+	MaxElements int
+}
+
+// DefaultLimits are the limits of Decode, DecodeBytes and DecodeOwned.
+// The largest PowerVM elements have a handful of attributes and a
+// document a few namespaces in scope; feeds may have millions of
+// elements, so their number is not bounded here (servers bound it for
+// request bodies with DecodeBytesLimits).
+var DefaultLimits = Limits{MaxAttrs: 256, MaxNamespaces: 128}
+
+// DecodeBytesLimits is DecodeBytes with other limits.
+func DecodeBytesLimits(b []byte, lim Limits) (*Element, error) {
+	d := &decoder{src: b, str: string(b), lim: lim}
 	return d.document()
 }
 
 // DecodeOwned is DecodeBytes for a buffer the caller hands over: the
 // decoded strings share its memory, so b must never change afterwards.
 // It saves a copy of the document (clients reading large feeds).
-func DecodeOwned(b []byte) (*Element, error) {
+func DecodeOwned(b []byte) (*Element, error) { return DecodeOwnedLimits(b, DefaultLimits) }
+
+// DecodeOwnedLimits is DecodeOwned with other limits.
+func DecodeOwnedLimits(b []byte, lim Limits) (*Element, error) {
 	if len(b) == 0 {
-		return DecodeBytes(b)
+		return DecodeBytesLimits(b, lim)
 	}
-	d := &decoder{src: b, str: unsafe.String(&b[0], len(b))}
+	d := &decoder{src: b, str: unsafe.String(&b[0], len(b)), lim: lim}
 	return d.document()
 }
 
@@ -54,16 +84,21 @@ type decoder struct {
 	src []byte
 	// str is src as one string: names, and text and attribute values that
 	// need no decoding, are substrings of it (no allocation each).
-	str   string
-	pos   int
-	ns    []nsFrame  // namespace bindings in scope, innermost last
-	elems []Element  // allocation arena
-	ptrs  []*Element // arena for children slices
-	attrs []Attr
-	stack []*Element // children being read, all levels
-	raws  []rawAttr  // attributes being read
-	text  []byte
-	est   int // elements in the document, about (arenaSize)
+	str      string
+	pos      int
+	ns       []nsFrame  // namespace bindings in scope, innermost last
+	elems    []Element  // allocation arena
+	ptrs     []*Element // arena for children slices
+	attrs    []Attr
+	stack    []*Element // children being read, all levels
+	raws     []rawAttr  // attributes being read
+	text     []byte
+	est      int // elements in the document, about (arenaSize)
+	lim      Limits
+	elements int // elements read so far
+	// dups finds repeated attributes of an element with many (a scan
+	// does for the usual few).
+	dups map[rawKey]struct{}
 	// seen holds recent plain attribute lists (no namespaces) with their
 	// decoding, most recent first: the same few lists (kb="ROR" kxe="false")
 	// recur on most elements, and a match skips parsing and allocating.
@@ -106,6 +141,19 @@ func (d *decoder) remember(raw string, attrs []Attr) {
 func (d *decoder) errorf(format string, args ...any) error {
 	return &SyntaxError{Line: 1 + bytes.Count(d.src[:min(d.pos, len(d.src))], []byte{'\n'}), Msg: fmt.Sprintf(format, args...)}
 }
+
+// limitf is errorf for a document beyond the decoder's Limits.
+func (d *decoder) limitf(format string, args ...any) error {
+	err := d.errorf(format, args...).(*SyntaxError)
+	err.limit = true
+	return err
+}
+
+type rawKey struct{ prefix, local string }
+
+// scanDups is how many attributes are checked for repeats by a scan
+// before a set takes over.
+const scanDups = 8
 
 func (d *decoder) newElement() *Element {
 	if len(d.elems) == 0 {
@@ -210,7 +258,9 @@ func (d *decoder) skipPI() error {
 		return d.errorf("unterminated processing instruction")
 	}
 	body := d.src[d.pos+2 : d.pos+2+end]
-	if len(body) == 0 || !isNameStart(body[0]) {
+	// The target is an XML Name, which may begin with a colon (it is not
+	// split into a prefix and a local name).
+	if len(body) == 0 || !(isNameStart(body[0]) || body[0] == ':') {
 		return d.errorf("processing instruction without a target")
 	}
 	// The target is a name, as encoding/xml reads it: the name bytes and
@@ -354,6 +404,10 @@ func (d *decoder) element(depth int) (*Element, error) {
 	if depth >= MaxDepth {
 		return nil, d.errorf("document nested too deeply")
 	}
+	d.elements++
+	if d.lim.MaxElements > 0 && d.elements > d.lim.MaxElements {
+		return nil, d.limitf("too many elements (more than %d)", d.lim.MaxElements)
+	}
 	d.pos++ // '<'
 	prefix, local, err := d.name()
 	if err != nil {
@@ -365,6 +419,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 	nsMark := len(d.ns)
 	rawMark := len(d.raws)
 	selfClosing := false
+	nattrs := 0
 	attrStart := d.pos
 	known, isKnown := d.knownAttrs()
 	attrEnd := d.pos
@@ -409,10 +464,8 @@ func (d *decoder) element(depth int) (*Element, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range d.raws[rawMark:] {
-			if r.prefix == ap && r.local == al {
-				return nil, d.errorf("attribute %s repeated", al)
-			}
+		if nattrs++; d.lim.MaxAttrs > 0 && nattrs > d.lim.MaxAttrs {
+			return nil, d.limitf("too many attributes on <%s> (more than %d)", el.Local, d.lim.MaxAttrs)
 		}
 		switch {
 		case ap == "" && al == "xmlns":
@@ -422,7 +475,13 @@ func (d *decoder) element(depth int) (*Element, error) {
 			d.ns = append(d.ns, nsFrame{al, v})
 			el.NSDecls = append(el.NSDecls, Attr{Local: al, Value: v})
 		default:
+			if err := d.checkRepeat(rawMark, ap, al); err != nil {
+				return nil, err
+			}
 			d.raws = append(d.raws, rawAttr{ap, al, v})
+		}
+		if d.lim.MaxNamespaces > 0 && len(d.ns) > d.lim.MaxNamespaces {
+			return nil, d.limitf("too many namespace declarations in scope on <%s> (more than %d)", el.Local, d.lim.MaxNamespaces)
 		}
 	}
 	raws := d.raws[rawMark:]
@@ -469,6 +528,36 @@ func (d *decoder) element(depth int) (*Element, error) {
 	}
 	d.ns = d.ns[:nsMark]
 	return el, nil
+}
+
+// checkRepeat refuses an attribute the element already has: a scan of
+// the few read so far, or a set once there are many (so that an element
+// with thousands of attributes is not checked in quadratic time).
+func (d *decoder) checkRepeat(rawMark int, prefix, local string) error {
+	seen := d.raws[rawMark:]
+	if len(seen) < scanDups {
+		for _, r := range seen {
+			if r.prefix == prefix && r.local == local {
+				return d.errorf("attribute %s repeated", local)
+			}
+		}
+		return nil
+	}
+	if len(seen) == scanDups {
+		if d.dups == nil {
+			d.dups = map[rawKey]struct{}{}
+		}
+		clear(d.dups)
+		for _, r := range seen {
+			d.dups[rawKey{r.prefix, r.local}] = struct{}{}
+		}
+	}
+	k := rawKey{prefix, local}
+	if _, dup := d.dups[k]; dup {
+		return d.errorf("attribute %s repeated", local)
+	}
+	d.dups[k] = struct{}{}
+	return nil
 }
 
 // content reads an element's children and text up to its end tag.

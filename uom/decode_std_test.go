@@ -179,8 +179,12 @@ func FuzzDecodeMatchesStd(f *testing.F) {
 
 // strictOnPurpose lists what the fast decoder refuses although
 // encoding/xml lets it through: DTDs (entities are a risk, PowerVM never
-// sends one) and breaches of well-formedness encoding/xml forgives.
+// sends one), breaches of well-formedness encoding/xml forgives, and
+// documents beyond the decoder's Limits.
 func strictOnPurpose(err error) bool {
+	if errors.Is(err, ErrLimit) {
+		return true
+	}
 	for _, s := range []string{"DTD", "must be separated by white space", "expected a name", "invalid name"} {
 		if strings.Contains(err.Error(), s) {
 			return true

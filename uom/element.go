@@ -46,8 +46,9 @@ var ErrSyntax = errors.New("malformed XML")
 
 // SyntaxError says where a document could not be decoded.
 type SyntaxError struct {
-	Line int
-	Msg  string
+	Line  int
+	Msg   string
+	limit bool // a Limits bound was reached
 }
 
 func (e *SyntaxError) Error() string {
@@ -57,7 +58,16 @@ func (e *SyntaxError) Error() string {
 	return "malformed XML: " + e.Msg
 }
 
-func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+// ErrLimit wraps the decoding failures of documents beyond the decoder's
+// Limits (they are syntax errors too).
+var ErrLimit = errors.New("XML document beyond the decoder's limits")
+
+func (e *SyntaxError) Unwrap() []error {
+	if e.limit {
+		return []error{ErrSyntax, ErrLimit}
+	}
+	return []error{ErrSyntax}
+}
 
 // MaxDepth bounds the nesting of decoded documents.
 const MaxDepth = 64

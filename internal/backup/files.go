@@ -145,30 +145,18 @@ func writeAtomic(path string, data []byte, mode os.FileMode, mtime time.Time) er
 	return atomicfile.Write(path, data, mode, mtime)
 }
 
-// RemoveStale removes the temporary files a crash left in dir (only its
-// writer may call it: a write in progress would lose its file).
+// RemoveStale removes the temporary files of backups a crash left in dir
+// (writes in progress keep theirs: see atomicfile.RemoveStale).
 func RemoveStale(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if !strings.HasPrefix(n, ".") || !e.Type().IsRegular() {
-			continue
+	return atomicfile.RemoveStale(dir, func(n string) bool {
+		if !strings.HasPrefix(n, ".") {
+			return false
 		}
 		i := strings.LastIndex(n, tmpMarker)
 		if i < 0 {
-			continue
+			return false
 		}
-		if _, ok := parseName(n[1:i]); ok {
-			if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-		}
-	}
-	return nil
+		_, ok := parseName(n[1:i])
+		return ok
+	})
 }

@@ -84,6 +84,9 @@ type Config struct {
 	// BackupDir is the base directory of the scheduled backups (the files
 	// are in <BackupDir>/<MTMS>/); empty means "backups" beside StatePath.
 	BackupDir string
+	// PasswordCost is the bcrypt cost of new passwords (0: bcrypt's
+	// default, 10); tests lower it.
+	PasswordCost int
 	// PCMInterval is the long-term monitor's interval (default 30 s; the
 	// short-term monitor and the RMC file follow it, see Intervals);
 	// PCMSeed seeds the simulated workload's noise (0: from the system).
@@ -121,6 +124,16 @@ type Core struct {
 	timers   map[*pendingTimer]struct{}
 	inflight sync.WaitGroup
 
+	// uploading holds the Files whose contents are being uploaded.
+	uploadsMu sync.Mutex
+	uploading map[string]bool
+
+	// The bounded pool of password checks (users.go).
+	pwOnce           sync.Once
+	pwSlots, pwQueue chan struct{}
+	unknownOnce      sync.Once
+	unknown          []byte
+
 	pcm *pcmService
 
 	// cons are the partitions' virtual terminals (console.go).
@@ -128,6 +141,17 @@ type Core struct {
 }
 
 type pendingTimer struct{ t sim.Timer }
+
+// crashHook, when set (tests only), is called at the points of file
+// writes where a crash leaves something on disk (crashPoint): a test kills
+// its process there and checks what the next Open leaves.
+var crashHook func(point string)
+
+func crashPoint(point string) {
+	if crashHook != nil {
+		crashHook(point)
+	}
+}
 
 // Open loads (or seeds) the state file and starts the core.
 func Open(cfg Config) (*Core, error) {
@@ -171,6 +195,11 @@ func Open(cfg Config) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
+	// What a crash left of file writes: temporary files of uploads and of
+	// the VIOSes' files, contents whose device was never committed.
+	c.sweepUploads("")
+	c.sweepVIOSFiles()
+	c.sweepContent()
 	c.recover()
 	c.settlePending()
 	c.resumeFirmware()
@@ -262,15 +291,20 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		c.mu.Unlock()
 		return err
 	}
-	if tx.empty() {
+	if tx.empty() && !tx.outside {
 		c.mu.Unlock()
 		return nil
 	}
+	// Every change, of the model or outside it (files), is the master's.
 	if !a.Internal && !tx.masterChange && !tx.monitoring {
 		if err := masterAllows(tx.st.System, a); err != nil {
 			c.mu.Unlock()
 			return err
 		}
+	}
+	if tx.empty() {
+		c.mu.Unlock()
+		return nil // checked; what changes is outside the model
 	}
 	c.seq++
 	d, changes, events, err := tx.finish(c.seq)
@@ -310,6 +344,10 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+// MayChange refuses actors whose role may not change anything (the role
+// custom events and other writes outside the model need).
+func MayChange(a Actor) error { return checkActor(a) }
 
 // checkActor refuses changes from users without the admin role.
 func checkActor(a Actor) error {

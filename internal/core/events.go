@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 )
@@ -40,17 +41,42 @@ type Event struct {
 // sees every event published after it was created, once, in order; a new
 // queue's first answer starts with NEW_CLIENT. A queue that overflows loses
 // its backlog and gets MISSING_EVENTS (clients then refetch everything).
+//
+// Memory is bounded (BusLimits): events and bytes per queue, queues per
+// session and in all, bytes in all. Beyond a bound the oldest goes first:
+// the least recently polled queue of the session (or of everyone) is
+// dropped, and when all queues together hold too much, the backlogs of
+// the least recently polled ones are dropped and they get MISSING_EVENTS.
 type Bus struct {
-	mu       sync.Mutex
-	queues   map[string]*queue
-	nextID   int64
-	capacity int
-	idle     time.Duration
-	now      func() time.Time
+	mu     sync.Mutex
+	queues map[string]*queue
+	nextID int64
+	lim    BusLimits
+	total  int64 // bytes all queues hold
+	idle   time.Duration
+	now    func() time.Time
 }
+
+// BusLimits bound the memory of the event queues.
+type BusLimits struct {
+	QueueEvents      int   // events one queue holds
+	QueueBytes       int64 // bytes one queue holds
+	QueuesPerSession int   // queues one session may have
+	Queues           int   // queues in all
+	TotalBytes       int64 // bytes all queues hold together
+}
+
+// DefaultBusLimits are the bounds of a Bus: a client polling as clients
+// do never reaches them; one that makes queues without end, or publishes
+// custom events nobody reads, does.
+var DefaultBusLimits = BusLimits{QueueEvents: 10000, QueueBytes: 4 << 20, QueuesPerSession: 16, Queues: 256, TotalBytes: 64 << 20}
+
+// MaxCustomEvent bounds the data and detail of a client's custom event.
+const MaxCustomEvent = 8 << 10
 
 type queue struct {
 	events   []Event
+	bytes    int64
 	overflow bool
 	fresh    bool // not yet told NEW_CLIENT
 	owner    string
@@ -58,13 +84,26 @@ type queue struct {
 	wake     chan struct{}
 }
 
+// eventCost is what a queued event is counted for (its strings may be
+// shared between queues: the count is an upper bound).
+func eventCost(e *Event) int64 { return 96 + int64(len(e.Data)+len(e.Detail)) }
+
 // NewBus returns a bus whose queues hold at most capacity events and are
-// dropped after idle without a poll.
+// dropped after idle without a poll; the other bounds are
+// DefaultBusLimits.
 func NewBus(capacity int, idle time.Duration, now func() time.Time) *Bus {
-	if capacity <= 0 {
-		capacity = 10000
+	lim := DefaultBusLimits
+	if capacity > 0 {
+		lim.QueueEvents = capacity
 	}
-	return &Bus{queues: map[string]*queue{}, nextID: now().UnixMilli(), capacity: capacity, idle: idle, now: now}
+	return &Bus{queues: map[string]*queue{}, nextID: now().UnixMilli(), lim: lim, idle: idle, now: now}
+}
+
+// SetLimits changes the bounds (before the bus is used).
+func (b *Bus) SetLimits(l BusLimits) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lim = l
 }
 
 // Publish appends events to every queue (custom events skip the queues of
@@ -85,29 +124,103 @@ func (b *Bus) Publish(evs ...Event) {
 	}
 	for key, q := range b.queues {
 		if b.idle > 0 && now.Sub(q.lastPoll) > b.idle && q.wake == nil {
-			delete(b.queues, key)
+			b.dropQueue(key, q)
 			continue
 		}
 		added := false
-		for _, e := range evs {
+		for i := range evs {
+			e := &evs[i]
 			if e.Type == EventCustom && e.origin != "" && e.origin == q.owner {
 				continue
 			}
 			if q.overflow {
 				continue
 			}
-			if len(q.events) >= b.capacity {
-				q.events = nil
-				q.overflow = true
+			cost := eventCost(e)
+			if len(q.events) >= b.lim.QueueEvents || q.bytes+cost > b.lim.QueueBytes {
+				b.dropBacklog(q)
 				added = true
 				continue
 			}
-			q.events = append(q.events, e)
+			q.events = append(q.events, *e)
+			q.bytes += cost
+			b.total += cost
 			added = true
 		}
 		if added && q.wake != nil {
 			close(q.wake)
 			q.wake = nil
+		}
+	}
+	if b.total > b.lim.TotalBytes {
+		b.shed()
+	}
+}
+
+// dropBacklog empties a queue that has to lose its events: its next poll
+// gets MISSING_EVENTS.
+func (b *Bus) dropBacklog(q *queue) {
+	b.total -= q.bytes
+	q.events, q.bytes, q.overflow = nil, 0, true
+}
+
+func (b *Bus) dropQueue(key string, q *queue) {
+	b.total -= q.bytes
+	delete(b.queues, key)
+	if q.wake != nil {
+		close(q.wake)
+		q.wake = nil
+	}
+}
+
+// shed drops the backlogs of the least recently polled queues until all
+// of them hold at most three quarters of TotalBytes (so that a flood does
+// not make every publish sort the queues).
+func (b *Bus) shed() {
+	qs := make([]*queue, 0, len(b.queues))
+	for _, q := range b.queues {
+		if q.bytes > 0 {
+			qs = append(qs, q)
+		}
+	}
+	sort.Slice(qs, func(i, j int) bool { return qs[i].lastPoll.Before(qs[j].lastPoll) })
+	for _, q := range qs {
+		if b.total <= b.lim.TotalBytes/4*3 {
+			break
+		}
+		b.dropBacklog(q)
+		if q.wake != nil {
+			close(q.wake)
+			q.wake = nil
+		}
+	}
+}
+
+// makeRoom drops the least recently polled queue of owner when it has as
+// many as it may, and the least recently polled of all when there are as
+// many as there may be, before a new queue of owner is made.
+func (b *Bus) makeRoom(owner string) {
+	oldest := func(match func(*queue) bool) (string, *queue, int) {
+		var key string
+		var old *queue
+		n := 0
+		for k, q := range b.queues {
+			if !match(q) {
+				continue
+			}
+			n++
+			if old == nil || q.lastPoll.Before(old.lastPoll) {
+				key, old = k, q
+			}
+		}
+		return key, old, n
+	}
+	if k, q, n := oldest(func(q *queue) bool { return q.owner == owner }); n >= b.lim.QueuesPerSession && q != nil {
+		b.dropQueue(k, q)
+	}
+	if len(b.queues) >= b.lim.Queues {
+		if k, q, _ := oldest(func(*queue) bool { return true }); q != nil {
+			b.dropQueue(k, q)
 		}
 	}
 }
@@ -127,6 +240,7 @@ func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration)
 		b.mu.Lock()
 		q := b.queues[appID]
 		if q == nil {
+			b.makeRoom(owner)
 			q = &queue{fresh: true, owner: owner}
 			b.queues[appID] = q
 		}
@@ -146,7 +260,8 @@ func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration)
 			out = append(out, Event{ID: b.nextID, Type: EventMissing, Published: b.now()})
 		}
 		out = append(out, q.events...)
-		q.events = nil
+		b.total -= q.bytes
+		q.events, q.bytes = nil, 0
 		if len(out) > 0 {
 			b.mu.Unlock()
 			return out
@@ -182,4 +297,12 @@ func (b *Bus) Queues() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.queues)
+}
+
+// QueuedBytes returns what all queues hold (as counted against
+// BusLimits.TotalBytes).
+func (b *Bus) QueuedBytes() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.total
 }

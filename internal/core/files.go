@@ -18,9 +18,15 @@ import (
 // VIOS's repository or as the contents of a logical unit or volume.
 // Everything is stored under Config.FilesDir:
 //
-//	uploads/<file uuid>   contents while they arrive
-//	media/<media uuid>    an optical media's image
-//	disks/<device uuid>   what was written to a logical unit or volume
+//	uploads/<file uuid>.<random>  contents while they arrive (one file per
+//	                              upload; nothing else ever writes it)
+//	media/<media uuid>            an optical media's image
+//	disks/<device uuid>           what was written to a logical unit or volume
+//
+// One upload per File at a time: a second one is refused while the first
+// is in progress. What lands is the file that was checksummed, synced
+// before it is renamed into place. The temporary files a crash leaves are
+// swept when the core opens and before an upload of the same File starts.
 
 func (c *Core) filesDir(sub string) string { return filepath.Join(c.cfg.FilesDir, sub) }
 
@@ -129,22 +135,59 @@ func ceilMB(b int64) int { return int((b + 1<<20 - 1) >> 20) }
 // DeleteFile removes a File record (and contents still being uploaded;
 // contents that landed belong to their media or disk).
 func (c *Core) DeleteFile(a Actor, uuid string) error {
-	var path string
 	err := c.Apply(a, func(tx *Tx) error {
 		f, _ := tx.Get(model.KindFile, uuid).(*model.File)
 		if f == nil {
 			return model.ErrNoObject("File", uuid)
 		}
-		if !f.Complete {
-			path = c.filesDir(filepath.FromSlash(f.Path))
-		}
 		tx.Delete(model.KindFile, uuid)
 		return nil
 	})
-	if err == nil && path != "" {
-		os.Remove(path)
-	}
+	// An upload in progress removes its own temporary file when it finds
+	// the record gone.
 	return err
+}
+
+// beginUpload claims a File for one upload; false when another upload of
+// it is in progress.
+func (c *Core) beginUpload(uuid string) bool {
+	c.uploadsMu.Lock()
+	defer c.uploadsMu.Unlock()
+	if c.uploading == nil {
+		c.uploading = map[string]bool{}
+	}
+	if c.uploading[uuid] {
+		return false
+	}
+	c.uploading[uuid] = true
+	return true
+}
+
+func (c *Core) endUpload(uuid string) {
+	c.uploadsMu.Lock()
+	delete(c.uploading, uuid)
+	c.uploadsMu.Unlock()
+}
+
+// sweepUploads removes the temporary files of uploads that are not in
+// progress: all of them when the core opens (prefix ""), those of one File
+// before a new upload of it starts.
+func (c *Core) sweepUploads(prefix string) {
+	dir := c.filesDir("uploads")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), prefix) || e.IsDir() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			c.log.Warn("remove the temporary file of an interrupted upload", "file", e.Name(), "err", err)
+		} else {
+			c.log.Info("removed the temporary file of an interrupted upload", "file", e.Name())
+		}
+	}
 }
 
 // UploadFile reads a File's contents from body, checks their size and
@@ -182,16 +225,30 @@ func (c *Core) UploadFile(a Actor, uuid string, body io.Reader) (*model.File, er
 	if f.Expected > 0 && f.Expected < limit {
 		limit = f.Expected
 	}
+	if !c.beginUpload(f.UUID) {
+		return nil, ErrUploadInProgress(f.Name)
+	}
+	defer c.endUpload(f.UUID)
+	// What an interrupted upload of this File left (a crash) goes first.
+	c.sweepUploads(f.UUID + ".")
 	if err := os.MkdirAll(c.filesDir("uploads"), 0o750); err != nil {
 		return nil, model.Internal("upload directory: %v", err)
 	}
-	part := c.filesDir(filepath.FromSlash(f.Path))
-	w, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	w, err := os.CreateTemp(c.filesDir("uploads"), f.UUID+".*")
 	if err != nil {
 		return nil, model.Internal("upload %s: %v", f.Name, err)
 	}
+	part := w.Name()
+	crashPoint("upload-created")
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(body, limit+1))
+	if err == nil {
+		err = w.Chmod(0o640)
+	}
+	if err == nil {
+		err = w.Sync() // the bytes checked are on disk before they are renamed into place
+	}
+	crashPoint("upload-synced")
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -269,6 +326,8 @@ func (c *Core) UploadFile(a Actor, uuid string, body io.Reader) (*model.File, er
 		if err := os.Rename(part, dst); err != nil {
 			return model.Internal("store the contents of %s: %v", cur.Name, err)
 		}
+		syncDir(filepath.Dir(dst))
+		crashPoint("upload-landed") // the contents are in place, the record not yet committed
 		tx.Put(n2)
 		out = n2
 		return nil
@@ -281,6 +340,13 @@ func (c *Core) UploadFile(a Actor, uuid string, body io.Reader) (*model.File, er
 		return nil, err
 	}
 	return out, nil
+}
+
+// ErrUploadInProgress refuses a second upload of a File while one is in
+// progress.
+func ErrUploadInProgress(name string) error {
+	return &model.Error{ID: "PVME01050410-0003", Kind: model.KindRefused,
+		Msg: "The contents of file " + name + " are being uploaded by another request; wait for that upload to end, or delete the File and make a new one."}
 }
 
 // sweepContent removes stored contents whose media or disk is gone.

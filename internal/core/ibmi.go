@@ -81,8 +81,11 @@ func (c *Core) changeKeylock(a Actor, r JobRequest, target *model.Partition, key
 	if keylock == "" {
 		return nil, model.Invalid("OperationType changeKeylock needs the parameter keylock (norm or manual).")
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
-	err := c.Apply(a, func(tx *Tx) error {
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
+	err = c.Apply(a, func(tx *Tx) error {
 		p := tx.Partition(target.UUID)
 		if p == nil {
 			return model.ErrNoPartition(target.UUID)
@@ -116,13 +119,19 @@ func (c *Core) panelFunction(a Actor, r JobRequest, target *model.Partition) (*J
 		return nil, errNotIBMi(target, "The PanelFunction job")
 	}
 	if op == "dumprestart" {
-		job := c.newHoldingJob(a, r)
+		job, err := c.newHoldingJob(a, r)
+		if err != nil {
+			return nil, err
+		}
 		c.runPower(a, job, target.UUID, func(_ *model.ManagedSystem, _ model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			return sim.PowerOff(p, sim.PowerOffOpts{Operation: "dumprestart"}, c.timing)
 		})
 		return job, nil
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	// A panel function acts on the partition: only the management master
 	// may send one, although nothing of the configuration changes.
 	if err := c.masterAllowsNow(a); err != nil {
@@ -157,8 +166,11 @@ func (c *Core) addLicense(a Actor, r JobRequest, target *model.Partition) (*Job,
 	if target.Type != model.TypeOS400 {
 		return nil, errNotIBMi(target, "The AddLicense job")
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
-	err := c.Apply(a, func(tx *Tx) error {
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
+	err = c.Apply(a, func(tx *Tx) error {
 		p := tx.Partition(target.UUID)
 		if p == nil {
 			return model.ErrNoPartition(target.UUID)

@@ -26,7 +26,8 @@ var errIOSCLIFailed = errors.New("ioscli command failed")
 // Commands see the VIOS's files (VIOSFS) but only stage their changes;
 // those of the run that counts are made here, once: a command that
 // changes only files (viosbr -backup, backupios) writes them after its
-// run on the view (which needs a user who may change things); one that
+// run on the view, once Apply has checked it as a change (the role and
+// the management master, as for every change); one that
 // also changes the model prepares them inside Apply (a write that fails
 // fails the command and discards its transaction) and puts them in place
 // after the commit. A failed command leaves no file behind.
@@ -53,12 +54,20 @@ func (c *Core) RunIOSCLI(a Actor, viosUUID, line string, root bool) (vios.Result
 		if len(files) == 0 {
 			return res, nil
 		}
+		// Files only (viosbr -backup, backupios): written beside their
+		// targets first (outside the writer lock: they may be large),
+		// checked as every change is (role, management master), then put
+		// in place.
 		if err := checkActor(a); err != nil {
 			return vios.Result{}, err
 		}
 		pend, err := fsys.prepare(files)
 		if err != nil {
 			return fileFailure(err), nil
+		}
+		if err := c.Apply(a, func(tx *Tx) error { tx.ChangesOutsideModel(); return nil }); err != nil {
+			pend.abort()
+			return vios.Result{}, err
 		}
 		if err := pend.commit(); err != nil {
 			return fileFailure(err), nil

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -753,5 +754,62 @@ func TestBackupiosImages(t *testing.T) {
 				t.Errorf("%s: MANIFEST lacks %q:\n%s", tc.file, w, man)
 			}
 		}
+	}
+}
+
+// filesUnder lists the files below dir (path and size).
+func filesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			fi, _ := d.Info()
+			out = append(out, fmt.Sprintf("%s %d", p, fi.Size()))
+		}
+		return nil
+	})
+	return out
+}
+
+// TestIOSCLIFilesNeedTheMaster: the commands that only write files on a
+// VIOS (viosbr -backup, backupios) are changes like any other: refused to
+// padmin while the HMC is master, and to a viewer, with nothing written;
+// the HMC may run them.
+func TestIOSCLIFilesNeedTheMaster(t *testing.T) {
+	e := openIOSCLITest(t)
+	v1 := e.v1.UUID
+	cmds := []string{
+		"viosbr -backup -file cfg",
+		"viosbr -backup -file cfg2 -frequency daily -numfiles 2",
+		"backupios -file /home/padmin -nomedialib",
+		"backupios -file /home/padmin/v1.mksysb -mksysb",
+	}
+	viewer := Actor{User: "watcher", Role: RoleViewer}
+	for _, cmd := range cmds {
+		if _, err := e.c.RunIOSCLI(viewer, v1, cmd, false); model.KindOf(err) != model.KindRefused {
+			t.Errorf("%s by a viewer: %v, want refused", cmd, err)
+		}
+	}
+	if j := requestMaster(t, e.c, hmcActor(e.c), "keep"); j.Snapshot().Status != JobOK {
+		t.Fatalf("the HMC did not become master: %+v", j.Snapshot())
+	}
+	before := filesUnder(t, e.c.VIOSFS(v1).root)
+	for _, cmd := range cmds {
+		r, err := e.c.RunIOSCLI(admin, v1, cmd, false)
+		var me *model.Error
+		if !errors.As(err, &me) || me.ID != "PVME01050960-0101" {
+			t.Errorf("%s by padmin while the HMC is master: %+v, %v; want the refusal naming the master", cmd, r, err)
+		}
+	}
+	if after := filesUnder(t, e.c.VIOSFS(v1).root); strings.Join(after, "\n") != strings.Join(before, "\n") {
+		t.Errorf("refused commands wrote files:\nbefore %v\nafter %v", before, after)
+	}
+	for _, cmd := range cmds {
+		if r, err := e.c.RunIOSCLI(hmcActor(e.c), v1, cmd, false); err != nil || r.Code != 0 {
+			t.Errorf("%s by the HMC, master: %+v, %v", cmd, r, err)
+		}
+	}
+	if after := filesUnder(t, e.c.VIOSFS(v1).root); len(after) <= len(before) {
+		t.Errorf("the master's commands wrote nothing: %v", after)
 	}
 }

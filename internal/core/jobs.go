@@ -1,9 +1,14 @@
 package core
 
 import (
+	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/novalink-project/novalink/internal/model"
 )
 
 // Job statuses as the REST API spells them.
@@ -44,6 +49,18 @@ type Job struct {
 	console string
 	holds   bool
 	ended   func()
+	// owner is the user whose session started the job.
+	owner string
+	// cancel stops the operation of a running job (and ends the job), or
+	// says why it cannot be stopped; nil: it cannot.
+	cancel func(a Actor) error
+	// stopped is the message of a job whose operation a cancel stopped.
+	stopped string
+	// table is the table the job is in; size is what the job is counted
+	// for once finished; gone marks a job no longer in the table.
+	table *Jobs
+	size  int64
+	gone  bool
 }
 
 // JobView is a consistent copy of a job.
@@ -83,6 +100,9 @@ func (j *Job) note(msg string) {
 	j.mu.Unlock()
 }
 
+// Owner returns the user who started the job.
+func (j *Job) Owner() string { return j.owner }
+
 // finish ends the job once; later calls do nothing.
 func (j *Job) finish(now time.Time, status, message string, results ...Param) bool {
 	if !j.end(now, status, message, results...) {
@@ -94,7 +114,33 @@ func (j *Job) finish(now time.Time, status, message string, results ...Param) bo
 	if ended != nil {
 		ended()
 	}
+	j.retire()
 	return true
+}
+
+// retire counts a finished job against the table's bounds.
+func (j *Job) retire() {
+	if j.table != nil {
+		j.table.retire(j)
+	}
+}
+
+// cost is what a finished job is counted for: its strings and a little
+// for the rest.
+func (j *Job) cost() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := int64(512 + len(j.message) + len(j.requestURL))
+	for _, p := range j.params {
+		n += int64(64 + len(p.Name) + len(p.Value))
+	}
+	for _, p := range j.results {
+		n += int64(64 + len(p.Name) + len(p.Value))
+	}
+	for _, m := range j.progress {
+		n += int64(16 + len(m))
+	}
+	return n
 }
 
 func (j *Job) end(now time.Time, status, message string, results ...Param) bool {
@@ -122,30 +168,112 @@ func (j *Job) end(now time.Time, status, message string, results ...Param) bool 
 }
 
 // Jobs is the table of jobs. Finished jobs stay until deleted or until
-// they are older than the retention.
+// they are older than the retention; beyond JobLimits the oldest finished
+// ones are dropped first (a client polling one then gets 404, saying so).
 type Jobs struct {
 	mu        sync.Mutex
 	m         map[int64]*Job
 	next      int64
 	retention time.Duration
 	now       func() time.Time
+	lim       JobLimits
+	// finished are the finished jobs in the order they ended (some may be
+	// gone already); finishedBytes counts those still in the table.
+	finished      []*Job
+	finishedBytes int64
+	finishedN     int
 }
+
+// JobLimits bound the memory of the jobs.
+type JobLimits struct {
+	RunningPerUser int   // jobs one user may have running
+	Finished       int   // finished jobs kept
+	FinishedBytes  int64 // bytes of finished jobs kept
+}
+
+// DefaultJobLimits: far more than clients polling and deleting their jobs
+// keep; a client that never deletes them loses its oldest.
+var DefaultJobLimits = JobLimits{RunningPerUser: 64, Finished: 1000, FinishedBytes: 64 << 20}
 
 // NewJobs returns an empty table.
 func NewJobs(now func() time.Time, retention time.Duration) *Jobs {
-	return &Jobs{m: map[int64]*Job{}, next: now().UnixMilli(), now: now, retention: retention}
+	return &Jobs{m: map[int64]*Job{}, next: now().UnixMilli(), now: now, retention: retention, lim: DefaultJobLimits}
 }
 
-// New registers a running job.
-func (js *Jobs) New(op, group, target, requestURL string, params []Param) *Job {
+// SetLimits changes the bounds (before the table is used).
+func (js *Jobs) SetLimits(l JobLimits) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	js.lim = l
+}
+
+// ErrTooManyJobs refuses a job to a user who has as many running as they
+// may.
+func ErrTooManyJobs(user string, n int) error {
+	return &model.Error{ID: "PVME01040429-0046", Kind: model.KindRefused,
+		Msg: fmt.Sprintf("User %s has %d jobs running, as many as a user may have; wait for some of them to end.", user, n)}
+}
+
+// New registers a running job of a user (owner).
+func (js *Jobs) New(owner, op, group, target, requestURL string, params []Param) (*Job, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	js.gcLocked()
+	if js.lim.RunningPerUser > 0 && owner != internalActor.User {
+		n := 0
+		for _, j := range js.m {
+			if j.owner == owner && j.running() {
+				n++
+			}
+		}
+		if n >= js.lim.RunningPerUser {
+			return nil, ErrTooManyJobs(owner, n)
+		}
+	}
 	js.next++
-	j := &Job{id: js.next, op: op, group: group, target: target, requestURL: requestURL,
+	j := &Job{id: js.next, op: op, group: group, target: target, requestURL: requestURL, owner: owner, table: js,
 		params: append([]Param(nil), params...), status: JobRunning, started: js.now().UnixMilli(), done: make(chan struct{})}
 	js.m[j.id] = j
-	return j
+	return j, nil
+}
+
+// retire counts a job that just finished and drops the oldest finished
+// jobs beyond the bounds.
+func (js *Jobs) retire(j *Job) {
+	size := j.cost()
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if j.gone {
+		return
+	}
+	j.size = size
+	js.finished = append(js.finished, j)
+	js.finishedBytes += size
+	js.finishedN++
+	for len(js.finished) > 0 && (js.finishedN > js.lim.Finished || js.finishedBytes > js.lim.FinishedBytes) {
+		old := js.finished[0]
+		js.finished[0] = nil
+		js.finished = js.finished[1:]
+		if !old.gone {
+			js.removeLocked(old)
+		}
+	}
+	if cap(js.finished) > 64 && len(js.finished) < cap(js.finished)/4 {
+		js.finished = append([]*Job(nil), js.finished...)
+	}
+}
+
+// removeLocked takes a job out of the table.
+func (js *Jobs) removeLocked(j *Job) {
+	delete(js.m, j.id)
+	if j.gone {
+		return
+	}
+	j.gone = true
+	if j.size > 0 {
+		js.finishedBytes -= j.size
+		js.finishedN--
+	}
 }
 
 // Get returns a job.
@@ -156,7 +284,7 @@ func (js *Jobs) Get(id int64) *Job {
 }
 
 // Delete removes a finished job; it reports false for an unknown job and
-// an error string for a running one.
+// running for a running one (which stays).
 func (js *Jobs) Delete(id int64) (found, running bool) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
@@ -164,13 +292,10 @@ func (js *Jobs) Delete(id int64) (found, running bool) {
 	if j == nil {
 		return false, false
 	}
-	j.mu.Lock()
-	r := j.completed == 0
-	j.mu.Unlock()
-	if r {
+	if j.running() {
 		return true, true
 	}
-	delete(js.m, id)
+	js.removeLocked(j)
 	return true, false
 }
 
@@ -186,26 +311,77 @@ func (js *Jobs) List() []*Job {
 	return out
 }
 
+// Stats returns the jobs in the table and what the finished ones are
+// counted for.
+func (js *Jobs) Stats() (jobs, finished int, finishedBytes int64) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	return len(js.m), js.finishedN, js.finishedBytes
+}
+
 func (js *Jobs) gcLocked() {
 	if js.retention <= 0 {
 		return
 	}
 	cut := js.now().Add(-js.retention).UnixMilli()
-	for id, j := range js.m {
+	for _, j := range js.m {
 		j.mu.Lock()
 		old := j.completed != 0 && j.completed < cut
 		j.mu.Unlock()
 		if old {
-			delete(js.m, id)
+			js.removeLocked(j)
 		}
 	}
 }
 
-// CancelJob ends a running job with an error. The operation it started
-// keeps going in the hypervisor (as on a real server, a power-on that has
-// begun is not undone), but the job no longer waits for it.
-func (c *Core) CancelJob(j *Job) bool {
-	return j.finish(c.clock.Now(), JobError, "The job was cancelled at the request of the client.")
+// JobAccess checks that an actor may see and act on a job: its owner, an
+// administrator (pvm_admin acts on every job) or the core itself.
+func JobAccess(a Actor, j *Job) error {
+	if a.Internal || a.Role == RoleAdmin || a.User == j.owner {
+		return nil
+	}
+	return model.Forbidden("Job %d belongs to user %s; user %s (role %s) may not see or act on it.", j.id, j.owner, a.User, a.Role)
+}
+
+// setCancel says how the job's operation is stopped.
+func (j *Job) setCancel(f func(a Actor) error) {
+	j.mu.Lock()
+	j.cancel = f
+	j.mu.Unlock()
+}
+
+// CancelJob stops a running job's operation and ends the job with an
+// error saying what was stopped; an operation that cannot be stopped is
+// refused (the job goes on, and notes the refusal). a must be the job's
+// owner or an administrator.
+func (c *Core) CancelJob(a Actor, j *Job) error {
+	if err := JobAccess(a, j); err != nil {
+		return err
+	}
+	if !j.running() {
+		v := j.Snapshot()
+		return model.Refused("Job %d has already ended (%s); there is nothing to cancel.", v.ID, v.Status)
+	}
+	j.mu.Lock()
+	cancel := j.cancel
+	j.mu.Unlock()
+	var err error = model.Refused("Job %d (%s) cannot be cancelled: its operation runs to its end.", j.id, j.op)
+	if cancel != nil {
+		err = cancel(a)
+	}
+	if err != nil {
+		j.note(fmt.Sprintf("A cancel requested by %s was refused: %s", a.User, strings.TrimPrefix(err.Error(), errPrefix(err))))
+	}
+	return err
+}
+
+// errPrefix is the "[PVMEnnnnnnnn-nnnn] " of a model error.
+func errPrefix(err error) string {
+	var me *model.Error
+	if errors.As(err, &me) {
+		return "[" + me.ID + "] "
+	}
+	return ""
 }
 
 // running reports whether the job is still running.

@@ -23,5 +23,6 @@ func (c *Core) FinishJob(j *Job, status, message string, results ...Param) bool 
 	if ended != nil {
 		ended()
 	}
+	j.retire()
 	return true
 }

@@ -103,6 +103,9 @@ func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, e
 			if tx.Partition(u) != nil {
 				return model.Invalid("A partition with UUID %s already exists.", u)
 			}
+			if owner := tx.uuidOwner(u, model.KindPartition); owner != "" {
+				return ErrUUIDInUse(u, owner)
+			}
 		}
 		if n.ID == 0 {
 			id, err := tx.NextFreeID()

@@ -85,6 +85,11 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if r.Group == "ManagedSystem" {
 		return c.startSystemJob(a, r)
 	}
+	// Power operations change things: a user who may not is refused here,
+	// before a job is made.
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
 	var target *model.Partition
 	c.Read(func(st *model.State) { target = st.Partition(r.TargetUUID) })
 	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
@@ -128,7 +133,10 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		default:
 			return nil, model.ErrBadValue("OperationType", op, "activate, netboot, changeKeylock")
 		}
-		job := c.newHoldingJob(a, r)
+		job, err := c.newHoldingJob(a, r)
+		if err != nil {
+			return nil, err
+		}
 		if optical != nil {
 			job.mu.Lock()
 			job.ended = chainEnded(job.ended, func() { c.scheduleOpticalRemoval(job, target.UUID, *optical) })
@@ -145,7 +153,10 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 			}
 		}
 		o := sim.PowerOffOpts{Operation: r.Param("operation"), Immediate: isTrue(r.Param("immediate")), Restart: isTrue(r.Param("restart"))}
-		job := c.newHoldingJob(a, r)
+		job, err := c.newHoldingJob(a, r)
+		if err != nil {
+			return nil, err
+		}
 		c.runPower(a, job, r.TargetUUID, func(_ *model.ManagedSystem, _ model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			return sim.PowerOff(p, o, c.timing)
 		})
@@ -153,7 +164,7 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	case "CloneUUID":
 		return c.cloneUUID(a, r, target)
 	case "RescanVirtualDisk":
-		return c.rescanVirtualDisk(r, target)
+		return c.rescanVirtualDisk(a, r, target)
 	case "PanelFunction":
 		return c.panelFunction(a, r, target)
 	case "AddLicense":
@@ -164,12 +175,15 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 
 // newHoldingJob registers a job that is an operation in progress of its
 // console (a normal-mode change of master waits for it).
-func (c *Core) newHoldingJob(a Actor, r JobRequest) *Job {
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+func (c *Core) newHoldingJob(a Actor, r JobRequest) (*Job, error) {
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	job.mu.Lock()
 	job.console, job.holds, job.ended = a.console(), true, c.settlePending
 	job.mu.Unlock()
-	return job
+	return job, nil
 }
 
 // startSystemJob runs the jobs of the ManagedSystem.
@@ -183,9 +197,9 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 	}
 	switch r.Operation {
 	case "QueryReservedMemoryRequiredForPartition":
-		return c.queryReservedMemory(r)
+		return c.queryReservedMemory(a, r)
 	case "GetDPOStatus":
-		return c.getDPOStatus(r)
+		return c.getDPOStatus(a, r)
 	case "AddVSN", "RemoveVSN", "TransferVSN":
 		return c.vsnJob(a, r)
 	case "RequestMaster", "RequestController":
@@ -197,7 +211,10 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
+		job, err := c.Jobs.New(a.User, r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
+		if err != nil {
+			return nil, err
+		}
 		c.RequestMaster(a, job, mode, force)
 		return job, nil
 	case "UpdateFirmware":
@@ -205,11 +222,20 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		job := c.newHoldingJob(a, r)
+		job, err := c.newHoldingJob(a, r)
+		if err != nil {
+			return nil, err
+		}
+		job.setCancel(func(Actor) error {
+			return model.Refused("A firmware update cannot be stopped once it has started; the job ends when the system runs at the new level.")
+		})
 		c.UpdateFirmware(a, job, img)
 		return job, nil
 	case "ReleaseMaster", "ReleaseController":
-		job := c.Jobs.New(r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
+		job, err := c.Jobs.New(a.User, r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
+		if err != nil {
+			return nil, err
+		}
 		if err := c.ReleaseMaster(a); err != nil {
 			job.finish(c.clock.Now(), JobError, err.Error())
 		} else {
@@ -278,10 +304,61 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		return
 	}
 	job.note(fmt.Sprintf("%s of partition %s started", job.op, name))
+	job.setCancel(func(ca Actor) error { return c.cancelPower(ca, job, uuid, gen, name) })
 	if steps[0].Done {
 		job.finish(c.clock.Now(), JobOK, "")
 	}
 	c.continuePlan(uuid, gen, steps, 0, job)
+}
+
+// cancelPower stops a power-on that is under way: the partition is left
+// powered off (never half started) and the job ends with an error saying
+// so. A power-on whose partition has started (only RMC is still coming
+// up), and a power-off (a shutdown cannot be taken back), are not
+// stopped: the job goes on to its end.
+func (c *Core) cancelPower(a Actor, job *Job, uuid string, gen uint64, name string) error {
+	if job.op != "PowerOn" {
+		return model.Refused("A power-off in progress cannot be stopped; the job ends when partition %s is off.", name)
+	}
+	msg := fmt.Sprintf("The job was cancelled at the request of user %s: the power-on of partition %s was stopped and the partition left powered off.", a.User, name)
+	setStopped := func(m string) {
+		job.mu.Lock()
+		job.stopped = m // the plan's next step, superseded, ends the job with it if it comes first
+		job.mu.Unlock()
+	}
+	stopped := false
+	err := c.Apply(a, func(tx *Tx) error {
+		p := tx.Partition(uuid)
+		if p == nil || p.Op != gen || !job.running() {
+			return nil // it has ended, or another operation took over
+		}
+		if p.State != model.StateStarting {
+			return model.Refused("Partition %s has started (%s); its power-on can no longer be stopped: the job ends when RMC is up.", name, p.State)
+		}
+		q := p.Clone()
+		q.Op++
+		sim.Abort(q)
+		tx.PutPartition(q, "PartitionState")
+		setStopped(msg)
+		stopped = true
+		return nil
+	})
+	if err != nil {
+		setStopped("")
+		return err
+	}
+	if !stopped {
+		return model.Refused("The operation of job %d has already ended, or another operation on partition %s took it over; nothing was stopped.", job.id, name)
+	}
+	job.finish(c.clock.Now(), JobError, msg)
+	return nil
+}
+
+// stoppedMessage is the message of a job a cancel stopped ("" if none).
+func (j *Job) stoppedMessage() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.stopped
 }
 
 // continuePlan schedules step i+1 of a plan after step i.
@@ -308,7 +385,11 @@ func (c *Core) continuePlan(uuid string, gen uint64, steps []sim.Step, i int, jo
 		switch {
 		case errors.Is(err, errSuperseded):
 			if job != nil {
-				job.finish(c.clock.Now(), JobError, "The operation was interrupted: the partition was deleted or another power operation started on it.")
+				msg := "The operation was interrupted: the partition was deleted or another power operation started on it."
+				if m := job.stoppedMessage(); m != "" {
+					msg = m
+				}
+				job.finish(c.clock.Now(), JobError, msg)
 			}
 			return
 		case err != nil:

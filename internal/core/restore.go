@@ -326,6 +326,9 @@ func (rs *restorer) addPartition(b *model.Partition) error {
 	if err := tx.CheckUnique(p); err != nil {
 		return err
 	}
+	if owner := tx.uuidOwner(p.UUID, model.KindPartition); owner != "" {
+		return fmt.Errorf("partition %s of the backup: %w", p.Name, ErrUUIDInUse(p.UUID, owner))
+	}
 	tx.PutPartition(p)
 	for _, a := range rs.r.Adapters {
 		if a.Partition != p.UUID {

@@ -52,7 +52,7 @@ func ReservedMemory(maxMem int) int {
 // queryReservedMemory answers QueryReservedMemoryRequiredForPartition:
 // RequiredMemory (desired plus what the hypervisor holds for the
 // partition) and CurrentAvailableSystemMemory.
-func (c *Core) queryReservedMemory(r JobRequest) (*Job, error) {
+func (c *Core) queryReservedMemory(a Actor, r JobRequest) (*Job, error) {
 	env := strings.TrimSpace(r.Param("LogicalPartitionEnvironment"))
 	if env != "" {
 		if _, ok := model.ParsePartitionType(env); !ok {
@@ -77,7 +77,10 @@ func (c *Core) queryReservedMemory(r JobRequest) (*Job, error) {
 	}
 	var avail int
 	c.Read(func(st *model.State) { avail = st.System.AvailableMemory(st.Accounting()) })
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	c.FinishJob(job, JobOK, "",
 		Param{Name: "RequiredMemory", Value: strconv.Itoa(des + ReservedMemory(max))},
 		Param{Name: "CurrentAvailableSystemMemory", Value: strconv.Itoa(avail)})
@@ -114,7 +117,7 @@ func AffinityScore(p *model.Partition) int {
 
 // getDPOStatus answers GetDPOStatus: the result is a JSON list of the
 // partitions with their affinity scores.
-func (c *Core) getDPOStatus(r JobRequest) (*Job, error) {
+func (c *Core) getDPOStatus(a Actor, r JobRequest) (*Job, error) {
 	var out []dpoEntry
 	c.Read(func(st *model.State) {
 		for _, p := range st.SortedPartitions(nil) {
@@ -125,7 +128,10 @@ func (c *Core) getDPOStatus(r JobRequest) (*Job, error) {
 	if err != nil {
 		return nil, model.Internal("encode the DPO status: %v", err)
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	job.finish(c.clock.Now(), JobOK, string(b))
 	return job, nil
 }
@@ -176,7 +182,10 @@ func (c *Core) vsnJob(a Actor, r JobRequest) (*Job, error) {
 			return nil, err
 		}
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.masterAllowsNow(a); err != nil {
 		job.finish(c.clock.Now(), JobError, err.Error())
 		return job, nil
@@ -262,8 +271,11 @@ func (c *Core) cloneUUID(a Actor, r JobRequest, orig *model.Partition) (*Job, er
 	if name == "" {
 		return nil, model.Invalid("The CloneUUID job needs the parameter targetLparName: the surrogate partition that takes the UUID.")
 	}
-	job := c.newHoldingJob(a, r)
-	err := c.Apply(a, func(tx *Tx) error {
+	job, err := c.newHoldingJob(a, r)
+	if err != nil {
+		return nil, err
+	}
+	err = c.Apply(a, func(tx *Tx) error {
 		o := tx.Partition(orig.UUID)
 		if o == nil {
 			return model.ErrNoPartition(orig.UUID)
@@ -354,13 +366,15 @@ func (tx *Tx) rekeyPartition(p *model.Partition, uuid string) error {
 // and have the device (a disk, a logical volume or a logical unit, by the
 // UniqueDeviceID the REST API shows); a device it lacks fails the job
 // with RETURN_CODE -1, which pypowervm reads as "not found".
-func (c *Core) rescanVirtualDisk(r JobRequest, v *model.Partition) (*Job, error) {
+func (c *Core) rescanVirtualDisk(a Actor, r JobRequest, v *model.Partition) (*Job, error) {
 	udid := strings.TrimSpace(r.Param("VirtualDiskUDID"))
 	if udid == "" {
 		return nil, model.Invalid("The RescanVirtualDisk job needs the parameter VirtualDiskUDID.")
 	}
-	job := c.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
-	var err error
+	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	found := false
 	c.Read(func(st *model.State) {
 		tx := &Tx{c: c, st: st}

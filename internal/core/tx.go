@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,11 +32,19 @@ type Tx struct {
 	// masterChange marks the operations that move management mastership
 	// (the one kind of change a non-master may ask for).
 	masterChange bool
+	// outside marks an operation that changes something the model does
+	// not hold (a VIOS's files): Apply checks it as a change (the role
+	// and the management master) even when nothing is staged.
+	outside bool
 	// monitoring marks operations that change only the monitoring
 	// preferences or the simulator's workload, not the configuration:
 	// whichever console is master, they are allowed.
 	monitoring bool
 }
+
+// ChangesOutsideModel marks the operation as a change of something the
+// model does not hold (files): Apply checks it as every change is checked.
+func (tx *Tx) ChangesOutsideModel() { tx.outside = true }
 
 // Now is the time of the operation.
 func (tx *Tx) Now() time.Time { return tx.now }
@@ -595,4 +604,36 @@ func (tx *Tx) storageDependents(o model.Object) {
 	case *model.FCPort:
 		vios(v.VIOS, "PhysicalFibreChannelAdapters")
 	}
+}
+
+// uuidOwner names what else has the UUID u besides objects of kind
+// (the managed system, a switch, a logical unit, a tier ...), "" when
+// nothing: a UUID names one object across all kinds.
+func (tx *Tx) uuidOwner(u string, kind model.ObjKind) string {
+	if strings.EqualFold(tx.System().UUID, u) {
+		return "the managed system"
+	}
+	for _, k := range model.Kinds {
+		if k == kind {
+			continue
+		}
+		for _, key := range []string{u, strings.ToLower(u), strings.ToUpper(u)} {
+			if tx.Get(k, key) != nil {
+				return "an object of kind " + string(k)
+			}
+		}
+	}
+	owner := ""
+	tx.each(model.KindSSP, func(o model.Object) {
+		if strings.EqualFold(o.(*model.SharedStoragePool).TierUUID, u) {
+			owner = "the tier of shared storage pool " + o.(*model.SharedStoragePool).Name
+		}
+	})
+	return owner
+}
+
+// ErrUUIDInUse refuses a UUID another object has.
+func ErrUUIDInUse(u, owner string) error {
+	return &model.Error{ID: "PVME01050103-0019", Kind: model.KindInvalid,
+		Msg: "The UUID " + u + " is already that of " + owner + "; a new object needs a UUID of its own."}
 }

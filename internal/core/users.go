@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/store"
 )
 
@@ -55,7 +57,7 @@ func (c *Core) EnsureUser(name, role, password string) (generated string, create
 
 // SetPassword creates or replaces an account.
 func (c *Core) SetPassword(name, role, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), c.passwordCost())
 	if err != nil {
 		return err
 	}
@@ -66,16 +68,86 @@ func (c *Core) SetPassword(name, role, password string) error {
 	return c.store.Update([]store.Change{{Bucket: store.BucketUsers, Key: name, Value: b}})
 }
 
-// Authenticate checks a password and returns the account.
+// unknownUserHash is a bcrypt hash (cost 10, as SetPassword's) of a
+// random password nobody knows: an unknown user's password is checked
+// against it, so that a logon takes as long whether the user exists or
+// not.
+var unknownUserHash = []byte("$2a$10$IRn0Ykq9Q8BdUX1xq0Bbb.2NfgYbAW/qVG9uTE7vT1E3dYe3sERz2")
+
+// compareHash checks a password against its hash (tests count the calls).
+var compareHash = bcrypt.CompareHashAndPassword
+
+// Password checks are bounded: at most passwordChecks run at once (half
+// the processors: logons cannot take the CPU the API needs) and at most
+// passwordWaiters wait for one; beyond, a logon is refused at once as
+// busy (503) rather than queued without end.
+var (
+	passwordChecks  = max(1, runtime.GOMAXPROCS(0)/2)
+	passwordWaiters = 64
+)
+
+// ErrLogonsBusy refuses a logon while too many are being checked.
+var ErrLogonsBusy = model.Unavailable("Too many logons are being checked at this moment; try again in a few seconds.")
+
+// passwordCost is the bcrypt cost of new passwords (Config.PasswordCost).
+func (c *Core) passwordCost() int {
+	if c.cfg.PasswordCost > 0 {
+		return c.cfg.PasswordCost
+	}
+	return bcrypt.DefaultCost
+}
+
+// unknownHash is what an unknown user's password is checked against: a
+// hash of the cost known users' have.
+func (c *Core) unknownHash() []byte {
+	c.unknownOnce.Do(func() {
+		c.unknown = unknownUserHash
+		if c.passwordCost() != bcrypt.DefaultCost {
+			b := make([]byte, 24)
+			rand.Read(b)
+			c.unknown, _ = bcrypt.GenerateFromPassword(b, c.passwordCost())
+		}
+	})
+	return c.unknown
+}
+
+// Authenticate checks a password and returns the account. Unknown users
+// cost the same check as known ones.
 func (c *Core) Authenticate(name, password string) (*User, error) {
 	u, err := c.LookupUser(name)
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || bcrypt.CompareHashAndPassword(u.Hash, []byte(password)) != nil {
+	hash := c.unknownHash()
+	if u != nil {
+		hash = u.Hash
+	}
+	if err := c.checkPassword(hash, password); err != nil {
+		return nil, err
+	}
+	if u == nil {
 		return nil, ErrBadCredentials
 	}
 	return u, nil
+}
+
+// checkPassword runs one bcrypt comparison in the bounded pool.
+func (c *Core) checkPassword(hash []byte, password string) error {
+	c.pwOnce.Do(func() {
+		c.pwSlots, c.pwQueue = make(chan struct{}, passwordChecks), make(chan struct{}, passwordChecks+passwordWaiters)
+	})
+	select {
+	case c.pwQueue <- struct{}{}:
+	default:
+		return ErrLogonsBusy
+	}
+	defer func() { <-c.pwQueue }()
+	c.pwSlots <- struct{}{}
+	defer func() { <-c.pwSlots }()
+	if compareHash(hash, []byte(password)) != nil {
+		return ErrBadCredentials
+	}
+	return nil
 }
 
 // LookupUser returns an account (nil when there is none).

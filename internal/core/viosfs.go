@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/novalink-project/novalink/internal/atomicfile"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -164,8 +165,9 @@ type pendingFiles struct {
 }
 
 type pendingStep struct {
-	vpath      string // the VIOS path
-	tmp, final string // host paths (tmp "" for a removal)
+	vpath      string   // the VIOS path
+	tmp, final string   // host paths (tmp "" for a removal)
+	f          *os.File // the temporary file, open (and locked) until commit or abort
 }
 
 // prepare writes the new contents beside their targets and syncs them;
@@ -182,55 +184,73 @@ func (f *VIOSFS) prepare(ops []vios.FileOp) (*pendingFiles, error) {
 			p.steps = append(p.steps, pendingStep{vpath: clean, final: local})
 			continue
 		}
-		tmp, err := p.writeTemp(local, op.Data, op.ModTime)
+		fh, err := p.writeTemp(local, op.Data, op.ModTime)
 		if err != nil {
 			p.abort()
 			return nil, viosErr("write", clean, err)
 		}
-		p.steps = append(p.steps, pendingStep{vpath: clean, tmp: tmp, final: local})
+		p.steps = append(p.steps, pendingStep{vpath: clean, tmp: fh.Name(), final: local, f: fh})
+		crashPoint("viosfs-prepared")
 	}
 	return p, nil
 }
 
 // writeTemp writes data to a synced temporary file in local's directory
-// (made when missing).
-func (p *pendingFiles) writeTemp(local string, data []byte, mtime time.Time) (tmp string, err error) {
+// (made when missing), left open: it stays locked until it is renamed or
+// removed, so that a sweep tells it from what a crash left. The temporary
+// files of interrupted writes in that directory go first.
+func (p *pendingFiles) writeTemp(local string, data []byte, mtime time.Time) (fh *os.File, err error) {
 	dir := filepath.Dir(local)
 	if err := p.mkdirs(dir); err != nil {
-		return "", err
+		return nil, err
 	}
 	if fi, err := os.Lstat(local); err == nil && fi.IsDir() {
-		return "", errors.New("is a directory")
+		return nil, errors.New("is a directory")
 	}
-	fh, err := os.CreateTemp(dir, tmpPrefix+"*")
+	sweepVIOSTemps(dir)
+	fh, err = atomicfile.CreateTemp(dir, tmpPrefix+"*")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	tmp = fh.Name()
 	defer func() {
 		if err != nil {
 			fh.Close()
-			os.Remove(tmp)
+			os.Remove(fh.Name())
 		}
 	}()
 	if _, err = fh.Write(data); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err = fh.Chmod(0o640); err != nil {
-		return "", err
-	}
-	if err = fh.Sync(); err != nil {
-		return "", err
-	}
-	if err = fh.Close(); err != nil {
-		return "", err
+		return nil, err
 	}
 	if !mtime.IsZero() {
-		if err = os.Chtimes(tmp, mtime, mtime); err != nil {
-			return "", err
+		if err = os.Chtimes(fh.Name(), mtime, mtime); err != nil {
+			return nil, err
 		}
 	}
-	return tmp, nil
+	if err = fh.Sync(); err != nil {
+		return nil, err
+	}
+	return fh, nil
+}
+
+// sweepVIOSTemps removes the temporary files interrupted writes left in
+// a directory of a VIOS's files (writes in progress hold theirs locked).
+func sweepVIOSTemps(dir string) {
+	atomicfile.RemoveStale(dir, func(n string) bool { return strings.HasPrefix(n, tmpPrefix) })
+}
+
+// sweepVIOSFiles removes the temporary files interrupted writes left
+// anywhere in the VIOSes' files (the core does it when it opens).
+func (c *Core) sweepVIOSFiles() {
+	root := filepath.Join(c.cfg.FilesDir, "vios")
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			sweepVIOSTemps(p)
+		}
+		return nil
+	})
 }
 
 // mkdirs makes dir and its missing parents, remembering what it made.
@@ -267,8 +287,12 @@ func (p *pendingFiles) commit() error {
 			if err = os.Remove(s.final); errors.Is(err, fs.ErrNotExist) {
 				err = nil
 			}
-		} else if err = os.Rename(s.tmp, s.final); err != nil {
-			os.Remove(s.tmp)
+		} else {
+			if err = os.Rename(s.tmp, s.final); err != nil {
+				os.Remove(s.tmp)
+			}
+			s.f.Close()
+			crashPoint("viosfs-renamed")
 		}
 		if err != nil && first == nil {
 			first = viosErr("write", s.vpath, err)
@@ -289,6 +313,7 @@ func (p *pendingFiles) abort() {
 	}
 	for _, s := range p.steps {
 		if s.tmp != "" {
+			s.f.Close()
 			os.Remove(s.tmp)
 		}
 	}

@@ -26,3 +26,13 @@ func newBackups(c *core.Core, log *slog.Logger, onRun func(backup.Run), hourlySp
 		HourlySpec: hourlySpec,
 	})
 }
+
+// sweepBackups removes the temporary files of backups a crash left in the
+// system's backup directory (pvmd does it when it starts, before the
+// schedule runs; each scheduled backup does it again).
+func sweepBackups(c *core.Core, log *slog.Logger) {
+	dir := backup.Dir(c.BackupBase(), c.System())
+	if err := backup.RemoveStale(dir); err != nil {
+		log.Warn("cannot remove the temporary files of an interrupted backup", "dir", dir, "err", err)
+	}
+}

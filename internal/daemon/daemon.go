@@ -79,6 +79,8 @@ type options struct {
 	coreSocket             string
 	backupHourly           string
 	procDir                string
+	maxUnauth              int
+	stallTimeout           time.Duration
 	version                bool
 	pcmInterval            time.Duration
 	noSimControls          bool
@@ -100,7 +102,10 @@ func (o *options) flagSet(stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.StringVar(&o.role, "role", roleAll, "what this process runs: all (core and REST listeners in one process), core (the pvm-core service) or rest (the pvm-rest service)")
 	fs.StringVar(&o.stateDir, "state-dir", defaultStateDir, "directory of the durable state (state.db, TLS material, sessions)")
 	fs.StringVar(&o.httpAddr, "http-addr", "127.0.0.1:12080", "HTTP listen address (loopback only; port 0 picks a free port)")
-	fs.StringVar(&o.httpsAddr, "https-addr", ":12443", "HTTPS listen address (port 0 picks a free port; empty disables HTTPS)")
+	fs.StringVar(&o.httpsAddr, "https-addr", ":12443", "HTTPS listen addresses, comma-separated (port 0 picks a free port; empty disables HTTPS). "+
+		"The default, as on NovaLink, is every interface: give an address (e.g. 192.0.2.10:12443) to serve on that one only")
+	fs.IntVar(&o.maxUnauth, "max-unauth-conns", 256, "connections that have not yet authenticated kept at once; beyond, the oldest is closed")
+	fs.DurationVar(&o.stallTimeout, "stall-timeout", 30*time.Second, "a request body (an upload) or an answer that makes no progress for this long is cut")
 	fs.StringVar(&o.timing, "timing", "realistic", "timing profile of the simulated server: fast or realistic")
 	fs.StringVar(&o.config, "config", "", "JSON inventory to seed a fresh state directory with (see the README; refused when the state directory holds a server)")
 	fs.StringVar(&o.sessionDir, "session-dir", "", "directory for local-logon session files, each user's in <session-dir>/<user>/ (default <state-dir>/sessions)")
@@ -260,6 +265,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		return err
 	}
 
+	sweepBackups(c, log)
 	// Seeding or loading a large state leaves garbage behind (encoded
 	// records, the file's pages): give it back before serving.
 	debug.FreeOSMemory()
@@ -273,7 +279,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	defer func() { _ = stopBackups() }()        // on an early return; the shutdown below reports its error
 
 	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log,
-		NoSimControls: o.noSimControls})
+		MaxUnauthConns: o.maxUnauth, StallTimeout: o.stallTimeout, NoSimControls: o.noSimControls})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ls *listeners
@@ -285,7 +291,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 		}
 		ready = "core=" + o.coreSocket
 	} else {
-		ls, err = listenREST(ctx, o, srv, log, socks)
+		ls, err = listenREST(ctx, o, srv.ConfigureHTTPServer, log, socks)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,12 @@ import (
 func runREST(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ls, err := listenREST(ctx, o, newForwarder(o.coreSocket, log), log, nil)
+	// pvm-rest owns the clients' connections: it guards them as the REST
+	// server does in one process (timeouts, stalled bodies, the cap on
+	// unauthenticated connections).
+	guard := rest.NewConnGuard(o.maxUnauth)
+	front := guard.Front(newForwarder(o.coreSocket, log), o.stallTimeout, o.eventWait+4*o.stallTimeout)
+	ls, err := listenREST(ctx, o, func(hs *http.Server) { guard.Configure(hs); hs.Handler = front }, log, nil)
 	if err != nil {
 		return err
 	}

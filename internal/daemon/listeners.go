@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -92,11 +93,12 @@ func (l *listeners) shutdown() {
 // restSockets are the HTTP and HTTPS listening sockets, opened before
 // pvmd writes anything so that a port in use stops it first.
 type restSockets struct {
-	hl, tl net.Listener // tl nil: no HTTPS
+	hl  net.Listener
+	tls []net.Listener // one per --https-addr address; none: no HTTPS
 }
 
 // openREST opens the HTTP listener (loopback only) and, unless
-// --https-addr is empty, the HTTPS one.
+// --https-addr is empty, the HTTPS ones (one per address).
 func openREST(o *options) (*restSockets, error) {
 	if err := checkLoopback(o.httpAddr); err != nil {
 		return nil, err
@@ -107,9 +109,13 @@ func openREST(o *options) (*restSockets, error) {
 	}
 	s := &restSockets{hl: hl}
 	if o.httpsAddr != "" {
-		if s.tl, err = net.Listen("tcp", o.httpsAddr); err != nil {
-			hl.Close()
-			return nil, fmt.Errorf("HTTPS listener: %w", err)
+		for _, addr := range strings.Split(o.httpsAddr, ",") {
+			tl, err := net.Listen("tcp", strings.TrimSpace(addr))
+			if err != nil {
+				s.close()
+				return nil, fmt.Errorf("HTTPS listener %s: %w", addr, err)
+			}
+			s.tls = append(s.tls, tl)
 		}
 	}
 	return s, nil
@@ -120,23 +126,26 @@ func (s *restSockets) close() {
 	if s.hl != nil {
 		s.hl.Close()
 	}
-	if s.tl != nil {
-		s.tl.Close()
+	for _, tl := range s.tls {
+		tl.Close()
 	}
+	s.hl, s.tls = nil, nil
 }
 
-// listenREST serves h on the HTTP listener and, unless --https-addr is
-// empty, the HTTPS one: socks when opened already, else opened here.
-func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logger, socks *restSockets) (*listeners, error) {
+// listenREST serves the HTTP listener and, unless --https-addr is empty,
+// the HTTPS ones (socks when opened already, else opened here), their
+// servers set up by configure (the handler, timeouts and connection hooks:
+// rest.Server.ConfigureHTTPServer, or pvm-rest's guarded forwarding).
+func listenREST(ctx context.Context, o *options, configure func(*http.Server), log *slog.Logger, socks *restSockets) (*listeners, error) {
 	if socks == nil {
 		var err error
 		if socks, err = openREST(o); err != nil {
 			return nil, err
 		}
 	}
-	l := &listeners{errc: make(chan error, 2), https: "off"}
+	l := &listeners{errc: make(chan error, 1+len(socks.tls)), https: "off"}
 	var tlsConf *tls.Config
-	if socks.tl != nil {
+	if len(socks.tls) > 0 {
 		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
 		if err != nil {
 			socks.close()
@@ -144,17 +153,26 @@ func listenREST(ctx context.Context, o *options, h http.Handler, log *slog.Logge
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	hl, tl := socks.hl, socks.tl
-	socks.hl, socks.tl = nil, nil // the servers have them now
-	if tl != nil {
-		l.https = tl.Addr().String()
+	hl, tls := socks.hl, socks.tls
+	socks.hl, socks.tls = nil, nil // the servers have them now
+	var shown []string
+	for _, tl := range tls {
+		shown = append(shown, tl.Addr().String())
+	}
+	if len(shown) > 0 {
+		l.https = strings.Join(shown, ",")
 	}
 	l.http = hl.Addr().String()
-	l.serve(newHTTPServer(ctx, h, log), hl, false)
-	if tl != nil {
-		ts := newHTTPServer(ctx, h, log)
+	hs := newHTTPServer(ctx, nil, log)
+	configure(hs)
+	l.serve(hs, hl, false)
+	if len(tls) > 0 {
+		ts := newHTTPServer(ctx, nil, log)
+		configure(ts)
 		ts.TLSConfig = tlsConf
-		l.serve(ts, tl, true)
+		for _, tl := range tls {
+			l.serve(ts, tl, true)
+		}
 	}
 	return l, nil
 }

@@ -22,6 +22,8 @@ const (
 	KindBusy
 	// KindInternal: our fault (500).
 	KindInternal
+	// KindForbidden: the caller may not act on this object (403).
+	KindForbidden
 )
 
 // Error is a PowerVM-style error: a message ID and a text, printed as
@@ -153,6 +155,11 @@ func ErrNoObject(typ, key string) *Error {
 // Invalid returns a generic invalid-request error.
 func Invalid(format string, args ...any) *Error {
 	return newErr(KindInvalid, "PVME01040123-0042", format, args...)
+}
+
+// Forbidden says the caller may not act on an object that is not theirs.
+func Forbidden(format string, args ...any) *Error {
+	return newErr(KindForbidden, "PVME01040403-0045", format, args...)
 }
 
 // Refused returns a generic refusal.

@@ -41,7 +41,7 @@ const MaxSwitches = 16
 
 // ValidateSwitch checks a switch's name and mode.
 func ValidateSwitch(s *VirtualSwitch) error {
-	if strings.TrimSpace(s.Name) == "" || len(s.Name) > 31 || strings.ContainsAny(s.Name, " ()<>*$&?|[]'\"`\\/") {
+	if strings.TrimSpace(s.Name) == "" || len(s.Name) > 31 || strings.ContainsAny(s.Name, " ()<>*$&?|[]'\"`\\/") || !validatePrintable(s.Name) {
 		return newErr(KindInvalid, "PVME01050301-0060", "The virtual switch name %q is not valid: use 1 to 31 characters without spaces or ()<>*$&?|[]'\"`\\/.", s.Name)
 	}
 	if s.Mode != SwitchVEB && s.Mode != SwitchVEPA {

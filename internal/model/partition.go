@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -250,24 +251,49 @@ func (a Accounting) Sub(b Accounting) Accounting {
 // MaxNameLen is the longest partition name PowerVM takes.
 const MaxNameLen = 47
 
-// ValidateName checks a partition name.
+// nameSpecials are the printable characters PowerVM refuses in partition
+// (and managed system) names.
+const nameSpecials = `()<>*$&?|[]'"` + "`\\"
+
+// ValidateName checks a partition name as PowerVM does: 1 to 47
+// characters of printable ASCII (space to ~) without ()<>*$&?|[]'"`\,
+// not beginning or ending with a space. (The HMC's naming rules allow no
+// other characters, diacritics neither; pypowervm's
+// sanitize_partition_name_for_api restates the set.) So control
+// characters, Unicode line and paragraph separators, bidirectional
+// overrides and zero-width characters are refused like any other
+// character outside the set.
 func ValidateName(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return ErrNameInvalid(name, "it is empty")
 	case utf8.RuneCountInString(name) > MaxNameLen:
 		return ErrNameInvalid(name, "it is longer than 47 characters")
-	case strings.TrimSpace(name) != name:
-		return ErrNameInvalid(name, "it begins or ends with a space")
-	case strings.ContainsAny(name, `()<>*$&?|[]'"`+"`\\"):
-		return ErrNameInvalid(name, "it contains one of the characters ()<>*$&?|[]'\"`\\")
 	}
 	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return ErrNameInvalid(name, "it contains a control character")
+		if r < 0x20 || r > 0x7e {
+			return ErrNameInvalid(name, fmt.Sprintf("it contains the character %U, which is not printable ASCII; "+
+				"use letters, digits, spaces and the printable characters other than %s", r, nameSpecials))
 		}
 	}
+	switch {
+	case strings.TrimSpace(name) != name:
+		return ErrNameInvalid(name, "it begins or ends with a space")
+	case strings.ContainsAny(name, nameSpecials):
+		return ErrNameInvalid(name, "it contains one of the characters "+nameSpecials)
+	}
 	return nil
+}
+
+// validatePrintable checks that a name has only printable ASCII without
+// spaces (switch names).
+func validatePrintable(name string) bool {
+	for _, r := range name {
+		if r <= 0x20 || r > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateDefinition checks a partition's configuration against the rules

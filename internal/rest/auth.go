@@ -104,7 +104,7 @@ func removeSessionFile(s *session) {
 // logon (GenerateX-API-SessionFile) that writes the token into a file only
 // the requesting local user can read.
 func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	body, err := readBodyMax(r, MaxLogonBody)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -114,7 +114,7 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 			"The content type %q is not accepted here; send %s.", r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "LogonRequest")), nil)
 		return
 	}
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest is not valid XML: %v", err), nil)
 		return
@@ -148,12 +148,27 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 			s.log.Info("local logon", "claimed", user, "user", sess.user)
 		}
 	case hasPassword:
+		if d := s.throttle.wait(user, r.RemoteAddr); d > 0 {
+			secs := int((d + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.log.Warn("logon throttled", "user", user, "remote", r.RemoteAddr, "wait", d.Round(time.Second))
+			s.writeError(w, r, &httpError{status: http.StatusTooManyRequests,
+				msg: fmt.Sprintf("[PVME01040110-0054] Too many failed logons for user %s from this address; try again in %d seconds.", user, secs)}, nil)
+			return
+		}
 		u, err := s.core.Authenticate(user, password)
+		if errors.Is(err, core.ErrLogonsBusy) {
+			w.Header().Set("Retry-After", "2")
+			s.writeError(w, r, err, nil)
+			return
+		}
 		if err != nil {
+			s.throttle.failed(user, r.RemoteAddr)
 			s.log.Warn("logon failed", "user", user, "remote", r.RemoteAddr)
 			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040110-0050] The user ID or password is not valid."}, nil)
 			return
 		}
+		s.throttle.succeeded(user, r.RemoteAddr)
 		sess.user, sess.role = u.Name, u.Role
 		if u.Role == core.RoleHMC {
 			// An HMC logged on: from now on the server is co-managed.
@@ -166,6 +181,7 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.add(sess)
+	s.guard.authenticated(r)
 	s.log.Info("logon", "user", sess.user, "role", sess.role, "local", sess.local, "remote", r.RemoteAddr)
 	resp := &uom.Element{Space: uom.NSWeb, Local: "LogonResponse",
 		NSDecls: []uom.Attr{{Local: "", Value: uom.NSWeb}}, Attrs: []uom.Attr{{Local: "schemaVersion", Value: "V1_1_0"}}}
@@ -262,6 +278,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Acto
 		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}, nil)
 		return core.Actor{}, false
 	}
+	s.guard.authenticated(r)
 	a := s.core.ActorFor(sess.user, sess.role, sess.token)
 	r.SetPathValue(consoleKey, a.Console)
 	return a, true

@@ -30,7 +30,8 @@ func newRestFixture(t testing.TB) *restFixture {
 	dir := t.TempDir()
 	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := core.Open(core.Config{StatePath: filepath.Join(dir, "state.db"), Clock: clk, Timing: sim.Profiles["fast"], Logger: log})
+	c, err := core.Open(core.Config{StatePath: filepath.Join(dir, "state.db"), Clock: clk, Timing: sim.Profiles["fast"], Logger: log,
+		PasswordCost: 4}) // bcrypt's least: the logons of these tests stay cheap (the race detector slows bcrypt down a lot)
 	if err != nil {
 		t.Fatal(err)
 	}

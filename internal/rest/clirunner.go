@@ -52,7 +52,10 @@ func (s *Server) startCLIRunner(a core.Actor, r core.JobRequest) (*core.Job, err
 		return nil, errStatus(http.StatusBadRequest, "The parameter acknowledgeThisAPIMayGoAwayInTheFuture must be true, not %q.", ack)
 	}
 	r.TargetUUID = consoleUUID(s.core.System()) // as the console's entry spells it
-	job := s.core.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := s.core.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	go func() {
 		var res hmc.Result
 		defer func() {

@@ -284,8 +284,8 @@ func TestManagementConsole(t *testing.T) {
 	// SSH keys (TestConsoleSSHKeys): the name is NovaLink's own.
 	body := `<ManagementConsole:ManagementConsole xmlns:ManagementConsole="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><ManagementConsoleName>x</ManagementConsoleName></ManagementConsole:ManagementConsole>`
 	ct := uom.MediaType(uom.ServiceUOM, "ManagementConsole")
-	if rec := f.do("POST", f.consolePath(), ct, body, "", "If-Match", e2.Etag); rec.Code != 200 {
-		t.Errorf("POST of the console: %d\n%s", rec.Code, rec.Body)
+	if rec := f.do("POST", f.consolePath(), ct, body, "", "If-Match", e2.Etag); rec.Code != 400 || !strings.Contains(rec.Body.String(), "ManagementConsoleName") {
+		t.Errorf("POST of the console with a new name: %d, want 400 naming ManagementConsoleName\n%s", rec.Code, rec.Body)
 	}
 	for _, w := range []struct{ method, path, ct, body string }{
 		{"PUT", "/rest/api/uom/ManagementConsole", ct, body},

@@ -48,6 +48,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusPreconditionFailed, "Precondition Failed"
 	case model.KindBusy:
 		return http.StatusServiceUnavailable, "Service Unavailable"
+	case model.KindForbidden:
+		return http.StatusForbidden, "Forbidden"
 	}
 	return http.StatusInternalServerError, "Unknown internal error."
 }

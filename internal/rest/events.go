@@ -70,8 +70,15 @@ func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.A
 }
 
 // handleEventPut takes a client's Event and hands it to the other sessions'
-// queues as CUSTOM_CLIENT_EVENT.
+// queues as CUSTOM_CLIENT_EVENT. Only a user who may change the
+// configuration may send one (the events reach every client: on NovaLink
+// they come from the compute driver, which runs as an administrator), and
+// its data and detail are bounded (core.MaxCustomEvent).
 func (s *Server) handleEventPut(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	if err := core.MayChange(a); err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
 	k := &kind{name: "Event"}
 	el, body, err := s.readObjectBody(r, k)
 	if err != nil {
@@ -84,6 +91,11 @@ func (s *Server) handleEventPut(w http.ResponseWriter, r *http.Request, a core.A
 	}
 	data, _ := el.FindText("EventData")
 	detail, _ := el.FindText("EventDetail")
+	if len(data)+len(detail) > core.MaxCustomEvent {
+		s.writeError(w, r, errStatus(http.StatusRequestEntityTooLarge, "A custom event may carry at most %d bytes of EventData and EventDetail; this one has %d.",
+			core.MaxCustomEvent, len(data)+len(detail)), nil)
+		return
+	}
 	s.core.Bus.PublishCustom(a.Session, data, detail)
 	id := uuid.NewString()
 	o := newObject(uom.NSUOM, "Event", id, s.core.Clock().Now().UnixMilli(), uom.Schema("Event"))

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -153,7 +154,7 @@ var fileElements = map[string]bool{"Metadata": true, "Filename": true, "DateModi
 
 // fileFromXML reads a File create body.
 func (s *Server) fileFromXML(body []byte) (*model.File, error) {
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		return nil, model.Invalid("The request body is not valid XML: %v", err)
 	}
@@ -286,6 +287,24 @@ func (s *Server) handleFileDownload(w http.ResponseWriter, r *http.Request, a co
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		io.Copy(w, fh)
+		io.Copy(&progressWriter{w: w, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout}, fh)
 	}
+}
+
+// progressWriter moves the connection's write deadline on as a long
+// answer (a download) is written: a reader that keeps reading is fine,
+// one that stops for the stall timeout is cut.
+type progressWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	stall time.Duration
+	last  time.Time
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	if now := time.Now(); now.Sub(p.last) > p.stall/8 {
+		p.rc.SetWriteDeadline(now.Add(p.stall))
+		p.last = now
+	}
+	return p.w.Write(b)
 }

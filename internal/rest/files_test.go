@@ -7,8 +7,14 @@ package rest_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/novalink-project/novalink/internal/capture"
 	"github.com/novalink-project/novalink/internal/model"
@@ -130,4 +136,105 @@ func TestFileRecordsMatchCaptures(t *testing.T) {
 	}
 	resp, body = h.req(http.MethodGet, "/rest/api/web/File/contents/"+img.ID, "", nil, 0)
 	h.expectError("download of a disk image", resp, body, http.StatusNotFound, "no contents")
+}
+
+// gatedReader returns nothing until gate is closed, then r.
+type gatedReader struct {
+	gate <-chan struct{}
+	r    io.Reader
+}
+
+func (g gatedReader) Read(p []byte) (int, error) {
+	<-g.gate
+	return g.r.Read(p)
+}
+
+// waitUploadBytes waits until a file under dir/uploads holds at least n
+// bytes (the server has read that much of an upload).
+func waitUploadBytes(t *testing.T, dir string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		ents, _ := os.ReadDir(filepath.Join(dir, "uploads"))
+		for _, e := range ents {
+			if fi, err := e.Info(); err == nil && fi.Size() >= n {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the server did not receive %d bytes of the upload", n)
+}
+
+// TestUploadsOfOneFileDoNotMix: two uploads of one File at the same time,
+// one with the bytes the File's SHA-256 names and one with others. The
+// second is refused while the first is in progress, and what lands is
+// exactly the upload that was accepted, whichever comes first.
+func TestUploadsOfOneFileDoNotMix(t *testing.T) {
+	for _, firstGood := range []bool{false, true} {
+		t.Run(fmt.Sprintf("first-good=%v", firstGood), func(t *testing.T) {
+			h := newStorageHarness(t)
+			const size = 1 << 20
+			good := bytes.Repeat([]byte("good"), size/4)
+			bad := bytes.Repeat([]byte("BAD!"), size/4)
+			f := h.createFile(fileBody("race.iso", model.FileISO, h.vios1, size, sha256Hex(good), ""))
+			first, second := bad, good
+			if firstGood {
+				first, second = good, bad
+			}
+			gate := make(chan struct{})
+			type result struct {
+				status int
+				body   []byte
+				err    error
+			}
+			done := make(chan result, 1)
+			go func() {
+				req, _ := http.NewRequest(http.MethodPut, h.ts.URL+"/rest/api/web/File/contents/"+f.ID,
+					io.MultiReader(bytes.NewReader(first[:size/2]), gatedReader{gate, bytes.NewReader(first[size/2:])}))
+				req.ContentLength = -1
+				req.Header.Set("Content-Type", "application/octet-stream")
+				req.Header.Set("X-API-Session", h.token)
+				resp, err := h.ts.Client().Do(req)
+				if err != nil {
+					done <- result{err: err}
+					return
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				done <- result{status: resp.StatusCode, body: b}
+			}()
+			waitUploadBytes(t, h.files, size/2)
+			resp2, body2 := h.upload(f.ID, second, true)
+			close(gate)
+			r1 := <-done
+			if r1.err != nil {
+				t.Fatal(r1.err)
+			}
+			if resp2.StatusCode != http.StatusConflict || !strings.Contains(string(body2), "being uploaded by another request") {
+				t.Errorf("the second upload, during the first: %s\n%s", resp2.Status, body2)
+			}
+			want := http.StatusBadRequest
+			if firstGood {
+				want = http.StatusNoContent
+			}
+			if r1.status != want {
+				t.Fatalf("the first upload: %d, want %d\n%s", r1.status, want, r1.body)
+			}
+			if !firstGood {
+				// The client tries again with the right bytes.
+				if resp, body := h.upload(f.ID, good, true); resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("the good upload after the refused one: %s\n%s", resp.Status, body)
+				}
+			}
+			resp, body := h.req(http.MethodGet, "/rest/api/web/File/contents/"+f.ID, "", nil, 0)
+			if resp.StatusCode != http.StatusOK || !bytes.Equal(body, good) {
+				t.Fatalf("the stored media is not the accepted upload: %s, %d bytes, sha256 %s (accepted %s)",
+					resp.Status, len(body), sha256Hex(body), sha256Hex(good))
+			}
+			if ents, _ := os.ReadDir(filepath.Join(h.files, "uploads")); len(ents) != 0 {
+				t.Errorf("uploads left behind: %v", ents)
+			}
+		})
+	}
 }

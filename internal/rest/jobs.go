@@ -142,7 +142,7 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 		return
 	}
 	op := r.PathValue("op")
-	body, err := readBody(r)
+	body, err := readBodyMax(r, maxJobRequest(op))
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -182,7 +182,7 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 
 // parseJobRequest reads a JobRequest (bare or in an Atom entry).
 func parseJobRequest(body []byte, op, group string) ([]core.Param, error) {
-	el, err := uom.DecodeBytes(body)
+	el, err := decodeBody(body)
 	if err != nil {
 		return nil, errStatus(http.StatusBadRequest, "The JobRequest is not valid XML: %v", err)
 	}
@@ -213,15 +213,48 @@ func parseJobRequest(body []byte, op, group string) ([]core.Param, error) {
 		allowed[p] = true
 	}
 	var params []core.Param
+	seen := map[string]bool{}
 	for _, jp := range el.FindAll("JobParameters/JobParameter") {
 		name, _ := jp.FindText("ParameterName")
 		value, _ := jp.FindText("ParameterValue")
 		if !allowed[name] {
 			return nil, errStatus(http.StatusBadRequest, "The operation %s has no parameter %q.", op, name)
 		}
+		if seen[name] {
+			return nil, errStatus(http.StatusBadRequest, "The parameter %s of operation %s is given twice.", name, op)
+		}
+		seen[name] = true
+		if max := maxJobParam(name); len(value) > max {
+			return nil, errStatus(http.StatusRequestEntityTooLarge, "The value of parameter %s of operation %s has %d bytes; at most %d are accepted.",
+				name, op, len(value), max)
+		}
 		params = append(params, core.Param{Name: name, Value: value})
 	}
 	return params, nil
+}
+
+// maxJobRequest bounds the body of a JobRequest: small (a few parameters
+// of maxJobParam) but for the operations that carry a file.
+func maxJobRequest(op string) int64 {
+	if op == "RestoreProfileData" {
+		return MaxBody
+	}
+	return 2 << 20
+}
+
+// maxJobParam bounds a job parameter's value: a few KiB for the values of
+// operations (names, modes, a command line), the whole file for the
+// profile data a restore sends (the job does not keep it).
+func maxJobParam(name string) int {
+	switch name {
+	case "ProfileData":
+		return MaxBody
+	case "image":
+		return 1 << 20 // a firmware image manifest (ldfware reads up to as much)
+	case "cmd":
+		return 64 << 10
+	}
+	return 4 << 10
 }
 
 func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, j core.JobView) {
@@ -264,20 +297,26 @@ func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, j core.JobView
 		[]uom.Link{{Rel: "SELF", Href: baseURL(r) + "/rest/api/uom/jobs/" + strconv.FormatInt(j.ID, 10)}}, el)
 }
 
-func (s *Server) jobFromPath(r *http.Request) (*core.Job, error) {
+// jobFromPath finds the job of a jobs/<id> path that the caller may see
+// and act on (its owner, or an administrator).
+func (s *Server) jobFromPath(r *http.Request, a core.Actor) (*core.Job, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, errStatus(http.StatusNotFound, "There is no job %q.", r.PathValue("id"))
 	}
 	j := s.core.Jobs.Get(id)
 	if j == nil {
-		return nil, errStatus(http.StatusNotFound, "There is no job %d (it may have been deleted).", id)
+		return nil, errStatus(http.StatusNotFound, "There is no job %d: it was deleted, it ended more than an hour ago, or it was dropped "+
+			"because the server keeps at most %d finished jobs (the oldest go first).", id, core.DefaultJobLimits.Finished)
+	}
+	if err := core.JobAccess(a, j); err != nil {
+		return nil, err
 	}
 	return j, nil
 }
 
 func (s *Server) handleJobGet(w http.ResponseWriter, r *http.Request, a core.Actor) {
-	j, err := s.jobFromPath(r)
+	j, err := s.jobFromPath(r, a)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -286,7 +325,7 @@ func (s *Server) handleJobGet(w http.ResponseWriter, r *http.Request, a core.Act
 }
 
 func (s *Server) handleJobDelete(w http.ResponseWriter, r *http.Request, a core.Actor) {
-	j, err := s.jobFromPath(r)
+	j, err := s.jobFromPath(r, a)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -302,12 +341,18 @@ func (s *Server) handleJobDelete(w http.ResponseWriter, r *http.Request, a core.
 	}
 }
 
+// handleJobCancel stops a job's operation (204: the job has ended saying
+// what was stopped) or says why it cannot be stopped (409: the job goes
+// on, and notes the refusal).
 func (s *Server) handleJobCancel(w http.ResponseWriter, r *http.Request, a core.Actor) {
-	j, err := s.jobFromPath(r)
+	j, err := s.jobFromPath(r, a)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
 	}
-	s.core.CancelJob(j)
+	if err := s.core.CancelJob(a, j); err != nil {
+		s.writeError(w, r, err, nil)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

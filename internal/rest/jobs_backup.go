@@ -60,7 +60,10 @@ func runBackupProfileData(s *Server, a core.Actor, r core.JobRequest) (*core.Job
 		return nil, err
 	}
 	s.log.Info("profile data backed up", "user", a.User, "bytes", len(data))
-	job := s.core.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := s.core.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	s.core.FinishJob(job, core.JobOK, "", core.Param{Name: "ProfileData", Value: string(data)})
 	return job, nil
 }
@@ -96,7 +99,10 @@ func runRestoreProfileData(s *Server, a core.Actor, r core.JobRequest) (*core.Jo
 			params = append(params, p)
 		}
 	}
-	job := s.core.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, params)
+	job, err := s.core.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, params)
+	if err != nil {
+		return nil, err
+	}
 	status := core.JobOK
 	if len(rep.Warnings) > 0 {
 		status = core.JobWarnings
@@ -120,7 +126,10 @@ func runListBackups(s *Server, a core.Actor, r core.JobRequest) (*core.Job, erro
 	for _, b := range list {
 		results = append(results, core.Param{Name: b.Name, Value: b.Time.UTC().Format(time.RFC3339) + " " + strconv.FormatInt(b.Size, 10)})
 	}
-	job := s.core.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := s.core.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	s.core.FinishJob(job, core.JobOK, "", results...)
 	return job, nil
 }

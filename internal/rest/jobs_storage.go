@@ -31,7 +31,10 @@ func runGetNextWWPNs(s *Server, a core.Actor, r core.JobRequest) (*core.Job, err
 	if err != nil {
 		return nil, err
 	}
-	job := s.core.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := s.core.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	s.core.FinishJob(job, core.JobOK, "", core.Param{Name: "wwpnList", Value: strings.ToUpper(strings.Join(wwpns, ","))})
 	return job, nil
 }

@@ -28,7 +28,8 @@ func (s *Server) registerKinds() map[string]*kind {
 			sio, _ := o.aux.(*systemIO)
 			return renderSystem(rc, o.val.(*model.ManagedSystem), sio)
 		},
-		aux: func(st *model.State, o object) any { return systemIOOf(st) },
+		aux:     func(st *model.State, o object) any { return systemIOOf(st) },
+		updates: systemUpdates,
 		update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
 			n, err := s.core.UpdateSystem(a, etag, func(sys *model.ManagedSystem) error {
 				if name, ok := el.FindText("SystemName"); ok {
@@ -85,6 +86,7 @@ func (s *Server) registerKinds() map[string]*kind {
 			// LogicalPartition schema (no capture shows one) lacks them.
 			tolerated: map[string]bool{"ProfileIOSlot": true},
 			volatile:  func(o object) bool { return o.val.(*model.Partition).Active() },
+			updates:   partitionUpdates(typ == model.TypeVIOS),
 			create: func(s *Server, a core.Actor, _ string, el *uom.Element) (object, error) {
 				p, err := s.partitionFromXML(el, typ)
 				if err != nil {

@@ -211,6 +211,7 @@ func registerClientAdapterKinds(ks map[string]*kind) {
 	}
 	ks["VirtualSCSIBus"] = &kind{
 		name:    "VirtualSCSIBus",
+		updates: busUpdates,
 		parents: []string{"VirtualIOServer"},
 		owner:   func(o object) string { return o.val.(*scsiPair).vios.UUID },
 		list:    func(st *model.State, parentID string) []object { return busObjects(st, parentID) },

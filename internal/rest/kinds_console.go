@@ -63,9 +63,10 @@ func registerConsoleKinds(ks map[string]*kind) {
 		ms.byConsole = true
 	}
 	ks["ManagementConsole"] = &kind{
-		name: "ManagementConsole",
-		root: true,
-		list: func(st *model.State, _ string) []object { return []object{consoleObjectIn(st)} },
+		name:    "ManagementConsole",
+		updates: consoleUpdates,
+		root:    true,
+		list:    func(st *model.State, _ string) []object { return []object{consoleObjectIn(st)} },
 		get: func(st *model.State, id string) (object, bool) {
 			o := consoleObjectIn(st)
 			if strings.EqualFold(id, o.uuid) {

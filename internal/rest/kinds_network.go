@@ -48,7 +48,8 @@ func registerNetworkKinds(ks map[string]*kind) {
 			}
 			return switchObject(sw, networksBySwitch(st)[sw.ID]), true
 		},
-		render: func(rc *renderCtx, o object) *uom.Element { return renderSwitch(rc, o.val.(switchView)) },
+		render:  func(rc *renderCtx, o object) *uom.Element { return renderSwitch(rc, o.val.(switchView)) },
+		updates: switchUpdates,
 		create: func(s *Server, a core.Actor, _ string, el *uom.Element) (object, error) {
 			sw := &model.VirtualSwitch{ID: -1, Mode: model.SwitchVEB}
 			if err := applySwitchXML(sw, el, true); err != nil {
@@ -116,6 +117,7 @@ func registerNetworkKinds(ks map[string]*kind) {
 	ks["ClientNetworkAdapter"] = &kind{
 		name:    "ClientNetworkAdapter",
 		parents: []string{"LogicalPartition", "VirtualIOServer"},
+		updates: adapterUpdates,
 		owner:   func(o object) string { return o.val.(cnaView).a.Partition },
 		list: func(st *model.State, parentID string) []object {
 			var out []object
@@ -178,6 +180,7 @@ func registerNetworkKinds(ks map[string]*kind) {
 	ks["NetworkBridge"] = &kind{
 		name:    "NetworkBridge",
 		parents: []string{"ManagedSystem"},
+		updates: bridgeUpdates,
 		list: func(st *model.State, _ string) []object {
 			var out []object
 			for _, b := range sortedBridges(st) {

@@ -61,6 +61,7 @@ func poolObject(sys *model.ManagedSystem, v *poolView) object {
 func registerProcPoolKind(ks map[string]*kind) {
 	ks["SharedProcessorPool"] = &kind{
 		name:    "SharedProcessorPool",
+		updates: procPoolUpdates,
 		parents: []string{"ManagedSystem"},
 		list:    func(st *model.State, _ string) []object { return poolObjects(st) },
 		get: func(st *model.State, id string) (object, bool) {

@@ -105,7 +105,8 @@ func registerStorageKinds(ks map[string]*kind) {
 			}
 			return renderSSP(rc, v)
 		},
-		aux: func(st *model.State, o object) any { return sspViewOf(st, o.val.(*model.SharedStoragePool)) },
+		aux:     func(st *model.State, o object) any { return sspViewOf(st, o.val.(*model.SharedStoragePool)) },
+		updates: poolUpdates,
 		// pypowervm's LU wrapper may carry these on a new logical unit.
 		tolerated: map[string]bool{"Tag": true, "EmulateModel": true, "LogicalUnitMigration": true},
 		update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
@@ -195,7 +196,8 @@ func registerStorageKinds(ks map[string]*kind) {
 			}
 			return luObject(readTx(st), ssp, lu), true
 		},
-		render: func(rc *renderCtx, o object) *uom.Element { return renderLU(rc, o.val.(luView)) },
+		render:  func(rc *renderCtx, o object) *uom.Element { return renderLU(rc, o.val.(luView)) },
+		updates: luUpdates,
 		// Elements of pypowervm's LU wrapper a request may carry.
 		tolerated: map[string]bool{"Tag": true, "EmulateModel": true, "LogicalUnitMigration": true},
 		create: func(s *Server, a core.Actor, parentID string, el *uom.Element) (object, error) {
@@ -273,6 +275,7 @@ func registerStorageKinds(ks map[string]*kind) {
 	ks["VolumeGroup"] = &kind{
 		name:    "VolumeGroup",
 		parents: []string{"VirtualIOServer"},
+		updates: vgUpdates,
 		owner:   func(o object) string { return o.val.(*model.VolumeGroup).VIOS },
 		list: func(st *model.State, parentID string) []object {
 			var out []object

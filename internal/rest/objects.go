@@ -101,7 +101,10 @@ type kind struct {
 	// byConsole kinds render differently for NovaLink's and the HMC's
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
-	media     string // see mediaType; set by New
+	// updates say what update applies; a request changing anything else
+	// is refused (update_check.go).
+	updates *updateRules
+	media   string // see mediaType; set by New
 	// entrySize is about how many bytes an entry of the kind takes (the
 	// last ones rendered, averaged).
 	entrySize atomic.Int64
@@ -787,7 +790,7 @@ func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte,
 	if !ok || svc != uom.ServiceUOM || typ != k.name {
 		return nil, body, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for %s; send %s.", ct, k.name, uom.MediaType(uom.ServiceUOM, k.name))
 	}
-	el, err := uom.DecodeOwned(body) // body is not changed afterwards
+	el, err := decodeBody(body) // body is not changed afterwards
 	if err != nil {
 		return nil, body, errStatus(http.StatusBadRequest, "The request body is not valid XML: %v", err)
 	}
@@ -877,7 +880,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, err, nil)
 		return
 	}
-	k, o, _, err := s.lookup(r)
+	k, o, rc, err := s.lookup(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -898,6 +901,10 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 	etag := strings.Trim(strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"), `"`)
 	if etag == "*" {
 		etag = ""
+	}
+	if err := s.checkIgnoredChanges(r, k, o, rc, etag, el, g); err != nil {
+		s.writeError(w, r, err, body)
+		return
 	}
 	n, err := k.update(s, a, o, etag, el, g)
 	if err != nil {

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,24 @@ func (s *Server) partitionFromXML(el *uom.Element, typ model.PartitionType) (*mo
 			return nil, err
 		}
 		p.UUID = u
+		// A UUID names one object across every kind the API serves
+		// (derived ones too: tiers, virtual networks, load groups, the
+		// management console); the core checks the stored ones again.
+		var owner string
+		s.core.Read(func(st *model.State) {
+			for _, k := range sortedKinds(s.kinds) {
+				if k.name == "LogicalPartition" || k.name == "VirtualIOServer" {
+					continue
+				}
+				if _, ok := k.get(st, u); ok {
+					owner = "the " + k.name + " " + u
+					return
+				}
+			}
+		})
+		if owner != "" {
+			return nil, core.ErrUUIDInUse(u, owner)
+		}
 	}
 	name := "LogicalPartition"
 	if typ == model.TypeVIOS {
@@ -260,4 +279,14 @@ func applyProcXML(x *xmlReader, p *model.Partition, c *uom.Element, path string)
 		}
 	}
 	return nil
+}
+
+// sortedKinds returns the kinds by name (a stable order).
+func sortedKinds(ks map[string]*kind) []*kind {
+	out := make([]*kind, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
 }

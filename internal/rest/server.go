@@ -7,6 +7,7 @@
 package rest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
@@ -36,6 +39,11 @@ type Config struct {
 	// loopback).
 	LocalLogonOverTLS bool
 	Logger            *slog.Logger
+	// MaxUnauthConns bounds the connections that have not authenticated
+	// (beyond, the oldest is closed); StallTimeout cuts a request body
+	// that makes no progress for that long (see conns.go).
+	MaxUnauthConns int
+	StallTimeout   time.Duration
 	// NoSimControls turns the simulator's controls (/rest/api/sim) off.
 	NoSimControls bool
 }
@@ -50,6 +58,9 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
+	guard    *ConnGuard
+	throttle *logonThrottle
+	bodies   *semaphore.Weighted // the body budget (bodyBudget)
 	// streams counts the virtual terminal streams being served
 	// (vterm.go).
 	streams sync.WaitGroup
@@ -61,6 +72,22 @@ type Server struct {
 
 // MaxBody bounds request bodies.
 const MaxBody = 16 << 20
+
+// MaxLogonBody bounds a LogonRequest (a user name and a password): it is
+// read before anything is authenticated.
+const MaxLogonBody = 64 << 10
+
+// requestLimits bound the XML of request bodies: far above what a PowerVM
+// client sends (a VIOS with thousands of mappings has tens of thousands
+// of elements), well below what would let one request pin much memory.
+var requestLimits = uom.Limits{MaxAttrs: 256, MaxNamespaces: 128, MaxElements: 250000}
+
+// decodeBody decodes a request body within requestLimits. The decoded
+// strings share the body's memory (a large body is not copied): a body
+// is never changed once read.
+func decodeBody(body []byte) (*uom.Element, error) {
+	return uom.DecodeOwnedLimits(body, requestLimits)
+}
 
 // New returns a server for c.
 func New(c *core.Core, cfg Config) *Server {
@@ -76,9 +103,17 @@ func New(c *core.Core, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{core: c, cfg: cfg, log: cfg.Logger,
+	if cfg.MaxUnauthConns == 0 {
+		cfg.MaxUnauthConns = 256
+	}
+	if cfg.StallTimeout == 0 {
+		cfg.StallTimeout = 30 * time.Second
+	}
+	s := &Server{core: c, cfg: cfg, log: cfg.Logger, guard: NewConnGuard(cfg.MaxUnauthConns),
 		sessions: &sessions{m: map[string]*session{}, idle: cfg.SessionIdle, now: time.Now},
 		cache:    newEntryCache(cfg.CacheBytes)}
+	s.throttle = newLogonThrottle(func() time.Time { return c.Clock().Now() })
+	s.bodies = semaphore.NewWeighted(bodyBudget)
 	s.txID.Store(uint64(time.Now().UnixMilli()%10000000) * 10)
 	s.kinds = s.registerKinds()
 	for _, k := range s.kinds {
@@ -111,6 +146,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
 		}
 	}()
+	// A client that does not read its answer is cut too (writeWindow); a
+	// stream (a virtual terminal) is hijacked, which clears the deadline,
+	// and times its writes itself.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+	defer s.guardBody(w, r)()
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -279,24 +319,88 @@ func (s *Server) routes() {
 }
 
 // readBody reads a request body up to MaxBody.
-func readBody(r *http.Request) ([]byte, error) {
+func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) }
+
+// Request bodies held in memory at once are bounded (bodyBudget bytes,
+// counted in bodyChunk steps as they are read; released when the request
+// ends): many large bodies at once wait for room, then are refused (503)
+// rather than pin memory without end. Uploads stream to disk and are not
+// counted.
+const (
+	bodyBudget = 64 << 20
+	bodyChunk  = 64 << 10
+)
+
+// bodyWait is how long a body waits for room in the budget.
+var bodyWait = 10 * time.Second
+
+// bodyHold is what a request holds of the body budget.
+type bodyHold struct {
+	sem  *semaphore.Weighted
+	held int64
+}
+
+func (h *bodyHold) release() {
+	if h.sem != nil && h.held > 0 {
+		h.sem.Release(h.held)
+		h.held = 0
+	}
+}
+
+// reserve makes room for a body of n bytes.
+func (h *bodyHold) reserve(ctx context.Context, n int64) error {
+	if h.sem == nil || n <= h.held {
+		return nil
+	}
+	need := (n - h.held + bodyChunk - 1) / bodyChunk * bodyChunk
+	// Not the request's context: a shutdown cancels it, and the requests
+	// in flight are to finish as they would have.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bodyWait)
+	defer cancel()
+	if err := h.sem.Acquire(ctx, need); err != nil {
+		return model.Unavailable("The server holds as many large request bodies as it takes at once; try again in a moment.")
+	}
+	h.held += need
+	return nil
+}
+
+// readBodyMax reads a request body up to max bytes.
+func readBodyMax(r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+	}
+	var hold *bodyHold
+	if sb, ok := r.Body.(*stallBody); ok {
+		hold = &sb.hold
+	}
 	var b []byte
-	var err error
-	if n := r.ContentLength; n > 0 && n <= MaxBody {
-		// Read into a buffer of the announced size: net/http's body is
-		// that long, or fails to read.
-		b = make([]byte, n)
-		_, err = io.ReadFull(r.Body, b)
-	} else {
-		b, err = io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if r.ContentLength > 0 {
+		if hold != nil {
+			if err := hold.reserve(r.Context(), r.ContentLength+1); err != nil {
+				return nil, err
+			}
+		}
+		b = make([]byte, 0, r.ContentLength+1)
 	}
-	if err != nil {
-		return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
+	buf := make([]byte, 32<<10)
+	for {
+		if hold != nil {
+			if err := hold.reserve(r.Context(), int64(len(b))+int64(len(buf))); err != nil {
+				return nil, err
+			}
+		}
+		n, err := r.Body.Read(buf)
+		b = append(b, buf[:n]...)
+		if int64(len(b)) > max {
+			return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, errStatus(http.StatusBadRequest, "The request body could not be read: %v", err)
+		}
 	}
-	if len(b) > MaxBody {
-		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", MaxBody)
-	}
-	return b, nil
 }
 
 // baseURL is scheme://host[:port] as the client addressed us.

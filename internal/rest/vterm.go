@@ -72,7 +72,10 @@ func runCloseVterm(s *Server, a core.Actor, r core.JobRequest) (*core.Job, error
 	if err != nil {
 		return nil, err
 	}
-	job := s.core.Jobs.New(r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	job, err := s.core.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
+	if err != nil {
+		return nil, err
+	}
 	msg := "no virtual terminal was open"
 	if was {
 		msg = "the virtual terminal was closed"

@@ -233,6 +233,16 @@ func TestPvmctlChangesRefusedToTheNonMaster(t *testing.T) {
 			}
 		}
 	}
+	// The VIOS commands that only write files are changes too.
+	for _, cmd := range []string{"viosbr -backup -file hmcmaster", "backupios -file /home/padmin/hmcmaster.mksysb -mksysb"} {
+		out, errOut, code := c.run("viosvrcmd", "--id", "2", "-c", cmd)
+		if code == 0 || !strings.Contains(errOut, "PowerVM management master of this system is the HMC hmc1") {
+			t.Errorf("viosvrcmd %s while the HMC is master: exit %d\n%s%s", cmd, code, out, errOut)
+		}
+	}
+	if out := c.must("viosvrcmd", "--id", "2", "-c", "viosbr -view -list"); strings.Contains(out, "hmcmaster") {
+		t.Errorf("a refused viosbr -backup wrote its file:\n%s", out)
+	}
 	if after := snapshot(c); after != before {
 		t.Errorf("refused verbs changed the system:\nbefore:\n%s\nafter:\n%s", before, after)
 	}

@@ -8,8 +8,13 @@ import (
 	"strings"
 
 	"github.com/novalink-project/novalink/client"
+	"github.com/novalink-project/novalink/internal/atomicfile"
 	"github.com/novalink-project/novalink/internal/cli/app"
 )
+
+// maxFirmwareImage bounds what is read of a firmware image (a manifest of
+// a few lines) or of a file in updlic's directory.
+const maxFirmwareImage = 1 << 20
 
 // ldfware -file IMAGE: NovaLink's firmware update of the server it
 // manages alone (refused on a co-managed server).
@@ -36,7 +41,7 @@ func ldfware(a *app.App, args []string) (int, error) {
 	if file == "" {
 		return 0, app.Usage("PVME01040123-0038", "Parameter -file is required: the firmware image to load.")
 	}
-	img, err := os.ReadFile(file)
+	img, err := atomicfile.Read(file, maxFirmwareImage)
 	if err != nil {
 		return 0, app.Usage("PVME01040123-0044", "The firmware image cannot be read: %v", err)
 	}
@@ -163,10 +168,10 @@ func readImages(dir string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, e := range ents {
-		if e.IsDir() {
-			continue
+		if !e.Type().IsRegular() {
+			continue // nor directories, nor pipes or devices, which may never end
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := atomicfile.Read(filepath.Join(dir, e.Name()), maxFirmwareImage)
 		if err != nil {
 			continue
 		}

@@ -27,6 +27,10 @@ const DefaultProfileFile = "/etc/pvm/profile.bak"
 // profileFileMode is the mode of a profile.bak bkprofdata writes.
 const profileFileMode = 0o660
 
+// maxProfileFile bounds what rstprofdata reads: the file goes to the
+// server in one request, which pvmd takes up to 16 MiB.
+const maxProfileFile = 15 << 20
+
 const (
 	bkprofdataUsage  = "Usage: bkprofdata -m SYSTEM -o backup [-f FILE] [--force]"
 	rstprofdataUsage = "Usage: rstprofdata -m SYSTEM -l {1 | 2 | 3 | 4} [-f FILE] [--ignoremtms] [--ignoremac]\n" +
@@ -117,8 +121,10 @@ func bkprofdata(a *app.App, args []string) (int, error) {
 	if fi, err := os.Stat(filepath.Dir(file)); err != nil || !fi.IsDir() {
 		return 0, app.Usage("PVME01040123-0044", "The directory of the backup file %s does not exist.", file)
 	}
-	if fi, err := os.Stat(file); err == nil && fi.IsDir() {
-		return 0, app.Usage("PVME01040123-0044", "The backup file %s is a directory.", file)
+	// Only a regular file is replaced (or made): never a device, a pipe,
+	// a socket or a directory. A symbolic link is followed.
+	if _, err := atomicfile.Target(file); err != nil {
+		return 0, app.Usage("PVME01040123-0044", "The backup file %s cannot be written: %v; give the name of a regular file.", file, unwrapPath(err))
 	}
 	cl, err := a.Client()
 	if err != nil {
@@ -173,7 +179,10 @@ func rstprofdata(a *app.App, args []string) (int, error) {
 		return 0, app.Usage("PVME01040123-0045", "The restore level %s is not valid: give 1 (full), 2 (merge, the backup wins), 3 (merge, the current configuration wins) or 4 (initialize).", opts["-l"])
 	}
 	file := profileFile(a, opts)
-	data, err := os.ReadFile(file)
+	data, err := atomicfile.Read(file, maxProfileFile)
+	if errors.Is(err, atomicfile.ErrTooLarge) {
+		return 0, app.Usage("PVME01040123-0044", "The backup file %s is larger than %d MiB: it is not a profile.bak; nothing was restored.", file, maxProfileFile>>20)
+	}
 	if err != nil {
 		return 0, app.Usage("PVME01040123-0044", "The backup file %s cannot be read: %v", file, unwrapPath(err))
 	}

@@ -48,6 +48,7 @@ func main() {
 		os.Exit(2)
 	}
 	cmds := map[string]func([]string) error{
+		"fanout": cmdFanout, "abandon": cmdAbandon, // fanout.go
 		"logon": cmdLogon, "lookup": cmdLookup, "capture": cmdCapture,
 		"feed": cmdFeed, "create": cmdCreate, "events": cmdEvents, "count": cmdCount,
 		"store": cmdStore,

@@ -26,3 +26,28 @@ func BenchmarkBusPublish(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBusPublishAbandoned: what a change's publication costs the
+// writer with one live queue (polled every 100 changes), without and with
+// 500 queues that were polled once and never again.
+func BenchmarkBusPublishAbandoned(b *testing.B) {
+	for _, abandoned := range []int{0, 500} {
+		b.Run(fmt.Sprint("abandoned=", abandoned), func(b *testing.B) {
+			bus := NewBus(0, time.Hour, time.Now)
+			ctx := context.Background()
+			for i := 0; i < abandoned; i++ {
+				bus.Poll(ctx, fmt.Sprint("gone", i), fmt.Sprint("s", i/16), 0)
+			}
+			bus.Poll(ctx, "live", "slive", 0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				bus.Publish(Event{Type: EventAdd, Data: "/rest/api/uom/ManagedSystem/x/LogicalPartition/y"},
+					Event{Type: EventModify, Data: "/rest/api/uom/ManagedSystem/x", Detail: "Other"})
+				if i%100 == 99 {
+					bus.Poll(ctx, "live", "slive", 0)
+				}
+			}
+		})
+	}
+}

@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
-	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,22 +39,46 @@ type Event struct {
 
 // Bus fans committed changes out to per-application queues. Each queue
 // sees every event published after it was created, once, in order; a new
-// queue's first answer starts with NEW_CLIENT. A queue that overflows loses
-// its backlog and gets MISSING_EVENTS (clients then refetch everything).
+// queue's first answer starts with NEW_CLIENT. A queue that falls too far
+// behind loses its backlog and gets MISSING_EVENTS (clients then refetch
+// everything).
 //
-// Memory is bounded (BusLimits): events and bytes per queue, queues per
-// session and in all, bytes in all. Beyond a bound the oldest goes first:
-// the least recently polled queue of the session (or of everyone) is
-// dropped, and when all queues together hold too much, the backlogs of
-// the least recently polled ones are dropped and they get MISSING_EVENTS.
+// The events are kept once, in one log shared by all queues; a queue is
+// only its place in that log. A publish appends to the log and wakes the
+// waiting polls (one channel closed), whatever the number of queues, and
+// a queue nobody polls any more costs the writers nothing.
+//
+// Memory is bounded (BusLimits): the log holds at most QueueEvents events
+// and QueueBytes (and TotalBytes) bytes, the oldest dropped first; the
+// queues whose place was dropped get MISSING_EVENTS, the least recently
+// polled first, since they are the furthest behind. Queues are bounded
+// per session and in all: beyond, the least recently polled queue of the
+// session (or of everyone) is dropped.
 type Bus struct {
-	mu     sync.Mutex
+	// mu is held to read by polls that only read the log (a thousand
+	// polls woken at once do not queue up behind each other), and to
+	// write by publishes and by polls that make or reset a queue.
+	mu     sync.RWMutex
 	queues map[string]*queue
 	nextID int64
 	lim    BusLimits
-	total  int64 // bytes all queues hold
 	idle   time.Duration
 	now    func() time.Time
+
+	// log holds the events not yet read by every queue: log[i] is event
+	// number head+i of the bus; tail() is the number of the next one.
+	log   []Event
+	head  int64
+	bytes int64 // what log holds (eventCost)
+	// wake is closed by the next publish (and replaced) when polls
+	// wait (waiting counts them).
+	wake    chan struct{}
+	waiting atomic.Int32
+	// The queues are swept (idle ones dropped, what all have read
+	// dropped from the log) when the log reaches sweepAt events, and
+	// at least every sweepEvery.
+	sweepAt   int
+	lastSweep time.Time
 }
 
 // BusLimits bound the memory of the event queues.
@@ -68,25 +92,33 @@ type BusLimits struct {
 
 // DefaultBusLimits are the bounds of a Bus: a client polling as clients
 // do never reaches them; one that makes queues without end, or publishes
-// custom events nobody reads, does.
-var DefaultBusLimits = BusLimits{QueueEvents: 10000, QueueBytes: 4 << 20, QueuesPerSession: 16, Queues: 256, TotalBytes: 64 << 20}
+// custom events nobody reads, does. A queue without a backlog is a few
+// hundred bytes (the events are shared), so thousands of clients may each
+// have theirs.
+var DefaultBusLimits = BusLimits{QueueEvents: 10000, QueueBytes: 4 << 20, QueuesPerSession: 16, Queues: 4096, TotalBytes: 64 << 20}
 
 // MaxCustomEvent bounds the data and detail of a client's custom event.
 const MaxCustomEvent = 8 << 10
 
+// MaxApplicationID bounds a queue's application ID.
+const MaxApplicationID = 256
+
+// A queue's next, lastPoll and owner change under the bus's read lock
+// and the queue's own mu (so under the bus's write lock they may be read
+// without it).
 type queue struct {
-	events   []Event
-	bytes    int64
-	overflow bool
-	fresh    bool // not yet told NEW_CLIENT
+	mu       sync.Mutex
+	next     int64 // number of the next event the queue reads
+	fresh    bool  // not yet told NEW_CLIENT
 	owner    string
 	lastPoll time.Time
-	wake     chan struct{}
+	waiting  atomic.Int32 // polls waiting on the queue
 }
 
-// eventCost is what a queued event is counted for (its strings may be
-// shared between queues: the count is an upper bound).
+// eventCost is what a logged event is counted for.
 func eventCost(e *Event) int64 { return 96 + int64(len(e.Data)+len(e.Detail)) }
+
+const sweepEvery = time.Minute
 
 // NewBus returns a bus whose queues hold at most capacity events and are
 // dropped after idle without a poll; the other bounds are
@@ -96,7 +128,7 @@ func NewBus(capacity int, idle time.Duration, now func() time.Time) *Bus {
 	if capacity > 0 {
 		lim.QueueEvents = capacity
 	}
-	return &Bus{queues: map[string]*queue{}, nextID: now().UnixMilli(), lim: lim, idle: idle, now: now}
+	return &Bus{queues: map[string]*queue{}, nextID: now().UnixMilli(), lim: lim, idle: idle, now: now, sweepAt: 256, wake: make(chan struct{})}
 }
 
 // SetLimits changes the bounds (before the bus is used).
@@ -106,8 +138,14 @@ func (b *Bus) SetLimits(l BusLimits) {
 	b.lim = l
 }
 
-// Publish appends events to every queue (custom events skip the queues of
-// their origin session). Event IDs are assigned here, increasing.
+func (b *Bus) tail() int64 { return b.head + int64(len(b.log)) }
+
+// maxBytes is what the log may hold.
+func (b *Bus) maxBytes() int64 { return min(b.lim.QueueBytes, b.lim.TotalBytes) }
+
+// Publish appends events to the log for every queue (custom events are
+// skipped by the queues of their origin session when read) and wakes the
+// waiting polls. Event IDs are assigned here, increasing.
 func (b *Bus) Publish(evs ...Event) {
 	if len(evs) == 0 {
 		return
@@ -122,77 +160,74 @@ func (b *Bus) Publish(evs ...Event) {
 			evs[i].Published = now
 		}
 	}
+	if len(b.queues) == 0 { // nobody to tell
+		b.dropHead(len(b.log))
+		b.head += int64(len(evs))
+		return
+	}
+	for i := range evs {
+		b.bytes += eventCost(&evs[i])
+	}
+	b.log = append(b.log, evs...)
+	if n, over := len(b.log), b.bytes-b.maxBytes(); n > b.lim.QueueEvents || over > 0 {
+		k := max(0, n-b.lim.QueueEvents)
+		for over > 0 && k < n {
+			over -= eventCost(&b.log[k])
+			k++
+		}
+		// Dropped several at a time, so that a full log is not
+		// shifted on every publish.
+		b.dropHead(min(n, k+n/16))
+	}
+	if len(b.log) >= b.sweepAt || now.Sub(b.lastSweep) >= sweepEvery {
+		b.sweep(now)
+	}
+	if b.waiting.Load() > 0 {
+		close(b.wake)
+		b.wake = make(chan struct{})
+	}
+}
+
+// dropHead drops the k oldest events of the log.
+func (b *Bus) dropHead(k int) {
+	if k <= 0 {
+		return
+	}
+	for i := range b.log[:k] {
+		b.bytes -= eventCost(&b.log[i])
+	}
+	clear(b.log[:k]) // their strings go now
+	b.log = b.log[k:]
+	b.head += int64(k)
+	if len(b.log) == 0 {
+		b.log = nil
+		b.bytes = 0
+	}
+}
+
+// sweep drops the queues idle too long (none of their polls waiting) and
+// the events every queue has read.
+func (b *Bus) sweep(now time.Time) {
+	b.lastSweep = now
+	low := b.tail()
 	for key, q := range b.queues {
-		if b.idle > 0 && now.Sub(q.lastPoll) > b.idle && q.wake == nil {
-			b.dropQueue(key, q)
+		if b.idle > 0 && now.Sub(q.lastPoll) > b.idle && q.waiting.Load() == 0 {
+			delete(b.queues, key)
 			continue
 		}
-		added := false
-		for i := range evs {
-			e := &evs[i]
-			if e.Type == EventCustom && e.origin != "" && e.origin == q.owner {
-				continue
-			}
-			if q.overflow {
-				continue
-			}
-			cost := eventCost(e)
-			if len(q.events) >= b.lim.QueueEvents || q.bytes+cost > b.lim.QueueBytes {
-				b.dropBacklog(q)
-				added = true
-				continue
-			}
-			q.events = append(q.events, *e)
-			q.bytes += cost
-			b.total += cost
-			added = true
-		}
-		if added && q.wake != nil {
-			close(q.wake)
-			q.wake = nil
-		}
+		low = min(low, q.next)
 	}
-	if b.total > b.lim.TotalBytes {
-		b.shed()
-	}
+	b.dropHead(int(low - b.head))
+	b.sweepAt = max(256, 2*len(b.log))
 }
 
-// dropBacklog empties a queue that has to lose its events: its next poll
-// gets MISSING_EVENTS.
-func (b *Bus) dropBacklog(q *queue) {
-	b.total -= q.bytes
-	q.events, q.bytes, q.overflow = nil, 0, true
-}
-
+// dropQueue drops a queue; a poll waiting on it is woken (with every
+// other: they wait again) and comes back as a new client.
 func (b *Bus) dropQueue(key string, q *queue) {
-	b.total -= q.bytes
 	delete(b.queues, key)
-	if q.wake != nil {
-		close(q.wake)
-		q.wake = nil
-	}
-}
-
-// shed drops the backlogs of the least recently polled queues until all
-// of them hold at most three quarters of TotalBytes (so that a flood does
-// not make every publish sort the queues).
-func (b *Bus) shed() {
-	qs := make([]*queue, 0, len(b.queues))
-	for _, q := range b.queues {
-		if q.bytes > 0 {
-			qs = append(qs, q)
-		}
-	}
-	sort.Slice(qs, func(i, j int) bool { return qs[i].lastPoll.Before(qs[j].lastPoll) })
-	for _, q := range qs {
-		if b.total <= b.lim.TotalBytes/4*3 {
-			break
-		}
-		b.dropBacklog(q)
-		if q.wake != nil {
-			close(q.wake)
-			q.wake = nil
-		}
+	if q.waiting.Load() > 0 {
+		close(b.wake)
+		b.wake = make(chan struct{})
 	}
 }
 
@@ -234,62 +269,101 @@ func (b *Bus) PublishCustom(origin, data, detail string) {
 // first one. owner is the session polling (to recognise its own custom
 // events). A new appID gets NEW_CLIENT at once.
 func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration) []Event {
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
+	var deadline *time.Timer
 	for {
-		b.mu.Lock()
-		q := b.queues[appID]
-		if q == nil {
-			b.makeRoom(owner)
-			q = &queue{fresh: true, owner: owner}
-			b.queues[appID] = q
-		}
-		q.lastPoll = b.now()
-		if q.owner == "" {
-			q.owner = owner
-		}
-		var out []Event
-		if q.fresh {
-			q.fresh = false
-			b.nextID++
-			out = append(out, Event{ID: b.nextID, Type: EventNewClient, Published: b.now()})
-		}
-		if q.overflow {
-			q.overflow = false
-			b.nextID++
-			out = append(out, Event{ID: b.nextID, Type: EventMissing, Published: b.now()})
-		}
-		out = append(out, q.events...)
-		b.total -= q.bytes
-		q.events, q.bytes = nil, 0
-		if len(out) > 0 {
-			b.mu.Unlock()
+		out, q, wake := b.take(appID, owner, wait > 0)
+		if len(out) > 0 || wait <= 0 {
 			return out
 		}
-		wake := q.wake
-		if wake == nil {
-			wake = make(chan struct{})
-			q.wake = wake
+		if deadline == nil {
+			deadline = time.NewTimer(wait)
+			defer deadline.Stop()
 		}
-		b.mu.Unlock()
+		var end bool
 		select {
 		case <-wake:
 		case <-deadline.C:
-			b.mu.Lock()
-			if q.wake == wake {
-				q.wake = nil
-			}
-			b.mu.Unlock()
-			return nil
+			end = true
 		case <-ctx.Done():
-			b.mu.Lock()
-			if q.wake == wake {
-				q.wake = nil
-			}
-			b.mu.Unlock()
+			end = true
+		}
+		q.waiting.Add(-1)
+		b.waiting.Add(-1)
+		if end {
 			return nil
 		}
 	}
+}
+
+// take returns what appID's queue has to read; when that is nothing and
+// wait is set, the queue counts one more waiting poll, to be woken by
+// the channel returned.
+func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct{}) {
+	// Most polls only read the log: under the read lock.
+	b.mu.RLock()
+	if q := b.queues[appID]; q != nil && !q.fresh {
+		q.mu.Lock()
+		if q.next >= b.head {
+			q.lastPoll = b.now()
+			if q.owner == "" {
+				q.owner = owner
+			}
+			out := b.read(nil, q)
+			if len(out) == 0 && wait {
+				q.waiting.Add(1)
+				b.waiting.Add(1)
+			}
+			q.mu.Unlock()
+			wake := b.wake
+			b.mu.RUnlock()
+			return out, q, wake
+		}
+		q.mu.Unlock()
+	}
+	b.mu.RUnlock()
+	// A new queue, or one to be told NEW_CLIENT or MISSING_EVENTS.
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queues[appID]
+	if q == nil {
+		b.makeRoom(owner)
+		q = &queue{fresh: true, owner: owner, next: b.tail()}
+		b.queues[appID] = q
+	}
+	q.lastPoll = b.now()
+	if q.owner == "" {
+		q.owner = owner
+	}
+	var out []Event
+	if q.fresh {
+		q.fresh = false
+		b.nextID++
+		out = append(out, Event{ID: b.nextID, Type: EventNewClient, Published: b.now()})
+	}
+	if q.next < b.head {
+		b.nextID++
+		out = append(out, Event{ID: b.nextID, Type: EventMissing, Published: b.now()})
+		q.next = b.tail()
+	}
+	out = b.read(out, q)
+	if len(out) == 0 && wait {
+		q.waiting.Add(1)
+		b.waiting.Add(1)
+	}
+	return out, q, b.wake
+}
+
+// read appends the events of the log q has not read (skipping custom
+// events of its own session) and moves it to the log's end.
+func (b *Bus) read(out []Event, q *queue) []Event {
+	for _, e := range b.log[q.next-b.head:] {
+		if e.Type == EventCustom && e.origin != "" && e.origin == q.owner {
+			continue
+		}
+		out = append(out, e)
+	}
+	q.next = b.tail()
+	return out
 }
 
 // Queues returns the number of live queues.
@@ -299,10 +373,10 @@ func (b *Bus) Queues() int {
 	return len(b.queues)
 }
 
-// QueuedBytes returns what all queues hold (as counted against
-// BusLimits.TotalBytes).
+// QueuedBytes returns what the queues hold (the shared log, as counted
+// against BusLimits.QueueBytes and TotalBytes).
 func (b *Bus) QueuedBytes() int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.total
+	return b.bytes
 }

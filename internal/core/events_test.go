@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -92,5 +93,76 @@ func TestBusDropsIdleQueues(t *testing.T) {
 	b.Publish(Event{Type: EventAdd})
 	if b.Queues() != 0 {
 		t.Fatalf("idle queue kept: %d", b.Queues())
+	}
+}
+
+// TestBusFanOut: polls waiting on many queues at once, woken together by
+// each publish, each get every event once, in order.
+func TestBusFanOut(t *testing.T) {
+	b := NewBus(100000, time.Hour, time.Now)
+	ctx := context.Background()
+	const queues, events = 50, 2000
+	for i := 0; i < queues; i++ {
+		b.Poll(ctx, fmt.Sprint("q", i), fmt.Sprint("s", i), 0)
+	}
+	var wg sync.WaitGroup
+	got := make([][]Event, queues)
+	for i := 0; i < queues; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for len(got[i]) < events {
+				evs := b.Poll(ctx, fmt.Sprint("q", i), fmt.Sprint("s", i), 5*time.Second)
+				if len(evs) == 0 {
+					t.Errorf("queue %d: nothing within 5 s after %d events", i, len(got[i]))
+					return
+				}
+				got[i] = append(got[i], evs...)
+			}
+		}(i)
+	}
+	for n := 0; n < events; n++ {
+		b.Publish(Event{Type: EventModify, Data: fmt.Sprint("/", n)})
+	}
+	wg.Wait()
+	for i, evs := range got {
+		if len(evs) != events {
+			t.Fatalf("queue %d got %d events, want %d", i, len(evs), events)
+		}
+		for n, e := range evs {
+			if e.Data != fmt.Sprint("/", n) {
+				t.Fatalf("queue %d: event %d is %q", i, n, e.Data)
+			}
+		}
+	}
+}
+
+// TestBusAbandonedQueues: queues that stop polling hold no events of
+// their own: what the bus holds stays within one queue's bound however
+// many there are; the queue that polls gets everything, the abandoned
+// ones MISSING_EVENTS when they come back.
+func TestBusAbandonedQueues(t *testing.T) {
+	b := NewBus(0, time.Hour, time.Now)
+	b.SetLimits(BusLimits{QueueEvents: 1000, QueueBytes: 1 << 20, QueuesPerSession: 16, Queues: 4096, TotalBytes: 64 << 20})
+	ctx := context.Background()
+	for i := 0; i < 500; i++ {
+		b.Poll(ctx, fmt.Sprint("gone", i), fmt.Sprint("s", i/16), 0)
+	}
+	b.Poll(ctx, "live", "slive", 0)
+	var live int
+	for n := 0; n < 9000; n++ {
+		b.Publish(Event{Type: EventAdd, Data: "/rest/api/uom/ManagedSystem/x/LogicalPartition/" + fmt.Sprint(n)})
+		if n%100 == 99 {
+			live += len(b.Poll(ctx, "live", "slive", 0))
+		}
+		if q := b.QueuedBytes(); q > 1<<20 {
+			t.Fatalf("after %d events the bus holds %d bytes", n+1, q)
+		}
+	}
+	if live != 9000 {
+		t.Errorf("the live queue got %d of 9000 events", live)
+	}
+	if got := b.Poll(ctx, "gone7", "s0", 0); len(got) != 1 || got[0].Type != EventMissing {
+		t.Errorf("an abandoned queue back: %d events, first %+v; want MISSING_EVENTS", len(got), got)
 	}
 }

@@ -209,6 +209,7 @@ func TestBadInput(t *testing.T) {
 		{"logon malformed", "PUT", "/rest/api/web/Logon", uom.MediaType("web", "LogonRequest"), `<LogonRequest>`, "-", 400, "not valid XML"},
 		{"logon wrong media type", "PUT", "/rest/api/web/Logon", "application/xml", logonBody("padmin", "pw"), "-", 415, "LogonRequest"},
 		{"logon unknown element", "PUT", "/rest/api/web/Logon", uom.MediaType("web", "LogonRequest"), strings.Replace(logonBody("padmin", "pw"), "<UserID>", "<Domain>x</Domain><UserID>", 1), "-", 400, "Domain"},
+		{"event application ID too long", "GET", "/rest/api/uom/Event?QUEUE_APPLICATIONID=" + strings.Repeat("a", 257), "", "", "", 400, "at most 256 characters"},
 		{"event wrong method key", "GET", "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_MAGIC", "", "", "", 400, "USE_MAGIC"},
 		{"client event of another type", "PUT", "/rest/api/uom/Event", uom.MediaType("uom", "Event"), `<Event xmlns="` + uom.NSUOM + `"><EventType>ADD_URI</EventType></Event>`, "", 400, "CUSTOM_CLIENT_EVENT"},
 		{"no such path", "GET", "/rest/api/nothing", "", "", "", 404, "no resource"},

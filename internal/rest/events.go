@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +26,10 @@ func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.A
 	if appID == "" {
 		appID = "session:" + a.Session
 	}
+	if len(appID) > core.MaxApplicationID {
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "QUEUE_APPLICATIONID may have at most %d characters; this one has %d.", core.MaxApplicationID, len(appID)), nil)
+		return
+	}
 	wait := s.cfg.EventWait
 	if v := q.Get("timeout"); v != "" {
 		if sec, err := strconv.Atoi(v); err == nil && sec >= 0 && time.Duration(sec)*time.Second < wait {
@@ -36,37 +41,107 @@ func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.A
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	s.writeEvents(w, r, events)
+}
+
+// writeEvents answers an event poll with its events, in one write with a
+// Content-Length.
+func (s *Server) writeEvents(w http.ResponseWriter, r *http.Request, events []core.Event) {
 	base := baseURL(r)
 	now := s.nowStamp()
-	var b bytes.Buffer
 	self := base + r.URL.Path
 	if r.URL.RawQuery != "" {
 		self += "?" + r.URL.RawQuery
 	}
-	uom.AppendFeedStart(&b, uuid.NewString(), now, []uom.Link{{Rel: "SELF", Href: self}})
-	schema := uom.Schema("Event")
+	b := eventBuffers.Get().(*bytes.Buffer)
+	defer eventBuffers.Put(b)
+	b.Reset()
+	uom.AppendFeedStart(b, uuid.NewString(), now, []uom.Link{{Rel: "SELF", Href: self}})
+	t := eventTemplate()
+	content := make([]byte, 0, 1024)
 	for _, e := range events {
-		id := uuid.NewString()
+		id := eventEntryID(e.ID)
+		eid := strconv.FormatInt(e.ID, 10)
 		data := e.Data
 		if strings.HasPrefix(data, "/rest/api/") {
 			data = base + data
 		}
-		o := newObject(uom.NSUOM, "Event", id, e.Published.UnixMilli(), schema)
-		o.leaf("EventType", e.Type)
-		o.leaf("EventID", strconv.FormatInt(e.ID, 10))
-		o.leaf("EventData", data)
-		o.leaf("EventDetail", e.Detail)
-		b.WriteString("<entry>")
-		var inner bytes.Buffer
-		uom.AppendEntry(&inner, &uom.EntryHeader{ID: id, Title: "Event", Published: now,
+		content = t.fill(content[:0], id, strconv.FormatInt(e.Published.UnixMilli(), 10), e.Type, eid, data, e.Detail)
+		uom.AppendEntry(b, &uom.EntryHeader{ID: id, Title: "Event", Published: now,
 			Links: []uom.Link{{Rel: "SELF", Href: base + "/rest/api/uom/Event/" + id}},
-			Etag:  strconv.FormatInt(e.ID, 10), ContentType: uom.MediaType(uom.ServiceUOM, "Event")}, o.el.Bytes(), false)
-		b.Write(inner.Bytes()[len("<entry>"):])
+			Etag:  eid, ContentType: eventMediaType}, content, false)
 	}
-	uom.AppendFeedEnd(&b)
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	uom.AppendFeedEnd(b)
+	h := w.Header()
+	h.Set("Content-Type", uom.MediaTypeAtom)
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(http.StatusOK)
 	w.Write(b.Bytes())
+	if b.Cap() > 256<<10 { // a burst's answer is not kept
+		*b = bytes.Buffer{}
+	}
+}
+
+// eventBuffers hold answers being written (a thousand polls answered at
+// once share a few).
+var eventBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var eventMediaType = uom.MediaType(uom.ServiceUOM, "Event")
+
+// eventNamespace names the entries of events: an event's entry ID is
+// derived from its event ID (name-based, as NovaLink's are), the same in
+// every queue that gets it.
+var eventNamespace = uuid.MustParse("5a1e0d7c-6c2b-4b8e-9f3a-0e7d4c9b2a61")
+
+func eventEntryID(id int64) string {
+	return uuid.NewMD5(eventNamespace, strconv.AppendInt(nil, id, 10)).String()
+}
+
+// eventParts is an Event's content as the element tree renders it, cut
+// where its values go (AtomID, AtomCreated, EventType, EventID,
+// EventData, EventDetail): rendered once, then filled for each event
+// without building a tree, so that the goroutine of a connection that
+// waits for events keeps a small stack (the tree's encoder recurses in
+// large frames) and answering a thousand polls at once costs little.
+type eventParts [7][]byte
+
+var eventTemplate = sync.OnceValue(func() *eventParts {
+	markers := []string{"@@AtomID@@", "9999999999999", "@@EventType@@", "@@EventID@@", "@@EventData@@", "@@EventDetail@@"}
+	o := newObject(uom.NSUOM, "Event", markers[0], 9999999999999, uom.Schema("Event"))
+	o.leaf("EventType", markers[2])
+	o.leaf("EventID", markers[3])
+	o.leaf("EventData", markers[4])
+	o.leaf("EventDetail", markers[5])
+	rest := o.el.Bytes()
+	var t eventParts
+	for i, m := range markers {
+		before, after, ok := bytes.Cut(rest, []byte(m))
+		if !ok {
+			panic("event template: no " + m)
+		}
+		t[i], rest = before, after
+	}
+	t[6] = rest
+	return &t
+})
+
+// fill appends an Event's content with its values (escaped; an empty one
+// is an empty element, <X .../>, as the encoder writes it).
+func (t *eventParts) fill(b []byte, values ...string) []byte {
+	skip := 0 // bytes of the next part already written (an empty value's end tag)
+	for i, v := range values {
+		part := t[i][skip:]
+		skip = 0
+		if v == "" && len(part) > 0 && part[len(part)-1] == '>' && bytes.HasPrefix(t[i+1], []byte("</")) {
+			b = append(b, part[:len(part)-1]...)
+			b = append(b, "/>"...)
+			skip = bytes.IndexByte(t[i+1], '>') + 1
+			continue
+		}
+		b = append(b, part...)
+		b = append(b, uom.EscapeString(v)...)
+	}
+	return append(b, t[6][skip:]...)
 }
 
 // handleEventPut takes a client's Event and hands it to the other sessions'

@@ -1,0 +1,105 @@
+// Command fanout is the baseline of the event fan-out benchmark
+// (bench/events.sh): the least a Go HTTP server can do to answer many
+// waiting long-polls at once. Every GET /wait blocks until the next PUT
+// /trigger (or until -wait passes: 204), then answers with the same
+// bytes (body and headers captured from pvmd's answer to an event poll
+// by `load fanout -capture`), held in memory. PUT /trigger wakes every
+// waiting request by closing one channel.
+//
+//	fanout -dir DIR [-addr 127.0.0.1:0] [-wait 10s]
+//
+// DIR holds "body" and "headers" ("Name: value" lines). When ready it
+// prints "fanout ready http=HOST:PORT".
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	dir := flag.String("dir", "", "directory with body and headers")
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	wait := flag.Duration("wait", 10*time.Second, "how long a poll waits")
+	flag.Parse()
+	body, err := os.ReadFile(filepath.Join(*dir, "body"))
+	if err != nil {
+		fail(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(*dir, "headers"))
+	if err != nil {
+		fail(err)
+	}
+	hdr := http.Header{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
+			hdr.Add(k, v)
+		}
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+
+	var mu sync.Mutex
+	gen := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /wait", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ch := gen
+		mu.Unlock()
+		t := time.NewTimer(*wait)
+		defer t.Stop()
+		select {
+		case <-ch:
+		case <-t.C:
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case <-r.Context().Done():
+			return
+		}
+		h := w.Header()
+		for k, v := range hdr {
+			h[k] = v
+		}
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+	})
+	mux.HandleFunc("PUT /trigger", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		close(gen)
+		gen = make(chan struct{})
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("fanout ready http=%s\n", ln.Addr())
+	srv := &http.Server{Handler: mux}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+		<-sig
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "fanout:", err)
+	os.Exit(1)
+}

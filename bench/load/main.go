@@ -11,6 +11,7 @@
 //	load events  -base URL -token T -sys UUID -n 1000
 //	load count   -base URL -token T -sys UUID
 //	load store   -dir DIR -writers 16 -n 20000 (the store alone, no pvmd)
+//	load fleet   -state DIR -duration 5m -every 1s (a running fleet pvmd)
 package main
 
 import (
@@ -44,14 +45,14 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: load logon|lookup|capture|feed|create|events|count|store [flags]")
+		fmt.Fprintln(os.Stderr, "usage: load logon|lookup|capture|feed|create|events|count|store|fleet [flags]")
 		os.Exit(2)
 	}
 	cmds := map[string]func([]string) error{
 		"fanout": cmdFanout, "abandon": cmdAbandon, // fanout.go
 		"logon": cmdLogon, "lookup": cmdLookup, "capture": cmdCapture,
 		"feed": cmdFeed, "create": cmdCreate, "events": cmdEvents, "count": cmdCount,
-		"store": cmdStore,
+		"store": cmdStore, "fleet": cmdFleet,
 	}
 	f := cmds[os.Args[1]]
 	if f == nil {

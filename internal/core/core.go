@@ -92,6 +92,21 @@ type Config struct {
 	// PCMSeed seeds the simulated workload's noise (0: from the system).
 	PCMInterval time.Duration
 	PCMSeed     uint64
+	// PCMDir holds the workload's saved counters; empty means "pcm"
+	// beside StatePath.
+	PCMDir string
+
+	// Set by OpenFleet for each system of a fleet: its space of the
+	// fleet's state file, the fleet's writer, the fleet and the system's
+	// name in it.
+	space     *store.Space
+	writer    *writer
+	fleet     *Fleet
+	fleetName string
+	// seeded is the state OpenFleet seeded the space with (not read back).
+	seeded *model.State
+	// index is the system's place in its fleet, from 1.
+	index int
 }
 
 // Core is one managed system's configuration and operations.
@@ -100,13 +115,21 @@ type Core struct {
 	clock  sim.Clock
 	timing sim.Timing
 	log    *slog.Logger
-	store  *store.Store
+	store  *store.Space
+	// ownStore: the core opened the state file (a single system) and
+	// closes it; a fleet's systems share the fleet's.
+	ownStore bool
 
-	mu     sync.Mutex // the writer lock
+	// wr is the writer: its lock and revision sequence are the core's
+	// own, or shared by every system of a fleet (fleet.go).
+	wr     *writer
 	w      *model.State
-	seq    uint64
 	closed bool
-	broken atomic.Pointer[error]
+	broken *atomic.Pointer[error]
+	// fleet is the fleet the system belongs to (nil: a single system).
+	fleet *Fleet
+	// name is the system's name in its fleet ("" for a single system).
+	name string
 
 	viewMu  sync.RWMutex
 	v       *model.State
@@ -124,17 +147,12 @@ type Core struct {
 	timers   map[*pendingTimer]struct{}
 	inflight sync.WaitGroup
 
+	pcm *pcmService
 	// uploading holds the Files whose contents are being uploaded.
 	uploadsMu sync.Mutex
 	uploading map[string]bool
 
-	// The bounded pool of password checks (users.go).
-	pwOnce           sync.Once
-	pwSlots, pwQueue chan struct{}
-	unknownOnce      sync.Once
-	unknown          []byte
-
-	pcm *pcmService
+	users *userDB // the accounts (users.go)
 
 	// cons are the partitions' virtual terminals (console.go).
 	cons consoles
@@ -155,6 +173,21 @@ func crashPoint(point string) {
 
 // Open loads (or seeds) the state file and starts the core.
 func Open(cfg Config) (*Core, error) {
+	c, err := newCore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.wr.seq = max(c.wr.seq, c.viewSeq)
+	if err := c.start(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newCore makes a core and loads (or seeds) its state; start starts it.
+// A fleet loads its systems at once and starts them once the revision
+// sequence they share is known.
+func newCore(cfg Config) (*Core, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = sim.RealClock{}
 	}
@@ -173,6 +206,9 @@ func Open(cfg Config) (*Core, error) {
 	if cfg.BackupDir == "" {
 		cfg.BackupDir = filepath.Join(filepath.Dir(cfg.StatePath), "backups")
 	}
+	if cfg.PCMDir == "" {
+		cfg.PCMDir = filepath.Join(filepath.Dir(cfg.StatePath), "pcm")
+	}
 	if cfg.HMCName == "" {
 		cfg.HMCName = "hmc1"
 	}
@@ -182,19 +218,46 @@ func Open(cfg Config) (*Core, error) {
 	if cfg.JobRetention == 0 {
 		cfg.JobRetention = time.Hour
 	}
-	st, err := store.Open(cfg.StatePath)
-	if err != nil {
-		return nil, err
+	var sp *store.Space
+	own := cfg.space == nil
+	if own {
+		st, err := store.Open(cfg.StatePath)
+		if err != nil {
+			return nil, err
+		}
+		sp = st.Space("")
+	} else {
+		sp = cfg.space
 	}
-	c := &Core{cfg: cfg, clock: cfg.Clock, timing: cfg.Timing, log: cfg.Logger, store: st,
-		timers: map[*pendingTimer]struct{}{}}
+	wr := cfg.writer
+	if wr == nil {
+		wr = &writer{broken: new(atomic.Pointer[error])}
+	}
+	c := &Core{cfg: cfg, clock: cfg.Clock, timing: cfg.Timing, log: cfg.Logger, store: sp, ownStore: own,
+		wr: wr, broken: wr.broken, fleet: cfg.fleet, name: cfg.fleetName,
+		timers: map[*pendingTimer]struct{}{}, users: &userDB{sp: sp, cost: cfg.PasswordCost}}
 	now := func() time.Time { return c.clock.Now() }
 	c.Bus = NewBus(cfg.EventQueueCapacity, cfg.EventQueueIdle, now)
 	c.Jobs = NewJobs(now, cfg.JobRetention)
+	if cfg.fleet != nil {
+		// Job IDs unique in the fleet (its HMC finds a job by its ID),
+		// and every event on the HMC's bus too.
+		c.Jobs.offsetIDs(int64(cfg.index) << 40)
+		c.Bus.forward = cfg.fleet.Bus
+	}
 	if err := c.load(); err != nil {
-		st.Close()
+		if own {
+			sp.Store().Close()
+		}
 		return nil, err
 	}
+	return c, nil
+}
+
+// start finishes what a crash interrupted and starts the simulated
+// server's timers; it fails (and closes the core) only when the console's
+// SSH keys cannot be made.
+func (c *Core) start() error {
 	// What a crash left of file writes: temporary files of uploads and of
 	// the VIOSes' files, contents whose device was never committed.
 	c.sweepUploads("")
@@ -205,22 +268,22 @@ func Open(cfg Config) (*Core, error) {
 	c.resumeFirmware()
 	if err := c.ensureConsoleKeys(); err != nil {
 		c.Close()
-		return nil, err
+		return err
 	}
 	c.startPCM()
-	return c, nil
+	return nil
 }
 
 // Close stops the timers, waits for operations in flight and closes the
 // store. Transitions that were still scheduled resume on the next Open.
 func (c *Core) Close() error {
-	c.mu.Lock()
+	c.wr.mu.Lock()
 	if c.closed {
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return nil
 	}
 	c.closed = true
-	c.mu.Unlock()
+	c.wr.mu.Unlock()
 	c.closeConsoles()
 	c.timersMu.Lock()
 	for t := range c.timers {
@@ -230,8 +293,11 @@ func (c *Core) Close() error {
 	c.timersMu.Unlock()
 	c.inflight.Wait()
 	c.pcm.checkpoint()
-	err := c.store.Close()
-	st := c.store.Stats()
+	if !c.ownStore {
+		return nil // the fleet closes its state file
+	}
+	err := c.store.Store().Close()
+	st := c.store.Store().Stats()
 	c.log.Info("state file closed", "commits", st.Commits, "transactions", st.Transactions)
 	return err
 }
@@ -277,72 +343,109 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	if err := checkActor(a); err != nil {
 		return err
 	}
-	c.mu.Lock()
+	c.wr.mu.Lock()
 	if c.closed {
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return ErrClosed
 	}
 	if b := c.broken.Load(); b != nil {
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return model.Unavailable("The configuration store failed (%v); no change can be saved until pvmd is restarted.", *b)
 	}
 	tx := &Tx{c: c, st: c.w, now: c.clock.Now(), actor: a}
 	if err := fn(tx); err != nil {
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return err
 	}
 	if tx.empty() && !tx.outside {
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return nil
 	}
-	// Every change, of the model or outside it (files), is the master's.
+	// Every change, of the model or outside it (files), is the master's
+	// (but the monitoring preferences and the simulated workload).
 	if !a.Internal && !tx.masterChange && !tx.monitoring {
 		if err := masterAllows(tx.st.System, a); err != nil {
-			c.mu.Unlock()
+			c.wr.mu.Unlock()
 			return err
 		}
 	}
 	if tx.empty() {
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return nil // checked; what changes is outside the model
 	}
-	c.seq++
-	d, changes, events, err := tx.finish(c.seq)
+	rev := c.wr.seq + 1
+	d, changes, events, err := tx.finish(rev)
 	if err != nil {
-		c.seq--
-		c.mu.Unlock()
+		c.wr.mu.Unlock()
 		return err
 	}
-	d.apply(c.w)
+	parts := []*commitPart{{c: c, d: d, changes: changes, events: events}}
+	if c.fleet != nil {
+		// Shared storage: the same change in every system of the fleet
+		// that shares what changed, in the same commit.
+		more, err := c.fleet.mirror(c, tx, rev)
+		if err != nil {
+			c.wr.mu.Unlock()
+			return err
+		}
+		parts = append(parts, more...)
+	}
+	c.wr.seq = rev
+	var all []store.Change
+	for _, p := range parts {
+		p.d.apply(p.c.w)
+		all = append(all, p.c.store.Prefixed(p.changes)...)
+	}
 	done := make(chan error, 1)
-	rev := c.seq
 	c.inflight.Add(1)
-	c.store.Submit(&store.Commit{Changes: changes, Done: func(err error) {
+	c.store.Store().Submit(&store.Commit{Changes: all, Done: func(err error) {
 		if err != nil {
 			c.broken.CompareAndSwap(nil, &err)
 			c.log.Error("store commit failed; refusing further changes", "err", err)
 			done <- err
 			return
 		}
-		c.viewMu.Lock()
-		parts := d.partitionChanges(c.v)
-		d.apply(c.v)
-		c.viewSeq = rev
-		c.viewMu.Unlock()
-		c.Bus.Publish(events...)
-		c.observeConsoles(parts)
+		for _, p := range parts {
+			p.c.viewMu.Lock()
+			changed := p.d.partitionChanges(p.c.v)
+			p.d.apply(p.c.v)
+			p.c.viewSeq = rev
+			p.c.viewMu.Unlock()
+			p.c.Bus.Publish(p.events...)
+			p.c.observeConsoles(changed)
+		}
 		done <- nil
 	}})
-	c.mu.Unlock()
+	c.wr.mu.Unlock()
 	err = <-done
 	c.inflight.Done()
 	if err != nil {
 		return model.Unavailable("The change could not be saved: %v", err)
 	}
-	if d.removesContent() {
-		c.sweepContent()
+	for _, p := range parts {
+		if p.d.removesContent() {
+			p.c.sweepContent()
+		}
 	}
 	return nil
+}
+
+// writer is the single writer of one system, or of a whole fleet: its
+// lock serializes the operations' validation and their application to
+// the writers' models; seq is the revision of the last operation.
+type writer struct {
+	mu     sync.Mutex
+	seq    uint64
+	broken *atomic.Pointer[error] // the first failed commit: no change after it
+}
+
+// commitPart is one system's share of a commit: an operation's own, or
+// the same change of shared storage in another system of its fleet.
+type commitPart struct {
+	c       *Core
+	d       *delta
+	changes []store.Change
+	events  []Event
 }
 
 // MayChange refuses actors whose role may not change anything (the role
@@ -395,6 +498,10 @@ func (c *Core) load() error {
 	if err != nil {
 		return err
 	}
+	if raw == nil && c.cfg.seeded != nil {
+		c.setState(c.cfg.seeded, 1)
+		return nil
+	}
 	if raw == nil {
 		inv := c.cfg.Inventory
 		if inv == nil {
@@ -406,10 +513,7 @@ func (c *Core) load() error {
 		if err != nil {
 			return fmt.Errorf("seed the default inventory: %w", err)
 		}
-		c.seq = 1
-		c.w = st
-		c.v = st.Clone()
-		c.viewSeq = c.seq
+		c.setState(st, 1)
 		return nil
 	}
 	var sys model.ManagedSystem
@@ -435,19 +539,32 @@ func (c *Core) load() error {
 	if err != nil {
 		return err
 	}
+	var seq uint64
 	if len(seqRaw) > 0 {
-		c.seq, err = strconv.ParseUint(string(seqRaw), 10, 64)
+		seq, err = strconv.ParseUint(string(seqRaw), 10, 64)
 		if err != nil {
 			return fmt.Errorf("state file: bad sequence %q", seqRaw)
 		}
 	}
-	c.w = st
-	c.v = st.Clone()
-	c.viewSeq = c.seq
-	if err := c.store.ReleaseMapped(); err != nil {
-		c.log.Warn("could not release the state file's pages after the load", "err", err)
+	c.setState(st, seq) // the writer's sequence goes on from it (Open, OpenFleet)
+	if c.ownStore {
+		if err := c.store.Store().ReleaseMapped(); err != nil {
+			c.log.Warn("could not release the state file's pages after the load", "err", err)
+		}
 	}
 	return nil
+}
+
+// setState makes st the writer's state and a clone of it the view, at
+// revision rev; a fleet's system sees the other systems through both.
+func (c *Core) setState(st *model.State, rev uint64) {
+	c.w = st
+	c.v = st.Clone()
+	c.viewSeq = rev
+	if c.fleet != nil {
+		c.w.Peers = peers{f: c.fleet, self: c, writer: true}
+		c.v.Peers = peers{f: c.fleet, self: c}
+	}
 }
 
 // schedule runs f after d on the core's clock, unless the core closes.
@@ -472,8 +589,8 @@ func (c *Core) schedule(d time.Duration, f func()) {
 
 // isClosed reports whether Close was called.
 func (c *Core) isClosed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.wr.mu.Lock()
+	defer c.wr.mu.Unlock()
 	return c.closed
 }
 

@@ -384,10 +384,10 @@ func TestAccountingInvariant(t *testing.T) {
 
 func checkAccounting(t *testing.T, c *Core) {
 	t.Helper()
-	c.mu.Lock()
+	c.wr.mu.Lock()
 	w := c.w.Accounting()
 	wRe := c.w.RecomputeAccounting()
-	c.mu.Unlock()
+	c.wr.mu.Unlock()
 	if w != wRe {
 		t.Fatalf("writer accounting drifted: %+v vs %+v", w, wRe)
 	}

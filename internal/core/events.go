@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,9 @@ type Bus struct {
 	lim    BusLimits
 	idle   time.Duration
 	now    func() time.Time
+	// forward also gets every event published here (a fleet's systems
+	// forward theirs to the HMC's bus); set before the bus is used.
+	forward *Bus
 
 	// log holds the events not yet read by every queue: log[i] is event
 	// number head+i of the bus; tail() is the number of the next one.
@@ -149,6 +153,9 @@ func (b *Bus) maxBytes() int64 { return min(b.lim.QueueBytes, b.lim.TotalBytes) 
 func (b *Bus) Publish(evs ...Event) {
 	if len(evs) == 0 {
 		return
+	}
+	if b.forward != nil {
+		b.forward.Publish(slices.Clone(evs)...)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -200,6 +200,14 @@ func NewJobs(now func() time.Time, retention time.Duration) *Jobs {
 	return &Jobs{m: map[int64]*Job{}, next: now().UnixMilli(), now: now, retention: retention, lim: DefaultJobLimits}
 }
 
+// offsetIDs moves the IDs of the jobs to come by off (before the table is
+// used): a fleet's systems number their jobs in ranges of their own.
+func (js *Jobs) offsetIDs(off int64) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	js.next += off
+}
+
 // SetLimits changes the bounds (before the table is used).
 func (js *Jobs) SetLimits(l JobLimits) {
 	js.mu.Lock()

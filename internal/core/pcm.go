@@ -211,7 +211,7 @@ func (s *pcmService) snapshot(at time.Time) *PCMSample {
 }
 
 func (s *pcmService) checkpointPath() string {
-	return filepath.Join(filepath.Dir(s.c.cfg.StatePath), "pcm", "workload.json")
+	return filepath.Join(s.c.cfg.PCMDir, "workload.json")
 }
 
 func (s *pcmService) loadCheckpoint() (*sim.Workload, error) {

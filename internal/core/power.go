@@ -280,6 +280,9 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		if p.IsMgmt {
 			return model.ErrMgmtPartition("powered on or off from its own management service")
 		}
+		if err := systemPoweredOff(tx.System()); err != nil {
+			return err
+		}
 		others := tx.Accounting().Sub(p.Holds())
 		var err error
 		steps, err = plan(tx.System(), others, p)

@@ -356,22 +356,50 @@ const seedChunkBytes = 8 << 20
 // last transaction: a seed interrupted before it is started over (the
 // file is emptied first).
 func (c *Core) seed(inv *Inventory) (*model.State, error) {
-	st, err := inv.Build(c.clock.Now().UnixMilli(), c.timing)
+	st, err := buildSeed(inv, c.clock.Now().UnixMilli(), c.timing)
 	if err != nil {
 		return nil, err
 	}
+	if err := c.store.Reset(); err != nil {
+		return nil, err
+	}
+	if err := writeSeeds(c.store.Store(), []*store.Space{c.store}, []*model.State{st}); err != nil {
+		return nil, err
+	}
+	c.log.Info("seeded a new managed system", "name", st.System.Name, "mtms", st.System.MTMS(), "partitions", len(st.Partitions))
+	return st, nil
+}
+
+// buildSeed builds the inventory's state at revision 1.
+func buildSeed(inv *Inventory, nowMS int64, timing sim.Timing) (*model.State, error) {
+	st, err := inv.Build(nowMS, timing)
+	if err != nil {
+		return nil, err
+	}
+	st.System.Rev = 1
+	return st, nil
+}
+
+// writeSeeds writes seeded states (at revision 1), each in its space of
+// the store: every object's record in key order, in transactions of up
+// to seedChunkBytes, then every system's sequence and system records
+// together in the last transaction (a space without its system record is
+// a seed that did not finish).
+func writeSeeds(s *store.Store, spaces []*store.Space, states []*model.State) error {
 	const rev = 1
-	st.System.Rev = rev
 	type record struct {
 		bucket, key string
 		o           model.Object
 	}
 	var recs []record
-	for _, k := range model.Kinds {
-		st.Each(k, func(o model.Object) {
-			o.SetRevision(rev)
-			recs = append(recs, record{string(k), o.Key(), o})
-		})
+	for i, st := range states {
+		for _, k := range model.Kinds {
+			b := spaces[i].Bucket(string(k))
+			st.Each(k, func(o model.Object) {
+				o.SetRevision(rev)
+				recs = append(recs, record{b, o.Key(), o})
+			})
+		}
 	}
 	slices.SortFunc(recs, func(a, b record) int {
 		if c := strings.Compare(a.bucket, b.bucket); c != 0 {
@@ -379,34 +407,31 @@ func (c *Core) seed(inv *Inventory) (*model.State, error) {
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	if err := c.store.Reset(); err != nil {
-		return nil, err
-	}
 	var chunk []store.Change
 	size := 0
 	for _, r := range recs {
 		b, err := json.Marshal(r.o)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		chunk = append(chunk, store.Change{Bucket: r.bucket, Key: r.key, Value: b})
 		if size += len(b); size >= seedChunkBytes {
-			if err := c.store.Fill(chunk); err != nil {
-				return nil, err
+			if err := s.Fill(chunk); err != nil {
+				return err
 			}
 			clear(chunk)
 			chunk, size = chunk[:0], 0
 		}
 	}
-	b, err := json.Marshal(st.System)
-	if err != nil {
-		return nil, err
+	for i, st := range states {
+		st.System.Rev = rev
+		b, err := json.Marshal(st.System)
+		if err != nil {
+			return err
+		}
+		meta := spaces[i].Bucket(store.BucketMeta)
+		chunk = append(chunk, store.Change{Bucket: meta, Key: "seq", Value: []byte("1")},
+			store.Change{Bucket: meta, Key: "system", Value: b})
 	}
-	chunk = append(chunk, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte("1")},
-		store.Change{Bucket: store.BucketMeta, Key: "system", Value: b})
-	if err := c.store.Fill(chunk); err != nil {
-		return nil, err
-	}
-	c.log.Info("seeded a new managed system", "name", st.System.Name, "mtms", st.System.MTMS(), "partitions", len(st.Partitions))
-	return st, nil
+	return s.Fill(chunk)
 }

@@ -593,8 +593,8 @@ func (c *Core) NextWWPNs(n int) ([]string, error) {
 		return nil, model.Invalid("The number of WWPN pairs requested must be from 1 to 8, not %d.", n)
 	}
 	var out []string
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.wr.mu.Lock()
+	defer c.wr.mu.Unlock()
 	tx := &Tx{c: c, st: c.w, now: c.clock.Now()}
 	out = vios.FreeWWPNs(tx, 2*n)
 	return out, nil

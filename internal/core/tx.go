@@ -32,14 +32,14 @@ type Tx struct {
 	// masterChange marks the operations that move management mastership
 	// (the one kind of change a non-master may ask for).
 	masterChange bool
-	// outside marks an operation that changes something the model does
-	// not hold (a VIOS's files): Apply checks it as a change (the role
-	// and the management master) even when nothing is staged.
-	outside bool
 	// monitoring marks operations that change only the monitoring
 	// preferences or the simulator's workload, not the configuration:
 	// whichever console is master, they are allowed.
 	monitoring bool
+	// outside marks an operation that changes something the model does
+	// not hold (a VIOS's files): Apply checks it as a change (the role
+	// and the management master) even when nothing is staged.
+	outside bool
 }
 
 // ChangesOutsideModel marks the operation as a change of something the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -27,14 +28,33 @@ var userNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
 // ErrBadCredentials is returned for an unknown user or a wrong password.
 var ErrBadCredentials = errors.New("user ID or password not valid")
 
+// userDB is the accounts of one space of a state file: a system's, or
+// a fleet's HMC's.
+type userDB struct {
+	sp *store.Space
+	// cost is the bcrypt cost of new passwords (Config.PasswordCost; 0:
+	// bcrypt's default).
+	cost int
+	// The bounded pool of password checks.
+	pwOnce           sync.Once
+	pwSlots, pwQueue chan struct{}
+	// unknown is what an unknown user's password is checked against.
+	unknownOnce sync.Once
+	unknown     []byte
+}
+
 // EnsureUser creates the account when it does not exist. With an empty
 // password a random one is generated and returned (created reports whether
 // the account was new).
 func (c *Core) EnsureUser(name, role, password string) (generated string, created bool, err error) {
+	return c.users.ensure(name, role, password)
+}
+
+func (u *userDB) ensure(name, role, password string) (generated string, created bool, err error) {
 	if !userNameRE.MatchString(name) {
 		return "", false, fmt.Errorf("user name %q is not valid", name)
 	}
-	raw, err := c.store.Get(store.BucketUsers, name)
+	raw, err := u.sp.Get(store.BucketUsers, name)
 	if err != nil {
 		return "", false, err
 	}
@@ -42,30 +62,46 @@ func (c *Core) EnsureUser(name, role, password string) (generated string, create
 		return "", false, nil
 	}
 	if password == "" {
-		b := make([]byte, 15)
-		if _, err := rand.Read(b); err != nil {
+		if password, err = randomPassword(); err != nil {
 			return "", false, err
 		}
-		password = base64.RawURLEncoding.EncodeToString(b)
 		generated = password
 	}
-	if err := c.SetPassword(name, role, password); err != nil {
+	if err := u.set(name, role, password); err != nil {
 		return "", false, err
 	}
 	return generated, true, nil
 }
 
+func randomPassword() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
 // SetPassword creates or replaces an account.
 func (c *Core) SetPassword(name, role, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), c.passwordCost())
+	return c.users.set(name, role, password)
+}
+
+func (u *userDB) set(name, role, password string) error {
+	b, err := userRecord(name, role, password, u.cost)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(User{Name: name, Role: role, Hash: hash})
+	return u.sp.Update([]store.Change{{Bucket: store.BucketUsers, Key: name, Value: b}})
+}
+
+// userRecord is the stored record of an account, its password hashed at
+// the cost given (0: bcrypt's default).
+func userRecord(name, role, password string, cost int) ([]byte, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost(cost))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.store.Update([]store.Change{{Bucket: store.BucketUsers, Key: name, Value: b}})
+	return json.Marshal(User{Name: name, Role: role, Hash: hash})
 }
 
 // unknownUserHash is a bcrypt hash (cost 10, as SetPassword's) of a
@@ -90,39 +126,43 @@ var (
 var ErrLogonsBusy = model.Unavailable("Too many logons are being checked at this moment; try again in a few seconds.")
 
 // passwordCost is the bcrypt cost of new passwords (Config.PasswordCost).
-func (c *Core) passwordCost() int {
-	if c.cfg.PasswordCost > 0 {
-		return c.cfg.PasswordCost
+func passwordCost(cost int) int {
+	if cost > 0 {
+		return cost
 	}
 	return bcrypt.DefaultCost
 }
 
 // unknownHash is what an unknown user's password is checked against: a
 // hash of the cost known users' have.
-func (c *Core) unknownHash() []byte {
-	c.unknownOnce.Do(func() {
-		c.unknown = unknownUserHash
-		if c.passwordCost() != bcrypt.DefaultCost {
+func (db *userDB) unknownHash() []byte {
+	db.unknownOnce.Do(func() {
+		db.unknown = unknownUserHash
+		if passwordCost(db.cost) != bcrypt.DefaultCost {
 			b := make([]byte, 24)
-			rand.Read(b)
-			c.unknown, _ = bcrypt.GenerateFromPassword(b, c.passwordCost())
+			_, _ = rand.Read(b)
+			db.unknown, _ = bcrypt.GenerateFromPassword(b, passwordCost(db.cost))
 		}
 	})
-	return c.unknown
+	return db.unknown
 }
 
 // Authenticate checks a password and returns the account. Unknown users
 // cost the same check as known ones.
 func (c *Core) Authenticate(name, password string) (*User, error) {
-	u, err := c.LookupUser(name)
+	return c.users.authenticate(name, password)
+}
+
+func (db *userDB) authenticate(name, password string) (*User, error) {
+	u, err := db.lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	hash := c.unknownHash()
+	hash := db.unknownHash()
 	if u != nil {
 		hash = u.Hash
 	}
-	if err := c.checkPassword(hash, password); err != nil {
+	if err := db.checkPassword(hash, password); err != nil {
 		return nil, err
 	}
 	if u == nil {
@@ -132,18 +172,18 @@ func (c *Core) Authenticate(name, password string) (*User, error) {
 }
 
 // checkPassword runs one bcrypt comparison in the bounded pool.
-func (c *Core) checkPassword(hash []byte, password string) error {
-	c.pwOnce.Do(func() {
-		c.pwSlots, c.pwQueue = make(chan struct{}, passwordChecks), make(chan struct{}, passwordChecks+passwordWaiters)
+func (db *userDB) checkPassword(hash []byte, password string) error {
+	db.pwOnce.Do(func() {
+		db.pwSlots, db.pwQueue = make(chan struct{}, passwordChecks), make(chan struct{}, passwordChecks+passwordWaiters)
 	})
 	select {
-	case c.pwQueue <- struct{}{}:
+	case db.pwQueue <- struct{}{}:
 	default:
 		return ErrLogonsBusy
 	}
-	defer func() { <-c.pwQueue }()
-	c.pwSlots <- struct{}{}
-	defer func() { <-c.pwSlots }()
+	defer func() { <-db.pwQueue }()
+	db.pwSlots <- struct{}{}
+	defer func() { <-db.pwSlots }()
 	if compareHash(hash, []byte(password)) != nil {
 		return ErrBadCredentials
 	}
@@ -151,8 +191,10 @@ func (c *Core) checkPassword(hash []byte, password string) error {
 }
 
 // LookupUser returns an account (nil when there is none).
-func (c *Core) LookupUser(name string) (*User, error) {
-	raw, err := c.store.Get(store.BucketUsers, name)
+func (c *Core) LookupUser(name string) (*User, error) { return c.users.lookup(name) }
+
+func (db *userDB) lookup(name string) (*User, error) {
+	raw, err := db.sp.Get(store.BucketUsers, name)
 	if err != nil || raw == nil {
 		return nil, err
 	}

@@ -79,11 +79,16 @@ type options struct {
 	coreSocket             string
 	backupHourly           string
 	procDir                string
-	maxUnauth              int
-	stallTimeout           time.Duration
 	version                bool
 	pcmInterval            time.Duration
 	noSimControls          bool
+	maxUnauth              int
+	stallTimeout           time.Duration
+	// A fleet (fleet.go).
+	fleetFile                     string
+	systems                       int
+	fleetAddr, fleetHMCAddr       string
+	fleetHTTPPort, fleetHTTPSPort int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -123,6 +128,12 @@ func (o *options) flagSet(stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.StringVar(&o.procDir, "proc-dir", "", "directory where the NovaLink partition's /proc/ppc64/lparcfg and /proc/cpuinfo are written for clients on another machine (default <state-dir>/proc)")
 	fs.DurationVar(&o.pcmInterval, "pcm-interval", core.DefaultLTMInterval, "interval of the long-term performance monitor (whole seconds; the short-term monitor samples every sixth of it, the partitions' RMC memory every four)")
 	fs.BoolVar(&o.noSimControls, "no-sim-controls", false, "turn off the simulator's controls (/rest/api/sim): they answer 404")
+	fs.StringVar(&o.fleetFile, "fleet", "", "run a fleet of managed systems from this file (YAML or JSON, see the README): each its own NovaLink at its own address, and an HMC of them all")
+	fs.IntVar(&o.systems, "systems", 0, "run a fleet of this many systems of the default layout (as --fleet with a file listing them)")
+	fs.StringVar(&o.fleetAddr, "fleet-addr", "", "a fleet's first system's address (the next ones count up; default the fleet file's, or "+defaultFleetAddr+")")
+	fs.IntVar(&o.fleetHTTPPort, "fleet-http-port", -1, "a fleet's HTTP port on every system's address and the HMC's (default the fleet file's, or 12080; 0 picks free ports)")
+	fs.IntVar(&o.fleetHTTPSPort, "fleet-https-port", -1, "a fleet's HTTPS port on every system's address and the HMC's (default the fleet file's, or 12443; 0 picks free ports)")
+	fs.StringVar(&o.fleetHMCAddr, "hmc-addr", "", "the address of a fleet's HMC (default the fleet file's, or "+defaultHMCAddr+")")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs, logLevel
 }
@@ -137,6 +148,35 @@ func (o *options) complete(fs *flag.FlagSet, logLevel string) error {
 	case roleAll, roleCore, roleREST:
 	default:
 		return fmt.Errorf("--role %q: must be all, core or rest", o.role)
+	}
+	if o.fleetFile != "" || o.systems != 0 {
+		if o.fleetFile != "" && o.systems != 0 {
+			return fmt.Errorf("--fleet and --systems: give one (a fleet file, or the number of systems of the default layout)")
+		}
+		if o.systems < 0 {
+			return fmt.Errorf("--systems %d: a fleet has at least one system", o.systems)
+		}
+		var single []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "http-addr", "https-addr", "config", "core-socket", "session-dir", "files-dir", "proc-dir":
+				single = append(single, "--"+f.Name)
+			}
+		})
+		if len(single) > 0 {
+			return fmt.Errorf("%s: one system's flags; a fleet's systems take their addresses from --fleet-addr, --fleet-http-port and --fleet-https-port (or the fleet file), their inventories from the fleet file, and their directories under --state-dir/systems/NAME", strings.Join(single, ", "))
+		}
+	} else {
+		var fleetOnly []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "fleet-addr", "fleet-http-port", "fleet-https-port", "hmc-addr":
+				fleetOnly = append(fleetOnly, "--"+f.Name)
+			}
+		})
+		if len(fleetOnly) > 0 {
+			return fmt.Errorf("%s: a fleet's flags, with --fleet or --systems", strings.Join(fleetOnly, ", "))
+		}
 	}
 	if o.pcmInterval < time.Second || o.pcmInterval%time.Second != 0 {
 		return fmt.Errorf("--pcm-interval %v: the monitors' interval is whole seconds, at least 1s", o.pcmInterval)
@@ -172,6 +212,9 @@ func (o *options) complete(fs *flag.FlagSet, logLevel string) error {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "fleet" {
+		return runFleetCommand(args[1:], stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -193,8 +236,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sig)
 	w := &waiter{sig: sig, log: log, out: out}
-	switch o.role {
-	case roleREST:
+	switch {
+	case o.fleetFile != "" || o.systems > 0:
+		return runFleet(o, log, stdout, w)
+	case o.role == roleREST:
 		return runREST(o, log, stdout, w)
 	default:
 		return runCore(o, log, stdout, stderr, w)
@@ -279,7 +324,7 @@ func runCore(o *options, log *slog.Logger, stdout, stderr io.Writer, w *waiter) 
 	defer func() { _ = stopBackups() }()        // on an early return; the shutdown below reports its error
 
 	srv := rest.New(c, rest.Config{SessionDir: o.sessionDir, SessionIdle: o.sessionIdle, EventWait: o.eventWait, Logger: log,
-		MaxUnauthConns: o.maxUnauth, StallTimeout: o.stallTimeout, NoSimControls: o.noSimControls})
+		NoSimControls: o.noSimControls, MaxUnauthConns: o.maxUnauth, StallTimeout: o.stallTimeout})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ls *listeners

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,13 +37,20 @@ type listeners struct {
 }
 
 func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
-	l.servers = append(l.servers, s)
-	// Connections that never sent a request (a client's transport may
-	// dial one it ends up not using) would hold Shutdown for 5 s: they
-	// are closed as soon as it starts, once the listeners are closed.
-	fresh := &freshConns{m: map[net.Conn]struct{}{}}
-	s.ConnState = fresh.track
-	s.RegisterOnShutdown(fresh.closeAll)
+	if !slices.Contains(l.servers, s) { // one server may serve several listeners
+		l.servers = append(l.servers, s)
+		// Connections that never sent a request (a client's transport may
+		// dial one it ends up not using) would hold Shutdown for 5 s: they
+		// are closed as soon as it starts, once the listeners are closed.
+		// The server's own hook (the connection guard's) still runs.
+		fresh := &freshConns{m: map[net.Conn]struct{}{}}
+		if prev := s.ConnState; prev != nil {
+			s.ConnState = func(c net.Conn, st http.ConnState) { fresh.track(c, st); prev(c, st) }
+		} else {
+			s.ConnState = fresh.track
+		}
+		s.RegisterOnShutdown(fresh.closeAll)
+	}
 	go func() {
 		if tlsOn {
 			l.errc <- s.ServeTLS(ln, "", "")
@@ -90,26 +98,40 @@ func (l *listeners) shutdown() {
 	}
 }
 
+// close stops the servers at once: the listeners close and open
+// connections are cut (a fleet system's API taken down).
+func (l *listeners) close() {
+	for _, s := range l.servers {
+		_ = s.Close()
+	}
+}
+
 // restSockets are the HTTP and HTTPS listening sockets, opened before
 // pvmd writes anything so that a port in use stops it first.
 type restSockets struct {
-	hl  net.Listener
-	tls []net.Listener // one per --https-addr address; none: no HTTPS
+	hl  net.Listener   // HTTP (loopback)
+	tls []net.Listener // HTTPS, one per address; none: no HTTPS
 }
 
 // openREST opens the HTTP listener (loopback only) and, unless
-// --https-addr is empty, the HTTPS ones (one per address).
+// --https-addr is empty, the HTTPS ones (one per comma-separated address).
 func openREST(o *options) (*restSockets, error) {
-	if err := checkLoopback(o.httpAddr); err != nil {
+	return openSockets(o.httpAddr, o.httpsAddr)
+}
+
+// openSockets opens the HTTP listener on httpAddr (loopback only) and the
+// HTTPS ones on the comma-separated httpsAddrs (none when empty).
+func openSockets(httpAddr, httpsAddrs string) (*restSockets, error) {
+	if err := checkLoopback(httpAddr); err != nil {
 		return nil, err
 	}
-	hl, err := net.Listen("tcp", o.httpAddr)
+	hl, err := net.Listen("tcp", httpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("HTTP listener: %w", err)
 	}
 	s := &restSockets{hl: hl}
-	if o.httpsAddr != "" {
-		for _, addr := range strings.Split(o.httpsAddr, ",") {
+	if httpsAddrs != "" {
+		for _, addr := range strings.Split(httpsAddrs, ",") {
 			tl, err := net.Listen("tcp", strings.TrimSpace(addr))
 			if err != nil {
 				s.close()
@@ -126,16 +148,15 @@ func (s *restSockets) close() {
 	if s.hl != nil {
 		s.hl.Close()
 	}
-	for _, tl := range s.tls {
-		tl.Close()
+	for _, t := range s.tls {
+		t.Close()
 	}
 	s.hl, s.tls = nil, nil
 }
 
-// listenREST serves the HTTP listener and, unless --https-addr is empty,
-// the HTTPS ones (socks when opened already, else opened here), their
-// servers set up by configure (the handler, timeouts and connection hooks:
-// rest.Server.ConfigureHTTPServer, or pvm-rest's guarded forwarding).
+// listenREST serves on the HTTP listener and, unless --https-addr is
+// empty, the HTTPS ones: socks when opened already, else opened here;
+// their servers set up by configure (handler, timeouts, connection hooks).
 func listenREST(ctx context.Context, o *options, configure func(*http.Server), log *slog.Logger, socks *restSockets) (*listeners, error) {
 	if socks == nil {
 		var err error
@@ -143,7 +164,6 @@ func listenREST(ctx context.Context, o *options, configure func(*http.Server), l
 			return nil, err
 		}
 	}
-	l := &listeners{errc: make(chan error, 1+len(socks.tls)), https: "off"}
 	var tlsConf *tls.Config
 	if len(socks.tls) > 0 {
 		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
@@ -153,28 +173,34 @@ func listenREST(ctx context.Context, o *options, configure func(*http.Server), l
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	hl, tls := socks.hl, socks.tls
+	return serveSockets(ctx, socks, tlsConf, configure, log), nil
+}
+
+// serveSockets serves socks (which it takes), HTTPS with tlsConf.
+func serveSockets(ctx context.Context, socks *restSockets, tlsConf *tls.Config, configure func(*http.Server), log *slog.Logger) *listeners {
+	hl, tlns := socks.hl, socks.tls
 	socks.hl, socks.tls = nil, nil // the servers have them now
-	var shown []string
-	for _, tl := range tls {
-		shown = append(shown, tl.Addr().String())
-	}
-	if len(shown) > 0 {
+	l := &listeners{errc: make(chan error, 1+len(tlns)), https: "off"}
+	if len(tlns) > 0 {
+		shown := make([]string, len(tlns))
+		for i, tl := range tlns {
+			shown[i] = tl.Addr().String()
+		}
 		l.https = strings.Join(shown, ",")
 	}
 	l.http = hl.Addr().String()
 	hs := newHTTPServer(ctx, nil, log)
 	configure(hs)
 	l.serve(hs, hl, false)
-	if len(tls) > 0 {
+	if len(tlns) > 0 {
 		ts := newHTTPServer(ctx, nil, log)
 		configure(ts)
 		ts.TLSConfig = tlsConf
-		for _, tl := range tls {
+		for _, tl := range tlns {
 			l.serve(ts, tl, true)
 		}
 	}
-	return l, nil
+	return l
 }
 
 // listenCore serves h on pvm-core's unix socket, made readable and

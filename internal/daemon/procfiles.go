@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,11 +34,16 @@ func writeProcFiles(c *core.Core, dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "ppc64"), 0o755); err != nil {
 		return fmt.Errorf("--proc-dir: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "ppc64", "lparcfg"), sim.LparCfg(sys, mgmt, sys.ConfigurableProcUnits), 0o644, time.Time{}); err != nil {
-		return fmt.Errorf("--proc-dir: %w", err)
-	}
-	if err := atomicfile.Write(filepath.Join(dir, "cpuinfo"), sim.CPUInfo(sys, mgmt), 0o644, time.Time{}); err != nil {
-		return fmt.Errorf("--proc-dir: %w", err)
+	for _, f := range []struct {
+		path string
+		data []byte
+	}{{filepath.Join(dir, "ppc64", "lparcfg"), sim.LparCfg(sys, mgmt, sys.ConfigurableProcUnits)}, {filepath.Join(dir, "cpuinfo"), sim.CPUInfo(sys, mgmt)}} {
+		if old, err := os.ReadFile(f.path); err == nil && bytes.Equal(old, f.data) {
+			continue // as it would be written
+		}
+		if err := atomicfile.Write(f.path, f.data, 0o644, time.Time{}); err != nil {
+			return fmt.Errorf("--proc-dir: %w", err)
+		}
 	}
 	return nil
 }

@@ -40,6 +40,22 @@ type State struct {
 
 	// objs holds the kinds without indexes of their own (storage).
 	objs map[ObjKind]map[string]Object
+
+	// Peers reaches the other managed systems of the state's fleet (nil
+	// for a single system): a shared storage pool's cluster has nodes on
+	// them.
+	Peers Peers
+}
+
+// Peers are the other managed systems of a fleet, as a state sees them.
+type Peers interface {
+	// Partition finds a partition of another system of the fleet, with
+	// that system (nil, nil when none has it).
+	Partition(uuid string) (*Partition, *ManagedSystem)
+	// MapsLU tells whether another system of the fleet maps the logical
+	// unit (a cluster's LU is in use wherever a VIOS of the cluster maps
+	// it).
+	MapsLU(uuid string) bool
 }
 
 // NewState returns an empty state for sys.
@@ -59,7 +75,7 @@ func (s *State) Clone() *State {
 		byName: maps.Clone(s.byName), byID: maps.Clone(s.byID), used: slices.Clone(s.used), acct: s.acct,
 		adaptersOf: maps.Clone(s.adaptersOf), byMAC: maps.Clone(s.byMAC),
 		switchByID: maps.Clone(s.switchByID), switchByName: maps.Clone(s.switchByName),
-		objs: make(map[ObjKind]map[string]Object, len(s.objs))}
+		objs: make(map[ObjKind]map[string]Object, len(s.objs)), Peers: s.Peers}
 	for k, m := range s.objs {
 		c.objs[k] = maps.Clone(m)
 	}

@@ -104,32 +104,9 @@ func removeSessionFile(s *session) {
 // logon (GenerateX-API-SessionFile) that writes the token into a file only
 // the requesting local user can read.
 func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
-	body, err := readBodyMax(r, MaxLogonBody)
-	if err != nil {
-		s.writeError(w, r, err, nil)
+	el, ok := readLogonRequest(w, r, s.writeError)
+	if !ok {
 		return
-	}
-	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "LogonRequest" {
-		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType,
-			"The content type %q is not accepted here; send %s.", r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "LogonRequest")), nil)
-		return
-	}
-	el, err := decodeBody(body)
-	if err != nil {
-		s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest is not valid XML: %v", err), nil)
-		return
-	}
-	if el.Local != "LogonRequest" || el.Space != uom.NSWeb {
-		s.writeError(w, r, errStatus(http.StatusBadRequest, "Expected a LogonRequest in namespace %s, got <%s>.", uom.NSWeb, el.Local), nil)
-		return
-	}
-	for _, c := range el.Children {
-		switch c.Local {
-		case "Metadata", "UserID", "Password", "GenerateX-API-SessionFile":
-		default:
-			s.writeError(w, r, errStatus(http.StatusBadRequest, "The LogonRequest has an unknown element <%s>.", c.Local), nil)
-			return
-		}
 	}
 	user, _ := el.FindText("UserID")
 	password, hasPassword := el.FindText("Password")
@@ -183,6 +160,45 @@ func (s *Server) handleLogon(w http.ResponseWriter, r *http.Request) {
 	s.sessions.add(sess)
 	s.guard.authenticated(r)
 	s.log.Info("logon", "user", sess.user, "role", sess.role, "local", sess.local, "remote", r.RemoteAddr)
+	writeLogonResponse(w, sess)
+}
+
+// readLogonRequest reads and checks a LogonRequest body (or answers the
+// error with werr).
+func readLogonRequest(w http.ResponseWriter, r *http.Request, werr func(http.ResponseWriter, *http.Request, error, []byte)) (*uom.Element, bool) {
+	body, err := readBodyMax(r, MaxLogonBody)
+	if err != nil {
+		werr(w, r, err, nil)
+		return nil, false
+	}
+	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "LogonRequest" {
+		werr(w, r, errStatus(http.StatusUnsupportedMediaType,
+			"The content type %q is not accepted here; send %s.", r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "LogonRequest")), nil)
+		return nil, false
+	}
+	el, err := decodeBody(body)
+	if err != nil {
+		werr(w, r, errStatus(http.StatusBadRequest, "The LogonRequest is not valid XML: %v", err), nil)
+		return nil, false
+	}
+	if el.Local != "LogonRequest" || el.Space != uom.NSWeb {
+		werr(w, r, errStatus(http.StatusBadRequest, "Expected a LogonRequest in namespace %s, got <%s>.", uom.NSWeb, el.Local), nil)
+		return nil, false
+	}
+	for _, c := range el.Children {
+		switch c.Local {
+		case "Metadata", "UserID", "Password", "GenerateX-API-SessionFile":
+		default:
+			werr(w, r, errStatus(http.StatusBadRequest, "The LogonRequest has an unknown element <%s>.", c.Local), nil)
+			return nil, false
+		}
+	}
+	return el, true
+}
+
+// writeLogonResponse answers a logon with the session (its token, or for
+// a local logon its file).
+func writeLogonResponse(w http.ResponseWriter, sess *session) {
 	resp := &uom.Element{Space: uom.NSWeb, Local: "LogonResponse",
 		NSDecls: []uom.Attr{{Local: "", Value: uom.NSWeb}}, Attrs: []uom.Attr{{Local: "schemaVersion", Value: "V1_1_0"}}}
 	resp.Append(uom.NewElement(uom.NSWeb, "Metadata").Append(uom.NewElement(uom.NSWeb, "Atom")))
@@ -268,6 +284,13 @@ func (s *Server) handleLogoff(w http.ResponseWriter, r *http.Request) {
 
 // authenticate returns the actor of a request's session, or writes 401.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Actor, bool) {
+	if via, ok := r.Context().Value(hmcCallerKey{}).(*hmcCaller); ok {
+		// The fleet's HMC logged its caller on and passes the request on.
+		a := s.core.ActorFor(via.user, via.role, via.session)
+		r.SetPathValue(consoleKey, a.Console)
+		r.SetPathValue(hmcViewKey, "1")
+		return a, true
+	}
 	tok := r.Header.Get("X-API-Session")
 	if tok == "" {
 		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0052] No valid session: the request has no X-API-Session header. Log on first."}, nil)
@@ -287,6 +310,19 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Acto
 // consoleKey is the request value (r.PathValue) naming the console the
 // caller works for; authenticate sets it.
 const consoleKey = "pvm.console"
+
+// hmcViewKey is set (r.PathValue) on requests the fleet's HMC passes on:
+// what renders differently for an HMC (the ManagedSystem's partition
+// links) does so.
+const hmcViewKey = "pvm.hmcview"
+
+// hmcCaller is who the fleet's HMC passes a request on for (the request
+// context's value of hmcCallerKey; only the HMC, in the process, sets it).
+type hmcCaller struct {
+	user, role, session string
+}
+
+type hmcCallerKey struct{}
 
 // consoleOf is the management console of an authenticated request's
 // caller (NovaLink or HMC).

@@ -17,38 +17,44 @@ import (
 // handleEventGet serves the event feed: each QUEUE_APPLICATIONID is its own
 // queue; the request waits up to EventWait for something to report.
 func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	writeEventFeed(w, r, s.core.Bus, a.Session, s.cfg.EventWait, s.nowStamp, func(err error) { s.writeError(w, r, err, nil) })
+}
+
+// writeEventFeed answers an event poll of a session on bus: the events
+// of its queue, after waiting up to maxWait for some.
+func writeEventFeed(w http.ResponseWriter, r *http.Request, bus *core.Bus, session string, maxWait time.Duration, stamp func() string, werr func(error)) {
 	q := r.URL.Query()
 	appID := q.Get("QUEUE_APPLICATIONID")
 	if m := q.Get("QUEUE_CLIENTKEY_METHOD"); m != "" && m != "USE_APPLICATIONID" && m != "USE_SESSIONID" {
-		s.writeError(w, r, errStatus(http.StatusBadRequest, "QUEUE_CLIENTKEY_METHOD %q is not supported; use USE_APPLICATIONID.", m), nil)
+		werr(errStatus(http.StatusBadRequest, "QUEUE_CLIENTKEY_METHOD %q is not supported; use USE_APPLICATIONID.", m))
 		return
 	}
 	if appID == "" {
-		appID = "session:" + a.Session
+		appID = "session:" + session
 	}
 	if len(appID) > core.MaxApplicationID {
-		s.writeError(w, r, errStatus(http.StatusBadRequest, "QUEUE_APPLICATIONID may have at most %d characters; this one has %d.", core.MaxApplicationID, len(appID)), nil)
+		werr(errStatus(http.StatusBadRequest, "QUEUE_APPLICATIONID may have at most %d characters; this one has %d.", core.MaxApplicationID, len(appID)))
 		return
 	}
-	wait := s.cfg.EventWait
+	wait := maxWait
 	if v := q.Get("timeout"); v != "" {
 		if sec, err := strconv.Atoi(v); err == nil && sec >= 0 && time.Duration(sec)*time.Second < wait {
 			wait = time.Duration(sec) * time.Second
 		}
 	}
-	events := s.core.Bus.Poll(r.Context(), appID, a.Session, wait)
+	events := bus.Poll(r.Context(), appID, session, wait)
 	if len(events) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.writeEvents(w, r, events)
+	writeEvents(w, r, events, stamp)
 }
 
 // writeEvents answers an event poll with its events, in one write with a
 // Content-Length.
-func (s *Server) writeEvents(w http.ResponseWriter, r *http.Request, events []core.Event) {
+func writeEvents(w http.ResponseWriter, r *http.Request, events []core.Event, stamp func() string) {
 	base := baseURL(r)
-	now := s.nowStamp()
+	now := stamp()
 	self := base + r.URL.Path
 	if r.URL.RawQuery != "" {
 		self += "?" + r.URL.RawQuery
@@ -150,35 +156,40 @@ func (t *eventParts) fill(b []byte, values ...string) []byte {
 // they come from the compute driver, which runs as an administrator), and
 // its data and detail are bounded (core.MaxCustomEvent).
 func (s *Server) handleEventPut(w http.ResponseWriter, r *http.Request, a core.Actor) {
+	acceptCustomEvent(w, r, s.core.Bus, a, s.core.Clock().Now(), func(err error, body []byte) { s.writeError(w, r, err, body) })
+}
+
+// acceptCustomEvent takes a client's custom Event onto bus.
+func acceptCustomEvent(w http.ResponseWriter, r *http.Request, bus *core.Bus, a core.Actor, now time.Time, werr func(error, []byte)) {
 	if err := core.MayChange(a); err != nil {
-		s.writeError(w, r, err, nil)
+		werr(err, nil)
 		return
 	}
 	k := &kind{name: "Event"}
-	el, body, err := s.readObjectBody(r, k)
+	el, body, err := readObjectBody(r, k)
 	if err != nil {
-		s.writeError(w, r, err, body)
+		werr(err, body)
 		return
 	}
 	if t, ok := el.FindText("EventType"); ok && t != "" && t != core.EventCustom {
-		s.writeError(w, r, errStatus(http.StatusBadRequest, "Clients may only send events of type %s, not %s.", core.EventCustom, t), body)
+		werr(errStatus(http.StatusBadRequest, "Clients may only send events of type %s, not %s.", core.EventCustom, t), body)
 		return
 	}
 	data, _ := el.FindText("EventData")
 	detail, _ := el.FindText("EventDetail")
 	if len(data)+len(detail) > core.MaxCustomEvent {
-		s.writeError(w, r, errStatus(http.StatusRequestEntityTooLarge, "A custom event may carry at most %d bytes of EventData and EventDetail; this one has %d.",
+		werr(errStatus(http.StatusRequestEntityTooLarge, "A custom event may carry at most %d bytes of EventData and EventDetail; this one has %d.",
 			core.MaxCustomEvent, len(data)+len(detail)), nil)
 		return
 	}
-	s.core.Bus.PublishCustom(a.Session, data, detail)
+	bus.PublishCustom(a.Session, data, detail)
 	id := uuid.NewString()
-	o := newObject(uom.NSUOM, "Event", id, s.core.Clock().Now().UnixMilli(), uom.Schema("Event"))
+	o := newObject(uom.NSUOM, "Event", id, now.UnixMilli(), uom.Schema("Event"))
 	o.leaf("EventType", core.EventCustom)
 	o.leaf("EventData", data)
 	o.leaf("EventDetail", detail)
 	var out bytes.Buffer
-	uom.AppendEntry(&out, &uom.EntryHeader{ID: id, Title: "Event", Published: s.nowStamp(),
+	uom.AppendEntry(&out, &uom.EntryHeader{ID: id, Title: "Event", Published: now.Format("2006-01-02T15:04:05.000Z07:00"),
 		Links:       []uom.Link{{Rel: "SELF", Href: baseURL(r) + "/rest/api/uom/Event/" + id}},
 		ContentType: uom.MediaType(uom.ServiceUOM, "Event")}, o.el.Bytes(), true)
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)

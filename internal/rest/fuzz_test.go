@@ -45,7 +45,7 @@ func decodeFuzzBody(t *testing.T, fx *restFixture, body []byte, create bool) int
 	req := httptest.NewRequest("PUT", "http://127.0.0.1/rest/api/uom/LogicalPartition", bytes.NewReader(body))
 	req.Header.Set("Content-Type", lparCT)
 	k := fx.srv.kinds["LogicalPartition"]
-	el, _, err := fx.srv.readObjectBody(req, k)
+	el, _, err := readObjectBody(req, k)
 	if err == nil {
 		var p *model.Partition
 		if create {

@@ -455,9 +455,18 @@ type luView struct {
 	inUse bool
 }
 
-func luObject(tx vios.Tx, ssp *model.SharedStoragePool, lu *model.LogicalUnit) object {
-	v := luView{lu: lu, tier: ssp.TierUUID, inUse: len(vios.MappingsOf(tx, model.BackLU, lu.UUID)) > 0}
+func luObject(tx viewTx, ssp *model.SharedStoragePool, lu *model.LogicalUnit) object {
+	v := luView{lu: lu, tier: ssp.TierUUID, inUse: luInUse(tx, lu.UUID)}
 	return object{uuid: lu.UUID, rev: lu.Rev, created: ssp.Created, val: v}
+}
+
+// luInUse tells whether a logical unit is mapped: by a VIOS of this
+// system, or (a cluster spanning systems of a fleet) of another.
+func luInUse(tx viewTx, uuid string) bool {
+	if len(vios.MappingsOf(tx, model.BackLU, uuid)) > 0 {
+		return true
+	}
+	return tx.st.Peers != nil && tx.st.Peers.MapsLU(uuid)
 }
 
 func vgObject(vg *model.VolumeGroup) object {

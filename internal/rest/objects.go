@@ -45,6 +45,8 @@ type renderCtx struct {
 	// console is the management console the caller works for (NovaLink
 	// or HMC), for kinds that render per console (byConsole).
 	console string
+	// hmcView: the request came through the fleet's HMC.
+	hmcView bool
 	stamp   string // now, as entries are stamped
 	feedLen int    // the entries of the feed being rendered (renderFeed)
 	// The entry style of styleOf's entries in this request (entryKey).
@@ -260,6 +262,10 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 	if k.byConsole {
 		rc.console = consoleOf(r)
 		rc.style += "|" + rc.console
+		if r.PathValue(hmcViewKey) != "" {
+			rc.hmcView = true
+			rc.style += "|hmc"
+		}
 	}
 	rc.published()
 }
@@ -780,7 +786,7 @@ func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Acto
 
 // readObjectBody reads and checks a create/update body: the content type
 // and root element must name the kind; unknown elements are refused.
-func (s *Server) readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
+func readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
 	body, err := readBody(r)
 	if err != nil {
 		return nil, nil, err
@@ -830,7 +836,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be created.", k.name), nil)
 		return
 	}
-	el, body, err := s.readObjectBody(r, k)
+	el, body, err := readObjectBody(r, k)
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return
@@ -893,7 +899,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be changed.", k.name), nil)
 		return
 	}
-	el, body, err := s.readObjectBody(r, k)
+	el, body, err := readObjectBody(r, k)
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return

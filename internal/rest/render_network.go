@@ -405,10 +405,22 @@ func slotInto(b *builder, s *model.IOSlot, owner *model.Partition) {
 type systemIO struct {
 	slots  []*model.IOSlot
 	owners map[string]*model.Partition
+	// lpars and vioses are the partitions' UUIDs by ID, in a fleet (its
+	// HMC links them from the ManagedSystem).
+	lpars, vioses []string
 }
 
 func systemIOOf(st *model.State) *systemIO {
 	io := &systemIO{slots: st.SortedSlots(), owners: map[string]*model.Partition{}}
+	if st.Peers != nil {
+		for _, p := range st.SortedPartitions(nil) {
+			if p.IsVIOS() {
+				io.vioses = append(io.vioses, p.UUID)
+			} else {
+				io.lpars = append(io.lpars, p.UUID)
+			}
+		}
+	}
 	for _, s := range io.slots {
 		if s.Owner != "" {
 			if p := st.Partition(s.Owner); p != nil {
@@ -435,6 +447,15 @@ func systemObjectIn(st *model.State) object {
 	}
 	if sum != 0 {
 		o.extra = "|io" + strconv.FormatUint(sum, 36)
+	}
+	if st.Peers != nil {
+		// In a fleet the HMC's rendering lists the partitions, which
+		// come and go without the system's revision moving.
+		var ps uint64
+		for u := range st.Partitions {
+			ps += hashString(u)
+		}
+		o.extra += "|p" + strconv.FormatUint(ps, 36)
 	}
 	return o
 }

@@ -156,7 +156,7 @@ func sspViewOf(st *model.State, ssp *model.SharedStoragePool) *sspView {
 		capMB: vios.PoolCapacityMB(tx, ssp), freeMB: vios.PoolFreeMB(tx, ssp), overMB: vios.OverCommitMB(tx, ssp),
 		totalMB: vios.PoolProvisionedMB(tx, ssp)}
 	for _, lu := range v.lus {
-		v.inUse[lu.UUID] = len(vios.MappingsOf(tx, model.BackLU, lu.UUID)) > 0
+		v.inUse[lu.UUID] = luInUse(tx, lu.UUID)
 	}
 	return v
 }
@@ -255,6 +255,9 @@ type clusterView struct {
 	c     *model.Cluster
 	repo  *model.PhysicalVolume
 	nodes []*model.Partition
+	// systems are the nodes' managed systems (in a fleet, a cluster has
+	// nodes on several).
+	systems []*model.ManagedSystem
 }
 
 // clusterObject is a cluster; it renders its nodes' state, so its
@@ -263,9 +266,14 @@ func clusterObject(st *model.State, c *model.Cluster) object {
 	v := &clusterView{c: c}
 	parts := []uint64{c.Rev}
 	for _, n := range c.Nodes {
-		if p := st.Partition(n); p != nil {
+		p, sys := st.Partition(n), st.System
+		if p == nil && st.Peers != nil {
+			p, sys = st.Peers.Partition(n)
+		}
+		if p != nil {
 			v.nodes = append(v.nodes, p)
-			parts = append(parts, hashString(p.Name+"/"+nodeState(p)+"/"+p.OSVersion), uint64(p.ID))
+			v.systems = append(v.systems, sys)
+			parts = append(parts, hashString(sys.UUID+"/"+p.Name+"/"+nodeState(p)+"/"+p.OSVersion), uint64(p.ID))
 		}
 	}
 	if ssp, _ := st.Get(model.KindSSP, c.SSP).(*model.SharedStoragePool); ssp != nil {
@@ -306,16 +314,17 @@ func renderCluster(rc *renderCtx, v *clusterView) *uom.Element {
 	}
 	b.link("ClusterSharedStoragePool", rc.base+"/rest/api/uom/SharedStoragePool/"+c.SSP)
 	nodes := b.sub("Node")
-	for _, p := range v.nodes {
+	for i, p := range v.nodes {
+		sys := v.systems[i]
 		n := nodes.item("Node")
 		n.leaf("HostName", strings.ToLower(p.Name))
 		n.int("PartitionID", p.ID)
 		m := n.sub("MachineTypeModelAndSerialNumber")
-		m.leaf("MachineType", rc.sys.Type)
-		m.leaf("Model", rc.sys.Model)
-		m.leaf("SerialNumber", rc.sys.Serial)
+		m.leaf("MachineType", sys.Type)
+		m.leaf("Model", sys.Model)
+		m.leaf("SerialNumber", sys.Serial)
 		n.leaf("VirtualIOServerLevel", viosLevel(p))
-		n.link("VirtualIOServer", rc.base+viosPath(rc.sys.UUID, p.UUID))
+		n.link("VirtualIOServer", rc.base+viosPath(sys.UUID, p.UUID))
 		n.leaf("State", nodeState(p))
 	}
 	return b.el

@@ -88,7 +88,11 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	b := newObject(uom.NSUOM, "ManagedSystem", sys.UUID, sys.Created, uom.Schema("ManagedSystem"))
 	ipl := b.sub("AssociatedIPLConfiguration")
 	ipl.bool("PowerOffWhenLastLogicalPartitionIsShutdown", false)
-	b.empty("AssociatedLogicalPartitions")
+	if rc.hmcView && sio != nil {
+		b.links("AssociatedLogicalPartitions", partitionLinks(rc, "LogicalPartition", sys.UUID, sio.lpars))
+	} else {
+		b.empty("AssociatedLogicalPartitions")
+	}
 	b.empty("AssociatedReservedStorageDevicePool")
 
 	caps := b.sub("AssociatedSystemCapabilities")
@@ -164,7 +168,11 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	}
 	proc.links("SharedProcessorPool", pools)
 
-	b.empty("AssociatedVirtualIOServers")
+	if rc.hmcView && sio != nil {
+		b.links("AssociatedVirtualIOServers", partitionLinks(rc, "VirtualIOServer", sys.UUID, sio.vioses))
+	} else {
+		b.empty("AssociatedVirtualIOServers")
+	}
 	b.leaf("DetailedState", "None")
 	b.sub("AssociatedSystemVirtualStorage")
 	mtms := b.sub("MachineTypeModelAndSerialNumber")
@@ -237,4 +245,14 @@ func systemQuick(sys *model.ManagedSystem) map[string]any {
 		"Model":        sys.Model,
 		"SerialNumber": sys.Serial,
 	}
+}
+
+// partitionLinks are the links an HMC's ManagedSystem has to its
+// partitions of a kind.
+func partitionLinks(rc *renderCtx, kind, sysUUID string, uuids []string) []string {
+	out := make([]string, len(uuids))
+	for i, u := range uuids {
+		out[i] = rc.base + "/rest/api/uom/ManagedSystem/" + sysUUID + "/" + kind + "/" + u
+	}
+	return out
 }

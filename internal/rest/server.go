@@ -39,13 +39,13 @@ type Config struct {
 	// loopback).
 	LocalLogonOverTLS bool
 	Logger            *slog.Logger
+	// NoSimControls turns the simulator's controls (/rest/api/sim) off.
+	NoSimControls bool
 	// MaxUnauthConns bounds the connections that have not authenticated
 	// (beyond, the oldest is closed); StallTimeout cuts a request body
 	// that makes no progress for that long (see conns.go).
 	MaxUnauthConns int
 	StallTimeout   time.Duration
-	// NoSimControls turns the simulator's controls (/rest/api/sim) off.
-	NoSimControls bool
 }
 
 // Server is the REST API of one core.
@@ -58,9 +58,6 @@ type Server struct {
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind
-	guard    *ConnGuard
-	throttle *logonThrottle
-	bodies   *semaphore.Weighted // the body budget (bodyBudget)
 	// streams counts the virtual terminal streams being served
 	// (vterm.go).
 	streams sync.WaitGroup
@@ -68,6 +65,9 @@ type Server struct {
 	basic   basicCache
 	// feedWorkers render the batches of a large feed (0: one per CPU).
 	feedWorkers int
+	guard       *ConnGuard
+	throttle    *logonThrottle
+	bodies      *semaphore.Weighted // the body budget (bodyBudget)
 }
 
 // MaxBody bounds request bodies.
@@ -127,9 +127,19 @@ func New(c *core.Core, cfg Config) *Server {
 func (s *Server) SweepSessions() { s.sessions.sweep() }
 
 // ServeHTTP adds the headers every response of the REST server carries.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r, nil) }
+
+// serve answers a request: a client's, or one the fleet's HMC passes on
+// for its caller (via not nil: the HMC guards the connection and the body,
+// and the answer is the HMC's).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
 	h := w.Header()
-	h.Set("X-MC-Type", "PVM")
+	if via != nil {
+		h.Set("X-MC-Type", "HMC")
+		r = r.WithContext(context.WithValue(r.Context(), hmcCallerKey{}, via))
+	} else {
+		h.Set("X-MC-Type", "PVM")
+	}
 	h.Set("X-HMC-Schema-Version", "V1_3_0")
 	tx := r.Header.Get("X-Transaction-ID")
 	if tx == "" {
@@ -149,8 +159,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A client that does not read its answer is cut too (writeWindow); a
 	// stream (a virtual terminal) is hijacked, which clears the deadline,
 	// and times its writes itself.
-	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
-	defer s.guardBody(w, r)()
+	if via == nil {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+		defer s.guardBody(w, r)()
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -63,6 +63,8 @@ type Store struct {
 	// batches brings their slices back.
 	written chan written
 	batches chan []*Commit
+	// readOnly: opened by OpenReadOnly (nothing is ever submitted).
+	readOnly bool
 }
 
 // Stats counts what the committer did.
@@ -358,6 +360,9 @@ func (s *Store) Update(changes []Change) error {
 
 // Close waits for queued commits and closes the file.
 func (s *Store) Close() error {
+	if s.readOnly {
+		return s.db.Close()
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

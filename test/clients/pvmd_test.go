@@ -44,22 +44,49 @@ type daemon struct {
 	Dir       string // --state-dir
 	HTTPPort  string
 	HTTPSPort string
-	cmd       *exec.Cmd
-	stderr    *syncBuffer
-	done      chan struct{}
-	waitErr   error
+	// Systems are a fleet pvmd's systems (pvmd --systems), in the order
+	// of its lines; HTTPPort and HTTPSPort are then the first one's.
+	Systems []fleetSystem
+	cmd     *exec.Cmd
+	stderr  *syncBuffer
+	done    chan struct{}
+	waitErr error
 }
 
-var readyRE = regexp.MustCompile(`^pvmd ready http=\S+:(\d+) https=\S+:(\d+)$`)
+// fleetSystem is one system of a fleet pvmd, as its line says.
+type fleetSystem struct {
+	Name  string `json:"name"`
+	HTTP  string `json:"http"`  // host:port
+	HTTPS string `json:"https"` // host:port
+}
+
+var (
+	readyRE       = regexp.MustCompile(`^pvmd ready http=\S+:(\d+) https=\S+:(\d+)$`)
+	fleetSystemRE = regexp.MustCompile(`^pvmd system (\S+) http=(\S+) https=(\S+)$`)
+	fleetReadyRE  = regexp.MustCompile(`^pvmd ready http=\S+ https=\S+ systems=(\d+)$`)
+)
 
 // startPVMD starts pvmd on a fresh temporary state directory, loopback
 // ports picked by the system, and stops it (by its PID, SIGTERM then
 // SIGKILL) when the test ends.
 func startPVMD(t *testing.T, flags ...string) *daemon {
 	t.Helper()
+	return launch(t, append([]string{"--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0"}, flags...), false)
+}
+
+// startFleetPVMD starts a fleet pvmd of n systems of the default layout
+// (on 127.0.1.1 and up, its HMC on 127.0.0.2, every port picked free) on
+// a fresh temporary state directory, and stops it when the test ends.
+func startFleetPVMD(t *testing.T, n int, flags ...string) *daemon {
+	t.Helper()
+	return launch(t, append([]string{"--systems", fmt.Sprint(n), "--fleet-http-port", "0", "--fleet-https-port", "0",
+		"--hmc-addr", "127.0.0.2"}, flags...), true)
+}
+
+func launch(t *testing.T, flags []string, fleet bool) *daemon {
+	t.Helper()
 	dir := t.TempDir()
-	args := append([]string{"--state-dir", dir, "--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0",
-		"--timing", "fast", "--event-wait", "2s"}, flags...)
+	args := append([]string{"--state-dir", dir, "--timing", "fast", "--event-wait", "2s"}, flags...)
 	cmd := exec.Command(pvmdBin, args...)
 	var env []string
 	for _, kv := range os.Environ() {
@@ -80,8 +107,22 @@ func startPVMD(t *testing.T, flags ...string) *daemon {
 	ready := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		var systems []fleetSystem
 		for sc.Scan() {
-			if m := readyRE.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
+			line := strings.TrimSpace(sc.Text())
+			if fleet {
+				if m := fleetSystemRE.FindStringSubmatch(line); m != nil {
+					systems = append(systems, fleetSystem{Name: m[1], HTTP: m[2], HTTPS: m[3]})
+				}
+				if m := fleetReadyRE.FindStringSubmatch(line); m != nil && len(systems) > 0 && m[1] == fmt.Sprint(len(systems)) {
+					d.Systems = systems
+					_, hp, _ := strings.Cut(systems[0].HTTP, ":")
+					_, sp, _ := strings.Cut(systems[0].HTTPS, ":")
+					ready <- [2]string{hp, sp}
+				}
+				continue
+			}
+			if m := readyRE.FindStringSubmatch(line); m != nil {
 				ready <- [2]string{m[1], m[2]}
 			}
 		}

@@ -111,3 +111,12 @@ func TestPypowervmSweep(t *testing.T) {
 func TestPypowervmTasks(t *testing.T) {
 	runScenario(t, scenario{Script: "pypowervm_tasks.py", Timeout: 2 * time.Minute})
 }
+
+// TestPypowervmFleet: two sessions and adapters in one process against two
+// systems of a fleet pvmd of three: each sees only its own system and
+// partitions, both read at once from several threads, each listener hears
+// only its system's events, one shared storage pool whose LU made through
+// system 1 is mapped on system 2 and removed, with one pool's accounting.
+func TestPypowervmFleet(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_fleet.py", Fleet: 3, Timeout: 2 * time.Minute})
+}

@@ -20,6 +20,10 @@ type scenario struct {
 	Trees   []string      // client trees it imports besides pypowervm (nova-powervm, ...)
 	Timeout time.Duration // for the whole script
 	Flags   []string      // extra pvmd flags
+	// Fleet runs the script against a fleet pvmd of this many systems
+	// (PVM_TEST_FLEET lists them as JSON; the other PVM_TEST_ ports and
+	// PVM_URL are the first system's).
+	Fleet int
 }
 
 // stepResult is one line of the results file a scenario writes
@@ -39,7 +43,20 @@ func runScenario(t *testing.T, s scenario) *daemon {
 	if r := missingReason(s.Deps...); r != "" {
 		t.Skip(r)
 	}
-	d := startPVMD(t, s.Flags...)
+	var d *daemon
+	if s.Fleet > 0 {
+		d = startFleetPVMD(t, s.Fleet, s.Flags...)
+	} else {
+		d = startPVMD(t, s.Flags...)
+	}
+	fleetJSON, err := json.Marshal(d.Systems)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pvmURL := "http://localhost:" + d.HTTPPort
+	if len(d.Systems) > 0 {
+		pvmURL = "http://" + d.Systems[0].HTTP
+	}
 	work := t.TempDir()
 	results := filepath.Join(work, "results.jsonl")
 	testdata, err := filepath.Abs("testdata")
@@ -73,10 +90,11 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PVM_TEST_STATE_DIR="+d.Dir,
 		"PVM_TEST_RESULTS="+results,
 		"PVM_TEST_WORK="+work,
+		"PVM_TEST_FLEET="+string(fleetJSON),
 		// The commands the clients run (mkvterm, rmvterm) reach this
 		// pvmd by local logon, cache their session in the scratch
 		// directory and serve VNC on any free port.
-		"PVM_URL=http://localhost:"+d.HTTPPort,
+		"PVM_URL="+pvmURL,
 		"PVMCTL_SESSION_DIR="+filepath.Join(work, "sessions"),
 		"PVM_VTERM_VNC_PORT=0",
 	)

@@ -157,3 +157,71 @@ func lastN(s string, n int) string {
 	}
 	return s
 }
+
+// MaxClusterNodes is how many VIOS partitions one shared storage pool
+// cluster may have (PowerVM's limit since VIOS 2.2.2).
+const MaxClusterNodes = 16
+
+// ShareCluster makes the seeded servers states one storage group: the
+// SAN disks of their seeded cluster (the repository and the pool's
+// disks, hdisk2 to hdisk4 of every VIOS) become the same disks, zoned to
+// every VIOS of every server, and one cluster named name, whose nodes
+// are all those VIOSes, replaces each server's own, with one shared
+// storage pool (poolName) over the disks. key derives the identifiers,
+// so the same group seeded again is the same. Each state holds its copy
+// of the cluster and the pool (a fleet keeps the copies the same). A
+// group with more VIOSes than MaxClusterNodes is refused, as is a state
+// whose seed has no cluster (a layout without one).
+func ShareCluster(states []*model.State, key, name, poolName string, nowMS int64) error {
+	id := func(parts ...string) string {
+		return uuid.NewMD5(uuid.NameSpaceOID, []byte("fleet-cluster/"+key+"/"+strings.Join(parts, "/"))).String()
+	}
+	san := func(n int) string {
+		return "332136005076801" + strings.ToUpper(hexID(17, "fleet-cluster", key, "san", strconv.Itoa(n))) + "04214503IBMfcp"
+	}
+	clusterID := hexID(32, "fleet-cluster", key, "cluster")
+	c := &model.Cluster{UUID: id("cluster"), Name: name, ID: clusterID, Repository: san(2), Created: nowMS}
+	ssp := &model.SharedStoragePool{UUID: id("ssp"), Name: poolName, Cluster: c.UUID, TierUUID: id("tier"), TierName: "SYSTEM",
+		OverheadMB: seedPoolMetaMB, UDID: "24" + clusterID + hexID(32, "fleet-cluster", key, poolName), Created: nowMS,
+		PVs: []string{san(3), san(4)}}
+	c.SSP = ssp.UUID
+	for _, st := range states {
+		var own *model.Cluster
+		st.Each(model.KindCluster, func(o model.Object) { own = o.(*model.Cluster) })
+		if own == nil {
+			return fmt.Errorf("the system %s has no shared storage pool cluster to share", st.System.Name)
+		}
+		vioses := st.SortedPartitions(func(p *model.Partition) bool { return p.IsVIOS() })
+		for _, p := range vioses {
+			c.Nodes = append(c.Nodes, p.UUID)
+		}
+		var disks []*model.PhysicalVolume
+		st.Each(model.KindPV, func(o model.Object) {
+			pv := o.(*model.PhysicalVolume)
+			if n, err := strconv.Atoi(strings.TrimPrefix(pv.Name, "hdisk")); err == nil && n >= 2 && n <= 4 && pv.FC {
+				disks = append(disks, pv)
+			}
+		})
+		for _, pv := range disks {
+			n, _ := strconv.Atoi(strings.TrimPrefix(pv.Name, "hdisk"))
+			np := *pv
+			np.UDID, np.Cluster = san(n), true
+			np.PVID = "00f" + hexID(13, "fleet-cluster", key, "pvid", strconv.Itoa(n))
+			st.Put(&np)
+		}
+	}
+	if len(c.Nodes) > MaxClusterNodes {
+		return fmt.Errorf("the cluster %s would have %d VIOS nodes; a cluster has at most %d", name, len(c.Nodes), MaxClusterNodes)
+	}
+	for _, st := range states {
+		var old []model.Object
+		st.Each(model.KindCluster, func(o model.Object) { old = append(old, o) })
+		st.Each(model.KindSSP, func(o model.Object) { old = append(old, o) })
+		for _, o := range old {
+			st.Delete(o.Kind(), o.Key())
+		}
+		st.Put(c)
+		st.Put(ssp)
+	}
+	return nil
+}

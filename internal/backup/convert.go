@@ -320,7 +320,7 @@ func record(st *model.State, p *model.Partition, rel *related) Record {
 	b.add(aService, b01(p.IsService))
 	if p.IsVIOS() {
 		// virtual_scsi_mappings (ours): server-slot/backing kind (PV, LV,
-		// VOPT, LU)/backing device UUID/its name at backup time/target
+		// VOPT, LU, RBD)/backing device UUID/its name at backup time/target
 		// device/LUA/mapping UUID, one per device mapped.
 		b.add(aSCSIMappings, joinList(mapItems))
 	}
@@ -341,6 +341,8 @@ func backingName(st *model.State, m *model.SCSIMapping) string {
 		return o.Name
 	case *model.LogicalUnit:
 		return o.Name
+	case *model.RBDImage:
+		return o.Path()
 	}
 	return ""
 }
@@ -355,6 +357,8 @@ func backingKind(b string) model.ObjKind {
 		return model.KindMedia
 	case model.BackLU:
 		return model.KindLU
+	case model.BackRBD:
+		return model.KindRBDImage
 	}
 	return ""
 }

@@ -554,9 +554,9 @@ func (c *conv) record(x *reader, p *model.Partition) error {
 			return x.errf("%s: there is no virtual SCSI server adapter in slot %d", what, slot)
 		}
 		switch f[1] {
-		case model.BackPV, model.BackLV, model.BackLU, model.BackMedia:
+		case model.BackPV, model.BackLV, model.BackLU, model.BackMedia, model.BackRBD:
 		default:
-			return x.errf("%s: the device kind %q is not PV, LV, VOPT or LU", what, f[1])
+			return x.errf("%s: the device kind %q is not PV, LV, VOPT, LU or RBD", what, f[1])
 		}
 		var un [5]string
 		for i := range un {

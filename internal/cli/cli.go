@@ -29,6 +29,7 @@ import (
 	"github.com/novalink-project/novalink/internal/cli/scsi"
 	"github.com/novalink-project/novalink/internal/cli/sea"
 	simcli "github.com/novalink-project/novalink/internal/cli/sim"
+	sriovcli "github.com/novalink-project/novalink/internal/cli/sriov"
 	"github.com/novalink-project/novalink/internal/cli/ssp"
 	"github.com/novalink-project/novalink/internal/cli/sys"
 	"github.com/novalink-project/novalink/internal/cli/vea"
@@ -61,6 +62,7 @@ func Defs() []app.Def {
 		scsi.Def(),
 		vswitch.Def(),
 		simcli.Def(),
+		sriovcli.PortDef(), sriovcli.LPDef(), sriovcli.VNICDef(),
 	}
 }
 

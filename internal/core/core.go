@@ -130,6 +130,8 @@ type Core struct {
 	fleet *Fleet
 	// name is the system's name in its fleet ("" for a single system).
 	name string
+	// addrs are the addresses its NovaLink answers on (SetAddresses).
+	addrs []string
 
 	viewMu  sync.RWMutex
 	v       *model.State
@@ -264,12 +266,9 @@ func (c *Core) start() error {
 	c.sweepVIOSFiles()
 	c.sweepContent()
 	c.recover()
+	c.recoverMigrations()
 	c.settlePending()
 	c.resumeFirmware()
-	if err := c.ensureConsoleKeys(); err != nil {
-		c.Close()
-		return err
-	}
 	c.startPCM()
 	return nil
 }
@@ -380,15 +379,38 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 		return err
 	}
 	parts := []*commitPart{{c: c, d: d, changes: changes, events: events}}
-	if c.fleet != nil {
-		// Shared storage: the same change in every system of the fleet
-		// that shares what changed, in the same commit.
-		more, err := c.fleet.mirror(c, tx, rev)
+	// An operation on two systems of a fleet (a partition's migration):
+	// the other systems' shares of the same commit.
+	txs := []*Tx{tx}
+	for _, ptx := range tx.peers {
+		if ptx.empty() {
+			continue
+		}
+		pd, pch, pev, err := ptx.finish(rev)
 		if err != nil {
 			c.wr.mu.Unlock()
 			return err
 		}
-		parts = append(parts, more...)
+		parts = append(parts, &commitPart{c: ptx.c, d: pd, changes: pch, events: pev})
+		txs = append(txs, ptx)
+	}
+	if c.fleet != nil {
+		// Shared storage: the same change in every system of the fleet
+		// that shares what changed, in the same commit (the systems the
+		// operation changes itself made their own share of it).
+		skip := map[*Core]bool{}
+		for _, t := range txs {
+			skip[t.c] = true
+		}
+		seen := map[*Core]map[objKey]bool{}
+		for _, t := range txs {
+			more, err := c.fleet.mirror(t.c, t, rev, skip, seen)
+			if err != nil {
+				c.wr.mu.Unlock()
+				return err
+			}
+			parts = append(parts, more...)
+		}
 	}
 	c.wr.seq = rev
 	var all []store.Change

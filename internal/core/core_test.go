@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -434,6 +435,45 @@ func indexOf(s, sub string) int {
 }
 
 func itoa(i int) string { return model.Units(i * 100).String()[:len(model.Units(i*100).String())-2] }
+
+// TestManagementVIOS: an inventory where NovaLink hosts I/O makes the
+// first VIOS the management partition, with no NovaLink partition beside
+// it; that VIOS keeps its RMC connection (ioscli runs on it) and, being
+// the management partition, is not deleted.
+func TestManagementVIOS(t *testing.T) {
+	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	inv := DefaultInventory()
+	inv.ManagementVIOS = true
+	c := openTest(t, t.TempDir(), clk, inv)
+	defer c.Close()
+	var mgmt []string
+	c.Read(func(st *model.State) {
+		for _, p := range st.SortedPartitions(func(p *model.Partition) bool { return p.IsMgmt }) {
+			mgmt = append(mgmt, p.Name)
+		}
+	})
+	if len(mgmt) != 1 || mgmt[0] != "vios1" {
+		t.Fatalf("management partitions %v, want [vios1]", mgmt)
+	}
+	if partByName(c, "novalink") != nil {
+		t.Fatal("a NovaLink partition beside the management VIOS")
+	}
+	v := partByName(c, "vios1")
+	if !v.IsVIOS() || v.RMCState != model.RMCActive || v.RMCIP == "" {
+		t.Fatalf("vios1: type %s, RMC %s %q", v.Type, v.RMCState, v.RMCIP)
+	}
+	if r := runIOSCLI(t, c, "vios1", "lsdev -type disk"); r.Code != 0 || !strings.Contains(r.Out, "hdisk0") {
+		t.Fatalf("lsdev on the management VIOS: %+v", r)
+	}
+	if err := c.DeletePartition(admin, v.UUID, ""); err == nil {
+		t.Fatal("the management VIOS was deleted")
+	}
+	bad := DefaultInventory()
+	bad.ManagementVIOS, bad.VIOS.Running = true, 0
+	if _, err := bad.Build(0, sim.Profiles["fast"]); err == nil || !strings.Contains(err.Error(), "managementVIOS") {
+		t.Fatalf("managementVIOS without a running VIOS: %v", err)
+	}
+}
 
 // TestSeededStateIsWhatLoads: a fresh state file is seeded and the core
 // serves the state it built, without reading the file back; it must be

@@ -412,7 +412,12 @@ func (c *Core) shares(cluster string, staged *model.Cluster) bool {
 // events). It runs under the writer lock, before anything is applied: an
 // error (a logical unit removed that another system maps) refuses the
 // whole operation.
-func (f *Fleet) mirror(origin *Core, tx *Tx, rev uint64) ([]*commitPart, error) {
+//
+// skip are the systems the operation changes itself (they are not
+// mirrored into); seen, shared by the calls for the origins of one
+// operation, keeps a change another origin mirrored already from being
+// staged twice.
+func (f *Fleet) mirror(origin *Core, tx *Tx, rev uint64, skip map[*Core]bool, seen map[*Core]map[objKey]bool) ([]*commitPart, error) {
 	var keys []objKey
 	for _, k := range tx.order {
 		if sharedKind(k.kind) {
@@ -439,13 +444,22 @@ func (f *Fleet) mirror(origin *Core, tx *Tx, rev uint64) ([]*commitPart, error) 
 	}
 	var parts []*commitPart
 	for _, peer := range f.systems {
-		if peer == origin || peer.closed {
+		if peer == origin || peer.closed || skip[peer] {
 			continue
 		}
 		ptx := &Tx{c: peer, st: peer.w, now: tx.now, actor: internalActor}
 		for i, k := range keys {
 			if of[i] == "" || !peer.shares(of[i], staged[of[i]]) {
 				continue
+			}
+			if seen != nil {
+				if seen[peer][k] {
+					continue
+				}
+				if seen[peer] == nil {
+					seen[peer] = map[objKey]bool{}
+				}
+				seen[peer][k] = true
 			}
 			o := tx.objs[k]
 			if o == nil && k.kind == model.KindLU {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -252,6 +253,53 @@ func TestIOSCLIGolden(t *testing.T) {
 			"lsmap -vadapter vhost1",
 			"lsvg",
 			"lspv -free",
+		}},
+		{name: "san", setup: func(t *testing.T, e *ioscliEnv) {
+			// The storage admin maps a new volume to vios1 (LUN 7) and
+			// one to both VIOSes (LUN 8): no VIOS has them yet.
+			err := e.c.ChangeSAN(admin, func(tx *Tx) error {
+				if _, err := san.CreateLUN(tx, san.LUNSpec{Name: "vol7", SizeMB: 51200, Array: san.DefaultArray,
+					Hosts: []model.SANLUNHost{{Host: "vios1", LUN: 7}}, NAA: "60050768019181C94800000000000F7E"}); err != nil {
+					return err
+				}
+				_, err := san.CreateLUN(tx, san.LUNSpec{Name: "vol8", SizeMB: 10240, Array: san.DefaultArray,
+					Hosts: []model.SANLUNHost{{Host: "vios1", LUN: 8}, {Host: "vios2", LUN: 8}}, NAA: "60050768019181C94800000000000F7F"})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}, steps: []string{
+			"lspv",
+			"cfgdev",
+			"lspv",
+			"lsdev -type disk",
+			"lsdev -dev hdisk7 -attr",
+			"lsdev -dev hdisk7 -attr reserve_policy",
+			"chdev -dev hdisk7 -attr reserve_policy=no_reserve",
+			"lsdev -dev hdisk7 -attr reserve_policy",
+			"chdev -dev hdisk7 -attr reserve_policy=sometimes",
+			"chdev -dev hdisk7 -attr queue_depth=32",
+			"chdev -dev vhost0 -attr reserve_policy=no_reserve",
+			"chdev -dev hdisk7",
+			"mkvdev -vdev hdisk7 -vadapter vhost0",
+			"rmdev -dev hdisk7",
+			"chdev -dev hdisk7 -attr reserve_policy=single_path",
+			"rmvdev -vtd vtscsi0",
+			"rmdev -dev hdisk7",
+			"rmdev -dev hdisk7",
+			"rmdev -dev vhost0",
+			"rmdev -dev hdisk7 -ucfg",
+			"lspv",
+			"cfgdev -dev fcs0",
+			"lspv -free",
+			"cfgdev -dev fcs9",
+			"lsnports",
+			"lsnports -fmt :",
+			"lsmap -all -npiv",
+			"@vios2 lsnports",
+			"@vios2 cfgdev",
+			"@vios2 lspv",
 		}},
 		{name: "vopt", steps: []string{
 			"lsrep",

@@ -301,16 +301,41 @@ func (tx *Tx) allocMAC(owner *model.Partition, slot int) string {
 	}
 	for off := uint64(slot & 0xFFF); off < 0x1000; off++ {
 		mac := model.FormatMAC(prefix + off)
-		if tx.adapterByMAC(mac) == nil {
+		if !tx.macTaken(mac) {
 			return mac
 		}
 	}
 	for {
 		mac := model.FormatMAC(0x0A<<40 | uint64(uuid.New().ID()))
-		if tx.adapterByMAC(mac) == nil {
+		if !tx.macTaken(mac) {
 			return mac
 		}
 	}
+}
+
+// macTaken tells whether an adapter has the MAC on this system or, in a
+// fleet, on another system (a partition that migrated keeps the MACs its
+// first system gave it, which that system must not give again).
+func (tx *Tx) macTaken(mac string) bool {
+	if tx.adapterByMAC(mac) != nil {
+		return true
+	}
+	if tx.c == nil || tx.c.fleet == nil {
+		return false
+	}
+	for _, o := range tx.c.fleet.systems {
+		if o == tx.c {
+			continue
+		}
+		if p := tx.peers[o]; p != nil {
+			if p.adapterByMAC(mac) != nil {
+				return true
+			}
+		} else if o.w.AdapterByMAC(mac) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // allocDevice gives a VIOS adapter its device name: the lowest entN above
@@ -877,10 +902,11 @@ func (tx *Tx) mgmtAdapter(p *model.Partition) *model.EthernetAdapter {
 
 // settleRMC applies the RMC rule to a partition a step just changed: RMC
 // comes up only over a MGMTSWITCH adapter, with the link-local address of
-// its MAC; the management partition itself has none.
+// its MAC; the management partition itself has none, unless it is a VIOS
+// (NovaLink hosting I/O).
 func (tx *Tx) settleRMC(p *model.Partition) {
 	switch {
-	case p.IsMgmt:
+	case p.IsMgmt && !p.IsVIOS():
 		p.RMCState, p.RMCIP = model.RMCNone, ""
 	case !p.Active():
 		p.RMCIP = ""

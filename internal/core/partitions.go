@@ -9,6 +9,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -242,6 +243,9 @@ func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition)
 			out = cur
 			return nil
 		}
+		if cur.Mig != nil {
+			return errMigrationHolds(cur)
+		}
 		tx.PutPartition(n, append(detail, "Other")...)
 		out = n
 		return nil
@@ -296,6 +300,9 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 		if cur.IsMgmt {
 			return model.ErrMgmtPartition("deleted")
 		}
+		if cur.Mig != nil {
+			return errMigrationHolds(cur)
+		}
 		if cur.Active() {
 			return model.ErrNotPoweredOff()
 		}
@@ -310,23 +317,33 @@ func (c *Core) DeletePartition(a Actor, uuid, etag string) error {
 			if err := vios.CheckRemovable(tx, cur); err != nil {
 				return err
 			}
-		}
-		// Its virtual adapters and storage mappings go with it (a VIOS's
-		// devices too); its I/O slots become free.
-		vios.RemovePartitionStorage(tx, cur)
-		for _, a := range tx.AdaptersOf(uuid) {
-			tx.Delete(model.KindAdapter, a.UUID)
-		}
-		tx.each(model.KindSlot, func(o model.Object) {
-			if s := o.(*model.IOSlot); s.Owner == uuid {
-				n := s.CloneObject().(*model.IOSlot)
-				n.Owner = ""
-				tx.Put(n)
+			if err := sriov.CheckRemovable(tx, cur); err != nil {
+				return err
 			}
-		})
-		tx.DeletePartition(uuid)
+		}
+		deletePartitionTx(tx, cur)
 		return nil
 	})
+}
+
+// deletePartitionTx stages the removal of a partition: its virtual
+// adapters and storage mappings go with it (a VIOS's devices too); its
+// I/O slots become free.
+func deletePartitionTx(tx *Tx, cur *model.Partition) {
+	uuid := cur.UUID
+	vios.RemovePartitionStorage(tx, cur)
+	sriov.PartitionGone(tx, cur)
+	for _, a := range tx.AdaptersOf(uuid) {
+		tx.Delete(model.KindAdapter, a.UUID)
+	}
+	tx.each(model.KindSlot, func(o model.Object) {
+		if s := o.(*model.IOSlot); s.Owner == uuid {
+			n := s.CloneObject().(*model.IOSlot)
+			n.Owner = ""
+			tx.Put(n)
+		}
+	})
+	tx.DeletePartition(uuid)
 }
 
 // UpdateSystem changes the managed system's settable attributes (its name).

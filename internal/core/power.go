@@ -85,6 +85,9 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if r.Group == "ManagedSystem" {
 		return c.startSystemJob(a, r)
 	}
+	if r.Group == "Cluster" {
+		return c.startClusterJob(a, r)
+	}
 	// Power operations change things: a user who may not is refused here,
 	// before a job is made.
 	if err := checkActor(a); err != nil {
@@ -95,7 +98,14 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
 	}
+	if j, ok, err := c.startVIOSJob(a, r, target); ok {
+		return j, err
+	}
 	switch r.Operation {
+	case "Migrate", "MigrateValidate", "MigrateAbort", "MigrateRecover":
+		return c.startMigrationJob(a, r)
+	case "RemoteRestart":
+		return c.startRemoteRestartJob(a, r)
 	case "PowerOn":
 		if err := checkBool("force", r.Param("force")); err != nil {
 			return nil, err
@@ -279,6 +289,12 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		}
 		if p.IsMgmt {
 			return model.ErrMgmtPartition("powered on or off from its own management service")
+		}
+		if p.Mig != nil {
+			return errMigrationHolds(p)
+		}
+		if p.RRState == model.RRSourceRestarted {
+			return model.Refused("Partition %s was restarted on another system; it cannot start here (clean it up with the RemoteRestart job's cleanup operation).", p.Name)
 		}
 		if err := systemPoweredOff(tx.System()); err != nil {
 			return err

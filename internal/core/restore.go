@@ -12,6 +12,8 @@ import (
 	"github.com/novalink-project/novalink/internal/backup"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -266,6 +268,7 @@ func (rs *restorer) removePartition(p *model.Partition, comesBack bool) {
 		}
 	}
 	vios.RemovePartitionStorage(tx, p)
+	sriov.PartitionGone(tx, p)
 	tx.DeletePartition(p.UUID)
 }
 
@@ -565,7 +568,8 @@ func clientUUID(c *model.Partition) string {
 }
 
 func (rs *restorer) backingExists(m *model.SCSIMapping) bool {
-	kind := map[string]model.ObjKind{model.BackPV: model.KindPV, model.BackLV: model.KindLV, model.BackMedia: model.KindMedia, model.BackLU: model.KindLU}[m.Backing]
+	kind := map[string]model.ObjKind{model.BackPV: model.KindPV, model.BackLV: model.KindLV, model.BackMedia: model.KindMedia,
+		model.BackLU: model.KindLU, model.BackRBD: model.KindRBDImage}[m.Backing]
 	if kind == "" {
 		return false
 	}
@@ -596,6 +600,10 @@ func (rs *restorer) backingByName(v *model.Partition, m *model.SCSIMapping, name
 			if lus := vios.LUByName(tx, s.UUID, name); len(lus) == 1 {
 				return lus[0].UUID
 			}
+		}
+	case model.BackRBD:
+		if r := san.RBDByPath(tx, name); r != nil {
+			return r.UUID
 		}
 	}
 	return ""

@@ -13,6 +13,8 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/internal/store"
 )
@@ -29,6 +31,17 @@ type Inventory struct {
 	// Layout is what pvm-install chose (install.go); nil is the built-in
 	// layout.
 	Layout *Layout `json:"layout,omitempty"`
+	// SRIOV are the SR-IOV adapters (nil: sriov.DefaultAdapters; [] for
+	// none).
+	SRIOV *[]sriov.AdapterSpec `json:"sriov,omitempty"`
+	// SAN adds to the default SAN (san.DefaultSpec: fabrics fabricA and
+	// fabricB, array storwize1 with a host per VIOS) the fabrics, arrays,
+	// volumes, iSCSI targets and RBD images of a test's storage backend.
+	SAN *san.Spec `json:"san,omitempty"`
+	// ManagementVIOS is NovaLink hosting I/O: the first VIOS is the
+	// management partition (as Ceph volumes need, mapped by NovaLink
+	// itself), and there is no separate NovaLink partition.
+	ManagementVIOS bool `json:"managementVIOS,omitempty"`
 }
 
 // SystemSpec sizes the managed system.
@@ -148,8 +161,9 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			for _, step := range steps {
 				step.Apply(p, time.UnixMilli(nowMS))
 			}
-			if p.IsMgmt {
-				// RMC to the management partition itself is not applicable.
+			if p.IsMgmt && !p.IsVIOS() {
+				// RMC to the management partition itself is not applicable
+				// (a VIOS hosting NovaLink answers its RMC like any VIOS).
 				p.RMCState = model.RMCNone
 			}
 		}
@@ -182,7 +196,10 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		return p
 	}
 	nl := inv.NovaLink
-	if nl.Name != "" {
+	if inv.ManagementVIOS && inv.VIOS.Running < 1 {
+		return nil, fmt.Errorf("inventory: managementVIOS needs a running VIOS to be the management partition")
+	}
+	if nl.Name != "" && !inv.ManagementVIOS {
 		p := mk(nl, model.TypeAIXLinux, 1, nl.Name)
 		p.IsMgmt, p.MgmtCapable, p.AutoStart = true, true, true
 		p.OSVersion = "Linux/Ubuntu 5.15.0-89-generic 22.04"
@@ -195,6 +212,11 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		p := mk(inv.VIOS.PartitionSpec, model.TypeVIOS, id, fmt.Sprintf("%s%d", orStr(inv.VIOS.NamePrefix, "vios"), i+1))
 		p.AvailPriority, p.MaxVirtualSlots, p.AutoStart = 191, 200, true
 		p.OSVersion = "VIOS 3.1.4.10"
+		if i == 0 && inv.ManagementVIOS {
+			// Management capability is an AIX/Linux partition's setting;
+			// the VIOS is the management partition as installed.
+			p.IsMgmt = true
+		}
 		if err := add(p, i < inv.VIOS.Running); err != nil {
 			return nil, err
 		}
@@ -216,7 +238,22 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		lay = &Layout{}
 	}
 	seedNetwork(st, nowMS, lay.MgmtVLAN)
-	vios.SeedLayout(st, nowMS, lay.Storage)
+	if err := vios.SeedLayout(st, nowMS, lay.Storage); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	var adapters []sriov.AdapterSpec
+	if inv.SRIOV != nil {
+		adapters = append([]sriov.AdapterSpec{}, *inv.SRIOV...)
+	}
+	if err := sriov.Seed(st, adapters); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	if inv.SAN != nil {
+		stx := san.StateTx{St: st, At: time.UnixMilli(nowMS)}
+		if err := san.Apply(stx, *inv.SAN, sys.UUID+"/inventory"); err != nil {
+			return nil, fmt.Errorf("inventory: SAN: %w", err)
+		}
+	}
 	return st, nil
 }
 
@@ -247,7 +284,7 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 	for _, p := range st.SortedPartitions(nil) {
 		p.MACPrefix = model.MACPrefixFor(sys, p.ID)
 		switch {
-		case p.IsMgmt:
+		case p.IsMgmt && !p.IsVIOS():
 			adapter(p, eth, 3, mgmtVLAN, false, 0, "")
 			adapter(p, mgmt, 6, model.MgmtVLAN, true, 1, "")
 		case p.IsVIOS():
@@ -295,6 +332,16 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 			sl.Owner = vioses[sp.owner].UUID
 		}
 		st.Put(sl)
+	}
+	// A VIOS beyond the pair owns a SAS controller and an FC adapter of
+	// its own.
+	for i := 2; i < len(vioses); i++ {
+		sas, fc := vios.AdapterSlots(i)
+		base := 0x21010040 + 2*(i-2)
+		st.Put(&model.IOSlot{DRCIndex: base, DRCName: unit + "-" + sas, Description: "SAS RAID Controller, PCIe2, Dual-port 6Gb",
+			PCIClass: 260, DeviceID: 0x034A, VendorID: 0x1014, SubsysID: 0x04C8, SubVendorID: 0x1014, RevisionID: 1, Owner: vioses[i].UUID})
+		st.Put(&model.IOSlot{DRCIndex: base + 1, DRCName: unit + "-" + fc, Description: "PCIe2 16Gb 2-port Fibre Channel Adapter",
+			PCIClass: 3076, DeviceID: 0xE200, VendorID: 0x10DF, SubsysID: 0xE20C, SubVendorID: 0x1014, RevisionID: 1, Owner: vioses[i].UUID})
 	}
 	// One failover bridge over the first two VIOS (a single one without).
 	if len(vioses) == 0 {

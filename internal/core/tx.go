@@ -40,6 +40,34 @@ type Tx struct {
 	// not hold (a VIOS's files): Apply checks it as a change (the role
 	// and the management master) even when nothing is staged.
 	outside bool
+	// peers are the transactions of the other systems of the fleet the
+	// operation changes too (On), committed with this one.
+	peers map[*Core]*Tx
+}
+
+// On returns the operation's transaction on another system of the same
+// fleet: what it stages is committed with the operation, in the same
+// commit (so a partition leaves one system and arrives on another at
+// once, or not at all). It runs under the fleet's one writer lock.
+func (tx *Tx) On(peer *Core) (*Tx, error) {
+	if peer == tx.c {
+		return tx, nil
+	}
+	if tx.c.fleet == nil || peer.fleet != tx.c.fleet {
+		return nil, model.Internal("the managed systems are not of one fleet")
+	}
+	if peer.closed {
+		return nil, ErrClosed
+	}
+	if p := tx.peers[peer]; p != nil {
+		return p, nil
+	}
+	if tx.peers == nil {
+		tx.peers = map[*Core]*Tx{}
+	}
+	p := &Tx{c: peer, st: peer.w, now: tx.now, actor: tx.actor}
+	tx.peers[peer] = p
+	return p, nil
 }
 
 // ChangesOutsideModel marks the operation as a change of something the
@@ -119,7 +147,17 @@ func (tx *Tx) each(k model.ObjKind, fn func(model.Object)) {
 // Publish adds an event to send when the operation commits.
 func (tx *Tx) Publish(e Event) { tx.extra = append(tx.extra, e) }
 
-func (tx *Tx) empty() bool { return len(tx.order) == 0 && tx.sys == nil && len(tx.extra) == 0 }
+func (tx *Tx) empty() bool {
+	if len(tx.order) != 0 || tx.sys != nil || len(tx.extra) != 0 {
+		return false
+	}
+	for _, p := range tx.peers {
+		if !p.empty() {
+			return false
+		}
+	}
+	return true
+}
 
 // Partition returns a partition by UUID as staged.
 func (tx *Tx) Partition(uuid string) *model.Partition {
@@ -338,6 +376,10 @@ func (tx *Tx) dependents() (sysTouched bool) {
 					sysTouched = true
 				}
 			}
+		case model.KindSRIOVAdapter, model.KindSRIOVLP:
+			// The managed system shows its SR-IOV adapters and their
+			// ports' use.
+			sysTouched = true
 		case model.KindSlot:
 			sysTouched = true
 			for _, o := range []model.Object{old, cur} {
@@ -453,10 +495,30 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return "/rest/api/web/File/" + v.UUID
 	case *model.ProcPool:
 		return ProcPoolPath(sysUUID, v.ID)
-	case *model.ConsoleKeys:
-		return "/rest/api/uom/ManagementConsole/" + ConsoleUUID(tx.System())
 	case *model.VirtualSerial:
 		return SystemPath(sysUUID) + "/VirtualSerialNumberInformation/" + VSNUUID(sysUUID, v.Serial)
+	case *model.VirtualNIC:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		return "/rest/api/uom/LogicalPartition/" + owner.UUID + "/VirtualNICDedicated/" + v.UUID
+	case *model.SRIOVLogicalPort:
+		owner := tx.Partition(v.Partition)
+		if owner == nil {
+			owner = tx.st.Partition(v.Partition)
+		}
+		if owner == nil {
+			return ""
+		}
+		kind := "LogicalPartition"
+		if owner.IsVIOS() {
+			kind = "VirtualIOServer"
+		}
+		return "/rest/api/uom/" + kind + "/" + owner.UUID + "/SRIOVEthernetLogicalPort/" + v.UUID
 	case *model.EthernetAdapter:
 		owner := tx.Partition(v.Partition)
 		if owner == nil {

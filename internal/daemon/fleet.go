@@ -185,6 +185,9 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	close(next)
 	wg.Wait()
 	for i, c := range f.Systems() {
+		// A migration's TargetRemoteHMCIPAddress names the target by the
+		// address its NovaLink answers on.
+		c.SetAddresses([]string{plan.systems[i].addr.String()})
 		n := &fleetNode{name: plan.systems[i].name, core: c, srv: servers[i]}
 		run.nodes = append(run.nodes, n)
 		run.byName[n.name] = n

@@ -20,7 +20,8 @@ const (
 // Kinds lists every kind, in the order they are loaded (owners first).
 var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
 	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile,
-	KindProcPool, KindVSN, KindConsoleKeys, KindPCMPref, KindLoad}
+	KindProcPool, KindVSN, KindPCMPref, KindLoad, KindSANFabric, KindSANArray, KindSANLUN, KindISCSITarget, KindRBDImage,
+	KindSRIOVAdapter, KindSRIOVLP, KindVNIC}
 
 // Object is anything the store keeps besides the managed system itself.
 // Objects are values: clone, change the clone, put it back.
@@ -75,8 +76,22 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &ProcPool{}
 	case KindVSN:
 		o = &VirtualSerial{}
-	case KindConsoleKeys:
-		o = &ConsoleKeys{}
+	case KindSANFabric:
+		o = &SANFabric{}
+	case KindSANArray:
+		o = &SANArray{}
+	case KindSANLUN:
+		o = &SANLUN{}
+	case KindISCSITarget:
+		o = &ISCSITarget{}
+	case KindRBDImage:
+		o = &RBDImage{}
+	case KindSRIOVAdapter:
+		o = &SRIOVAdapter{}
+	case KindSRIOVLP:
+		o = &SRIOVLogicalPort{}
+	case KindVNIC:
+		o = &VirtualNIC{}
 	case KindPCMPref:
 		o = &PCMPreference{}
 	case KindLoad:

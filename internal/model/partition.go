@@ -165,6 +165,92 @@ type Partition struct {
 	// Restarting marks a shutdown that is to be followed by a new boot
 	// (restart, dump restart), so that it survives a restart of the service.
 	Restarting bool `json:"restarting,omitempty"`
+	// Mig is the partition's migration to another system (live partition
+	// mobility) while one is under way or has failed; nil: Not_Migrating.
+	// Never changed in place (a new Migration replaces it).
+	Mig *Migration `json:"mig,omitempty"`
+	// RRState is the partition's simplified remote restart state when it
+	// is not the plain one (Remote_Restartable or Invalid): a stale copy
+	// left on a source system (Source_Remote_Restarted) until cleanup.
+	RRState string `json:"rrState,omitempty"`
+}
+
+// Remote restart states (RemoteRestartState).
+const (
+	RRInvalid         = "Invalid"
+	RRAble            = "Remote_Restartable"
+	RRSourceRestarted = "Source_Remote_Restarted"
+)
+
+// RemoteRestartState is the partition's RemoteRestartState.
+func (p *Partition) RemoteRestartState() string {
+	switch {
+	case p.RRState != "":
+		return p.RRState
+	case p.SRRCapable:
+		return RRAble
+	}
+	return RRInvalid
+}
+
+// Migration states (MigrationState) as the REST API spells them.
+const (
+	MigNone       = "Not_Migrating"
+	MigStarting   = "Migration_Starting"
+	MigInProgress = "Migration_In_Progress"
+	MigStopping   = "Migration_Stopping"
+	MigStopped    = "Migration_Stopped"
+	MigFailed     = "Migration_Failed"
+	MigComplete   = "Migration_Complete"
+	MigRecovering = "Migration_Recovering"
+)
+
+// Migration is a partition's migration in progress (or failed): where it
+// goes, how far it got. The partition stays on its source system, its
+// configuration and devices whole, until the one commit that moves it to
+// the target; the source and target each count it in their migrations in
+// progress from the start to the end (or the recovery).
+type Migration struct {
+	State string `json:"state"` // Mig*
+	// Source and Target are the systems' names in their fleet.
+	Source string `json:"source"`
+	Target string `json:"target"`
+	// Inactive: the partition was not activated (an inactive migration).
+	Inactive bool `json:"inactive,omitempty"`
+	// Pct is the share of the memory copy done (0-100); Pass the
+	// dirty-page pass under way (from 1).
+	Pct  int `json:"pct"`
+	Pass int `json:"pass,omitempty"`
+	// Started is when the migration started (ms since the epoch); Job
+	// the ID of the job running it (0 after a restart).
+	Started int64 `json:"started"`
+	Job     int64 `json:"job,omitempty"`
+	// Params are the job's parameters that shape the target (mappings,
+	// overrides), kept so that a restart can resume or recover.
+	Params map[string]string `json:"params,omitempty"`
+	// Reason is why the migration failed or stopped.
+	Reason string `json:"reason,omitempty"`
+}
+
+// MigrationState is the partition's MigrationState.
+func (p *Partition) MigrationState() string {
+	if p.Mig == nil {
+		return MigNone
+	}
+	return p.Mig.State
+}
+
+// Migrating reports whether a migration of the partition is under way
+// (started and not ended, failed or stopped).
+func (p *Partition) Migrating() bool {
+	if p.Mig == nil {
+		return false
+	}
+	switch p.Mig.State {
+	case MigStarting, MigInProgress, MigStopping, MigComplete:
+		return true
+	}
+	return false
 }
 
 // TaggedIO is an IBM i partition's tagged I/O: the virtual slots (or

@@ -94,26 +94,3 @@ func (v *VirtualSerial) Key() string          { return v.Serial }
 func (v *VirtualSerial) Revision() uint64     { return v.Rev }
 func (v *VirtualSerial) SetRevision(r uint64) { v.Rev = r }
 func (v *VirtualSerial) CloneObject() Object  { c := *v; return &c }
-
-// KindConsoleKeys is the kind of the management console's SSH keys (one
-// object, key "console").
-const KindConsoleKeys ObjKind = "consolekeys"
-
-// ConsoleKeys are the SSH keys of the management console (NovaLink): its
-// public key, which other consoles authorize (PowerVC, live partition
-// mobility), and the public keys it authorizes.
-type ConsoleKeys struct {
-	PublicKey  string   `json:"publicKey"`
-	Authorized []string `json:"authorized,omitempty"`
-	Rev        uint64   `json:"rev"`
-}
-
-func (k *ConsoleKeys) Kind() ObjKind        { return KindConsoleKeys }
-func (k *ConsoleKeys) Key() string          { return "console" }
-func (k *ConsoleKeys) Revision() uint64     { return k.Rev }
-func (k *ConsoleKeys) SetRevision(r uint64) { k.Rev = r }
-func (k *ConsoleKeys) CloneObject() Object {
-	c := *k
-	c.Authorized = append([]string(nil), k.Authorized...)
-	return &c
-}

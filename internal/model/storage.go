@@ -36,7 +36,18 @@ type PhysicalVolume struct {
 	// a disk of the shared storage pool (or its repository).
 	VG      string `json:"vg,omitempty"`
 	Cluster bool   `json:"cluster,omitempty"`
-	Rev     uint64 `json:"rev"`
+	// LUN is the SAN volume (SANLUN UUID) the disk is, for disks of the
+	// SAN (Fibre Channel or iSCSI); ISCSI marks one reached by iSCSI.
+	LUN   string `json:"lun,omitempty"`
+	ISCSI bool   `json:"iscsi,omitempty"`
+	// NAA is the page 0x83 NAA designator the disk answers with (SAN
+	// disks: their volume's).
+	NAA string `json:"naa,omitempty"`
+	// ReservePolicy is the disk's reserve_policy attribute (chdev):
+	// no_reserve, single_path, PR_exclusive or PR_shared; "" is
+	// no_reserve.
+	ReservePolicy string `json:"reservePolicy,omitempty"`
+	Rev           uint64 `json:"rev"`
 }
 
 // VolumeGroup is an LVM volume group on a VIOS.
@@ -153,6 +164,9 @@ const (
 	BackLV    = "LV"
 	BackMedia = "VOPT"
 	BackLU    = "LU"
+	// BackRBD maps an RBD image of the Ceph pool (BackingID: the
+	// RBDImage UUID).
+	BackRBD = "RBD"
 )
 
 // SCSIMapping maps a storage device of a VIOS, through a server adapter
@@ -182,7 +196,9 @@ type FCPort struct {
 	WWPN     string `json:"wwpn"`
 	Location string `json:"location"`
 	MaxNPIV  int    `json:"maxNPIV"`
-	Rev      uint64 `json:"rev"`
+	// Fabric is the SAN fabric the port is cabled to ("" for none).
+	Fabric string `json:"fabric,omitempty"`
+	Rev    uint64 `json:"rev"`
 }
 
 // FCMapping maps a VIOS's vfchost (on a physical port) to a client's

@@ -54,7 +54,22 @@ type ManagedSystem struct {
 	CoManaged bool `json:"coManaged,omitempty"`
 	// PendingFirmware is the level a firmware update in progress installs.
 	PendingFirmware string `json:"pendingFirmware,omitempty"`
+	// ActiveMigrations and InactiveMigrations count the partition
+	// migrations in progress that the system is the source or the target
+	// of (SystemMigrationInformation); a migration counts on both systems
+	// from its start to its end, changed on both in one commit.
+	ActiveMigrations   int `json:"activeMigrations,omitempty"`
+	InactiveMigrations int `json:"inactiveMigrations,omitempty"`
+	// AuthorizedKeys are the SSH public keys NovaLink's ManagementConsole
+	// trusts (other NovaLinks that migrate partitions to this system).
+	AuthorizedKeys []string `json:"authorizedKeys,omitempty"`
 }
+
+// Migration limits of a system (SystemMigrationInformation).
+const (
+	MaxActiveMigrations   = 16
+	MaxInactiveMigrations = 16
+)
 
 // States of the managed system (as the REST API spells them).
 const (
@@ -141,6 +156,7 @@ func (s *ManagedSystem) MTMS() string { return s.Type + "-" + s.Model + "*" + s.
 func (s *ManagedSystem) Clone() *ManagedSystem {
 	c := *s
 	c.ProcessorCompatModes = append([]string(nil), s.ProcessorCompatModes...)
+	c.AuthorizedKeys = append([]string(nil), s.AuthorizedKeys...)
 	if s.MasterPending != nil {
 		m := *s.MasterPending
 		c.MasterPending = &m

@@ -166,6 +166,15 @@ func (b *builder) plain(name string) *builder {
 	return &builder{el: el, schema: b.schema.Child(name), ns: b.ns}
 }
 
+// bare adds a container without attributes (the choice wrappers
+// IOAdapterChoice and VirtualNICBackingDeviceChoice, as the captures
+// write them) and returns its builder.
+func (b *builder) bare(name string) *builder {
+	el := &uom.Element{Space: b.ns, Local: name}
+	b.el.Append(el)
+	return &builder{el: el, schema: b.schema.Child(name), ns: b.ns}
+}
+
 // leafKB adds a leaf the schema does not know, with the access attribute
 // given.
 func (b *builder) leafKB(name, kb, text string) *builder {

@@ -1,22 +1,32 @@
 package rest
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
 )
 
 // entryCache keeps rendered entries keyed by object, revision and the
-// rendering variant (base URL, path style, groups). It is bounded in bytes:
-// a shard over its share drops about half its entries (arbitrary ones: Go
-// map order), which is cheap and keeps hot entries coming back quickly.
+// rendering variant (base URL, path style, groups), packed against a
+// reference entry of their family (cache_pack.go) when that makes them
+// small. It is bounded in bytes (what it keeps, packed): a shard over its
+// share drops about half its entries (arbitrary ones: Go map order), which
+// is cheap and keeps hot entries coming back quickly.
 type entryCache struct {
 	shards [32]cacheShard
 	limit  int64 // per shard
 	seed   maphash.Seed
 	hits   atomic.Uint64
 	misses atomic.Uint64
+
+	refsMu sync.Mutex
+	refs   map[string]*packRef // by family
 }
+
+// maxPackFamilies bounds the reference entries kept: beyond, entries of
+// new families are kept as they are.
+const maxPackFamilies = 1024
 
 type cacheKey struct {
 	uuid    string
@@ -24,7 +34,10 @@ type cacheKey struct {
 }
 
 type cacheVal struct {
-	rev   uint64
+	rev uint64
+	// ref is nil when bytes are the entry itself; otherwise bytes are the
+	// entry packed against ref.
+	ref   *packRef
 	bytes []byte
 }
 
@@ -35,7 +48,7 @@ type cacheShard struct {
 }
 
 func newEntryCache(limit int64) *entryCache {
-	c := &entryCache{limit: limit / 32, seed: maphash.MakeSeed()}
+	c := &entryCache{limit: limit / 32, seed: maphash.MakeSeed(), refs: map[string]*packRef{}}
 	for i := range c.shards {
 		c.shards[i].m = map[cacheKey]cacheVal{}
 	}
@@ -46,47 +59,67 @@ func (c *entryCache) shard(k cacheKey) *cacheShard {
 	return &c.shards[maphash.String(c.seed, k.uuid)%32]
 }
 
-// get returns the cached bytes for k at revision rev.
-func (c *entryCache) get(k cacheKey, rev uint64) ([]byte, bool) {
+// appendTo appends the cached bytes for k at revision rev to dst.
+func (c *entryCache) appendTo(dst []byte, k cacheKey, rev uint64) ([]byte, bool) {
 	sh := c.shard(k)
 	sh.mu.RLock()
 	v, ok := sh.m[k]
 	sh.mu.RUnlock()
-	if ok && v.rev == rev {
-		c.hits.Add(1)
-		return v.bytes, true
+	if !ok || v.rev != rev {
+		c.misses.Add(1)
+		return dst, false
 	}
-	c.misses.Add(1)
-	return nil, false
+	c.hits.Add(1)
+	if v.ref == nil {
+		return append(dst, v.bytes...), true
+	}
+	return v.ref.unpack(dst, v.bytes), true
 }
 
 // capacity is how many bytes the cache holds at most.
 func (c *entryCache) capacity() int64 { return c.limit * int64(len(c.shards)) }
 
-// fits tells whether n more bytes fit in k's share of the cache without
-// evicting anything. Feeds cache what they render only then: a feed larger
-// than the cache would otherwise evict its own entries before its next
-// read.
-func (c *entryCache) fits(k cacheKey, n int) bool {
-	sh := c.shard(k)
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	return sh.size+int64(n) <= c.limit
-}
-
-// put stores bytes for k at rev (bytes must not change afterwards).
-func (c *entryCache) put(k cacheKey, rev uint64, b []byte) {
+// put stores the entry b (not kept: put copies what it keeps) for k at
+// rev, packed against the reference of its family when it packs to less
+// than half its size. With evict false, it stores only what fits in k's
+// share of the cache without evicting anything (feeds cache what they
+// render only then: a feed larger than the cache would otherwise evict
+// its own entries before its next read). It returns how many bytes it
+// stored for the entry (0: none, or b became its family's reference: a
+// cost paid once, not one of every entry).
+func (c *entryCache) put(k cacheKey, rev uint64, b []byte, family string, evict bool) int {
+	v := cacheVal{rev: rev}
+	ref, made := c.ref(family, b)
+	switch {
+	case made:
+		v.bytes = ref.b // b became the reference: kept once
+	case ref != nil:
+		if p := ref.pack(make([]byte, 0, len(b)/8), b); len(p) < len(b)/2 {
+			v.ref, v.bytes = ref, p
+		}
+	}
+	if v.bytes == nil {
+		v.bytes = bytes.Clone(b)
+	}
+	stored := len(v.bytes)
 	sh := c.shard(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old, ok := sh.m[k]; ok {
-		if old.rev > rev {
-			return
-		}
+	old, had := sh.m[k]
+	if had && old.rev > rev {
+		return 0
+	}
+	if !evict && sh.size+int64(stored) > c.limit {
+		return 0
+	}
+	if had {
 		sh.size -= int64(len(old.bytes))
 	}
-	sh.m[k] = cacheVal{rev: rev, bytes: b}
-	sh.size += int64(len(b))
+	sh.m[k] = v
+	sh.size += int64(len(v.bytes))
+	if made {
+		stored = 0
+	}
 	if sh.size > c.limit {
 		n := len(sh.m) / 2
 		for key, v := range sh.m {
@@ -98,4 +131,25 @@ func (c *entryCache) put(k cacheKey, rev uint64, b []byte) {
 			n--
 		}
 	}
+	return stored
+}
+
+// ref returns the reference entry of family; when the family has none
+// yet, it makes a copy of b the reference (made). nil: no family, or too
+// many.
+func (c *entryCache) ref(family string, b []byte) (r *packRef, made bool) {
+	if family == "" || len(b) < 2*packMinRun {
+		return nil, false
+	}
+	c.refsMu.Lock()
+	defer c.refsMu.Unlock()
+	if r := c.refs[family]; r != nil {
+		return r, false
+	}
+	if len(c.refs) >= maxPackFamilies {
+		return nil, false
+	}
+	r = newPackRef(bytes.Clone(b))
+	c.refs[family] = r
+	return r, true
 }

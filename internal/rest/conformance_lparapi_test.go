@@ -62,7 +62,7 @@ func collectPartitionAPI(h *harness, collect func(path string)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.SetAuthorizedKeys(admin, "", []string{strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " pvc@test"}); err != nil {
+	if err := h.c.SetAuthorizedKeys(admin, "", []string{strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " pvc@test"}); err != nil {
 		t.Fatal(err)
 	}
 	collect("/rest/api/uom/ManagementConsole")

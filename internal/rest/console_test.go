@@ -28,7 +28,9 @@ import (
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
+	vios_ "github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -41,13 +43,17 @@ type coFixture struct {
 	hmcView string // an account named like the HMC's, without the HMC's role
 }
 
-func newCoFixture(t *testing.T) *coFixture {
+func newCoFixture(t *testing.T) *coFixture { return newCoFixtureOf(t, nil) }
+
+// newCoFixtureOf is newCoFixture on a server of an inventory (nil: the
+// default one).
+func newCoFixtureOf(t *testing.T, inv *core.Inventory) *coFixture {
 	t.Helper()
 	dir := t.TempDir()
 	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	c, err := core.Open(core.Config{StatePath: filepath.Join(dir, "state.db"), Clock: clk, Timing: sim.Profiles["fast"],
-		Logger: log, HMCName: "hmc1", HMCMTMS: "7042-CR9*21F2D0A", FilesDir: filepath.Join(dir, "files")})
+		Logger: log, HMCName: "hmc1", HMCMTMS: "7042-CR9*21F2D0A", FilesDir: filepath.Join(dir, "files"), Inventory: inv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,12 +286,12 @@ func TestManagementConsole(t *testing.T) {
 		t.Errorf("after the rename: name %q etag %s (was %s) id %s", n, e2.Etag, e.Etag, e2.ID)
 	}
 
-	// Not created or deleted (405); an update sets only the authorized
-	// SSH keys (TestConsoleSSHKeys): the name is NovaLink's own.
+	// Read only but for its authorized keys: a create or a delete is a
+	// 405 HttpErrorResponse, a rename a 400 naming the element.
 	body := `<ManagementConsole:ManagementConsole xmlns:ManagementConsole="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><ManagementConsoleName>x</ManagementConsoleName></ManagementConsole:ManagementConsole>`
 	ct := uom.MediaType(uom.ServiceUOM, "ManagementConsole")
 	if rec := f.do("POST", f.consolePath(), ct, body, "", "If-Match", e2.Etag); rec.Code != 400 || !strings.Contains(rec.Body.String(), "ManagementConsoleName") {
-		t.Errorf("POST of the console with a new name: %d, want 400 naming ManagementConsoleName\n%s", rec.Code, rec.Body)
+		t.Errorf("rename of the console: %d, want 400 naming ManagementConsoleName\n%s", rec.Code, rec.Body)
 	}
 	for _, w := range []struct{ method, path, ct, body string }{
 		{"PUT", "/rest/api/uom/ManagementConsole", ct, body},
@@ -576,7 +582,7 @@ func TestCoManagementRefusesEveryChange(t *testing.T) {
 			name = "HMC master, NovaLink refused"
 		}
 		t.Run(name, func(t *testing.T) {
-			f := newCoFixture(t)
+			f := newCoFixtureOf(t, refusalsInventory())
 			seedForRefusals(t, f)
 			r := &refusals{f: f, master: f.token, other: f.hmc, label: "NovaLink", covered: map[string]bool{}}
 			if hmcMaster {
@@ -810,6 +816,18 @@ func (r *refusals) updates(t *testing.T, k *kind) {
 		for _, o := range r.objects(k, p) {
 			path := p.feed + "/" + o.uuid
 			e := f.entry(t, path, r.master)
+			if k.name == "ManagementConsole" {
+				// Its one change: a key it trusts more.
+				c := e.Content.Clone()
+				if ak := c.Child("AuthorizedKeys"); ak != nil {
+					ak.Append(&uom.Element{Space: ak.Space, Local: "AuthorizedKey", Text: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEk8 test@example"})
+					cur := e.Etag
+					changed := func() bool { return f.entry(t, path, r.master).Etag != cur }
+					if r.attempt(t, "update "+k.name, "POST", path, uom.MediaType(uom.ServiceUOM, k.name), string(c.Bytes()), cur, changed) {
+						return
+					}
+				}
+			}
 			ls, ss := leaves(e.Content, schema)
 			// Names first (most kinds take a rename), then the rest.
 			idx := make([]int, len(ls))
@@ -925,6 +943,10 @@ func dropMarked(el *uom.Element) {
 // createHints are create bodies for kinds whose objects, copied, do not
 // make a valid new one.
 var createHints = map[string]func() []string{
+	"SRIOVEthernetLogicalPort": func() []string { return []string{lportBody} },
+	"VirtualNICDedicated": func() []string {
+		return []string{vnicBody("2A59F8E4-1C72-3DF0-AE63-87A69E04D1AF"), vnicBody("D50B1EDC-2919-347C-A6AA-5F12A0BD6A9C")}
+	},
 	"LogicalPartition": func() []string { return []string{lparBody("enum-lpar", "1024", "")} },
 	// An empty bus to lpar11 (ID 11), as pypowervm's VSCSIBus.bld makes one.
 	"VirtualSCSIBus": func() []string {
@@ -964,12 +986,101 @@ var updateHints = map[string]func(t *testing.T, obj *uom.Element) string{
 	},
 }
 
-// jobParamHints are the parameters a partition job needs to be valid.
-var jobParamHints = map[string][]core.Param{
-	"LogicalPartition/PanelFunction": {{Name: "operation", Value: "dston"}},
-	"LogicalPartition/AddLicense":    {{Name: "licKey", Value: "ENUM-KEY"}},
-	"LogicalPartition/CloneUUID":     {{Name: "targetLparName", Value: "lpar12"}},
+// vnicBody is a VirtualNICDedicated a client may create: one backing
+// device, port 0 of SR-IOV adapter 1 through the VIOS.
+func vnicBody(vios string) string {
+	return `<VirtualNICDedicated:VirtualNICDedicated xmlns:VirtualNICDedicated="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0">` +
+		`<Metadata><Atom/></Metadata><UseNextAvailableSlotID>true</UseNextAvailableSlotID>` +
+		`<Details schemaVersion="V1_0"><Metadata><Atom/></Metadata><PortVLANID>2001</PortVLANID></Details>` +
+		`<AssociatedBackingDevices schemaVersion="V1_0"><Metadata><Atom/></Metadata><VirtualNICBackingDeviceChoice>` +
+		`<VirtualNICSRIOVBackingDevice schemaVersion="V1_0"><Metadata><Atom/></Metadata><DeviceType>SRIOV</DeviceType>` +
+		`<AssociatedVirtualIOServer href="/rest/api/uom/VirtualIOServer/` + vios + `" rel="related"/>` +
+		`<RelatedSRIOVAdapterID>1</RelatedSRIOVAdapterID><RelatedSRIOVPhysicalPortID>0</RelatedSRIOVPhysicalPortID>` +
+		`</VirtualNICSRIOVBackingDevice></VirtualNICBackingDeviceChoice></AssociatedBackingDevices></VirtualNICDedicated:VirtualNICDedicated>`
 }
+
+// lportBody is an SRIOVEthernetLogicalPort a client may create.
+const lportBody = `<SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort xmlns:SRIOVEthernetLogicalPort="` + uom.NSUOM + `" xmlns="` + uom.NSUOM +
+	`" schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterID>1</AdapterID><ConfiguredCapacity>4.0%</ConfiguredCapacity>` +
+	`<PhysicalPortID>1</PhysicalPortID></SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort>`
+
+// refusalsInventory is the default server with a third VIOS (in no
+// cluster, so a cluster can be created on it) and storage the VIOS jobs
+// can discover: a volume at LUN 10 of every VIOS (grown after the VIOSes
+// discovered it), an iSCSI target and an RBD image; seedForRefusals then
+// adds one at LUN 9 none has discovered.
+func refusalsInventory() *core.Inventory {
+	inv := core.DefaultInventory()
+	inv.VIOS.Count, inv.VIOS.Running = 3, 3
+	hosts := func(lun int) []model.SANLUNHost {
+		return []model.SANLUNHost{{Host: "vios1", LUN: lun}, {Host: "vios2", LUN: lun}, {Host: "vios3", LUN: lun}}
+	}
+	inv.SAN = &san.Spec{
+		LUNs: []san.LUNSpec{{Name: "enum_grown", SizeMB: 10240, Array: san.DefaultArray, Hosts: hosts(10)}},
+		Targets: []san.TargetSpec{{IQN: "iqn.2026-01.com.example:enum", Portals: []string{"192.0.2.10:3260"},
+			LUNs: []san.LUNSpec{{Name: "enum_iscsi", SizeMB: 4096, TargetLUN: 0}}}},
+		RBD: []san.RBDSpec{{Pool: "rbd", Name: "enum", SizeMB: 1024}},
+	}
+	return inv
+}
+
+// jobSamples are parameters that make each job that needs some change
+// something on a VIOS (the VIOS's UUID given).
+var jobSamples = map[string]func(f *coFixture, vios string) []core.Param{
+	"LogicalPartition/PanelFunction": func(*coFixture, string) []core.Param { return []core.Param{{Name: "operation", Value: "dston"}} },
+	"LogicalPartition/AddLicense":    func(*coFixture, string) []core.Param { return []core.Param{{Name: "licKey", Value: "ENUM-KEY"}} },
+	"LogicalPartition/CloneUUID":     func(*coFixture, string) []core.Param { return []core.Param{{Name: "targetLparName", Value: "lpar12"}} },
+	// A migration and a remote restart need their target named (a system
+	// alone has none: the master's job fails, valid).
+	"LogicalPartition/Migrate": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: core.ParamTargetSystem, Value: "Server-9009-42A-SN0000001"}}
+	},
+	"LogicalPartition/MigrateValidate": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: core.ParamTargetSystem, Value: "Server-9009-42A-SN0000001"}}
+	},
+	"LogicalPartition/RemoteRestart": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: "Operation", Value: "validate"}, {Name: "targetManagedSystem", Value: "Server-9009-42A-SN0000001"}}
+	},
+	"VirtualIOServer/LUARecovery": func(f *coFixture, vios string) []core.Param {
+		var itl string
+		f.core.ReadSAN(func(tx san.Tx) {
+			arr := san.ArrayByName(tx, san.DefaultArray)
+			for _, p := range vios_.FCPorts(tx, vios) {
+				if p.Name == "fcs0" {
+					itl = "<itl><Iwwpn>" + p.WWPN + "</Iwwpn><Twwpn>" + arr.Ports[0].WWPN + "</Twwpn><lua>" + san.LUNAddress(9) + "</lua></itl>"
+				}
+			}
+		})
+		return []core.Param{{Name: "inputXML", Value: "<XML_LIST><general><cmd_version>3</cmd_version><version>2.0</version></general>" +
+			"<reliableITL>false</reliableITL><deviceList><device><vendor>IBM</vendor><deviceTag>1</deviceTag><itlList><number>1</number>" +
+			itl + "</itlList></device></deviceList></XML_LIST>"}}
+	},
+	"VirtualIOServer/RemoveDevice": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: "devName", Value: "hdisk6"}}
+	},
+	"VirtualIOServer/ISCSIDiscovery": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: "targetIQN", Value: "iqn.2026-01.com.example:enum"}, {Name: "hostIP", Value: "192.0.2.10:3260"},
+			{Name: "targetLUN", Value: "0"}}
+	},
+	"VirtualIOServer/ISCSIRemove": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: "targetIQN", Value: "iqn.2026-01.com.example:enum"}, {Name: "targetLUN", Value: "0"}}
+	},
+	"VirtualIOServer/RescanVirtualDisk": func(f *coFixture, vios string) []core.Param {
+		var udid string
+		f.core.ReadSAN(func(tx san.Tx) {
+			if pv := vios_.PVOfLUN(tx, vios, san.LUNByName(tx, "enum_grown").UUID); pv != nil {
+				udid = vios_.DiskUDID(pv)
+			}
+		})
+		return []core.Param{{Name: "VirtualDiskUDID", Value: udid}}
+	},
+	"VirtualIOServer/RBDExists": func(*coFixture, string) []core.Param {
+		return []core.Param{{Name: "name", Value: "rbd/enum"}}
+	},
+}
+
+// readOnlyJobs change nothing: the console that is not master runs them.
+var readOnlyJobs = map[string]bool{"VirtualIOServer/RBDExists": true}
 
 // seedForRefusals gives the server, while NovaLink is master, objects of
 // the kinds the default inventory has none of (a logical unit, a logical
@@ -1017,6 +1128,38 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 	}
 	if s := job.Snapshot(); s.Status != core.JobOK {
 		t.Fatalf("power on enum-ibmi: %+v", s)
+	}
+	// A vNIC and a logical port of lpar11, so that deleting them can be
+	// tried.
+	for _, c := range []struct{ kind, body string }{{"VirtualNICDedicated", vnicBody(v.UUID)}, {"SRIOVEthernetLogicalPort", lportBody}} {
+		rec := f.do("PUT", "/rest/api/uom/LogicalPartition/"+f.partition("lpar11").UUID+"/"+c.kind, uom.MediaType(uom.ServiceUOM, c.kind), c.body, f.token)
+		if rec.Code != 200 {
+			t.Fatalf("create %s: %d %s", c.kind, rec.Code, rec.Body)
+		}
+	}
+	if f.partition("vios3") == nil {
+		return
+	}
+	// Every VIOS discovers the volume enum_grown (cfgdev), which then
+	// grows: RescanVirtualDisk has a size to bring up to date.
+	for _, name := range []string{"vios1", "vios2", "vios3"} {
+		if res, err := f.core.RunIOSCLI(admin, f.partition(name).UUID, "cfgdev", false); err != nil || res.Code != 0 {
+			t.Fatalf("cfgdev on %s: %v %+v", name, err, res)
+		}
+	}
+	err = f.core.ChangeSAN(admin, func(tx *core.Tx) error {
+		if _, err := san.ResizeLUN(tx, san.LUNByName(tx, "enum_grown"), 20480); err != nil {
+			return err
+		}
+		var hosts []model.SANLUNHost
+		for _, v := range []string{"vios1", "vios2", "vios3"} {
+			hosts = append(hosts, model.SANLUNHost{Host: v, LUN: 9})
+		}
+		_, err := san.CreateLUN(tx, san.LUNSpec{Name: "enum_vol", SizeMB: 10240, Array: san.DefaultArray, Hosts: hosts})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -1089,6 +1232,8 @@ func (r *refusals) jobs(t *testing.T) {
 				if j.status != core.JobOK {
 					t.Errorf("%s (changes nothing) by the console that is not master: %v, want it to run", route, j)
 				}
+			case core.KindJobs[g][op]:
+				r.kindJob(t, g, op)
 			case g == "ManagedSystem":
 				var params []core.Param
 				switch op {
@@ -1137,10 +1282,20 @@ func (r *refusals) partitionJob(t *testing.T, k *kind, op string) bool {
 	}
 	for _, o := range r.objects(k, ps[0]) {
 		path := "/rest/api/uom/" + k.name + "/" + o.uuid
+		var params []core.Param
+		if sample := jobSamples[k.name+"/"+op]; sample != nil {
+			params = sample(f, o.uuid)
+		}
 		r.tried++
 		before := r.fingerprint(k)
-		params := jobParamHints[k.name+"/"+op]
 		j := f.runJob(t, path, op, r.other, true, params...)
+		if readOnlyJobs[k.name+"/"+op] {
+			if j.status != core.JobOK || r.fingerprint(k) != before {
+				t.Errorf("%s (changes nothing) on %s by the console that is not master: %v, want it to run", route, o.uuid, j)
+			}
+			r.covered[route] = true
+			return true
+		}
 		if j.status == core.JobOK || j.status == core.JobRunning || r.fingerprint(k) != before {
 			t.Errorf("%s on %s by the console that is not master: %v", route, o.uuid, j)
 			continue
@@ -1160,6 +1315,38 @@ func (r *refusals) partitionJob(t *testing.T, k *kind, op string) bool {
 		return true
 	}
 	return false
+}
+
+// kindJob runs a job of a kind (Cluster/do/Create) as the console that is
+// not master (refused, nothing made), then as the master (made).
+func (r *refusals) kindJob(t *testing.T, g, op string) {
+	f := r.f
+	route := "job " + g + "/" + op
+	v := f.partition("vios3")
+	if v == nil {
+		t.Errorf("%s: the server has no VIOS outside a cluster to create one on", route)
+		return
+	}
+	params := []core.Param{
+		{Name: "clusterXml", Value: `<Cluster xmlns="` + uom.NSUOM + `"><ClusterName>enumcluster</ClusterName><RepositoryDisk><PhysicalVolume>` +
+			`<VolumeName>hdisk5</VolumeName></PhysicalVolume></RepositoryDisk><Node><Node><VirtualIOServer href="/rest/api/uom/VirtualIOServer/` +
+			v.UUID + `" rel="related"/></Node></Node></Cluster>`},
+		{Name: "sspXml", Value: `<SharedStoragePool xmlns="` + uom.NSUOM + `"><PhysicalVolumes><PhysicalVolume><VolumeName>hdisk6</VolumeName>` +
+			`</PhysicalVolume></PhysicalVolumes><StoragePoolName>enumpool</StoragePoolName></SharedStoragePool>`},
+	}
+	k := f.srv.kinds[g]
+	r.tried++
+	before := r.fingerprint(k)
+	j := f.runJob(t, "/rest/api/uom/"+g, op, r.other, true, params...)
+	if j.status == core.JobOK || r.fingerprint(k) != before || !r.isCoMgmt(j.message) {
+		t.Errorf("%s by the console that is not master: %v, want the co-management refusal naming %s", route, j, r.label)
+		return
+	}
+	if m := f.runJob(t, "/rest/api/uom/"+g, op, r.master, true, params...); m.status != core.JobOK || r.fingerprint(k) == before {
+		t.Errorf("%s by the master: %v", route, m)
+		return
+	}
+	r.covered[route] = true
 }
 
 // TestMasterOutlivesItsSession: mastership belongs to the console, not to

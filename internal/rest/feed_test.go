@@ -13,13 +13,15 @@ import (
 	"time"
 
 	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 )
 
 // TestLargeFeeds: feeds of 300 to 1,000 partitions, streamed (over 8 MB)
 // or sent with a Content-Length, rendered by several workers or by one,
 // from a cold or a warm cache or not cached (larger than half the cache),
-// are the same document, entries in order.
+// are the same document, entries in order; a warm read of one that fits
+// the cache (packed) renders nothing.
 func TestLargeFeeds(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	inv := core.DefaultInventory()
@@ -53,6 +55,24 @@ func TestLargeFeeds(t *testing.T) {
 		return resp.StatusCode, resp.Header.Get("Content-Length"), b
 	}
 	sys := c.System().UUID
+	// A cache that holds the feed packed (some 600 KB) but not as it is
+	// (10 MB): after an entry read on its own (its family's reference)
+	// and a first read of the feed, the feed is read from the cache.
+	s.cache = newEntryCache(8 << 20)
+	var lpar10 string
+	c.Read(func(st *model.State) { lpar10 = st.PartitionByName("lpar10").UUID })
+	if status, _, _ := get(http.MethodGet, "/rest/api/uom/LogicalPartition/"+lpar10); status != http.StatusOK {
+		t.Fatalf("GET lpar10: %d", status)
+	}
+	for i := range 2 {
+		misses := s.cache.misses.Load()
+		if status, _, _ := get(http.MethodGet, "/rest/api/uom/ManagedSystem/"+sys+"/LogicalPartition"); status != http.StatusOK {
+			t.Fatalf("GET feed: %d", status)
+		}
+		if n := s.cache.misses.Load() - misses; i == 1 && n != 0 {
+			t.Errorf("the second read of a feed the cache holds packed rendered %d entries", n)
+		}
+	}
 	for _, path := range []string{"/rest/api/uom/LogicalPartition", "/rest/api/uom/ManagedSystem/" + sys + "/LogicalPartition?group=None",
 		"/rest/api/uom/LogicalPartition/search/(PartitionState==running)",
 		"/rest/api/uom/LogicalPartition/search/(PartitionState==not%20activated)"} {
@@ -61,14 +81,18 @@ func TestLargeFeeds(t *testing.T) {
 			workers int
 			cold    bool
 			cache   int64 // a cache of this size (a feed of over half of it is not cached)
-		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 4 << 20}, {2, false, 4 << 20}} {
+		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 256 << 10}, {2, false, 256 << 10}} {
 			s.feedWorkers = run.workers
 			if run.cold {
 				s.cache = newEntryCache(cmp.Or(run.cache, s.cfg.CacheBytes))
 			}
+			misses := s.cache.misses.Load()
 			status, cl, body := get(http.MethodGet, path)
 			if status != http.StatusOK {
 				t.Fatalf("GET %s: %d", path, status)
+			}
+			if n := s.cache.misses.Load() - misses; !run.cold && run.cache == 0 && n != 0 {
+				t.Errorf("GET %s: %d entries not in the cache on a warm read (the packed feed fits)", path, n)
 			}
 			streamed := len(body) > feedLengthLimit
 			if streamed != (cl == "") || (cl != "" && cl != strconv.Itoa(len(body))) {

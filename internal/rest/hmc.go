@@ -466,8 +466,7 @@ func (s *Server) appendRootEntries(dst []byte, r *http.Request, kindName string,
 		}
 		seen[o.uuid] = true
 		each(o.uuid, o.rev)
-		dst = append(dst, "<entry>"...)
-		dst = append(dst, s.entryBytes(r, k, o, rc, g)...)
+		dst = s.appendEntryDoc(dst, "<entry>", r, k, o, rc, g)
 	}
 	return dst
 }

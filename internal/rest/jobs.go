@@ -27,6 +27,10 @@ func (s *Server) jobTarget(r *http.Request) (group, target string, err error) {
 	if k == nil || !k.root {
 		return "", "", errStatus(http.StatusNotFound, "There is no object type %s at the root of the uom API.", root)
 	}
+	if r.PathValue("id") == "" && core.KindJobs[k.name][r.PathValue("op")] {
+		// <root>/do/<op> of an operation on the kind (Cluster/do/Create).
+		return k.name, "", nil
+	}
 	if r.PathValue("id") == "" {
 		// <root>/do/<op>: the job runs on the kind's only object.
 		var objs []object
@@ -125,6 +129,9 @@ func (s *Server) handleJobTemplate(w http.ResponseWriter, r *http.Request, a cor
 }
 
 func (s *Server) objectExists(group, id string) bool {
+	if id == "" {
+		return true // an operation on the kind (see jobTarget)
+	}
 	k := s.kinds[group]
 	if k == nil {
 		return false

@@ -138,6 +138,7 @@ func (s *Server) registerKinds() map[string]*kind {
 	registerClientAdapterKinds(ks)
 	registerConsoleKinds(ks)
 	registerStorageKinds(ks)
+	registerSRIOVKinds(ks)
 	return ks
 }
 

@@ -2,10 +2,13 @@ package rest
 
 import (
 	"net"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
@@ -32,29 +35,37 @@ type consoleView struct {
 	serial  string
 	// nics are the NovaLink partition's virtual Ethernet adapters, by slot.
 	nics []*model.EthernetAdapter
-	// keys are its SSH keys (nil before pvmd made them).
-	keys *model.ConsoleKeys
+	// publicKey is NovaLink's SSH public key, authorized the keys it trusts.
+	publicKey  string
+	authorized []string
+	sysRev     uint64
 }
 
 // consoleUUID is the console's UUID: stable, derived from the system's.
-func consoleUUID(sys *model.ManagedSystem) string { return core.ConsoleUUID(sys) }
+func consoleUUID(sys *model.ManagedSystem) string {
+	return uuid.NewMD5(uuid.NameSpaceOID, []byte("ManagementConsole/"+strings.ToLower(sys.UUID))).String()
+}
 
 // consoleObjectIn builds the console object of a state. Its revision is
 // the NovaLink partition's (a rename or an adapter change moves it; the
 // system's UUID and MTMS never change).
 func consoleObjectIn(st *model.State) object {
 	sys := st.System
-	v := &consoleView{uuid: consoleUUID(sys), name: "novalink", sysUUID: sys.UUID, typ: sys.Type, model: sys.Model, serial: sys.Serial}
-	v.keys = core.ConsoleKeysOf(st.Get)
-	o := object{uuid: v.uuid, rev: core.ConsoleRev(st, v.keys), created: sys.Created, val: v}
+	v := &consoleView{uuid: consoleUUID(sys), name: "novalink", sysUUID: sys.UUID, typ: sys.Type, model: sys.Model, serial: sys.Serial,
+		publicKey: core.ConsolePublicKey(sys), authorized: sys.AuthorizedKeys, sysRev: sys.Rev}
+	o := object{uuid: v.uuid, rev: sys.Rev, created: sys.Created, val: v}
 	for _, p := range st.SortedPartitions(func(p *model.Partition) bool { return p.IsMgmt }) {
 		v.name = p.Name
+		o.rev = max(p.Rev, sys.Rev) // the authorized keys are the system's
 		v.nics = append(v.nics, st.AdaptersOf(p.UUID)...)
 		sort.Slice(v.nics, func(i, j int) bool { return v.nics[i].Slot < v.nics[j].Slot })
 		break
 	}
 	return o
 }
+
+// consoleReadOnly answers writes of the management console.
+const consoleReadOnly = "The management console is the NovaLink partition itself: it cannot be created, changed or deleted through the REST API."
 
 func registerConsoleKinds(ks map[string]*kind) {
 	// The ManagedSystem says whether the caller's console is master
@@ -63,10 +74,9 @@ func registerConsoleKinds(ks map[string]*kind) {
 		ms.byConsole = true
 	}
 	ks["ManagementConsole"] = &kind{
-		name:    "ManagementConsole",
-		updates: consoleUpdates,
-		root:    true,
-		list:    func(st *model.State, _ string) []object { return []object{consoleObjectIn(st)} },
+		name: "ManagementConsole",
+		root: true,
+		list: func(st *model.State, _ string) []object { return []object{consoleObjectIn(st)} },
 		get: func(st *model.State, id string) (object, bool) {
 			o := consoleObjectIn(st)
 			if strings.EqualFold(id, o.uuid) {
@@ -78,28 +88,35 @@ func registerConsoleKinds(ks map[string]*kind) {
 		search: map[string]func(object) string{
 			"ManagementConsoleName": func(o object) string { return o.val.(*consoleView).name },
 		},
-		// An update sets the authorized SSH keys (AuthorizedKeys, the
-		// whole list: pypowervm's tasks.management_console adds a key by
-		// posting the list with it); the rest is NovaLink's own and is
-		// ignored. No create or delete: they are answered 405.
+		// The one change: the SSH keys it trusts (pypowervm's
+		// add_authorized_key). No create or delete: answered 405.
+		updates: consoleUpdates,
 		update: func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {
-			ak := el.Child("AuthorizedKeys")
-			if ak == nil {
-				if etag != "" && etag != core.EtagOf(o.rev) {
-					return object{}, model.Stale("ManagementConsole")
-				}
-				return o, nil
-			}
-			var keys []string
-			for _, k := range ak.ChildrenNamed("AuthorizedKey") {
-				keys = append(keys, k.Text)
-			}
-			if _, err := s.core.SetAuthorizedKeys(a, etag, keys); err != nil {
+			v := o.val.(*consoleView)
+			base, err := baseEtag(o, etag, v.sysRev, "ManagementConsole "+v.name)
+			if err != nil {
 				return object{}, err
 			}
-			var out object
-			s.core.Read(func(st *model.State) { out = consoleObjectIn(st) })
-			return out, nil
+			var keys []string
+			if ak := el.Child("AuthorizedKeys"); ak != nil {
+				for _, k := range ak.Children {
+					switch k.Local {
+					case "AuthorizedKey":
+						keys = append(keys, k.Text)
+					case "Metadata":
+					default:
+						return object{}, errStatus(http.StatusBadRequest, "AuthorizedKeys has an unknown element <%s>.", k.Local)
+					}
+				}
+			} else {
+				keys = v.authorized // not sent: unchanged
+			}
+			if err := s.core.SetAuthorizedKeys(a, base, keys); err != nil {
+				return object{}, err
+			}
+			var n object
+			s.core.Read(func(st *model.State) { n = consoleObjectIn(st) })
+			return n, nil
 		},
 	}
 }
@@ -133,15 +150,15 @@ func renderConsole(rc *renderCtx, v *consoleView) *uom.Element {
 	b.sub("VersionInfo")
 	b.sub("WebObjectModelVersion")
 	b.empty("PowerEnterprisePools")
-	if v.keys != nil {
-		b.leaf("PublicSSHKey", v.keys.PublicKey)
-		ak := b.sub("AuthorizedKeys")
-		for _, k := range v.keys.Authorized {
-			ak.el.Append(&uom.Element{Space: uom.NSUOM, Local: "AuthorizedKey", Text: k})
-		}
+	b.leaf("PublicSSHKey", v.publicKey)
+	ak := b.sub("AuthorizedKeys")
+	for _, k := range v.authorized {
+		ak.el.Append(&uom.Element{Space: ak.ns, Local: "AuthorizedKey", Text: k})
 	}
 	return b.el
 }
+
+var consoleUpdates = &updateRules{applied: []string{"AuthorizedKeys"}}
 
 // requestIP is the IP address a client reached the server on ("" when it
 // used a host name or a loopback address).

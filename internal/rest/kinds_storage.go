@@ -266,7 +266,7 @@ func registerStorageKinds(ks map[string]*kind) {
 			return clusterObject(st, c), true
 		},
 		render:   func(rc *renderCtx, o object) *uom.Element { return renderCluster(rc, o.val.(*clusterView)) },
-		readOnly: "The cluster of the shared storage pool cannot be created, changed or deleted through this API on this server; use viosvrcmd (cluster) on a Virtual I/O Server.",
+		readOnly: "A cluster is created by the job Cluster/do/Create (clusterXml, sspXml); it cannot be created, changed or deleted otherwise through this API on this server.",
 		search: map[string]func(object) string{
 			"ClusterName": func(o object) string { return o.val.(*clusterView).c.Name },
 		},
@@ -390,7 +390,7 @@ func extendVIOSKind(k *kind) {
 	// its Tier has InUse).
 	for _, n := range []string{"UseNextAvailableSlotID", "UseNextAvailableHighSlotID", "InUse", "Tag", "EmulateModel",
 		"BaseImage", "FileFormat", "BackStoreType", "LogicalUnitMigration", "StorageLabel", "DescriptorPage83",
-		"MaxLogicalVolumes", "PartitionSize", "VolumeGroup", "VirtualDiskType", "Enabled"} {
+		"MaxLogicalVolumes", "PartitionSize", "VolumeGroup", "VirtualDiskType", "Enabled", "RbdUser", "OptionalParameters"} {
 		k.tolerated[n] = true
 	}
 	k.update = func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error) {

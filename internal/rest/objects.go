@@ -3,7 +3,6 @@ package rest
 import (
 	"bytes"
 	"cmp"
-	"hash/fnv"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -110,6 +109,9 @@ type kind struct {
 	// entrySize is about how many bytes an entry of the kind takes (the
 	// last ones rendered, averaged).
 	entrySize atomic.Int64
+	// storedSize is about how many bytes the cache keeps for an entry of
+	// the kind (packed), averaged the same way.
+	storedSize atomic.Int64
 }
 
 // noteEntrySize counts an entry of n bytes into k.entrySize.
@@ -119,6 +121,19 @@ func (k *kind) noteEntrySize(n int) {
 		v = (7*old + v) / 8
 	}
 	k.entrySize.CompareAndSwap(old, v)
+}
+
+// noteStoredSize counts an entry the cache kept in n bytes into
+// k.storedSize (n 0: it kept none, nothing to count).
+func (k *kind) noteStoredSize(n int) {
+	if n == 0 {
+		return
+	}
+	old, v := k.storedSize.Load(), int64(n)
+	if old != 0 {
+		v = (7*old + v) / 8
+	}
+	k.storedSize.CompareAndSwap(old, v)
 }
 
 // mediaType is the content type of the kind's entries.
@@ -267,7 +282,31 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 			rc.style += "|hmc"
 		}
 	}
+	rc.style = s.styles.intern(rc.style)
 	rc.published()
+}
+
+// styleSet holds one copy of each entry style seen (up to a bound: the
+// base URL comes from the request), so that cache keys of entries
+// rendered alike share their variant string, and comparing them is
+// comparing pointers.
+type styleSet struct {
+	m sync.Map // string -> string
+	n atomic.Int32
+}
+
+func (ss *styleSet) intern(style string) string {
+	if v, ok := ss.m.Load(style); ok {
+		return v.(string)
+	}
+	if ss.n.Load() >= 1024 {
+		return style
+	}
+	v, loaded := ss.m.LoadOrStore(style, style)
+	if !loaded {
+		ss.n.Add(1)
+	}
+	return v.(string)
 }
 
 // entryKey returns the cache key of o's entry as this request renders
@@ -284,43 +323,57 @@ func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g g
 	return cacheKey{uuid: o.uuid, variant: variant}, rc.prefix + o.uuid
 }
 
-// entryBytes returns the encoded <entry> (without its opening tag) of an
-// object, from the cache when the object has not changed.
-func (s *Server) entryBytes(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
+// appendEntryDoc appends o's entry to dst, opening with open ("<entry>",
+// or entryRootOpen for a document of its own), from the cache when the
+// object has not changed.
+func (s *Server) appendEntryDoc(dst []byte, open string, r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
 	key, path := s.entryKey(r, k, o, rc, g)
-	if b, ok := s.cache.get(key, o.rev); ok {
+	dst = append(dst, open...)
+	if b, ok := s.cache.appendTo(dst, key, o.rev); ok {
 		return b
 	}
 	objs := []object{o}
 	cacheable := s.gatherAux(k, objs)[0]
-	buf := entryBufs.Get().(*[]byte)
-	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, false)
-	out := bytes.Clone((*buf)[len("<entry>"):])
-	entryBufs.Put(buf)
+	start := len(dst)
+	dst = s.appendEntry(dst, k, objs[0], rc, g, path, false)
 	if cacheable {
-		s.cache.put(key, o.rev, out)
+		k.noteStoredSize(s.cache.put(key, o.rev, dst[start+len("<entry>"):], rc.style, true))
 	}
-	return out
+	return append(dst[:start], dst[start+len("<entry>"):]...)
 }
 
 // entryBufs are buffers to render one entry into, or to put a response
 // together in.
 var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// writeEntry answers with an entry document: body is an entry without its
-// opening tag (entryBytes), sent with a Content-Length in one write.
-func writeEntry(w http.ResponseWriter, r *http.Request, status int, body []byte) {
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	w.Header().Set("Content-Length", strconv.Itoa(len(entryRootOpen)+len(body)))
-	w.WriteHeader(status)
-	if r.Method == http.MethodHead {
-		return
-	}
+// writeObjectEntry answers with o's entry as a document of its own
+// (appendEntryDoc), sent with a Content-Length in one write.
+func (s *Server) writeObjectEntry(w http.ResponseWriter, r *http.Request, status int, k *kind, o object, rc *renderCtx, g groupSel) {
 	buf := entryBufs.Get().(*[]byte)
-	b := append(append((*buf)[:0], entryRootOpen...), body...)
-	w.Write(b)
+	b := s.appendEntryDoc((*buf)[:0], entryRootOpen, r, k, o, rc, g)
+	writeEntryDoc(w, r, status, b)
 	*buf = b[:0]
 	entryBufs.Put(buf)
+}
+
+// writeEntry answers with an entry document: body is an entry without its
+// opening tag, sent with a Content-Length in one write.
+func writeEntry(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	buf := entryBufs.Get().(*[]byte)
+	b := append(append((*buf)[:0], entryRootOpen...), body...)
+	writeEntryDoc(w, r, status, b)
+	*buf = b[:0]
+	entryBufs.Put(buf)
+}
+
+// writeEntryDoc answers with the entry document doc.
+func writeEntryDoc(w http.ResponseWriter, r *http.Request, status int, doc []byte) {
+	w.Header().Set("Content-Type", uom.MediaTypeAtom)
+	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(doc)
+	}
 }
 
 // gatherAux reads what the objects render from besides themselves
@@ -398,7 +451,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request, a core.Acto
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	writeEntry(w, r, http.StatusOK, s.entryBytes(r, k, o, rc, g))
+	s.writeObjectEntry(w, r, http.StatusOK, k, o, rc, g)
 }
 
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request, a core.Actor) {
@@ -432,13 +485,14 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		}
 		objs = kept
 	}
-	h := fnv.New64a()
-	h.Write([]byte(g.key))
+	// FNV-1a (64 bits) of the groups, then each object's ID and revision.
+	h := fnvAdd(fnvOffset, g.key)
+	var num [20]byte
 	for _, o := range objs {
-		h.Write([]byte(o.uuid))
-		h.Write([]byte(strconv.FormatUint(o.rev, 10)))
+		h = fnvAdd(h, o.uuid)
+		h = fnvAdd(h, strconv.AppendUint(num[:0], o.rev, 10))
 	}
-	etag := strconv.FormatUint(h.Sum64()>>33, 10)
+	etag := strconv.FormatUint(h>>33, 10)
 	w.Header().Set("ETag", etag)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
 		w.WriteHeader(http.StatusNotModified)
@@ -523,6 +577,16 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 	w.Write([]byte("</feed>"))
 }
 
+const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
+
+// fnvAdd hashes the bytes of s into h (FNV-1a).
+func fnvAdd[T string | []byte](h uint64, s T) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
+}
+
 // renderFeed renders the entries of objs in batches of auxBatch and hands
 // each batch to emit, in order, until emit returns false. emit owns the
 // batch (it releases it). Large feeds are rendered by a worker per CPU
@@ -536,6 +600,27 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, batches)
+	if batches >= 4 && workers >= 2 {
+		// Batches the cache holds whole are copied here, without the
+		// hand-offs to and from the workers (a warm read is mostly
+		// copying); the workers take over from the first batch that
+		// needed rendering.
+		for len(objs) > 0 {
+			batch := objs[:min(auxBatch, len(objs))]
+			objs = objs[len(batch):]
+			fw := newFeedWriter(k, len(batch))
+			s.appendEntries(fw, r, k, batch, rc, g)
+			rendered := fw.rendered
+			if !emit(fw) {
+				return
+			}
+			if rendered {
+				break
+			}
+		}
+		batches = (len(objs) + auxBatch - 1) / auxBatch
+		workers = min(workers, batches)
+	}
 	if batches < 4 || workers < 2 {
 		for i := 0; i < len(objs); i += auxBatch {
 			batch := objs[i:min(i+auxBatch, len(objs))]
@@ -605,45 +690,67 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 // are; the others rendered, what they render from read in one go.
 func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel) {
 	fw.keys, fw.paths, fw.miss = fw.keys[:0], fw.paths[:0], fw.miss[:0]
+	fw.rendered = false
 	for _, o := range objs {
 		key, path := s.entryKey(r, k, o, rc, g)
 		fw.keys, fw.paths = append(fw.keys, key), append(fw.paths, path)
 	}
+	// What the cache has goes in first; fw.hits[i] is where entry i ends
+	// in fw.buf (-1: not cached).
 	fw.hits = fw.hits[:0]
 	for i, o := range objs {
-		b, ok := s.cache.get(fw.keys[i], o.rev)
-		fw.hits = append(fw.hits, b)
-		if !ok {
+		start := len(fw.buf)
+		b, ok := s.cache.appendTo(append(fw.buf, "<entry>"...), fw.keys[i], o.rev)
+		if ok {
+			fw.buf = b
+			fw.hits = append(fw.hits, len(b))
+		} else {
+			fw.buf = b[:start]
 			fw.miss = append(fw.miss, o)
+			fw.hits = append(fw.hits, -1)
 		}
 	}
-	var cacheable []bool
-	if len(fw.miss) > 0 {
-		cacheable = s.gatherAux(k, fw.miss)
+	if len(fw.miss) == 0 {
+		return
 	}
+	fw.rendered = true
+	cacheable := s.gatherAux(k, fw.miss)
 	// The entries of a feed that would take more than half the cache are
 	// rendered, not cached: they would evict each other (and everything
 	// else) before the next read, and the copies cost the first read.
-	noCache := int64(rc.feedLen)*k.entrySize.Load() > s.cache.capacity()/2
-	m := 0
-	for i, o := range objs {
-		if fw.hits[i] != nil {
-			fw.buf = append(fw.buf, "<entry>"...)
-			fw.buf = append(fw.buf, fw.hits[i]...)
-			continue
+	noCache := int64(rc.feedLen)*k.storedSize.Load() > s.cache.capacity()/2
+	if len(fw.miss) == len(objs) {
+		for m, o := range fw.miss {
+			s.appendFeedEntry(fw, k, o, rc, g, fw.keys[m], fw.paths[m], cacheable[m] && !noCache)
 		}
-		o = fw.miss[m]
-		start := len(fw.buf)
-		fw.buf = s.appendEntry(fw.buf, k, o, rc, g, fw.paths[i], false)
-		n := len(fw.buf) - start
-		k.noteEntrySize(n)
-		if cacheable[m] && !noCache && s.cache.fits(fw.keys[i], n) {
-			s.cache.put(fw.keys[i], o.rev, bytes.Clone(fw.buf[start+len("<entry>"):]))
+	} else {
+		// Some were cached: the batch is put together again, in order.
+		hits := fw.buf
+		fw.buf = slices.Grow(fw.spare[:0], len(hits)+len(fw.miss)*int(cmp.Or(k.entrySize.Load(), 4<<10)*9/8))
+		m, at := 0, 0
+		for i, end := range fw.hits {
+			if end >= 0 {
+				fw.buf = append(fw.buf, hits[at:end]...)
+				at = end
+				continue
+			}
+			s.appendFeedEntry(fw, k, fw.miss[m], rc, g, fw.keys[i], fw.paths[i], cacheable[m] && !noCache)
+			m++
 		}
-		m++
+		fw.spare = hits
 	}
-	clear(fw.hits)
 	clear(fw.miss)
+}
+
+// appendFeedEntry renders o's entry onto fw.buf and caches it when cache
+// says so and it fits.
+func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, path string, cache bool) {
+	start := len(fw.buf)
+	fw.buf = s.appendEntry(fw.buf, k, o, rc, g, path, false)
+	k.noteEntrySize(len(fw.buf) - start)
+	if cache {
+		k.noteStoredSize(s.cache.put(key, o.rev, fw.buf[start+len("<entry>"):], rc.style, false))
+	}
 }
 
 const (
@@ -659,8 +766,12 @@ type feedWriter struct {
 	buf   []byte
 	keys  []cacheKey
 	paths []string
-	hits  [][]byte
-	miss  []object
+	hits  []int
+	spare []byte // a second buffer, to put a batch together again
+	// rendered tells whether appendEntries rendered any entry (some
+	// were not in the cache).
+	rendered bool
+	miss     []object
 }
 
 var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}

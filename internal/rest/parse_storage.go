@@ -8,6 +8,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -397,6 +398,14 @@ func scsiBacking(tx vios.Tx, v *model.Partition, d *uom.Element, i int) (kind, i
 		return "", "", badRef("%s %d names the PhysicalVolume %q, which %s does not have.", what, i, key, v.Name)
 	case "VirtualDisk":
 		name, _ := textOf(d, "DiskName")
+		vdtype, _ := textOf(d, "VirtualDiskType")
+		store, _ := textOf(d, "BackStoreType")
+		if vdtype == "RBD" || store == "user:rbd" {
+			if r := san.RBDByPath(tx, name); r != nil {
+				return model.BackRBD, r.UUID, nil
+			}
+			return "", "", badRef("%s %d names the RBD image %q, which the RBD pool does not have.", what, i, name)
+		}
 		if j := strings.LastIndexByte(name, '/'); j >= 0 {
 			name = name[j+1:]
 		}

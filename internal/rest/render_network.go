@@ -405,13 +405,14 @@ func slotInto(b *builder, s *model.IOSlot, owner *model.Partition) {
 type systemIO struct {
 	slots  []*model.IOSlot
 	owners map[string]*model.Partition
+	sriov  []sriovView
 	// lpars and vioses are the partitions' UUIDs by ID, in a fleet (its
 	// HMC links them from the ManagedSystem).
 	lpars, vioses []string
 }
 
 func systemIOOf(st *model.State) *systemIO {
-	io := &systemIO{slots: st.SortedSlots(), owners: map[string]*model.Partition{}}
+	io := &systemIO{slots: st.SortedSlots(), owners: map[string]*model.Partition{}, sriov: sriovViewsOf(st)}
 	if st.Peers != nil {
 		for _, p := range st.SortedPartitions(nil) {
 			if p.IsVIOS() {

@@ -219,8 +219,8 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		viosTrunksInto(b, rc, p, net)
 	}
 	if !p.IsVIOS() {
-		b.leaf("MigrationState", "Not_Migrating")
-		b.leaf("RemoteRestartState", "Invalid")
+		b.leaf("MigrationState", p.MigrationState())
+		b.leaf("RemoteRestartState", p.RemoteRestartState())
 		b.leaf("PowerManagementMode", "None")
 		var fcs, scsis []string
 		if net != nil {

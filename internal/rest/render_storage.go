@@ -69,7 +69,7 @@ func pvInto(parent *builder, p *model.PhysicalVolume, avail bool) {
 	opt("Description", p.Description)
 	opt("LocationCode", p.Location)
 	opt("PersistentReserveKeyValue", "none")
-	opt("ReservePolicy", "NoReserve")
+	opt("ReservePolicy", reservePolicyText(p))
 	opt("ReservePolicyAlgorithm", "Failover")
 	opt("UniqueDeviceID", pvUDID(p))
 	opt("AvailableForUsage", strconv.FormatBool(avail))
@@ -79,6 +79,22 @@ func pvInto(parent *builder, p *model.PhysicalVolume, avail bool) {
 	opt("VolumeUniqueID", p.UDID)
 	b.bool("IsFibreChannelBacked", p.FC)
 	opt("StorageLabel", base64.StdEncoding.EncodeToString([]byte(p.Name+"/"+p.UDID)))
+	if p.NAA != "" {
+		opt("DescriptorPage83", base64.StdEncoding.EncodeToString([]byte(p.NAA)))
+	}
+}
+
+// reservePolicyText is a disk's reserve_policy as the REST API spells it.
+func reservePolicyText(p *model.PhysicalVolume) string {
+	switch vios.ReservePolicy(p) {
+	case "single_path":
+		return "SinglePath"
+	case "PR_exclusive":
+		return "PR_Exclusive"
+	case "PR_shared":
+		return "PR_Shared"
+	}
+	return "NoReserve"
 }
 
 // pvAvailable tells whether a disk may be used for a new volume group, a
@@ -375,6 +391,18 @@ func lvInto(b *builder, rc *renderCtx, lv *model.LogicalVolume) {
 	b.leaf("UniqueDeviceID", lv.UDID)
 }
 
+// rbdInto writes the VirtualDisk of an RBD image a mapping maps (named
+// pool/image, as pypowervm's RBD.bld_ref names it).
+func rbdInto(b *builder, r *model.RBDImage) {
+	b.leaf("DiskCapacity", gbText(r.SizeMB, vgDP))
+	b.leaf("DiskLabel", r.Path())
+	b.leaf("DiskName", r.Path())
+	b.leaf("UniqueDeviceID", "0f"+shortHex(32, r.UUID))
+	if b.has("VirtualDiskType") {
+		b.leaf("VirtualDiskType", "RBD")
+	}
+}
+
 func renderVG(rc *renderCtx, v *vgView) *uom.Element {
 	vg := v.vg
 	b := newObject(uom.NSUOM, "VolumeGroup", vg.UUID, vg.Created, uom.Schema("VolumeGroup"))
@@ -422,6 +450,7 @@ type scsiView struct {
 	lv    *model.LogicalVolume
 	media *model.OpticalMedia
 	lu    *model.LogicalUnit
+	rbd   *model.RBDImage
 }
 
 type fcView struct {
@@ -463,6 +492,8 @@ func viosStorageOf(st *model.State, p *model.Partition) *viosStorage {
 			sv.media, _ = st.Get(model.KindMedia, m.BackingID).(*model.OpticalMedia)
 		case model.BackLU:
 			sv.lu, _ = st.Get(model.KindLU, m.BackingID).(*model.LogicalUnit)
+		case model.BackRBD:
+			sv.rbd, _ = st.Get(model.KindRBDImage, m.BackingID).(*model.RBDImage)
 		}
 		v.scsi = append(v.scsi, sv)
 		id(m.Client)
@@ -572,6 +603,8 @@ func (sv scsiView) backingName() string {
 		return sv.media.Name
 	case sv.lu != nil:
 		return sv.lu.Name
+	case sv.rbd != nil:
+		return sv.rbd.Path()
 	}
 	return ""
 }
@@ -618,6 +651,9 @@ func scsiStorageInto(b *builder, rc *renderCtx, sv scsiView) {
 		tdev, prefix = "SharedStoragePoolLogicalUnitVirtualTargetDevice", "0a"
 	case sv.lv != nil:
 		lvInto(b.plain("Storage").item("VirtualDisk"), rc, sv.lv)
+		tdev, prefix = "LogicalVolumeVirtualTargetDevice", "09"
+	case sv.rbd != nil:
+		rbdInto(b.plain("Storage").item("VirtualDisk"), sv.rbd)
 		tdev, prefix = "LogicalVolumeVirtualTargetDevice", "09"
 	case sv.media != nil:
 		mediaInto(b.plain("Storage"), sv.media)

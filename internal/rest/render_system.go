@@ -96,7 +96,15 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	b.empty("AssociatedReservedStorageDevicePool")
 
 	caps := b.sub("AssociatedSystemCapabilities")
+	var sriovs []sriovView
+	if sio != nil {
+		sriovs = sio.sriov
+	}
 	for _, c := range systemCapabilities {
+		if sriovCapabilities[c.name] {
+			caps.bool(c.name, sriovCapable(sriovs))
+			continue
+		}
 		caps.bool(c.name, c.on)
 	}
 
@@ -113,7 +121,7 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 		}
 	}
 	io.int("MaximumIOPools", 1)
-	io.sub("SRIOVAdapters")
+	sriovAdaptersInto(io, sriovs)
 	io.sub("AssociatedSystemVirtualNetwork")
 	io.leaf("WWPNPrefix", strconv.FormatUint(wwpnPrefix(sys), 10))
 
@@ -198,11 +206,11 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	b.leaf("SystemTime", strconv.FormatInt(rc.now.UnixMilli(), 10))
 	b.leaf("VirtualSystemAttentionLEDState", "false")
 	mig := b.sub("SystemMigrationInformation")
-	mig.int("MaximumInactiveMigrations", 16)
-	mig.int("MaximumActiveMigrations", 16)
-	mig.int("NumberOfInactiveMigrationsInProgress", 0)
-	mig.int("NumberOfActiveMigrationsInProgress", 0)
-	mig.int("MaximumFirmwareActiveMigrations", 16)
+	mig.int("MaximumInactiveMigrations", model.MaxInactiveMigrations)
+	mig.int("MaximumActiveMigrations", model.MaxActiveMigrations)
+	mig.int("NumberOfInactiveMigrationsInProgress", sys.InactiveMigrations)
+	mig.int("NumberOfActiveMigrationsInProgress", sys.ActiveMigrations)
+	mig.int("MaximumFirmwareActiveMigrations", model.MaxActiveMigrations)
 	b.leaf("ReferenceCode", "00000000")
 	// Co-management: whether the caller's console (NovaLink or the HMC)
 	// is the PowerVM management master, whether NovaLink (the management

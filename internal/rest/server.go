@@ -55,6 +55,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *sessions
 	cache    *entryCache
+	styles   styleSet // the entry styles of cache keys (objects.go)
 	txID     atomic.Uint64
 	mux      *http.ServeMux
 	kinds    map[string]*kind

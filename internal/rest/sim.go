@@ -40,6 +40,7 @@ func (s *Server) simRoutes(m *http.ServeMux, auth func(func(http.ResponseWriter,
 	}
 	m.HandleFunc("GET "+simRoot, simAuth(s.handleSimIndex))
 	s.simLoadRoutes(m, simAuth)
+	s.simSANRoutes(m, simAuth)
 	m.HandleFunc(simRoot+"/", simAuth(func(w http.ResponseWriter, r *http.Request, a core.Actor) {
 		s.writeError(w, r, errStatus(http.StatusNotFound, "There is no simulator control at %s %s; GET %s lists them.", r.Method, r.URL.Path, simRoot), nil)
 	}))
@@ -57,5 +58,7 @@ func (s *Server) handleSimIndex(w http.ResponseWriter, r *http.Request, a core.A
 	}{[]simControl{
 		{Name: "load", Href: base + "/LogicalPartition/{uuid}/Load",
 			Doc: "a partition's simulated workload: GET it, PUT {cpu, netRx, netTx, diskRead, diskWrite, mem} (any of them) to set it, DELETE it to go back to the idle OS; GET " + base + "/Load lists the loads set"},
+		{Name: "san", Href: base + "/san",
+			Doc: "the storage outside the server: GET it; POST Fabric, Array, Array/{name}/Host, LUN, LUN/{name}/Map, ISCSITarget, RBD to make; PUT Fabric/{name}/Zones and LUN/{name} (grow); DELETE LUN/{name}, LUN/{name}/Map/{host}, Array/{name}/Host/{host}, ISCSITarget/{iqn}, RBD/{pool}/{name}; GET Initiator/{wwpn} shows what an initiator sees"},
 	}})
 }

@@ -258,13 +258,11 @@ var adapterUpdates = &updateRules{applied: []string{"VirtualSlotNumber", "MACAdd
 	// A trunk adapter of the NovaLink partition on an Open vSwitch.
 	"DeviceName", "OvsBridge", "OvsPortExternalIds", "ConfiguredMTU"}}
 
-// The pools' settings (kinds_procpool.go), the console's authorized keys
-// (kinds_console.go), a SCSI bus's storage (kinds_clientadapters.go).
+// The pools' settings (kinds_procpool.go), a SCSI bus's storage
+// (kinds_clientadapters.go); the console's are in kinds_console.go.
 var procPoolUpdates = &updateRules{applied: []string{"PoolName", "MaximumProcessingUnits", "PendingReservedProcessingUnits"},
 	// What its partitions hold moves as they start and stop.
 	computed: []string{"AvailableProcUnits", "CurrentReservedProcessingUnits"}}
-
-var consoleUpdates = &updateRules{applied: []string{"AuthorizedKeys"}}
 
 var busUpdates = &updateRules{applied: []string{"AssociatedMappings"}}
 

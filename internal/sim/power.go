@@ -350,7 +350,7 @@ func Resume(p *model.Partition, t Timing) []Step {
 		return append([]Step{here}, bootSteps(p, bootMode(p), 0, t)...)
 	case p.State == model.StateShuttingDown:
 		return append([]Step{here}, downSteps(p, t.VSPShutdown, p.Restarting, t)...)
-	case p.State == model.StateRunning && p.RMCState == model.RMCInactive && !p.IsMgmt && bootMode(p) == "norm":
+	case p.State == model.StateRunning && p.RMCState == model.RMCInactive && (!p.IsMgmt || p.IsVIOS()) && bootMode(p) == "norm":
 		return []Step{here, {At: t.RMCUp, Detail: []string{"Other"}, Apply: func(p *model.Partition, _ time.Time) {
 			if p.State == model.StateRunning {
 				p.RMCState = model.RMCActive

@@ -21,6 +21,15 @@ type Timing struct {
 	Immediate   time.Duration
 	// SystemIPL is a restart of the whole server (a firmware update).
 	SystemIPL time.Duration
+	// Partition mobility: MigrationSetup is from a migration's start to
+	// its memory copy (the mover service partitions connect, the target
+	// reserves the partition's resources and devices); MigrationLinkMBps
+	// is the speed the memory crosses between the systems at (MB per
+	// second); MigrationSwitch is the pause while the partition is
+	// suspended on the source and resumed on the target.
+	MigrationSetup    time.Duration
+	MigrationLinkMBps int
+	MigrationSwitch   time.Duration
 }
 
 // Profiles by name.
@@ -36,6 +45,11 @@ var Profiles = map[string]Timing{
 		VSPShutdown:  50 * time.Millisecond,
 		Immediate:    10 * time.Millisecond,
 		SystemIPL:    150 * time.Millisecond,
+		// A 4 GB partition's copy takes about 0.3 s: every phase of a
+		// migration stays observable.
+		MigrationSetup:    100 * time.Millisecond,
+		MigrationLinkMBps: 16000,
+		MigrationSwitch:   50 * time.Millisecond,
 	},
 	// realistic is close to a small Linux partition on a POWER8 server.
 	"realistic": {
@@ -47,6 +61,11 @@ var Profiles = map[string]Timing{
 		VSPShutdown:  12 * time.Second,
 		Immediate:    2 * time.Second,
 		SystemIPL:    5 * time.Minute,
+		// A 10 Gb/s link between the mover service partitions, about
+		// 1.1 GB/s of memory once the protocol's cost is paid.
+		MigrationSetup:    20 * time.Second,
+		MigrationLinkMBps: 1100,
+		MigrationSwitch:   2 * time.Second,
 	},
 }
 

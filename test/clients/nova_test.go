@@ -16,3 +16,14 @@ func TestNovaDriver(t *testing.T) {
 	runScenario(t, scenario{Script: "nova_driver.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
 		Timeout: 4 * time.Minute})
 }
+
+// TestNovaLiveMigration runs nova-powervm's live migration, unmodified,
+// between the two systems of a fleet (one nova-compute driver per system,
+// in nova's order: check_can_live_migrate_destination and _source,
+// pre_live_migration with the SSH key exchange, live_migration, the post
+// methods on both hosts), there and back, with an SSP boot disk and a
+// pvm_sea VIF (testdata/nova_lpm.py).
+func TestNovaLiveMigration(t *testing.T) {
+	runScenario(t, scenario{Script: "nova_lpm.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"},
+		Fleet: 2, Timeout: 4 * time.Minute})
+}

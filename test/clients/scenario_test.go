@@ -20,6 +20,7 @@ type scenario struct {
 	Trees   []string      // client trees it imports besides pypowervm (nova-powervm, ...)
 	Timeout time.Duration // for the whole script
 	Flags   []string      // extra pvmd flags
+	Env     []string      // extra environment of the script (KEY=value)
 	// Fleet runs the script against a fleet pvmd of this many systems
 	// (PVM_TEST_FLEET lists them as JSON; the other PVM_TEST_ ports and
 	// PVM_URL are the first system's).
@@ -54,8 +55,10 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		t.Fatal(err)
 	}
 	pvmURL := "http://localhost:" + d.HTTPPort
+	procDir := filepath.Join(d.Dir, "proc")
 	if len(d.Systems) > 0 {
 		pvmURL = "http://" + d.Systems[0].HTTP
+		procDir = filepath.Join(d.Dir, "systems", d.Systems[0].Name, "proc") // the first system's NovaLink
 	}
 	work := t.TempDir()
 	results := filepath.Join(work, "results.jsonl")
@@ -82,7 +85,7 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PYTHONPATH="+strings.Join(pypath, string(os.PathListSeparator)),
 		"PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
 		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PVM_PROC_DIR="+filepath.Join(d.Dir, "proc"),
+		"PVM_PROC_DIR="+procDir,
 		"PVM_TEST_HTTP_PORT="+d.HTTPPort,
 		"PVM_TEST_HTTPS_PORT="+d.HTTPSPort,
 		"PVM_TEST_PASSWORD="+adminPassword,
@@ -98,6 +101,7 @@ func runScenario(t *testing.T, s scenario) *daemon {
 		"PVMCTL_SESSION_DIR="+filepath.Join(work, "sessions"),
 		"PVM_VTERM_VNC_PORT=0",
 	)
+	env = append(env, s.Env...)
 	timeout := s.Timeout
 	if timeout == 0 {
 		timeout = 3 * time.Minute

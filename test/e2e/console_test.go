@@ -89,26 +89,29 @@ const sysName = "Server-8247-21L-SN212E3CA"
 // master would be allowed, so that the refusal comes from co-management.
 // TestPvmctlChangesRefusedToTheNonMaster fails for a verb missing here.
 var refusedVerbArgs = map[string][]string{
-	"sys update":     {"-s", "ManagedSystem.name=renamed"},
-	"lpar create":    {"--name", "vm9", "--mem", "1024", "--proc", "1"},
-	"lpar update":    {"-i", "name=lpar10", "-s", "PartitionMemoryConfiguration.desired=1536"},
-	"lpar delete":    {"-i", "name=lpar12"},
-	"lpar power-on":  {"-i", "name=lpar10"},
-	"lpar power-off": {"-i", "name=lpar11"},
-	"lpar restart":   {"-i", "name=lpar11"},
-	"vios update":    {"-i", "name=vios1", "-s", "PartitionMemoryConfiguration.desired=5120"},
-	"vios power-on":  {"-i", "name=viosoff"},
-	"vios power-off": {"-i", "name=vios2"},
-	"vios restart":   {"-i", "name=vios2"},
-	"io attach":      {"-p", "name=lpar12", "--drc-names", "U78C9.001.WZSE3CA-P1-C2"},
-	"io detach":      {"-p", "name=lpar10", "--drc-names", "U78C9.001.WZSE3CA-P1-C3"},
-	"nbr update":     {"-i", "pvid=1", "--add-vlans", "100"},
-	"vea create":     {"--pvid", "5", "--vswitch", "ETHERNET0", "-p", "name=lpar10"},
-	"vea update":     {"-p", "name=lpar10", "-i", "slot=2", "-s", "pvid=7"},
-	"vea delete":     {"-p", "name=lpar10", "-i", "slot=2"},
-	"vswitch create": {"--name", "VSW9"},
-	"vswitch update": {"-i", "name=VSWDEL", "-s", "mode=Vepa"},
-	"vswitch delete": {"-i", "name=VSWDEL"},
+	"sys update":           {"-s", "ManagedSystem.name=renamed"},
+	"lpar create":          {"--name", "vm9", "--mem", "1024", "--proc", "1"},
+	"lpar update":          {"-i", "name=lpar10", "-s", "PartitionMemoryConfiguration.desired=1536"},
+	"lpar delete":          {"-i", "name=lpar12"},
+	"lpar power-on":        {"-i", "name=lpar10"},
+	"lpar power-off":       {"-i", "name=lpar11"},
+	"lpar restart":         {"-i", "name=lpar11"},
+	"lpar migrate":         {"-i", "name=lpar10", "-t", "Server-9009-42A-SN0000001"},
+	"lpar migrate-stop":    {"-i", "name=lpar10"},
+	"lpar migrate-recover": {"-i", "name=lpar10"},
+	"vios update":          {"-i", "name=vios1", "-s", "PartitionMemoryConfiguration.desired=5120"},
+	"vios power-on":        {"-i", "name=viosoff"},
+	"vios power-off":       {"-i", "name=vios2"},
+	"vios restart":         {"-i", "name=vios2"},
+	"io attach":            {"-p", "name=lpar12", "--drc-names", "U78C9.001.WZSE3CA-P1-C2"},
+	"io detach":            {"-p", "name=lpar10", "--drc-names", "U78C9.001.WZSE3CA-P1-C3"},
+	"nbr update":           {"-i", "pvid=1", "--add-vlans", "100"},
+	"vea create":           {"--pvid", "5", "--vswitch", "ETHERNET0", "-p", "name=lpar10"},
+	"vea update":           {"-p", "name=lpar10", "-i", "slot=2", "-s", "pvid=7"},
+	"vea delete":           {"-p", "name=lpar10", "-i", "slot=2"},
+	"vswitch create":       {"--name", "VSW9"},
+	"vswitch update":       {"-i", "name=VSWDEL", "-s", "mode=Vepa"},
+	"vswitch delete":       {"-i", "name=VSWDEL"},
 	// Storage (set up by storageSetup).
 	"lu create":   {"--name", "lu9", "--size", "1"},
 	"lu update":   {"-i", "name=lu_enum", "--size", "2"},
@@ -126,6 +129,12 @@ var refusedVerbArgs = map[string][]string{
 	"scsi delete": {"--type", "lv", "--lpar", "name=lpar12", "--stor-id", "name=lv_map", "--parent-id", "name=vios1"},
 	"vfc create":  {"--lpar", "name=lpar10", "--parent-id", "name=vios1", "--port", "fcs0"},
 	"vfc delete":  {"--lpar", "name=lpar12", "--parent-id", "name=vios1", "--port", "fcs1"},
+	// SR-IOV (lpar12's vNIC and logical port made before the HMC takes over).
+	"sriov update": {"-i", "loc_code=U78C9.001.WZSE3CA-P1-C8-T1", "--label", "prod"},
+	"ethlp create": {"-p", "name=lpar10", "--pport", "U78C9.001.WZSE3CA-P1-C8-T2"},
+	"ethlp delete": {"-p", "name=lpar12", "-i", "mac=0A1B2C3D4E02"},
+	"vnic create":  {"-p", "name=lpar10", "--backing", "vios1:U78C9.001.WZSE3CA-P1-C8-T1"},
+	"vnic delete":  {"-p", "name=lpar12", "-i", "mac=0A1B2C3D4E01"},
 }
 
 // storageObjects are the pvmctl objects of the storage issue: their verbs
@@ -148,6 +157,8 @@ func TestPvmctlChangesRefusedToTheNonMaster(t *testing.T) {
 	c.must("pvmctl", "lpar", "power-on", "-i", "name=lpar11")
 	c.must("pvmctl", "vswitch", "create", "--name", "VSWDEL")
 	c.must("pvmctl", "io", "attach", "-p", "name=lpar10", "--drc-names", "U78C9.001.WZSE3CA-P1-C3")
+	c.must("pvmctl", "vnic", "create", "-p", "name=lpar12", "--backing", "vios1:U78C9.001.WZSE3CA-P1-C8-T1", "--mac", "0A1B2C3D4E01")
+	c.must("pvmctl", "ethlp", "create", "-p", "name=lpar12", "--pport", "U78C9.001.WZSE3CA-P1-C9-T2", "--mac", "0A1B2C3D4E02")
 	body := bytes.ReplaceAll(lparBody("", "viosoff", 1024, 2048, 4096), []byte("LogicalPartition"), []byte("VirtualIOServer"))
 	body = bytes.Replace(body, []byte("<uom:PartitionType>AIX/Linux</uom:PartitionType>"), []byte("<uom:PartitionType>Virtual IO Server</uom:PartitionType>"), 1)
 	for _, el := range []string{"SimplifiedRemoteRestartCapable", "KvmCapable"} { // not in the VIOS schema
@@ -295,6 +306,7 @@ func snapshot(c *cmdEnv) string {
 		{"lpar", "list", "-d", "name", "id", "state", "PartitionMemoryConfiguration.desired"},
 		{"vios", "list", "-d", "name", "id", "state", "PartitionMemoryConfiguration.desired"},
 		{"io", "list"}, {"vea", "list"}, {"vswitch", "list"}, {"nbr", "list"}, {"vnet", "list"},
+		{"sriov", "list"}, {"ethlp", "list"}, {"vnic", "list"},
 	} {
 		b.WriteString(c.must("pvmctl", args...))
 	}

@@ -57,9 +57,7 @@ func Def() app.Def {
 			metrics.PartitionCommand(a, o),
 		}
 		cmds = append(cmds, PowerCommands(a, o)...)
-		for _, v := range []string{"migrate", "migrate-recover", "migrate-stop"} {
-			cmds = append(cmds, app.NotSupportedCommand(o, v))
-		}
+		cmds = append(cmds, MigrateCommands(a, o)...)
 		return cmds
 	}}
 }

@@ -1,7 +1,7 @@
 // Package sim is pvmctl's simulator object (sim): the controls of the
 // simulated server that a real one has no API for, over pvmd's
 // /rest/api/sim. load sets a partition's workload; list shows the loads
-// set.
+// set; san shows and changes the storage outside the server (san.go).
 package sim
 
 import (
@@ -43,10 +43,10 @@ func Def() app.Def {
 		Name:    "Simulator",
 		Aliases: []string{"sim"},
 		Title:   "Simulated loads",
-		Verbs:   []string{"list", "load"},
+		Verbs:   []string{"list", "load", "san"},
 	}
 	return app.Def{Object: o, Verbs: func(a *app.App, o *app.Object) []*cobra.Command {
-		return []*cobra.Command{listCommand(a), loadCommand(a)}
+		return []*cobra.Command{listCommand(a), loadCommand(a), sanCommand(a)}
 	}}
 }
 

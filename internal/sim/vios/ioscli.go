@@ -594,6 +594,10 @@ func backingName(tx Tx, m *model.SCSIMapping) (name, physloc string) {
 		if l, _ := tx.Get(model.KindLU, m.BackingID).(*model.LogicalUnit); l != nil {
 			return l.Name + "." + l.ShortUDID(), ""
 		}
+	case model.BackRBD:
+		if r, _ := tx.Get(model.KindRBDImage, m.BackingID).(*model.RBDImage); r != nil {
+			return r.Path(), ""
+		}
 	}
 	return "", ""
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/san"
 )
 
 // The virtual device commands: lsmap, mkvdev, rmvdev, lsdev.
@@ -178,13 +179,20 @@ type fcState struct {
 	loggedIn                bool
 }
 
+// fcLogin is the login state of a vFC adapter: logged in while it is
+// mapped to a port cabled to a fabric and its client runs; "Ports logged
+// in" counts the target ports its WWPN sees there (zoning decides).
 func (c *cli) fcLogin(m *model.FCMapping) fcState {
 	client := c.tx.Partition(m.Client)
+	f := portFabric(c.tx, c.v.UUID, m.Port)
 	switch {
 	case m.Port == "":
 		return fcState{status: "NOT_LOGGED_IN", flags: "1<NOT_MAPPED,NOT_CONNECTED>", flagsHex: "1"}
-	case client != nil && client.State == model.StateRunning:
-		return fcState{status: "LOGGED_IN", flags: "a<LOGGED_IN,STRIP_MERGE>", flagsHex: "a", ports: 1, loggedIn: true}
+	case f == nil:
+		return fcState{status: "NOT_LOGGED_IN", flags: "2<NOT_CONNECTED>", flagsHex: "2"}
+	case client != nil && client.State == model.StateRunning && len(m.WWPNs) > 0:
+		return fcState{status: "LOGGED_IN", flags: "a<LOGGED_IN,STRIP_MERGE>", flagsHex: "a",
+			ports: len(san.TargetsSeen(c.tx, m.WWPNs[0], f.Name)), loggedIn: true}
 	}
 	return fcState{status: "NOT_LOGGED_IN", flags: "4<NOT_LOGGED>", flagsHex: "4"}
 }
@@ -604,7 +612,7 @@ func (c *cli) deviceAttrs(d device, a *argv) Result {
 		attrs = []attr{
 			{"pvid", pvid, "Physical volume identifier", "False"},
 			{"queue_depth", "20", "Queue DEPTH", "True"},
-			{"reserve_policy", "no_reserve", "Reserve Policy", "True"},
+			{"reserve_policy", ReservePolicy(d.pv), "Reserve Policy", "True"},
 			{"size_in_mb", strconv.Itoa(d.pv.CapacityMB), "Size in Megabytes", "False"},
 			{"unique_id", d.pv.UDID, "Unique device identifier", "False"},
 		}
@@ -627,9 +635,17 @@ func (c *cli) deviceAttrs(d device, a *argv) Result {
 		}
 		return fail(codeFailed, "The attribute %s is not valid for device %s.", name, d.name)
 	}
-	ls := []string{fmt.Sprintf("%-16s%-50s%-34s%s", "attribute", "value", "description", "user_settable"), ""}
+	// Columns as lsattr lays them out: 16, 50 and 34 wide, wider when a
+	// value needs it (a disk's unique_id) so that columns stay apart.
+	vw := 50
 	for _, t := range attrs {
-		ls = append(ls, fmt.Sprintf("%-16s%-50s%-34s%s", t.name, t.value, t.desc, t.settable))
+		if len(t.value)+1 > vw {
+			vw = len(t.value) + 1
+		}
+	}
+	ls := []string{fmt.Sprintf("%-16s%-*s%-34s%s", "attribute", vw, "value", "description", "user_settable"), ""}
+	for _, t := range attrs {
+		ls = append(ls, fmt.Sprintf("%-16s%-*s%-34s%s", t.name, vw, t.value, t.desc, t.settable))
 	}
 	return ok(lines(ls))
 }

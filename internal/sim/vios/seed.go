@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/san"
 )
 
 // Sizes of the seeded disks (MB).
@@ -31,7 +33,7 @@ const (
 // from the system's and each VIOS's UUID (which the seed derives from the
 // system and the partition ID), so a server seeded again has the same
 // devices.
-func Seed(st *model.State, nowMS int64) { SeedLayout(st, nowMS, Layout{}) }
+func Seed(st *model.State, nowMS int64) error { return SeedLayout(st, nowMS, Layout{}) }
 
 // Layout is what an installation chose for the VIOSes' storage (the zero
 // Layout is Seed's).
@@ -56,8 +58,10 @@ var (
 	SSPDiskNames  = []string{"hdisk2", "hdisk3", "hdisk4"}
 )
 
-// SeedLayout is Seed in an installation's layout.
-func SeedLayout(st *model.State, nowMS int64, lay Layout) {
+// SeedLayout is Seed in an installation's layout. The SAN disks are the
+// volumes of the default SAN (san.DefaultSpec), which it seeds too, as
+// the VIOSes configured them when they booted.
+func SeedLayout(st *model.State, nowMS int64, lay Layout) error {
 	sys := st.System
 	id := func(parts ...string) string {
 		return uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/"+strings.Join(parts, "/"))).String()
@@ -69,30 +73,36 @@ func SeedLayout(st *model.State, nowMS int64, lay Layout) {
 		}
 	}
 	if len(vioses) == 0 {
-		return
+		return nil
 	}
+	stx := san.StateTx{St: st, At: time.UnixMilli(nowMS)}
+	spec := san.DefaultSpec(sys, vioses)
+	if err := san.Apply(stx, spec, sys.UUID); err != nil {
+		return fmt.Errorf("the default SAN: %w", err)
+	}
+	volumes := map[int]*model.SANLUN{} // by hdisk number
+	for i, v := range san.DefaultVolumes {
+		volumes[i+2] = san.LUNByName(stx, v.Name)
+	}
+	arr := san.ArrayByName(stx, san.DefaultArray)
 	unit := "U78C9.001.WZS" + lastN(sys.Serial, 4)
-	san := func(n int) string { // a SAN disk's VolumeUniqueID
-		return "332136005076801" + strings.ToUpper(hexID(17, sys.UUID, "san", strconv.Itoa(n))) + "04214503IBMfcp"
-	}
-	sanTarget := func(n int) string { return strings.ToUpper(hexID(16, sys.UUID, "target", strconv.Itoa(n))) }
+	sanUDID := func(n int) string { return san.UDID(stx, volumes[n]) }
 	clusterID := hexID(32, sys.UUID, "cluster")
-	c := &model.Cluster{UUID: id("cluster"), Name: "cluster1", ID: clusterID, Repository: san(2), Created: nowMS}
+	c := &model.Cluster{UUID: id("cluster"), Name: "cluster1", ID: clusterID, Repository: sanUDID(2), Created: nowMS}
 	ssp := &model.SharedStoragePool{UUID: id("ssp"), Name: "pool1", Cluster: c.UUID, TierUUID: id("tier"), TierName: "SYSTEM",
 		OverheadMB: seedPoolMetaMB, UDID: "24" + clusterID + hexID(32, sys.UUID, "pool1"), Created: nowMS,
-		PVs: []string{san(3), san(4)}}
+		PVs: []string{sanUDID(3), sanUDID(4)}}
 	c.SSP = ssp.UUID
 	for i, v := range vioses {
-		sasSlot, fcSlot := "P1-C14", "P1-C6"
-		if i%2 == 1 {
-			sasSlot, fcSlot = "P1-C15", "P1-C7"
-		}
+		sasSlot, fcSlot := AdapterSlots(i)
 		pv := func(n int, mb int, fc bool, udid string) *model.PhysicalVolume {
 			p := &model.PhysicalVolume{UUID: id("pv", v.UUID, strconv.Itoa(n)), VIOS: v.UUID, Name: "hdisk" + strconv.Itoa(n),
 				UDID: udid, PVID: "none", CapacityMB: mb, FC: fc}
 			if fc {
-				p.Description = "MPIO IBM 2076 FC Disk"
-				p.Location = fmt.Sprintf("%s-%s-T1-W%s-L%d000000000000", unit, fcSlot, sanTarget(i), n)
+				vol := volumes[n]
+				p.Description = san.Description(stx, vol)
+				p.LUN, p.NAA = vol.UUID, vol.NAA
+				p.Location = fmt.Sprintf("%s-%s-T1-W%s-L%s", unit, fcSlot, strings.ToUpper(arr.Ports[0].WWPN), san.LocationLUN(n-2))
 			} else {
 				p.Description = "SAS RAID 0 Disk Array"
 				p.Location = fmt.Sprintf("%s-%s-T1-L%s-L0", unit, sasSlot, strings.ToUpper(hexID(10, v.UUID, "sas", strconv.Itoa(n))))
@@ -116,7 +126,7 @@ func SeedLayout(st *model.State, nowMS int64, lay Layout) {
 		disks := []*model.PhysicalVolume{pv(0, seedRootDiskMB, false, sasUDID(0)), pv(1, seedFreeDiskMB, false, sasUDID(1))}
 		for n, mb := range []int{2: seedRepoDiskMB, 3: seedPoolDiskMB, 4: seedPoolDiskMB, 5: seedSANDiskMB, 6: seedSANDiskMB} {
 			if n >= 2 {
-				disks = append(disks, pv(n, mb, true, san(n)))
+				disks = append(disks, pv(n, mb, true, sanUDID(n)))
 			}
 		}
 		for n, p := range disks {
@@ -149,6 +159,7 @@ func SeedLayout(st *model.State, nowMS int64, lay Layout) {
 		st.Put(c)
 		st.Put(ssp)
 	}
+	return san.Cable(stx, nil)
 }
 
 func lastN(s string, n int) string {
@@ -224,4 +235,18 @@ func ShareCluster(states []*model.State, key, name, poolName string, nowMS int64
 		st.Put(ssp)
 	}
 	return nil
+}
+
+// AdapterSlots are the locations (after the unit's) of the SAS controller
+// and the FC adapter the i-th VIOS of a fresh server owns: the pair in
+// P1-C14/P1-C6 and P1-C15/P1-C7, any further VIOS its own two from P1-C16.
+func AdapterSlots(i int) (sas, fc string) {
+	switch i {
+	case 0:
+		return "P1-C14", "P1-C6"
+	case 1:
+		return "P1-C15", "P1-C7"
+	}
+	n := 16 + 2*(i-2)
+	return "P1-C" + strconv.Itoa(n), "P1-C" + strconv.Itoa(n+1)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/san"
 )
 
 // The changes of the VIOS device tree. Each validates everything first and
@@ -623,7 +624,10 @@ func checkBacking(tx Tx, vios, client *model.Partition, spec SCSISpec) error {
 		if pv == nil || pv.VIOS != vios.UUID {
 			return errUnknown("PhysicalVolume", spec.BackingID, vios)
 		}
-		return pvFree(tx, pv)
+		if err := pvFree(tx, pv); err != nil {
+			return err
+		}
+		return lunFreeFor(tx, pv, client)
 	case model.BackLV:
 		lv, _ := tx.Get(model.KindLV, spec.BackingID).(*model.LogicalVolume)
 		if lv == nil || lv.VIOS != vios.UUID {
@@ -660,10 +664,49 @@ func checkBacking(tx Tx, vios, client *model.Partition, spec SCSISpec) error {
 				return model.Refused("The logical unit %s is already mapped to partition %s through %s (%s).", lu.Name, client.Name, vios.Name, o.Target)
 			}
 		}
+	case model.BackRBD:
+		img, _ := tx.Get(model.KindRBDImage, spec.BackingID).(*model.RBDImage)
+		if img == nil {
+			return errUnknown("RBD image", spec.BackingID, vios)
+		}
+		for _, o := range others {
+			if o.Client != client.UUID {
+				return model.Refused("The RBD image %s is already mapped to partition %s; an image is mapped to one partition at a time.", img.Path(), partitionName(tx, o.Client))
+			}
+			if o.VIOS == vios.UUID {
+				return model.Refused("The RBD image %s is already mapped to partition %s through %s (%s).", img.Path(), client.Name, vios.Name, o.Target)
+			}
+		}
 	default:
 		return model.ErrBadValue("Storage", spec.Backing, "PhysicalVolume, VirtualDisk, VirtualOpticalMedia, LogicalUnit")
 	}
 	return nil
+}
+
+// lunFreeFor refuses to map the disk of a SAN volume to a client while
+// another partition has the same volume mapped (through any VIOS), unless
+// the volume is shared: a volume belongs to one partition at a time.
+func lunFreeFor(tx Tx, pv *model.PhysicalVolume, client *model.Partition) error {
+	if pv.LUN == "" {
+		return nil
+	}
+	vol, _ := tx.Get(model.KindSANLUN, pv.LUN).(*model.SANLUN)
+	if vol == nil || vol.Shared {
+		return nil
+	}
+	var refused error
+	tx.Each(model.KindSCSIMap, func(o model.Object) {
+		m := o.(*model.SCSIMapping)
+		if refused != nil || m.Backing != model.BackPV || m.Client == client.UUID {
+			return
+		}
+		if other, _ := tx.Get(model.KindPV, m.BackingID).(*model.PhysicalVolume); other != nil && other.LUN == pv.LUN {
+			refused = &model.Error{Kind: model.KindRefused, ID: "PVME01050504-0013",
+				Msg: fmt.Sprintf("The volume %s (%s) is already mapped to partition %s through %s; a volume that is not shared is mapped to one partition at a time.",
+					vol.Name, pv.Name, partitionName(tx, m.Client), partitionName(tx, m.VIOS))}
+		}
+	})
+	return refused
 }
 
 // targetName checks a wanted target device name or makes one (vtoptN for
@@ -847,8 +890,8 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 			if !isWWPN(w) {
 				return nil, model.ErrBadValue("WWPNs", w, "16 hex digits")
 			}
-			if wwpnInUse(tx, w) {
-				return nil, model.Invalid("The WWPN %s is already in use.", w)
+			if by := san.WWPNOwner(tx, w, ""); by != "" {
+				return nil, model.ErrWWPNInUse(w, by)
 			}
 			m.WWPNs = append(m.WWPNs, w)
 		}
@@ -878,22 +921,9 @@ func isWWPN(s string) bool {
 	return err == nil
 }
 
-func wwpnInUse(tx Tx, w string) bool {
-	in := false
-	tx.Each(model.KindFCMap, func(o model.Object) {
-		for _, x := range o.(*model.FCMapping).WWPNs {
-			if strings.EqualFold(x, w) {
-				in = true
-			}
-		}
-	})
-	tx.Each(model.KindFCPort, func(o model.Object) {
-		if strings.EqualFold(o.(*model.FCPort).WWPN, w) {
-			in = true
-		}
-	})
-	return in
-}
+// wwpnInUse tells whether a WWPN is taken anywhere on the SAN: a VIOS's
+// physical port, a virtual FC adapter, an array's target port.
+func wwpnInUse(tx Tx, w string) bool { return san.WWPNOwner(tx, w, "") != "" }
 
 // PortFC puts an existing vFC mapping on a physical port.
 func PortFC(tx Tx, vios *model.Partition, m *model.FCMapping, port string) error {
@@ -1343,8 +1373,11 @@ func RestoreFC(tx Tx, vios *model.Partition, m *model.FCMapping) error {
 		if !isWWPN(w) {
 			return model.ErrBadValue("WWPNs", w, "16 hex digits")
 		}
-		if wwpnInUse(tx, w) || containsStr(n.WWPNs, w) {
-			return model.Invalid("The WWPN %s is already in use.", w)
+		if by := san.WWPNOwner(tx, w, ""); by != "" {
+			return model.ErrWWPNInUse(w, by)
+		}
+		if containsStr(n.WWPNs, w) {
+			return model.Invalid("The WWPN %s is given twice.", w)
 		}
 		n.WWPNs = append(n.WWPNs, w)
 	}

@@ -294,7 +294,7 @@ func FCPorts(tx Tx, vios string) []*model.FCPort {
 }
 
 // UsedSlots returns every virtual slot a partition uses: Ethernet adapters,
-// and vSCSI / vFC adapters on either side.
+// vSCSI / vFC adapters on either side, and vNICs.
 func UsedSlots(tx Tx, partition string) map[int]bool {
 	used := map[int]bool{0: true, 1: true}
 	tx.Each(model.KindAdapter, func(o model.Object) {
@@ -318,6 +318,11 @@ func UsedSlots(tx Tx, partition string) map[int]bool {
 		}
 		if m.Client == partition && m.ClientSlot > 0 {
 			used[m.ClientSlot] = true
+		}
+	})
+	tx.Each(model.KindVNIC, func(o model.Object) {
+		if v := o.(*model.VirtualNIC); v.Partition == partition {
+			used[v.Slot] = true
 		}
 	})
 	return used

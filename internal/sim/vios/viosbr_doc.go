@@ -309,6 +309,10 @@ func (c *cli) buildDoc(opt docOptions) *backupDoc {
 				if l, _ := tx.Get(model.KindLU, m.BackingID).(*model.LogicalUnit); l != nil {
 					t.BackingName, t.BackingUDID = l.Name, l.UDID
 				}
+			case model.BackRBD:
+				if r, _ := tx.Get(model.KindRBDImage, m.BackingID).(*model.RBDImage); r != nil {
+					t.BackingName = r.Path()
+				}
 			}
 			x.VTDs = append(x.VTDs, t)
 		}

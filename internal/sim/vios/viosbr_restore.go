@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/san"
 )
 
 // viosbr -restore: rebuild the VIOS's virtual devices and mappings from a
@@ -465,6 +466,11 @@ func (r *restorer) backing(t vtdXML) (string, bool) {
 			return l.UUID, true
 		}
 		r.conflict(t.Name, "The logical unit %s (UDID %s) it maps is missing from the pool.", t.BackingName, shortUDID(t.BackingUDID))
+	case model.BackRBD:
+		if img := san.RBDByPath(tx, t.BackingName); img != nil {
+			return img.UUID, true
+		}
+		r.conflict(t.Name, "The RBD image %s it maps is missing from the pool.", t.BackingName)
 	default:
 		r.conflict(t.Name, "The backing device type %q is not known.", t.Backing)
 	}

@@ -74,3 +74,33 @@ def ceilometer_interface_stats():
     fields = inspector.InterfaceStats._fields
     if fields[-2:] == ('rx_bytes_delta', 'tx_bytes_delta'):
         inspector.InterfaceStats.__new__.__defaults__ = (None, None)
+
+
+def nova_powervm_migrate_data():
+    """Nova 26 no longer has PowerVMLiveMigrateData (it left with Nova's
+    own PowerVM driver); nova-powervm's live migration builds one on the
+    destination and fills it on both hosts. Define it where nova-powervm
+    looks for it: a LiveMigrateData with the fields nova-powervm reads and
+    writes (the target's migration data, address, user, system name and
+    processor compatibility modes, the source's public key, the volume and
+    VLAN mappings)."""
+    from nova.objects import base as obj_base
+    from nova.objects import fields as obj_fields
+    from nova.objects import migrate_data
+    if hasattr(migrate_data, 'PowerVMLiveMigrateData'):
+        return
+
+    @obj_base.NovaObjectRegistry.register
+    class PowerVMLiveMigrateData(migrate_data.LiveMigrateData):
+        VERSION = '1.0'
+        fields = {
+            'host_mig_data': obj_fields.DictOfNullableStringsField(),
+            'dest_ip': obj_fields.StringField(),
+            'dest_user_id': obj_fields.StringField(),
+            'dest_sys_name': obj_fields.StringField(),
+            'dest_proc_compat': obj_fields.StringField(),
+            'public_key': obj_fields.StringField(),
+            'vol_data': obj_fields.DictOfNullableStringsField(),
+            'vea_vlan_mappings': obj_fields.DictOfNullableStringsField(),
+        }
+    migrate_data.PowerVMLiveMigrateData = PowerVMLiveMigrateData

@@ -173,8 +173,6 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 		return job, nil
 	case "CloneUUID":
 		return c.cloneUUID(a, r, target)
-	case "RescanVirtualDisk":
-		return c.rescanVirtualDisk(a, r, target)
 	case "PanelFunction":
 		return c.panelFunction(a, r, target)
 	case "AddLicense":

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"sort"
 	"strconv"
@@ -24,7 +23,6 @@ import (
 var ReadOnlyJobs = map[string]bool{
 	"ManagedSystem/QueryReservedMemoryRequiredForPartition": true,
 	"ManagedSystem/GetDPOStatus":                            true,
-	"VirtualIOServer/RescanVirtualDisk":                     true,
 }
 
 // intParam reads a non-negative integer parameter (def when absent).
@@ -361,32 +359,15 @@ func (tx *Tx) rekeyPartition(p *model.Partition, uuid string) error {
 
 // ---- RescanVirtualDisk ----
 
-// rescanVirtualDisk runs a VIOS's RescanVirtualDisk job (pypowervm's
-// tasks.storage.rescan_vstor, after a volume grew): the VIOS must be up
-// and have the device (a disk, a logical volume or a logical unit, by the
-// UniqueDeviceID the REST API shows); a device it lacks fails the job
-// with RETURN_CODE -1, which pypowervm reads as "not found".
-func (c *Core) rescanVirtualDisk(a Actor, r JobRequest, v *model.Partition) (*Job, error) {
-	udid := strings.TrimSpace(r.Param("VirtualDiskUDID"))
-	if udid == "" {
-		return nil, model.Invalid("The RescanVirtualDisk job needs the parameter VirtualDiskUDID.")
-	}
-	job, err := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
-	if err != nil {
-		return nil, err
-	}
+// hasVirtualDisk tells whether a VIOS has a logical volume or a logical
+// unit of this UniqueDeviceID: pypowervm's tasks.storage.rescan_vstor
+// rescans those too (viosjobs.go's rescanJob rescans the disks, and
+// asks this for the rest).
+func (c *Core) hasVirtualDisk(viosUUID, udid string) bool {
 	found := false
 	c.Read(func(st *model.State) {
 		tx := &Tx{c: c, st: st}
-		if _, err = vios.Ready(tx, v.UUID); err != nil {
-			return
-		}
-		for _, p := range vios.PVs(tx, v.UUID) {
-			if strings.EqualFold(p.UDID, udid) || "01"+base64.StdEncoding.EncodeToString([]byte(p.UDID)) == udid {
-				found = true
-			}
-		}
-		for _, g := range vios.VGs(tx, v.UUID) {
+		for _, g := range vios.VGs(tx, viosUUID) {
 			for _, l := range vios.LVs(tx, g.UUID) {
 				if strings.EqualFold(l.UDID, udid) {
 					found = true
@@ -397,13 +378,5 @@ func (c *Core) rescanVirtualDisk(a Actor, r JobRequest, v *model.Partition) (*Jo
 			found = true
 		}
 	})
-	switch {
-	case err != nil:
-		c.FinishJob(job, JobError, err.Error(), Param{Name: "RETURN_CODE", Value: "1"})
-	case !found:
-		c.FinishJob(job, JobError, "The virtual disk "+udid+" is not on Virtual I/O Server "+v.Name+".", Param{Name: "RETURN_CODE", Value: "-1"})
-	default:
-		c.FinishJob(job, JobOK, "", Param{Name: "RETURN_CODE", Value: "0"})
-	}
-	return job, nil
+	return found
 }

@@ -51,7 +51,18 @@ for f in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
   pkg="./$(dirname "${f#./}")"
   for fn in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
     echo "-- $pkg $fn"
-    go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg"
+    # Go's fuzzing engine before 1.27 can fail a target with a bare
+    # "context deadline exceeded" when -fuzztime runs out on a loaded
+    # machine (golang/go#75804): nothing was found (no failing input
+    # written). That case alone runs once more; any other failure fails.
+    if ! go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg" 2>&1 | tee "$tmp/fuzz.log"; then
+      if grep -q 'context deadline exceeded' "$tmp/fuzz.log" && ! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$tmp/fuzz.log"; then
+        echo "-- $pkg $fn: the fuzzing engine's deadline race (golang/go#75804), nothing found; once more"
+        go test -run='^$' -fuzz="^${fn}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg"
+      else
+        exit 1
+      fi
+    fi
   done
 done
 

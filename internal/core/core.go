@@ -192,7 +192,9 @@ func Open(cfg Config) (*Core, error) {
 		return nil, err
 	}
 	c.wr.seq = max(c.wr.seq, c.viewSeq)
-	c.start()
+	if err := c.start(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -291,8 +293,9 @@ func newCore(cfg Config) (*Core, error) {
 }
 
 // start finishes what a crash interrupted and starts the simulated
-// server's timers.
-func (c *Core) start() {
+// server's timers; it fails (and closes the core) only when the console's
+// SSH keys cannot be made.
+func (c *Core) start() error {
 	// What a crash left of file writes: temporary files of uploads and of
 	// the VIOSes' files, contents whose device was never committed.
 	c.sweepUploads("")
@@ -303,6 +306,7 @@ func (c *Core) start() {
 	c.settlePending()
 	c.resumeFirmware()
 	c.startPCM()
+	return nil
 }
 
 // Close stops the timers, waits for operations in flight and closes the

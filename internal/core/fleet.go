@@ -176,7 +176,10 @@ func OpenFleet(cfg FleetConfig) (*Fleet, error) {
 		}
 	}
 	for _, c := range cores {
-		c.start()
+		if err := c.start(); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	if err := st.ReleaseMapped(); err != nil {
 		f.log.Warn("could not release the state file's pages after the load", "err", err)

@@ -366,9 +366,9 @@ func (tx *Tx) checkAdapter(owner *model.Partition, a *model.EthernetAdapter) err
 	if sw == nil {
 		return errNoSwitch(strconv.Itoa(a.SwitchID))
 	}
-	if a.Trunk && owner.IsMgmt && !owner.IsVIOS() && sw.Name != model.MgmtSwitch {
-		return model.Invalid("The management partition may only have a trunk adapter on %s.", model.MgmtSwitch)
-	}
+	// The management partition may have trunk adapters on any switch:
+	// its Open vSwitch bridges (SDN) reach the client partitions through
+	// them, as nova-powervm's OVS VIF driver sets up.
 	if o := tx.adapterByMAC(a.MAC); o != nil && o.UUID != a.UUID {
 		return model.Invalid("The MAC address %s is already used by another virtual Ethernet adapter.", a.MAC)
 	}
@@ -425,6 +425,8 @@ func (tx *Tx) newAdapter(p *model.Partition, spec *model.EthernetAdapter, choice
 	}
 	if p.IsVIOS() {
 		n.Device = tx.allocDevice(p)
+	} else if !p.IsMgmt {
+		n.Device = "" // the management partition's client names its device
 	}
 	if err := tx.checkAdapter(p, n); err != nil {
 		return nil, err
@@ -480,7 +482,8 @@ func (c *Core) UpdateAdapter(a Actor, owner, id, etag string, mutate func(*model
 
 func sameAdapter(a, b *model.EthernetAdapter) bool {
 	if a.PVID != b.PVID || a.TaggedSupported != b.TaggedSupported || a.TrunkPriority != b.TrunkPriority ||
-		a.Enabled != b.Enabled || len(a.Tagged) != len(b.Tagged) {
+		a.Enabled != b.Enabled || len(a.Tagged) != len(b.Tagged) ||
+		a.OvsBridge != b.OvsBridge || a.OvsExtIDs != b.OvsExtIDs || a.MTU != b.MTU {
 		return false
 	}
 	for i := range a.Tagged {

@@ -46,6 +46,13 @@ func (c *Core) NewPartitionTemplate(typ model.PartitionType) *model.Partition {
 		p.AvailPriority = 191
 		p.MaxVirtualSlots = 200
 	}
+	if typ == model.TypeOS400 {
+		// IBM i under NovaLink has virtual I/O only (restricted I/O),
+		// its console on the management console, IPL from side B.
+		p.RestrictedIO = true
+		p.IPLSource = "b"
+		p.TaggedIO = model.TaggedIO{LoadSource: "NONE", AltLoadSource: "NONE", Console: "HMC"}
+	}
 	return p
 }
 
@@ -60,7 +67,22 @@ func NormalizeUUID(s string) (string, error) {
 }
 
 // NewPartitionUUID returns a fresh partition UUID in PowerVM's style.
-func NewPartitionUUID() string { return strings.ToUpper(uuid.NewString()) }
+func NewPartitionUUID() string { return PowerVMUUID(uuid.NewString()) }
+
+// PowerVMUUID puts a UUID in PowerVM's form for partitions: upper case,
+// with the top bit of its first byte clear (pypowervm refuses a partition
+// UUID whose first hex digit is above 7).
+func PowerVMUUID(u string) string {
+	u = strings.ToUpper(u)
+	if u == "" {
+		return u
+	}
+	d := strings.IndexByte("0123456789ABCDEF", u[0])
+	if d < 0 {
+		return u
+	}
+	return string("01234567"[d&7]) + u[1:]
+}
 
 // EtagOf returns the etag of an object revision.
 func EtagOf(rev uint64) string { return strconv.FormatUint(rev, 10) }
@@ -107,6 +129,12 @@ func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, e
 		}
 		n.MACPrefix = model.MACPrefixFor(sys, n.ID)
 		if err := model.ValidateDefinition(sys, n); err != nil {
+			return err
+		}
+		if err := tx.checkPartitionPool(n); err != nil {
+			return err
+		}
+		if err := tx.assignVSN(n, nil); err != nil {
 			return err
 		}
 		if err := tx.CheckUnique(n); err != nil {
@@ -189,12 +217,23 @@ func (tx *Tx) updatePartition(uuid, etag string, mutate func(p *model.Partition)
 		if n.Name != cur.Name {
 			detail = append(detail, "PartitionName")
 		}
+		if n.NVRAM != cur.NVRAM {
+			detail = append(detail, "NVRAM")
+		}
 		if cur.Active() {
 			if err := dlpar(tx, cur, n); err != nil {
 				return err
 			}
 		}
 		if err := model.ValidateDefinition(tx.System(), n); err != nil {
+			return err
+		}
+		if n.PoolID != cur.PoolID || n.CurUnits != cur.CurUnits || n.Dedicated != cur.Dedicated {
+			if err := tx.checkPartitionPool(n); err != nil {
+				return err
+			}
+		}
+		if err := tx.assignVSN(n, cur); err != nil {
 			return err
 		}
 		if err := tx.CheckUnique(n); err != nil {
@@ -222,7 +261,8 @@ func dlpar(tx *Tx, cur, n *model.Partition) error {
 		cur.MinUnits != n.MinUnits || cur.MaxUnits != n.MaxUnits ||
 		cur.MinVP != n.MinVP || cur.MaxVP != n.MaxVP ||
 		cur.MinProcs != n.MinProcs || cur.MaxProcs != n.MaxProcs ||
-		cur.HPTRatio != n.HPTRatio || cur.ProcCompatMode != n.ProcCompatMode
+		cur.HPTRatio != n.HPTRatio || cur.ProcCompatMode != n.ProcCompatMode ||
+		cur.NVRAM != n.NVRAM
 	if limits {
 		return model.ErrNotPoweredOff()
 	}

@@ -36,23 +36,42 @@ func (r JobRequest) Param(name string) string {
 // parameters their templates show.
 var JobOperations = map[string]map[string][]string{
 	"LogicalPartition": {
-		"PowerOn":  {"force", "bootmode", "keylock"},
-		"PowerOff": {"immediate", "restart", "operation"},
+		"PowerOn": {"force", "bootmode", "keylock", "bootstring", "remove_optical_name", "remove_optical_time",
+			// IBM i (see ibmi.go).
+			"iIPLsource", "OperationType", "IPAddress", "ServerIPAddress", "Gateway", "IBMiImageServerDirectory",
+			"SubnetMask", "ConnectionSpeed", "DuplexMode", "VLANID", "MaximumTransmissionUnit"},
+		"PowerOff":      {"immediate", "restart", "operation"},
+		"PanelFunction": {"operation"},
+		"AddLicense":    {"licKey"},
+		"CloneUUID":     {"targetLparName"},
 	},
 	"VirtualIOServer": {
-		"PowerOn":  {"force", "bootmode", "keylock"},
-		"PowerOff": {"immediate", "restart", "operation"},
+		"PowerOn":           {"force", "bootmode", "keylock"},
+		"PowerOff":          {"immediate", "restart", "operation"},
+		"RescanVirtualDisk": {"VirtualDiskUDID"},
 	},
 	"ManagedSystem": {
 		"RequestMaster":  {"coManagementMasterStatus"},
 		"ReleaseMaster":  {},
 		"UpdateFirmware": {"image"},
+		// Controller mode is master mode under its later name.
+		"RequestController": {"coManagementControllerStatus"},
+		"ReleaseController": {},
+		// sysjobs.go
+		"QueryReservedMemoryRequiredForPartition": {"LogicalPartitionEnvironment", "DesiredMemory", "MaximumMemory",
+			"NumberOfVirtualEthernetAdapter", "NumberOfVirtualSCSIAdapter", "NumberOfVirtualFibreChannelAdapter"},
+		"GetDPOStatus": {},
+		"AddVSN":       {"VirtualSerialNumber"},
+		"RemoveVSN":    {"VirtualSerialNumber", "ResetAutoAssign"},
+		"TransferVSN":  {"VirtualSerialNumber", "TargetManagedSystem", "UserName", "Host", "TargetLparID"},
 	},
 }
 
 // ErrUnknownOperation is returned for an operation a group does not have.
+// It is a bad request, not a missing object: the object the job was sent
+// to may well exist, and clients read a 404 as "the object is gone".
 func ErrUnknownOperation(group, op string) error {
-	return &model.Error{ID: "PVME01040102-0045", Kind: model.KindNotFound,
+	return &model.Error{ID: "PVME01040102-0045", Kind: model.KindInvalid,
 		Msg: fmt.Sprintf("The operation %s is not available on %s.", op, group)}
 }
 
@@ -92,13 +111,50 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	case "RemoteRestart":
 		return c.startRemoteRestartJob(a, r)
 	case "PowerOn":
-		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: r.Param("keylock"), Force: isTrue(r.Param("force"))}
 		if err := checkBool("force", r.Param("force")); err != nil {
 			return nil, err
+		}
+		keylock, err := sim.ParseKeylock(r.Param("keylock"))
+		if err != nil {
+			return nil, err
+		}
+		o := sim.PowerOnOpts{BootMode: r.Param("bootmode"), Keylock: keylock, Force: isTrue(r.Param("force")),
+			IPLSource: strings.ToLower(strings.TrimSpace(r.Param("iIPLsource")))}
+		if o.IPLSource != "" {
+			if target.Type != model.TypeOS400 {
+				return nil, errNotIBMi(target, "The PowerOn parameter iIPLsource")
+			}
+			if !containsStr(model.IPLSources, o.IPLSource) {
+				return nil, model.ErrBadValue("iIPLsource", r.Param("iIPLsource"), "a, b, c, d")
+			}
+		}
+		optical, err := parseRemoveOptical(r)
+		if err != nil {
+			return nil, err
+		}
+		switch op := strings.TrimSpace(r.Param("OperationType")); op {
+		case "", sim.IBMiActivate:
+		case sim.IBMiNetboot:
+			if target.Type != model.TypeOS400 {
+				return nil, errNotIBMi(target, "OperationType netboot")
+			}
+			if err := checkNetboot(r); err != nil {
+				return nil, err
+			}
+			o.Netboot = true
+		case sim.IBMiChangeKeylock:
+			return c.changeKeylock(a, r, target, keylock)
+		default:
+			return nil, model.ErrBadValue("OperationType", op, "activate, netboot, changeKeylock")
 		}
 		job, err := c.newHoldingJob(a, r)
 		if err != nil {
 			return nil, err
+		}
+		if optical != nil {
+			job.mu.Lock()
+			job.ended = chainEnded(job.ended, func() { c.scheduleOpticalRemoval(job, target.UUID, *optical) })
+			job.mu.Unlock()
 		}
 		c.runPower(a, job, r.TargetUUID, func(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition) ([]sim.Step, error) {
 			steps, err := sim.PowerOn(sys, acct, p, o, c.Timing())
@@ -121,6 +177,12 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 			return stretch(steps, r.Duration), err
 		})
 		return job, nil
+	case "CloneUUID":
+		return c.cloneUUID(a, r, target)
+	case "PanelFunction":
+		return c.panelFunction(a, r, target)
+	case "AddLicense":
+		return c.addLicense(a, r, target)
 	}
 	return nil, ErrUnknownOperation(r.Group, r.Operation)
 }
@@ -144,12 +206,22 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 	if !strings.EqualFold(r.TargetUUID, sys.UUID) {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
 	}
-	if err := checkActor(a); err != nil {
+	if err := checkActor(a); err != nil && !ReadOnlyJobs[r.Group+"/"+r.Operation] {
 		return nil, err
 	}
 	switch r.Operation {
-	case "RequestMaster":
-		mode, force, err := ParseMasterMode(r.Param("coManagementMasterStatus"))
+	case "QueryReservedMemoryRequiredForPartition":
+		return c.queryReservedMemory(a, r)
+	case "GetDPOStatus":
+		return c.getDPOStatus(a, r)
+	case "AddVSN", "RemoveVSN", "TransferVSN":
+		return c.vsnJob(a, r)
+	case "RequestMaster", "RequestController":
+		status := r.Param("coManagementMasterStatus")
+		if r.Operation == "RequestController" {
+			status = r.Param("coManagementControllerStatus")
+		}
+		mode, force, err := ParseMasterMode(status)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +245,7 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 		})
 		c.UpdateFirmware(a, job, img)
 		return job, nil
-	case "ReleaseMaster":
+	case "ReleaseMaster", "ReleaseController":
 		job, err := c.Jobs.New(a.User, r.Operation, r.Group, sys.UUID, r.RequestURL, r.Params)
 		if err != nil {
 			return nil, err
@@ -186,6 +258,15 @@ func (c *Core) startSystemJob(a Actor, r JobRequest) (*Job, error) {
 		return job, nil
 	}
 	return nil, ErrUnknownOperation(r.Group, r.Operation)
+}
+
+// withNVRAM adds NVRAM to the details of a step's event when the step
+// changed the partition's NVRAM (nova's NVRAM store listens for it).
+func withNVRAM(old, n *model.Partition, detail []string) []string {
+	if old.NVRAM == n.NVRAM {
+		return detail
+	}
+	return append(append([]string(nil), detail...), "NVRAM")
 }
 
 func isTrue(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
@@ -232,8 +313,13 @@ func (c *Core) runPower(a Actor, job *Job, uuid string, plan func(*model.Managed
 		n.Op++
 		gen, name = n.Op, n.Name
 		steps[0].Apply(n, tx.Now())
+		if n.Active() && !p.Active() {
+			if err := tx.checkPartitionPool(n); err != nil {
+				return err
+			}
+		}
 		tx.settleRMC(n)
-		tx.PutPartition(n, steps[0].Detail...)
+		tx.PutPartition(n, withNVRAM(p, n, steps[0].Detail)...)
 		return nil
 	})
 	if err != nil {
@@ -316,7 +402,7 @@ func (c *Core) continuePlan(uuid string, gen uint64, steps []sim.Step, i int, jo
 			if *n == *p {
 				return nil // e.g. RMC cannot come up without a MGMTSWITCH adapter
 			}
-			tx.PutPartition(n, next.Detail...)
+			tx.PutPartition(n, withNVRAM(p, n, next.Detail)...)
 			return nil
 		})
 		switch {

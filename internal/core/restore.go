@@ -665,6 +665,8 @@ func signature(get func(model.ObjKind, string) model.Object, each func(model.Obj
 	p := o.(*model.Partition).Clone()
 	p.Rev, p.Created, p.Op = 0, 0, 0
 	p.State, p.RefCode, p.RMCState, p.RMCIP, p.OSVersion = "", "", "", "", ""
+	// The NVRAM is the firmware's, not configuration (profile.bak has none).
+	p.NVRAM = ""
 	p.CurMem, p.CurUnits, p.CurVP, p.CurProcs, p.CurMode, p.ActivatedAt, p.Restarting = 0, 0, 0, 0, "", 0, false
 	// The fields of the processor mode not in use mean nothing.
 	if p.Dedicated {

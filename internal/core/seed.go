@@ -359,7 +359,7 @@ func seedNetwork(st *model.State, nowMS int64, mgmtVLAN int) {
 // again (a wiped state directory) has the same partitions, and their
 // devices the same identifiers, as before.
 func seedPartitionUUID(sys *model.ManagedSystem, id int) string {
-	return strings.ToUpper(uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/partition/"+strconv.Itoa(id))).String())
+	return PowerVMUUID(uuid.NewMD5(uuid.NameSpaceOID, []byte(sys.UUID+"/partition/"+strconv.Itoa(id))).String())
 }
 
 func lastN(s string, n int) string {

@@ -272,6 +272,15 @@ func (tx *Tx) NextFreeID() (int, error) {
 func (tx *Tx) Accounting() model.Accounting {
 	a := tx.st.Accounting()
 	for _, k := range tx.order {
+		if k.kind == model.KindProcPool {
+			if old, ok := tx.st.Get(k.kind, k.key).(*model.ProcPool); ok {
+				a.PoolReserved -= old.ReservedUnits
+			}
+			if p, ok := tx.objs[k].(*model.ProcPool); ok && p != nil {
+				a.PoolReserved += p.ReservedUnits
+			}
+			continue
+		}
 		if k.kind != model.KindPartition {
 			continue
 		}
@@ -495,6 +504,10 @@ func (tx *Tx) pathOf(sysUUID string, o model.Object) string {
 		return LogicalUnitPath(ssp, v)
 	case *model.File:
 		return "/rest/api/web/File/" + v.UUID
+	case *model.ProcPool:
+		return ProcPoolPath(sysUUID, v.ID)
+	case *model.VirtualSerial:
+		return SystemPath(sysUUID) + "/VirtualSerialNumberInformation/" + VSNUUID(sysUUID, v.Serial)
 	case *model.VirtualNIC:
 		owner := tx.Partition(v.Partition)
 		if owner == nil {

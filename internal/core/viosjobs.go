@@ -346,7 +346,7 @@ func (c *Core) rescanJob(a Actor, r JobRequest, v *model.Partition) (*Job, error
 	switch {
 	case err != nil:
 		return c.finishVIOSJob(job, err), nil
-	case !found:
+	case !found && !c.hasVirtualDisk(v.UUID, udid):
 		return c.finishVIOSJob(job, model.ErrNoObject("virtual disk", udid+" on "+v.Name), Param{Name: "RETURN_CODE", Value: "-1"}), nil
 	}
 	return c.finishVIOSJob(job, nil, Param{Name: "RETURN_CODE", Value: "0"}), nil

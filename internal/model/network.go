@@ -71,9 +71,15 @@ type EthernetAdapter struct {
 	Trunk           bool   `json:"trunk,omitempty"`
 	TrunkPriority   int    `json:"trunkPriority,omitempty"`
 	Enabled         bool   `json:"enabled"`
-	Device          string `json:"device,omitempty"` // VIOS device name (entN)
-	Created         int64  `json:"created"`
-	Rev             uint64 `json:"rev"`
+	Device          string `json:"device,omitempty"` // VIOS device name (entN); the management partition's as its client named it
+	// The management partition's adapters may be ports of an Open
+	// vSwitch bridge (SDN, nova-powervm's OVS VIF driver): the bridge,
+	// the port's external-ids ("k=v,k=v") and the MTU.
+	OvsBridge string `json:"ovsBridge,omitempty"`
+	OvsExtIDs string `json:"ovsExtIDs,omitempty"`
+	MTU       int    `json:"mtu,omitempty"`
+	Created   int64  `json:"created"`
+	Rev       uint64 `json:"rev"`
 }
 
 func (a *EthernetAdapter) Kind() ObjKind        { return KindAdapter }
@@ -149,6 +155,23 @@ func ValidateAdapter(a *EthernetAdapter, owner *Partition) error {
 		}
 	} else if a.TrunkPriority != 0 {
 		return newErr(KindInvalid, "PVME01050312-0069", "Only a trunk adapter has a trunk priority.")
+	}
+	if (a.OvsBridge != "" || a.OvsExtIDs != "" || a.MTU != 0) && !owner.IsMgmt {
+		return newErr(KindInvalid, "PVME01050314-0071", "OvsBridge, OvsPortExternalIds and ConfiguredMTU apply to the management partition's adapters only; %s is not the management partition.", owner.Name)
+	}
+	if a.OvsExtIDs != "" && a.OvsBridge == "" {
+		return newErr(KindInvalid, "PVME01050314-0072", "OvsPortExternalIds needs OvsBridge: the Open vSwitch bridge the port is on.")
+	}
+	if a.MTU != 0 && (a.MTU < 576 || a.MTU > 9000) {
+		return newErr(KindInvalid, "PVME01050314-0073", "The MTU %d is not valid: it goes from 576 to 9000.", a.MTU)
+	}
+	if err := validOvsName("OvsBridge", a.OvsBridge); err != nil {
+		return err
+	}
+	if owner.IsMgmt {
+		if err := validOvsName("DeviceName", a.Device); err != nil {
+			return err
+		}
 	}
 	if a.Slot < FirstUserSlot || a.Slot >= owner.MaxVirtualSlots {
 		return newErr(KindInvalid, "PVME01050313-0070", "The virtual slot %d is not valid for partition %s: slots go from %d to %d.", a.Slot, owner.Name, FirstUserSlot, owner.MaxVirtualSlots-1)
@@ -314,4 +337,13 @@ func SortInts(vs []int) []int {
 	out := append([]int(nil), vs...)
 	sort.Ints(out)
 	return out
+}
+
+// validOvsName checks an Open vSwitch bridge or device name: up to 15
+// characters (a Linux interface name), no space, slash or control.
+func validOvsName(field, s string) error {
+	if len(s) > 15 || strings.ContainsAny(s, " /\t\n") {
+		return newErr(KindInvalid, "PVME01050314-0074", "The %s %q is not valid: at most 15 characters, without spaces or slashes.", field, s)
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ const (
 // Kinds lists every kind, in the order they are loaded (owners first).
 var Kinds = []ObjKind{KindSwitch, KindPartition, KindAdapter, KindBridge, KindSlot,
 	KindPV, KindVG, KindLV, KindMedia, KindCluster, KindSSP, KindLU, KindSCSIMap, KindFCPort, KindFCMap, KindFile,
-	KindPCMPref, KindLoad, KindSANFabric, KindSANArray, KindSANLUN, KindISCSITarget, KindRBDImage,
+	KindProcPool, KindVSN, KindPCMPref, KindLoad, KindSANFabric, KindSANArray, KindSANLUN, KindISCSITarget, KindRBDImage,
 	KindSRIOVAdapter, KindSRIOVLP, KindVNIC, KindSimRule}
 
 // Object is anything the store keeps besides the managed system itself.
@@ -72,6 +72,10 @@ func DecodeObject(k ObjKind, b []byte) (Object, error) {
 		o = &FCMapping{}
 	case KindFile:
 		o = &File{}
+	case KindProcPool:
+		o = &ProcPool{}
+	case KindVSN:
+		o = &VirtualSerial{}
 	case KindSANFabric:
 		o = &SANFabric{}
 	case KindSANArray:

@@ -141,6 +141,20 @@ type Partition struct {
 	// MACPrefix is the base of the MACs the hypervisor gives the
 	// partition's virtual adapters: the adapter in slot s gets MACPrefix+s.
 	MACPrefix uint64 `json:"macPrefix,omitempty"`
+	// NVRAM is the partition's NVRAM image, base64 (PartitionNVRAM):
+	// as a client set it, or as the firmware made it at activation.
+	NVRAM string `json:"nvram,omitempty"`
+
+	// IBM i: the designated IPL source (a, b, c, d), the tagged I/O
+	// (load source, alternate load source, consoles), restricted I/O and
+	// the license key last added (AddLicense).
+	IPLSource    string   `json:"iplSource,omitempty"`
+	TaggedIO     TaggedIO `json:"taggedIO,omitempty"`
+	RestrictedIO bool     `json:"restrictedIO,omitempty"`
+	LicenseKey   string   `json:"licenseKey,omitempty"`
+	// VSN is the virtual serial number (of the system's) the partition
+	// has been given; "" for none.
+	VSN string `json:"vsn,omitempty"`
 
 	// Current (runtime) allocation, valid while the partition is active.
 	CurMem      int    `json:"curMem,omitempty"`
@@ -243,6 +257,21 @@ func (p *Partition) Migrating() bool {
 	return false
 }
 
+// TaggedIO is an IBM i partition's tagged I/O: the virtual slots (or
+// "NONE") of its load source and alternate load source, and its console
+// ("HMC" or a slot). Empty fields are not set.
+type TaggedIO struct {
+	LoadSource    string `json:"loadSource,omitempty"`
+	AltLoadSource string `json:"altLoadSource,omitempty"`
+	Console       string `json:"console,omitempty"`
+	AltConsole    string `json:"altConsole,omitempty"`
+	OpConsole     string `json:"opConsole,omitempty"`
+}
+
+// IPL sources of an IBM i partition (DesignatedIPLSource, the PowerOn
+// job's iIPLsource).
+var IPLSources = []string{"a", "b", "c", "d"}
+
 // Clone returns a copy to change.
 func (p *Partition) Clone() *Partition { c := *p; return &c }
 
@@ -294,6 +323,7 @@ func (a Accounting) Add(b Accounting) Accounting {
 		PageTableMemory: a.PageTableMemory + b.PageTableMemory,
 		SharedUnits:     a.SharedUnits + b.SharedUnits,
 		DedicatedProcs:  a.DedicatedProcs + b.DedicatedProcs,
+		PoolReserved:    a.PoolReserved + b.PoolReserved,
 	}
 }
 
@@ -304,6 +334,7 @@ func (a Accounting) Sub(b Accounting) Accounting {
 		PageTableMemory: a.PageTableMemory - b.PageTableMemory,
 		SharedUnits:     a.SharedUnits - b.SharedUnits,
 		DedicatedProcs:  a.DedicatedProcs - b.DedicatedProcs,
+		PoolReserved:    a.PoolReserved - b.PoolReserved,
 	}
 }
 
@@ -413,6 +444,37 @@ func ValidateDefinition(sys *ManagedSystem, p *Partition) error {
 	}
 	if !contains(Keylocks, p.Keylock) {
 		return ErrBadValue("KeylockPosition", p.Keylock, strings.Join(Keylocks, ", "))
+	}
+	if p.Type == TypeOS400 {
+		if p.IPLSource != "" && !contains(IPLSources, p.IPLSource) {
+			return ErrBadValue("DesignatedIPLSource", p.IPLSource, strings.Join(IPLSources, ", "))
+		}
+		for _, t := range []struct{ name, v string }{{"LoadSource", p.TaggedIO.LoadSource}, {"AlternateLoadSource", p.TaggedIO.AltLoadSource},
+			{"Console", p.TaggedIO.Console}, {"AlternateConsole", p.TaggedIO.AltConsole}, {"OperationsConsole", p.TaggedIO.OpConsole}} {
+			if err := validTaggedSlot(t.name, t.v); err != nil {
+				return err
+			}
+		}
+	} else if p.IPLSource != "" || p.TaggedIO != (TaggedIO{}) || p.RestrictedIO {
+		return Invalid("DesignatedIPLSource, TaggedIO and IsRestrictedIOPartition apply to IBM i (OS400) partitions only, not to %s partitions.", p.Type)
+	}
+	return nil
+}
+
+// validTaggedSlot checks a TaggedIO value: empty, NONE, HMC (consoles), or
+// a virtual slot number of the partition (a DRC index for physical I/O is
+// a larger number; both are accepted as numbers).
+func validTaggedSlot(name, v string) error {
+	switch strings.ToUpper(v) {
+	case "", "NONE", "HMC":
+		return nil
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' || n > 1<<30 {
+			return ErrBadValue("TaggedIO/"+name, v, "NONE, HMC, or a slot number")
+		}
+		n = n*10 + int(c-'0')
 	}
 	return nil
 }

@@ -167,14 +167,21 @@ func (s *State) Put(o Object) {
 		s.Bridges[v.UUID] = v
 	case *IOSlot:
 		s.Slots[v.Key()] = v
+	case *ProcPool:
+		s.acct.PoolReserved += v.ReservedUnits
+		s.putObj(o)
 	default:
-		m := s.objs[o.Kind()]
-		if m == nil {
-			m = map[string]Object{}
-			s.objs[o.Kind()] = m
-		}
-		m[o.Key()] = o
+		s.putObj(o)
 	}
+}
+
+func (s *State) putObj(o Object) {
+	m := s.objs[o.Kind()]
+	if m == nil {
+		m = map[string]Object{}
+		s.objs[o.Kind()] = m
+	}
+	m[o.Key()] = o
 }
 
 // Delete removes an object (nothing when absent).
@@ -223,6 +230,9 @@ func (s *State) Delete(k ObjKind, key string) {
 	case KindSlot:
 		delete(s.Slots, key)
 	default:
+		if old, ok := s.objs[k][key].(*ProcPool); ok {
+			s.acct.PoolReserved -= old.ReservedUnits
+		}
 		delete(s.objs[k], key)
 	}
 }
@@ -431,6 +441,9 @@ func (s *State) RecomputeAccounting() Accounting {
 	var a Accounting
 	for _, p := range s.Partitions {
 		a = a.Add(p.Holds())
+	}
+	for _, o := range s.objs[KindProcPool] {
+		a.PoolReserved += o.(*ProcPool).ReservedUnits
 	}
 	s.acct = a
 	return a

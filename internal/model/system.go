@@ -195,6 +195,8 @@ type Accounting struct {
 	SharedUnits Units
 	// Whole processors of active dedicated-processor partitions.
 	DedicatedProcs int
+	// Processing units reserved for the shared processor pools.
+	PoolReserved Units
 }
 
 // HypervisorMemory is firmware memory plus page tables, MB.
@@ -211,7 +213,7 @@ func (s *ManagedSystem) AvailableMemory(a Accounting) int {
 // AvailableUnits is configurable processing units less what active
 // partitions hold (dedicated processors count whole).
 func (s *ManagedSystem) AvailableUnits(a Accounting) Units {
-	return s.ConfigurableProcUnits - a.SharedUnits - Units(a.DedicatedProcs)*WholeProc
+	return s.ConfigurableProcUnits - a.SharedUnits - Units(a.DedicatedProcs)*WholeProc - a.PoolReserved
 }
 
 // ValidateSystemName checks a managed system name (as partition names:

@@ -188,6 +188,24 @@ func (b *builder) leafKB(name, kb, text string) *builder {
 	return b
 }
 
+// leafWith adds <name attrs>text</name> with exactly the attributes given
+// (an element the captures write otherwise than its schema's defaults, as
+// PartitionNVRAM); a group attribute among them groups it.
+func (b *builder) leafWith(name string, attrs []uom.Attr, text string) *builder {
+	if b.out != nil {
+		t := makeTag(name, attrs)
+		for _, a := range attrs {
+			if a.Local == "group" {
+				t.group = a.Value
+			}
+		}
+		b.streamLeafTag(&t, text)
+		return b
+	}
+	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text, Attrs: attrs})
+	return b
+}
+
 // has tells whether the schema of the element being built has a child.
 func (b *builder) has(name string) bool { return b.schema.Child(name) != nil }
 
@@ -220,15 +238,22 @@ func (b *builder) links(name string, hrefs []string) *builder {
 // captured ?group=None ManagedSystem carries its Hypervisor section).
 var alwaysSent = map[string]bool{"Hypervisor": true}
 
+// namedOnly are groups sent only when the request names them (or All):
+// NovaLink leaves a partition's NVRAM (about 20 KB each) out of feeds
+// read without ?group.
+var namedOnly = map[string]bool{"NVRAM": true}
+
 // filterGroups removes grouped sections not selected by g.
 func filterGroups(el *uom.Element, g groupSel) {
-	if g.all {
-		return
-	}
 	kept := el.Children[:0]
 	for _, c := range el.Children {
-		if grp := c.Attr("group"); grp != "" && !g.has(grp) && !alwaysSent[grp] {
-			continue
+		if grp := c.Attr("group"); grp != "" {
+			if namedOnly[grp] && !g.names[grp] && !g.names["All"] {
+				continue
+			}
+			if !g.all && !g.has(grp) && !alwaysSent[grp] {
+				continue
+			}
 		}
 		kept = append(kept, c)
 	}

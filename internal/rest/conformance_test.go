@@ -332,6 +332,7 @@ func renderedObjects(t *testing.T) map[string][]rendered {
 	}
 	collectNetwork(h, collect)
 	collectStorage(h, collect)
+	collectPartitionAPI(h, collect)
 	collectSRIOV(h, collect)
 	for _, typ := range conformTypes {
 		if len(out[typ]) == 0 {
@@ -345,7 +346,8 @@ func renderedObjects(t *testing.T) map[string][]rendered {
 var conformTypes = []string{"ManagedSystem", "LogicalPartition", "VirtualIOServer",
 	"VirtualSwitch", "VirtualNetwork", "ClientNetworkAdapter", "NetworkBridge", "LoadGroup",
 	"SharedStoragePool", "Tier", "LogicalUnit", "Cluster", "VolumeGroup",
-	"SRIOVEthernetLogicalPort", "VirtualNICDedicated"}
+	"SharedProcessorPool", "VirtualSerialNumberInformation", "VirtualSCSIBus", "VirtualSCSIClientAdapter",
+	"VirtualFibreChannelClientAdapter", "ManagementConsole", "SRIOVEthernetLogicalPort", "VirtualNICDedicated"}
 
 // collectSRIOV gives a partition a vNIC (backed through both VIOSes) and
 // a logical port, and renders them and the VIOSes' logical ports.
@@ -598,9 +600,10 @@ func schemaRootName(path string) string {
 func checkAttrs(src, path string, c *uom.Element, cs, alt *uom.SchemaNode, kb, kbUnverified *problems) {
 	got := c.Attr("kb")
 	switch {
-	case got == "" && cs.KB == "" && cs.Complex:
-		// A list item (TrunkAdapter, LoadGroup, ProfileIOSlot, ...): the
-		// captures write no access attributes on them.
+	case got == "" && cs.KB == "" && (cs.Complex || cs.Repeats):
+		// A list item (TrunkAdapter, LoadGroup, ProfileIOSlot, ...; the
+		// console's AuthorizedKey values): the captures write no access
+		// attributes on them.
 	case got == "" && cs.KB == "" && strings.HasSuffix(c.Local, "Choice"):
 		// A choice wrapper (IOAdapterChoice, VirtualNICBackingDeviceChoice):
 		// the captures (sys_with_sriov.txt, vnic_feed.txt) write it bare.
@@ -737,21 +740,26 @@ func outOfOrder(seq []string, pos map[string]int) []int {
 
 // captureFor names the captures each object type is compared with.
 var captureFor = map[string][]string{
-	"ManagedSystem":            {"sys_with_sriov.txt", "managedsystem.txt"},
-	"LogicalPartition":         {"lpar.txt", "fake_lpar_feed.txt"},
-	"VirtualIOServer":          {"fake_vios_feed.txt", "fake_vios_mappings.txt", "vio_multi_vscsi_mapping.txt", "fake_vios_ssp_npiv.txt", "fake_vios_with_volume_group_data.txt"},
-	"VirtualSwitch":            {"vswitch_feed.txt", "fake_virtual_switch.txt", "fake_vswitch_feed.txt", "nbbr_virtual_switch.txt"},
-	"VirtualNetwork":           {"nbbr_virtual_network.txt", "fake_virtual_network_feed.txt"},
-	"ClientNetworkAdapter":     {"cna_feed1.txt", "cna_feed.txt", "fake_cna.txt"},
-	"NetworkBridge":            {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "nbbr_network_bridge_peer.txt", "fake_network_bridge.txt"},
-	"LoadGroup":                {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "fake_network_bridge.txt"},
-	"SharedStoragePool":        {"ssp.txt"},
-	"Tier":                     {"tier.txt"},
-	"LogicalUnit":              {"lufeed.txt"},
-	"Cluster":                  {"cluster.txt"},
-	"SRIOVEthernetLogicalPort": {"sriov_lp_feed.txt"},
-	"VirtualNICDedicated":      {"vnic_feed.txt"},
-	"VolumeGroup":              {"fake_volume_group.txt", "fake_volume_group2.txt", "fake_volume_group_with_vio_data.txt", "get_volume_group.txt", "get_volume_group_no_rep.txt", "upload_volgrp.txt", "upload_volgrp2.txt"},
+	"ManagedSystem":                    {"sys_with_sriov.txt", "managedsystem.txt"},
+	"LogicalPartition":                 {"lpar.txt", "fake_lpar_feed.txt", "lpar_ibmi.txt"},
+	"VirtualIOServer":                  {"fake_vios_feed.txt", "fake_vios_mappings.txt", "vio_multi_vscsi_mapping.txt", "fake_vios_ssp_npiv.txt", "fake_vios_with_volume_group_data.txt"},
+	"VirtualSwitch":                    {"vswitch_feed.txt", "fake_virtual_switch.txt", "fake_vswitch_feed.txt", "nbbr_virtual_switch.txt"},
+	"VirtualNetwork":                   {"nbbr_virtual_network.txt", "fake_virtual_network_feed.txt"},
+	"ClientNetworkAdapter":             {"cna_feed1.txt", "cna_feed.txt", "fake_cna.txt"},
+	"NetworkBridge":                    {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "nbbr_network_bridge_peer.txt", "fake_network_bridge.txt"},
+	"LoadGroup":                        {"nbbr_network_bridge.txt", "nbbr_network_bridge_failover.txt", "fake_network_bridge.txt"},
+	"SharedStoragePool":                {"ssp.txt"},
+	"Tier":                             {"tier.txt"},
+	"LogicalUnit":                      {"lufeed.txt"},
+	"Cluster":                          {"cluster.txt"},
+	"SharedProcessorPool":              {"shrprocpool.txt"},
+	"VirtualSerialNumberInformation":   {"vsn.txt"},
+	"VirtualSCSIBus":                   {"vscsibus_feed.txt"},
+	"ManagementConsole":                {"managementconsole_ssh.txt", "managementconsole.txt"},
+	"VirtualFibreChannelClientAdapter": {"vfc_client_adapter_feed.txt"},
+	"SRIOVEthernetLogicalPort":         {"sriov_lp_feed.txt"},
+	"VirtualNICDedicated":              {"vnic_feed.txt"},
+	"VolumeGroup":                      {"fake_volume_group.txt", "fake_volume_group2.txt", "fake_volume_group_with_vio_data.txt", "get_volume_group.txt", "get_volume_group_no_rep.txt", "upload_volgrp.txt", "upload_volgrp2.txt"},
 }
 
 // knownSchemaIssues are findings of checks (a)-(c) that need a fix

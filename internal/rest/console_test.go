@@ -9,6 +9,8 @@ package rest
 // it is not).
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,10 +23,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 	"github.com/novalink-project/novalink/internal/sim/san"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 	vios_ "github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -325,11 +330,15 @@ func TestCLIRunner(t *testing.T) {
 			t.Errorf("%s/do/CLIRunner: group %q", p, g)
 		}
 	}
-	for _, p := range []string{"/rest/api/uom/ManagementConsole/" + uuidZero + "/do/CLIRunner", f.consolePath() + "/do/Bogus",
+	for _, p := range []string{"/rest/api/uom/ManagementConsole/" + uuidZero + "/do/CLIRunner",
 		"/rest/api/uom/LogicalPartition/do/PowerOn"} {
 		if rec := f.do("GET", p, "", "", ""); rec.Code != 404 {
 			t.Errorf("GET %s: %d, want 404", p, rec.Code)
 		}
+	}
+	// An unknown job of a console that exists is a bad request.
+	if rec := f.do("GET", f.consolePath()+"/do/Bogus", "", "", ""); rec.Code != 400 {
+		t.Errorf("GET %s/do/Bogus: %d, want 400", f.consolePath(), rec.Code)
 	}
 
 	// A command that works: results returnCode, stdOut (as printed, with
@@ -829,6 +838,13 @@ func (r *refusals) updates(t *testing.T, k *kind) {
 				return strings.HasSuffix(ls[idx[a]].Local, "Name") && !strings.HasSuffix(ls[idx[b]].Local, "Name")
 			})
 			tries := 0
+			if hint := updateHints[k.name]; hint != nil {
+				cur := f.entry(t, path, r.master).Etag
+				changed := func() bool { return f.entry(t, path, r.master).Etag != cur }
+				if r.attempt(t, "update "+k.name, "POST", path, uom.MediaType(uom.ServiceUOM, k.name), hint(t, e.Content.Clone()), cur, changed) {
+					return
+				}
+			}
 			for _, i := range idx {
 				if ss[i] != nil && (ss[i].ReadOnly() || ss[i].CreateOnly()) {
 					continue
@@ -932,12 +948,41 @@ var createHints = map[string]func() []string{
 		return []string{vnicBody("2A59F8E4-1C72-3DF0-AE63-87A69E04D1AF"), vnicBody("D50B1EDC-2919-347C-A6AA-5F12A0BD6A9C")}
 	},
 	"LogicalPartition": func() []string { return []string{lparBody("enum-lpar", "1024", "")} },
+	// An empty bus to lpar11 (ID 11), as pypowervm's VSCSIBus.bld makes one.
+	"VirtualSCSIBus": func() []string {
+		return []string{`<VirtualSCSIBus:VirtualSCSIBus xmlns:VirtualSCSIBus="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0">` +
+			`<Metadata><Atom/></Metadata><ClientAdapter schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterType>Client</AdapterType>` +
+			`<LocalPartitionID>11</LocalPartitionID><UseNextAvailableSlotID>true</UseNextAvailableSlotID></ClientAdapter>` +
+			`<ServerAdapter schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterType>Server</AdapterType>` +
+			`<UseNextAvailableSlotID>true</UseNextAvailableSlotID></ServerAdapter></VirtualSCSIBus:VirtualSCSIBus>`}
+	},
 	// A copy of a volume group names disks already in use.
 	"VolumeGroup": func() []string {
 		return []string{`<VolumeGroup:VolumeGroup xmlns:VolumeGroup="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `" schemaVersion="V1_0">` +
 			`<Metadata><Atom/></Metadata><GroupName>enumvg</GroupName><PhysicalVolumes schemaVersion="V1_0"><Metadata><Atom/></Metadata>` +
 			`<PhysicalVolume schemaVersion="V1_0"><Metadata><Atom/></Metadata><VolumeName>hdisk5</VolumeName></PhysicalVolume>` +
 			`</PhysicalVolumes></VolumeGroup:VolumeGroup>`}
+	},
+}
+
+// updateHints make a valid change of an object as read, for kinds whose
+// leaves cannot simply be mutated (the console's SSH keys).
+var updateHints = map[string]func(t *testing.T, obj *uom.Element) string{
+	"ManagementConsole": func(t *testing.T, obj *uom.Element) string {
+		pub, _, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sk, err := ssh.NewPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ak := obj.Child("AuthorizedKeys")
+		if ak == nil {
+			t.Fatal("the console shows no AuthorizedKeys")
+		}
+		ak.Append(&uom.Element{Space: uom.NSUOM, Local: "AuthorizedKey", Text: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " enum@test"})
+		return string(obj.Bytes())
 	},
 }
 
@@ -982,6 +1027,9 @@ func refusalsInventory() *core.Inventory {
 // jobSamples are parameters that make each job that needs some change
 // something on a VIOS (the VIOS's UUID given).
 var jobSamples = map[string]func(f *coFixture, vios string) []core.Param{
+	"LogicalPartition/PanelFunction": func(*coFixture, string) []core.Param { return []core.Param{{Name: "operation", Value: "dston"}} },
+	"LogicalPartition/AddLicense":    func(*coFixture, string) []core.Param { return []core.Param{{Name: "licKey", Value: "ENUM-KEY"}} },
+	"LogicalPartition/CloneUUID":     func(*coFixture, string) []core.Param { return []core.Param{{Name: "targetLparName", Value: "lpar12"}} },
 	// A migration and a remote restart need their target named (a system
 	// alone has none: the master's job fails, valid).
 	"LogicalPartition/Migrate": func(*coFixture, string) []core.Param {
@@ -1036,7 +1084,8 @@ var readOnlyJobs = map[string]bool{"VirtualIOServer/RBDExists": true}
 
 // seedForRefusals gives the server, while NovaLink is master, objects of
 // the kinds the default inventory has none of (a logical unit, a logical
-// volume), so that changing and deleting them can be tried.
+// volume, a running IBM i partition), so that changing and deleting them
+// and the IBM i jobs can be tried.
 func seedForRefusals(t *testing.T, f *coFixture) {
 	t.Helper()
 	admin := core.Actor{User: "padmin", Role: core.RoleAdmin, Console: model.ConsoleNovaLink}
@@ -1046,6 +1095,39 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 		if err != nil || res.Code != 0 {
 			t.Fatalf("%s: %v %+v", line, err, res)
 		}
+	}
+	// A SCSI bus from vios1 to lpar10 with the logical volume on it.
+	lpar := f.partition("lpar10")
+	slot, err := f.core.CreateSCSIBus(admin, v.UUID, lpar.UUID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lv string
+	f.core.Read(func(st *model.State) {
+		st.Each(model.KindLV, func(o model.Object) {
+			if l := o.(*model.LogicalVolume); l.Name == "enum_lv" {
+				lv = l.UUID
+			}
+		})
+	})
+	if err := f.core.UpdateSCSIBus(admin, v.UUID, slot, []vios.SCSISpec{{Backing: model.BackLV, BackingID: lv}}); err != nil {
+		t.Fatal(err)
+	}
+	ibmi := f.core.NewPartitionTemplate(model.TypeOS400)
+	ibmi.Name, ibmi.MinMem, ibmi.DesMem, ibmi.MaxMem = "enum-ibmi", 1024, 1024, 1024
+	p, err := f.core.CreatePartition(admin, ibmi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := f.core.StartJob(admin, core.JobRequest{Group: "LogicalPartition", Operation: "PowerOn", TargetUUID: p.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000 && job.Snapshot().Status == core.JobRunning; i++ {
+		f.clock.Advance(10 * time.Millisecond)
+	}
+	if s := job.Snapshot(); s.Status != core.JobOK {
+		t.Fatalf("power on enum-ibmi: %+v", s)
 	}
 	// A vNIC and a logical port of lpar11, so that deleting them can be
 	// tried.
@@ -1065,7 +1147,7 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 			t.Fatalf("cfgdev on %s: %v %+v", name, err, res)
 		}
 	}
-	err := f.core.ChangeSAN(admin, func(tx *core.Tx) error {
+	err = f.core.ChangeSAN(admin, func(tx *core.Tx) error {
 		if _, err := san.ResizeLUN(tx, san.LUNByName(tx, "enum_grown"), 20480); err != nil {
 			return err
 		}
@@ -1137,14 +1219,28 @@ func (r *refusals) jobs(t *testing.T) {
 		for _, op := range ops {
 			route := "job " + g + "/" + op
 			switch {
-			case g == "ManagedSystem" && op == "RequestMaster":
+			case g == "ManagedSystem" && (op == "RequestMaster" || op == "RequestController"):
 				continue
+			case core.ReadOnlyJobs[g+"/"+op] && g != "ManagedSystem":
+				// A read of a partition (RescanVirtualDisk): nothing to
+				// refuse; its own tests run it.
+				continue
+			case core.ReadOnlyJobs[g+"/"+op]:
+				// Reads: the console that is not master may run them.
+				j := f.runJob(t, f.sysPath(), op, r.other, true)
+				r.tried++
+				if j.status != core.JobOK {
+					t.Errorf("%s (changes nothing) by the console that is not master: %v, want it to run", route, j)
+				}
 			case core.KindJobs[g][op]:
 				r.kindJob(t, g, op)
 			case g == "ManagedSystem":
 				var params []core.Param
-				if op == "UpdateFirmware" {
+				switch op {
+				case "UpdateFirmware":
 					params = []core.Param{{Name: "image", Value: "FIRMWARE_IMAGE\nlevel=SV860_999\n"}}
+				case "AddVSN", "RemoveVSN", "TransferVSN":
+					params = []core.Param{{Name: "VirtualSerialNumber", Value: "ENUMVSN"}}
 				}
 				before := f.core.System()
 				j := f.runJob(t, f.sysPath(), op, r.other, true, params...)
@@ -1280,5 +1376,62 @@ func TestMasterOutlivesItsSession(t *testing.T) {
 	if r := f.cli(t, tok, "chsyscfg -r lpar -m "+sys.Name+" -i lpar_id=10,powervm_mgmt_capable=1"); r.status != core.JobOK ||
 		!f.partition("lpar10").MgmtCapable || lpar.MgmtCapable {
 		t.Errorf("the HMC's change in a new session: %v", r)
+	}
+}
+
+// TestConsoleSSHKeys: the console has a public SSH key of its own, the
+// same from read to read; its authorized keys are set by posting the
+// list (a key added, one removed), refused when one is not a key.
+func TestConsoleSSHKeys(t *testing.T) {
+	f := newCoFixture(t)
+	e := f.entry(t, f.consolePath(), "")
+	pub, _ := e.Content.FindText("PublicSSHKey")
+	if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(pub)); err != nil {
+		t.Fatalf("PublicSSHKey %q: %v", pub, err)
+	}
+	if len(e.Content.FindAll("AuthorizedKeys/AuthorizedKey")) != 0 {
+		t.Fatal("a new console authorizes keys")
+	}
+	key := func(comment string) string {
+		p, _, _ := ed25519.GenerateKey(rand.Reader)
+		sk, _ := ssh.NewPublicKey(p)
+		return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sk))) + " " + comment
+	}
+	k1, k2 := key("powervc@a"), key("nova@b")
+	post := func(etag string, keys ...string) *httptest.ResponseRecorder {
+		obj := f.entry(t, f.consolePath(), "").Content
+		ak := obj.Child("AuthorizedKeys")
+		ak.Children = ak.Children[:1] // Metadata
+		for _, k := range keys {
+			ak.Append(&uom.Element{Space: uom.NSUOM, Local: "AuthorizedKey", Text: k})
+		}
+		return f.do("POST", f.consolePath(), uom.MediaType(uom.ServiceUOM, "ManagementConsole"), string(obj.Bytes()), "", "If-Match", etag)
+	}
+	if rec := post(e.Etag, k1, k2, k1); rec.Code != 200 {
+		t.Fatalf("add keys: %d %s", rec.Code, rec.Body)
+	}
+	e2 := f.entry(t, f.consolePath(), "")
+	var got []string
+	for _, k := range e2.Content.FindAll("AuthorizedKeys/AuthorizedKey") {
+		got = append(got, k.Text)
+	}
+	if len(got) != 2 || got[0] != k1 || got[1] != k2 {
+		t.Fatalf("authorized keys %q", got)
+	}
+	if p2, _ := e2.Content.FindText("PublicSSHKey"); p2 != pub || e2.Etag == e.Etag {
+		t.Fatalf("public key changed (%v) or etag did not (%s)", p2 != pub, e2.Etag)
+	}
+	if rec := post(e.Etag, k1); rec.Code != 412 {
+		t.Errorf("stale etag: %d", rec.Code)
+	}
+	if rec := post(e2.Etag, k1, "ssh-rsa not-a-key x"); rec.Code != 400 {
+		t.Errorf("a bad key: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post(e2.Etag, k2); rec.Code != 200 {
+		t.Fatalf("remove a key: %d %s", rec.Code, rec.Body)
+	}
+	keys := f.entry(t, f.consolePath(), "").Content.FindAll("AuthorizedKeys/AuthorizedKey")
+	if len(keys) != 1 || keys[0].Text != k2 {
+		t.Fatalf("after removing one: %d keys", len(keys))
 	}
 }

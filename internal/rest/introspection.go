@@ -319,11 +319,12 @@ func (s *Server) quickNames(k *kind) []string {
 		return nil
 	}
 	var objs []object
-	s.core.Read(func(st *model.State) { objs = k.list(st, "") })
+	rc := &renderCtx{now: s.core.Clock().Now()}
+	s.core.Read(func(st *model.State) { objs, rc.sys = k.list(st, ""), st.System })
 	if len(objs) == 0 {
 		return nil
 	}
-	props := k.quick(objs[0])
+	props := k.quick(rc, objs[0])
 	out := make([]string, 0, len(props))
 	for n := range props {
 		out = append(out, n)

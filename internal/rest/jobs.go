@@ -124,12 +124,15 @@ func (s *Server) handleJobTemplate(w http.ResponseWriter, r *http.Request, a cor
 		return
 	}
 	op := r.PathValue("op")
-	if _, ok := jobParametersOf(group, op); !ok {
-		s.writeError(w, r, unknownOperation(group, op), nil)
-		return
-	}
+	// A job on an object that does not exist answers 404 whatever the
+	// operation; an unknown operation on one that exists answers 400
+	// (clients read a 404 as "the object is gone").
 	if !s.objectExists(group, target) {
 		s.writeError(w, r, model.ErrNoObject(group, target), nil)
+		return
+	}
+	if _, ok := jobParametersOf(group, op); !ok {
+		s.writeError(w, r, unknownOperation(group, op), nil)
 		return
 	}
 	el := webRoot("JobRequest")
@@ -163,13 +166,17 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 		s.writeError(w, r, err, nil)
 		return
 	}
+	if !s.objectExists(group, target) {
+		s.writeError(w, r, model.ErrNoObject(group, target), body)
+		return
+	}
+	if _, ok := jobParametersOf(group, op); !ok {
+		s.writeError(w, r, unknownOperation(group, op), body)
+		return
+	}
 	if svc, typ, ok := uom.ParseMediaType(r.Header.Get("Content-Type")); !ok || svc != uom.ServiceWeb || typ != "JobRequest" {
 		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for a job; send %s.",
 			r.Header.Get("Content-Type"), uom.MediaType(uom.ServiceWeb, "JobRequest")), body)
-		return
-	}
-	if _, ok := jobParametersOf(group, op); !ok && notImplementedJob(group, op) {
-		s.writeError(w, r, unknownOperation(group, op), body)
 		return
 	}
 	params, err := parseJobRequest(body, op, group)
@@ -181,10 +188,6 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 	req := core.JobRequest{Group: group, Operation: op, TargetUUID: target, Params: params, RequestURL: reqURL}
 	var job *core.Job
 	if rj, ok := restJobs[group][op]; ok {
-		if !s.objectExists(group, target) {
-			s.writeError(w, r, model.ErrNoObject(group, target), body)
-			return
-		}
 		jf, goOn := s.jobFaults(w, r, a, &req)
 		if !goOn {
 			return
@@ -194,13 +197,9 @@ func (s *Server) handleJobStart(w http.ResponseWriter, r *http.Request, a core.A
 			s.core.SetJobFault(job, *jf)
 		}
 	} else {
-		var jf *core.JobFault
-		if s.objectExists(group, target) {
-			// (a job on nothing gets the core's own answer)
-			var goOn bool
-			if jf, goOn = s.jobFaults(w, r, a, &req); !goOn {
-				return
-			}
+		jf, goOn := s.jobFaults(w, r, a, &req)
+		if !goOn {
+			return
 		}
 		job, err = s.core.StartJob(a, req)
 		if err == nil && jf != nil {

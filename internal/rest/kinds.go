@@ -42,7 +42,7 @@ func (s *Server) registerKinds() map[string]*kind {
 			}
 			return systemObject(n), nil
 		},
-		quick: func(o object) map[string]any { return systemQuick(o.val.(*model.ManagedSystem)) },
+		quick: func(rc *renderCtx, o object) map[string]any { return systemQuick(o.val.(*model.ManagedSystem)) },
 		search: map[string]func(object) string{
 			"SystemName": func(o object) string { return o.val.(*model.ManagedSystem).Name },
 		},
@@ -121,7 +121,7 @@ func (s *Server) registerKinds() map[string]*kind {
 			delete: func(s *Server, a core.Actor, o object, etag string) error {
 				return s.core.DeletePartition(a, o.uuid, etag)
 			},
-			quick: func(o object) map[string]any { return partitionQuick(o.val.(*model.Partition)) },
+			quick: func(rc *renderCtx, o object) map[string]any { return partitionQuick(rc, o.val.(*model.Partition)) },
 			search: map[string]func(object) string{
 				"PartitionName": func(o object) string { return o.val.(*model.Partition).Name },
 				"PartitionID":   func(o object) string { return strconv.Itoa(o.val.(*model.Partition).ID) },
@@ -133,6 +133,9 @@ func (s *Server) registerKinds() map[string]*kind {
 		}
 	}
 	registerNetworkKinds(ks)
+	registerProcPoolKind(ks)
+	registerVSNKind(ks)
+	registerClientAdapterKinds(ks)
 	registerConsoleKinds(ks)
 	registerStorageKinds(ks)
 	registerSRIOVKinds(ks)

@@ -587,7 +587,7 @@ func TestNetworkBadInput(t *testing.T) {
 		{"adapter: slot 0", "PUT", feed, cnaCT, cnaBody(`<VirtualSlotNumber>0</VirtualSlotNumber><PortVLANID>5</PortVLANID>` + eth0), 400, "not valid for partition"},
 		{"adapter: trunk on a client LPAR", "PUT", feed, cnaCT, cna("5", `<TrunkPriority>1</TrunkPriority>`), 400, "only a Virtual I/O Server"},
 		{"adapter: trunk priority 16", "PUT", "/rest/api/uom/VirtualIOServer/" + vios.UUID + "/ClientNetworkAdapter", cnaCT, cna("5", `<TrunkPriority>16</TrunkPriority>`), 400, "trunk priority"},
-		{"adapter: NovaLink's trunk off MGMTSWITCH (create)", "PUT", "/rest/api/uom/LogicalPartition/" + f.partition("novalink").UUID + "/ClientNetworkAdapter", cnaCT, cna("5", `<TrunkPriority>1</TrunkPriority>`), 400, "only have a trunk adapter on MGMTSWITCH"},
+		{"adapter: an Open vSwitch bridge on a client LPAR", "PUT", feed, cnaCT, cna("5", `<OvsBridge>br-int</OvsBridge>`), 400, "management partition's adapters only"},
 		{"adapter: running without RMC", "PUT", "/rest/api/uom/LogicalPartition/" + running.UUID + "/ClientNetworkAdapter", cnaCT, cna("5", ""), 409, "RMC"},
 		{"adapter: unknown element", "PUT", feed, cnaCT, cna("5", `<Colour>red</Colour>`), 400, "ClientNetworkAdapter/Colour"},
 		{"adapter: under a VIOS path for an LPAR", "GET", "/rest/api/uom/VirtualIOServer/" + lpar.UUID + "/ClientNetworkAdapter", "", "", 404, "does not exist"},
@@ -810,5 +810,46 @@ func TestPartitionSlots(t *testing.T) {
 	got := f.feedOf(t, f.sysPath()+"/VirtualIOServer/"+f.vios[0].UUID+"/ClientNetworkAdapter/search/(PortVLANID==4094)")
 	if len(got) != 1 || text(got[0].Content, "VirtualSlotNumber") != "6" {
 		t.Fatalf("search under the managed system: %d adapters", len(got))
+	}
+}
+
+// TestManagementPartitionOvsTrunks: the NovaLink partition may have trunk
+// adapters on any switch, with an Open vSwitch bridge, external-ids and an
+// MTU (nova-powervm's OVS VIF driver); client partitions may not carry
+// those, and what is out of range is refused.
+func TestManagementPartitionOvsTrunks(t *testing.T) {
+	f := newNetFixture(t)
+	var mgmt, lpar *model.Partition
+	f.core.Read(func(st *model.State) {
+		mgmt = st.PartitionByName("novalink")
+		lpar = st.PartitionByName("lpar10")
+	})
+	trunk := func(extra string) string {
+		return cnaBody(`<PortVLANID>3001</PortVLANID><AssociatedVirtualSwitch><link href="` + f.switchHref(f.eth0) +
+			`" rel="related"/></AssociatedVirtualSwitch><DeviceName>tap0a1b2c</DeviceName><TrunkPriority>1</TrunkPriority>` + extra)
+	}
+	ovs := `<ConfiguredMTU>1450</ConfiguredMTU><OvsBridge>br-int</OvsBridge><OvsPortExternalIds>iface-id=p1</OvsPortExternalIds>`
+	rec := f.do("PUT", "/rest/api/uom/LogicalPartition/"+mgmt.UUID+"/ClientNetworkAdapter", cnaCT, trunk(ovs), "")
+	if rec.Code != 200 {
+		t.Fatalf("OVS trunk on the management partition: %d %s", rec.Code, rec.Body)
+	}
+	el, _ := uom.DecodeBytes(rec.Body.Bytes())
+	e, _ := uom.ParseEntry(el)
+	for name, want := range map[string]string{"DeviceName": "tap0a1b2c", "ConfiguredMTU": "1450", "OvsBridge": "br-int",
+		"OvsPortExternalIds": "iface-id=p1", "TrunkPriority": "1", "VirtualSwitchID": "0"} {
+		if got, _ := e.Content.FindText(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	for _, bad := range []struct{ path, body, why string }{
+		{"/rest/api/uom/LogicalPartition/" + lpar.UUID + "/ClientNetworkAdapter", cnaBody(`<PortVLANID>3002</PortVLANID><AssociatedVirtualSwitch><link href="` +
+			f.switchHref(f.eth0) + `" rel="related"/></AssociatedVirtualSwitch>` + ovs), "PVME01050314-0071"},
+		{"/rest/api/uom/LogicalPartition/" + mgmt.UUID + "/ClientNetworkAdapter", trunk(`<ConfiguredMTU>20000</ConfiguredMTU>`), "PVME01050314-0073"},
+		{"/rest/api/uom/LogicalPartition/" + mgmt.UUID + "/ClientNetworkAdapter", trunk(`<OvsPortExternalIds>x=y</OvsPortExternalIds>`), "PVME01050314-0072"},
+		{"/rest/api/uom/LogicalPartition/" + mgmt.UUID + "/ClientNetworkAdapter", trunk(`<OvsBridge>a bridge name too long</OvsBridge>`), "PVME01050314-0074"},
+	} {
+		if rec := f.do("PUT", bad.path, cnaCT, bad.body, ""); rec.Code != 400 || !strings.Contains(rec.Body.String(), bad.why) {
+			t.Errorf("want 400 %s: %d %s", bad.why, rec.Code, rec.Body)
+		}
 	}
 }

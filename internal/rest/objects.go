@@ -95,8 +95,10 @@ type kind struct {
 	create   func(s *Server, a core.Actor, parentID string, el *uom.Element) (object, error)
 	update   func(s *Server, a core.Actor, o object, etag string, el *uom.Element, g groupSel) (object, error)
 	delete   func(s *Server, a core.Actor, o object, etag string) error
-	quick    func(o object) map[string]any
-	search   map[string]func(o object) string
+	// quick returns the quick properties (.../{uuid}/quick): values are
+	// strings, ints, bools, quickNumber or quickNull.
+	quick  func(rc *renderCtx, o object) map[string]any
+	search map[string]func(o object) string
 	// byConsole kinds render differently for NovaLink's and the HMC's
 	// sessions (the ManagedSystem's IsPowerVMManagementMaster).
 	byConsole bool
@@ -167,7 +169,16 @@ func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) 
 	if k == nil && s.notImplementedKind(child) {
 		return nil, "", errNotImplemented("The object type " + child)
 	}
-	if k == nil || pk == nil || !k.hasParent(root) {
+	if pk == nil {
+		return nil, "", errStatus(http.StatusNotFound, "There is no object type %s under %s.", child, root)
+	}
+	if k == nil || !k.hasParent(root) {
+		// The parent may exist: then the request is wrong (400), it is
+		// not a missing object (clients read a 404 on a partition's
+		// path as "the partition is gone").
+		if s.objectExists(root, id) {
+			return nil, "", errStatus(http.StatusBadRequest, "There is no object type %s under %s.", child, root)
+		}
 		return nil, "", errStatus(http.StatusNotFound, "There is no object type %s under %s.", child, root)
 	}
 	var gk *kind
@@ -848,7 +859,7 @@ func parseSearch(q string) (key, value string, neg bool, err error) {
 }
 
 func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Actor) {
-	k, o, _, err := s.lookup(r)
+	k, o, rc, err := s.lookup(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -857,7 +868,7 @@ func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Acto
 		s.writeError(w, r, errStatus(http.StatusNotFound, "%s has no quick properties.", k.name), nil)
 		return
 	}
-	props := k.quick(o)
+	props := k.quick(rc, o)
 	prop := r.PathValue("prop")
 	if prop == "" || prop == "All" {
 		keys := make([]string, 0, len(props))
@@ -878,7 +889,13 @@ func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Acto
 	}
 	v, ok := props[prop]
 	if !ok {
-		s.writeError(w, r, errStatus(http.StatusNotFound, "%s has no quick property %s.", k.name, prop), nil)
+		// The object exists: an unknown property is a bad request, never
+		// a 404 (clients read 404 as "the object is gone").
+		keys := make([]string, 0, len(props))
+		for name := range props {
+			keys = append(keys, name)
+		}
+		s.writeError(w, r, errStatus(http.StatusBadRequest, "%s has no quick property %s; its quick properties: %s.", k.name, prop, strings.Join(sortedStrings(keys), ", ")), nil)
 		return
 	}
 	writeJSON(w, jsonValue(v))

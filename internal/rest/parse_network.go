@@ -151,7 +151,12 @@ func (s *Server) adapterFromXML(el *uom.Element) (*model.EthernetAdapter, core.S
 		case "TrunkPriority":
 			x.int(c.Local, c, &a.TrunkPriority)
 			a.Trunk = a.TrunkPriority > 0
+		case "DeviceName":
+			// Read only, but pypowervm's CNA.bld names the management
+			// partition's trunk device so (dev_name).
+			x.str(c, &a.Device)
 		}
+		applyOvsXML(x, a, c)
 		if x.err != nil {
 			return nil, 0, x.err
 		}
@@ -199,11 +204,29 @@ func applyAdapterXML(a *model.EthernetAdapter, el *uom.Element, sw *model.Virtua
 		case "TrunkPriority":
 			x.int(c.Local, c, &a.TrunkPriority)
 		}
+		applyOvsXML(x, a, c)
 		if x.err != nil {
 			return x.err
 		}
 	}
 	return nil
+}
+
+// applyOvsXML reads the Open vSwitch settings of a management partition's
+// adapter: OvsBridge, OvsPortExternalIds and ConfiguredMTU (empty clears).
+func applyOvsXML(x *xmlReader, a *model.EthernetAdapter, c *uom.Element) {
+	switch c.Local {
+	case "OvsBridge":
+		x.str(c, &a.OvsBridge)
+	case "OvsPortExternalIds":
+		x.str(c, &a.OvsExtIDs)
+	case "ConfiguredMTU":
+		if x.text(c) == "" {
+			a.MTU = 0
+			return
+		}
+		x.int(c.Local, c, &a.MTU)
+	}
 }
 
 // slotOfLocation reads the slot of a virtual adapter's location code

@@ -7,6 +7,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
 	"github.com/novalink-project/novalink/uom"
 )
 
@@ -157,7 +158,38 @@ func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNo
 			x.str(c, &p.ProcCompatMode)
 		case "OperatingSystemVersion":
 			// Settable in the schema, but only the OS reports it.
+		case "PartitionNVRAM":
+			nv, err := sim.CheckNVRAM(c.Text)
+			if err != nil {
+				return err
+			}
+			p.NVRAM = nv
+		case "VirtualSerialNumber":
+			x.str(c, &p.VSN)
+		case "IsRestrictedIOPartition":
+			x.bool(path, c, &p.RestrictedIO)
+		case "DesignatedIPLSource":
+			if v := strings.ToLower(x.text(c)); v != "unknown" {
+				p.IPLSource = v
+			}
 		case "PartitionIOConfiguration":
+			if t := c.Child("TaggedIO"); t != nil {
+				for _, f := range t.Children {
+					v := x.text(f)
+					switch f.Local {
+					case "LoadSource":
+						p.TaggedIO.LoadSource = v
+					case "AlternateLoadSource":
+						p.TaggedIO.AltLoadSource = v
+					case "Console":
+						p.TaggedIO.Console = v
+					case "AlternateConsole":
+						p.TaggedIO.AltConsole = v
+					case "OperationsConsole":
+						p.TaggedIO.OpConsole = v
+					}
+				}
+			}
 			if m := c.Child("MaximumVirtualIOSlots"); m != nil {
 				x.int(path+"/MaximumVirtualIOSlots", m, &p.MaxVirtualSlots)
 				if x.err == nil && (p.MaxVirtualSlots < 2 || p.MaxVirtualSlots > 65535) {
@@ -227,9 +259,6 @@ func applyProcXML(x *xmlReader, p *model.Partition, c *uom.Element, path string)
 					x.int(fp, f, &p.Weight)
 				case "SharedProcessorPoolID":
 					x.int(fp, f, &p.PoolID)
-					if x.err == nil && p.PoolID != 0 {
-						return model.Invalid("Shared processor pool %d does not exist; only the default pool 0 is configured.", p.PoolID)
-					}
 				}
 			}
 		case "DedicatedProcessorConfiguration":

@@ -145,6 +145,15 @@ func renderCNA(rc *renderCtx, v cnaView) *uom.Element {
 	if a.Trunk {
 		b.int("TrunkPriority", a.TrunkPriority)
 	}
+	if a.MTU != 0 {
+		b.int("ConfiguredMTU", a.MTU)
+	}
+	if a.OvsBridge != "" {
+		b.leaf("OvsBridge", a.OvsBridge)
+	}
+	if a.OvsExtIDs != "" {
+		b.leaf("OvsPortExternalIds", a.OvsExtIDs)
+	}
 	b.links("VirtualNetworks", networkHrefs(rc, a.SwitchID, a.VLANs()))
 	return b.el
 }
@@ -463,6 +472,9 @@ type partitionNet struct {
 	seas      []seaView
 	primaries map[string]bool
 	slots     []*model.IOSlot
+	// The UUIDs of a client partition's vSCSI and vFC client adapters
+	// (kinds_clientadapters.go).
+	scsiClients, fcClients []string
 }
 
 func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
@@ -473,6 +485,17 @@ func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
 		}
 	}
 	slices.SortFunc(n.slots, func(a, b *model.IOSlot) int { return cmp.Compare(a.DRCIndex, b.DRCIndex) })
+	if !p.IsVIOS() {
+		for _, o := range scsiClientObjects(st, p.UUID) {
+			n.scsiClients = append(n.scsiClients, o.uuid)
+		}
+		st.Each(model.KindFCMap, func(o model.Object) {
+			if m := o.(*model.FCMapping); m.Client == p.UUID && st.Partition(m.VIOS) != nil {
+				n.fcClients = append(n.fcClients, fcClientUUID(m))
+			}
+		})
+		slices.Sort(n.fcClients)
+	}
 	if p.IsVIOS() {
 		// What only a VIOS renders (its SEAs and trunk adapters).
 		n.switches, n.primaries = switchUUIDs(st), map[string]bool{}

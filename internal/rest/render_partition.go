@@ -68,6 +68,15 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 	io := b.sub("PartitionIOConfiguration")
 	io.int("MaximumVirtualIOSlots", p.MaxVirtualSlots)
 	profileSlotsInto(io, p, net)
+	if p.Type == model.TypeOS400 {
+		t := io.sub("TaggedIO")
+		for _, v := range []struct{ name, v string }{{"AlternateConsole", p.TaggedIO.AltConsole}, {"AlternateLoadSource", p.TaggedIO.AltLoadSource},
+			{"Console", p.TaggedIO.Console}, {"LoadSource", p.TaggedIO.LoadSource}, {"OperationsConsole", p.TaggedIO.OpConsole}} {
+			if v.v != "" {
+				t.leaf(v.name, v.v)
+			}
+		}
+	}
 	io.int("CurrentMaximumVirtualIOSlots", p.MaxVirtualSlots)
 
 	mem := b.sub("PartitionMemoryConfiguration")
@@ -185,6 +194,14 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		b.bool("SimplifiedRemoteRestartCapable", p.SRRCapable)
 		b.bool("HasDedicatedProcessorsForMigration", p.Dedicated)
 		b.bool("SuspendCapable", false)
+		if p.VSN != "" {
+			b.leaf("VirtualSerialNumber", p.VSN)
+		}
+	}
+	if p.NVRAM != "" {
+		// Group NVRAM, sent only when asked for by name (see
+		// filterGroups); written as the captured lpar.txt has it.
+		b.leafWith("PartitionNVRAM", nvramAttrs, p.NVRAM)
 	}
 	uptime := int64(0)
 	if active && p.ActivatedAt > 0 {
@@ -205,9 +222,21 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		b.leaf("MigrationState", p.MigrationState())
 		b.leaf("RemoteRestartState", p.RemoteRestartState())
 		b.leaf("PowerManagementMode", "None")
-		b.links("VirtualFibreChannelClientAdapters", nil)
-		b.links("VirtualSCSIClientAdapters", nil)
-		b.bool("IsRestrictedIOPartition", p.Type == model.TypeOS400)
+		var fcs, scsis []string
+		if net != nil {
+			for _, id := range net.fcClients {
+				fcs = append(fcs, base+"/rest/api/uom/LogicalPartition/"+p.UUID+"/VirtualFibreChannelClientAdapter/"+id)
+			}
+			for _, id := range net.scsiClients {
+				scsis = append(scsis, base+"/rest/api/uom/LogicalPartition/"+p.UUID+"/VirtualSCSIClientAdapter/"+id)
+			}
+		}
+		b.links("VirtualFibreChannelClientAdapters", fcs)
+		b.links("VirtualSCSIClientAdapters", scsis)
+		b.bool("IsRestrictedIOPartition", p.RestrictedIO)
+		if p.Type == model.TypeOS400 {
+			b.leaf("DesignatedIPLSource", orDefault(p.IPLSource, "Unknown"))
+		}
 	}
 }
 
@@ -226,28 +255,69 @@ func refCodeFull(p *model.Partition, now time.Time) string {
 	return "time_stamp=" + ts.UTC().Format("01/02/2006 15:04:05") + ",refcode=" + code + ",word2=03D00000"
 }
 
-// partitionQuick returns the quick properties of a partition.
-func partitionQuick(p *model.Partition) map[string]any {
+// quickNull is a quick property the server answers null (JSON null).
+type quickNull struct{}
+
+// quickNumber is a quick property that is a JSON number written as given
+// (processing units: 0.1, 1.5).
+type quickNumber string
+
+// nvramAttrs are PartitionNVRAM's attributes as the captured lpar.txt
+// writes them.
+var nvramAttrs = []uom.Attr{{Local: "group", Value: "NVRAM"}, {Local: "kb", Value: "CUD"}, {Local: "kxe", Value: "true"}, {Local: "schemaVersion", Value: "V1_1_0"}}
+
+// partitionQuick returns the quick properties of a partition, as a real
+// NovaLink answers .../LogicalPartition/{uuid}/quick: numbers as JSON
+// numbers, the two flags as the strings "true"/"false", what does not
+// apply as null; current values are the desired ones while the partition
+// is off (as in the XML).
+func partitionQuick(rc *renderCtx, p *model.Partition) map[string]any {
+	active := p.Active()
 	q := map[string]any{
-		"PartitionName":                  p.Name,
+		"AssociatedManagedSystem":        rc.base + core.SystemPath(rc.sys.UUID),
+		"IsVirtualServiceAttentionLEDOn": "false",
+		"OperatingSystemVersion":         p.OSVersion,
 		"PartitionID":                    p.ID,
+		"PartitionName":                  p.Name,
 		"PartitionState":                 p.State,
 		"PartitionType":                  string(p.Type),
-		"PartitionUUID":                  p.UUID,
+		"PowerManagementMode":            quickNull{},
+		"ProgressState":                  quickNull{},
 		"ReferenceCode":                  p.RefCode,
-		"ResourceMonitoringControlState": p.RMCState,
-		"IsManagementPartition":          p.IsMgmt,
-		"CurrentMemory":                  p.CurMem,
-		"OperatingSystemVersion":         p.OSVersion,
+		"ResourceMonitoringIPAddress":    quickNull{},
+		"RMCState":                       p.RMCState,
+		"SharingMode":                    p.SharingMode,
+		"HasDedicatedProcessors":         strconv.FormatBool(p.Dedicated),
+		"CurrentMemory":                  p.DesMem,
+		"CurrentProcessors":              quickNull{},
+		"CurrentProcessingUnits":         quickNull{},
+		"AllocatedVirtualProcessors":     quickNull{},
 	}
-	if !p.Active() {
-		q["CurrentMemory"] = 0
+	if p.RMCIP != "" {
+		q["ResourceMonitoringIPAddress"] = p.RMCIP
+	}
+	if active {
+		q["CurrentMemory"] = p.CurMem
 	}
 	if p.Dedicated {
-		q["CurrentProcessors"] = p.CurProcs
+		n := p.DesProcs
+		if active {
+			n = p.CurProcs
+		}
+		q["CurrentProcessors"] = n
 	} else {
-		q["CurrentProcessingUnits"] = p.CurUnits.String()
-		q["CurrentVirtualProcessors"] = p.CurVP
+		units, vp := p.DesUnits, p.DesVP
+		if active {
+			units, vp = p.CurUnits, p.CurVP
+		}
+		q["CurrentProcessingUnits"] = quickNumber(units.String())
+		q["AllocatedVirtualProcessors"] = vp
+	}
+	if p.IsVIOS() {
+		q["APICapable"] = "false"
+	} else {
+		q["MigrationState"] = "Not_Migrating"
+		q["RemoteRestartState"] = "Invalid"
 	}
 	return q
 }

@@ -583,8 +583,12 @@ func adapterCommon(b *builder, rc *renderCtx, typ string, partID, slot int) {
 	b.leaf("DynamicReconfigurationConnectorName", loc)
 	b.leaf("LocationCode", loc)
 	b.int("LocalPartitionID", partID)
-	b.bool("RequiredAdapter", false)
-	b.bool("VariedOn", true)
+	if b.has("RequiredAdapter") {
+		b.bool("RequiredAdapter", false)
+	}
+	if b.has("VariedOn") {
+		b.bool("VariedOn", true)
+	}
 	b.int("VirtualSlotNumber", slot)
 }
 
@@ -630,6 +634,13 @@ func scsiMappingInto(b *builder, rc *renderCtx, p *model.Partition, v *viosStora
 		sa.leaf("ServerLocationCode", model.LocationCode(rc.sys, clientID, m.ClientSlot))
 	}
 	sa.leaf("UniqueDeviceID", "1e"+model.LocationCode(rc.sys, p.ID, m.ServerSlot))
+	scsiStorageInto(b, rc, sv)
+}
+
+// scsiStorageInto writes a vSCSI mapping's Storage and TargetDevice (of a
+// VirtualSCSIMapping, or of a SCSI bus's VirtualSCSIStorageAndTargetDevice).
+func scsiStorageInto(b *builder, rc *renderCtx, sv scsiView) {
+	m := sv.m
 	if m.Backing == "" {
 		return
 	}

@@ -3,6 +3,7 @@ package rest
 import (
 	"strconv"
 
+	"github.com/novalink-project/novalink/internal/core"
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -165,11 +166,15 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 	proc.int("MaximumAllowedVirtualProcessorsPerPartition", 256)
 	proc.units("MinimumProcessorUnitsPerVirtualProcessor", sys.MinUnitsPerVP)
 	proc.units("PendingAvailableSystemProcessorUnits", sys.AvailableUnits(a))
-	proc.int("SharedProcessorPoolCount", 1)
+	proc.int("SharedProcessorPoolCount", model.MaxProcPools)
 	for _, m := range sys.ProcessorCompatModes {
 		proc.leaf("SupportedPartitionProcessorCompatibilityModes", m)
 	}
-	proc.empty("SharedProcessorPool")
+	pools := make([]string, model.MaxProcPools)
+	for i := range pools {
+		pools[i] = rc.base + core.ProcPoolPath(sys.UUID, i)
+	}
+	proc.links("SharedProcessorPool", pools)
 
 	if rc.hmcView && sio != nil {
 		b.links("AssociatedVirtualIOServers", partitionLinks(rc, "VirtualIOServer", sys.UUID, sio.vioses))
@@ -215,6 +220,9 @@ func renderSystem(rc *renderCtx, sys *model.ManagedSystem, sio *systemIO) *uom.E
 		caller = model.ConsoleNovaLink
 	}
 	b.bool("IsPowerVMManagementMaster", sys.Master.Is(caller))
+	// Controller is master's later name (RequestController, pypowervm's
+	// session_is_controller).
+	b.bool("IsPowerVMManagementController", sys.Master.Is(caller))
 	b.bool("IsManagementPartitionPowerVMManagementMaster", sys.Master.Is(model.ConsoleNovaLink))
 	b.bool("IsHMCPowerVMManagementMaster", sys.Master.Is(model.ConsoleHMC))
 	return b.el

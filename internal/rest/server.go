@@ -523,6 +523,10 @@ func jsonValue(v any) string {
 		return strconv.Itoa(x)
 	case bool:
 		return strconv.FormatBool(x)
+	case quickNumber:
+		return string(x)
+	case quickNull:
+		return "null"
 	}
 	return quoteJSON(fmt.Sprint(v))
 }

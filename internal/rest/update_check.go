@@ -226,6 +226,9 @@ func partitionUpdates(vios bool) *updateRules {
 			"PartitionProcessorConfiguration/DedicatedProcessorConfiguration/DesiredProcessors",
 			"PartitionProcessorConfiguration/DedicatedProcessorConfiguration/MinimumProcessors",
 			"PartitionProcessorConfiguration/DedicatedProcessorConfiguration/MaximumProcessors",
+			// NVRAM, IBM i and the virtual serial number (parse_partition.go).
+			"PartitionNVRAM", "PartitionIOConfiguration/TaggedIO", "DesignatedIPLSource",
+			"IsRestrictedIOPartition", "VirtualSerialNumber",
 		},
 		lists: map[string]func(*uom.Element) string{
 			// The I/O slots the partition owns, by their slot (as
@@ -251,7 +254,17 @@ func partitionUpdates(vios bool) *updateRules {
 var switchUpdates = &updateRules{applied: []string{"SwitchName", "SwitchMode", "SwitchID"}}
 
 var adapterUpdates = &updateRules{applied: []string{"VirtualSlotNumber", "MACAddress", "PortVLANID", "TaggedVLANIDs",
-	"TaggedVLANSupported", "Enabled", "TrunkPriority", "AssociatedVirtualSwitch"}}
+	"TaggedVLANSupported", "Enabled", "TrunkPriority", "AssociatedVirtualSwitch",
+	// A trunk adapter of the NovaLink partition on an Open vSwitch.
+	"DeviceName", "OvsBridge", "OvsPortExternalIds", "ConfiguredMTU"}}
+
+// The pools' settings (kinds_procpool.go), a SCSI bus's storage
+// (kinds_clientadapters.go); the console's are in kinds_console.go.
+var procPoolUpdates = &updateRules{applied: []string{"PoolName", "MaximumProcessingUnits", "PendingReservedProcessingUnits"},
+	// What its partitions hold moves as they start and stop.
+	computed: []string{"AvailableProcUnits", "CurrentReservedProcessingUnits"}}
+
+var busUpdates = &updateRules{applied: []string{"AssociatedMappings"}}
 
 // trunkKey is the slot of a trunk adapter of a request (as
 // seaFromXML reads it).

@@ -191,8 +191,14 @@ func (b *builder) childIn(group string) bool {
 	if b.skip {
 		return false
 	}
-	if b.depth == 1 && group != "" && !b.out.groups.has(group) && !alwaysSent[group] {
-		return false
+	if b.depth == 1 && group != "" {
+		g := b.out.groups
+		if namedOnly[group] && !g.names[group] && !g.names["All"] {
+			return false
+		}
+		if !g.has(group) && !alwaysSent[group] {
+			return false
+		}
 	}
 	b.out.into(b.depth, b.id)
 	return true

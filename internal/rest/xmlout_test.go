@@ -75,6 +75,11 @@ func TestWriteMatchesTree(t *testing.T) {
 				p.OSVersion, p.RefCode, p.Keylock = "", "", ""
 				p.IsMgmt, p.MgmtCapable, p.IsService, p.SRRCapable = true, true, true, true
 				p.Type = model.TypeOS400
+				// IBM i's fields, a virtual serial number and NVRAM
+				// (group NVRAM, sent only when named).
+				p.TaggedIO = model.TaggedIO{LoadSource: "2", AltLoadSource: "3", Console: "HMC"}
+				p.IPLSource, p.RestrictedIO, p.VSN = "b", true, "SN00A1"
+				p.NVRAM = "AAECAwQ="
 			},
 		} {
 			n := p.Clone()

@@ -23,6 +23,41 @@ type Step struct {
 // Firmware reference codes shown while a partition starts.
 var FirmwareCodes = []string{"CA000000", "CA00E1F1", "CA00E14D", "CA00E175", "CA00E1F5"}
 
+// IBMiCodes are the reference codes an IBM i partition shows while it
+// starts: the virtual service processor (C200), the Licensed Internal
+// Code (C600) and the operating system (C900) IPL steps.
+var IBMiCodes = []string{"C2004001", "C200403F", "C2008060", "C6004001", "C6004031", "C6004060", "C9002810", "C9002965", "C9002F00"}
+
+// bootCodes are the reference codes p shows while it starts.
+func bootCodes(p *model.Partition) []string {
+	if p.Type == model.TypeOS400 {
+		return IBMiCodes
+	}
+	return FirmwareCodes
+}
+
+// IBM i operation types of the PowerOn job (OperationType).
+const (
+	IBMiActivate      = "activate"
+	IBMiNetboot       = "netboot"
+	IBMiChangeKeylock = "changeKeylock"
+)
+
+// ParseKeylock reads a keylock position as the PowerOn job and the REST
+// API spell it (norm or normal, manual); "" and unknown keep the
+// partition's.
+func ParseKeylock(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "unknown":
+		return "", nil
+	case "norm", "normal":
+		return "normal", nil
+	case "manual":
+		return "manual", nil
+	}
+	return "", model.ErrBadValue("keylock", s, "norm, manual")
+}
+
 // Reference codes of the other phases.
 const (
 	RefCodeOff      = "00000000"
@@ -35,6 +70,10 @@ type PowerOnOpts struct {
 	BootMode string // norm (default), sms, dd, ds, of
 	Keylock  string // normal, manual ("" keeps the partition's)
 	Force    bool
+	// IBM i: the IPL source of this and later activations (a-d, "" keeps
+	// the partition's); netboot installs from a network image server.
+	IPLSource string
+	Netboot   bool
 }
 
 // PowerOffOpts are the parameters of the PowerOff job.
@@ -142,6 +181,15 @@ func PowerOn(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition
 	if o.Keylock != "" && !contains(model.Keylocks, o.Keylock) {
 		return nil, model.ErrBadValue("keylock", o.Keylock, strings.Join(model.Keylocks, ", "))
 	}
+	if (o.IPLSource != "" || o.Netboot) && p.Type != model.TypeOS400 {
+		return nil, model.Invalid("The IBM i parameters of the PowerOn job (iIPLsource, OperationType netboot) apply to IBM i partitions only; %s is a %s partition.", p.Name, p.Type)
+	}
+	if o.IPLSource != "" && !contains(model.IPLSources, o.IPLSource) {
+		return nil, model.ErrBadValue("iIPLsource", o.IPLSource, strings.Join(model.IPLSources, ", "))
+	}
+	if p.Type == model.TypeOS400 && mode != "norm" {
+		return nil, model.Invalid("The boot mode %s does not apply to IBM i partitions; use the keylock (manual) and the IPL source instead.", mode)
+	}
 	if err := CheckResources(sys, acct, p); err != nil {
 		return nil, err
 	}
@@ -153,20 +201,25 @@ func PowerOn(sys *model.ManagedSystem, acct model.Accounting, p *model.Partition
 			if o.Keylock != "" {
 				p.Keylock = o.Keylock
 			}
+			if o.IPLSource != "" {
+				p.IPLSource = o.IPLSource
+			}
 			p.BootMode = mode
+			// The firmware keeps the boot settings in the NVRAM.
+			p.NVRAM = BootNVRAM(p)
 			p.State = model.StateStarting
-			p.RefCode = FirmwareCodes[0]
+			p.RefCode = bootCodes(p)[0]
 			p.RMCState = model.RMCInactive
 		},
 	}}
-	return append(steps, bootSteps(mode, 0, t)...), nil
+	return append(steps, bootSteps(p, mode, 0, t)...), nil
 }
 
 // bootSteps are the firmware codes and the OS coming up, starting at off.
-func bootSteps(mode string, off time.Duration, t Timing) []Step {
+func bootSteps(p *model.Partition, mode string, off time.Duration, t Timing) []Step {
 	var steps []Step
 	at := off
-	for _, code := range FirmwareCodes[1:] {
+	for _, code := range bootCodes(p)[1:] {
 		code := code
 		at += t.FirmwareStep
 		steps = append(steps, Step{At: at, Detail: []string{"ReferenceCode"}, Apply: func(p *model.Partition, _ time.Time) {
@@ -223,7 +276,12 @@ func PowerOff(p *model.Partition, o PowerOffOpts, t Timing) ([]Step, error) {
 			return nil, model.ErrBusy(p.Name, p.State)
 		}
 	}
-	if op == "osshutdown" && (p.State != model.StateRunning || p.RMCState != model.RMCActive) {
+	// IBM i shuts down through its own panel (no RMC needed); the others
+	// through RMC.
+	if op == "osshutdown" && (p.State != model.StateRunning || (p.RMCState != model.RMCActive && p.Type != model.TypeOS400)) {
+		if p.Type == model.TypeOS400 {
+			return nil, model.ErrOpNotAllowed(p.Name, p.State, "an operating system shutdown")
+		}
 		return nil, model.ErrNoRMC(p.Name)
 	}
 	var dur time.Duration
@@ -267,10 +325,10 @@ func downSteps(p *model.Partition, dur time.Duration, restart bool, t Timing) []
 		p.Restarting = false
 		p.ActivatedAt = now.UnixMilli()
 		p.State = model.StateStarting
-		p.RefCode = FirmwareCodes[0]
+		p.RefCode = bootCodes(p)[0]
 		p.RMCState = model.RMCInactive
 	}}}
-	return append(steps, bootSteps(bootMode(p), dur, t)...)
+	return append(steps, bootSteps(p, bootMode(p), dur, t)...)
 }
 
 func bootMode(p *model.Partition) string {
@@ -289,7 +347,7 @@ func Resume(p *model.Partition, t Timing) []Step {
 	here := Step{At: 0, Apply: func(*model.Partition, time.Time) {}}
 	switch {
 	case p.State == model.StateStarting:
-		return append([]Step{here}, bootSteps(bootMode(p), 0, t)...)
+		return append([]Step{here}, bootSteps(p, bootMode(p), 0, t)...)
 	case p.State == model.StateShuttingDown:
 		return append([]Step{here}, downSteps(p, t.VSPShutdown, p.Restarting, t)...)
 	case p.State == model.StateRunning && p.RMCState == model.RMCInactive && (!p.IsMgmt || p.IsVIOS()) && bootMode(p) == "norm":

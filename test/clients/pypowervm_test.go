@@ -83,10 +83,31 @@ func TestClientDepsScript(t *testing.T) {
 	}
 }
 
+// TestPypowervmPartitionAPI: the partition and system API of the real
+// clients through pypowervm: quick properties, the 404 rules, NVRAM, IBM
+// i, the jobs, shared processor pools, client adapter feeds, SCSI buses,
+// trunk adapters on the NovaLink partition, the console's SSH keys.
+func TestPypowervmPartitionAPI(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_lparapi.py", Timeout: 3 * time.Minute})
+}
+
+// TestNovaPartitionAPI: nova-powervm's own code on the partition API:
+// shared processor pool flavors, the NVRAM manager and the Open vSwitch VIF
+// driver (a trunk on the NovaLink partition: plug, re-plug, unplug).
+func TestNovaPartitionAPI(t *testing.T) {
+	runScenario(t, scenario{Script: "nova_lparapi.py", Deps: []dep{depNova}, Trees: []string{"nova-powervm"}, Timeout: 3 * time.Minute})
+}
+
+// TestPypowervmSweep: every pypowervm wrapper that applies to a NovaLink
+// reads its feed, and the task functions the other scenarios leave out
+// run once each (pypowervm_sweep.py says what is left out, and why).
+func TestPypowervmSweep(t *testing.T) {
+	runScenario(t, scenario{Script: "pypowervm_sweep.py", Timeout: 3 * time.Minute})
+}
+
 // TestPypowervmTasks: the task modules nova-powervm uses (partition,
 // storage scrub, vopt, cna, memory, power options, quick properties,
-// clone_uuid). Steps failing for a known pvmd gap skip naming it
-// (issue 12 part 2) and fail once the gap is closed.
+// clone_uuid).
 func TestPypowervmTasks(t *testing.T) {
 	runScenario(t, scenario{Script: "pypowervm_tasks.py", Timeout: 2 * time.Minute})
 }

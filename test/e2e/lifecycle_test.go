@@ -222,6 +222,8 @@ func TestSearchAndQuick(t *testing.T) {
 	if _, ok := obj["PartitionID"].(float64); !ok {
 		t.Errorf("quick object: PartitionID %v is not a number", obj["PartitionID"])
 	}
-	r = c.expect(http.StatusNotFound, http.MethodGet, pathLPAR+"/"+lp10.UUID+"/quick/NoSuchProperty", nil)
+	// The partition exists: an unknown property is a bad request, not a
+	// 404 (which clients read as "the partition is gone").
+	r = c.expect(http.StatusBadRequest, http.MethodGet, pathLPAR+"/"+lp10.UUID+"/quick/NoSuchProperty", nil)
 	c.mustHTTPError(r)
 }

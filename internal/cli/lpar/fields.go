@@ -107,6 +107,14 @@ func PartitionFields(own string) *fields.Set {
 	if own == "LogicalPartition" {
 		s.Add(f(own, "srr_capable", "SimplifiedRemoteRestartCapable", fields.Bool, "simplified remote restart"))
 		s.Add(f(own, "migration_state", "MigrationState", fields.String, "live partition mobility state"))
+		s.Add(f(own, "vsn", "VirtualSerialNumber", fields.String, "virtual serial number (one of the system's, or auto)"))
+		// IBM i.
+		s.Add(enum(f(own, "ipl_source", "DesignatedIPLSource", fields.String, "IBM i IPL source"), "a", "b", "c", "d"))
+		s.Add(f(own, "restricted_io", "IsRestrictedIOPartition", fields.Bool, "IBM i with virtual I/O only"))
+		const tio = "PartitionIOConfiguration/TaggedIO/"
+		s.Add(f("TaggedIO", "load_src", tio+"LoadSource", fields.String, "IBM i load source: a virtual slot, or NONE"))
+		s.Add(f("TaggedIO", "alt_load_src", tio+"AlternateLoadSource", fields.String, "IBM i alternate load source: a virtual slot, or NONE"))
+		s.Add(f("TaggedIO", "console", tio+"Console", fields.String, "IBM i console: HMC or a virtual slot"))
 	}
 	return s
 }

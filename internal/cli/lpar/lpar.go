@@ -286,7 +286,7 @@ func newPartition(typ string) *uom.Element {
 
 // PowerCommands are power-on, power-off and restart for partitions.
 func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
-	var onTarget, bootmode string
+	var onTarget, bootmode, keylock, iplSource string
 	var onOpts, offOpts, rsOpts app.JobOptions
 	on := &cobra.Command{
 		Use:   "power-on",
@@ -305,6 +305,22 @@ func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 				}
 				params = append(params, client.Param{Name: "bootmode", Value: bootmode})
 			}
+			if keylock != "" {
+				switch keylock {
+				case "norm", "manual":
+				default:
+					return app.Usage("PVME01040123-0037", "The value %q of --keylock is not valid. Valid values: norm, manual.", keylock)
+				}
+				params = append(params, client.Param{Name: "keylock", Value: keylock})
+			}
+			if iplSource != "" {
+				switch iplSource {
+				case "a", "b", "c", "d":
+				default:
+					return app.Usage("PVME01040123-0037", "The value %q of --ipl-source is not valid. Valid values: a, b, c, d.", iplSource)
+				}
+				params = append(params, client.Param{Name: "iIPLsource", Value: iplSource})
+			}
 			name := partName(e)
 			return powerJob(a, o, e, "PowerOn", params, onOpts, "Powering on partition "+name, "Partition "+name+" power-on successful.")
 		},
@@ -312,6 +328,10 @@ func PowerCommands(a *app.App, o *app.Object) []*cobra.Command {
 	app.TargetFlag(on, &onTarget)
 	app.JobFlags(on, &onOpts)
 	on.Flags().StringVar(&bootmode, "bootmode", "", "boot mode: norm, sms, dd, ds, of")
+	on.Flags().StringVar(&keylock, "keylock", "", "keylock position: norm, manual")
+	if o.Name == "LogicalPartition" {
+		on.Flags().StringVar(&iplSource, "ipl-source", "", "IBM i IPL source: a, b, c, d")
+	}
 
 	var offTarget string
 	var hard, restart bool

@@ -268,8 +268,10 @@ func main() {
 }
 
 // applyExtra reads files of known orders: lines "Root/Path: A B C" (names
-// may carry ":kb" and a trailing "*" for repeated elements). Each line adds
-// one observed sequence, so known orders merge with the captured ones.
+// may carry "=kb" and a trailing "*" for repeated elements). Each line adds
+// one observed sequence, so known orders merge with the captured ones. A
+// sequence that starts with Metadata is a complex type's (for types no
+// capture shows).
 func applyExtra(roots map[string]*node, dir string) error {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
 	sort.Strings(files)
@@ -310,6 +312,9 @@ func applyExtra(roots map[string]*node, dir string) error {
 					c.repeats = true
 				}
 				seq = append(seq, name)
+			}
+			if len(seq) > 0 && seq[0] == "Metadata" {
+				n.complex = true
 			}
 			n.seqs = append(n.seqs, seq)
 		}

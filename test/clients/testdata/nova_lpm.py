@@ -275,10 +275,16 @@ def main():
               'on system %d: %s, %s' % (dst + 1, lp.state, lp.migration_state))
         check(there['cnas'] == before['cnas'], 'adapters %s, were %s'
               % (there['cnas'], before['cnas']))
+        # The boot LU goes through the same VIOSes (by name) on the target
+        # as on the source before. Not necessarily all of them: nova's SSP
+        # attach has a known client race (nova_driver.py describes it) that
+        # can leave one VIOS an adapter pair without the LU at spawn.
         lus = sorted(v for v, kinds in there['maps'].items() if 'LU' in kinds)
+        was = sorted(v for v, kinds in before['maps'].items() if 'LU' in kinds)
         vioses = sorted(v.name for v in pvm_vios.VIOS.get(st['a%d' % dst]))
-        check(lus == vioses, 'the boot LU is mapped through %s of %s'
-              % (lus, vioses))
+        check(lus and lus == was and set(lus) <= set(vioses),
+              'the boot LU is mapped through %s of %s; through %s before'
+              % (lus, vioses, was))
         check(here['lpar'] is None and not here['cnas'] and not here['maps'],
               'system %d keeps %s' % (src + 1, here))
         nb = pvm_net.NetBridge.get(st['a%d' % dst], parent_type=pvm_ms.System,

@@ -2,8 +2,7 @@
 """The pypowervm task modules nova-powervm uses, against pvmd.
 
 Run by test/clients (pypowervm_test.go) against a fresh pvmd; see
-harness.py. Steps marked gap= fail today for a known pvmd gap (issue 12
-part 2) and skip saying so.
+harness.py.
 """
 
 import sys
@@ -78,8 +77,7 @@ def main():
                                              'num_vfc_adapters': 0})
         check(overhead > 0, 'overhead %s' % overhead)
     step('tasks.memory.calculate_memory_overhead_on_host asks the '
-         'hypervisor', mem_overhead, needs=['an LPAR for the tasks below'],
-         gap='QueryReservedMemoryRequiredForPartition job')
+         'hypervisor', mem_overhead, needs=['an LPAR for the tasks below'])
 
     def rmc_vif():
         c = tsk_cna.crt_cna(a, sysw.uuid, st['lpar'].uuid, 4094,
@@ -110,8 +108,7 @@ def main():
             dev_name='tap-test', ovs_bridge='br-int',
             ovs_ext_ids='iface-id=1234')
     step('tasks.cna.crt_trunk_with_free_vlan puts a trunk on the NovaLink '
-         'partition', trunk_mgmt, needs=[],
-         gap='OVS trunk adapters on the management partition')
+         'partition', trunk_mgmt, needs=[])
 
     def power_cycle(opts):
         lp = pvm_lpar.LPAR.get(a, uuid=st['lpar'].uuid)
@@ -128,8 +125,7 @@ def main():
     step('tasks.power powers on with the keylock pypowervm spells "norm"',
          lambda: power_cycle(power_opts.PowerOnOpts().keylock_pos(
              power_opts.KeylockPos.NORMAL)),
-         needs=['an LPAR for the tasks below'],
-         gap='PowerOn keylock norm/manual')
+         needs=['an LPAR for the tasks below'])
 
     def quick():
         from pypowervm.wrappers import base_partition as bp
@@ -147,13 +143,20 @@ def main():
             check(k in props, 'quick properties lack %s: %s'
                   % (k, sorted(props)))
     step('the quick properties nova reads', quick,
-         needs=['an LPAR for the tasks below'],
-         gap='quick properties')
+         needs=['an LPAR for the tasks below'])
 
     def clone_uuid():
+        # The surrogate takes the LPAR's UUID; the LPAR goes.
+        sur = lb.LPARBuilder(a, {lb.NAME: 'surrogate', lb.MEM: 2048,
+                                 lb.VCPU: 2, lb.MAX_MEM: 4096},
+                             lb.DefaultStandardize(sysw)).build().create(
+            parent=sysw)
         tsk_par.clone_uuid(a, st['lpar'].uuid, 'surrogate')
+        lp = pvm_lpar.LPAR.get(a, uuid=st['lpar'].uuid)
+        check(lp.name == 'surrogate' and lp.id == sur.id,
+              'under the LPAR\'s UUID: %s (ID %s)' % (lp.name, lp.id))
     step('tasks.partition.clone_uuid', clone_uuid,
-         needs=['an LPAR for the tasks below'], gap='CloneUUID job')
+         needs=['an LPAR for the tasks below'])
 
     def delete():
         pvm_lpar.LPAR.get(a, uuid=st["lpar"].uuid).delete()

@@ -24,7 +24,9 @@ const Consoles = "consoles"
 func Take(t testing.TB, name string) {
 	t.Helper()
 	path := filepath.Join(os.TempDir(), "novalink-test-"+name+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	// Read-only: flock needs no write access, so another user's tests
+	// (a file root made first, 0644 after the umask) can take it too.
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o666)
 	if err != nil {
 		t.Fatalf("test lock %s: %v", name, err)
 	}

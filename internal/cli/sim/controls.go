@@ -103,16 +103,7 @@ func faultCommand(a *app.App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.Client()
-			if err != nil {
-				return err
-			}
-			got, err := c.SimAddFault(a.Context(), r)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(a.Out(), "Fault rule %s added: %s.\n", got.ID, describe(got))
-			return err
+			return addRule(a, r)
 		},
 	}
 	f.register(add, true)
@@ -282,16 +273,7 @@ func delayCommand(a *app.App) *cobra.Command {
 				return err
 			}
 			r.Label = "delay"
-			c, err := a.Client()
-			if err != nil {
-				return err
-			}
-			got, err := c.SimAddFault(a.Context(), r)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(a.Out(), "Fault rule %s added: %s.\n", got.ID, describe(got))
-			return err
+			return addRule(a, r)
 		},
 	}
 	f.register(cmd, false)
@@ -361,4 +343,19 @@ func busyCommand(a *app.App) *cobra.Command {
 	cmd.Flags().StringVar(&ttl, "ttl", "", "for this long")
 	cmd.Flags().BoolVar(&off, "off", false, "end it")
 	return cmd
+}
+
+// addRule adds a fault rule and says what was added (sim fault add, sim
+// delay).
+func addRule(a *app.App, r client.SimFaultRule) error {
+	c, err := a.Client()
+	if err != nil {
+		return err
+	}
+	got, err := c.SimAddFault(a.Context(), r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.Out(), "Fault rule %s added: %s.\n", got.ID, describe(got))
+	return err
 }

@@ -2,6 +2,7 @@ package uom
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -270,7 +271,7 @@ func (d *decoder) skipPI() error {
 		i++
 	}
 	target, rest := body[:i], body[i:]
-	if !utf8.Valid(target) {
+	if !utf8.Valid(target) || !stdName(target) {
 		return d.errorf("invalid processing instruction target %q", body)
 	}
 	if string(target) == "xml" {
@@ -360,6 +361,28 @@ func init() {
 
 func isNameStart(c byte) bool { return nameStart[c] }
 
+// stdName reports whether encoding/xml takes b as a name. Names of ASCII
+// letters, digits and punctuation are checked by the tables above; which
+// other characters XML 1.0 allows (and where) is a long list, so a name
+// with any byte of 0x80 or above, rare in PowerVM's documents, is checked
+// by encoding/xml itself: the two decoders cannot disagree on it.
+func stdName(b []byte) bool {
+	ascii := true
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return true
+	}
+	doc := make([]byte, 0, len(b)+3)
+	doc = append(append(append(doc, '<'), b...), '/', '>')
+	_, err := xml.NewDecoder(bytes.NewReader(doc)).RawToken()
+	return err == nil
+}
+
 // name reads an XML name and splits it at its colon.
 func (d *decoder) name() (prefix, local string, err error) {
 	start := d.pos
@@ -384,6 +407,9 @@ func (d *decoder) name() (prefix, local string, err error) {
 	}
 	if high && !utf8.Valid(d.src[start:d.pos]) {
 		return "", "", d.errorf("invalid UTF-8 in a name")
+	}
+	if high && !stdName(d.src[start:d.pos]) {
+		return "", "", d.errorf("invalid XML name %q", d.src[start:d.pos])
 	}
 	if colon >= 0 {
 		if colon == start || colon == d.pos-1 {

@@ -17,11 +17,18 @@ build:
 man: build
 	$(GO) run ./internal/tools/gendocs -bin bin -man bin/man
 
-# Lint with .golangci.yml (golangci-lint v2, a Go module: go install
-# github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0).
+# Lint with .golangci.yml and the pinned golangci-lint (v2, a Go module):
+# the installed one when it is that version (go install
+# github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)),
+# else that version built by go run.
+GOLANGCI_LINT_VERSION = v2.15.0
 lint:
-	@command -v golangci-lint >/dev/null || { echo "golangci-lint is not installed: go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0" >&2; exit 1; }
-	golangci-lint run ./...
+	@if [ "v$$(golangci-lint version --short 2>/dev/null)" = "$(GOLANGCI_LINT_VERSION)" ]; then \
+		echo golangci-lint run ./...; golangci-lint run ./...; \
+	else \
+		echo "golangci-lint $(GOLANGCI_LINT_VERSION) is not installed: go run" >&2; \
+		$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...; \
+	fi
 
 run: build
 	./scripts/run.sh

@@ -18,7 +18,6 @@ import (
 
 // restFixture is an in-process server with a logged-on admin.
 type restFixture struct {
-	t     *testing.T
 	core  *core.Core
 	srv   *Server
 	clock *sim.FakeClock

@@ -81,7 +81,7 @@ func collectPartitionAPI(h *harness, collect func(path string)) {
 			feeds = []string{"/rest/api/uom/VirtualIOServer/" + p.UUID + "/VirtualSCSIBus"}
 		}
 		for _, f := range feeds {
-			if resp, _ := h.do(http.MethodGet, f, "", ""); resp.StatusCode == http.StatusOK { //nolint:bodyclose // h.do reads and closes the body
+			if resp, _ := h.do(http.MethodGet, f, "", ""); resp.StatusCode == http.StatusOK {
 				collect(f)
 				n++
 			}

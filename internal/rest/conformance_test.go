@@ -92,9 +92,21 @@ func (h *harness) logon() {
 	h.token = tok
 }
 
+// answer is what a test reads of a response besides its body, which the
+// call that made the request has read whole and closed.
+type answer struct {
+	StatusCode int
+	Status     string
+	Header     http.Header
+}
+
+func answerOf(resp *http.Response) *answer {
+	return &answer{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header}
+}
+
 // do sends a request (with the session, once logged on) and returns the
 // response and its body.
-func (h *harness) do(method, path, ctype, body string) (*http.Response, []byte) {
+func (h *harness) do(method, path, ctype, body string) (*answer, []byte) {
 	h.t.Helper()
 	req, err := http.NewRequest(method, h.ts.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -116,7 +128,7 @@ func (h *harness) do(method, path, ctype, body string) (*http.Response, []byte) 
 	if err != nil {
 		h.t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
-	return resp, data
+	return answerOf(resp), data
 }
 
 // get fetches path, requires 200 and returns the decoded document.

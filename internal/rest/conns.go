@@ -3,6 +3,7 @@ package rest
 import (
 	"container/list"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -79,7 +80,9 @@ func (g *ConnGuard) Configure(hs *http.Server) {
 func (g *ConnGuard) Front(h http.Handler, stall, write time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		rc.SetWriteDeadline(time.Now().Add(write)) // a hijack (a virtual terminal's stream) clears it
+		if deadlineErr(rc.SetWriteDeadline(time.Now().Add(write))) != nil { // a hijack (a virtual terminal's stream) clears it
+			return // the connection has failed: nothing can be answered on it
+		}
 		defer g.guard(w, r, stall, write, nil)()
 		sw := &statusWriter{ResponseWriter: w, rc: rc, window: write, last: time.Now()}
 		h.ServeHTTP(sw, r)
@@ -112,7 +115,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	if now := time.Now(); w.window > 0 && now.Sub(w.last) > w.window/8 {
-		w.rc.SetWriteDeadline(now.Add(w.window))
+		if err := deadlineErr(w.rc.SetWriteDeadline(now.Add(w.window))); err != nil {
+			return 0, err
+		}
 		w.last = now
 	}
 	return w.ResponseWriter.Write(b)
@@ -202,13 +207,20 @@ type stallBody struct {
 	write    time.Duration // the answer's time once the body is read
 	deadline time.Time
 	last     time.Time
+	failed   error // the connection's deadline could not be set: reads fail with it
 }
 
 func (b *stallBody) Read(p []byte) (int, error) {
+	if b.failed != nil {
+		return 0, b.failed
+	}
 	now := time.Now()
 	if b.deadline.IsZero() && now.Sub(b.last) > b.stall/8 {
-		b.rc.SetReadDeadline(now.Add(b.stall))
-		b.rc.SetWriteDeadline(now.Add(b.stall + b.write)) // the answer follows the body
+		b.failed = deadlineErr(errors.Join(b.rc.SetReadDeadline(now.Add(b.stall)),
+			b.rc.SetWriteDeadline(now.Add(b.stall+b.write)))) // the answer follows the body
+		if b.failed != nil {
+			return 0, b.failed
+		}
 		b.last = now
 	}
 	n, err := b.ReadCloser.Read(p)
@@ -219,10 +231,22 @@ func (b *stallBody) Read(p []byte) (int, error) {
 		// Read to its end: the connection's reads are the server's again
 		// (it watches them for the client going away). After a failure
 		// the deadline stays: the server's own reads of what is left
-		// must not wait for a client that stalls.
-		b.rc.SetReadDeadline(time.Time{})
+		// must not wait for a client that stalls. (A connection that
+		// has failed fails the answer's writes: the body is whole.)
+		_ = b.rc.SetReadDeadline(time.Time{})
 	}
 	return n, err
+}
+
+// deadlineErr is what a failure to set a connection's deadline means to
+// a request: nothing when the answer has no connection (a handler
+// called directly, as by a test's recorder: http.ErrNotSupported), else
+// that the connection has failed and the request cannot be answered.
+func deadlineErr(err error) error {
+	if err == nil || errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return err
 }
 
 func noop() {}
@@ -260,7 +284,7 @@ func (g *ConnGuard) guard(w http.ResponseWriter, r *http.Request, stall, write t
 	}
 	if r.URL.Path == "/rest/api/web/Logon" {
 		b.deadline = time.Now().Add(min(LogonReadTimeout, stall))
-		b.rc.SetReadDeadline(b.deadline)
+		b.failed = deadlineErr(b.rc.SetReadDeadline(b.deadline))
 	}
 	r.Body = b
 	return done

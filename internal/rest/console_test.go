@@ -29,7 +29,6 @@ import (
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
 	"github.com/novalink-project/novalink/internal/sim/san"
-	"github.com/novalink-project/novalink/internal/sim/vios"
 	vios_ "github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/uom"
 )
@@ -1110,7 +1109,7 @@ func seedForRefusals(t *testing.T, f *coFixture) {
 			}
 		})
 	})
-	if err := f.core.UpdateSCSIBus(admin, v.UUID, slot, []vios.SCSISpec{{Backing: model.BackLV, BackingID: lv}}); err != nil {
+	if err := f.core.UpdateSCSIBus(admin, v.UUID, slot, []vios_.SCSISpec{{Backing: model.BackLV, BackingID: lv}}); err != nil {
 		t.Fatal(err)
 	}
 	ibmi := f.core.NewPartitionTemplate(model.TypeOS400)

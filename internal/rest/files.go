@@ -245,7 +245,10 @@ func (s *Server) handleFileUpload(w http.ResponseWriter, r *http.Request, a core
 		return
 	}
 	if _, err := s.core.UploadFile(a, f.UUID, r.Body); err != nil {
-		io.Copy(io.Discard, io.LimitReader(r.Body, uploadDrain))
+		// What is left of the upload is read (up to uploadDrain) so the
+		// client, still sending, reads the error; a body that fails on
+		// the way changes nothing of it.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, uploadDrain))
 		s.writeError(w, r, err, nil)
 		return
 	}
@@ -287,7 +290,10 @@ func (s *Server) handleFileDownload(w http.ResponseWriter, r *http.Request, a co
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		io.Copy(&progressWriter{w: w, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout}, fh)
+		if n, err := io.Copy(&progressWriter{w: w, rc: http.NewResponseController(w), stall: s.cfg.StallTimeout}, fh); err != nil {
+			// The status is sent: the client sees a short body.
+			s.log.Info("download cut", "file", f.Name, "written", n, "err", err)
+		}
 	}
 }
 
@@ -303,7 +309,9 @@ type progressWriter struct {
 
 func (p *progressWriter) Write(b []byte) (int, error) {
 	if now := time.Now(); now.Sub(p.last) > p.stall/8 {
-		p.rc.SetWriteDeadline(now.Add(p.stall))
+		if err := deadlineErr(p.rc.SetWriteDeadline(now.Add(p.stall))); err != nil {
+			return 0, err
+		}
 		p.last = now
 	}
 	return p.w.Write(b)

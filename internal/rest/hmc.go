@@ -165,7 +165,9 @@ func (h *HMC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, model.Internal("Internal error: %v", v), nil)
 		}
 	}()
-	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(h.writeWindow()))
+	if deadlineErr(http.NewResponseController(w).SetWriteDeadline(time.Now().Add(h.writeWindow()))) != nil {
+		return // the connection has failed: nothing can be answered on it
+	}
 	defer h.guard.guard(w, r, h.cfg.StallTimeout, h.writeWindow(), h.bodies)()
 	h.mux.ServeHTTP(w, r)
 }

@@ -64,9 +64,6 @@ func consoleObjectIn(st *model.State) object {
 	return o
 }
 
-// consoleReadOnly answers writes of the management console.
-const consoleReadOnly = "The management console is the NovaLink partition itself: it cannot be created, changed or deleted through the REST API."
-
 func registerConsoleKinds(ks map[string]*kind) {
 	// The ManagedSystem says whether the caller's console is master
 	// (IsPowerVMManagementMaster): its entries are rendered per console.

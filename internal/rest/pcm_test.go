@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ import (
 const uuidVM = "3A1F0C52-7D7E-4C38-9B8B-0D6A1E2F3010"
 
 // doH sends a request with extra headers (name, value pairs).
-func (h *harness) doH(method, path, ctype, body string, hdr ...string) (*http.Response, []byte) {
+func (h *harness) doH(method, path, ctype, body string, hdr ...string) (*answer, []byte) {
 	h.t.Helper()
 	req, err := http.NewRequest(method, h.ts.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -47,9 +48,11 @@ func (h *harness) doH(method, path, ctype, body string, hdr ...string) (*http.Re
 		h.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp, b.Bytes()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
+	return answerOf(resp), data
 }
 
 func prefPath(sys string) string { return "/rest/api/pcm/ManagedSystem/" + sys + "/preferences" }
@@ -407,15 +410,6 @@ func conform(t *testing.T, what string, want shapes, doc *node) {
 		}
 	}
 	walk("", doc)
-}
-
-func indexOf(l []string, s string) int {
-	for i, v := range l {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func captureShapes(t *testing.T, files ...string) shapes {

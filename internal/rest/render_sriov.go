@@ -106,10 +106,9 @@ func sriovPortInto(b *builder, p model.SRIOVPort, u sriov.Usage) {
 
 // lpView is a logical port with what its entry shows besides itself.
 type lpView struct {
-	lp       *model.SRIOVLogicalPort
-	port     *model.SRIOVPort
-	working  bool
-	ownerKnd string
+	lp      *model.SRIOVLogicalPort
+	port    *model.SRIOVPort
+	working bool
 }
 
 func lpObject(st *model.State, lp *model.SRIOVLogicalPort) object {
@@ -269,8 +268,3 @@ func sriovCapable(views []sriovView) bool {
 
 // sriovCapabilities are the system capabilities that follow the adapters.
 var sriovCapabilities = map[string]bool{"SRIOVCapable": true, "VirtualNICDedicatedSRIOVCapable": true, "VirtualNICFailOverCapable": true}
-
-// vnicPath is a vNIC's path under its partition.
-func vnicPath(p *model.Partition, v *model.VirtualNIC) string {
-	return "/rest/api/uom/LogicalPartition/" + p.UUID + "/VirtualNICDedicated/" + v.UUID
-}

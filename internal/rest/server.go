@@ -166,7 +166,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
 	// stream (a virtual terminal) is hijacked, which clears the deadline,
 	// and times its writes itself.
 	if via == nil {
-		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+		if deadlineErr(http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))) != nil {
+			return // the connection has failed: nothing can be answered on it
+		}
 		defer s.guardBody(w, r)()
 	}
 	// The system's fault rules hold for its clients and for the requests

@@ -49,7 +49,7 @@ func jobOf(t *testing.T, data []byte) (id int64, status string, results map[stri
 	return id, status, results
 }
 
-func (h *harness) putJob(group, uuid, op string) (*http.Response, []byte) {
+func (h *harness) putJob(group, uuid, op string) (*answer, []byte) {
 	return h.do(http.MethodPut, "/rest/api/uom/"+group+"/"+uuid+"/do/"+op, uom.MediaType(uom.ServiceWeb, "JobRequest"), jobRequest(op, group))
 }
 

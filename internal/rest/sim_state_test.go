@@ -63,7 +63,7 @@ func TestSimStateFlips(t *testing.T) {
 	for i := 0; i < 100 && h.c.Jobs.Get(id).Snapshot().Status == core.JobRunning; i++ {
 		h.clk.Advance(50 * time.Millisecond)
 	}
-	id = h.startPowerOn("LogicalPartition", vm1)
+	h.startPowerOn("LogicalPartition", vm1)
 	h.clk.Advance(5 * time.Second)
 	if p := h.partition(vm1); p.State != model.StateRunning || p.RMCState != model.RMCInactive {
 		t.Fatalf("after a reboot with RMC held: %s %s", p.State, p.RMCState)

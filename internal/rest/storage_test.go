@@ -96,7 +96,7 @@ func newStorageHarness(t *testing.T) *stHarness {
 
 // req sends a request with headers (pairs) and a body of the given size
 // (-1: chunked).
-func (h *stHarness) req(method, path, ctype string, body io.Reader, size int64, hdr ...string) (*http.Response, []byte) {
+func (h *stHarness) req(method, path, ctype string, body io.Reader, size int64, hdr ...string) (*answer, []byte) {
 	h.t.Helper()
 	req, err := http.NewRequest(method, h.ts.URL+path, body)
 	if err != nil {
@@ -118,11 +118,14 @@ func (h *stHarness) req(method, path, ctype string, body io.Reader, size int64, 
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, data
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
+	return answerOf(resp), data
 }
 
-func (h *stHarness) send(method, path, ctype, body string, hdr ...string) (*http.Response, []byte) {
+func (h *stHarness) send(method, path, ctype, body string, hdr ...string) (*answer, []byte) {
 	h.t.Helper()
 	return h.req(method, path, ctype, strings.NewReader(body), int64(len(body)), hdr...)
 }
@@ -137,7 +140,7 @@ func (h *stHarness) entry(path string) *uom.Entry {
 	return h.parseEntry(resp, data)
 }
 
-func (h *stHarness) parseEntry(resp *http.Response, data []byte) *uom.Entry {
+func (h *stHarness) parseEntry(resp *answer, data []byte) *uom.Entry {
 	h.t.Helper()
 	el, err := uom.DecodeBytes(data)
 	if err != nil {
@@ -176,7 +179,7 @@ func (h *stHarness) feed(path string) []*uom.Entry {
 
 // expectError checks an HttpErrorResponse: the status and a PVME message
 // containing want.
-func (h *stHarness) expectError(what string, resp *http.Response, data []byte, status int, want string) {
+func (h *stHarness) expectError(what string, resp *answer, data []byte, status int, want string) {
 	h.t.Helper()
 	if resp.StatusCode != status {
 		h.t.Fatalf("%s: %s, want %d\n%s", what, resp.Status, status, data)
@@ -273,7 +276,7 @@ func (h *stHarness) createFile(body string) *uom.Entry {
 }
 
 // upload PUTs a File's contents, chunked or with a length.
-func (h *stHarness) upload(id string, data []byte, chunked bool) (*http.Response, []byte) {
+func (h *stHarness) upload(id string, data []byte, chunked bool) (*answer, []byte) {
 	h.t.Helper()
 	size := int64(len(data))
 	var body io.Reader = bytes.NewReader(data)
@@ -314,13 +317,13 @@ func decodeEl(t *testing.T, s string) *uom.Element {
 }
 
 // postVIOS POSTs a VIOS element back with the etag, on the group given.
-func (h *stHarness) postVIOS(uuid, group string, obj *uom.Element, etag string) (*http.Response, []byte) {
+func (h *stHarness) postVIOS(uuid, group string, obj *uom.Element, etag string) (*answer, []byte) {
 	h.t.Helper()
 	return h.send(http.MethodPost, h.viosPath(uuid, group), viosCT, obj.String(), "If-Match", etag)
 }
 
 // addMapping reads the VIOS's mappings, appends one and POSTs it back.
-func (h *stHarness) addMapping(viosUUID string, m *uom.Element) (*http.Response, []byte) {
+func (h *stHarness) addMapping(viosUUID string, m *uom.Element) (*answer, []byte) {
 	h.t.Helper()
 	e := h.entry(h.viosPath(viosUUID, "ViosSCSIMapping"))
 	e.Content.Child("VirtualSCSIMappings").Append(m)
@@ -672,7 +675,7 @@ func TestStorageBadInput(t *testing.T) {
 	base := h.ts.URL
 	// unchanged runs an operation that must fail and checks that nothing
 	// changed and no file was left behind.
-	unchanged := func(what string, status int, want string, do func() (*http.Response, []byte)) {
+	unchanged := func(what string, status int, want string, do func() (*answer, []byte)) {
 		t.Helper()
 		d, files := h.digest(), strings.Join(h.storedFiles(), " ")
 		resp, data := do()
@@ -686,21 +689,21 @@ func TestStorageBadInput(t *testing.T) {
 	}
 
 	// A full pool: a thick LU larger than its free space.
-	unchanged("thick LU larger than the pool", http.StatusConflict, "not enough free space", func() (*http.Response, []byte) {
+	unchanged("thick LU larger than the pool", http.StatusConflict, "not enough free space", func() (*answer, []byte) {
 		return h.send(http.MethodPut, h.luPath(""), luCT, luBody(`<ThinDevice>false</ThinDevice><UnitCapacity>100000</UnitCapacity><UnitName>huge</UnitName>`))
 	})
 	// Duplicate names.
 	lu := h.createLU(`<UnitCapacity>2</UnitCapacity><UnitName>disk_a</UnitName>`)
-	unchanged("duplicate LU name", http.StatusBadRequest, "already in use", func() (*http.Response, []byte) {
+	unchanged("duplicate LU name", http.StatusBadRequest, "already in use", func() (*answer, []byte) {
 		return h.send(http.MethodPut, h.luPath(""), luCT, luBody(`<UnitCapacity>1</UnitCapacity><UnitName>disk_a</UnitName>`))
 	})
-	unchanged("LU without a name", http.StatusBadRequest, "UnitName", func() (*http.Response, []byte) {
+	unchanged("LU without a name", http.StatusBadRequest, "UnitName", func() (*answer, []byte) {
 		return h.send(http.MethodPut, h.luPath(""), luCT, luBody(`<UnitCapacity>1</UnitCapacity>`))
 	})
-	unchanged("LU with a bad capacity", http.StatusBadRequest, "capacity", func() (*http.Response, []byte) {
+	unchanged("LU with a bad capacity", http.StatusBadRequest, "capacity", func() (*answer, []byte) {
 		return h.send(http.MethodPut, h.luPath(""), luCT, luBody(`<UnitCapacity>lots</UnitCapacity><UnitName>x</UnitName>`))
 	})
-	unchanged("duplicate volume group name", http.StatusBadRequest, "already in use", func() (*http.Response, []byte) {
+	unchanged("duplicate volume group name", http.StatusBadRequest, "already in use", func() (*answer, []byte) {
 		return h.send(http.MethodPut, "/rest/api/uom/VirtualIOServer/"+h.vios1+"/VolumeGroup", vgCT,
 			`<VolumeGroup xmlns="`+uom.NSUOM+`" schemaVersion="V1_0"><Metadata><Atom/></Metadata><GroupName>rootvg</GroupName>`+
 				`<PhysicalVolumes schemaVersion="V1_0"><Metadata><Atom/></Metadata><PhysicalVolume schemaVersion="V1_0"><Metadata><Atom/></Metadata>`+
@@ -713,10 +716,10 @@ func TestStorageBadInput(t *testing.T) {
 	if resp, data := h.addMapping(h.vios1, decodeEl(t, mappingXML(base, h.sys, h.lpar, luXML))); resp.StatusCode != http.StatusOK {
 		t.Fatalf("map disk_a: %s\n%s", resp.Status, data)
 	}
-	unchanged("LU mapped to another partition", http.StatusConflict, "already mapped", func() (*http.Response, []byte) {
+	unchanged("LU mapped to another partition", http.StatusConflict, "already mapped", func() (*answer, []byte) {
 		return h.addMapping(h.vios1, decodeEl(t, mappingXML(base, h.sys, h.lpar2, luXML)))
 	})
-	unchanged("LU mapped to another partition through the other VIOS", http.StatusConflict, "already mapped", func() (*http.Response, []byte) {
+	unchanged("LU mapped to another partition through the other VIOS", http.StatusConflict, "already mapped", func() (*answer, []byte) {
 		return h.addMapping(h.vios2, decodeEl(t, mappingXML(base, h.sys, h.lpar2, luXML)))
 	})
 
@@ -729,12 +732,12 @@ func TestStorageBadInput(t *testing.T) {
 		{"unknown media", `<VirtualOpticalMedia><MediaName>nope.iso</MediaName></VirtualOpticalMedia>`, h.lpar, "nope.iso"},
 		{"unknown partition", luXML, "5D3C2B1A-0000-4000-8000-00000000BEEF", "5D3C2B1A-0000-4000-8000-00000000BEEF"},
 	} {
-		unchanged(c.what, http.StatusBadRequest, c.want, func() (*http.Response, []byte) {
+		unchanged(c.what, http.StatusBadRequest, c.want, func() (*answer, []byte) {
 			return h.addMapping(h.vios1, decodeEl(t, mappingXML(base, h.sys, c.lpar, c.storage)))
 		})
 	}
 	// A disk in the cluster cannot be mapped.
-	unchanged("cluster disk", http.StatusConflict, "shared storage pool", func() (*http.Response, []byte) {
+	unchanged("cluster disk", http.StatusConflict, "shared storage pool", func() (*answer, []byte) {
 		return h.addMapping(h.vios1, decodeEl(t, mappingXML(base, h.sys, h.lpar, `<PhysicalVolume><VolumeName>hdisk3</VolumeName></PhysicalVolume>`)))
 	})
 
@@ -743,24 +746,24 @@ func TestStorageBadInput(t *testing.T) {
 	udid := text(img.Content, "UniqueDeviceID")
 	data := bytes.Repeat([]byte("0123456789"), 100)
 	sized := h.createFile(fileBody("image_x", model.FileImage, h.vios1, int64(len(data)), "", udid))
-	unchanged("upload one byte short", http.StatusBadRequest, "1000 were expected", func() (*http.Response, []byte) {
+	unchanged("upload one byte short", http.StatusBadRequest, "1000 were expected", func() (*answer, []byte) {
 		return h.upload(sized.ID, data[:999], true)
 	})
-	unchanged("upload one byte long", http.StatusBadRequest, "more than the expected", func() (*http.Response, []byte) {
+	unchanged("upload one byte long", http.StatusBadRequest, "more than the expected", func() (*answer, []byte) {
 		return h.upload(sized.ID, append(append([]byte{}, data...), 'x'), true)
 	})
 	summed := h.createFile(fileBody("image_x", model.FileImage, h.vios1, int64(len(data)), sha256Hex([]byte("something else")), udid))
-	unchanged("upload with another checksum", http.StatusBadRequest, "SHA-256", func() (*http.Response, []byte) {
+	unchanged("upload with another checksum", http.StatusBadRequest, "SHA-256", func() (*answer, []byte) {
 		return h.upload(summed.ID, data, false)
 	})
 	isoRec := h.createFile(fileBody("short.iso", model.FileISO, h.vios1, 4096, "", ""))
-	unchanged("ISO upload one byte short", http.StatusBadRequest, "4096 were expected", func() (*http.Response, []byte) {
+	unchanged("ISO upload one byte short", http.StatusBadRequest, "4096 were expected", func() (*answer, []byte) {
 		return h.upload(isoRec.ID, make([]byte, 4095), true)
 	})
 	if h.view().media != 0 {
 		t.Fatal("a failed ISO upload left media in the repository")
 	}
-	unchanged("upload to no file", http.StatusNotFound, "File", func() (*http.Response, []byte) {
+	unchanged("upload to no file", http.StatusNotFound, "File", func() (*answer, []byte) {
 		return h.upload("0f0f0f0f-0000-4000-8000-000000000000", data, false)
 	})
 	// The records of failed uploads can be uploaded again, then deleted.
@@ -776,24 +779,24 @@ func TestStorageBadInput(t *testing.T) {
 	// File names with a path.
 	for _, name := range []string{"../x", "a/b", "..", `a\b`} {
 		for _, typ := range []string{model.FileISO, model.FileImage} {
-			unchanged("file name "+name, http.StatusBadRequest, "path", func() (*http.Response, []byte) {
+			unchanged("file name "+name, http.StatusBadRequest, "path", func() (*answer, []byte) {
 				return h.send(http.MethodPut, "/rest/api/web/File", fileCT, fileBody(name, typ, h.vios1, 10, "", udid))
 			})
 		}
 	}
-	unchanged("media name too long", http.StatusBadRequest, "1 to 37 characters", func() (*http.Response, []byte) {
+	unchanged("media name too long", http.StatusBadRequest, "1 to 37 characters", func() (*answer, []byte) {
 		return h.send(http.MethodPut, "/rest/api/web/File", fileCT, fileBody(strings.Repeat("m", 38), model.FileISO, h.vios1, 10, "", ""))
 	})
-	unchanged("unknown file type", http.StatusBadRequest, "FileEnumType", func() (*http.Response, []byte) {
+	unchanged("unknown file type", http.StatusBadRequest, "FileEnumType", func() (*answer, []byte) {
 		return h.send(http.MethodPut, "/rest/api/web/File", fileCT, fileBody("x.iso", "BROKERED_SOMETHING", h.vios1, 10, "", ""))
 	})
-	unchanged("ISO larger than the repository", http.StatusConflict, "not enough free space", func() (*http.Response, []byte) {
+	unchanged("ISO larger than the repository", http.StatusConflict, "not enough free space", func() (*answer, []byte) {
 		return h.send(http.MethodPut, "/rest/api/web/File", fileCT, fileBody("big.iso", model.FileISO, h.vios1, 1<<40, "", ""))
 	})
-	unchanged("image larger than its LU", http.StatusBadRequest, "does not fit", func() (*http.Response, []byte) {
+	unchanged("image larger than its LU", http.StatusBadRequest, "does not fit", func() (*answer, []byte) {
 		return h.send(http.MethodPut, "/rest/api/web/File", fileCT, fileBody("image_x", model.FileImage, h.vios1, 2<<30, "", udid))
 	})
-	unchanged("file with an unknown element", http.StatusBadRequest, "not part of its schema", func() (*http.Response, []byte) {
+	unchanged("file with an unknown element", http.StatusBadRequest, "not part of its schema", func() (*answer, []byte) {
 		return h.send(http.MethodPut, "/rest/api/web/File", fileCT, strings.Replace(fileBody("y.iso", model.FileISO, h.vios1, 10, "", ""),
 			"</File:File>", "<Path>/etc/passwd</Path></File:File>", 1))
 	})

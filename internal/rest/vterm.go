@@ -185,7 +185,11 @@ func (s *Server) handleVterm(w http.ResponseWriter, r *http.Request, a core.Acto
 		s.writeError(w, r, errStatus(http.StatusHTTPVersionNotSupported, "The connection cannot be switched to a virtual terminal: %v", err), nil)
 		return
 	}
-	conn.SetDeadline(time.Time{})
+	if err := conn.SetDeadline(time.Time{}); err != nil {
+		sess.Close()
+		conn.Close()
+		return
+	}
 	fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\nX-MC-Type: PVM\r\n\r\n", VtermProtocol)
 	if err := brw.Flush(); err != nil {
 		sess.Close()
@@ -222,8 +226,11 @@ func pumpVterm(conn net.Conn, in io.Reader, sess *sim.Session) {
 	for {
 		n, err := sess.Read(buf)
 		if n > 0 {
-			conn.SetWriteDeadline(time.Now().Add(vtermWriteTimeout))
-			if _, werr := conn.Write(buf[:n]); werr != nil {
+			werr := conn.SetWriteDeadline(time.Now().Add(vtermWriteTimeout))
+			if werr == nil {
+				_, werr = conn.Write(buf[:n])
+			}
+			if werr != nil {
 				sess.Close()
 				break
 			}

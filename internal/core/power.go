@@ -92,18 +92,22 @@ func (c *Core) StartJob(a Actor, r JobRequest) (*Job, error) {
 	if r.Group == "Cluster" {
 		return c.startClusterJob(a, r)
 	}
-	// Power operations change things: a user who may not is refused here,
-	// before a job is made.
-	if err := checkActor(a); err != nil {
-		return nil, err
-	}
 	var target *model.Partition
 	c.Read(func(st *model.State) { target = st.Partition(r.TargetUUID) })
 	if target == nil || (r.Group == "VirtualIOServer") != target.IsVIOS() {
 		return nil, model.ErrNoObject(r.Group, r.TargetUUID)
 	}
+	// The VIOS's storage jobs check the user themselves: their queries
+	// (RBDExists, LUARecovery's QUERY_INVENTORY, ISCSIDiscovery of the
+	// initiator's name) are reads a viewer may run, the rest change the
+	// VIOS.
 	if j, ok, err := c.startVIOSJob(a, r, target); ok {
 		return j, err
+	}
+	// Power operations and the partitions' other jobs change things: a
+	// user who may not is refused here, before a job is made.
+	if err := checkActor(a); err != nil {
+		return nil, err
 	}
 	switch r.Operation {
 	case "Migrate", "MigrateValidate", "MigrateAbort", "MigrateRecover":

@@ -234,11 +234,12 @@ func (c *Core) luaRecoveryJob(a Actor, r JobRequest, v *model.Partition) (*Job, 
 	if req := root.child("Request"); req != nil {
 		return c.queryInventoryJob(a, r, v, req)
 	}
-	devs, err := parseLUAInput(root)
-	if err != nil {
+	// A discovery configures the disks it finds: a change.
+	if err := checkActor(a); err != nil {
 		return nil, err
 	}
-	if err := checkActor(a); err != nil {
+	devs, err := parseLUAInput(root)
+	if err != nil {
 		return nil, err
 	}
 	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
@@ -308,12 +309,12 @@ func (c *Core) queryInventoryJob(a Actor, r JobRequest, v *model.Partition, req 
 // ---- RemoveDevice and RescanVirtualDisk ------------------------------------------
 
 func (c *Core) removeDeviceJob(a Actor, r JobRequest, v *model.Partition) (*Job, error) {
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
 	name := strings.TrimSpace(r.Param("devName"))
 	if name == "" {
 		return nil, model.Invalid("The RemoveDevice job needs the parameter devName.")
-	}
-	if err := checkActor(a); err != nil {
-		return nil, err
 	}
 	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
 	if jerr != nil {
@@ -327,12 +328,13 @@ func (c *Core) removeDeviceJob(a Actor, r JobRequest, v *model.Partition) (*Job,
 }
 
 func (c *Core) rescanJob(a Actor, r JobRequest, v *model.Partition) (*Job, error) {
+	// A rescan brings the disk's size up to date: a change.
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
 	udid := strings.TrimSpace(r.Param("VirtualDiskUDID"))
 	if udid == "" {
 		return nil, model.Invalid("The RescanVirtualDisk job needs the parameter VirtualDiskUDID.")
-	}
-	if err := checkActor(a); err != nil {
-		return nil, err
 	}
 	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
 	if jerr != nil {
@@ -429,6 +431,10 @@ func (c *Core) iscsiDiscoveryJob(a Actor, r JobRequest, v *model.Partition) (*Jo
 		}
 		return c.finishVIOSJob(job, nil, Param{Name: "RETURN_CODE", Value: vios.ISCSIOK}, Param{Name: "InitiatorName", Value: name}), nil
 	}
+	// A login to a target: a change.
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
 	portals := listParam(r.Param("hostIP"))
 	luns, err := lunsParam(r.Param("targetLUN"), len(iqns))
 	if err != nil {
@@ -442,9 +448,6 @@ func (c *Core) iscsiDiscoveryJob(a Actor, r JobRequest, v *model.Partition) (*Jo
 	case "", "default", "iser", "tcp", "iscsi":
 	default:
 		return nil, model.ErrBadValue("ifaceName", iface, "default, iser")
-	}
-	if err := checkActor(a); err != nil {
-		return nil, err
 	}
 	req := vios.ISCSILogin{Portals: portals, IQNs: iqns, LUNs: luns, Auth: r.Param("auth"), User: r.Param("user"), Secret: r.Param("password")}
 	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)
@@ -472,15 +475,15 @@ func (c *Core) iscsiDiscoveryJob(a Actor, r JobRequest, v *model.Partition) (*Jo
 var errISCSIFailed = fmt.Errorf("iSCSI operation failed")
 
 func (c *Core) iscsiRemoveJob(a Actor, r JobRequest, v *model.Partition) (*Job, error) {
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
 	iqns := listParam(r.Param("targetIQN"))
 	if len(iqns) == 0 {
 		return nil, model.Invalid("The ISCSIRemove job needs the parameter targetIQN.")
 	}
 	luns, err := lunsParam(r.Param("targetLUN"), len(iqns))
 	if err != nil {
-		return nil, err
-	}
-	if err := checkActor(a); err != nil {
 		return nil, err
 	}
 	job, jerr := c.Jobs.New(a.User, r.Operation, r.Group, r.TargetUUID, r.RequestURL, r.Params)

@@ -81,7 +81,7 @@ func (c *Core) PowerSystem(a Actor, on bool) error {
 // systemPoweredOff refuses to start a partition of a system that is off.
 func systemPoweredOff(sys *model.ManagedSystem) error {
 	if sys.State == SystemPowerOff {
-		return model.Refused("[PVME01050950-0301] The managed system %s is powered off; power it on first (its partitions cannot start).", sys.Name)
+		return model.ErrSystemPoweredOff(sys.Name)
 	}
 	return nil
 }

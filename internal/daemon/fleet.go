@@ -351,7 +351,7 @@ func (run *fleetRun) SetAPI(name string, up bool) error {
 	switch {
 	case up && n.ls == nil:
 		if n.core.System().State == core.SystemPowerOff {
-			return model.Refused("[PVME01040129-0303] The managed system %s is powered off: its NovaLink API comes up when it is powered on.", n.core.System().Name)
+			return model.ErrSystemPoweredOff(n.core.System().Name)
 		}
 		socks, err := openSockets(n.http, n.https)
 		if err != nil {

@@ -84,13 +84,28 @@ const (
 )
 
 // ErrSystemState refuses a change while the managed system is not
-// operating (a state the simulator's controls set).
+// operating (a state the simulator's controls set); one powered off is
+// refused with ErrSystemPoweredOff.
 func ErrSystemState(name, state string) *Error {
+	if state == SystemPowerOff {
+		return ErrSystemPoweredOff(name)
+	}
 	kind := KindRefused
 	if state == SystemNoConnection {
 		kind = KindBusy
 	}
 	return newErr(kind, "PVME01050950-0300", "The managed system %s is in state %q; the operation cannot be performed until it is operating.", name, state)
+}
+
+// ErrSystemPoweredOff refuses whatever cannot be done while the managed
+// system is powered off: a change, a partition's start (a power-on, a
+// migration or remote restart to it), its NovaLink API brought up. It is
+// the one message of both ways the simulator powers a system off: the
+// state set by its control (the API stays up and answers with it) and a
+// fleet system's power (its API goes down; the HMC and the fleet's
+// controls answer with it).
+func ErrSystemPoweredOff(name string) *Error {
+	return newErr(KindRefused, "PVME01050950-0301", "The managed system %s is powered off; the operation cannot be performed until it is powered on.", name)
 }
 
 // Management consoles that can be the PowerVM management master.

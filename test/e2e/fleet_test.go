@@ -327,6 +327,7 @@ func TestFleet(t *testing.T) {
 	fd.sysClient(t, "sys1").mustFeed(pathLPAR)
 
 	// Power sys3 off: its partitions stop, its NovaLink API goes.
+	l3 := fd.sysClient(t, "sys3").lparByName("lpar10").UUID
 	h.expect(http.StatusOK, "PUT", "/rest/api/sim/Fleet/sys3/Power", []byte(`{"state":"off"}`), "Content-Type", "application/json")
 	e, _ := h.mustEntry(pathMS + "/" + uuids["sys3"])
 	if st := text(e.Content, "State"); st != "power off" {
@@ -334,6 +335,19 @@ func TestFleet(t *testing.T) {
 	}
 	if _, err := newClient("https://" + fd.systems["sys3"][1]).get(pathMS); err == nil {
 		t.Fatal("sys3's API answers while the system is off")
+	}
+	// What cannot be done while it is off gets the one message of a
+	// system powered off (the simulator's state gives the same:
+	// simctl.txtar): a partition's start through the HMC, its API brought
+	// up.
+	off := "[PVME01050950-0301] The managed system " + text(e.Content, "SystemName") +
+		" is powered off; the operation cannot be performed until it is powered on."
+	jr := h.waitJob(h.startJob(pathLPAR+"/"+l3, "PowerOn"), 20*time.Second)
+	if st, msg := text(jr, "Status"), text(jr, "ResponseException/Message"); st == "COMPLETED_OK" || msg != off {
+		t.Errorf("PowerOn on sys3 powered off: %s %q, want %q", st, msg, off)
+	}
+	if r := h.expect(http.StatusConflict, "PUT", "/rest/api/sim/Fleet/sys3/API", []byte(`{"state":"up"}`), "Content-Type", "application/json"); !strings.Contains(string(r.Body), off) {
+		t.Errorf("sys3's API up while it is off: %s, want %q", r, off)
 	}
 	h.expect(http.StatusOK, "PUT", "/rest/api/sim/Fleet/sys3/Power", []byte(`{"state":"on"}`), "Content-Type", "application/json")
 	c3 := fd.sysClient(t, "sys3")

@@ -244,7 +244,7 @@ def main():
         try:
             power.power_on(lpar, st['sys'])
         except pvmex.Error as e:
-            check('powered off' in str(e) or 'power off' in str(e),
+            check('PVME01050950-0301' in str(e) and 'is powered off' in str(e),
                   'the refusal says %s' % e)
         else:
             raise harness.CheckFailed('a power-on on a powered-off system')

@@ -46,6 +46,7 @@ type route struct {
 	resp   *capture.Response
 	status int
 	body   []byte
+	ctype  string
 }
 
 // Server is the replay server.
@@ -116,6 +117,15 @@ func (s *Server) Empty(pattern string) {
 	s.routes = append(s.routes, route{method: "GET", re: regexp.MustCompile(pattern), status: http.StatusNoContent})
 }
 
+// JSON answers method requests matching the pattern with a JSON body (200),
+// as the simulator's controls answer.
+func (s *Server) JSON(method, pattern, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routes = append(s.routes, route{method: method, re: regexp.MustCompile(pattern), status: http.StatusOK,
+		body: []byte(body), ctype: "application/json"})
+}
+
 // Fail answers requests matching the pattern with an HttpErrorResponse.
 func (s *Server) Fail(method, pattern string, status int, message string) {
 	body := `<entry xmlns="http://www.w3.org/2005/Atom"><id>e</id><title>HttpErrorResponse</title>` +
@@ -142,6 +152,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if hit != nil {
 		if hit.resp == nil {
+			if hit.ctype != "" {
+				w.Header().Set("Content-Type", hit.ctype)
+			}
 			w.WriteHeader(hit.status)
 			w.Write(hit.body)
 			return

@@ -107,28 +107,8 @@ func faultCommand(a *app.App) *cobra.Command {
 		},
 	}
 	f.register(add, true)
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the fault rules with their counters",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.Client()
-			if err != nil {
-				return err
-			}
-			rules, err := c.SimFaults(a.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(a, rules)
-			}
-			return printRules(a, rules)
-		},
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
-	app.OutputJSONFlag(list, &asJSON)
+	list := listVerb(a, listOpts{use: "list", short: "List the fault rules with their counters", output: true},
+		func(c *client.Client) ([]client.SimFaultRule, error) { return c.SimFaults(a.Context()) }, printRules)
 	remove := &cobra.Command{
 		Use:   "remove ID...",
 		Short: "Remove fault rules",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/novalink-project/novalink/client"
 	"github.com/novalink-project/novalink/internal/cli/app"
 	"github.com/novalink-project/novalink/internal/cli/printer"
 )
@@ -169,12 +170,6 @@ func sanCall(a *app.App, method, path string, body any, out any) error {
 	return nil
 }
 
-func printJSON(a *app.App, v any) error {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	_, err := fmt.Fprintf(a.Out(), "%s\n", b)
-	return err
-}
-
 func sizeText(mb int) string {
 	if mb%1024 == 0 {
 		return strconv.Itoa(mb/1024) + "G"
@@ -191,7 +186,13 @@ func sanCommand(a *app.App) *cobra.Command {
 			"by LUN number, iSCSI targets with CHAP and LUNs, RBD images. A VIOS learns a volume only by\n" +
 			"discovery (LUARecovery, cfgdev, an iSCSI login). Without a subcommand it lists the SAN.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return sanList(a, false) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := getSAN(a)
+			if err != nil {
+				return err
+			}
+			return printSAN(a, s)
+		},
 	}
 	cmd.AddCommand(sanListCommand(a), lunCommand(a), hostCommand(a), zoneCommand(a), targetCommand(a), rbdCommand(a),
 		initiatorCommand(a))
@@ -199,25 +200,18 @@ func sanCommand(a *app.App) *cobra.Command {
 }
 
 func sanListCommand(a *app.App) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the SAN: volumes, hosts, fabrics and cabling, iSCSI targets, RBD images",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return sanList(a, asJSON) },
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return listVerb(a, listOpts{use: "list", short: "List the SAN: volumes, hosts, fabrics and cabling, iSCSI targets, RBD images"},
+		func(*client.Client) (SAN, error) { return getSAN(a) }, printSAN)
 }
 
-func sanList(a *app.App, asJSON bool) error {
+// getSAN reads the whole SAN.
+func getSAN(a *app.App) (SAN, error) {
 	var s SAN
-	if err := sanCall(a, http.MethodGet, "", nil, &s); err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(a, s)
-	}
+	err := sanCall(a, http.MethodGet, "", nil, &s)
+	return s, err
+}
+
+func printSAN(a *app.App, s SAN) error {
 	w := a.Width()
 	if err := printVolumes(a, s.LUNs); err != nil {
 		return err
@@ -417,28 +411,19 @@ func lunCommand(a *app.App) *cobra.Command {
 	f.StringVar(&target, "target", "", "put it behind this iSCSI target (IQN)")
 	f.IntVar(&targetLUN, "target-lun", 0, "its LUN number on the iSCSI target")
 
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the volumes, their hosts and the VIOSes that have them as disks",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var s SAN
-			if err := sanCall(a, http.MethodGet, "", nil, &s); err != nil {
-				return err
+	list := listVerb(a, listOpts{use: "list", short: "List the volumes, their hosts and the VIOSes that have them as disks"},
+		func(*client.Client) ([]Volume, error) {
+			s, err := getSAN(a)
+			if err != nil {
+				return nil, err
 			}
 			vols := append([]Volume(nil), s.LUNs...)
 			for _, t := range s.Targets {
 				vols = append(vols, t.LUNs...)
 			}
 			sort.Slice(vols, func(i, j int) bool { return vols[i].Name < vols[j].Name })
-			if asJSON {
-				return printJSON(a, vols)
-			}
-			return printVolumes(a, vols)
-		},
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+			return vols, nil
+		}, printVolumes)
 
 	var dName string
 	del := &cobra.Command{

@@ -202,38 +202,21 @@ func printLoads(a *app.App, loads []Load) error {
 }
 
 func listCommand(a *app.App) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the partitions whose simulated load was set (the others run the idle OS)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.Client()
-			if err != nil {
-				return err
-			}
+	return listVerb(a, listOpts{use: "list", short: "List the partitions whose simulated load was set (the others run the idle OS)", output: true},
+		func(c *client.Client) ([]Load, error) {
 			h := http.Header{}
 			h.Set("Accept", "application/json")
 			resp, err := c.Do(a.Context(), http.MethodGet, Root+"/Load", h, nil)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			var list struct {
 				Loads []Load `json:"loads"`
 			}
 			if err := json.Unmarshal(resp.Body, &list); err != nil {
-				return fmt.Errorf("the server's answer is not a list of loads: %v", err)
+				return nil, fmt.Errorf("the server's answer is not a list of loads: %v", err)
 			}
 			sort.Slice(list.Loads, func(i, j int) bool { return list.Loads[i].Name < list.Loads[j].Name })
-			if asJSON {
-				b, _ := json.MarshalIndent(list.Loads, "", "  ")
-				_, err = fmt.Fprintf(a.Out(), "%s\n", b)
-				return err
-			}
-			return printLoads(a, list.Loads)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
-	app.OutputJSONFlag(cmd, &asJSON)
-	return cmd
+			return list.Loads, nil
+		}, printLoads)
 }

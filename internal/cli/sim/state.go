@@ -203,34 +203,18 @@ func snapshotCommand(a *app.App) *cobra.Command {
 		_, err := fmt.Fprintf(a.Out(), "Snapshot %s deleted.\n", name)
 		return err
 	})
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the snapshots",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.Client()
-			if err != nil {
-				return err
-			}
-			snaps, err := c.SimSnapshots(a.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(a, snaps)
-			}
-			var rows [][]string
-			for _, s := range snaps {
-				rows = append(rows, []string{s.Name, s.Created.UTC().Format("2006-01-02 15:04:05"), strconv.Itoa(s.Partitions), strconv.Itoa(s.Objects), strconv.FormatInt(s.Bytes, 10)})
-			}
-			return printer.Table(a.Out(), "Snapshots", []string{"Name", "Saved (UTC)", "Partitions", "Objects", "Bytes"}, rows, a.Width())
-		},
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON (as -o json)")
-	app.OutputJSONFlag(list, &asJSON)
+	list := listVerb(a, listOpts{use: "list", short: "List the snapshots", output: true},
+		func(c *client.Client) ([]client.SimSnapshot, error) { return c.SimSnapshots(a.Context()) }, printSnapshots)
 	cmd.AddCommand(save, restore, list, del)
 	return cmd
+}
+
+func printSnapshots(a *app.App, snaps []client.SimSnapshot) error {
+	var rows [][]string
+	for _, s := range snaps {
+		rows = append(rows, []string{s.Name, s.Created.UTC().Format("2006-01-02 15:04:05"), strconv.Itoa(s.Partitions), strconv.Itoa(s.Objects), strconv.FormatInt(s.Bytes, 10)})
+	}
+	return printer.Table(a.Out(), "Snapshots", []string{"Name", "Saved (UTC)", "Partitions", "Objects", "Bytes"}, rows, a.Width())
 }
 
 func printRestore(a *app.App, what string, r client.SimRestore) error {

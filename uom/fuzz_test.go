@@ -14,6 +14,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`<a:b xmlns:a="urn:x" a:c="1"><d>t&amp;x</d><![CDATA[<z>]]></a:b>`))
 	f.Add([]byte(`<entry xmlns="` + uom.NSAtom + `"><content type="x"><LogicalPartition:LogicalPartition xmlns:LogicalPartition="` + uom.NSUOM + `" xmlns="` + uom.NSUOM + `"><PartitionName>v</PartitionName></LogicalPartition:LogicalPartition></content></entry>`))
 	f.Add([]byte(`<x xmlns="urn:a"><y xmlns=""/></x>`))
+	for _, s := range uom.XMLSeeds {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		el, err := uom.DecodeBytes(data)
 		if err != nil {

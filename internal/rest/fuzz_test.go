@@ -19,6 +19,24 @@ func fuzzSeedsLPAR(f *testing.F) {
 	f.Add([]byte(lparBody("fz", "1024", `<uom:PartitionProcessorConfiguration schemaVersion="V1_0"><uom:HasDedicatedProcessors>true</uom:HasDedicatedProcessors><uom:DedicatedProcessorConfiguration><uom:DesiredProcessors>1</uom:DesiredProcessors><uom:MaximumProcessors>2</uom:MaximumProcessors><uom:MinimumProcessors>1</uom:MinimumProcessors></uom:DedicatedProcessorConfiguration><uom:SharingMode>sre idle proces</uom:SharingMode></uom:PartitionProcessorConfiguration>`)))
 	f.Add([]byte(`<uom:LogicalPartition xmlns:uom="` + uom.NSUOM + `"><uom:PartitionID>9999</uom:PartitionID></uom:LogicalPartition>`))
 	f.Add([]byte(`<entry xmlns="` + uom.NSAtom + `"><content>` + lparBody("fz", "512", "") + `</content></entry>`))
+	// The risky places: names outside ASCII, references, CDATA, the
+	// name's length limit, numbers out of range, the namespaces, a DTD,
+	// repeated and deep elements, many attributes.
+	for _, s := range []string{
+		lparBody("é-lpar", "1024", ""), lparBody("lpar\u00a0x", "1024", ""), lparBody("a&amp;b&#x41;&#66;", "1024", ""),
+		lparBody("<![CDATA[cd<x>]]>", "1024", ""), lparBody("a<!-- c -->b", "1024", ""),
+		lparBody(strings.Repeat("n", 47), "1024", ""), lparBody(strings.Repeat("n", 48), "1024", ""),
+		lparBody("fz", "99999999999999999999", ""), lparBody("fz", "-1", ""), lparBody("fz", " 1024 ", ""),
+		lparBody("fz", "1e3", ""), lparBody("fz", "0x400", ""), lparBody("fz", "١٠٢٤", ""), lparBody("fz", "&#49;024", ""),
+		lparBody("fz", "1024", `<uom:PartitionName>dup</uom:PartitionName>`),
+		lparBody("fz", "1024", strings.Repeat("<uom:X>", 70)+strings.Repeat("</uom:X>", 70)),
+		strings.Replace(lparBody("fz", "1024", ""), `xmlns:uom="`+uom.NSUOM+`"`, `xmlns:uom="urn:wrong"`, 1),
+		strings.NewReplacer("uom:", "", `xmlns:uom=`, `xmlns=`).Replace(lparBody("fz", "1024", "")),
+		`<!DOCTYPE x [<!ENTITY e "lpar">]>` + lparBody("&e;", "1024", ""),
+		strings.Replace(lparBody("fz", "1024", ""), ` schemaVersion="V1_0">`, ` a="1" b="2" b="3">`, 1),
+	} {
+		f.Add([]byte(s))
+	}
 }
 
 func checkFuzzAnswer(t *testing.T, code int, body []byte) {
@@ -103,10 +121,30 @@ func TestFuzzDecodersAgreeWithHandlers(t *testing.T) {
 func FuzzJobRequest(f *testing.F) {
 	f.Add([]byte(`<JobRequest:JobRequest xmlns:JobRequest="` + uom.NSWeb + `" xmlns="` + uom.NSWeb + `"><RequestedOperation><OperationName>PowerOff</OperationName><GroupName>LogicalPartition</GroupName></RequestedOperation><JobParameters><JobParameter><ParameterName>immediate</ParameterName><ParameterValue>true</ParameterValue></JobParameter></JobParameters></JobRequest:JobRequest>`))
 	f.Add([]byte(`<JobRequest xmlns="` + uom.NSWeb + `"/>`))
+	param := func(name, value string) string {
+		return `<JobParameter><ParameterName>` + name + `</ParameterName><ParameterValue>` + value + `</ParameterValue></JobParameter>`
+	}
+	job := func(params ...string) string {
+		return `<JobRequest:JobRequest xmlns:JobRequest="` + uom.NSWeb + `" xmlns="` + uom.NSWeb + `"><RequestedOperation><OperationName>PowerOff</OperationName>` +
+			`<GroupName>LogicalPartition</GroupName></RequestedOperation><JobParameters>` + strings.Join(params, "") + `</JobParameters></JobRequest:JobRequest>`
+	}
+	for _, s := range []string{
+		job(param("immediate", "&#116;rue"), param("restart", "<![CDATA[false]]>")),
+		job(param("imm&#101;diate", "true")), job(param("<![CDATA[immediate]]>", "true")),
+		job(param("immediate", "true"), param("immediate", "false")),
+		job(param("opération", "ü")), job(param("nosuch", "x")), job(param("", "")),
+		job(param("operation", strings.Repeat("v", 70000))),
+		strings.ReplaceAll(job(param("immediate", "true")), "JobRequest:JobRequest", "JobRequest"),
+		strings.Replace(job(param("immediate", "true")), `xmlns="`+uom.NSWeb+`"`, `xmlns="urn:wrong"`, 1),
+		`<!DOCTYPE x [<!ENTITY e "true">]>` + job(param("immediate", "&e;")),
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		params, err := parseJobRequest(body, "PowerOff", "LogicalPartition")
 		if err != nil {
-			if code, _ := statusOf(err); code != 400 {
+			// Bad input is 400; a parameter beyond its size limit 413.
+			if code, _ := statusOf(err); code != 400 && code != 413 {
 				t.Fatalf("decoder error maps to %d: %v", code, err)
 			}
 			return
@@ -122,12 +160,36 @@ func FuzzJobRequest(f *testing.F) {
 func FuzzLogon(f *testing.F) {
 	f.Add([]byte(logonBody("padmin", "pw")))
 	f.Add([]byte(`<LogonRequest xmlns="` + uom.NSWeb + `"><UserID>x</UserID><GenerateX-API-SessionFile>true</GenerateX-API-SessionFile></LogonRequest>`))
+	// The password and user as references, CDATA, outside ASCII, with
+	// spaces; the elements repeated, in another namespace, under a DTD.
+	for _, s := range []string{
+		logonBody("padmin", "p&#119;"), logonBody("padmin", "<![CDATA[pw]]>"), logonBody("p&#97;dmin", "pw"),
+		logonBody("padmin", " pw "), logonBody("padmin", "pw<!-- c -->"), logonBody("pädmin", "pw"), logonBody("padmin", "pw\u0000"),
+		logonBody("padmin", "pw</Password><Password>x"), logonBody("padmin", "x</Password><Password>pw"),
+		logonBody(strings.Repeat("u", 300), strings.Repeat("p", 70000)),
+		strings.Replace(logonBody("padmin", "pw"), `xmlns="`+uom.NSWeb+`"`, `xmlns="urn:wrong"`, 1),
+		`<!DOCTYPE x [<!ENTITY e "pw">]>` + logonBody("padmin", "&e;"),
+		`<LogonRequest xmlns="` + uom.NSWeb + `"><UserID>x</UserID><GenerateX-API-SessionFile>TRUE</GenerateX-API-SessionFile></LogonRequest>`,
+	} {
+		f.Add([]byte(s))
+	}
 	fx := newRestFixture(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := fx.do("PUT", "/rest/api/web/Logon", uom.MediaType("web", "LogonRequest"), string(body), "-")
 		checkFuzzAnswer(t, rec.Code, rec.Body.Bytes())
-		if rec.Code == 200 && !strings.Contains(string(body), "pw") && !strings.Contains(string(body), "GenerateX-API-SessionFile") {
-			t.Fatalf("logon accepted without a password: %s", body)
+		if rec.Code != 200 {
+			return
+		}
+		// Accepted: the body, decoded, has the account's password (every
+		// account of the fixture has "pw") or asks for a local logon.
+		el, err := uom.DecodeBytes(body)
+		if err != nil {
+			t.Fatalf("logon accepted a body that does not decode (%v): %q", err, body)
+		}
+		pw, _ := el.FindText("Password")
+		gen, _ := el.FindText("GenerateX-API-SessionFile")
+		if pw != "pw" && !strings.EqualFold(gen, "true") {
+			t.Fatalf("logon accepted without the password: %q", body)
 		}
 	})
 }
@@ -135,6 +197,15 @@ func FuzzLogon(f *testing.F) {
 func FuzzSearchAndGroups(f *testing.F) {
 	f.Add("(PartitionName=='lpar10')", "None")
 	f.Add("(PartitionID!=3)", "ViosStorage,ViosSCSIMapping")
+	for _, s := range [][2]string{
+		{"(PartitionName=='lpär')", "None"}, {"(PartitionName=='a''b')", ""}, {"((PartitionID==1)", "None"},
+		{"(PartitionID==99999999999999999999)", "None"}, {"(PartitionName==)", "None"}, {"(==x)", "None"},
+		{"(PartitionName=='x')&&(PartitionID<=3)", "None,None"}, {"(NoSuchProperty=='x')", "ViosStorage,Bogus"},
+		{strings.Repeat("(", 100) + "PartitionID==1" + strings.Repeat(")", 100), strings.Repeat("None,", 200)},
+		{"(PartitionName=='\u00e9\ue000')", "\u00e9"}, {"", ""},
+	} {
+		f.Add(s[0], s[1])
+	}
 	fx := newRestFixture(f)
 	f.Fuzz(func(t *testing.T, q, group string) {
 		if strings.ContainsAny(q, "/?#%") || strings.ContainsAny(group, "&#%") {

@@ -200,6 +200,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(overviewHeader + `a\=1,"b\=x,""y""",c\=\\\=\n\r` + "\n"))
 	f.Add([]byte(overviewHeader + `a\=1,"b\=2` + "\n"))
 	f.Add([]byte("CONFIG_VERSION = 0000000000030003\nTOD = 0\nMTMS = a-b*c\nz\\=\n"))
+	// Line ends, a byte order mark, values outside ASCII or not UTF-8,
+	// numbers out of range, a long record.
+	f.Add([]byte(strings.ReplaceAll(overviewHeader+overviewVIOS+"\n", "\n", "\r\n")))
+	f.Add([]byte("\ufeff" + overviewHeader))
+	f.Add([]byte(overviewHeader + "name\\=é中,lpar_id\\=99999999999999999999,lpar_env\\=\xff\xfe\n"))
+	f.Add([]byte(overviewHeader + "lpar_id\\=-1,name\\=\"a\nb\"\n"))
+	f.Add([]byte(overviewHeader + strings.Repeat("k\\=v,", 5000) + "\n"))
+	f.Add([]byte("CONFIG_VERSION = 9999999999999999999999\nTOD = -1\nMTMS = \n"))
 	full, err := Write(FromState(testState(f), time.UnixMilli(1780186500000)))
 	if err != nil {
 		f.Fatal(err)
@@ -246,6 +254,8 @@ func FuzzWriteParse(f *testing.F) {
 	for _, v := range nasty {
 		f.Add(v, v+",x", int64(1464901557123))
 	}
+	f.Add("\ufeffa", "b\u2028c", int64(-1))
+	f.Add(strings.Repeat("é", 3000), "\\\"", int64(9223372036854775807))
 	f.Fuzz(func(t *testing.T, a, b string, tod int64) {
 		if tod < 0 {
 			tod = -(tod + 1)

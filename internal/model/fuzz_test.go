@@ -5,7 +5,12 @@ import "testing"
 // FuzzParseUnits: parsing never panics; what parses formats back to a value
 // that parses to the same amount.
 func FuzzParseUnits(f *testing.F) {
-	for _, s := range []string{"0.5", ".1", "1", "1.50", "20.00", "0.05", "-1", "1e3", "0.500"} {
+	for _, s := range []string{"0.5", ".1", "1", "1.50", "20.00", "0.05", "-1", "1e3", "0.500",
+		// Digits and signs outside ASCII or out of place, the limits of
+		// an int64 of hundredths, precision beyond hundredths.
+		"١", "٠.٥", "０.５", "0.5\u00a0", " 0.5", "+0.5", "0,5", "1.", ".", "", "-0", "-0.00", "00.50", "1_0", "0x1",
+		"NaN", "Inf", "1e-2", "1.005", "0.001", "0.10000000000000000001", "92233720368547758.07", "92233720368547758.08",
+		"9223372036854775807", "99999999999999999999.99", "0.5.5", "5-"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

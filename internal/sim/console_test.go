@@ -94,6 +94,14 @@ func FuzzConsoleInput(f *testing.F) {
 	for _, seed := range []string{"root\rpw\rlsdev\rip addr\r", "root\rx\rshutdown -h now\r", "X\r1\r", "boot\r", "\x03\x04\x15\x7f\x1b[A~.", "padmin\rpadmin\rlsmap -all\r"} {
 		f.Add(seed, uint8(0))
 	}
+	// Input outside ASCII and invalid UTF-8, control and escape
+	// sequences, other line ends, a line far beyond a terminal's, in
+	// every state.
+	for i, seed := range []string{"root\rpw\rhostname é中\r", "\xff\xfe\xc3\r", "root\npw\nuname -a\r\n", "\x00\x00\r",
+		"\x1b[200~paste\x1b[201~\r", "\x1bOA\x1b[3~\x1b]0;t\x07\r", "root\rpw\r" + strings.Repeat("x", 10000) + "\r",
+		"root\rpw\r" + strings.Repeat("\x7f", 100) + "\r", "1\r5\r1\r\x1b\r", "printenv\rboot\r", "\r\r\r\r"} {
+		f.Add(seed, uint8(i))
+	}
 	states := []struct {
 		state, mode string
 		typ         model.PartitionType

@@ -108,7 +108,7 @@ func lockInode(t *testing.T, name string) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return uint64(fi.Sys().(*syscall.Stat_t).Ino)
+	return fi.Sys().(*syscall.Stat_t).Ino
 }
 
 // blockedOn says whether /proc/locks shows process pid waiting for a

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -392,8 +393,11 @@ func lunCommand(a *app.App) *cobra.Command {
 					delete(m, "lun")
 				}
 				if err := sanCall(a, http.MethodPost, "/LUN/"+url.PathEscape(name)+"/Map", m, &v); err != nil {
-					// Nothing half made: the volume goes again.
-					sanCall(a, http.MethodDelete, "/LUN/"+url.PathEscape(name), nil, nil)
+					// Nothing half made: the volume goes again (or the
+					// user is told it is left).
+					if derr := sanCall(a, http.MethodDelete, "/LUN/"+url.PathEscape(name), nil, nil); derr != nil {
+						return errors.Join(err, fmt.Errorf("the volume %s was made without its mappings and could not be deleted again: %v", name, derr))
+					}
 					return err
 				}
 			}

@@ -74,7 +74,7 @@ var XMLSeeds = func() []string {
 		`<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>`,
 		// CDATA, comments, processing instructions.
 		`<a><![CDATA[]]></a>`, `<a><![CDATA[x]]]]><![CDATA[>]]></a>`, `<a><![CDATA[x</a>`,
-		`<![CDATA[x]]><a/>`, `<a/><![CDATA[x]]>`, `<a>]]></a>`, `<a><![cdata[x]]></a>`,
+		`<![CDATA[x]]><a/>`, `<a/><![CDATA[x]]>`, `<![CDATA[]]><a/>`, "<a/><![CDATA[ \n]]>", `<a>]]></a>`, `<a><![cdata[x]]></a>`,
 		`<a><!-- x -- y --></a>`, `<a><!----></a>`, `<a><!---></a>`, `<!-- x --><a/><!-- y -->`,
 		"<a><!--\x80\x01\uFFFE--></a>", "<a><?p \x80\x01?></a>",
 		`<a><?p x?></a>`, `<a><?xml version="1.0"?></a>`, `<?xml version="1.0" encoding="ISO-8859-1"?><a>é</a>`,

@@ -241,7 +241,7 @@ func (s *Store) reporter() {
 // commit, so inserting n keys in random order moves O(n²) bytes (seeding
 // 100,000 partitions took over a minute); in key order each insert is an
 // append. The sort is stable, so changes to one key keep their order and
-// the last one wins, as when applied in submission order.
+// only the last one is written, as if applied in submission order.
 func (s *Store) write(tx *bolt.Tx, batch []*Commit) error {
 	s.sorted = s.sorted[:0]
 	fill := bolt.DefaultFillPercent
@@ -255,13 +255,20 @@ func (s *Store) write(tx *bolt.Tx, batch []*Commit) error {
 		slices.SortStableFunc(s.sorted, compareChanges)
 	}
 	var b *bolt.Bucket
+	var bname string
 	for i, ch := range s.sorted {
-		if b == nil || ch.Bucket != s.sorted[i-1].Bucket {
+		if i+1 < len(s.sorted) && s.sorted[i+1].Key == ch.Key && s.sorted[i+1].Bucket == ch.Bucket {
+			// A later change to the same key in this batch wins (every
+			// create rewrites the system record and the sequence).
+			continue
+		}
+		if b == nil || ch.Bucket != bname {
 			var err error
 			if b, err = tx.CreateBucketIfNotExists([]byte(ch.Bucket)); err != nil {
 				return err
 			}
 			b.FillPercent = fill
+			bname = ch.Bucket
 		}
 		var err error
 		if ch.Value == nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
@@ -40,14 +41,10 @@ import (
 // before its switch is Migration_Failed on the source, still counted on
 // both systems, until MigrateRecover puts it back as it was.
 
-// MigrationPhases are the phases of a migration, in order (a fault rule
-// names one).
-var MigrationPhases = []string{"validate", "start", "copy", "switch", "complete"}
-
-// migrationFault, when set (tests), is asked at each phase of each
-// migration; an error fails the migration there as a fault of the
-// simulated hardware would.
-var migrationFault func(phase, system, partition string) error
+// MigrationPhases are the phases of a migration, in order: a fault rule
+// of the source system on the job Migrate names one (sim.FaultRule.Phase)
+// to fail it or hold it there (phaseFault).
+var MigrationPhases = sim.MigrationPhases
 
 // The Migrate job's parameters (pypowervm's names).
 const (
@@ -654,10 +651,19 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 			return job, nil
 		}
 		if r.Operation == "MigrateValidate" {
-			if err := c.validateMigration(a, r.TargetUUID, target, spec); err != nil {
-				job.finish(c.clock.Now(), JobFailedBefore, err.Error())
+			hold, err := c.validateMigration(a, r.TargetUUID, target, spec)
+			end := func() {
+				if err != nil {
+					status, results := endStatus(err, JobFailedBefore)
+					job.finish(c.clock.Now(), status, err.Error(), results...)
+				} else {
+					job.finish(c.clock.Now(), JobOK, "")
+				}
+			}
+			if hold > 0 {
+				c.schedule(hold, end)
 			} else {
-				job.finish(c.clock.Now(), JobOK, "")
+				end()
 			}
 			return job, nil
 		}
@@ -692,34 +698,79 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 	return nil, ErrUnknownOperation(r.Group, r.Operation)
 }
 
-// validateMigration checks a migration without starting it.
-func (c *Core) validateMigration(a Actor, uuid string, target *Core, spec *migrateSpec) error {
-	return c.Apply(a, func(tx *Tx) error {
+// validateMigration checks a migration without starting it; hold is how
+// long a fault rule holds its validate phase.
+func (c *Core) validateMigration(a Actor, uuid string, target *Core, spec *migrateSpec) (hold time.Duration, err error) {
+	err = c.Apply(a, func(tx *Tx) error {
 		p := tx.Partition(uuid)
 		if p == nil {
 			return model.ErrNoPartition(uuid)
 		}
-		if err := c.fault("validate", p.Name); err != nil {
+		var err error
+		if err, hold = c.phaseFault("MigrateValidate", "validate", p.UUID, p.Name); err != nil {
 			return err
 		}
 		src, dst := scratch(c, tx), scratch(target, tx)
 		if err := checkStart(src, dst, p, spec.targetIP != ""); err != nil {
 			return err
 		}
-		_, err := moveOnto(src, dst, p, spec)
+		_, err = moveOnto(src, dst, p, spec)
 		return err
 	})
+	return hold, err
 }
 
-// fault asks the fault rules (migrationFault) about a phase.
-func (c *Core) fault(phase, partition string) error {
-	if migrationFault == nil {
-		return nil
+// phaseFailure is a migration phase a fault rule failed: the job ends
+// with the rule's status and results.
+type phaseFailure struct {
+	err     *model.Error
+	status  string
+	results []Param
+}
+
+func (e *phaseFailure) Error() string { return e.err.Error() }
+func (e *phaseFailure) Unwrap() error { return e.err }
+
+// phaseFault asks the fault rules of the system running a migration job
+// (op, on c) about one of its phases: the error of a rule that fails the
+// phase, or how long a rule holds the phase.
+func (c *Core) phaseFault(op, phase, uuid, name string) (error, time.Duration) {
+	out := c.faults.CheckPhase(op, phase, uuid, name)
+	if !out.Acts() {
+		return nil, 0
 	}
-	if err := migrationFault(phase, c.name, partition); err != nil {
-		return migErr(model.KindRefused, 60, "The migration of partition %s failed in its %s phase: %v", partition, phase, err)
+	c.log.Info("fault rule acts on a migration phase", "rules", out.Rules, "job", op, "phase", phase, "partition", name)
+	if out.JobStatus == "" {
+		return nil, out.Delay
 	}
-	return nil
+	return &phaseFailure{
+		err:    migErr(model.KindRefused, 60, "The migration of partition %s failed in its %s phase: %s", name, phase, out.Message),
+		status: out.JobStatus, results: out.Results,
+	}, 0
+}
+
+// endStatus is the status and results a job ends with after err: a fault
+// rule's, or def.
+func endStatus(err error, def string) (string, []Param) {
+	var pf *phaseFailure
+	if errors.As(err, &pf) {
+		return pf.status, pf.results
+	}
+	return def, nil
+}
+
+// migRun is a migration under way on its source.
+type migRun struct {
+	job    *Job
+	uuid   string
+	gen    uint64
+	target *Core
+	spec   *migrateSpec
+	steps  []sim.MigrationStep
+	// copyFail, set by a fault rule when the copy begins, fails the copy
+	// halfway (at step failAt).
+	copyFail error
+	failAt   int
 }
 
 // migrate starts a migration: validated and marked started in one
@@ -729,23 +780,28 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 	var memMB int
 	var active bool
 	var gen uint64
+	var hold time.Duration
 	err := c.Apply(a, func(tx *Tx) error {
+		hold = 0
 		p := tx.Partition(uuid)
 		if p == nil {
 			return model.ErrNoPartition(uuid)
 		}
-		if err := c.fault("validate", p.Name); err != nil {
+		err, d := c.phaseFault("Migrate", "validate", p.UUID, p.Name)
+		if err != nil {
 			return err
 		}
+		hold += d
 		if err := checkStart(scratch(c, tx), scratch(target, tx), p, spec.targetIP != ""); err != nil {
 			return err
 		}
 		if _, err := moveOnto(scratch(c, tx), scratch(target, tx), p, spec); err != nil {
 			return err
 		}
-		if err := c.fault("start", p.Name); err != nil {
+		if err, d = c.phaseFault("Migrate", "start", p.UUID, p.Name); err != nil {
 			return err
 		}
+		hold += d
 		ttx, err := tx.On(target)
 		if err != nil {
 			return err
@@ -768,14 +824,14 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 		return nil
 	})
 	if err != nil {
-		status := JobFailedBefore
-		job.finish(c.clock.Now(), status, err.Error())
+		status, results := endStatus(err, JobFailedBefore)
+		job.finish(c.clock.Now(), status, err.Error(), results...)
 		return
 	}
 	job.note(fmt.Sprintf("Migration of partition %s to %s started", name, spec.target))
 	job.setCancel(func(ca Actor) error { return c.StopMigration(ca, uuid) })
-	steps := sim.MigrationCopy(memMB, active, c.Timing())
-	c.schedule(c.Timing().MigrationSetup, func() { c.migrationCopy(job, uuid, gen, target, spec, steps, -1) })
+	run := &migRun{job: job, uuid: uuid, gen: gen, target: target, spec: spec, steps: sim.MigrationCopy(memMB, active, c.Timing())}
+	c.schedule(c.Timing().MigrationSetup+hold, func() { c.migrationCopy(run, -1) })
 }
 
 // countMigration moves a system's count of migrations in progress.
@@ -801,64 +857,73 @@ var errMigrationGone = errors.New("the migration was stopped or superseded")
 
 // migrationCopy applies copy step i (-1: the copy begins) and schedules
 // the next; after the last it switches the partition over.
-func (c *Core) migrationCopy(job *Job, uuid string, gen uint64, target *Core, spec *migrateSpec, steps []sim.MigrationStep, i int) {
+func (c *Core) migrationCopy(r *migRun, i int) {
 	var note string
+	var hold time.Duration
 	err := c.Apply(internalActor, func(tx *Tx) error {
-		p := tx.Partition(uuid)
-		if p == nil || p.Op != gen || !p.Migrating() {
+		hold = 0
+		p := tx.Partition(r.uuid)
+		if p == nil || p.Op != r.gen || !p.Migrating() {
 			return errMigrationGone
 		}
-		if err := c.fault("copy", p.Name); err != nil {
-			return err
+		if i < 0 {
+			// A fault rule on the copy fails it halfway through its
+			// passes, or holds it before the first.
+			r.copyFail, hold = c.phaseFault("Migrate", "copy", p.UUID, p.Name)
+			r.failAt = len(r.steps) / 2
+		} else if r.copyFail != nil && i >= r.failAt {
+			return r.copyFail
 		}
 		n := p.Clone()
 		m := *p.Mig
 		m.State = model.MigInProgress
 		if i >= 0 {
-			m.Pct, m.Pass = steps[i].Pct, steps[i].Pass
+			m.Pct, m.Pass = r.steps[i].Pct, r.steps[i].Pass
 			note = fmt.Sprintf("Copied %d%% of the memory of partition %s (pass %d)", m.Pct, p.Name, m.Pass)
 		} else {
-			note = fmt.Sprintf("Copying the memory of partition %s to %s", p.Name, spec.target)
+			note = fmt.Sprintf("Copying the memory of partition %s to %s", p.Name, r.spec.target)
 		}
 		n.Mig = &m
 		tx.PutPartition(n, "MigrationState")
 		return nil
 	})
 	if err != nil {
-		c.migrationFailed(job, uuid, gen, err)
+		c.migrationFailed(r.job, r.uuid, r.gen, err)
 		return
 	}
-	job.note(note)
-	if i+1 < len(steps) {
-		d := steps[0].At
+	r.job.note(note)
+	if i+1 < len(r.steps) {
+		d := r.steps[0].At + hold
 		if i >= 0 {
-			d = steps[i+1].At - steps[i].At
+			d = r.steps[i+1].At - r.steps[i].At
 		}
-		c.schedule(d, func() { c.migrationCopy(job, uuid, gen, target, spec, steps, i+1) })
+		c.schedule(d, func() { c.migrationCopy(r, i+1) })
 		return
 	}
-	c.schedule(c.Timing().MigrationSwitch, func() { c.migrationSwitch(job, uuid, gen, target, spec) })
+	c.schedule(c.Timing().MigrationSwitch, func() { c.migrationSwitch(r) })
 }
 
 // migrationSwitch moves the partition to the target in one commit on
 // both systems.
-func (c *Core) migrationSwitch(job *Job, uuid string, gen uint64, target *Core, spec *migrateSpec) {
+func (c *Core) migrationSwitch(r *migRun) {
 	var name string
-	var inactive bool
+	var hold time.Duration
+	target, spec := r.target, r.spec
 	err := c.Apply(internalActor, func(tx *Tx) error {
-		p := tx.Partition(uuid)
-		if p == nil || p.Op != gen || !p.Migrating() {
+		p := tx.Partition(r.uuid)
+		if p == nil || p.Op != r.gen || !p.Migrating() {
 			return errMigrationGone
 		}
 		name = p.Name
-		if err := c.fault("switch", p.Name); err != nil {
+		var err error
+		if err, hold = c.phaseFault("Migrate", "switch", p.UUID, p.Name); err != nil {
 			return err
 		}
 		ttx, err := tx.On(target)
 		if err != nil {
 			return err
 		}
-		inactive = p.Mig.Inactive
+		inactive := p.Mig.Inactive
 		// The partition as it was before the migration, moved.
 		q := p.Clone()
 		if inactive {
@@ -878,22 +943,30 @@ func (c *Core) migrationSwitch(job *Job, uuid string, gen uint64, target *Core, 
 		return nil
 	})
 	if err != nil {
-		c.migrationFailed(job, uuid, gen, err)
+		c.migrationFailed(r.job, r.uuid, r.gen, err)
 		return
 	}
-	job.note(fmt.Sprintf("Partition %s runs on %s", name, spec.target))
-	target.schedule(c.Timing().MigrationSwitch, func() { target.migrationComplete(job, uuid, name, spec.target) })
+	r.job.note(fmt.Sprintf("Partition %s runs on %s", name, spec.target))
+	job, uuid := r.job, r.uuid
+	target.schedule(c.Timing().MigrationSwitch+hold, func() { target.migrationComplete(c, job, uuid, name, spec.target) })
 }
 
 // migrationComplete ends a migration on its target: Not_Migrating.
-func (c *Core) migrationComplete(job *Job, uuid, name, targetName string) {
+//
+// src is the system the job runs on, whose fault rules name the phase
+// (nil: a migration a restart found complete, with no job).
+func (c *Core) migrationComplete(src *Core, job *Job, uuid, name, targetName string) {
+	var hold time.Duration
 	err := c.Apply(internalActor, func(tx *Tx) error {
 		p := tx.Partition(uuid)
 		if p == nil || p.Mig == nil || p.Mig.State != model.MigComplete {
 			return nil
 		}
-		if err := c.fault("complete", p.Name); err != nil {
-			return err
+		if src != nil {
+			var err error
+			if err, hold = src.phaseFault("Migrate", "complete", p.UUID, p.Name); err != nil {
+				return err
+			}
 		}
 		n := p.Clone()
 		n.Mig = nil
@@ -907,6 +980,10 @@ func (c *Core) migrationComplete(job *Job, uuid, name, targetName string) {
 		// The partition runs on the target; only its state's last step
 		// failed: MigrateRecover on the target ends it.
 		job.finish(c.clock.Now(), JobWarnings, fmt.Sprintf("Partition %s was migrated to %s, but its migration state could not be cleared: %s", name, targetName, errText(err)))
+		return
+	}
+	if hold > 0 {
+		c.schedule(hold, func() { job.finish(c.clock.Now(), JobOK, "") })
 		return
 	}
 	job.finish(c.clock.Now(), JobOK, "")
@@ -941,7 +1018,8 @@ func (c *Core) migrationFailed(job *Job, uuid string, gen uint64, cause error) {
 	if err != nil {
 		msg += "; the migration state could not be saved: " + err.Error()
 	}
-	job.finish(c.clock.Now(), JobError, msg+" The partition stays on the source; recover it with MigrateRecover (pvmctl lpar migrate-recover).")
+	status, results := endStatus(cause, JobError)
+	job.finish(c.clock.Now(), status, msg+" The partition stays on the source; recover it with MigrateRecover (pvmctl lpar migrate-recover).", results...)
 }
 
 // StopMigration stops a partition's migration before its switch
@@ -1060,7 +1138,7 @@ func (c *Core) recoverMigrations() {
 		}
 	})
 	for _, u := range done {
-		c.migrationComplete(nil, u, "", "")
+		c.migrationComplete(nil, nil, u, "", "")
 	}
 	for _, u := range failed {
 		err := c.Apply(internalActor, func(tx *Tx) error {

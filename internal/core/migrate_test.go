@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -392,20 +391,16 @@ func TestMigrateStopAndRecover(t *testing.T) {
 		t.Fatalf("recover of nothing: %+v", v)
 	}
 
-	// A fault in the copy fails it: on the source, recoverable.
-	migrationFault = func(phase, sys, lpar string) error {
-		if phase == "copy" {
-			return errors.New("the mover service partition lost its connection")
-		}
-		return nil
+	// A fault rule on the copy fails it: on the source, recoverable.
+	if _, err := s1.Faults().Add(admin, sim.FaultRule{Job: "Migrate", Phase: "copy", Target: "name=vm1", JobStatus: JobError,
+		Message: "HSCLA27F the mover service partition lost its connection", Count: 1}); err != nil {
+		t.Fatal(err)
 	}
-	defer func() { migrationFault = nil }()
 	j, _ = migrateJob(s1, "Migrate", p.UUID, ParamTargetSystem, target)
 	runJob(t, clk, j)
-	if v := j.Snapshot(); v.Status != JobError || !strings.Contains(v.Message, "lost its connection") {
+	if v := j.Snapshot(); v.Status != JobError || !strings.Contains(v.Message, "failed in its copy phase: HSCLA27F the mover service partition lost its connection") {
 		t.Fatalf("failed migration's job: %+v", v)
 	}
-	migrationFault = nil
 	q = partByName(s1, "vm1")
 	if q.MigrationState() != model.MigFailed || owners(t, f, p.UUID) != s1 {
 		t.Fatalf("after the fault: %s", q.MigrationState())
@@ -433,15 +428,14 @@ func TestMigrateStopAndRecover(t *testing.T) {
 		t.Fatalf("counters after recover: %d %d", h1.active, h2.active)
 	}
 	// A fault at the switch: still whole on the source.
-	migrationFault = func(phase, sys, lpar string) error {
-		if phase == "switch" {
-			return errors.New("the target refused the partition")
-		}
-		return nil
+	if _, err := s1.Faults().Add(admin, sim.FaultRule{Job: "Migrate", Phase: "switch", JobStatus: JobFailedBefore, Count: 1}); err != nil {
+		t.Fatal(err)
 	}
 	j, _ = migrateJob(s1, "Migrate", p.UUID, ParamTargetSystem, target)
 	runJob(t, clk, j)
-	migrationFault = nil
+	if v := j.Snapshot(); v.Status != JobFailedBefore || !strings.Contains(v.Message, "failed in its switch phase: Simulated fault") {
+		t.Fatalf("failed switch's job: %+v", v)
+	}
 	if owners(t, f, p.UUID) != s1 || partByName(s1, "vm1").MigrationState() != model.MigFailed {
 		t.Fatal("a fault at the switch did not leave the partition failed on the source")
 	}

@@ -407,3 +407,93 @@ func TestRemoteRestart(t *testing.T) {
 		t.Fatalf("after the cleanup the partition is on %s", own)
 	}
 }
+
+// TestMigratePhaseFaults: the simulator's fault rules fail or hold a
+// migration in one of its phases, as a tester asks through pvmctl and
+// /rest/api/sim. A failure in the copy leaves what real partition
+// mobility leaves: the partition whole on the source, Migration_Failed,
+// counted on both systems until migrate-recover; a failure at the start
+// leaves nothing to recover; a delay holds the migration in its phase.
+func TestMigratePhaseFaults(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	uuid := migrationVM(t, fd, "vm1", "2048")
+	sys2 := fd.heldOf(t, "sys2", uuid).sysName
+	s1 := fd.sysClient(t, "sys1")
+	json1 := []string{"Content-Type", "application/json"}
+
+	// Rules that cannot be: a phase of a job without phases, a phase the
+	// job does not have, a phase rule with an HTTP status.
+	for _, bad := range []struct{ body, want string }{
+		{`{"job":"PowerOn","phase":"copy","jobStatus":"COMPLETED_WITH_ERROR"}`, "a phase of a job that has phases"},
+		{`{"job":"Migrate","phase":"warp","jobStatus":"COMPLETED_WITH_ERROR"}`, "validate, start, copy, switch, complete"},
+		{`{"job":"Migrate","phase":"copy","status":500}`, "acts on the job as it runs"},
+		{`{"job":"Migrate","phase":"copy","jobStatus":"COMPLETED_OK"}`, "does neither"},
+	} {
+		r := s1.expect(http.StatusBadRequest, "PUT", "/rest/api/sim/Fault", []byte(bad.body), json1...)
+		if !strings.Contains(string(r.Body), bad.want) {
+			t.Errorf("rule %s: %s", bad.body, r.Body)
+		}
+	}
+	if out, err := fd.pvmctlRun(t, "sys1", "sim", "fault", "add", "--job", "Migrate", "--phase", "warp", "--job-status", "COMPLETED_WITH_ERROR"); err == nil || !strings.Contains(out, "has no phase \"warp\"") {
+		t.Fatalf("pvmctl sim fault add --phase warp: %v\n%s", err, out)
+	}
+
+	// The next migration of vm1 fails in its copy (pvmctl).
+	fd.pvmctl(t, "sys1", "sim", "fault", "add", "--job", "Migrate", "--phase", "copy", "--target", "name=vm1",
+		"--job-status", "COMPLETED_WITH_ERROR", "--message", "HSCLA27F The mover service partition lost its connection.", "--count", "1")
+	if out := fd.pvmctl(t, "sys1", "sim", "fault", "list"); !strings.Contains(out, "phase=copy") {
+		t.Fatalf("fault list:\n%s", out)
+	}
+	out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2)
+	if err == nil || !strings.Contains(out, "failed in its copy phase: HSCLA27F The mover service partition lost its connection.") || !strings.Contains(out, "MigrateRecover") {
+		t.Fatalf("migrate with a fault in the copy: %v\n%s", err, out)
+	}
+	own, h := fd.owner(t, uuid)
+	if oh := fd.heldOf(t, "sys2", uuid); own != "sys1" || h.migState != "Migration_Failed" || h.active != "1" || oh.active != "1" || h.scsi != 2 || len(h.macs) != 2 {
+		t.Fatalf("after the copy failed: on %s, %+v; sys2 counts %s", own, h, oh.active)
+	}
+	if out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2, "--validate"); err == nil || !strings.Contains(out, "recover it with MigrateRecover") {
+		t.Fatalf("validate of a failed migration: %v\n%s", err, out)
+	}
+	fd.pvmctl(t, "sys1", "lpar", "migrate-recover", "-i", "name=vm1")
+	if h := fd.heldOf(t, "sys1", uuid); h.state != "running" || h.migState != "Not_Migrating" || h.active != "0" {
+		t.Fatalf("after recover: %+v", h)
+	}
+
+	// Through REST, as pypowervm sees it: a failure at the start is the
+	// job's FAILED_BEFORE_COMPLETION with the rule's results; nothing to
+	// recover.
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"start","target":"uuid=`+uuid+`","jobStatus":"FAILED_BEFORE_COMPLETION","message":"HSCL3659 The partition cannot be started on the destination.","results":[{"name":"errorCode","value":"HSCL3659"}],"count":1}`), json1...)
+	jr := s1.waitJob(s1.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", sys2), 30*time.Second)
+	if text(jr, "Status") != "FAILED_BEFORE_COMPLETION" || !strings.Contains(text(jr, "ResponseException/Message"), "failed in its start phase: HSCL3659") {
+		t.Fatalf("Migrate with a fault at the start: %s", jr.String())
+	}
+	if !strings.Contains(jr.String(), "errorCode") {
+		t.Errorf("the rule's result is not in the job's results: %s", jr.String())
+	}
+	if own, h := fd.owner(t, uuid); own != "sys1" || h.migState != "Not_Migrating" || h.state != "running" || h.active != "0" {
+		t.Fatalf("after the start failed: on %s, %+v", own, h)
+	}
+
+	// A delay holds the copy: Migration_In_Progress while it lasts, then
+	// the migration ends.
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"copy","delay":"3s","count":1}`), json1...)
+	id := s1.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", sys2)
+	deadline := time.Now().Add(10 * time.Second)
+	for fd.heldOf(t, "sys1", uuid).migState != "Migration_In_Progress" {
+		if time.Now().After(deadline) {
+			t.Fatal("the held copy never showed Migration_In_Progress")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if h := fd.heldOf(t, "sys1", uuid); h.migState != "Migration_In_Progress" {
+		t.Fatalf("a second into the held copy: %+v", h)
+	}
+	if jr := s1.waitJob(id, 30*time.Second); text(jr, "Status") != "COMPLETED_OK" {
+		t.Fatalf("the held migration: %s", jr.String())
+	}
+	if own, _ := fd.owner(t, uuid); own != "sys2" {
+		t.Fatalf("after the held migration: on %s", own)
+	}
+}

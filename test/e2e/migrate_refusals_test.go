@@ -46,6 +46,20 @@ func TestMigrateValidateRefusals(t *testing.T) {
 	fd.pvmctl(t, "sys1", "lpar", "power-on", "-i", "name=crashed")
 	fd.pvmctl(t, "sys1", "sim", "state", "-i", "name=crashed", "--crash")
 
+	// The storage data of the VIOSes a migration rebuilds the partition
+	// from: valid, since its activation, for the running one; not for one
+	// never activated.
+	for name, want := range map[string]string{"vm1": "Valid", "vsw": "Invalid"} {
+		e, _ := s1.mustEntry(pathLPAR + "/" + s1.lparByName(name).UUID)
+		if got := text(e.Content, "MigrationStorageViosDataStatus"); got != want {
+			t.Errorf("%s: MigrationStorageViosDataStatus %q, want %q", name, got, want)
+		}
+		ts := text(e.Content, "MigrationStorageViosDataTimestamp")
+		if _, err := time.Parse(time.UnixDate, ts); (err == nil) != (want == "Valid") {
+			t.Errorf("%s: MigrationStorageViosDataTimestamp %q", name, ts)
+		}
+	}
+
 	waitRMC := func(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for fd.heldOf(t, "sys1", uuid).rmc != "active" {

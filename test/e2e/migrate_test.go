@@ -497,3 +497,73 @@ func TestMigratePhaseFaults(t *testing.T) {
 		t.Fatalf("after the held migration: on %s", own)
 	}
 }
+
+// TestMigrateInactive moves a partition that is not activated (inactive
+// partition mobility): through REST, watched while a fault rule holds its
+// copy ("migrating not active", Migration_In_Progress, counted among both
+// systems' inactive migrations), it arrives on sys2 not activated with its
+// adapters and its disk through sys2's VIOSes, nothing left on sys1; it
+// starts there; stopped again, pvmctl moves it back.
+func TestMigrateInactive(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	fd.pvmctl(t, "sys1", "lpar", "create", "--name", "cold", "--mem", "2048", "--proc", "1")
+	fd.pvmctl(t, "sys1", "vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "name=cold")
+	fd.pvmctl(t, "sys1", "lu", "create", "--name", "colddisk", "--size", "5", "--ssp", "pool1")
+	for _, v := range []string{"vios1", "vios2"} {
+		fd.pvmctl(t, "sys1", "scsi", "create", "--type", "lu", "--lpar", "name=cold", "--stor-id", "name=colddisk", "--parent-id", "name="+v)
+	}
+	s1 := fd.sysClient(t, "sys1")
+	uuid := s1.lparByName("cold").UUID
+	before := fd.heldOf(t, "sys1", uuid)
+	sys1, sys2 := before.sysName, fd.heldOf(t, "sys2", uuid).sysName
+	if before.state != "not activated" || before.scsi != 2 || len(before.macs) != 1 {
+		t.Fatalf("cold before: %+v", before)
+	}
+	if out := fd.pvmctl(t, "sys1", "lpar", "migrate", "-i", "name=cold", "-t", sys2, "--validate"); !strings.Contains(out, "Partition cold can be migrated to "+sys2+".") {
+		t.Fatalf("validate:\n%s", out)
+	}
+
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"copy","delay":"2s","count":1}`), "Content-Type", "application/json")
+	id := s1.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", sys2)
+	deadline := time.Now().Add(10 * time.Second)
+	var during held
+	for {
+		during = fd.heldOf(t, "sys1", uuid)
+		if during.migState == "Migration_In_Progress" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never in progress: %+v", during)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if oh := fd.heldOf(t, "sys2", uuid); during.state != "migrating not active" || during.inactive != "1" || during.active != "0" || oh.inactive != "1" {
+		t.Fatalf("during the move: %+v; sys2 counts %s inactive", during, oh.inactive)
+	}
+	if jr := s1.waitJob(id, 30*time.Second); text(jr, "Status") != "COMPLETED_OK" {
+		t.Fatalf("Migrate: %s", jr.String())
+	}
+	own, after := fd.owner(t, uuid)
+	if own != "sys2" || after.state != "not activated" || after.migState != "Not_Migrating" || after.scsi != 2 || len(after.macs) != 1 || after.inactive != "0" {
+		t.Fatalf("after the move: on %s, %+v", own, after)
+	}
+	for mac, pvid := range before.macs {
+		if after.macs[mac] != pvid {
+			t.Errorf("adapter %s: VLAN %s on sys2, was %s", mac, after.macs[mac], pvid)
+		}
+	}
+	if h := fd.heldOf(t, "sys1", uuid); h.inactive != "0" {
+		t.Errorf("sys1 counts %s inactive migrations after", h.inactive)
+	}
+	fd.pvmctl(t, "sys2", "lpar", "power-on", "-i", "name=cold")
+	fd.sysClient(t, "sys2").waitLPAR(pathLPAR+"/"+uuid, 20*time.Second, "cold running on sys2", func(l lpar) bool { return l.State == "running" })
+	fd.pvmctl(t, "sys2", "lpar", "power-off", "-i", "name=cold", "--hard")
+	fd.sysClient(t, "sys2").waitLPAR(pathLPAR+"/"+uuid, 20*time.Second, "cold stopped on sys2", func(l lpar) bool { return l.State == "not activated" })
+	out := fd.pvmctl(t, "sys2", "lpar", "migrate", "-i", "name=cold", "-t", sys1)
+	if !strings.Contains(out, "Partition cold migrated to "+sys1+".") {
+		t.Fatalf("migrate back:\n%s", out)
+	}
+	if own, h := fd.owner(t, uuid); own != "sys1" || h.state != "not activated" || h.scsi != 2 {
+		t.Fatalf("back: on %s, %+v", own, h)
+	}
+}

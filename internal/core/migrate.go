@@ -11,6 +11,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -454,8 +455,12 @@ func moveOnto(src, dst *Tx, p *model.Partition, spec *migrateSpec) (*model.Parti
 		src.Delete(model.KindAdapter, a.UUID)
 	}
 
-	// The storage: each adapter pair rebuilt on a VIOS of the target.
 	srcVIOS, dstVIOS := viosOrder(src), viosOrder(dst)
+	if err := moveSRIOV(src, dst, p, srcVIOS, dstVIOS); err != nil {
+		return nil, err
+	}
+
+	// The storage: each adapter pair rebuilt on a VIOS of the target.
 	pick := func(kind string, choices map[int]viosChoice, clientSlot int, from string) (*model.Partition, viosChoice, error) {
 		ch, given := choices[clientSlot]
 		var v *model.Partition
@@ -544,9 +549,88 @@ func moveOnto(src, dst *Tx, p *model.Partition, spec *migrateSpec) (*model.Parti
 		}
 	}
 	// Nothing stays on the source.
+	sriov.PartitionGone(src, p)
 	vios.RemovePartitionStorage(src, p)
 	src.DeletePartition(p.UUID)
 	return n, nil
+}
+
+// moveSRIOV stages the move of a partition's SR-IOV devices: an SR-IOV
+// logical port assigned to it directly is the source's hardware, which a
+// migration cannot take along (refused, as PowerVM refuses it); each
+// dedicated vNIC arrives with its slot, MAC and VLANs, its backing devices
+// made again as logical ports of the target's SR-IOV physical ports (one
+// of the same label as the source's, with capacity left) on the target's
+// VIOSes (running with RMC, the one in the source's VIOS's place first).
+func moveSRIOV(src, dst *Tx, p *model.Partition, srcVIOS, dstVIOS []*model.Partition) error {
+	tsys := dst.System()
+	var direct []string
+	for _, lp := range sriov.LogicalPorts(src, func(lp *model.SRIOVLogicalPort) bool { return lp.Partition == p.UUID && lp.VNIC == "" }) {
+		direct = append(direct, fmt.Sprintf("%d on port %d of adapter %d", lp.ID, lp.Port, lp.Adapter))
+	}
+	if len(direct) > 0 {
+		return migErr(model.KindRefused, 43, "Partition %s has SR-IOV logical ports assigned directly (%s); such a partition cannot move to another system (a migration or a remote restart): remove them, or give it vNICs (SR-IOV through a Virtual I/O Server) instead.",
+			p.Name, strings.Join(direct, ", "))
+	}
+	for _, v := range sriov.VNICs(src, p.UUID) {
+		if sriov.MACInUse(dst, v.MAC) {
+			return migErr(model.KindRefused, 41, "The MAC address %s of partition %s is in use on the managed system %s already.", v.MAC, p.Name, tsys.Name)
+		}
+		nv := v.CloneObject().(*model.VirtualNIC)
+		nv.Backing = nil
+		used := map[string]bool{}
+		for _, b := range v.Backing {
+			label := ""
+			if a := sriov.AdapterByID(src, b.Adapter); a != nil {
+				if pp := a.Port(b.Port); pp != nil {
+					label = pp.Label
+				}
+			}
+			// The VIOSes to try: the one in the source VIOS's place first.
+			first := 0
+			for j, q := range srcVIOS {
+				if q.UUID == b.VIOS {
+					first = j
+				}
+			}
+			var made *model.SRIOVLogicalPort
+			var owner *model.Partition
+			for k := 0; k < len(dstVIOS) && made == nil; k++ {
+				vs := dstVIOS[(first+k)%len(dstVIOS)]
+				if vs.State != model.StateRunning || vs.RMCState != model.RMCActive {
+					continue
+				}
+				for _, a := range sriov.Adapters(dst) {
+					if made != nil || a.Mode != model.SRIOVModeShared || a.State != model.SRIOVRunning {
+						continue
+					}
+					for _, pp := range a.Ports {
+						key := fmt.Sprintf("%s/%d/%d", vs.UUID, a.ID, pp.ID)
+						if made != nil || used[key] || !pp.LinkUp || (label != "" && pp.Label != label) {
+							continue
+						}
+						lp, err := sriov.CreateLogicalPort(dst, vs, sriov.LPSpec{Adapter: a.ID, Port: pp.ID, Capacity: b.Capacity, MaxCap: b.MaxCap}, nv.UUID)
+						if err != nil {
+							continue // no logical port or capacity left there
+						}
+						made, owner, used[key] = lp, vs, true
+					}
+				}
+			}
+			if made == nil {
+				what := "an SR-IOV physical port"
+				if label != "" {
+					what = fmt.Sprintf("an SR-IOV physical port labelled %s", label)
+				}
+				return migErr(model.KindRefused, 44, "The vNIC %s (slot %d) of partition %s cannot be backed on the managed system %s: it has no %s with a logical port and %s of capacity left, linked up, on a running Virtual I/O Server.",
+					v.MAC, v.Slot, p.Name, tsys.Name, what, b.Capacity)
+			}
+			nv.Backing = append(nv.Backing, model.VNICBacking{VIOS: owner.UUID, Adapter: made.Adapter, Port: made.Port, LPort: made.UUID,
+				Capacity: made.Capacity, MaxCap: made.MaxCap, Priority: b.Priority})
+		}
+		dst.Put(nv)
+	}
+	return nil
 }
 
 // bridged tells whether a VLAN of a switch reaches a physical network

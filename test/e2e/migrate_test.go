@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -565,5 +567,99 @@ func TestMigrateInactive(t *testing.T) {
 	}
 	if own, h := fd.owner(t, uuid); own != "sys1" || h.state != "not activated" || h.scsi != 2 {
 		t.Fatalf("back: on %s, %+v", own, h)
+	}
+}
+
+// TestMigrateSRIOV drives the SR-IOV rules of a migration through REST
+// and pvmctl: a partition with an SR-IOV logical port assigned directly
+// is refused; one with a vNIC (made by pvmctl vnic create) is refused
+// while sys2 has no physical port of its ports' label, validates once it
+// has, and migrates with its vNIC (same MAC, backed by logical ports of
+// sys2's VIOSes), leaving no logical port on sys1's VIOSes.
+func TestMigrateSRIOV(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	uuid := migrationVM(t, fd, "vm1", "2048")
+	s1, s2 := fd.sysClient(t, "sys1"), fd.sysClient(t, "sys2")
+	sys2 := fd.heldOf(t, "sys2", uuid).sysName
+	loc := func(c tc, slot string, port int) string {
+		serial := text(c.mustFeed(pathMS).Entries[0].Content, "MachineTypeModelAndSerialNumber/SerialNumber")
+		return "U78C9.001.WZS" + serial[len(serial)-4:] + "-P1-" + slot + "-T" + strconv.Itoa(port)
+	}
+	viosLPs := func(c tc) int {
+		n := 0
+		for _, v := range c.mustFeed("/rest/api/uom/VirtualIOServer").Entries {
+			path := "/rest/api/uom/VirtualIOServer/" + v.ID + "/SRIOVEthernetLogicalPort"
+			r, err := c.do(context.Background(), http.MethodGet, path, nil)
+			if err != nil || (r.Status != http.StatusOK && r.Status != http.StatusNoContent) {
+				t.Fatalf("GET %s: %v %v", path, err, r)
+			}
+			if r.Status == http.StatusOK {
+				n += len(c.mustFeed(path).Entries)
+			}
+		}
+		return n
+	}
+	validate := func() (*uom.Element, string, error) {
+		jr := s1.waitJob(s1.startJob(pathLPAR+"/"+uuid, "MigrateValidate", "TargetManagedSystemName", sys2), 30*time.Second)
+		out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2, "--validate")
+		return jr, out, err
+	}
+	refused := func(what, id, msg string) {
+		t.Helper()
+		jr, out, err := validate()
+		if text(jr, "Status") != "FAILED_BEFORE_COMPLETION" || !strings.Contains(text(jr, "ResponseException/Message"), id) || !strings.Contains(text(jr, "ResponseException/Message"), msg) {
+			t.Errorf("%s: REST: %s", what, jr.String())
+		}
+		if err == nil || !strings.Contains(out, id) || !strings.Contains(out, msg) {
+			t.Errorf("%s: pvmctl: %v\n%s", what, err, out)
+		}
+	}
+
+	// A logical port assigned directly, made through REST.
+	body := `<SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort xmlns:SRIOVEthernetLogicalPort="` + uom.NSUOM + `" xmlns="` + uom.NSUOM +
+		`" schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterID>1</AdapterID><ConfiguredCapacity>4.0%</ConfiguredCapacity>` +
+		`<PhysicalPortID>1</PhysicalPortID></SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort>`
+	r := s1.expect(http.StatusOK, http.MethodPut, pathLPAR+"/"+uuid+"/SRIOVEthernetLogicalPort", []byte(body),
+		"Content-Type", uom.MediaType(uom.ServiceUOM, "SRIOVEthernetLogicalPort"))
+	e, err := r.entry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused("a direct logical port", "PVME01050970-0043", "SR-IOV logical ports assigned directly")
+	s1.expect(http.StatusNoContent, http.MethodDelete, pathLPAR+"/"+uuid+"/SRIOVEthernetLogicalPort/"+e.ID, nil)
+
+	// A vNIC through both VIOSes on ports labelled physnet1.
+	for _, l := range []string{loc(s1, "C8", 1), loc(s1, "C9", 1)} {
+		fd.pvmctl(t, "sys1", "sriov", "update", "-i", "loc_code="+l, "--label", "physnet1")
+	}
+	fd.pvmctl(t, "sys1", "vnic", "create", "-p", "name=vm1", "--backing", "vios1:"+loc(s1, "C8", 1), "--backing", "vios2:"+loc(s1, "C9", 1), "--pvid", "2001")
+	vnics := s1.mustFeed(pathLPAR + "/" + uuid + "/VirtualNICDedicated").Entries
+	if len(vnics) != 1 || viosLPs(s1) != 2 {
+		t.Fatalf("vm1 has %d vNICs, sys1's VIOSes %d logical ports", len(vnics), viosLPs(s1))
+	}
+	mac := text(vnics[0].Content, "Details/MACAddress")
+	refused("no port of the label on sys2", "PVME01050970-0044", "labelled physnet1")
+	fd.pvmctl(t, "sys2", "sriov", "update", "-i", "loc_code="+loc(s2, "C8", 2), "--label", "physnet1")
+	if jr, out, err := validate(); text(jr, "Status") != "COMPLETED_OK" || err != nil {
+		t.Fatalf("validate with a port of the label on sys2: %s\n%v\n%s", jr.String(), err, out)
+	}
+	out := fd.pvmctl(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2)
+	if !strings.Contains(out, "Partition vm1 migrated to "+sys2+".") {
+		t.Fatalf("migrate:\n%s", out)
+	}
+	if own, _ := fd.owner(t, uuid); own != "sys2" {
+		t.Fatalf("vm1 on %s", own)
+	}
+	moved := s2.mustFeed(pathLPAR + "/" + uuid + "/VirtualNICDedicated").Entries
+	if len(moved) != 1 || text(moved[0].Content, "Details/MACAddress") != mac || text(moved[0].Content, "Details/PortVLANID") != "2001" {
+		t.Fatalf("vm1's vNICs on sys2: %d (MAC %s, was %s)", len(moved), text(moved[0].Content, "Details/MACAddress"), mac)
+	}
+	if n1, n2 := viosLPs(s1), viosLPs(s2); n1 != 0 || n2 != 2 {
+		t.Fatalf("logical ports after the migration: sys1's VIOSes %d, sys2's %d", n1, n2)
+	}
+	// Both backing devices on port 2 (ID 1) of sys2's adapter 1, the one
+	// labelled physnet1, through sys2's vios1 and vios2.
+	if out := fd.pvmctl(t, "sys2", "vnic", "list", "-p", "name=vm1", "-d", "backing"); !strings.Contains(out, "vios1:1/1") || !strings.Contains(out, "vios2:1/1") {
+		t.Errorf("pvmctl vnic list on sys2:\n%s", out)
 	}
 }

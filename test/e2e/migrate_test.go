@@ -256,11 +256,12 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// TestMigrateKill9 kills pvmd at each phase of a migration: after the
+// TestMigrateKill9 kills pvmd at each phase of a migration, each held
+// there by a fault rule of the simulator (a delay on the phase): after the
 // restart exactly one system owns the partition, the other holds nothing
 // of it; a migration cut before its switch is Migration_Failed on the
-// source, counted on both systems until migrate-recover puts it back,
-// after which it migrates.
+// source, counted on both systems until migrate-recover puts it back, one
+// cut after it is whole on the target; after which it migrates.
 func TestMigrateKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long test")
@@ -271,34 +272,40 @@ func TestMigrateKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fd.Kill() }) // whichever runs last; a stopped one is left as it is
-	uuid := migrationVM(t, fd, "vm1", "32768")
+	uuid := migrationVM(t, fd, "vm1", "2048")
 	sys2 := fd.heldOf(t, "sys2", uuid).sysName
 	phases := []struct {
-		name string
-		// at waits for the phase to kill in.
-		at func(fd *fleetDaemon) bool
+		phase string // the phase a rule holds
+		// at tells the phase is reached (src: the source, dst: the target).
+		at func(fd *fleetDaemon, src, dst string) bool
 	}{
-		{"Migration_Starting", nil},
-		{"Migration_In_Progress", func(fd *fleetDaemon) bool { return fd.heldOf(t, "sys1", uuid).migState == "Migration_In_Progress" }},
-		{"switched", func(fd *fleetDaemon) bool { return fd.heldOf(t, "sys2", uuid).found }},
+		{"start", func(fd *fleetDaemon, src, _ string) bool {
+			return fd.heldOf(t, src, uuid).migState == "Migration_Starting"
+		}},
+		{"copy", func(fd *fleetDaemon, src, _ string) bool {
+			return fd.heldOf(t, src, uuid).migState == "Migration_In_Progress"
+		}},
+		{"switch", func(fd *fleetDaemon, _, dst string) bool {
+			return fd.heldOf(t, dst, uuid).migState == "Migration_Complete"
+		}},
 	}
 	src := "sys1"
 	for _, ph := range phases {
 		c := fd.sysClient(t, src)
+		dst := map[string]string{"sys1": "sys2", "sys2": "sys1"}[src]
 		target := sys2
 		if src == "sys2" {
 			target = fd.heldOf(t, "sys1", uuid).sysName
 		}
+		c.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"`+ph.phase+`","delay":"10m","count":1}`), "Content-Type", "application/json")
 		c.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", target)
-		if ph.at != nil {
-			deadline := time.Now().Add(20 * time.Second)
-			for !ph.at(fd) {
-				if time.Now().After(deadline) {
-					fd.Kill()
-					t.Fatalf("%s: never reached", ph.name)
-				}
-				time.Sleep(5 * time.Millisecond)
+		deadline := time.Now().Add(20 * time.Second)
+		for !ph.at(fd, src, dst) {
+			if time.Now().After(deadline) {
+				fd.Kill()
+				t.Fatalf("%s: never reached", ph.phase)
 			}
+			time.Sleep(5 * time.Millisecond)
 		}
 		fd.Kill()
 		if fd, err = launchFleet(t, dir, "--systems", "2"); err != nil {
@@ -310,14 +317,17 @@ func TestMigrateKill9(t *testing.T) {
 			other = "sys1"
 		}
 		oh := fd.heldOf(t, other, uuid)
-		t.Logf("killed at %s: on %s, %s, %s", ph.name, own, h.state, h.migState)
+		t.Logf("killed in %s: on %s, %s, %s", ph.phase, own, h.state, h.migState)
+		if switched := own != src; switched != (ph.phase == "switch") {
+			t.Fatalf("killed in %s: the partition is on %s (it was migrating from %s)", ph.phase, own, src)
+		}
 		switch {
 		case own == src && h.migState == "Migration_Failed":
 			if h.active != "1" || oh.active != "1" || h.state != "migrating running" {
-				t.Fatalf("%s: failed on the source: %+v; target counts %s", ph.name, h, oh.active)
+				t.Fatalf("%s: failed on the source: %+v; target counts %s", ph.phase, h, oh.active)
 			}
 			if out, err := fd.pvmctlRun(t, own, "lpar", "migrate", "-i", "name=vm1", "-t", target, "--validate"); err == nil || !strings.Contains(out, "recover it with MigrateRecover") {
-				t.Fatalf("%s: validate of a failed migration: %v\n%s", ph.name, err, out)
+				t.Fatalf("%s: validate of a failed migration: %v\n%s", ph.phase, err, out)
 			}
 			out := fd.pvmctl(t, own, "lpar", "migrate-recover", "-i", "name=vm1")
 			if !strings.Contains(out, "The migration of partition vm1 was recovered.") {
@@ -325,16 +335,16 @@ func TestMigrateKill9(t *testing.T) {
 			}
 			h, oh = fd.heldOf(t, own, uuid), fd.heldOf(t, other, uuid)
 			if h.state != "running" || h.migState != "Not_Migrating" || h.active != "0" || oh.active != "0" {
-				t.Fatalf("%s: after recover: %+v; target counts %s", ph.name, h, oh.active)
+				t.Fatalf("%s: after recover: %+v; target counts %s", ph.phase, h, oh.active)
 			}
 		case own != src:
 			// Switched before the kill: whole on the target.
 			if h.migState != "Not_Migrating" || h.scsi != 2 || len(h.macs) != 2 || h.active != "0" || oh.active != "0" {
-				t.Fatalf("%s: on the target %+v; source counts %s", ph.name, h, oh.active)
+				t.Fatalf("%s: on the target %+v; source counts %s", ph.phase, h, oh.active)
 			}
 			src = own
 		default:
-			t.Fatalf("%s: on the source in %s (%s)", ph.name, h.migState, h.state)
+			t.Fatalf("%s: on the source in %s (%s)", ph.phase, h.migState, h.state)
 		}
 	}
 	// It migrates after all that.

@@ -452,3 +452,63 @@ func benchCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// benchPartitionEntries returns the entries of a 500-partition
+// LogicalPartition feed (every group), as the cache keeps them (without
+// "<entry>").
+func benchPartitionEntries(b *testing.B) [][]byte {
+	e := newBenchEnv(b, 499, 600)
+	st, body, err := e.do(e.client(1), "GET", "/rest/api/uom/ManagedSystem/"+e.sys+"/LogicalPartition", "", nil)
+	if err != nil || st != 200 {
+		b.Fatalf("GET: %d %v", st, err)
+	}
+	var out [][]byte
+	for _, s := range bytes.Split(body, []byte("<entry>"))[1:] {
+		s = s[:bytes.LastIndex(s, []byte("</entry>"))+len("</entry>")]
+		out = append(out, s)
+	}
+	if len(out) != 500 {
+		b.Fatalf("%d entries, want 500", len(out))
+	}
+	return out
+}
+
+// BenchmarkPackPartition: packing a partition's entry against the first
+// of the feed (what the cache does with every entry it keeps); one op is
+// one entry.
+func BenchmarkPackPartition(b *testing.B) {
+	es := benchPartitionEntries(b)
+	r := newPackRef(bytes.Clone(es[0]))
+	var dst []byte
+	packed, raw := 0, 0
+	b.ResetTimer()
+	cpu0 := benchCPU()
+	for i := 0; i < b.N; i++ {
+		t := es[1+i%(len(es)-1)]
+		dst = r.pack(dst[:0], t)
+		packed += len(dst)
+		raw += len(t)
+	}
+	b.ReportMetric(float64(benchCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(packed)/float64(b.N), "packed-B/entry")
+	b.ReportMetric(float64(raw)/float64(b.N), "B/entry")
+}
+
+// BenchmarkUnpackPartition: unpacking a packed partition entry (what a
+// warm feed does with every entry); one op is one entry.
+func BenchmarkUnpackPartition(b *testing.B) {
+	es := benchPartitionEntries(b)
+	r := newPackRef(bytes.Clone(es[0]))
+	ps := make([][]byte, len(es))
+	for i, t := range es {
+		ps[i] = r.pack(nil, t)
+	}
+	dst := make([]byte, 0, 64<<10)
+	b.ResetTimer()
+	cpu0 := benchCPU()
+	for i := 0; i < b.N; i++ {
+		dst = r.unpack(dst[:0], ps[1+i%(len(ps)-1)])
+	}
+	b.ReportMetric(float64(benchCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.SetBytes(int64(len(es[1])))
+}

@@ -52,6 +52,9 @@ func scsiViewOf(st *model.State, m *model.SCSIMapping) scsiView {
 // scsiPairs returns the adapter pairs of a VIOS (viosUUID) or of a client
 // (clientUUID), by VIOS and server slot.
 func scsiPairs(st *model.State, viosUUID, clientUUID string) []*scsiPair {
+	if clientUUID != "" && len(st.SCSIMappingsOf(clientUUID)) == 0 {
+		return nil // most partitions of a feed
+	}
 	byKey := map[string]*scsiPair{}
 	var keys []string
 	add := func(m *model.SCSIMapping) {

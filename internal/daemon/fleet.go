@@ -286,7 +286,9 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		fmt.Fprintf(stdout, "pvmd system %s http=%s https=%s\n", n.name, n.http, n.https)
 	}
 	b, _ := json.MarshalIndent(ff, "", "  ")
-	if err := atomicfile.Write(filepath.Join(o.stateDir, fleetFileName), append(b, '\n'), 0o644, time.Time{}); err != nil {
+	// It says where a running fleet is, and goes with it: replaced whole,
+	// not synced.
+	if err := atomicfile.WriteVolatile(filepath.Join(o.stateDir, fleetFileName), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	defer os.Remove(filepath.Join(o.stateDir, fleetFileName))

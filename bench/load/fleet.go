@@ -56,6 +56,7 @@ func cmdFleet(args []string) error {
 		return fmt.Errorf("fleet.json lists no systems")
 	}
 	clients := make([]*fleetClient, len(ff.Systems))
+	logon0 := time.Now()
 	// Log on (a password check each, bounded by pvmd's pool) before the
 	// clock starts.
 	var wg sync.WaitGroup
@@ -83,6 +84,7 @@ func cmdFleet(args []string) error {
 	if e := logonErr.Load(); e != nil {
 		return *e
 	}
+	fmt.Fprintf(os.Stderr, "load fleet: %d clients logged on in %v; reading for %v\n", len(clients), time.Since(logon0).Round(time.Millisecond), *duration)
 
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()

@@ -34,6 +34,7 @@ type SimFaultRule struct {
 	Target      string     `json:"target,omitempty"`
 	User        string     `json:"user,omitempty"`
 	VIOS        string     `json:"vios,omitempty"`
+	Phase       string     `json:"phase,omitempty"`
 	Status      int        `json:"status,omitempty"`
 	Message     string     `json:"message,omitempty"`
 	Drop        bool       `json:"drop,omitempty"`

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -20,9 +23,14 @@ import (
 // one client per system (over HTTPS, at the system's own address), each
 // logged on as padmin, with an event long-poll always open and reading its
 // system's LogicalPartition feed every -every, for -duration. It reports
-// the feed reads' latencies (all systems together), how many reads and
-// event polls it made, and every error (a failed logon, poll or read, or a
-// status other than 200/204).
+// the feed reads' latencies (all systems together; a read's latency is
+// from its request written to its response read whole), their p99 minute
+// by minute, how many reads and event polls it made, every error (a
+// failed logon, poll or read, or a status other than 200/204), and apart
+// the client's own share of the machine: its processor time, how late
+// its reads started against their schedule and how late a 10 ms timer
+// fired in it (a client starved of processors makes any server look
+// slow).
 //
 //	load fleet -state DIR -duration 5m -every 1s
 func cmdFleet(args []string) error {
@@ -48,6 +56,7 @@ func cmdFleet(args []string) error {
 		return fmt.Errorf("fleet.json lists no systems")
 	}
 	clients := make([]*fleetClient, len(ff.Systems))
+	logon0 := time.Now()
 	// Log on (a password check each, bounded by pvmd's pool) before the
 	// clock starts.
 	var wg sync.WaitGroup
@@ -75,17 +84,20 @@ func cmdFleet(args []string) error {
 	if e := logonErr.Load(); e != nil {
 		return *e
 	}
+	fmt.Fprintf(os.Stderr, "load fleet: %d clients logged on in %v; reading for %v\n", len(clients), time.Since(logon0).Round(time.Millisecond), *duration)
 
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
 	var (
-		mu      sync.Mutex
-		lat     durs
-		errs    []string
-		nerr    atomic.Int64
-		polls   atomic.Int64
-		reads   atomic.Int64
-		entries atomic.Int64
+		mu       sync.Mutex
+		lat      []fleetRead
+		errs     []string
+		nerr     atomic.Int64
+		polls    atomic.Int64
+		reads    atomic.Int64
+		entries  atomic.Int64
+		missed   atomic.Int64
+		newConns atomic.Int64
 	)
 	fail := func(format string, a ...any) {
 		if ctx.Err() != nil {
@@ -99,9 +111,12 @@ func cmdFleet(args []string) error {
 		mu.Unlock()
 	}
 	start := time.Now()
-	// The machine's share: how late a 10 ms timer fires in this process
-	// meanwhile (on a busy shared machine, a read waits as long for a
-	// processor, in the client and in pvmd, whatever pvmd does).
+	cpu0 := clientCPU()
+	// The client's own share of the machine, reported apart from the
+	// reads: how late a 10 ms timer fires in this process meanwhile (on a
+	// busy machine a read waits as long for a processor, in the client and
+	// in pvmd, whatever pvmd does), and how late each read starts against
+	// its schedule.
 	var late durs
 	wg.Add(1)
 	go func() {
@@ -120,67 +135,105 @@ func cmdFleet(args []string) error {
 			defer wg.Done()
 			url := cl.base + "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_APPLICATIONID&QUEUE_APPLICATIONID=bench-fleet"
 			for ctx.Err() == nil {
-				st, _, err := cl.get(ctx, url)
+				r, err := cl.get(ctx, url)
 				if ctx.Err() != nil {
 					return
 				}
 				polls.Add(1)
-				if err != nil || (st != 200 && st != 204) {
-					fail("%s: event poll: HTTP %d %v", name, st, err)
+				if err != nil || (r.status != 200 && r.status != 204) {
+					fail("%s: event poll: HTTP %d %v", name, r.status, err)
 					time.Sleep(*every)
 				}
 			}
 		}()
 		// The partition feed every -every, the clients spread over the
-		// interval.
+		// interval. A read whose slot has passed while the one before it
+		// ran is skipped (and counted), not made up.
 		go func() {
 			defer wg.Done()
-			offset := time.Duration(int64(*every) * int64(i) / int64(len(clients)))
-			select {
-			case <-time.After(offset):
-			case <-ctx.Done():
-				return
-			}
-			t := time.NewTicker(*every)
-			defer t.Stop()
+			next := start.Add(time.Duration(int64(*every) * int64(i) / int64(len(clients))))
+			tm := time.NewTimer(time.Until(next))
+			defer tm.Stop()
 			for {
-				t0 := time.Now()
-				st, n, err := cl.get(ctx, cl.feed)
-				d := time.Since(t0)
+				select {
+				case <-tm.C:
+				case <-ctx.Done():
+					return
+				}
+				woke := time.Now()
+				r, err := cl.get(ctx, cl.feed)
 				if ctx.Err() != nil {
 					return
 				}
 				reads.Add(1)
-				if err != nil || st != 200 {
-					fail("%s: partition feed: HTTP %d %v", name, st, err)
+				if !r.reused {
+					newConns.Add(1)
+				}
+				if err != nil || r.status != 200 {
+					fail("%s: partition feed: HTTP %d %v", name, r.status, err)
 				} else {
-					entries.Add(int64(n))
+					entries.Add(int64(r.entries))
 					mu.Lock()
-					lat = append(lat, d)
+					lat = append(lat, fleetRead{at: r.sent.Sub(start), d: r.read.Sub(r.sent), call: r.read.Sub(woke), late: woke.Sub(next)})
 					mu.Unlock()
 				}
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-					return
+				now := time.Now()
+				for next = next.Add(*every); next.Before(now); next = next.Add(*every) {
+					missed.Add(1)
 				}
+				tm.Reset(time.Until(next))
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := clientCPU() - cpu0
 	r := reads.Load()
 	per := 0.0
 	if r > 0 {
 		per = float64(entries.Load()) / float64(r)
 	}
-	fmt.Printf("systems=%d\nseconds=%.0f\nreads=%d\nentries_per_feed=%.1f\npolls=%d\nerrors=%d\np50_ms=%s\np90_ms=%s\np99_ms=%s\nmax_ms=%s\nlate_p50_ms=%s\nlate_p99_ms=%s\n",
-		len(clients), elapsed.Seconds(), r, per, polls.Load(), nerr.Load(),
-		ms(lat.pct(50)), ms(lat.pct(90)), ms(lat.pct(99)), ms(lat.pct(100)), ms(late.pct(50)), ms(late.pct(99)))
+	var d, call, tick durs
+	var byMin []durs
+	for _, x := range lat {
+		d, call, tick = append(d, x.d), append(call, x.call), append(tick, x.late)
+		m := int(x.at / time.Minute)
+		for len(byMin) <= m {
+			byMin = append(byMin, nil)
+		}
+		byMin[m] = append(byMin[m], x.d)
+	}
+	var perMin []string
+	for _, m := range byMin {
+		perMin = append(perMin, ms(m.pct(99)))
+	}
+	fmt.Printf("systems=%d\nseconds=%.0f\nreads=%d\nentries_per_feed=%.1f\npolls=%d\nerrors=%d\nmissed=%d\nnew_conns=%d\n"+
+		"p50_ms=%s\np90_ms=%s\np99_ms=%s\nmax_ms=%s\np99_by_minute_ms=%s\ncall_p99_ms=%s\n"+
+		"late_start_p50_ms=%s\nlate_start_p99_ms=%s\nlate_p50_ms=%s\nlate_p99_ms=%s\nclient_cpu_pct=%.1f\n",
+		len(clients), elapsed.Seconds(), r, per, polls.Load(), nerr.Load(), missed.Load(), newConns.Load(),
+		ms(d.pct(50)), ms(d.pct(90)), ms(d.pct(99)), ms(d.pct(100)), strings.Join(perMin, ","), ms(call.pct(99)),
+		ms(tick.pct(50)), ms(tick.pct(99)), ms(late.pct(50)), ms(late.pct(99)), float64(cpu)/float64(elapsed)*100)
 	for _, e := range errs {
 		fmt.Fprintln(os.Stderr, "load fleet:", e)
 	}
 	return nil
+}
+
+// fleetRead is one partition feed read: when it was sent (since the
+// start), its latency (the response read whole, less the request sent:
+// no connection set-up, no wait for a connection), the same from the
+// call on (call), and how late the read started against its schedule.
+type fleetRead struct {
+	at, d, call, late time.Duration
+}
+
+// clientCPU is the processor time this process has used.
+func clientCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // fleetClient is one system's client.
@@ -218,19 +271,37 @@ func (cl *fleetClient) logon() error {
 	return nil
 }
 
-// get reads url whole; it returns the status and the entries it holds.
-func (cl *fleetClient) get(ctx context.Context, url string) (int, int, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+// fleetGet is a GET's outcome: its status, the entries it held, when the
+// request was written and when the response was read whole, and whether
+// it went on a connection already open.
+type fleetGet struct {
+	status, entries int
+	sent, read      time.Time
+	reused          bool
+}
+
+// get reads url whole.
+func (cl *fleetClient) get(ctx context.Context, url string) (fleetGet, error) {
+	var r fleetGet
+	var sent atomic.Int64
+	trace := &httptrace.ClientTrace{
+		GotConn:      func(i httptrace.GotConnInfo) { r.reused = i.Reused },
+		WroteRequest: func(httptrace.WroteRequestInfo) { sent.Store(time.Now().UnixNano()) },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), "GET", url, nil)
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	req.Header.Set("X-API-Session", cl.token)
 	req.Header.Set("Accept", "application/atom+xml")
 	resp, err := cl.c.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, bytes.Count(b, []byte("<entry>")), err
+	r.read = time.Now()
+	r.sent = time.Unix(0, sent.Load())
+	r.status, r.entries = resp.StatusCode, bytes.Count(b, []byte("<entry>"))
+	return r, err
 }

@@ -90,7 +90,20 @@ func describe(m fs.FileMode) string {
 // zero), synced, renamed over path, and the directory synced. On any
 // error the temporary file is removed and path is as it was. path (or
 // the file a link at path names) must be a regular file or not exist.
-func Write(path string, data []byte, mode os.FileMode, mtime time.Time) (err error) {
+func Write(path string, data []byte, mode os.FileMode, mtime time.Time) error {
+	return write(path, data, mode, mtime, true)
+}
+
+// WriteVolatile replaces path as Write does, but syncs neither the file
+// nor the directory: a reader sees the old content or the new, whole, but
+// a crash of the machine may leave either, or an empty file. It is for
+// files made again from durable state on every start (pvmd's proc files),
+// whose syncs would only make a start wait on the disk.
+func WriteVolatile(path string, data []byte, mode os.FileMode) error {
+	return write(path, data, mode, time.Time{}, false)
+}
+
+func write(path string, data []byte, mode os.FileMode, mtime time.Time, durable bool) (err error) {
 	path, err = Target(path)
 	if err != nil {
 		return err
@@ -126,8 +139,10 @@ func Write(path string, data []byte, mode os.FileMode, mtime time.Time) (err err
 			return err
 		}
 	}
-	if err = f.Sync(); err != nil { // data, mode and time on disk before the rename
-		return err
+	if durable {
+		if err = f.Sync(); err != nil { // data, mode and time on disk before the rename
+			return err
+		}
 	}
 	if HookBeforeRename != nil {
 		if err = HookBeforeRename(tmp, path); err != nil {
@@ -139,6 +154,9 @@ func Write(path string, data []byte, mode os.FileMode, mtime time.Time) (err err
 	}
 	if err = f.Close(); err != nil { // the lock is held until the rename
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return SyncDir(dir)
 }

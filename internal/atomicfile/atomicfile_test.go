@@ -141,3 +141,32 @@ func noTemps(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestWriteVolatile: the unsynced write replaces the file whole, with its
+// mode, sweeps what an interrupted write left and leaves no temporary
+// file; a special file is refused as by Write.
+func TestWriteVolatile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cpuinfo")
+	stale := filepath.Join(dir, ".cpuinfo"+TmpMarker+"9")
+	os.WriteFile(stale, []byte("x"), 0o600)
+	for _, data := range []string{"processor : 0\n", "processor : 0\nprocessor : 8\n"} {
+		if err := WriteVolatile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != data {
+			t.Fatalf("read %q, %v; want %q", got, err, data)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, %v", fi.Mode(), err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("the directory holds %d files, want only cpuinfo", len(ents))
+	}
+	if err := WriteVolatile(dir, []byte("x"), 0o644); err == nil {
+		t.Error("a directory was replaced")
+	}
+}

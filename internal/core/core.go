@@ -561,13 +561,15 @@ func containsStr(list []string, s string) bool {
 
 // load reads the state file, seeding it first when it is new.
 func (c *Core) load() error {
+	if c.cfg.seeded != nil {
+		// OpenFleet has just written this state (writeSeeds): it is what
+		// a load of the space would give back, so it is not read back.
+		c.setState(c.cfg.seeded, 1)
+		return nil
+	}
 	raw, err := c.store.Get(store.BucketMeta, "system")
 	if err != nil {
 		return err
-	}
-	if raw == nil && c.cfg.seeded != nil {
-		c.setState(c.cfg.seeded, 1)
-		return nil
 	}
 	if raw == nil {
 		inv := c.cfg.Inventory

@@ -55,6 +55,10 @@ type FaultRequest struct {
 	// UUID (CheckJob only).
 	Job    string
 	Target string
+	// Phase is the phase of a running job (CheckPhase only); Name, when
+	// set, is the target's name (not looked up).
+	Phase string
+	Name  string
 }
 
 // FaultOutcome is what the rules that acted want done.
@@ -282,6 +286,15 @@ func (f *Faults) Check(q *FaultRequest) FaultOutcome { return f.check(q, false) 
 // CheckJob: see Check.
 func (f *Faults) CheckJob(q *FaultRequest) FaultOutcome { return f.check(q, true) }
 
+// CheckPhase matches a phase of a running job (job, phase, its target's
+// UUID and name) against the rules that name that phase.
+func (f *Faults) CheckPhase(job, phase, uuid, name string) FaultOutcome {
+	if !f.Active() {
+		return FaultOutcome{}
+	}
+	return f.check(&FaultRequest{Method: http.MethodPut, Job: job, Phase: phase, Target: uuid, Name: name}, true)
+}
+
 func (f *Faults) check(q *FaultRequest, jobs bool) FaultOutcome {
 	var out FaultOutcome
 	set := *f.set.Load()
@@ -293,7 +306,7 @@ func (f *Faults) check(q *FaultRequest, jobs bool) FaultOutcome {
 	var names map[string]string
 	for _, r := range set {
 		d := &r.def
-		if (d.Job != "") != jobs || (d.Method != "" && d.Method != q.Method) || (jobs && d.Job != q.Job) {
+		if (d.Job != "") != jobs || d.Phase != q.Phase || (d.Method != "" && d.Method != q.Method) || (jobs && d.Job != q.Job) {
 			continue
 		}
 		if d.Route != "" && !sim.Glob(d.Route, q.Path) {
@@ -334,7 +347,13 @@ func (f *Faults) check(q *FaultRequest, jobs bool) FaultOutcome {
 		out.Rules = append(out.Rules, d.ID)
 		out.Delay += delay
 		if d.Persist {
-			f.saveCounters(r)
+			if q.Phase != "" {
+				// A phase is checked inside the job's Apply: the
+				// counters are saved once it is done.
+				go f.saveCounters(r)
+			} else {
+				f.saveCounters(r)
+			}
 		}
 		if d.Status != 0 || d.Drop || d.JobStatus != "" {
 			out.Status, out.Message, out.Drop, out.JobStatus = d.Status, d.Message, d.Drop, d.JobStatus
@@ -415,6 +434,10 @@ func containsFold(s, sub string) bool {
 // UUIDs in the path) with their names ("" when unknown).
 func (f *Faults) targetsOf(q *FaultRequest) map[string]string {
 	out := map[string]string{}
+	if q.Target != "" && q.Name != "" {
+		out[strings.ToUpper(q.Target)] = q.Name
+		return out
+	}
 	if q.Target != "" {
 		out[strings.ToUpper(q.Target)] = ""
 	} else {

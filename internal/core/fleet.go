@@ -227,20 +227,39 @@ func (f *Fleet) seedNew(cfg FleetConfig, base Config) (map[string]*model.State, 
 	prefixes := make([]string, len(fresh))
 	invs := make([]*Inventory, len(fresh))
 	mtms := map[string]string{}
+	// The systems are built at once (a worker per processor), then
+	// checked in order.
+	errs := make([]error, len(fresh))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(fresh)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				invs[i] = fresh[i].Inventory
+				if invs[i] == nil {
+					invs[i] = DefaultInventory()
+				}
+				states[i], errs[i] = buildSeed(invs[i], now, base.Timing)
+			}
+		}()
+	}
+	for i := range fresh {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	for i, s := range fresh {
-		inv := s.Inventory
-		if inv == nil {
-			inv = DefaultInventory()
+		if errs[i] != nil {
+			return nil, fmt.Errorf("fleet system %s: seed: %w", s.Name, errs[i])
 		}
-		st, err := buildSeed(inv, now, base.Timing)
-		if err != nil {
-			return nil, fmt.Errorf("fleet system %s: seed: %w", s.Name, err)
-		}
+		st := states[i]
 		if other, dup := mtms[st.System.MTMS()]; dup {
 			return nil, fmt.Errorf("fleet: the systems %s and %s have the same machine type, model and serial %s", other, s.Name, st.System.MTMS())
 		}
 		mtms[st.System.MTMS()] = s.Name
-		states[i], spaces[i], prefixes[i], invs[i] = st, f.st.Space(SystemSpace(s.Name)), SystemSpace(s.Name), inv
+		spaces[i], prefixes[i] = f.st.Space(SystemSpace(s.Name)), SystemSpace(s.Name)
 	}
 	// The storage groups, in the order their first system comes.
 	var order []string

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,61 @@ func TestFleetSimControls(t *testing.T) {
 	}
 	if partByName(s1, "lpar10") == nil {
 		t.Fatal("sys1 lost lpar10")
+	}
+}
+
+// TestFleetSeededStateIsWhatLoads: a fleet seeded now serves the states it
+// built (not read back from the file); they must be what a restart loads,
+// object for object, each system with its own copies of the cluster it
+// shares.
+func TestFleetSeededStateIsWhatLoads(t *testing.T) {
+	dir := t.TempDir()
+	group := func(i int) string {
+		if i <= 3 {
+			return "g1"
+		}
+		return ""
+	}
+	f := openFleetTest(t, dir, 4, group)
+	seeded := map[string]map[string]string{}
+	clusters := map[*model.Cluster]string{}
+	var accts []any
+	for _, c := range f.Systems() {
+		accts = append(accts, c.w.Accounting())
+		seeded[c.Name()], seeded[c.Name()+" view"] = stateJSON(t, c.w), stateJSON(t, c.v)
+		c.w.Each(model.KindCluster, func(o model.Object) {
+			if other, dup := clusters[o.(*model.Cluster)]; dup {
+				t.Errorf("the systems %s and %s hold the same cluster object", other, c.Name())
+			}
+			clusters[o.(*model.Cluster)] = c.Name()
+		})
+	}
+	if len(clusters) != 4 {
+		t.Fatalf("%d clusters in 4 systems", len(clusters))
+	}
+	f.Close()
+	f2 := openFleetTest(t, dir, 4, group)
+	defer f2.Close()
+	for i, c := range f2.Systems() {
+		if !reflect.DeepEqual(accts[i], c.w.Accounting()) {
+			t.Errorf("%s: accounting seeded %+v, loaded %+v", c.Name(), accts[i], c.w.Accounting())
+		}
+		loaded := stateJSON(t, c.w)
+		if len(loaded) < 20 {
+			t.Fatalf("%s: only %d records loaded", c.Name(), len(loaded))
+		}
+		for _, what := range []string{c.Name(), c.Name() + " view"} {
+			got := seeded[what]
+			for k, v := range loaded {
+				if got[k] != v {
+					t.Errorf("%s: %s is\n%s\nbut a restart loads\n%s", what, k, got[k], v)
+				}
+			}
+			for k := range got {
+				if _, ok := loaded[k]; !ok {
+					t.Errorf("%s has %s, which a restart does not load", what, k)
+				}
+			}
+		}
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -40,14 +42,10 @@ import (
 // before its switch is Migration_Failed on the source, still counted on
 // both systems, until MigrateRecover puts it back as it was.
 
-// MigrationPhases are the phases of a migration, in order (a fault rule
-// names one).
-var MigrationPhases = []string{"validate", "start", "copy", "switch", "complete"}
-
-// migrationFault, when set (tests), is asked at each phase of each
-// migration; an error fails the migration there as a fault of the
-// simulated hardware would.
-var migrationFault func(phase, system, partition string) error
+// MigrationPhases are the phases of a migration, in order: a fault rule
+// of the source system on the job Migrate names one (sim.FaultRule.Phase)
+// to fail it or hold it there (phaseFault).
+var MigrationPhases = sim.MigrationPhases
 
 // The Migrate job's parameters (pypowervm's names).
 const (
@@ -457,8 +455,12 @@ func moveOnto(src, dst *Tx, p *model.Partition, spec *migrateSpec) (*model.Parti
 		src.Delete(model.KindAdapter, a.UUID)
 	}
 
-	// The storage: each adapter pair rebuilt on a VIOS of the target.
 	srcVIOS, dstVIOS := viosOrder(src), viosOrder(dst)
+	if err := moveSRIOV(src, dst, p, srcVIOS, dstVIOS); err != nil {
+		return nil, err
+	}
+
+	// The storage: each adapter pair rebuilt on a VIOS of the target.
 	pick := func(kind string, choices map[int]viosChoice, clientSlot int, from string) (*model.Partition, viosChoice, error) {
 		ch, given := choices[clientSlot]
 		var v *model.Partition
@@ -547,9 +549,88 @@ func moveOnto(src, dst *Tx, p *model.Partition, spec *migrateSpec) (*model.Parti
 		}
 	}
 	// Nothing stays on the source.
+	sriov.PartitionGone(src, p)
 	vios.RemovePartitionStorage(src, p)
 	src.DeletePartition(p.UUID)
 	return n, nil
+}
+
+// moveSRIOV stages the move of a partition's SR-IOV devices: an SR-IOV
+// logical port assigned to it directly is the source's hardware, which a
+// migration cannot take along (refused, as PowerVM refuses it); each
+// dedicated vNIC arrives with its slot, MAC and VLANs, its backing devices
+// made again as logical ports of the target's SR-IOV physical ports (one
+// of the same label as the source's, with capacity left) on the target's
+// VIOSes (running with RMC, the one in the source's VIOS's place first).
+func moveSRIOV(src, dst *Tx, p *model.Partition, srcVIOS, dstVIOS []*model.Partition) error {
+	tsys := dst.System()
+	var direct []string
+	for _, lp := range sriov.LogicalPorts(src, func(lp *model.SRIOVLogicalPort) bool { return lp.Partition == p.UUID && lp.VNIC == "" }) {
+		direct = append(direct, fmt.Sprintf("%d on port %d of adapter %d", lp.ID, lp.Port, lp.Adapter))
+	}
+	if len(direct) > 0 {
+		return migErr(model.KindRefused, 43, "Partition %s has SR-IOV logical ports assigned directly (%s); such a partition cannot move to another system (a migration or a remote restart): remove them, or give it vNICs (SR-IOV through a Virtual I/O Server) instead.",
+			p.Name, strings.Join(direct, ", "))
+	}
+	for _, v := range sriov.VNICs(src, p.UUID) {
+		if sriov.MACInUse(dst, v.MAC) {
+			return migErr(model.KindRefused, 41, "The MAC address %s of partition %s is in use on the managed system %s already.", v.MAC, p.Name, tsys.Name)
+		}
+		nv := v.CloneObject().(*model.VirtualNIC)
+		nv.Backing = nil
+		used := map[string]bool{}
+		for _, b := range v.Backing {
+			label := ""
+			if a := sriov.AdapterByID(src, b.Adapter); a != nil {
+				if pp := a.Port(b.Port); pp != nil {
+					label = pp.Label
+				}
+			}
+			// The VIOSes to try: the one in the source VIOS's place first.
+			first := 0
+			for j, q := range srcVIOS {
+				if q.UUID == b.VIOS {
+					first = j
+				}
+			}
+			var made *model.SRIOVLogicalPort
+			var owner *model.Partition
+			for k := 0; k < len(dstVIOS) && made == nil; k++ {
+				vs := dstVIOS[(first+k)%len(dstVIOS)]
+				if vs.State != model.StateRunning || vs.RMCState != model.RMCActive {
+					continue
+				}
+				for _, a := range sriov.Adapters(dst) {
+					if made != nil || a.Mode != model.SRIOVModeShared || a.State != model.SRIOVRunning {
+						continue
+					}
+					for _, pp := range a.Ports {
+						key := fmt.Sprintf("%s/%d/%d", vs.UUID, a.ID, pp.ID)
+						if made != nil || used[key] || !pp.LinkUp || (label != "" && pp.Label != label) {
+							continue
+						}
+						lp, err := sriov.CreateLogicalPort(dst, vs, sriov.LPSpec{Adapter: a.ID, Port: pp.ID, Capacity: b.Capacity, MaxCap: b.MaxCap}, nv.UUID)
+						if err != nil {
+							continue // no logical port or capacity left there
+						}
+						made, owner, used[key] = lp, vs, true
+					}
+				}
+			}
+			if made == nil {
+				what := "an SR-IOV physical port"
+				if label != "" {
+					what = fmt.Sprintf("an SR-IOV physical port labelled %s", label)
+				}
+				return migErr(model.KindRefused, 44, "The vNIC %s (slot %d) of partition %s cannot be backed on the managed system %s: it has no %s with a logical port and %s of capacity left, linked up, on a running Virtual I/O Server.",
+					v.MAC, v.Slot, p.Name, tsys.Name, what, b.Capacity)
+			}
+			nv.Backing = append(nv.Backing, model.VNICBacking{VIOS: owner.UUID, Adapter: made.Adapter, Port: made.Port, LPort: made.UUID,
+				Capacity: made.Capacity, MaxCap: made.MaxCap, Priority: b.Priority})
+		}
+		dst.Put(nv)
+	}
+	return nil
 }
 
 // bridged tells whether a VLAN of a switch reaches a physical network
@@ -654,10 +735,19 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 			return job, nil
 		}
 		if r.Operation == "MigrateValidate" {
-			if err := c.validateMigration(a, r.TargetUUID, target, spec); err != nil {
-				job.finish(c.clock.Now(), JobFailedBefore, err.Error())
+			hold, err := c.validateMigration(a, r.TargetUUID, target, spec)
+			end := func() {
+				if err != nil {
+					status, results := endStatus(err, JobFailedBefore)
+					job.finish(c.clock.Now(), status, err.Error(), results...)
+				} else {
+					job.finish(c.clock.Now(), JobOK, "")
+				}
+			}
+			if hold > 0 {
+				c.schedule(hold, end)
 			} else {
-				job.finish(c.clock.Now(), JobOK, "")
+				end()
 			}
 			return job, nil
 		}
@@ -692,34 +782,79 @@ func (c *Core) startMigrationJob(a Actor, r JobRequest) (*Job, error) {
 	return nil, ErrUnknownOperation(r.Group, r.Operation)
 }
 
-// validateMigration checks a migration without starting it.
-func (c *Core) validateMigration(a Actor, uuid string, target *Core, spec *migrateSpec) error {
-	return c.Apply(a, func(tx *Tx) error {
+// validateMigration checks a migration without starting it; hold is how
+// long a fault rule holds its validate phase.
+func (c *Core) validateMigration(a Actor, uuid string, target *Core, spec *migrateSpec) (hold time.Duration, err error) {
+	err = c.Apply(a, func(tx *Tx) error {
 		p := tx.Partition(uuid)
 		if p == nil {
 			return model.ErrNoPartition(uuid)
 		}
-		if err := c.fault("validate", p.Name); err != nil {
+		var err error
+		if err, hold = c.phaseFault("MigrateValidate", "validate", p.UUID, p.Name); err != nil {
 			return err
 		}
 		src, dst := scratch(c, tx), scratch(target, tx)
 		if err := checkStart(src, dst, p, spec.targetIP != ""); err != nil {
 			return err
 		}
-		_, err := moveOnto(src, dst, p, spec)
+		_, err = moveOnto(src, dst, p, spec)
 		return err
 	})
+	return hold, err
 }
 
-// fault asks the fault rules (migrationFault) about a phase.
-func (c *Core) fault(phase, partition string) error {
-	if migrationFault == nil {
-		return nil
+// phaseFailure is a migration phase a fault rule failed: the job ends
+// with the rule's status and results.
+type phaseFailure struct {
+	err     *model.Error
+	status  string
+	results []Param
+}
+
+func (e *phaseFailure) Error() string { return e.err.Error() }
+func (e *phaseFailure) Unwrap() error { return e.err }
+
+// phaseFault asks the fault rules of the system running a migration job
+// (op, on c) about one of its phases: the error of a rule that fails the
+// phase, or how long a rule holds the phase.
+func (c *Core) phaseFault(op, phase, uuid, name string) (error, time.Duration) {
+	out := c.faults.CheckPhase(op, phase, uuid, name)
+	if !out.Acts() {
+		return nil, 0
 	}
-	if err := migrationFault(phase, c.name, partition); err != nil {
-		return migErr(model.KindRefused, 60, "The migration of partition %s failed in its %s phase: %v", partition, phase, err)
+	c.log.Info("fault rule acts on a migration phase", "rules", out.Rules, "job", op, "phase", phase, "partition", name)
+	if out.JobStatus == "" {
+		return nil, out.Delay
 	}
-	return nil
+	return &phaseFailure{
+		err:    migErr(model.KindRefused, 60, "The migration of partition %s failed in its %s phase: %s", name, phase, out.Message),
+		status: out.JobStatus, results: out.Results,
+	}, 0
+}
+
+// endStatus is the status and results a job ends with after err: a fault
+// rule's, or def.
+func endStatus(err error, def string) (string, []Param) {
+	var pf *phaseFailure
+	if errors.As(err, &pf) {
+		return pf.status, pf.results
+	}
+	return def, nil
+}
+
+// migRun is a migration under way on its source.
+type migRun struct {
+	job    *Job
+	uuid   string
+	gen    uint64
+	target *Core
+	spec   *migrateSpec
+	steps  []sim.MigrationStep
+	// copyFail, set by a fault rule when the copy begins, fails the copy
+	// halfway (at step failAt).
+	copyFail error
+	failAt   int
 }
 
 // migrate starts a migration: validated and marked started in one
@@ -729,23 +864,28 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 	var memMB int
 	var active bool
 	var gen uint64
+	var hold time.Duration
 	err := c.Apply(a, func(tx *Tx) error {
+		hold = 0
 		p := tx.Partition(uuid)
 		if p == nil {
 			return model.ErrNoPartition(uuid)
 		}
-		if err := c.fault("validate", p.Name); err != nil {
+		err, d := c.phaseFault("Migrate", "validate", p.UUID, p.Name)
+		if err != nil {
 			return err
 		}
+		hold += d
 		if err := checkStart(scratch(c, tx), scratch(target, tx), p, spec.targetIP != ""); err != nil {
 			return err
 		}
 		if _, err := moveOnto(scratch(c, tx), scratch(target, tx), p, spec); err != nil {
 			return err
 		}
-		if err := c.fault("start", p.Name); err != nil {
+		if err, d = c.phaseFault("Migrate", "start", p.UUID, p.Name); err != nil {
 			return err
 		}
+		hold += d
 		ttx, err := tx.On(target)
 		if err != nil {
 			return err
@@ -768,14 +908,14 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 		return nil
 	})
 	if err != nil {
-		status := JobFailedBefore
-		job.finish(c.clock.Now(), status, err.Error())
+		status, results := endStatus(err, JobFailedBefore)
+		job.finish(c.clock.Now(), status, err.Error(), results...)
 		return
 	}
 	job.note(fmt.Sprintf("Migration of partition %s to %s started", name, spec.target))
 	job.setCancel(func(ca Actor) error { return c.StopMigration(ca, uuid) })
-	steps := sim.MigrationCopy(memMB, active, c.Timing())
-	c.schedule(c.Timing().MigrationSetup, func() { c.migrationCopy(job, uuid, gen, target, spec, steps, -1) })
+	run := &migRun{job: job, uuid: uuid, gen: gen, target: target, spec: spec, steps: sim.MigrationCopy(memMB, active, c.Timing())}
+	c.schedule(c.Timing().MigrationSetup+hold, func() { c.migrationCopy(run, -1) })
 }
 
 // countMigration moves a system's count of migrations in progress.
@@ -801,64 +941,73 @@ var errMigrationGone = errors.New("the migration was stopped or superseded")
 
 // migrationCopy applies copy step i (-1: the copy begins) and schedules
 // the next; after the last it switches the partition over.
-func (c *Core) migrationCopy(job *Job, uuid string, gen uint64, target *Core, spec *migrateSpec, steps []sim.MigrationStep, i int) {
+func (c *Core) migrationCopy(r *migRun, i int) {
 	var note string
+	var hold time.Duration
 	err := c.Apply(internalActor, func(tx *Tx) error {
-		p := tx.Partition(uuid)
-		if p == nil || p.Op != gen || !p.Migrating() {
+		hold = 0
+		p := tx.Partition(r.uuid)
+		if p == nil || p.Op != r.gen || !p.Migrating() {
 			return errMigrationGone
 		}
-		if err := c.fault("copy", p.Name); err != nil {
-			return err
+		if i < 0 {
+			// A fault rule on the copy fails it halfway through its
+			// passes, or holds it before the first.
+			r.copyFail, hold = c.phaseFault("Migrate", "copy", p.UUID, p.Name)
+			r.failAt = len(r.steps) / 2
+		} else if r.copyFail != nil && i >= r.failAt {
+			return r.copyFail
 		}
 		n := p.Clone()
 		m := *p.Mig
 		m.State = model.MigInProgress
 		if i >= 0 {
-			m.Pct, m.Pass = steps[i].Pct, steps[i].Pass
+			m.Pct, m.Pass = r.steps[i].Pct, r.steps[i].Pass
 			note = fmt.Sprintf("Copied %d%% of the memory of partition %s (pass %d)", m.Pct, p.Name, m.Pass)
 		} else {
-			note = fmt.Sprintf("Copying the memory of partition %s to %s", p.Name, spec.target)
+			note = fmt.Sprintf("Copying the memory of partition %s to %s", p.Name, r.spec.target)
 		}
 		n.Mig = &m
 		tx.PutPartition(n, "MigrationState")
 		return nil
 	})
 	if err != nil {
-		c.migrationFailed(job, uuid, gen, err)
+		c.migrationFailed(r.job, r.uuid, r.gen, err)
 		return
 	}
-	job.note(note)
-	if i+1 < len(steps) {
-		d := steps[0].At
+	r.job.note(note)
+	if i+1 < len(r.steps) {
+		d := r.steps[0].At + hold
 		if i >= 0 {
-			d = steps[i+1].At - steps[i].At
+			d = r.steps[i+1].At - r.steps[i].At
 		}
-		c.schedule(d, func() { c.migrationCopy(job, uuid, gen, target, spec, steps, i+1) })
+		c.schedule(d, func() { c.migrationCopy(r, i+1) })
 		return
 	}
-	c.schedule(c.Timing().MigrationSwitch, func() { c.migrationSwitch(job, uuid, gen, target, spec) })
+	c.schedule(c.Timing().MigrationSwitch, func() { c.migrationSwitch(r) })
 }
 
 // migrationSwitch moves the partition to the target in one commit on
 // both systems.
-func (c *Core) migrationSwitch(job *Job, uuid string, gen uint64, target *Core, spec *migrateSpec) {
+func (c *Core) migrationSwitch(r *migRun) {
 	var name string
-	var inactive bool
+	var hold time.Duration
+	target, spec := r.target, r.spec
 	err := c.Apply(internalActor, func(tx *Tx) error {
-		p := tx.Partition(uuid)
-		if p == nil || p.Op != gen || !p.Migrating() {
+		p := tx.Partition(r.uuid)
+		if p == nil || p.Op != r.gen || !p.Migrating() {
 			return errMigrationGone
 		}
 		name = p.Name
-		if err := c.fault("switch", p.Name); err != nil {
+		var err error
+		if err, hold = c.phaseFault("Migrate", "switch", p.UUID, p.Name); err != nil {
 			return err
 		}
 		ttx, err := tx.On(target)
 		if err != nil {
 			return err
 		}
-		inactive = p.Mig.Inactive
+		inactive := p.Mig.Inactive
 		// The partition as it was before the migration, moved.
 		q := p.Clone()
 		if inactive {
@@ -878,22 +1027,30 @@ func (c *Core) migrationSwitch(job *Job, uuid string, gen uint64, target *Core, 
 		return nil
 	})
 	if err != nil {
-		c.migrationFailed(job, uuid, gen, err)
+		c.migrationFailed(r.job, r.uuid, r.gen, err)
 		return
 	}
-	job.note(fmt.Sprintf("Partition %s runs on %s", name, spec.target))
-	target.schedule(c.Timing().MigrationSwitch, func() { target.migrationComplete(job, uuid, name, spec.target) })
+	r.job.note(fmt.Sprintf("Partition %s runs on %s", name, spec.target))
+	job, uuid := r.job, r.uuid
+	target.schedule(c.Timing().MigrationSwitch+hold, func() { target.migrationComplete(c, job, uuid, name, spec.target) })
 }
 
 // migrationComplete ends a migration on its target: Not_Migrating.
-func (c *Core) migrationComplete(job *Job, uuid, name, targetName string) {
+//
+// src is the system the job runs on, whose fault rules name the phase
+// (nil: a migration a restart found complete, with no job).
+func (c *Core) migrationComplete(src *Core, job *Job, uuid, name, targetName string) {
+	var hold time.Duration
 	err := c.Apply(internalActor, func(tx *Tx) error {
 		p := tx.Partition(uuid)
 		if p == nil || p.Mig == nil || p.Mig.State != model.MigComplete {
 			return nil
 		}
-		if err := c.fault("complete", p.Name); err != nil {
-			return err
+		if src != nil {
+			var err error
+			if err, hold = src.phaseFault("Migrate", "complete", p.UUID, p.Name); err != nil {
+				return err
+			}
 		}
 		n := p.Clone()
 		n.Mig = nil
@@ -907,6 +1064,10 @@ func (c *Core) migrationComplete(job *Job, uuid, name, targetName string) {
 		// The partition runs on the target; only its state's last step
 		// failed: MigrateRecover on the target ends it.
 		job.finish(c.clock.Now(), JobWarnings, fmt.Sprintf("Partition %s was migrated to %s, but its migration state could not be cleared: %s", name, targetName, errText(err)))
+		return
+	}
+	if hold > 0 {
+		c.schedule(hold, func() { job.finish(c.clock.Now(), JobOK, "") })
 		return
 	}
 	job.finish(c.clock.Now(), JobOK, "")
@@ -941,7 +1102,8 @@ func (c *Core) migrationFailed(job *Job, uuid string, gen uint64, cause error) {
 	if err != nil {
 		msg += "; the migration state could not be saved: " + err.Error()
 	}
-	job.finish(c.clock.Now(), JobError, msg+" The partition stays on the source; recover it with MigrateRecover (pvmctl lpar migrate-recover).")
+	status, results := endStatus(cause, JobError)
+	job.finish(c.clock.Now(), status, msg+" The partition stays on the source; recover it with MigrateRecover (pvmctl lpar migrate-recover).", results...)
 }
 
 // StopMigration stops a partition's migration before its switch
@@ -1060,7 +1222,7 @@ func (c *Core) recoverMigrations() {
 		}
 	})
 	for _, u := range done {
-		c.migrationComplete(nil, u, "", "")
+		c.migrationComplete(nil, nil, u, "", "")
 	}
 	for _, u := range failed {
 		err := c.Apply(internalActor, func(tx *Tx) error {

@@ -1,13 +1,13 @@
 package core
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/sriov"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -392,20 +392,16 @@ func TestMigrateStopAndRecover(t *testing.T) {
 		t.Fatalf("recover of nothing: %+v", v)
 	}
 
-	// A fault in the copy fails it: on the source, recoverable.
-	migrationFault = func(phase, sys, lpar string) error {
-		if phase == "copy" {
-			return errors.New("the mover service partition lost its connection")
-		}
-		return nil
+	// A fault rule on the copy fails it: on the source, recoverable.
+	if _, err := s1.Faults().Add(admin, sim.FaultRule{Job: "Migrate", Phase: "copy", Target: "name=vm1", JobStatus: JobError,
+		Message: "HSCLA27F the mover service partition lost its connection", Count: 1}); err != nil {
+		t.Fatal(err)
 	}
-	defer func() { migrationFault = nil }()
 	j, _ = migrateJob(s1, "Migrate", p.UUID, ParamTargetSystem, target)
 	runJob(t, clk, j)
-	if v := j.Snapshot(); v.Status != JobError || !strings.Contains(v.Message, "lost its connection") {
+	if v := j.Snapshot(); v.Status != JobError || !strings.Contains(v.Message, "failed in its copy phase: HSCLA27F the mover service partition lost its connection") {
 		t.Fatalf("failed migration's job: %+v", v)
 	}
-	migrationFault = nil
 	q = partByName(s1, "vm1")
 	if q.MigrationState() != model.MigFailed || owners(t, f, p.UUID) != s1 {
 		t.Fatalf("after the fault: %s", q.MigrationState())
@@ -433,15 +429,14 @@ func TestMigrateStopAndRecover(t *testing.T) {
 		t.Fatalf("counters after recover: %d %d", h1.active, h2.active)
 	}
 	// A fault at the switch: still whole on the source.
-	migrationFault = func(phase, sys, lpar string) error {
-		if phase == "switch" {
-			return errors.New("the target refused the partition")
-		}
-		return nil
+	if _, err := s1.Faults().Add(admin, sim.FaultRule{Job: "Migrate", Phase: "switch", JobStatus: JobFailedBefore, Count: 1}); err != nil {
+		t.Fatal(err)
 	}
 	j, _ = migrateJob(s1, "Migrate", p.UUID, ParamTargetSystem, target)
 	runJob(t, clk, j)
-	migrationFault = nil
+	if v := j.Snapshot(); v.Status != JobFailedBefore || !strings.Contains(v.Message, "failed in its switch phase: Simulated fault") {
+		t.Fatalf("failed switch's job: %+v", v)
+	}
 	if owners(t, f, p.UUID) != s1 || partByName(s1, "vm1").MigrationState() != model.MigFailed {
 		t.Fatal("a fault at the switch did not leave the partition failed on the source")
 	}
@@ -479,6 +474,15 @@ func TestRemoteRestart(t *testing.T) {
 	if _, err := rrJob(s1, p.UUID, "Operation", "sideways", "targetManagedSystem", target); model.KindOf(err) != model.KindInvalid {
 		t.Fatalf("bad operation: %v", err)
 	}
+	// A vNIC, and a logical port assigned directly.
+	vn, err := s1.CreateVNIC(admin, p.UUID, sriov.VNICSpec{Backing: []sriov.BackingSpec{{VIOS: partByName(s1, "vios1").UUID, Adapter: 1, Port: 0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := s1.CreateLogicalPort(admin, p.UUID, sriov.LPSpec{Adapter: 1, Port: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s1.PowerSystem(admin, false); err != nil {
 		t.Fatal(err)
 	}
@@ -490,6 +494,14 @@ func TestRemoteRestart(t *testing.T) {
 		q.SRRCapable = true
 		tx.PutPartition(q)
 		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := status(rrJob(s1, p.UUID, "Operation", "validate", "targetManagedSystem", target)); v.Status != JobFailedBefore || !strings.Contains(v.Message, "SR-IOV logical ports assigned directly") {
+		t.Fatalf("validate with a direct logical port: %+v", v)
+	}
+	if err := s1.Apply(internalActor, func(tx *Tx) error {
+		return sriov.RemoveLogicalPort(tx, tx.Get(model.KindSRIOVLP, lp.UUID).(*model.SRIOVLogicalPort))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -514,6 +526,15 @@ func TestRemoteRestart(t *testing.T) {
 			t.Errorf("adapter %s/%d, was %s/%d", a.MAC, a.PVID, before.adapters[i].MAC, before.adapters[i].PVID)
 		}
 	}
+	var moved *model.VirtualNIC
+	s2.Read(func(st *model.State) {
+		if v, ok := st.Get(model.KindVNIC, vn.UUID).(*model.VirtualNIC); ok && len(v.Backing) == 1 && st.Get(model.KindSRIOVLP, v.Backing[0].LPort) != nil {
+			moved = v
+		}
+	})
+	if moved == nil || moved.MAC != vn.MAC {
+		t.Fatalf("the vNIC on sys2 after the restart: %+v", moved)
+	}
 	stale := holdingsOf(s1, p.UUID)
 	if stale.part == nil || stale.part.RemoteRestartState() != model.RRSourceRestarted {
 		t.Fatalf("the source's copy: %+v", stale.part)
@@ -535,7 +556,99 @@ func TestRemoteRestart(t *testing.T) {
 	if owners(t, f, p.UUID) != s2 {
 		t.Fatal("after the cleanup the partition is not on sys2 alone")
 	}
+	s1.Read(func(st *model.State) {
+		st.Each(model.KindSRIOVLP, func(o model.Object) { t.Errorf("sys1 keeps logical port %+v after the cleanup", o) })
+		st.Each(model.KindVNIC, func(o model.Object) { t.Errorf("sys1 keeps vNIC %+v after the cleanup", o) })
+	})
 	if _, err := rrJob(s1, p.UUID, "Operation", "cleanup"); model.KindOf(err) != model.KindNotFound {
 		t.Fatalf("cleanup of a partition sys1 no longer has: %v", err)
+	}
+}
+
+// TestMigrateSRIOV: a partition with a logical port assigned directly is
+// refused; a vNIC moves with its slot and MAC, its backing devices made
+// again on the target's SR-IOV ports of the same label through the
+// target's VIOSes (refused when the target has no such port); nothing of
+// it stays on the source.
+func TestMigrateSRIOV(t *testing.T) {
+	f, clk, p, _ := migrationFleet(t)
+	s1, s2 := f.System("sys1"), f.System("sys2")
+	target := s2.System().Name
+	v1, v2 := partByName(s1, "vios1"), partByName(s1, "vios2")
+	vn, err := s1.CreateVNIC(admin, p.UUID, sriov.VNICSpec{PVID: 2001, Backing: []sriov.BackingSpec{
+		{VIOS: v1.UUID, Adapter: 1, Port: 0}, {VIOS: v2.UUID, Adapter: 2, Port: 0, Capacity: 400}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := s1.CreateLogicalPort(admin, p.UUID, sriov.LPSpec{Adapter: 1, Port: 1, Capacity: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate := func() JobView {
+		j, err := migrateJob(s1, "MigrateValidate", p.UUID, ParamTargetSystem, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j.Snapshot()
+	}
+	if v := validate(); v.Status != JobFailedBefore || !strings.Contains(v.Message, "PVME01050970-0043") || !strings.Contains(v.Message, "SR-IOV logical ports assigned directly") {
+		t.Fatalf("validate with a direct logical port: %+v", v)
+	}
+	if err := s1.Apply(admin, func(tx *Tx) error {
+		return sriov.RemoveLogicalPort(tx, tx.Get(model.KindSRIOVLP, lp.UUID).(*model.SRIOVLogicalPort))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The source's ports carry a label the target's do not have.
+	label := "physnet1"
+	if _, err := s1.SetPortLabels(admin, "", []PortLabel{{Adapter: 1, Port: 0, Label: &label}, {Adapter: 2, Port: 0, Label: &label}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := validate(); v.Status != JobFailedBefore || !strings.Contains(v.Message, "PVME01050970-0044") || !strings.Contains(v.Message, "labelled physnet1") {
+		t.Fatalf("validate without a port of the label on the target: %+v", v)
+	}
+	if _, err := s2.SetPortLabels(admin, "", []PortLabel{{Adapter: 2, Port: 1, Label: &label}, {Adapter: 1, Port: 1, Label: &label}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := validate(); v.Status != JobOK {
+		t.Fatalf("validate: %+v", v)
+	}
+	j, _ := migrateJob(s1, "Migrate", p.UUID, ParamTargetSystem, target)
+	if v := runJob(t, clk, j); v.Status != JobOK || owners(t, f, p.UUID) != s2 {
+		t.Fatalf("migrate: %+v", v)
+	}
+	lps := func(c *Core) (n int) {
+		c.Read(func(st *model.State) { st.Each(model.KindSRIOVLP, func(model.Object) { n++ }) })
+		return n
+	}
+	if n := lps(s1); n != 0 {
+		t.Errorf("sys1 keeps %d logical ports", n)
+	}
+	var got *model.VirtualNIC
+	var backing []*model.SRIOVLogicalPort
+	s2.Read(func(st *model.State) {
+		if o, ok := st.Get(model.KindVNIC, vn.UUID).(*model.VirtualNIC); ok {
+			got = o
+			for _, b := range o.Backing {
+				lp, _ := st.Get(model.KindSRIOVLP, b.LPort).(*model.SRIOVLogicalPort)
+				backing = append(backing, lp)
+			}
+		}
+	})
+	if got == nil || got.MAC != vn.MAC || got.Slot != vn.Slot || got.PVID != 2001 || len(backing) != 2 {
+		t.Fatalf("the vNIC on sys2: %+v", got)
+	}
+	for i, lp := range backing {
+		if lp == nil {
+			t.Fatalf("backing %d on sys2: no logical port", i)
+		}
+		var owner string
+		s2.Read(func(st *model.State) { owner = partitionNameIn(st, lp.Partition) })
+		if lp.VNIC != vn.UUID || lp.Port != 1 || owner != []string{"vios1", "vios2"}[i] {
+			t.Errorf("backing %d on sys2: %+v (owner %s)", i, lp, owner)
+		}
+	}
+	if backing[1] != nil && backing[1].Capacity != 400 {
+		t.Errorf("backing 2's capacity %s, want 4%%", backing[1].Capacity)
 	}
 }

@@ -99,13 +99,35 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	}
 	hmcName, hmcMTMS := orDefault(plan.hmcName, o.hmcName), orDefault(plan.hmcMTMS, o.hmcMTMS)
 
-	// What each step of the start took, for the log.
-	t0 := time.Now()
+	// The start makes much garbage (the seed, the load) and keeps most of
+	// what it makes: the collector runs less often meanwhile.
+	gc := debug.SetGCPercent(-1)
+	if gc >= 0 && gc < startGCPercent {
+		debug.SetGCPercent(startGCPercent)
+	} else {
+		debug.SetGCPercent(gc)
+	}
+	restoreGC := sync.OnceFunc(func() { debug.SetGCPercent(gc) })
+	defer restoreGC()
+	// What each step of the start took, wall clock and processor time
+	// (of the whole process: phases that overlap share it), for the log.
+	t0, c0 := time.Now(), processCPU()
 	var phases []any
 	phase := func(name string) {
-		phases = append(phases, name, time.Since(t0).Round(time.Millisecond))
-		t0 = time.Now()
+		c := processCPU()
+		phases = append(phases, name, fmt.Sprintf("%v (cpu %v)", time.Since(t0).Round(time.Millisecond), (c-c0).Round(time.Millisecond)))
+		t0, c0 = time.Now(), c
 	}
+	// The HTTPS certificate (made on the first start, then read) meanwhile.
+	type certResult struct {
+		cert tls.Certificate
+		err  error
+	}
+	certc := make(chan certResult, 1)
+	go func() {
+		cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
+		certc <- certResult{cert, err}
+	}()
 	// Listen first: an address or port in use stops pvmd before anything
 	// is written.
 	socks := make([]*restSockets, len(plan.systems))
@@ -147,17 +169,30 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	}
 	defer f.Close()
 	phase("open")
-	if err := ensureFleetAccount(f, "padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", o.stateDir, false, log); err != nil {
-		return err
+	// The accounts (a password hash each when new, on a processor each)
+	// while the servers are made; they exist before anything listens.
+	var accounts struct {
+		wg   sync.WaitGroup
+		errs [2]error
+		took time.Duration
 	}
-	if err := ensureFleetAccount(f, "hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", o.stateDir, true, log); err != nil {
-		return err
+	defer accounts.wg.Wait() // nothing uses the fleet once it is closed
+	accounts.wg.Add(2)
+	at0 := time.Now()
+	for i, a := range []struct {
+		user, role, env string
+		onHMC           bool
+	}{{"padmin", core.RoleAdmin, "PVMD_ADMIN_PASSWORD", false}, {"hscroot", core.RoleHMC, "PVMD_HMC_PASSWORD", true}} {
+		go func() {
+			defer accounts.wg.Done()
+			accounts.errs[i] = ensureFleetAccount(f, a.user, a.role, a.env, o.stateDir, a.onHMC, log)
+		}()
 	}
-	phase("accounts")
-	cert, err := rest.LoadOrCreateCertificate(o.tlsDir)
-	if err != nil {
-		return fmt.Errorf("HTTPS certificate: %w", err)
+	cr := <-certc
+	if cr.err != nil {
+		return fmt.Errorf("HTTPS certificate: %w", cr.err)
 	}
+	cert := cr.cert
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	run := &fleetRun{ctx: ctx, fleet: f, byName: map[string]*fleetNode{}, log: log, errc: make(chan error, 1),
@@ -197,6 +232,12 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		return err
 	}
 	phase("proc")
+	accounts.wg.Wait()
+	accounts.took = time.Since(at0)
+	if err := errors.Join(accounts.errs[:]...); err != nil {
+		return err
+	}
+	phase("accounts")
 	for _, n := range run.nodes {
 		sweepBackups(n.core, n.core.Logger())
 		if n.backups, err = newBackups(n.core, n.core.Logger(), nil, o.backupHourly); err != nil {
@@ -207,6 +248,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		defer func() { _ = n.stopBacks() }()
 	}
 	phase("backups")
+	restoreGC()
 	debug.FreeOSMemory()
 
 	var controls rest.FleetControls
@@ -244,13 +286,15 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		fmt.Fprintf(stdout, "pvmd system %s http=%s https=%s\n", n.name, n.http, n.https)
 	}
 	b, _ := json.MarshalIndent(ff, "", "  ")
-	if err := atomicfile.Write(filepath.Join(o.stateDir, fleetFileName), append(b, '\n'), 0o644, time.Time{}); err != nil {
+	// It says where a running fleet is, and goes with it: replaced whole,
+	// not synced.
+	if err := atomicfile.WriteVolatile(filepath.Join(o.stateDir, fleetFileName), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	defer os.Remove(filepath.Join(o.stateDir, fleetFileName))
 	log.Info("pvmd fleet started", "systems", len(run.nodes), "hmc", hls.https, "timing", prof.Name, "state", o.stateDir,
 		"partitions", run.partitions(), "start", time.Since(started).Round(time.Millisecond))
-	log.Debug("fleet start", phases...)
+	log.Debug("fleet start", append(phases, "accounts_made_in", accounts.took.Round(time.Millisecond))...)
 	fmt.Fprintf(stdout, "pvmd hmc http=%s https=%s\n", hls.http, hls.https)
 	fmt.Fprintf(stdout, "pvmd ready %s systems=%d\n", hls.ready(), len(run.nodes))
 	notifyReady(log)
@@ -274,6 +318,10 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 	log.Info("pvmd stopped")
 	return nil
 }
+
+// startGCPercent is the collector's GOGC during a fleet's start (unless
+// GOGC asks for more, or for none).
+const startGCPercent = 400
 
 // systemDir is a fleet system's own directory in the state directory
 // (files, sessions, proc files, the workload's counters).

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/novalink-project/novalink/internal/atomicfile"
 	"github.com/novalink-project/novalink/internal/core"
@@ -41,7 +40,9 @@ func writeProcFiles(c *core.Core, dir string) error {
 		if old, err := os.ReadFile(f.path); err == nil && bytes.Equal(old, f.data) {
 			continue // as it would be written
 		}
-		if err := atomicfile.Write(f.path, f.data, 0o644, time.Time{}); err != nil {
+		// Made again from the state on every start: replaced whole for
+		// readers, but not synced (a crash's empty file is rewritten).
+		if err := atomicfile.WriteVolatile(f.path, f.data, 0o644); err != nil {
 			return fmt.Errorf("--proc-dir: %w", err)
 		}
 	}

@@ -37,6 +37,11 @@ type State struct {
 	byMAC        map[string]string
 	switchByID   map[int]string
 	switchByName map[string]string
+	// scsiOf and fcOf list the SCSI and FC mappings of each client
+	// partition (by its UUID), in no particular order; like adaptersOf,
+	// the slices are replaced, never changed in place.
+	scsiOf map[string][]*SCSIMapping
+	fcOf   map[string][]*FCMapping
 
 	// objs holds the kinds without indexes of their own (storage).
 	objs map[ObjKind]map[string]Object
@@ -64,7 +69,8 @@ func NewState(sys *ManagedSystem) *State {
 		Adapters: map[string]*EthernetAdapter{}, Bridges: map[string]*NetworkBridge{}, Slots: map[string]*IOSlot{},
 		byName: map[string]string{}, byID: map[int]string{},
 		adaptersOf: map[string][]*EthernetAdapter{}, byMAC: map[string]string{},
-		switchByID: map[int]string{}, switchByName: map[string]string{}, objs: map[ObjKind]map[string]Object{}}
+		switchByID: map[int]string{}, switchByName: map[string]string{},
+		scsiOf: map[string][]*SCSIMapping{}, fcOf: map[string][]*FCMapping{}, objs: map[ObjKind]map[string]Object{}}
 }
 
 // Clone copies the maps and indexes (not the objects, nor the adapter
@@ -75,6 +81,7 @@ func (s *State) Clone() *State {
 		byName: maps.Clone(s.byName), byID: maps.Clone(s.byID), used: slices.Clone(s.used), acct: s.acct,
 		adaptersOf: maps.Clone(s.adaptersOf), byMAC: maps.Clone(s.byMAC),
 		switchByID: maps.Clone(s.switchByID), switchByName: maps.Clone(s.switchByName),
+		scsiOf: maps.Clone(s.scsiOf), fcOf: maps.Clone(s.fcOf),
 		objs: make(map[ObjKind]map[string]Object, len(s.objs)), Peers: s.Peers}
 	for k, m := range s.objs {
 		c.objs[k] = maps.Clone(m)
@@ -170,6 +177,16 @@ func (s *State) Put(o Object) {
 	case *ProcPool:
 		s.acct.PoolReserved += v.ReservedUnits
 		s.putObj(o)
+	case *SCSIMapping:
+		if v.Client != "" {
+			s.scsiOf[v.Client] = append(slices.Clip(s.scsiOf[v.Client]), v)
+		}
+		s.putObj(o)
+	case *FCMapping:
+		if v.Client != "" {
+			s.fcOf[v.Client] = append(slices.Clip(s.fcOf[v.Client]), v)
+		}
+		s.putObj(o)
 	default:
 		s.putObj(o)
 	}
@@ -230,12 +247,39 @@ func (s *State) Delete(k ObjKind, key string) {
 	case KindSlot:
 		delete(s.Slots, key)
 	default:
-		if old, ok := s.objs[k][key].(*ProcPool); ok {
+		switch old := s.objs[k][key].(type) {
+		case *ProcPool:
 			s.acct.PoolReserved -= old.ReservedUnits
+		case *SCSIMapping:
+			dropFrom(s.scsiOf, old.Client, old)
+		case *FCMapping:
+			dropFrom(s.fcOf, old.Client, old)
 		}
 		delete(s.objs[k], key)
 	}
 }
+
+// dropFrom takes o out of the list of key in index (a new list: the old
+// one may be shared with clones).
+func dropFrom[T comparable](index map[string][]T, key string, o T) {
+	list := index[key]
+	i := slices.Index(list, o)
+	switch {
+	case i < 0:
+	case len(list) == 1:
+		delete(index, key)
+	default:
+		index[key] = slices.Delete(slices.Clone(list), i, i+1)
+	}
+}
+
+// SCSIMappingsOf returns the SCSI mappings of a client partition, in no
+// particular order. The slice is shared: the caller must not change it.
+func (s *State) SCSIMappingsOf(client string) []*SCSIMapping { return s.scsiOf[client] }
+
+// FCMappingsOf returns the FC mappings of a client partition, in no
+// particular order. The slice is shared: the caller must not change it.
+func (s *State) FCMappingsOf(client string) []*FCMapping { return s.fcOf[client] }
 
 // Count returns the number of objects of a kind.
 func (s *State) Count(k ObjKind) int {

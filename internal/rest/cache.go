@@ -28,9 +28,14 @@ type entryCache struct {
 // new families are kept as they are.
 const maxPackFamilies = 1024
 
+// cacheKey is an object's entry as a request style renders it: style
+// numbers the entry style (styleSet; 0: a style beyond those numbered,
+// spelt out in extra), extra is what else the rendering depends on.
+// Hashing it hashes the UUID and little else.
 type cacheKey struct {
-	uuid    string
-	variant string
+	uuid  string
+	style uint32
+	extra string
 }
 
 type cacheVal struct {

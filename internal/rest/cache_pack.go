@@ -34,6 +34,10 @@ type packRef struct {
 // length.
 const packMinRun = 16
 
+// packResync is how far pack looks for the next element after a value
+// that differs from the reference's.
+const packResync = 256
+
 func newPackRef(b []byte) *packRef {
 	n := max(64, 1<<bits.Len(uint(len(b)/8*2)))
 	r := &packRef{b: b, table: make([]uint32, n), shift: uint(64 - bits.Len(uint(n-1)))}
@@ -59,6 +63,20 @@ func (r *packRef) pack(dst, t []byte) []byte {
 		c := next + (p - lit)
 		if next < 0 || c+8 > len(rb) || binary.LittleEndian.Uint64(rb[c:]) != u {
 			c = -1
+		}
+		if c < 0 && p == lit && next >= 0 {
+			// A run just ended where the entry's value differs from the
+			// reference's. Values hold no "<": the next element starts
+			// at the next "<" of each, whatever the values' lengths;
+			// what the values end with alike is found going back from
+			// there. (Otherwise the search goes on byte by byte.)
+			i := bytes.IndexByte(t[p:min(len(t), p+packResync)], '<')
+			j := bytes.IndexByte(rb[next:min(len(rb), next+packResync)], '<')
+			if i >= 0 && j >= 0 && p+i+8 <= len(t) && next+j+8 <= len(rb) &&
+				binary.LittleEndian.Uint64(t[p+i:]) == binary.LittleEndian.Uint64(rb[next+j:]) {
+				p, c = p+i, next+j
+				u = binary.LittleEndian.Uint64(t[p:])
+			}
 		}
 		if c < 0 {
 			c = int(r.table[r.hash(u)]) - 1

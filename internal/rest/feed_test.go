@@ -127,3 +127,59 @@ func TestLargeFeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheStylesBeyondNumbered: once the server has numbered as many
+// entry styles as it will, entries of further styles are still cached
+// apart, style by style: two group selections read in turn, twice, each
+// answer what it asks for (the second time from the cache).
+func TestCacheStylesBeyondNumbered(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := core.Open(core.Config{StatePath: filepath.Join(t.TempDir(), "state.db"), Inventory: core.DefaultInventory(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
+	tok := newToken()
+	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	for i := range maxStyles + 10 {
+		s.styles.number("filler " + strconv.Itoa(i))
+	}
+	if n := s.styles.number("one more"); n != 0 {
+		t.Fatalf("style numbered %d beyond the bound", n)
+	}
+	var lpar string
+	c.Read(func(st *model.State) {
+		lpar = st.SortedPartitions(func(p *model.Partition) bool { return !p.IsVIOS() && !p.IsMgmt })[0].UUID
+	})
+	get := func(query string) []byte {
+		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/LogicalPartition/"+lpar+query, nil)
+		req.Header.Set("X-API-Session", tok)
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", query, resp.StatusCode, b)
+		}
+		return b
+	}
+	all, none := get(""), get("?group=None")
+	if bytes.Equal(all, none) || !bytes.Contains(all, []byte("<PartitionName")) {
+		t.Fatalf("the two selections answer alike")
+	}
+	hits := s.cache.hits.Load()
+	if b := get(""); !bytes.Equal(b, all) {
+		t.Errorf("the entry read again differs: %s", firstDiff(b, all))
+	}
+	if b := get("?group=None"); !bytes.Equal(b, none) {
+		t.Errorf("the entry read again with group=None differs: %s", firstDiff(b, none))
+	}
+	if n := s.cache.hits.Load() - hits; n != 2 {
+		t.Errorf("%d of the 2 reads came from the cache", n)
+	}
+}

@@ -51,7 +51,7 @@ func simControls(base string) []route {
 		{[]string{"GET"}, base + "/Introspection", "this document"},
 		{[]string{"GET"}, base + "/Load", "the simulated loads set"},
 		{[]string{"GET", "PUT", "DELETE"}, base + "/{LogicalPartition|VirtualIOServer}/{uuid}/Load", "a partition's simulated workload: PUT {cpu, netRx, netTx, diskRead, diskWrite, mem} (any of them); DELETE goes back to the idle OS"},
-		{[]string{"GET", "PUT", "DELETE"}, base + "/Fault", "fault rules: list, add ({route, method, job, target, user; status, message, drop, delay, jitter, jobStatus, results; probability, count, skip, ttl|expires, persist}), remove them all"},
+		{[]string{"GET", "PUT", "DELETE"}, base + "/Fault", "fault rules: list, add ({route, method, job, phase, target, user; status, message, drop, delay, jitter, jobStatus, results; probability, count, skip, ttl|expires, persist}), remove them all"},
 		{[]string{"GET", "DELETE"}, base + "/Fault/{id}", "one fault rule: read, remove"},
 		{[]string{"GET", "PUT", "DELETE"}, base + "/VirtualIOServer/{uuid}/Busy", "a busy VIOS (500, HSCL3205/VIOS0014): PUT {count, probability, ttl, persist}; DELETE ends it"},
 		{[]string{"GET", "PUT"}, base + "/{LogicalPartition|VirtualIOServer}/{uuid}/State", "flip a partition's state: PUT {rmc: active|inactive|none|busy|auto} or {state: error|not activated, refCode}"},

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,10 +52,12 @@ func scsiViewOf(st *model.State, m *model.SCSIMapping) scsiView {
 // scsiPairs returns the adapter pairs of a VIOS (viosUUID) or of a client
 // (clientUUID), by VIOS and server slot.
 func scsiPairs(st *model.State, viosUUID, clientUUID string) []*scsiPair {
+	if clientUUID != "" && len(st.SCSIMappingsOf(clientUUID)) == 0 {
+		return nil // most partitions of a feed
+	}
 	byKey := map[string]*scsiPair{}
 	var keys []string
-	st.Each(model.KindSCSIMap, func(o model.Object) {
-		m := o.(*model.SCSIMapping)
+	add := func(m *model.SCSIMapping) {
 		if viosUUID != "" && m.VIOS != viosUUID || clientUUID != "" && m.Client != clientUUID {
 			return
 		}
@@ -71,7 +74,16 @@ func scsiPairs(st *model.State, viosUUID, clientUUID string) []*scsiPair {
 		if m.Backing != "" {
 			p.maps = append(p.maps, scsiViewOf(st, m))
 		}
-	})
+	}
+	if clientUUID != "" {
+		// A client's are found through the state's index, not by going
+		// through every mapping (a feed of partitions asks for each).
+		for _, m := range st.SCSIMappingsOf(clientUUID) {
+			add(m)
+		}
+	} else {
+		st.Each(model.KindSCSIMap, func(o model.Object) { add(o.(*model.SCSIMapping)) })
+	}
 	out := make([]*scsiPair, 0, len(keys))
 	for _, k := range keys {
 		p := byKey[k]
@@ -115,12 +127,7 @@ type fcClient struct {
 }
 
 func fcClients(st *model.State, clientUUID string) []object {
-	var maps []*model.FCMapping
-	st.Each(model.KindFCMap, func(o model.Object) {
-		if m := o.(*model.FCMapping); m.Client == clientUUID {
-			maps = append(maps, m)
-		}
-	})
+	maps := slices.Clone(st.FCMappingsOf(clientUUID))
 	sort.Slice(maps, func(i, j int) bool { return maps[i].ClientSlot < maps[j].ClientSlot })
 	var out []object
 	for _, m := range maps {

@@ -48,9 +48,11 @@ type renderCtx struct {
 	hmcView bool
 	stamp   string // now, as entries are stamped
 	feedLen int    // the entries of the feed being rendered (renderFeed)
-	// The entry style of styleOf's entries in this request (entryKey).
+	// The entry style of styleOf's entries in this request (entryKey),
+	// and its number in the server's styleSet (0: none).
 	styleOf       *kind
 	style, prefix string
+	styleID       uint32
 }
 
 // published is now as an entry's <published>.
@@ -288,52 +290,56 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 			rc.style += "|hmc"
 		}
 	}
-	rc.style = s.styles.intern(rc.style)
+	rc.styleID = s.styles.number(rc.style)
 	rc.published()
 }
 
-// styleSet holds one copy of each entry style seen (up to a bound: the
-// base URL comes from the request), so that cache keys of entries
-// rendered alike share their variant string, and comparing them is
-// comparing pointers.
+// styleSet numbers the entry styles seen (up to a bound: the base URL
+// comes from the request), so that a cache key holds a small number
+// instead of the style (hashed and compared for every entry of a feed).
 type styleSet struct {
-	m sync.Map // string -> string
-	n atomic.Int32
+	m sync.Map // string -> uint32
+	n atomic.Uint32
 }
 
-func (ss *styleSet) intern(style string) string {
+// maxStyles bounds the styles numbered; beyond, number returns 0.
+const maxStyles = 1024
+
+// number returns style's number (from 1), or 0 when there are too many.
+func (ss *styleSet) number(style string) uint32 {
 	if v, ok := ss.m.Load(style); ok {
-		return v.(string)
+		return v.(uint32)
 	}
-	if ss.n.Load() >= 1024 {
-		return style
+	if ss.n.Load() >= maxStyles {
+		return 0
 	}
-	v, loaded := ss.m.LoadOrStore(style, style)
-	if !loaded {
-		ss.n.Add(1)
+	id := ss.n.Add(1) // unique; checked before, so it never wraps
+	if id > maxStyles {
+		return 0
 	}
-	return v.(string)
+	v, _ := ss.m.LoadOrStore(style, id) // another may have numbered it
+	return v.(uint32)
 }
 
 // entryKey returns the cache key of o's entry as this request renders
-// it, and the entry's path.
-func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) (cacheKey, string) {
+// it.
+func (s *Server) entryKey(r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) cacheKey {
 	s.prepareEntries(r, k, rc, g)
-	variant := rc.style
-	if o.extra != "" {
-		variant += o.extra
+	key := cacheKey{uuid: o.uuid, style: rc.styleID, extra: o.extra}
+	if rc.styleID == 0 {
+		key.extra = rc.style + key.extra
 	}
 	if k.volatile != nil && k.volatile(o) {
-		variant += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
+		key.extra += "|" + strconv.FormatInt(rc.now.Unix()/60, 10)
 	}
-	return cacheKey{uuid: o.uuid, variant: variant}, rc.prefix + o.uuid
+	return key
 }
 
 // appendEntryDoc appends o's entry to dst, opening with open ("<entry>",
 // or entryRootOpen for a document of its own), from the cache when the
 // object has not changed.
 func (s *Server) appendEntryDoc(dst []byte, open string, r *http.Request, k *kind, o object, rc *renderCtx, g groupSel) []byte {
-	key, path := s.entryKey(r, k, o, rc, g)
+	key := s.entryKey(r, k, o, rc, g)
 	dst = append(dst, open...)
 	if b, ok := s.cache.appendTo(dst, key, o.rev); ok {
 		return b
@@ -341,7 +347,7 @@ func (s *Server) appendEntryDoc(dst []byte, open string, r *http.Request, k *kin
 	objs := []object{o}
 	cacheable := s.gatherAux(k, objs)[0]
 	start := len(dst)
-	dst = s.appendEntry(dst, k, objs[0], rc, g, path, false)
+	dst = s.appendEntry(dst, k, objs[0], rc, g, rc.prefix+o.uuid, false)
 	if cacheable {
 		k.noteStoredSize(s.cache.put(key, o.rev, dst[start+len("<entry>"):], rc.style, true))
 	}
@@ -695,11 +701,10 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 // appendEntries appends the entries of objs to fw.buf: cached ones as they
 // are; the others rendered, what they render from read in one go.
 func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel) {
-	fw.keys, fw.paths, fw.miss = fw.keys[:0], fw.paths[:0], fw.miss[:0]
+	fw.keys, fw.miss = fw.keys[:0], fw.miss[:0]
 	fw.rendered = false
 	for _, o := range objs {
-		key, path := s.entryKey(r, k, o, rc, g)
-		fw.keys, fw.paths = append(fw.keys, key), append(fw.paths, path)
+		fw.keys = append(fw.keys, s.entryKey(r, k, o, rc, g))
 	}
 	// What the cache has goes in first; fw.hits[i] is where entry i ends
 	// in fw.buf (-1: not cached).
@@ -727,7 +732,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 	noCache := int64(rc.feedLen)*k.storedSize.Load() > s.cache.capacity()/2
 	if len(fw.miss) == len(objs) {
 		for m, o := range fw.miss {
-			s.appendFeedEntry(fw, k, o, rc, g, fw.keys[m], fw.paths[m], cacheable[m] && !noCache)
+			s.appendFeedEntry(fw, k, o, rc, g, fw.keys[m], cacheable[m] && !noCache)
 		}
 	} else {
 		// Some were cached: the batch is put together again, in order.
@@ -740,7 +745,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 				at = end
 				continue
 			}
-			s.appendFeedEntry(fw, k, fw.miss[m], rc, g, fw.keys[i], fw.paths[i], cacheable[m] && !noCache)
+			s.appendFeedEntry(fw, k, fw.miss[m], rc, g, fw.keys[i], cacheable[m] && !noCache)
 			m++
 		}
 		fw.spare = hits
@@ -750,9 +755,9 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 
 // appendFeedEntry renders o's entry onto fw.buf and caches it when cache
 // says so and it fits.
-func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, path string, cache bool) {
+func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, cache bool) {
 	start := len(fw.buf)
-	fw.buf = s.appendEntry(fw.buf, k, o, rc, g, path, false)
+	fw.buf = s.appendEntry(fw.buf, k, o, rc, g, rc.prefix+o.uuid, false)
 	k.noteEntrySize(len(fw.buf) - start)
 	if cache {
 		k.noteStoredSize(s.cache.put(key, o.rev, fw.buf[start+len("<entry>"):], rc.style, false))
@@ -771,7 +776,6 @@ const (
 type feedWriter struct {
 	buf   []byte
 	keys  []cacheKey
-	paths []string
 	hits  []int
 	spare []byte // a second buffer, to put a batch together again
 	// rendered tells whether appendEntries rendered any entry (some
@@ -792,7 +796,6 @@ func newFeedWriter(k *kind, n int) *feedWriter {
 // release returns fw to the pool.
 func (fw *feedWriter) release() {
 	clear(fw.keys)
-	clear(fw.paths)
 	feedWriters.Put(fw)
 }
 

@@ -489,11 +489,11 @@ func partitionNetOf(st *model.State, p *model.Partition) *partitionNet {
 		for _, o := range scsiClientObjects(st, p.UUID) {
 			n.scsiClients = append(n.scsiClients, o.uuid)
 		}
-		st.Each(model.KindFCMap, func(o model.Object) {
-			if m := o.(*model.FCMapping); m.Client == p.UUID && st.Partition(m.VIOS) != nil {
+		for _, m := range st.FCMappingsOf(p.UUID) {
+			if st.Partition(m.VIOS) != nil {
 				n.fcClients = append(n.fcClients, fcClientUUID(m))
 			}
-		})
+		}
 		slices.Sort(n.fcClients)
 	}
 	if p.IsVIOS() {

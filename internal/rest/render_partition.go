@@ -219,6 +219,15 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		viosTrunksInto(b, rc, p, net)
 	}
 	if !p.IsVIOS() {
+		// The storage data of its VIOSes the partition would be rebuilt
+		// from on another system (a migration, a remote restart): taken
+		// when it is activated, valid while it runs.
+		if p.ActivatedAt > 0 {
+			b.leafKB("MigrationStorageViosDataStatus", "ROR", "Valid")
+			b.leafKB("MigrationStorageViosDataTimestamp", "ROR", time.UnixMilli(p.ActivatedAt).UTC().Format(time.UnixDate))
+		} else {
+			b.leafKB("MigrationStorageViosDataStatus", "ROR", "Invalid")
+		}
 		b.leaf("MigrationState", p.MigrationState())
 		b.leaf("RemoteRestartState", p.RemoteRestartState())
 		b.leaf("PowerManagementMode", "None")

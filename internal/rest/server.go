@@ -57,8 +57,12 @@ type Server struct {
 	cache    *entryCache
 	styles   styleSet // the entry styles of cache keys (objects.go)
 	txID     atomic.Uint64
-	mux      *http.ServeMux
-	kinds    map[string]*kind
+	// mux routes the requests; it is made at the first request
+	// (routesOnce): a fleet makes hundreds of servers at its start, most
+	// of which wait a while for their first client.
+	mux        *http.ServeMux
+	routesOnce sync.Once
+	kinds      map[string]*kind
 	// streams counts the virtual terminal streams being served
 	// (vterm.go).
 	streams sync.WaitGroup
@@ -125,7 +129,6 @@ func New(c *core.Core, cfg Config) *Server {
 	for _, k := range s.kinds {
 		k.media = uom.MediaType(uom.ServiceUOM, k.name)
 	}
-	s.routes()
 	return s
 }
 
@@ -176,6 +179,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
 	if !s.checkFaults(w, r) {
 		return
 	}
+	s.routesOnce.Do(s.routes)
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -272,6 +272,14 @@ func TestSimFaultBadInput(t *testing.T) {
 		{"bad delay", `{"delay":"soon"}`, "not a duration"},
 		{"jitter alone", `{"jitter":"1s","status":500}`, "give the delay too"},
 		{"results without status", `{"job":"PowerOn","delay":"1s","results":[{"name":"a","value":"b"}]}`, "need a job status"},
+		{"phase without a job with phases", `{"job":"PowerOn","phase":"copy","jobStatus":"COMPLETED_WITH_ERROR"}`, "a phase of a job that has phases (job Migrate or MigrateValidate)"},
+		{"phase without a job", `{"phase":"copy","delay":"1s"}`, "a phase of a job that has phases"},
+		{"unknown phase", `{"job":"Migrate","phase":"teleport","delay":"1s"}`, "the job Migrate has no phase \"teleport\"; its phases are: validate, start, copy, switch, complete."},
+		{"phase of validate", `{"job":"MigrateValidate","phase":"copy","delay":"1s"}`, "its phases are: validate."},
+		{"phase with a status", `{"job":"Migrate","phase":"copy","status":503}`, "not on a request"},
+		{"phase with a route", `{"job":"Migrate","phase":"copy","route":"/x","delay":"1s"}`, "not on a request"},
+		{"phase succeeding", `{"job":"Migrate","phase":"copy","jobStatus":"COMPLETED_WITH_WARNINGS"}`, "does neither"},
+		{"phase failing and held", `{"job":"Migrate","phase":"copy","jobStatus":"COMPLETED_WITH_ERROR","delay":"1s"}`, "not both"},
 	}
 	for _, c := range cases {
 		resp, data := h.doH("PUT", "/rest/api/sim/Fault", "application/json", c.body)

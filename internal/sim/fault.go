@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,16 @@ var FaultJobStatuses = []string{
 // JobStatusSucceeds reports whether a job status is a success (the
 // operation runs; the status and results are laid over its outcome).
 func JobStatusSucceeds(s string) bool { return s == "COMPLETED_OK" || s == "COMPLETED_WITH_WARNINGS" }
+
+// MigrationPhases are the phases of a live partition migration, in order
+// (core/migrate.go): a job rule on Migrate may name one (Phase).
+var MigrationPhases = []string{"validate", "start", "copy", "switch", "complete"}
+
+// PhaseJobs are the jobs whose phases a rule may name, with their phases.
+var PhaseJobs = map[string][]string{
+	"Migrate":         MigrationPhases,
+	"MigrateValidate": {"validate"},
+}
 
 // MaxFaultDelay bounds a rule's delay (and a job's duration).
 const MaxFaultDelay = 24 * time.Hour
@@ -80,6 +91,11 @@ type FaultRule struct {
 	Target string `json:"target,omitempty"`
 	User   string `json:"user,omitempty"`
 	VIOS   string `json:"vios,omitempty"`
+	// Phase (with Job, one of PhaseJobs) matches a phase of the job as it
+	// runs, not its submission: a failing JobStatus fails the job in that
+	// phase (a migration leaves what a real one failing there leaves), a
+	// Delay holds the job in that phase so much longer.
+	Phase string `json:"phase,omitempty"`
 
 	// Effects. Status (400-599) answers the request with an
 	// HttpErrorResponse carrying Message; Drop closes the connection
@@ -146,6 +162,37 @@ func (r *FaultRule) Validate(now time.Time, jobs []string) error {
 		}
 		if r.Method != "" && r.Method != http.MethodPut {
 			return faultErr("a job rule matches job submissions (PUT .../do/%s), not %s.", r.Job, r.Method)
+		}
+	}
+	if r.Phase != "" {
+		r.Phase = strings.ToLower(strings.TrimSpace(r.Phase))
+		phases, ok := PhaseJobs[r.Job]
+		if !ok {
+			var names []string
+			for j := range PhaseJobs {
+				names = append(names, j)
+			}
+			sort.Strings(names)
+			return faultErr("a phase is a phase of a job that has phases (job %s).", strings.Join(names, " or "))
+		}
+		known := false
+		for _, p := range phases {
+			known = known || p == r.Phase
+		}
+		if !known {
+			return faultErr("the job %s has no phase %q; its phases are: %s.", r.Job, r.Phase, strings.Join(phases, ", "))
+		}
+		if r.Status != 0 || r.Drop || r.Route != "" || r.Method != "" || r.User != "" || r.VIOS != "" {
+			return faultErr("a phase rule acts on the job as it runs, not on a request: it matches on the job, phase and target, and fails the phase (a failing job status) or holds it (a delay).")
+		}
+		if r.JobStatus != "" && JobStatusSucceeds(r.JobStatus) {
+			return faultErr("a phase rule fails the phase (a failing job status, such as COMPLETED_WITH_ERROR) or holds it (a delay); %s does neither.", r.JobStatus)
+		}
+		if r.JobStatus != "" && r.Delay > 0 {
+			return faultErr("a phase rule either fails the phase (a job status) or holds it (a delay), not both.")
+		}
+		if r.JobStatus != "" && r.Message == "" {
+			r.Message = fmt.Sprintf("Simulated fault: the %s phase of the job failed by the simulator's fault rule.", r.Phase)
 		}
 	}
 	if r.Target != "" {
@@ -289,6 +336,7 @@ func (r *FaultRule) Describe() string {
 	add(&m, "method", r.Method)
 	add(&m, "route", r.Route)
 	add(&m, "job", r.Job)
+	add(&m, "phase", r.Phase)
 	add(&m, "target", r.Target)
 	add(&m, "user", r.User)
 	add(&m, "vios", r.VIOS)

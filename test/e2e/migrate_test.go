@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,11 +256,12 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// TestMigrateKill9 kills pvmd at each phase of a migration: after the
+// TestMigrateKill9 kills pvmd at each phase of a migration, each held
+// there by a fault rule of the simulator (a delay on the phase): after the
 // restart exactly one system owns the partition, the other holds nothing
 // of it; a migration cut before its switch is Migration_Failed on the
-// source, counted on both systems until migrate-recover puts it back,
-// after which it migrates.
+// source, counted on both systems until migrate-recover puts it back, one
+// cut after it is whole on the target; after which it migrates.
 func TestMigrateKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long test")
@@ -269,34 +272,40 @@ func TestMigrateKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fd.Kill() }) // whichever runs last; a stopped one is left as it is
-	uuid := migrationVM(t, fd, "vm1", "32768")
+	uuid := migrationVM(t, fd, "vm1", "2048")
 	sys2 := fd.heldOf(t, "sys2", uuid).sysName
 	phases := []struct {
-		name string
-		// at waits for the phase to kill in.
-		at func(fd *fleetDaemon) bool
+		phase string // the phase a rule holds
+		// at tells the phase is reached (src: the source, dst: the target).
+		at func(fd *fleetDaemon, src, dst string) bool
 	}{
-		{"Migration_Starting", nil},
-		{"Migration_In_Progress", func(fd *fleetDaemon) bool { return fd.heldOf(t, "sys1", uuid).migState == "Migration_In_Progress" }},
-		{"switched", func(fd *fleetDaemon) bool { return fd.heldOf(t, "sys2", uuid).found }},
+		{"start", func(fd *fleetDaemon, src, _ string) bool {
+			return fd.heldOf(t, src, uuid).migState == "Migration_Starting"
+		}},
+		{"copy", func(fd *fleetDaemon, src, _ string) bool {
+			return fd.heldOf(t, src, uuid).migState == "Migration_In_Progress"
+		}},
+		{"switch", func(fd *fleetDaemon, _, dst string) bool {
+			return fd.heldOf(t, dst, uuid).migState == "Migration_Complete"
+		}},
 	}
 	src := "sys1"
 	for _, ph := range phases {
 		c := fd.sysClient(t, src)
+		dst := map[string]string{"sys1": "sys2", "sys2": "sys1"}[src]
 		target := sys2
 		if src == "sys2" {
 			target = fd.heldOf(t, "sys1", uuid).sysName
 		}
+		c.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"`+ph.phase+`","delay":"10m","count":1}`), "Content-Type", "application/json")
 		c.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", target)
-		if ph.at != nil {
-			deadline := time.Now().Add(20 * time.Second)
-			for !ph.at(fd) {
-				if time.Now().After(deadline) {
-					fd.Kill()
-					t.Fatalf("%s: never reached", ph.name)
-				}
-				time.Sleep(5 * time.Millisecond)
+		deadline := time.Now().Add(20 * time.Second)
+		for !ph.at(fd, src, dst) {
+			if time.Now().After(deadline) {
+				fd.Kill()
+				t.Fatalf("%s: never reached", ph.phase)
 			}
+			time.Sleep(5 * time.Millisecond)
 		}
 		fd.Kill()
 		if fd, err = launchFleet(t, dir, "--systems", "2"); err != nil {
@@ -308,14 +317,17 @@ func TestMigrateKill9(t *testing.T) {
 			other = "sys1"
 		}
 		oh := fd.heldOf(t, other, uuid)
-		t.Logf("killed at %s: on %s, %s, %s", ph.name, own, h.state, h.migState)
+		t.Logf("killed in %s: on %s, %s, %s", ph.phase, own, h.state, h.migState)
+		if switched := own != src; switched != (ph.phase == "switch") {
+			t.Fatalf("killed in %s: the partition is on %s (it was migrating from %s)", ph.phase, own, src)
+		}
 		switch {
 		case own == src && h.migState == "Migration_Failed":
 			if h.active != "1" || oh.active != "1" || h.state != "migrating running" {
-				t.Fatalf("%s: failed on the source: %+v; target counts %s", ph.name, h, oh.active)
+				t.Fatalf("%s: failed on the source: %+v; target counts %s", ph.phase, h, oh.active)
 			}
 			if out, err := fd.pvmctlRun(t, own, "lpar", "migrate", "-i", "name=vm1", "-t", target, "--validate"); err == nil || !strings.Contains(out, "recover it with MigrateRecover") {
-				t.Fatalf("%s: validate of a failed migration: %v\n%s", ph.name, err, out)
+				t.Fatalf("%s: validate of a failed migration: %v\n%s", ph.phase, err, out)
 			}
 			out := fd.pvmctl(t, own, "lpar", "migrate-recover", "-i", "name=vm1")
 			if !strings.Contains(out, "The migration of partition vm1 was recovered.") {
@@ -323,16 +335,16 @@ func TestMigrateKill9(t *testing.T) {
 			}
 			h, oh = fd.heldOf(t, own, uuid), fd.heldOf(t, other, uuid)
 			if h.state != "running" || h.migState != "Not_Migrating" || h.active != "0" || oh.active != "0" {
-				t.Fatalf("%s: after recover: %+v; target counts %s", ph.name, h, oh.active)
+				t.Fatalf("%s: after recover: %+v; target counts %s", ph.phase, h, oh.active)
 			}
 		case own != src:
 			// Switched before the kill: whole on the target.
 			if h.migState != "Not_Migrating" || h.scsi != 2 || len(h.macs) != 2 || h.active != "0" || oh.active != "0" {
-				t.Fatalf("%s: on the target %+v; source counts %s", ph.name, h, oh.active)
+				t.Fatalf("%s: on the target %+v; source counts %s", ph.phase, h, oh.active)
 			}
 			src = own
 		default:
-			t.Fatalf("%s: on the source in %s (%s)", ph.name, h.migState, h.state)
+			t.Fatalf("%s: on the source in %s (%s)", ph.phase, h.migState, h.state)
 		}
 	}
 	// It migrates after all that.
@@ -405,5 +417,259 @@ func TestRemoteRestart(t *testing.T) {
 	}
 	if own, _ := fd.owner(t, uuid); own != "sys2" {
 		t.Fatalf("after the cleanup the partition is on %s", own)
+	}
+}
+
+// TestMigratePhaseFaults: the simulator's fault rules fail or hold a
+// migration in one of its phases, as a tester asks through pvmctl and
+// /rest/api/sim. A failure in the copy leaves what real partition
+// mobility leaves: the partition whole on the source, Migration_Failed,
+// counted on both systems until migrate-recover; a failure at the start
+// leaves nothing to recover; a delay holds the migration in its phase.
+func TestMigratePhaseFaults(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	uuid := migrationVM(t, fd, "vm1", "2048")
+	sys2 := fd.heldOf(t, "sys2", uuid).sysName
+	s1 := fd.sysClient(t, "sys1")
+	json1 := []string{"Content-Type", "application/json"}
+
+	// Rules that cannot be: a phase of a job without phases, a phase the
+	// job does not have, a phase rule with an HTTP status.
+	for _, bad := range []struct{ body, want string }{
+		{`{"job":"PowerOn","phase":"copy","jobStatus":"COMPLETED_WITH_ERROR"}`, "a phase of a job that has phases"},
+		{`{"job":"Migrate","phase":"warp","jobStatus":"COMPLETED_WITH_ERROR"}`, "validate, start, copy, switch, complete"},
+		{`{"job":"Migrate","phase":"copy","status":500}`, "acts on the job as it runs"},
+		{`{"job":"Migrate","phase":"copy","jobStatus":"COMPLETED_OK"}`, "does neither"},
+	} {
+		r := s1.expect(http.StatusBadRequest, "PUT", "/rest/api/sim/Fault", []byte(bad.body), json1...)
+		if !strings.Contains(string(r.Body), bad.want) {
+			t.Errorf("rule %s: %s", bad.body, r.Body)
+		}
+	}
+	if out, err := fd.pvmctlRun(t, "sys1", "sim", "fault", "add", "--job", "Migrate", "--phase", "warp", "--job-status", "COMPLETED_WITH_ERROR"); err == nil || !strings.Contains(out, "has no phase \"warp\"") {
+		t.Fatalf("pvmctl sim fault add --phase warp: %v\n%s", err, out)
+	}
+
+	// The next migration of vm1 fails in its copy (pvmctl).
+	fd.pvmctl(t, "sys1", "sim", "fault", "add", "--job", "Migrate", "--phase", "copy", "--target", "name=vm1",
+		"--job-status", "COMPLETED_WITH_ERROR", "--message", "HSCLA27F The mover service partition lost its connection.", "--count", "1")
+	if out := fd.pvmctl(t, "sys1", "sim", "fault", "list"); !strings.Contains(out, "phase=copy") {
+		t.Fatalf("fault list:\n%s", out)
+	}
+	out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2)
+	if err == nil || !strings.Contains(out, "failed in its copy phase: HSCLA27F The mover service partition lost its connection.") || !strings.Contains(out, "MigrateRecover") {
+		t.Fatalf("migrate with a fault in the copy: %v\n%s", err, out)
+	}
+	own, h := fd.owner(t, uuid)
+	if oh := fd.heldOf(t, "sys2", uuid); own != "sys1" || h.migState != "Migration_Failed" || h.active != "1" || oh.active != "1" || h.scsi != 2 || len(h.macs) != 2 {
+		t.Fatalf("after the copy failed: on %s, %+v; sys2 counts %s", own, h, oh.active)
+	}
+	if out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2, "--validate"); err == nil || !strings.Contains(out, "recover it with MigrateRecover") {
+		t.Fatalf("validate of a failed migration: %v\n%s", err, out)
+	}
+	fd.pvmctl(t, "sys1", "lpar", "migrate-recover", "-i", "name=vm1")
+	if h := fd.heldOf(t, "sys1", uuid); h.state != "running" || h.migState != "Not_Migrating" || h.active != "0" {
+		t.Fatalf("after recover: %+v", h)
+	}
+
+	// Through REST, as pypowervm sees it: a failure at the start is the
+	// job's FAILED_BEFORE_COMPLETION with the rule's results; nothing to
+	// recover.
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"start","target":"uuid=`+uuid+`","jobStatus":"FAILED_BEFORE_COMPLETION","message":"HSCL3659 The partition cannot be started on the destination.","results":[{"name":"errorCode","value":"HSCL3659"}],"count":1}`), json1...)
+	jr := s1.waitJob(s1.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", sys2), 30*time.Second)
+	if text(jr, "Status") != "FAILED_BEFORE_COMPLETION" || !strings.Contains(text(jr, "ResponseException/Message"), "failed in its start phase: HSCL3659") {
+		t.Fatalf("Migrate with a fault at the start: %s", jr.String())
+	}
+	if !strings.Contains(jr.String(), "errorCode") {
+		t.Errorf("the rule's result is not in the job's results: %s", jr.String())
+	}
+	if own, h := fd.owner(t, uuid); own != "sys1" || h.migState != "Not_Migrating" || h.state != "running" || h.active != "0" {
+		t.Fatalf("after the start failed: on %s, %+v", own, h)
+	}
+
+	// A delay holds the copy: Migration_In_Progress while it lasts, then
+	// the migration ends.
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"copy","delay":"3s","count":1}`), json1...)
+	id := s1.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", sys2)
+	deadline := time.Now().Add(10 * time.Second)
+	for fd.heldOf(t, "sys1", uuid).migState != "Migration_In_Progress" {
+		if time.Now().After(deadline) {
+			t.Fatal("the held copy never showed Migration_In_Progress")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if h := fd.heldOf(t, "sys1", uuid); h.migState != "Migration_In_Progress" {
+		t.Fatalf("a second into the held copy: %+v", h)
+	}
+	if jr := s1.waitJob(id, 30*time.Second); text(jr, "Status") != "COMPLETED_OK" {
+		t.Fatalf("the held migration: %s", jr.String())
+	}
+	if own, _ := fd.owner(t, uuid); own != "sys2" {
+		t.Fatalf("after the held migration: on %s", own)
+	}
+}
+
+// TestMigrateInactive moves a partition that is not activated (inactive
+// partition mobility): through REST, watched while a fault rule holds its
+// copy ("migrating not active", Migration_In_Progress, counted among both
+// systems' inactive migrations), it arrives on sys2 not activated with its
+// adapters and its disk through sys2's VIOSes, nothing left on sys1; it
+// starts there; stopped again, pvmctl moves it back.
+func TestMigrateInactive(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	fd.pvmctl(t, "sys1", "lpar", "create", "--name", "cold", "--mem", "2048", "--proc", "1")
+	fd.pvmctl(t, "sys1", "vea", "create", "--pvid", "1", "--vswitch", "ETHERNET0", "-p", "name=cold")
+	fd.pvmctl(t, "sys1", "lu", "create", "--name", "colddisk", "--size", "5", "--ssp", "pool1")
+	for _, v := range []string{"vios1", "vios2"} {
+		fd.pvmctl(t, "sys1", "scsi", "create", "--type", "lu", "--lpar", "name=cold", "--stor-id", "name=colddisk", "--parent-id", "name="+v)
+	}
+	s1 := fd.sysClient(t, "sys1")
+	uuid := s1.lparByName("cold").UUID
+	before := fd.heldOf(t, "sys1", uuid)
+	sys1, sys2 := before.sysName, fd.heldOf(t, "sys2", uuid).sysName
+	if before.state != "not activated" || before.scsi != 2 || len(before.macs) != 1 {
+		t.Fatalf("cold before: %+v", before)
+	}
+	if out := fd.pvmctl(t, "sys1", "lpar", "migrate", "-i", "name=cold", "-t", sys2, "--validate"); !strings.Contains(out, "Partition cold can be migrated to "+sys2+".") {
+		t.Fatalf("validate:\n%s", out)
+	}
+
+	s1.expect(http.StatusCreated, "PUT", "/rest/api/sim/Fault", []byte(`{"job":"Migrate","phase":"copy","delay":"2s","count":1}`), "Content-Type", "application/json")
+	id := s1.startJob(pathLPAR+"/"+uuid, "Migrate", "TargetManagedSystemName", sys2)
+	deadline := time.Now().Add(10 * time.Second)
+	var during held
+	for {
+		during = fd.heldOf(t, "sys1", uuid)
+		if during.migState == "Migration_In_Progress" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never in progress: %+v", during)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if oh := fd.heldOf(t, "sys2", uuid); during.state != "migrating not active" || during.inactive != "1" || during.active != "0" || oh.inactive != "1" {
+		t.Fatalf("during the move: %+v; sys2 counts %s inactive", during, oh.inactive)
+	}
+	if jr := s1.waitJob(id, 30*time.Second); text(jr, "Status") != "COMPLETED_OK" {
+		t.Fatalf("Migrate: %s", jr.String())
+	}
+	own, after := fd.owner(t, uuid)
+	if own != "sys2" || after.state != "not activated" || after.migState != "Not_Migrating" || after.scsi != 2 || len(after.macs) != 1 || after.inactive != "0" {
+		t.Fatalf("after the move: on %s, %+v", own, after)
+	}
+	for mac, pvid := range before.macs {
+		if after.macs[mac] != pvid {
+			t.Errorf("adapter %s: VLAN %s on sys2, was %s", mac, after.macs[mac], pvid)
+		}
+	}
+	if h := fd.heldOf(t, "sys1", uuid); h.inactive != "0" {
+		t.Errorf("sys1 counts %s inactive migrations after", h.inactive)
+	}
+	fd.pvmctl(t, "sys2", "lpar", "power-on", "-i", "name=cold")
+	fd.sysClient(t, "sys2").waitLPAR(pathLPAR+"/"+uuid, 20*time.Second, "cold running on sys2", func(l lpar) bool { return l.State == "running" })
+	fd.pvmctl(t, "sys2", "lpar", "power-off", "-i", "name=cold", "--hard")
+	fd.sysClient(t, "sys2").waitLPAR(pathLPAR+"/"+uuid, 20*time.Second, "cold stopped on sys2", func(l lpar) bool { return l.State == "not activated" })
+	out := fd.pvmctl(t, "sys2", "lpar", "migrate", "-i", "name=cold", "-t", sys1)
+	if !strings.Contains(out, "Partition cold migrated to "+sys1+".") {
+		t.Fatalf("migrate back:\n%s", out)
+	}
+	if own, h := fd.owner(t, uuid); own != "sys1" || h.state != "not activated" || h.scsi != 2 {
+		t.Fatalf("back: on %s, %+v", own, h)
+	}
+}
+
+// TestMigrateSRIOV drives the SR-IOV rules of a migration through REST
+// and pvmctl: a partition with an SR-IOV logical port assigned directly
+// is refused; one with a vNIC (made by pvmctl vnic create) is refused
+// while sys2 has no physical port of its ports' label, validates once it
+// has, and migrates with its vNIC (same MAC, backed by logical ports of
+// sys2's VIOSes), leaving no logical port on sys1's VIOSes.
+func TestMigrateSRIOV(t *testing.T) {
+	fd := startFleet(t, t.TempDir(), "--systems", "2")
+	uuid := migrationVM(t, fd, "vm1", "2048")
+	s1, s2 := fd.sysClient(t, "sys1"), fd.sysClient(t, "sys2")
+	sys2 := fd.heldOf(t, "sys2", uuid).sysName
+	loc := func(c tc, slot string, port int) string {
+		serial := text(c.mustFeed(pathMS).Entries[0].Content, "MachineTypeModelAndSerialNumber/SerialNumber")
+		return "U78C9.001.WZS" + serial[len(serial)-4:] + "-P1-" + slot + "-T" + strconv.Itoa(port)
+	}
+	viosLPs := func(c tc) int {
+		n := 0
+		for _, v := range c.mustFeed("/rest/api/uom/VirtualIOServer").Entries {
+			path := "/rest/api/uom/VirtualIOServer/" + v.ID + "/SRIOVEthernetLogicalPort"
+			r, err := c.do(context.Background(), http.MethodGet, path, nil)
+			if err != nil || (r.Status != http.StatusOK && r.Status != http.StatusNoContent) {
+				t.Fatalf("GET %s: %v %v", path, err, r)
+			}
+			if r.Status == http.StatusOK {
+				n += len(c.mustFeed(path).Entries)
+			}
+		}
+		return n
+	}
+	validate := func() (*uom.Element, string, error) {
+		jr := s1.waitJob(s1.startJob(pathLPAR+"/"+uuid, "MigrateValidate", "TargetManagedSystemName", sys2), 30*time.Second)
+		out, err := fd.pvmctlRun(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2, "--validate")
+		return jr, out, err
+	}
+	refused := func(what, id, msg string) {
+		t.Helper()
+		jr, out, err := validate()
+		if text(jr, "Status") != "FAILED_BEFORE_COMPLETION" || !strings.Contains(text(jr, "ResponseException/Message"), id) || !strings.Contains(text(jr, "ResponseException/Message"), msg) {
+			t.Errorf("%s: REST: %s", what, jr.String())
+		}
+		if err == nil || !strings.Contains(out, id) || !strings.Contains(out, msg) {
+			t.Errorf("%s: pvmctl: %v\n%s", what, err, out)
+		}
+	}
+
+	// A logical port assigned directly, made through REST.
+	body := `<SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort xmlns:SRIOVEthernetLogicalPort="` + uom.NSUOM + `" xmlns="` + uom.NSUOM +
+		`" schemaVersion="V1_0"><Metadata><Atom/></Metadata><AdapterID>1</AdapterID><ConfiguredCapacity>4.0%</ConfiguredCapacity>` +
+		`<PhysicalPortID>1</PhysicalPortID></SRIOVEthernetLogicalPort:SRIOVEthernetLogicalPort>`
+	r := s1.expect(http.StatusOK, http.MethodPut, pathLPAR+"/"+uuid+"/SRIOVEthernetLogicalPort", []byte(body),
+		"Content-Type", uom.MediaType(uom.ServiceUOM, "SRIOVEthernetLogicalPort"))
+	e, err := r.entry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused("a direct logical port", "PVME01050970-0043", "SR-IOV logical ports assigned directly")
+	s1.expect(http.StatusNoContent, http.MethodDelete, pathLPAR+"/"+uuid+"/SRIOVEthernetLogicalPort/"+e.ID, nil)
+
+	// A vNIC through both VIOSes on ports labelled physnet1.
+	for _, l := range []string{loc(s1, "C8", 1), loc(s1, "C9", 1)} {
+		fd.pvmctl(t, "sys1", "sriov", "update", "-i", "loc_code="+l, "--label", "physnet1")
+	}
+	fd.pvmctl(t, "sys1", "vnic", "create", "-p", "name=vm1", "--backing", "vios1:"+loc(s1, "C8", 1), "--backing", "vios2:"+loc(s1, "C9", 1), "--pvid", "2001")
+	vnics := s1.mustFeed(pathLPAR + "/" + uuid + "/VirtualNICDedicated").Entries
+	if len(vnics) != 1 || viosLPs(s1) != 2 {
+		t.Fatalf("vm1 has %d vNICs, sys1's VIOSes %d logical ports", len(vnics), viosLPs(s1))
+	}
+	mac := text(vnics[0].Content, "Details/MACAddress")
+	refused("no port of the label on sys2", "PVME01050970-0044", "labelled physnet1")
+	fd.pvmctl(t, "sys2", "sriov", "update", "-i", "loc_code="+loc(s2, "C8", 2), "--label", "physnet1")
+	if jr, out, err := validate(); text(jr, "Status") != "COMPLETED_OK" || err != nil {
+		t.Fatalf("validate with a port of the label on sys2: %s\n%v\n%s", jr.String(), err, out)
+	}
+	out := fd.pvmctl(t, "sys1", "lpar", "migrate", "-i", "name=vm1", "-t", sys2)
+	if !strings.Contains(out, "Partition vm1 migrated to "+sys2+".") {
+		t.Fatalf("migrate:\n%s", out)
+	}
+	if own, _ := fd.owner(t, uuid); own != "sys2" {
+		t.Fatalf("vm1 on %s", own)
+	}
+	moved := s2.mustFeed(pathLPAR + "/" + uuid + "/VirtualNICDedicated").Entries
+	if len(moved) != 1 || text(moved[0].Content, "Details/MACAddress") != mac || text(moved[0].Content, "Details/PortVLANID") != "2001" {
+		t.Fatalf("vm1's vNICs on sys2: %d (MAC %s, was %s)", len(moved), text(moved[0].Content, "Details/MACAddress"), mac)
+	}
+	if n1, n2 := viosLPs(s1), viosLPs(s2); n1 != 0 || n2 != 2 {
+		t.Fatalf("logical ports after the migration: sys1's VIOSes %d, sys2's %d", n1, n2)
+	}
+	// Both backing devices on port 2 (ID 1) of sys2's adapter 1, the one
+	// labelled physnet1, through sys2's vios1 and vios2.
+	if out := fd.pvmctl(t, "sys2", "vnic", "list", "-p", "name=vm1", "-d", "backing"); !strings.Contains(out, "vios1:1/1") || !strings.Contains(out, "vios2:1/1") {
+		t.Errorf("pvmctl vnic list on sys2:\n%s", out)
 	}
 }

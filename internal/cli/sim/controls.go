@@ -21,6 +21,7 @@ import (
 // ruleFlags are the options that describe a fault rule.
 type ruleFlags struct {
 	route, method, job, target, user  string
+	phase                             string
 	status                            string
 	message, delay, jitter, jobStatus string
 	results                           []string
@@ -35,6 +36,11 @@ func (f *ruleFlags) register(cmd *cobra.Command, effects bool) {
 	fl.StringVar(&f.route, "route", "", "glob over the request path (* any characters, ? one), e.g. '*/LogicalPartition/*'")
 	fl.StringVar(&f.method, "method", "", "GET, PUT, POST, DELETE or HEAD (default: any)")
 	fl.StringVar(&f.job, "job", "", "a job name (PowerOn, PowerOff ...): the rule matches that job's submissions")
+	if effects {
+		fl.StringVar(&f.phase, "phase", "", "with --job Migrate: a phase of the migration as it runs (validate, start, copy, switch,\n"+
+			"complete; MigrateValidate: validate): --job-status fails the migration there, --delay holds it\n"+
+			"there (a flag of ours, not of a PowerVM tool)")
+	}
 	fl.StringVar(&f.target, "target", "", "name=GLOB or uuid=GLOB: the partition, VIOS or system the request or job is about")
 	fl.StringVar(&f.user, "user", "", "glob over the user of the request's session")
 	if effects {
@@ -54,7 +60,7 @@ func (f *ruleFlags) register(cmd *cobra.Command, effects bool) {
 }
 
 func (f *ruleFlags) rule() (client.SimFaultRule, error) {
-	r := client.SimFaultRule{Route: f.route, Method: f.method, Job: f.job, Target: f.target, User: f.user,
+	r := client.SimFaultRule{Route: f.route, Method: f.method, Job: f.job, Phase: f.phase, Target: f.target, User: f.user,
 		Message: f.message, Drop: f.drop, Delay: f.delay, Jitter: f.jitter, JobStatus: f.jobStatus, Probability: f.probability,
 		Count: f.count, Skip: f.skip, TTL: f.ttl, Persist: f.persist}
 	if f.status != "" {
@@ -85,7 +91,8 @@ func faultCommand(a *app.App) *cobra.Command {
 		Use:   "fault",
 		Short: "Fault rules: make the simulated server fail requests and jobs on purpose",
 		Long: "Fault rules make pvmd misbehave on purpose. A rule matches requests (--route, --method, --user,\n" +
-			"--target) or job submissions (--job) and answers them with an HTTP error (--status, --message),\n" +
+			"--target) or job submissions (--job; a migration's phases with --phase) and answers them with\n" +
+			"an HTTP error (--status, --message),\n" +
 			"drops the connection (--drop), delays them (--delay, --jitter), or ends the job as asked\n" +
 			"(--job-status, --message, --result); --probability, --count, --skip and --ttl say when.",
 		Args: cobra.NoArgs,
@@ -166,6 +173,7 @@ func matchOf(r client.SimFaultRule) string {
 	add("method", r.Method)
 	add("route", r.Route)
 	add("job", r.Job)
+	add("phase", r.Phase)
 	add("target", r.Target)
 	add("user", r.User)
 	add("vios", r.VIOS)

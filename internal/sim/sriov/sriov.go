@@ -115,8 +115,10 @@ func VNICs(tx Tx, partition string) []*model.VirtualNIC {
 	return out
 }
 
-// macInUse tells whether a MAC is taken by a virtual Ethernet adapter, a
+// MACInUse tells whether a MAC is taken by a virtual Ethernet adapter, a
 // vNIC or a logical port.
+func MACInUse(tx Tx, mac string) bool { return macInUse(tx, mac) }
+
 func macInUse(tx Tx, mac string) bool {
 	in := false
 	tx.Each(model.KindAdapter, func(o model.Object) { in = in || strings.EqualFold(o.(*model.EthernetAdapter).MAC, mac) })

@@ -2,6 +2,7 @@ package vios
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -269,8 +270,12 @@ func ShareCluster(states []*model.State, key, name, poolName string, nowMS int64
 		for _, o := range old {
 			st.Delete(o.Kind(), o.Key())
 		}
-		st.Put(c)
-		st.Put(ssp)
+		// Each system its own copies, as a load of the state file gives
+		// them.
+		cc, sc := *c, *ssp
+		cc.Nodes, sc.PVs = slices.Clone(c.Nodes), slices.Clone(ssp.PVs)
+		st.Put(&cc)
+		st.Put(&sc)
 	}
 	return nil
 }

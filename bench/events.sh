@@ -18,8 +18,9 @@
 # Knobs (environment): ROUNDS (3) runs of each side, medians reported;
 # POLLS (1000); CHANGES (5) changes per fan-out run; TRIGGER (custom: a
 # client's event from another session; create: a partition create);
-# QUEUES (500); CREATES (9000); PVMD (a pvmd binary to measure instead of
-# building one); KEEP=1 keeps the temporary directory.
+# QUEUES (500); CREATES (9000); PARTS ("fanout abandoned": which to run);
+# PVMD (a pvmd binary to measure instead of building one); KEEP=1 keeps
+# the temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
@@ -28,6 +29,8 @@ CHANGES="${CHANGES:-5}"
 TRIGGER="${TRIGGER:-custom}"
 QUEUES="${QUEUES:-500}"
 CREATES="${CREATES:-9000}"
+PARTS="${PARTS:-fanout abandoned}"
+part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pvmd-events.XXXXXX")
@@ -87,6 +90,8 @@ stop() {
 }
 
 # --- fan-out ---------------------------------------------------------------
+pv_last="" pv_mem="" bl_last="" bl_mem="" FAN_T="" FAN_M="" BODY_BYTES=""
+if part fanout; then
 log "fan-out: $CHANGES changes ($TRIGGER) to $POLLS waiting polls, pvmd and bench/fanout alternately, $ROUNDS runs each"
 mkdir -p "$WORK/capture"
 pv_last="" pv_mem="" bl_last="" bl_mem=""
@@ -115,8 +120,11 @@ BL_MEM=$(echo "$bl_mem" | median)
 FAN_T=$(ratio "$PV_LAST" "$BL_LAST")
 FAN_M=$(ratio "$PV_MEM" "$BL_MEM")
 BODY_BYTES=$(wc -c <"$WORK/capture/body")
+fi
 
 # --- abandoned queues --------------------------------------------------------
+no_rate="" no_rss="" ab_rate="" ab_rss="" AB_R="" AB_M="" AB_RSS=0 NO_RSS=0
+if part abandoned; then
 log "abandoned queues: $CREATES creates by 16 clients with 0 and with $QUEUES abandoned queues, alternately, $ROUNDS runs each"
 no_rate="" no_rss="" ab_rate="" ab_rss=""
 for r in $(seq "$ROUNDS"); do
@@ -138,6 +146,7 @@ AB_RATE=$(echo "$ab_rate" | median)
 AB_RSS=$(echo "$ab_rss" | median)
 AB_R=$(ratio "$NO_RATE" "$AB_RATE")
 AB_M=$(ratio "$AB_RSS" "$NO_RSS")
+fi
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 cat <<EOF
@@ -146,8 +155,16 @@ Run of $(date -u '+%Y-%m-%d %H:%M UTC'); code: $(git rev-parse --short HEAD 2>/d
 
 | what | pvmd | baseline (same run) | ratio | goal | result |
 | --- | --- | --- | --- | --- | --- |
+EOF
+if part fanout; then
+	cat <<EOF
 | one change ($TRIGGER) to $POLLS waiting polls: change sent → last answer read, median of $ROUNDS runs of the median of $CHANGES changes | $PV_LAST ms (runs:$pv_last) | bench/fanout: $BL_LAST ms (runs:$bl_last) | $FAN_T | ≤ 1.2 | $(within "$FAN_T" 1.2) |
 | resident memory per waiting poll ($BODY_BYTES-byte answer) | $PV_MEM KB (runs:$pv_mem) | bench/fanout: $BL_MEM KB (runs:$bl_mem) | $FAN_M | ≤ 1.2 | $(within "$FAN_M" 1.2) |
+EOF
+fi
+if part abandoned; then
+	cat <<EOF
 | $CREATES creates (16 clients) with $QUEUES abandoned queues: creates/s | $AB_RATE (runs:$ab_rate) | without: $NO_RATE (runs:$no_rate) | $AB_R (slowdown) | no slowdown beyond noise | |
 | the same: pvmd's resident memory after the creates | $((AB_RSS / 1024)) MB (runs kB:$ab_rss) | without: $((NO_RSS / 1024)) MB (runs kB:$no_rss) | $AB_M | no growth beyond noise | |
 EOF
+fi

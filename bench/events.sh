@@ -7,7 +7,9 @@
 #            sent to the last poll's answer read, and pvmd's resident memory
 #            per waiting poll; against bench/fanout (a minimal Go HTTP
 #            server answering N waiting GETs with pvmd's captured answer
-#            when one channel is closed), pvmd and the baseline alternately.
+#            when one channel is closed), pvmd and the baseline alternately;
+#            also, for comparison, the baseline whose connections each
+#            answer one request first, as pvmd answers NEW_CLIENT.
 #  abandoned Q (500) event queues polled once and then never, while C
 #            (9,000) partitions are created by 16 clients: the create rate
 #            and pvmd's resident memory after the creates, against a run
@@ -90,7 +92,7 @@ stop() {
 }
 
 # --- fan-out ---------------------------------------------------------------
-pv_last="" pv_mem="" bl_last="" bl_mem="" FAN_T="" FAN_M="" BODY_BYTES=""
+pv_last="" pv_mem="" bl_last="" bl_mem="" b1_mem="" FAN_T="" FAN_M="" FAN_M1="" BODY_BYTES=""
 if part fanout; then
 log "fan-out: $CHANGES changes ($TRIGGER) to $POLLS waiting polls, pvmd and bench/fanout alternately, $ROUNDS runs each"
 mkdir -p "$WORK/capture"
@@ -110,11 +112,22 @@ for r in $(seq "$ROUNDS"); do
 	"$BIN/load" fanout -baseline -base "http://$(sed -n 's/^fanout ready http=//p' "$WORK/fanout-$r.out")" -pid "$FPID" \
 		-n "$POLLS" -rounds "$CHANGES" >"$WORK/fan-base-$r.out" || fail "load fanout against the baseline"
 	stop "$FPID"
+	# The same baseline, each connection first answering one request at
+	# once, as pvmd answers each new queue's NEW_CLIENT poll (for
+	# comparison only: the goal is against the baseline above).
+	"$BIN/fanout" -dir "$WORK/capture" -wait 10m >"$WORK/fanout1-$r.out" &
+	FPID=$!
+	PIDS+=("$FPID")
+	until grep -q 'fanout ready' "$WORK/fanout1-$r.out" 2>/dev/null; do sleep 0.01; done
+	"$BIN/load" fanout -baseline -first -base "http://$(sed -n 's/^fanout ready http=//p' "$WORK/fanout1-$r.out")" -pid "$FPID" \
+		-n "$POLLS" -rounds "$CHANGES" >"$WORK/fan-base1-$r.out" || fail "load fanout -first against the baseline"
+	stop "$FPID"
+	b1_mem="$b1_mem $(get "$WORK/fan-base1-$r.out" per_poll_kb)"
 	pv_last="$pv_last $(get "$WORK/fan-pvmd-$r.out" last_p50_ms)"
 	pv_mem="$pv_mem $(get "$WORK/fan-pvmd-$r.out" per_poll_kb)"
 	bl_last="$bl_last $(get "$WORK/fan-base-$r.out" last_p50_ms)"
 	bl_mem="$bl_mem $(get "$WORK/fan-base-$r.out" per_poll_kb)"
-	log "  run $r: last poll answered pvmd ${pv_last##* } ms (runs $(get "$WORK/fan-pvmd-$r.out" last_runs_ms)), baseline ${bl_last##* } ms ($(get "$WORK/fan-base-$r.out" last_runs_ms)); per waiting poll pvmd ${pv_mem##* } KB, baseline ${bl_mem##* } KB"
+	log "  run $r: last poll answered pvmd ${pv_last##* } ms (runs $(get "$WORK/fan-pvmd-$r.out" last_runs_ms)), baseline ${bl_last##* } ms ($(get "$WORK/fan-base-$r.out" last_runs_ms)); per waiting poll pvmd ${pv_mem##* } KB, baseline ${bl_mem##* } KB (first answering one request: ${b1_mem##* } KB)"
 done
 PV_LAST=$(echo "$pv_last" | median)
 BL_LAST=$(echo "$bl_last" | median)
@@ -122,6 +135,8 @@ PV_MEM=$(echo "$pv_mem" | median)
 BL_MEM=$(echo "$bl_mem" | median)
 FAN_T=$(ratio "$PV_LAST" "$BL_LAST")
 FAN_M=$(ratio "$PV_MEM" "$BL_MEM")
+B1_MEM=$(echo "$b1_mem" | median)
+FAN_M1=$(ratio "$PV_MEM" "$B1_MEM")
 BODY_BYTES=$(wc -c <"$WORK/capture/body")
 fi
 
@@ -163,6 +178,7 @@ if part fanout; then
 	cat <<EOF
 | one change ($TRIGGER) to $POLLS waiting polls: change sent → last answer read, median of $ROUNDS runs of the median of $CHANGES changes | $PV_LAST ms (runs:$pv_last) | bench/fanout: $BL_LAST ms (runs:$bl_last) | $FAN_T | ≤ 1.2 | $(within "$FAN_T" 1.2) |
 | resident memory per waiting poll ($BODY_BYTES-byte answer) | $PV_MEM KB (runs:$pv_mem) | bench/fanout: $BL_MEM KB (runs:$bl_mem) | $FAN_M | ≤ 1.2 | $(within "$FAN_M" 1.2) |
+| the same, against the baseline whose connections each answered one request first (as pvmd's NEW_CLIENT) | $PV_MEM KB | bench/fanout, load fanout -first: $B1_MEM KB (runs:$b1_mem) | $FAN_M1 | (comparison) | |
 EOF
 fi
 if part abandoned; then

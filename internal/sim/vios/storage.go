@@ -890,7 +890,9 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 			if !isWWPN(w) {
 				return nil, model.ErrBadValue("WWPNs", w, "16 hex digits")
 			}
-			if by := san.WWPNOwner(tx, w, ""); by != "" {
+			// The client's own adapters on another system of a fleet
+			// are the same adapter (a partition that migrates).
+			if by := san.WWPNOwnerBut(tx, w, "", client.UUID); by != "" {
 				return nil, model.ErrWWPNInUse(w, by)
 			}
 			m.WWPNs = append(m.WWPNs, w)

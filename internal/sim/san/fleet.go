@@ -173,4 +173,6 @@ func Merge(dst, src *model.State, system string, shared map[string]SharedVolume)
 type SharedVolume struct{ UUID, Name, NAA string }
 
 // SharedVolumeUUID is the UUID of the volume of a storage group's disk.
-func SharedVolumeUUID(group, name string) string { return newUUID([]string{"fleet-cluster", group, name}) }
+func SharedVolumeUUID(group, name string) string {
+	return newUUID([]string{"fleet-cluster", group, name})
+}

@@ -124,57 +124,82 @@ func moveStorage(src, dst *Tx, p *model.Partition, spec *migrateSpec) error {
 		}
 		return scsi[i].LUA < scsi[j].LUA
 	})
+	// A client slot's adapter pair goes to one VIOS, with all its devices.
+	var slots [][]*model.SCSIMapping
 	for _, m := range scsi {
-		var fits func(v *model.Partition, ch viosChoice) string
-		backingID := m.BackingID
-		switch m.Backing {
-		case "":
-		case model.BackLU:
-			if dst.Get(model.KindLU, m.BackingID) == nil {
-				return migErr(model.KindRefused, 53, "The logical unit %s of partition %s (client slot %d) cannot be reached from the Virtual I/O Servers of the managed system %s: it is not in a shared storage pool they are nodes of.",
-					luName(src, m.BackingID), p.Name, m.ClientSlot, tsys.Name)
-			}
-		case model.BackRBD:
-			if dst.Get(model.KindRBDImage, m.BackingID) == nil {
-				return migErr(model.KindRefused, 55, "The RBD image %s that backs client slot %d of partition %s is not on the SAN of the managed system %s.", m.BackingID, m.ClientSlot, p.Name, tsys.Name)
-			}
-		case model.BackPV:
-			pv, _ := src.Get(model.KindPV, m.BackingID).(*model.PhysicalVolume)
+		if n := len(slots); n > 0 && slots[n-1][0].ClientSlot == m.ClientSlot && slots[n-1][0].VIOS == m.VIOS {
+			slots[n-1] = append(slots[n-1], m)
+		} else {
+			slots = append(slots, []*model.SCSIMapping{m})
+		}
+	}
+	for _, pair := range slots {
+		var vols []*model.SANLUN // by mapping; nil when not a SAN volume's disk
+		for _, m := range pair {
 			var vol *model.SANLUN
-			if pv != nil && pv.LUN != "" {
-				vol, _ = dst.Get(model.KindSANLUN, pv.LUN).(*model.SANLUN)
-			}
-			if vol == nil {
-				name := m.BackingID
-				if pv != nil {
-					name = pv.Name
+			switch m.Backing {
+			case "":
+			case model.BackLU:
+				if dst.Get(model.KindLU, m.BackingID) == nil {
+					return migErr(model.KindRefused, 53, "The logical unit %s of partition %s (client slot %d) cannot be reached from the Virtual I/O Servers of the managed system %s: it is not in a shared storage pool they are nodes of.",
+						luName(src, m.BackingID), p.Name, m.ClientSlot, tsys.Name)
 				}
-				return migErr(model.KindRefused, 55, "The physical volume %s that backs client slot %d of partition %s is local to %s; it cannot be reached from the managed system %s.",
-					name, m.ClientSlot, p.Name, partitionNameIn(src.st, m.VIOS), tsys.Name)
+			case model.BackRBD:
+				if dst.Get(model.KindRBDImage, m.BackingID) == nil {
+					return migErr(model.KindRefused, 55, "The RBD image %s that backs client slot %d of partition %s is not on the SAN of the managed system %s.", m.BackingID, m.ClientSlot, p.Name, tsys.Name)
+				}
+			case model.BackPV:
+				pv, _ := src.Get(model.KindPV, m.BackingID).(*model.PhysicalVolume)
+				if pv != nil && pv.LUN != "" {
+					vol, _ = dst.Get(model.KindSANLUN, pv.LUN).(*model.SANLUN)
+				}
+				if vol == nil {
+					name := m.BackingID
+					if pv != nil {
+						name = pv.Name
+					}
+					return migErr(model.KindRefused, 55, "The physical volume %s that backs client slot %d of partition %s is local to %s; it cannot be reached from the managed system %s.",
+						name, m.ClientSlot, p.Name, partitionNameIn(src.st, m.VIOS), tsys.Name)
+				}
+			case model.BackMedia:
+				return migErr(model.KindRefused, 54, "Partition %s has a virtual optical device (%s on %s); remove it before the migration.", p.Name, m.Target, partitionNameIn(src.st, m.VIOS))
+			default:
+				return migErr(model.KindRefused, 55, "The %s %s that backs client slot %d of partition %s is local to %s; it cannot be reached from the managed system %s.",
+					backingLabel(m.Backing), m.BackingID, m.ClientSlot, p.Name, partitionNameIn(src.st, m.VIOS), tsys.Name)
 			}
-			fits = func(v *model.Partition, _ viosChoice) string {
-				tpv, why := vios.ReachLUN(dst, v, vol)
-				if tpv == nil {
+			vols = append(vols, vol)
+		}
+		fits := func(v *model.Partition, _ viosChoice) string {
+			for _, vol := range vols {
+				if vol == nil {
+					continue
+				}
+				if why := vios.SeesLUN(dst, v, vol); why != "" {
 					return "the volume " + vol.Name + " (page 83 identifier " + vol.NAA + ") is not seen by " + v.Name + ": " + why
 				}
-				backingID = tpv.UUID
-				return ""
 			}
-		case model.BackMedia:
-			return migErr(model.KindRefused, 54, "Partition %s has a virtual optical device (%s on %s); remove it before the migration.", p.Name, m.Target, partitionNameIn(src.st, m.VIOS))
-		default:
-			return migErr(model.KindRefused, 55, "The %s %s that backs client slot %d of partition %s is local to %s; it cannot be reached from the managed system %s.",
-				backingLabel(m.Backing), m.BackingID, m.ClientSlot, p.Name, partitionNameIn(src.st, m.VIOS), tsys.Name)
+			return ""
 		}
-		v, ch, err := sp.pick("virtual SCSI", spec.vscsi, m.ClientSlot, m.VIOS, fits)
+		m0 := pair[0]
+		v, ch, err := sp.pick("virtual SCSI", spec.vscsi, m0.ClientSlot, m0.VIOS, fits)
 		if err != nil {
 			return err
 		}
-		_, err = vios.MapSCSI(dst, v, vios.SCSISpec{Client: p.UUID, ClientSlot: m.ClientSlot, ServerSlot: ch.slot,
-			Backing: m.Backing, BackingID: backingID, LUA: m.LUA})
-		if err != nil {
-			return migErr(model.KindRefused, 56, "The virtual SCSI storage of partition %s (client slot %d) cannot be mapped through %s on the managed system %s: %s",
-				p.Name, m.ClientSlot, v.Name, tsys.Name, errText(err))
+		for i, m := range pair {
+			backingID := m.BackingID
+			if vol := vols[i]; vol != nil {
+				tpv, why := vios.ReachLUN(dst, v, vol)
+				if tpv == nil {
+					return model.Internal("the volume %s is not seen by %s: %s", vol.Name, v.Name, why)
+				}
+				backingID = tpv.UUID
+			}
+			_, err = vios.MapSCSI(dst, v, vios.SCSISpec{Client: p.UUID, ClientSlot: m.ClientSlot, ServerSlot: ch.slot,
+				Backing: m.Backing, BackingID: backingID, LUA: m.LUA})
+			if err != nil {
+				return migErr(model.KindRefused, 56, "The virtual SCSI storage of partition %s (client slot %d) cannot be mapped through %s on the managed system %s: %s",
+					p.Name, m.ClientSlot, v.Name, tsys.Name, errText(err))
+			}
 		}
 	}
 	var fc []*model.FCMapping

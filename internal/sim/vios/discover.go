@@ -526,6 +526,36 @@ func ReachLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) (*model.PhysicalV
 	return nil, fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
 }
 
+// SeesLUN tells why a VIOS cannot see a SAN volume ("" when it can: it
+// has its disk, or reaches it through a port or an iSCSI session).
+func SeesLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) string {
+	if PVOfLUN(tx, vios.UUID, vol.UUID) != nil {
+		return ""
+	}
+	if !vol.FC() {
+		if containsStr(Sessions(tx, vios.UUID), vol.Target) {
+			return ""
+		}
+		return fmt.Sprintf("%s is not logged in to the iSCSI target %s", vios.Name, vol.Target)
+	}
+	cabled := false
+	for _, port := range FCPorts(tx, vios.UUID) {
+		if port.Fabric == "" {
+			continue
+		}
+		cabled = true
+		for _, p := range san.FCPaths(tx, port.WWPN, port.Fabric) {
+			if p.LUN.UUID == vol.UUID {
+				return ""
+			}
+		}
+	}
+	if !cabled {
+		return fmt.Sprintf("no Fibre Channel port of %s is connected to a fabric", vios.Name)
+	}
+	return fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
+}
+
 // FCPortOnFabric finds a physical port of a VIOS on a fabric ("": any)
 // with a free NPIV connection for a client: the named one (by name, WWPN
 // or location) when port is given, else the first by name. Nil, with

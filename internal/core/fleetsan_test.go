@@ -152,10 +152,50 @@ func TestFleetSAN(t *testing.T) {
 		t.Fatalf("an array port with sys1's WWPN: %v", err)
 	}
 
+	// An iSCSI target and an RBD image made through sys1's control are
+	// reached from sys2's and sys3's VIOSes.
+	const iqn = "iqn.2026-01.com.example:fleet"
+	if err := s1.ChangeSAN(admin, func(tx *Tx) error {
+		if _, err := san.CreateTarget(tx, san.TargetSpec{IQN: iqn, Portals: []string{"10.9.9.9"}}); err != nil {
+			return err
+		}
+		if _, err := san.CreateLUN(tx, san.LUNSpec{Name: "ivol", SizeMB: 1024, Target: iqn, TargetLUN: 2}); err != nil {
+			return err
+		}
+		_, err := san.CreateRBD(tx, san.RBDSpec{Pool: "rbd", Name: "img1", SizeMB: 2048})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var naas []string
+	for _, c := range []*Core{s2, s3} {
+		var res vios.ISCSIResult
+		err := c.viosApply(admin, partByName(c, "vios2").UUID, func(tx *Tx, v *model.Partition) error {
+			res = vios.ISCSIDiscover(tx, v, vios.ISCSILogin{Portals: []string{"10.9.9.9"}, IQNs: []string{iqn}, LUNs: []int{2}})
+			return nil
+		})
+		if err != nil || res.Status != vios.ISCSIOK {
+			t.Fatalf("iSCSI login from %s: %v %+v", c.Name(), err, res)
+		}
+		d := diskOf(c, "vios2", "ivol")
+		if d == nil {
+			t.Fatalf("%s's vios2 has no disk of ivol", c.Name())
+		}
+		naas = append(naas, d.NAA)
+		c.ReadSAN(func(tx san.Tx) {
+			if san.RBDByPath(tx, "rbd/img1") == nil {
+				t.Errorf("%s does not see the RBD image", c.Name())
+			}
+		})
+	}
+	if naas[0] != naas[1] {
+		t.Errorf("ivol's disks: %v", naas)
+	}
+
 	f.Close()
 	f = openFleetTest(t, dir, 3, func(int) string { return "" })
 	defer f.Close()
-	if _, ar2, lu2 := names(f.System("sys2")); !containsStr(lu2, "xvol") || len(lu2) != len(lu)+1 || len(ar2) != 2 {
+	if _, ar2, lu2 := names(f.System("sys2")); !containsStr(lu2, "xvol") || len(lu2) != len(lu)+2 || len(ar2) != 2 {
 		t.Errorf("after a restart the SAN has %v", lu2)
 	}
 	if d := diskOf(f.System("sys2"), "vios1", "xvol"); d == nil || d.NAA != d1.NAA {

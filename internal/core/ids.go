@@ -51,3 +51,8 @@ func (tx *Tx) NewUUID() string {
 	}
 	return uuid.NewString()
 }
+
+// NewPartitionUUID returns the UUID of a new partition in PowerVM's form
+// (upper case, the first bit clear: pypowervm refuses any other when it
+// sets a partition's UUID).
+func (tx *Tx) NewPartitionUUID() string { return PowerVMUUID(tx.NewUUID()) }

@@ -228,7 +228,7 @@ func buildClient(tx *Tx, ps ClientSpec, timing sim.Timing) error {
 		}
 		typ = t
 	}
-	p := &model.Partition{UUID: strings.ToUpper(tx.NewUUID()), ID: ps.ID, Name: ps.Name, Type: typ, Created: tx.Now().UnixMilli(),
+	p := &model.Partition{UUID: tx.NewPartitionUUID(), ID: ps.ID, Name: ps.Name, Type: typ, Created: tx.Now().UnixMilli(),
 		MinMem: orInt(ps.MinMemoryMB, ps.MemoryMB), DesMem: ps.MemoryMB, MaxMem: orInt(ps.MaxMemoryMB, ps.MemoryMB), HPTRatio: 7,
 		State: model.StateNotActivated, RefCode: sim.RefCodeOff, RMCState: model.RMCNone, BootMode: "norm", Keylock: "normal",
 		OSVersion: "Unknown", AvailPriority: 127, MaxVirtualSlots: 64, ProcCompatMode: "default"}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -202,6 +203,42 @@ func TestSeedMakesSameUUIDs(t *testing.T) {
 	}
 	if a == other {
 		t.Errorf("seeds 11 and 12 made the same UUIDs: %s", a)
+	}
+}
+
+// TestNewPartitionUUIDsArePowerVMs: every partition pvmd names itself, with
+// a seed or without, from a create or an inventory, has PowerVM's form
+// (upper case, first hex digit 0-7), which pypowervm checks when a client
+// gives the UUID back (nova's NVRAM respawn does).
+func TestNewPartitionUUIDsArePowerVMs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("partitions:\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "  - name: inv%d\n    memoryMB: 1024\n", i)
+	}
+	inv, err := ParseInventory("uuids.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []uint64{0, 11} {
+		c, err := Open(Config{StatePath: filepath.Join(t.TempDir(), "state.db"), Clock: sim.NewFakeClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)),
+			Timing: sim.Profiles["fast"], Seed: seed, Inventory: inv, Logger: openTestLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 40; i++ {
+			if _, err := c.CreatePartition(admin, newClient(c, "u"+strconv.Itoa(i), 1024, 10)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Read(func(st *model.State) {
+			for _, p := range st.SortedPartitions(nil) {
+				if p.UUID != PowerVMUUID(p.UUID) {
+					t.Errorf("seed %d: %s has UUID %s, not in PowerVM's form", seed, p.Name, p.UUID)
+				}
+			}
+		})
+		c.Close()
 	}
 }
 

@@ -94,7 +94,7 @@ func (c *Core) CreatePartition(a Actor, p *model.Partition) (*model.Partition, e
 	err := c.Apply(a, func(tx *Tx) error {
 		n := p.Clone()
 		if n.UUID == "" {
-			n.UUID = strings.ToUpper(tx.NewUUID())
+			n.UUID = tx.NewPartitionUUID()
 		} else {
 			u, err := NormalizeUUID(n.UUID)
 			if err != nil {

@@ -152,6 +152,32 @@ func TestFleetSAN(t *testing.T) {
 		t.Fatalf("an array port with sys1's WWPN: %v", err)
 	}
 
+	// A volume of storwize1 for the host that follows sys2's vios2: seen
+	// through its ports from sys1's view of the SAN too, and found by it.
+	if err := s1.ChangeSAN(admin, func(tx *Tx) error {
+		_, err := san.CreateLUN(tx, san.LUNSpec{Name: "yvol", SizeMB: 1024, Array: san.DefaultArray, Hosts: []model.SANLUNHost{{Host: "sys2-vios2", LUN: 20}}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w22 := portWWPN(t, s2, "vios2", "fcs0")
+	s1.ReadSAN(func(tx san.Tx) {
+		found := false
+		for _, p := range san.FCPaths(tx, w22, "fabricA") {
+			found = found || p.LUN.Name == "yvol" && p.LUNNumber == 20
+		}
+		if !found {
+			t.Error("sys1's view of the SAN: sys2's vios2 fcs0 has no path to yvol")
+		}
+		if by := san.WWPNOwner(tx, w22, ""); !strings.Contains(by, "vios2") || !strings.Contains(by, "managed system") {
+			t.Errorf("sys1's view: %s is %q", w22, by)
+		}
+	})
+	runIOSCLI(t, s2, "vios2", "cfgdev")
+	if diskOf(s2, "vios2", "yvol") == nil || diskOf(s1, "vios2", "yvol") != nil {
+		t.Error("yvol: not a disk of sys2's vios2 alone")
+	}
+
 	// An iSCSI target and an RBD image made through sys1's control are
 	// reached from sys2's and sys3's VIOSes.
 	const iqn = "iqn.2026-01.com.example:fleet"
@@ -195,7 +221,7 @@ func TestFleetSAN(t *testing.T) {
 	f.Close()
 	f = openFleetTest(t, dir, 3, func(int) string { return "" })
 	defer f.Close()
-	if _, ar2, lu2 := names(f.System("sys2")); !containsStr(lu2, "xvol") || len(lu2) != len(lu)+2 || len(ar2) != 2 {
+	if _, ar2, lu2 := names(f.System("sys2")); !containsStr(lu2, "xvol") || len(lu2) != len(lu)+3 || len(ar2) != 2 {
 		t.Errorf("after a restart the SAN has %v", lu2)
 	}
 	if d := diskOf(f.System("sys2"), "vios1", "xvol"); d == nil || d.NAA != d1.NAA {

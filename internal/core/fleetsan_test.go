@@ -138,6 +138,19 @@ func TestFleetSAN(t *testing.T) {
 	if diskOf(s1, "vios2", "xvol") != nil || diskOf(s3, "vios1", "xvol") != nil {
 		t.Error("a VIOS whose ports the host does not list found xvol")
 	}
+	// Not shared: mapped to sys1's lpar10, it is refused to sys2's.
+	mapDisk := func(c *Core, d *model.PhysicalVolume) error {
+		return c.Apply(admin, func(tx *Tx) error {
+			_, err := vios.MapSCSI(tx, tx.PartitionByName("vios1"), vios.SCSISpec{Client: tx.PartitionByName("lpar10").UUID, Backing: model.BackPV, BackingID: d.UUID})
+			return err
+		})
+	}
+	if err := mapDisk(s1, d1); err != nil {
+		t.Fatal(err)
+	}
+	if err := mapDisk(s2, d2); err == nil || !strings.Contains(err.Error(), "already mapped to partition lpar10 of the managed system "+s1.System().Name) {
+		t.Fatalf("the volume mapped on a second system: %v", err)
+	}
 	// sys2's vios1 has it: sys3 cannot delete it.
 	err = s3.ChangeSAN(admin, func(tx *Tx) error { return san.DeleteLUN(tx, san.LUNByName(tx, "xvol")) })
 	if err == nil || !strings.Contains(err.Error(), "managed system") {

@@ -32,6 +32,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/novalink-project/novalink/internal/store"
@@ -620,10 +621,19 @@ func cmdStore(args []string) error {
 		all = append(all, l...)
 	}
 	st := s.Stats()
-	fmt.Printf("commits=%d\nwriters=%d\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
+	fmt.Printf("commits=%d\nwriters=%d\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\ncpu_us_per_commit=%.0f\n",
 		*n, *writers, float64(*n)/elapsed.Seconds(), float64(st.Commits)/float64(st.Transactions),
-		ms(all.pct(50)), ms(all.pct(99)))
+		ms(all.pct(50)), ms(all.pct(99)), cpuSeconds()/float64(*n)*1e6)
 	return nil
+}
+
+// cpuSeconds is the CPU time (user and system) this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // storeBatches writes n creates' changes in transactions of batch creates
@@ -658,7 +668,7 @@ func storeBatches(s *store.Store, batch float64, n int, val []byte) error {
 	if err := s.Close(); err != nil {
 		return err
 	}
-	fmt.Printf("commits=%d\nwriters=1\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\n",
-		n, float64(n)/elapsed.Seconds(), float64(n)/float64(txs), ms(lat.pct(50)), ms(lat.pct(99)))
+	fmt.Printf("commits=%d\nwriters=1\nper_sec=%.0f\ncommits_per_tx=%.2f\np50_ms=%s\np99_ms=%s\ncpu_us_per_commit=%.0f\n",
+		n, float64(n)/elapsed.Seconds(), float64(n)/float64(txs), ms(lat.pct(50)), ms(lat.pct(99)), cpuSeconds()/float64(n)*1e6)
 	return nil
 }

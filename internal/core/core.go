@@ -333,7 +333,8 @@ func (c *Core) Close() error {
 	}
 	err := c.store.Store().Close()
 	st := c.store.Store().Stats()
-	c.log.Info("state file closed", "commits", st.Commits, "transactions", st.Transactions)
+	c.log.Info("state file closed", "commits", st.Commits, "transactions", st.Transactions,
+		"waits", st.Waits, "waits_run_out", st.WaitsRunOut)
 	return err
 }
 

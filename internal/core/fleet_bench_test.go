@@ -74,6 +74,7 @@ func BenchmarkFleetWriter16(b *testing.B) {
 		admin := Actor{User: "padmin", Role: RoleAdmin}
 		var next atomic.Int64
 		b.ResetTimer()
+		cpu0 := processCPU()
 		var wg sync.WaitGroup
 		for w := 0; w < 16; w++ {
 			c := cores[w%len(cores)]
@@ -98,6 +99,7 @@ func BenchmarkFleetWriter16(b *testing.B) {
 		}
 		wg.Wait()
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+		b.ReportMetric(float64(processCPU()-cpu0)/1e3/float64(b.N), "cpu-us/create")
 	}
 	b.Run("system", func(b *testing.B) {
 		c := openBench(b, b.TempDir(), benchInventory(6, b.N+100))

@@ -1,9 +1,12 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +90,51 @@ func TestBodyBudget(t *testing.T) {
 	b.release()
 	if !sem.TryAcquire(4 * bodyChunk) {
 		t.Error("the budget was not given back whole")
+	}
+}
+
+// TestReadBody: a body is read whole whether it comes with a
+// Content-Length or without one (chunked), around the sizes where the
+// reader's buffer grows; one beyond the limit is refused with 413 either
+// way; what a body holds of the budget covers what it read.
+func TestReadBody(t *testing.T) {
+	const limit = 3*bodyStep + 100
+	for _, size := range []int{0, 1, bodyStep - 1, bodyStep, bodyStep + 1, 2*bodyStep + 7, limit, limit + 1, 5 * bodyStep} {
+		for _, withLength := range []bool{true, false} {
+			body := make([]byte, size)
+			for i := range body {
+				body[i] = 'a' + byte(i%26)
+			}
+			r, err := http.NewRequest("PUT", "http://localhost/x", strings.NewReader(string(body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.ContentLength = int64(size)
+			if !withLength {
+				r.ContentLength = -1
+				r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body)))
+			}
+			sem := semaphore.NewWeighted(bodyBudget)
+			sb := &stallBody{ReadCloser: r.Body, hold: bodyHold{sem: sem}, stall: time.Minute, rc: http.NewResponseController(httptest.NewRecorder())}
+			r.Body = sb
+			got, err := readBodyMax(r, limit)
+			name := fmt.Sprintf("%d bytes, Content-Length %d", size, r.ContentLength)
+			if size > limit {
+				if st, _ := statusOf(err); err == nil || st != http.StatusRequestEntityTooLarge {
+					t.Errorf("%s: %v, want 413", name, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			if !bytes.Equal(got, body) {
+				t.Errorf("%s: read %d bytes, not the body", name, len(got))
+			}
+			if sb.hold.held < int64(len(got)) {
+				t.Errorf("%s: holds %d bytes of the budget for %d read", name, sb.hold.held, len(got))
+			}
+		}
 	}
 }

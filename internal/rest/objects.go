@@ -973,9 +973,13 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	s.core.Read(func(st *model.State) {
 		rc.sys, rc.acct = st.System, st.Accounting()
 		// The view has the change (Apply returns once it does): render the
-		// object as the view has it, with what it derives from there.
+		// object as the view has it, with what it derives from there, read
+		// in the same look at the view.
 		if cur, ok := k.get(st, o.uuid); ok {
 			o = cur
+		}
+		if k.aux != nil && o.aux == nil {
+			o.aux = k.aux(st, o)
 		}
 	})
 	// Rendered for this answer only: the entry of an object just changed
@@ -985,10 +989,8 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	if k.byConsole {
 		rc.console = consoleOf(r)
 	}
-	objs := []object{o}
-	s.gatherAux(k, objs)
 	buf := entryBufs.Get().(*[]byte)
-	*buf = s.appendEntry((*buf)[:0], k, objs[0], rc, g, path, true)
+	*buf = s.appendEntry((*buf)[:0], k, o, rc, g, path, true)
 	w.Header().Set("ETag", core.EtagOf(o.rev))
 	w.Header().Set("Content-Type", uom.MediaTypeAtom)
 	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))

@@ -376,6 +376,10 @@ func (h *bodyHold) reserve(ctx context.Context, n int64) error {
 		return nil
 	}
 	need := (n - h.held + bodyChunk - 1) / bodyChunk * bodyChunk
+	if h.sem.TryAcquire(need) {
+		h.held += need
+		return nil
+	}
 	// Not the request's context: a shutdown cancels it, and the requests
 	// in flight are to finish as they would have.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bodyWait)
@@ -387,10 +391,13 @@ func (h *bodyHold) reserve(ctx context.Context, n int64) error {
 	return nil
 }
 
-// readBodyMax reads a request body up to max bytes.
-func readBodyMax(r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength > max {
-		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+// readBodyMax reads a request body up to max bytes. A body with a
+// Content-Length is read straight into a buffer of that size (and one
+// byte more, to see its end); one without grows as it arrives, from
+// bodyStep. Memory is reserved in the body budget before it is taken.
+func readBodyMax(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", limit)
 	}
 	var hold *bodyHold
 	if sb, ok := r.Body.(*stallBody); ok {
@@ -405,17 +412,23 @@ func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 		}
 		b = make([]byte, 0, r.ContentLength+1)
 	}
-	buf := make([]byte, 32<<10)
 	for {
-		if hold != nil {
-			if err := hold.reserve(r.Context(), int64(len(b))+int64(len(buf))); err != nil {
-				return nil, err
+		if len(b) == cap(b) {
+			// No Content-Length: grow by a quarter of what the body has
+			// so far (at least bodyStep), up to one byte beyond the limit.
+			grow := min(max(int64(len(b))/4, bodyStep), limit+1-int64(len(b)))
+			if hold != nil {
+				if err := hold.reserve(r.Context(), int64(len(b))+grow); err != nil {
+					return nil, err
+				}
 			}
+			nb := make([]byte, len(b), int64(len(b))+grow)
+			b = nb[:copy(nb, b)]
 		}
-		n, err := r.Body.Read(buf)
-		b = append(b, buf[:n]...)
-		if int64(len(b)) > max {
-			return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", max)
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, errStatus(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", limit)
 		}
 		if err == io.EOF {
 			return b, nil
@@ -425,6 +438,9 @@ func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 		}
 	}
 }
+
+// bodyStep is the first buffer of a body without a Content-Length.
+const bodyStep = 4 << 10
 
 // baseURL is scheme://host[:port] as the client addressed us.
 func baseURL(r *http.Request) string {

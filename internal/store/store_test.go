@@ -106,6 +106,10 @@ func TestBatchAppliesInOrder(t *testing.T) {
 		{Bucket: BucketPartitions, Key: "b"},
 		{Bucket: BucketPartitions, Key: "b", Value: []byte("3")},
 		{Bucket: "other", Key: "x", Value: []byte("1")},
+		// The first key of a bucket changed twice: only the last change
+		// is written, and into its own bucket.
+		{Bucket: "other2", Key: "k", Value: []byte("1")},
+		{Bucket: "other2", Key: "k", Value: []byte("2")},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +121,7 @@ func TestBatchAppliesInOrder(t *testing.T) {
 	defer s.Close()
 	for _, c := range []struct{ bucket, key, want string }{
 		{BucketPartitions, "z", "2"}, {BucketPartitions, "a", ""}, {BucketPartitions, "b", "3"},
-		{BucketMeta, "m", "1"}, {"other", "x", "1"},
+		{BucketMeta, "m", "1"}, {"other", "x", "1"}, {"other2", "k", "2"}, {"other", "k", ""},
 	} {
 		v, err := s.Get(c.bucket, c.key)
 		if err != nil || string(v) != c.want {

@@ -4,7 +4,10 @@
 // /trigger (or until -wait passes: 204), then answers with the same
 // bytes (body and headers captured from pvmd's answer to an event poll
 // by `load fanout -capture`), held in memory. PUT /trigger wakes every
-// waiting request by closing one channel.
+// waiting request by closing one channel. GET /first answers the same
+// bytes at once (a client's first poll of pvmd, NEW_CLIENT, is answered
+// at once too; `load fanout -baseline -first` sends it on each
+// connection before its waiting poll).
 //
 //	fanout -dir DIR [-addr 127.0.0.1:0] [-wait 10s]
 //
@@ -68,6 +71,14 @@ func main() {
 		case <-r.Context().Done():
 			return
 		}
+		h := w.Header()
+		for k, v := range hdr {
+			h[k] = v
+		}
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+	})
+	mux.HandleFunc("GET /first", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for k, v := range hdr {
 			h[k] = v

@@ -2,7 +2,7 @@ package main
 
 // The event benchmarks of bench/events.sh:
 //
-//	load fanout  -base URL -n 1000 -pid PID [-baseline] [-capture DIR] [-trigger custom|create -sys UUID]
+//	load fanout  -base URL -n 1000 -pid PID [-baseline [-first]] [-capture DIR] [-trigger custom|create -sys UUID]
 //	load abandon -base URL -token T -sys UUID -pid PID -queues 500 -n 9000 -clients 16
 
 import (
@@ -99,6 +99,7 @@ func cmdFanout(args []string) error {
 	rounds := fs.Int("rounds", 5, "changes, one after the other")
 	pid := fs.Int("pid", 0, "the server's process ID (its VmRSS)")
 	baseline := fs.Bool("baseline", false, "the server is bench/fanout")
+	first := fs.Bool("first", false, "with -baseline: each poll's first request is GET /first, answered at once (as pvmd answers NEW_CLIENT)")
 	capture := fs.String("capture", "", "write one poll's answer (body, headers) to this directory")
 	trigger := fs.String("trigger", "custom", "the change: custom (a client's event, another session) or create (a partition)")
 	sys := fs.String("sys", "", "managed system UUID (-trigger create)")
@@ -132,8 +133,16 @@ func cmdFanout(args []string) error {
 		if !*baseline {
 			url, token = pollURL(*base, "fan-"+run+"-"+strconv.Itoa(i)), tokens[i / *perSession]
 		}
-		for ctx.Err() == nil {
-			req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		firstURL := url
+		if *baseline && *first {
+			firstURL = *base + "/first"
+		}
+		for k := 0; ctx.Err() == nil; k++ {
+			u := url
+			if k == 0 {
+				u = firstURL
+			}
+			req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
 			if token != "" {
 				req.Header.Set("X-API-Session", token)
 			}
@@ -194,15 +203,16 @@ func cmdFanout(args []string) error {
 			wg.Add(1)
 			go poll(j)
 		}
-		if *baseline {
+		if *baseline && !*first {
 			time.Sleep(5 * time.Millisecond)
 			continue
 		}
-		// Each new queue's first answer is NEW_CLIENT; then it waits.
+		// Each new queue's first answer is NEW_CLIENT (the baseline's
+		// with -first: the same bytes); then it waits.
 		for k := 0; k < m; k++ {
 			select {
 			case r := <-recv:
-				if !bytes.Contains(r.body, []byte("NEW_CLIENT")) {
+				if !*baseline && !bytes.Contains(r.body, []byte("NEW_CLIENT")) {
 					return fmt.Errorf("poll %d: first answer without NEW_CLIENT: %.300s", r.waiter, r.body)
 				}
 			case err := <-errc:

@@ -459,6 +459,13 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	}
 	c.wr.seq = rev
 	var all []store.Change
+	var sanD *delta
+	if c.fleet != nil {
+		// The fleet's one SAN: its records in its own space.
+		var sanCh []store.Change
+		sanD, sanCh = c.fleet.san.split(parts)
+		all = append(all, sanCh...)
+	}
 	for _, p := range parts {
 		p.d.apply(p.c.w)
 		all = append(all, p.c.store.Prefixed(p.changes)...)
@@ -471,6 +478,9 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 			c.log.Error("store commit failed; refusing further changes", "err", err)
 			done <- err
 			return
+		}
+		if sanD != nil {
+			c.fleet.san.commit(sanD)
 		}
 		for _, p := range parts {
 			p.c.viewMu.Lock()
@@ -590,8 +600,15 @@ func (c *Core) load() error {
 		return fmt.Errorf("state file: system record: %w", err)
 	}
 	st := model.NewState(&sys)
+	legacySAN := 0
 	for _, k := range model.Kinds {
 		k := k
+		if c.fleet != nil && model.SANKinds[k] {
+			// A fleet's SAN is the fleet's (fleetsan.go); a system's
+			// own records of a state file made before are left alone.
+			_ = c.store.ForEach(string(k), func(_, _ []byte) error { legacySAN++; return nil })
+			continue
+		}
 		err = c.store.ForEach(string(k), func(key, v []byte) error {
 			o, err := model.DecodeObject(k, v)
 			if err != nil {
@@ -615,6 +632,9 @@ func (c *Core) load() error {
 			return fmt.Errorf("state file: bad sequence %q", seqRaw)
 		}
 	}
+	if legacySAN > 0 {
+		c.log.Warn("the system's own SAN records (a fleet's state file from before the fleet-wide SAN) are ignored; the fleet's SAN is the fleet's", "records", legacySAN)
+	}
 	c.setState(st, seq) // the writer's sequence goes on from it (Open, OpenFleet)
 	if c.ownStore {
 		if err := c.store.Store().ReleaseMapped(); err != nil {
@@ -633,6 +653,7 @@ func (c *Core) setState(st *model.State, rev uint64) {
 	if c.fleet != nil {
 		c.w.Peers = peers{f: c.fleet, self: c, writer: true}
 		c.v.Peers = peers{f: c.fleet, self: c}
+		c.w.SAN, c.v.SAN = c.fleet.san.w, c.fleet.san.v
 	}
 }
 

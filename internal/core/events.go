@@ -276,15 +276,17 @@ func (b *Bus) PublishCustom(origin, data, detail string) {
 // first one. owner is the session polling (to recognise its own custom
 // events). A new appID gets NEW_CLIENT at once.
 func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration) []Event {
-	var deadline *time.Timer
+	var deadline *time.Timer // stopped at each return (a defer in the loop would be kept on the heap while the poll waits)
 	for {
 		out, q, wake := b.take(appID, owner, wait > 0)
 		if len(out) > 0 || wait <= 0 {
+			if deadline != nil {
+				deadline.Stop()
+			}
 			return out
 		}
 		if deadline == nil {
 			deadline = time.NewTimer(wait)
-			defer deadline.Stop()
 		}
 		var end bool
 		select {
@@ -297,6 +299,7 @@ func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration)
 		q.waiting.Add(-1)
 		b.waiting.Add(-1)
 		if end {
+			deadline.Stop()
 			return nil
 		}
 	}

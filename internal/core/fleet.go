@@ -14,6 +14,7 @@ import (
 
 	"github.com/novalink-project/novalink/internal/model"
 	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/internal/store"
 )
@@ -49,6 +50,8 @@ type Fleet struct {
 	users *userDB
 	// Bus is the HMC's event bus: every system's events come to it too.
 	Bus *Bus
+	// san is the fleet's one SAN (fleetsan.go).
+	san *fleetSAN
 }
 
 // FleetSystem is one system of a fleet to open.
@@ -74,6 +77,9 @@ type FleetConfig struct {
 	// System is what every system's Config has besides its own
 	// directories and inventory (clock, timing, logger, the HMC, bounds).
 	System Config
+	// SAN is what the fleet's SAN has besides the default one (the fleet
+	// file's san section), made when the fleet's SAN is.
+	SAN *san.Spec
 }
 
 // SystemSpace is the prefix of a fleet system's space in the state file.
@@ -117,6 +123,10 @@ func OpenFleet(cfg FleetConfig) (*Fleet, error) {
 		idle = 30 * time.Minute
 	}
 	f.Bus = NewBus(base.EventQueueCapacity, idle, func() time.Time { return base.Clock.Now() })
+	if f.san, err = loadFleetSAN(st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	seeded, err := f.seedNew(cfg, base)
 	if err != nil {
 		st.Close()
@@ -277,6 +287,8 @@ func (f *Fleet) seedNew(cfg FleetConfig, base Config) (map[string]*model.State, 
 		}
 		members[g] = append(members[g], i)
 	}
+	groupOf := make([]string, len(fresh))
+	clusters := map[string]string{}
 	for n, g := range order {
 		if len(members[g]) < 2 {
 			continue // one system keeps its own cluster
@@ -284,18 +296,34 @@ func (f *Fleet) seedNew(cfg FleetConfig, base Config) (map[string]*model.State, 
 		group := make([]*model.State, len(members[g]))
 		for j, i := range members[g] {
 			group[j] = states[i]
+			groupOf[i] = g
 		}
 		name := fmt.Sprintf("cluster%d", n+1)
 		if err := vios.ShareCluster(group, g, name, fmt.Sprintf("pool%d", n+1), now); err != nil {
 			return nil, fmt.Errorf("fleet storage group %s: %w", g, err)
 		}
+		clusters[g] = name
+	}
+	// The fleet's one SAN: the systems' seeded SANs moved into it.
+	names := make([]string, len(fresh))
+	for i, s := range fresh {
+		names[i] = s.Name
+	}
+	if err := f.seedSAN(cfg.SAN, names, states, groupOf, clusters, now); err != nil {
+		return nil, err
+	}
+	sanRecs, err := f.san.records()
+	if err != nil {
+		return nil, err
 	}
 	if err := f.st.ResetSpaces(prefixes); err != nil {
 		return nil, err
 	}
-	if err := writeSeeds(f.st, spaces, states, invs); err != nil {
+	if err := writeSeeds(f.st, spaces, states, invs, sanRecs...); err != nil {
 		return nil, err
 	}
+	f.san.made = true
+	f.san.v.Store(f.san.w.Load().Clone())
 	out := make(map[string]*model.State, len(fresh))
 	for i, s := range fresh {
 		out[s.Name] = states[i]
@@ -586,6 +614,77 @@ func (p peers) MapsLU(uuid string) bool {
 		}
 	}
 	return false
+}
+
+func (p peers) Each(k model.ObjKind, fn func(model.Object, *model.ManagedSystem)) {
+	if model.SANKinds[k] {
+		return // the fleet's one SAN: every system's state reads it itself
+	}
+	for _, c := range p.f.systems {
+		if c == p.self {
+			continue
+		}
+		if p.writer {
+			sys := c.w.System
+			c.w.Each(k, func(o model.Object) { fn(o, sys) })
+			continue
+		}
+		c.Read(func(st *model.State) {
+			st.Each(k, func(o model.Object) { fn(o, st.System) })
+		})
+	}
+}
+
+// EachPeer calls fn for every object of a kind of the other systems of
+// the fleet (san.Fleet): their writer's states, or, for a transaction
+// over the view, their views. A system this operation changes too (On)
+// is seen as staged.
+func (tx *Tx) EachPeer(k model.ObjKind, fn func(model.Object, *model.ManagedSystem)) {
+	if tx.c == nil || tx.st.Peers == nil {
+		return
+	}
+	root := tx
+	if tx.root != nil {
+		root = tx.root
+	}
+	staged := map[string]*Tx{}
+	for c, ptx := range root.peers {
+		staged[c.w.System.UUID] = ptx
+	}
+	if root != tx {
+		staged[root.c.w.System.UUID] = root
+	}
+	delete(staged, tx.c.w.System.UUID)
+	tx.st.Peers.Each(k, func(o model.Object, sys *model.ManagedSystem) {
+		if ptx := staged[sys.UUID]; ptx != nil && tx.st == tx.c.w {
+			if _, ok := ptx.objs[objKey{k, o.Key()}]; ok {
+				return // seen below, as staged
+			}
+		}
+		fn(o, sys)
+	})
+	if tx.st != tx.c.w {
+		return
+	}
+	for _, ptx := range staged {
+		sys := ptx.System()
+		for _, key := range ptx.order {
+			if key.kind == k {
+				if o := ptx.objs[key]; o != nil {
+					fn(o, sys)
+				}
+			}
+		}
+	}
+}
+
+// PeerPartition finds a partition of another system of the fleet
+// (san.Fleet).
+func (tx *Tx) PeerPartition(uuid string) (*model.Partition, *model.ManagedSystem) {
+	if tx.st.Peers == nil {
+		return nil, nil
+	}
+	return tx.st.Peers.Partition(uuid)
 }
 
 // FleetSystemInfo is what `pvmd fleet list` shows of a system.

@@ -460,93 +460,10 @@ func moveOnto(src, dst *Tx, p *model.Partition, spec *migrateSpec) (*model.Parti
 		return nil, err
 	}
 
-	// The storage: each adapter pair rebuilt on a VIOS of the target.
-	pick := func(kind string, choices map[int]viosChoice, clientSlot int, from string) (*model.Partition, viosChoice, error) {
-		ch, given := choices[clientSlot]
-		var v *model.Partition
-		if given {
-			for _, q := range dstVIOS {
-				if (ch.name == "" || q.Name == ch.name) && (ch.id == 0 || q.ID == ch.id) {
-					v = q
-				}
-			}
-			if v == nil {
-				return nil, ch, migErr(model.KindRefused, 50, "The %s mapping of client slot %d names a Virtual I/O Server (%s/%d) that the managed system %s does not have.", kind, clientSlot, ch.name, ch.id, tsys.Name)
-			}
-		} else {
-			if len(dstVIOS) == 0 {
-				return nil, ch, migErr(model.KindRefused, 51, "The managed system %s has no Virtual I/O Server to host the %s adapters of partition %s.", tsys.Name, kind, p.Name)
-			}
-			i := 0
-			for j, q := range srcVIOS {
-				if q.UUID == from {
-					i = j
-				}
-			}
-			v = dstVIOS[i%len(dstVIOS)]
-		}
-		if _, err := vios.Ready(dst, v.UUID); err != nil {
-			return nil, ch, migErr(model.KindRefused, 52, "The storage of partition %s cannot be reached from the managed system %s: %s", p.Name, tsys.Name, errText(err))
-		}
-		return v, ch, nil
-	}
-	var scsi []*model.SCSIMapping
-	src.each(model.KindSCSIMap, func(o model.Object) {
-		if m := o.(*model.SCSIMapping); m.Client == p.UUID {
-			scsi = append(scsi, m)
-		}
-	})
-	sort.Slice(scsi, func(i, j int) bool {
-		if scsi[i].ClientSlot != scsi[j].ClientSlot {
-			return scsi[i].ClientSlot < scsi[j].ClientSlot
-		}
-		return scsi[i].LUA < scsi[j].LUA
-	})
-	for _, m := range scsi {
-		v, ch, err := pick("virtual SCSI", spec.vscsi, m.ClientSlot, m.VIOS)
-		if err != nil {
-			return nil, err
-		}
-		switch m.Backing {
-		case "", model.BackLU:
-			if m.Backing == model.BackLU && dst.Get(model.KindLU, m.BackingID) == nil {
-				return nil, migErr(model.KindRefused, 53, "The logical unit %s of partition %s (client slot %d) cannot be reached from the Virtual I/O Servers of the managed system %s: it is not in a shared storage pool they are nodes of.",
-					luName(src, m.BackingID), p.Name, m.ClientSlot, tsys.Name)
-			}
-		case model.BackMedia:
-			return nil, migErr(model.KindRefused, 54, "Partition %s has a virtual optical device (%s on %s); remove it before the migration.", p.Name, m.Target, partitionNameIn(src.st, m.VIOS))
-		default:
-			return nil, migErr(model.KindRefused, 55, "The %s %s that backs client slot %d of partition %s is local to %s; it cannot be reached from the managed system %s.",
-				backingLabel(m.Backing), m.BackingID, m.ClientSlot, p.Name, partitionNameIn(src.st, m.VIOS), tsys.Name)
-		}
-		_, err = vios.MapSCSI(dst, v, vios.SCSISpec{Client: p.UUID, ClientSlot: m.ClientSlot, ServerSlot: ch.slot,
-			Backing: m.Backing, BackingID: m.BackingID, LUA: m.LUA})
-		if err != nil {
-			return nil, migErr(model.KindRefused, 56, "The virtual SCSI storage of partition %s (client slot %d) cannot be mapped through %s on the managed system %s: %s",
-				p.Name, m.ClientSlot, v.Name, tsys.Name, errText(err))
-		}
-	}
-	var fc []*model.FCMapping
-	src.each(model.KindFCMap, func(o model.Object) {
-		if m := o.(*model.FCMapping); m.Client == p.UUID {
-			fc = append(fc, m)
-		}
-	})
-	sort.Slice(fc, func(i, j int) bool { return fc[i].ClientSlot < fc[j].ClientSlot })
-	for _, m := range fc {
-		v, ch, err := pick("virtual Fibre Channel", spec.vfc, m.ClientSlot, m.VIOS)
-		if err != nil {
-			return nil, err
-		}
-		port := ch.port
-		if port == "" {
-			port = m.Port
-		}
-		_, err = vios.MapFC(dst, v, vios.FCSpec{Client: p.UUID, ClientSlot: m.ClientSlot, ServerSlot: ch.slot, Port: port, WWPNs: m.WWPNs})
-		if err != nil {
-			return nil, migErr(model.KindRefused, 57, "The virtual Fibre Channel adapter of partition %s (client slot %d, WWPNs %s) cannot be hosted by %s on the managed system %s: %s",
-				p.Name, m.ClientSlot, strings.Join(m.WWPNs, " "), v.Name, tsys.Name, errText(err))
-		}
+	// The storage: each adapter pair rebuilt on a VIOS of the target
+	// (migrate_storage.go).
+	if err := moveStorage(src, dst, p, spec); err != nil {
+		return nil, err
 	}
 	// Nothing stays on the source.
 	sriov.PartitionGone(src, p)

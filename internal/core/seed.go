@@ -448,7 +448,7 @@ func buildSeed(inv *Inventory, nowMS int64, timing sim.Timing) (*model.State, er
 // together in the last transaction, with each system's inventory (for a
 // reset; without the accounts, made after the seed) where invs has one (a
 // space without its system record is a seed that did not finish).
-func writeSeeds(s *store.Store, spaces []*store.Space, states []*model.State, invs []*Inventory) error {
+func writeSeeds(s *store.Store, spaces []*store.Space, states []*model.State, invs []*Inventory, last ...store.Change) error {
 	const rev = 1
 	type record struct {
 		bucket, key string
@@ -505,6 +505,8 @@ func writeSeeds(s *store.Store, spaces []*store.Space, states []*model.State, in
 		}
 		chunk = append(chunk, store.Change{Bucket: meta, Key: "system", Value: b})
 	}
+	// What goes with the systems' records (a fleet's SAN).
+	chunk = append(chunk, last...)
 	return s.Fill(chunk)
 }
 

@@ -155,6 +155,8 @@ func (s *Snapshots) Save(a Actor, name string) (SnapshotInfo, error) {
 	s.c.viewMu.RLock()
 	st, rev = s.c.v.Clone(), s.c.viewSeq
 	s.c.viewMu.RUnlock()
+	// A fleet's SAN is the fleet's, not the system's: not in its snapshots.
+	st.SAN = nil
 	for k := range model.ControlKinds {
 		var keys []string
 		st.Each(k, func(o model.Object) { keys = append(keys, o.Key()) })
@@ -287,8 +289,8 @@ func (c *Core) restoreState(a Actor, want *model.State, byContent bool) (Restore
 			info.Changed++
 		}
 		for _, k := range model.Kinds {
-			if model.ControlKinds[k] {
-				continue
+			if model.ControlKinds[k] || (tx.st.SAN != nil && model.SANKinds[k]) {
+				continue // a fleet's SAN is not the system's to restore
 			}
 			want.Each(k, func(o model.Object) {
 				cur := tx.st.Get(k, o.Key())

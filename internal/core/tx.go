@@ -49,8 +49,10 @@ type Tx struct {
 	// and the management master) even when nothing is staged.
 	outside bool
 	// peers are the transactions of the other systems of the fleet the
-	// operation changes too (On), committed with this one.
+	// operation changes too (On), committed with this one; root is, for
+	// one of those, the operation's own.
 	peers map[*Core]*Tx
+	root  *Tx
 }
 
 // On returns the operation's transaction on another system of the same
@@ -73,7 +75,7 @@ func (tx *Tx) On(peer *Core) (*Tx, error) {
 	if tx.peers == nil {
 		tx.peers = map[*Core]*Tx{}
 	}
-	p := &Tx{c: peer, st: peer.w, now: tx.now, actor: tx.actor}
+	p := &Tx{c: peer, st: peer.w, now: tx.now, actor: tx.actor, root: tx}
 	tx.peers[peer] = p
 	return p, nil
 }

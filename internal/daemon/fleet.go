@@ -162,7 +162,7 @@ func runFleet(o *options, log *slog.Logger, stdout io.Writer, w *waiter) error {
 		systems[i] = core.FleetSystem{Name: s.name, Inventory: s.inv, Group: s.group,
 			FilesDir: filepath.Join(dir, "files"), BackupDir: o.backupDir, PCMDir: filepath.Join(dir, "pcm")}
 	}
-	f, err := core.OpenFleet(core.FleetConfig{StatePath: filepath.Join(o.stateDir, "state.db"), Systems: systems,
+	f, err := core.OpenFleet(core.FleetConfig{StatePath: filepath.Join(o.stateDir, "state.db"), Systems: systems, SAN: plan.san,
 		System: core.Config{Timing: prof, Logger: log, HMCName: hmcName, HMCMTMS: hmcMTMS, PCMInterval: o.pcmInterval, Seed: o.seed}})
 	if err != nil {
 		return err

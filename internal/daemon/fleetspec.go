@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/sim/san"
 	"github.com/novalink-project/novalink/internal/sim/vios"
 )
 
@@ -40,6 +41,13 @@ type FleetSpec struct {
 	// over the built-in one.
 	Defaults json.RawMessage `json:"defaults"`
 	Systems  []FleetEntry    `json:"systems"`
+	// SAN is what the fleet's one SAN has besides the default (the
+	// fabrics fabricA and fabricB every system's VIOS ports are on, the
+	// array storwize1 with the systems' seeded disks): fabrics, arrays
+	// (a host follows WWPNs or a VIOS named SYSTEM/VIOS), volumes, iSCSI
+	// targets, RBD images and cabling (vios: SYSTEM/VIOS). Made with the
+	// fleet's state file.
+	SAN *san.Spec `json:"san"`
 }
 
 // FleetEntry is one system, or Count like systems, of a fleet file.
@@ -85,6 +93,7 @@ type fleetPlan struct {
 	hmcName    string
 	hmcMTMS    string
 	clusterMax int
+	san        *san.Spec
 }
 
 // loadFleetSpec reads a fleet file (YAML or JSON; unknown fields are
@@ -110,7 +119,7 @@ func defaultFleetSpec(n int) *FleetSpec {
 // (from flags) replace the file's addresses and ports when set.
 func (spec *FleetSpec) plan(addr string, httpPort, httpsPort int, hmcAddr string) (*fleetPlan, error) {
 	p := &fleetPlan{httpPort: 12080, httpsPort: 12443, clusterMax: spec.ClusterSystems,
-		hmcName: spec.HMC.Name, hmcMTMS: spec.HMC.MTMS}
+		hmcName: spec.HMC.Name, hmcMTMS: spec.HMC.MTMS, san: spec.SAN}
 	if spec.HTTPPort != nil {
 		p.httpPort = *spec.HTTPPort
 	}

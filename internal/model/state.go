@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync/atomic"
 )
 
 // State is the whole configuration of one managed system at one revision:
@@ -50,6 +51,42 @@ type State struct {
 	// for a single system): a shared storage pool's cluster has nodes on
 	// them.
 	Peers Peers
+
+	// SAN, for a system of a fleet, is the fleet's one SAN (fabrics,
+	// arrays, volumes, iSCSI targets, RBD images), held once for all its
+	// systems: the SAN's kinds (SANKinds) are read from and written to
+	// it. Nil for a single system, whose SAN is in its own state.
+	SAN *Shared
+}
+
+// SANKinds are the kinds of the storage outside the managed system.
+var SANKinds = map[ObjKind]bool{KindSANFabric: true, KindSANArray: true, KindSANLUN: true, KindISCSITarget: true, KindRBDImage: true}
+
+// Shared is a state held once for many systems (a fleet's SAN): Load
+// gives its current version. The writers' version is changed in place
+// under the fleet's writer lock; the readers' is replaced whole (a
+// changed clone), never changed in place.
+type Shared struct{ cur atomic.Pointer[State] }
+
+// NewShared holds st.
+func NewShared(st *State) *Shared {
+	s := &Shared{}
+	s.cur.Store(st)
+	return s
+}
+
+// Load returns the current version.
+func (s *Shared) Load() *State { return s.cur.Load() }
+
+// Store replaces the current version.
+func (s *Shared) Store(st *State) { s.cur.Store(st) }
+
+// san is the shared state that holds kind k, nil when s holds it itself.
+func (s *State) san(k ObjKind) *State {
+	if s.SAN == nil || !SANKinds[k] {
+		return nil
+	}
+	return s.SAN.Load()
 }
 
 // Peers are the other managed systems of a fleet, as a state sees them.
@@ -61,6 +98,10 @@ type Peers interface {
 	// unit (a cluster's LU is in use wherever a VIOS of the cluster maps
 	// it).
 	MapsLU(uuid string) bool
+	// Each calls fn for every object of a kind of every other system of
+	// the fleet, with its system (what the fleet's SAN asks: who uses a
+	// WWPN, which VIOS has a volume as a disk).
+	Each(k ObjKind, fn func(Object, *ManagedSystem))
 }
 
 // NewState returns an empty state for sys.
@@ -82,7 +123,7 @@ func (s *State) Clone() *State {
 		adaptersOf: maps.Clone(s.adaptersOf), byMAC: maps.Clone(s.byMAC),
 		switchByID: maps.Clone(s.switchByID), switchByName: maps.Clone(s.switchByName),
 		scsiOf: maps.Clone(s.scsiOf), fcOf: maps.Clone(s.fcOf),
-		objs: make(map[ObjKind]map[string]Object, len(s.objs)), Peers: s.Peers}
+		objs: make(map[ObjKind]map[string]Object, len(s.objs)), Peers: s.Peers, SAN: s.SAN}
 	for k, m := range s.objs {
 		c.objs[k] = maps.Clone(m)
 	}
@@ -113,6 +154,10 @@ func (s *State) Each(k ObjKind, fn func(Object)) {
 			fn(o)
 		}
 	default:
+		if sh := s.san(k); sh != nil {
+			sh.Each(k, fn)
+			return
+		}
 		for _, o := range s.objs[k] {
 			fn(o)
 		}
@@ -143,6 +188,9 @@ func (s *State) Get(k ObjKind, key string) Object {
 			return o
 		}
 	default:
+		if sh := s.san(k); sh != nil {
+			return sh.Get(k, key)
+		}
 		if o := s.objs[k][key]; o != nil {
 			return o
 		}
@@ -152,6 +200,10 @@ func (s *State) Get(k ObjKind, key string) Object {
 
 // Put inserts or replaces an object, keeping indexes and accounting.
 func (s *State) Put(o Object) {
+	if sh := s.san(o.Kind()); sh != nil {
+		sh.Put(o)
+		return
+	}
 	s.Delete(o.Kind(), o.Key())
 	switch v := o.(type) {
 	case *Partition:
@@ -247,6 +299,10 @@ func (s *State) Delete(k ObjKind, key string) {
 	case KindSlot:
 		delete(s.Slots, key)
 	default:
+		if sh := s.san(k); sh != nil {
+			sh.Delete(k, key)
+			return
+		}
 		switch old := s.objs[k][key].(type) {
 		case *ProcPool:
 			s.acct.PoolReserved -= old.ReservedUnits

@@ -291,20 +291,29 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (core.Acto
 		r.SetPathValue(hmcViewKey, "1")
 		return a, true
 	}
-	tok := r.Header.Get("X-API-Session")
-	if tok == "" {
-		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0052] No valid session: the request has no X-API-Session header. Log on first."}, nil)
+	sess, err := s.session(r)
+	if err != nil {
+		s.writeError(w, r, err, nil)
 		return core.Actor{}, false
 	}
-	sess := s.sessions.get(tok)
-	if sess == nil {
-		s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}, nil)
-		return core.Actor{}, false
-	}
-	s.guard.authenticated(r)
 	a := s.core.ActorFor(sess.user, sess.role, sess.token)
 	r.SetPathValue(consoleKey, a.Console)
 	return a, true
+}
+
+// session returns the live session of a request's X-API-Session (and
+// marks its connection authenticated), or the 401 to answer.
+func (s *Server) session(r *http.Request) (*session, error) {
+	tok := r.Header.Get("X-API-Session")
+	if tok == "" {
+		return nil, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0052] No valid session: the request has no X-API-Session header. Log on first."}
+	}
+	sess := s.sessions.get(tok)
+	if sess == nil {
+		return nil, &httpError{status: http.StatusUnauthorized, msg: "[PVME01040112-0053] The session is not valid or has expired. Log on again."}
+	}
+	s.guard.authenticated(r)
+	return sess, nil
 }
 
 // consoleKey is the request value (r.PathValue) naming the console the

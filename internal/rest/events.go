@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,35 +15,140 @@ import (
 	"github.com/novalink-project/novalink/uom"
 )
 
+// eventPath is the event feed.
+const eventPath = "/rest/api/uom/Event"
+
 // handleEventGet serves the event feed: each QUEUE_APPLICATIONID is its own
-// queue; the request waits up to EventWait for something to report.
+// queue; the request waits up to EventWait for something to report. (A
+// poll is served by serveEventPoll instead unless fault rules are
+// active.)
 func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.Actor) {
 	writeEventFeed(w, r, s.core.Bus, a.Session, s.cfg.EventWait, s.nowStamp, func(err error) { s.writeError(w, r, err, nil) })
+}
+
+// servesEventPoll reports whether serveEventPoll answers r: a GET of the
+// event feed without a body, while no fault rule is active (rules are
+// applied to every request by the router's path).
+func (s *Server) servesEventPoll(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == eventPath && (r.Body == nil || r.Body == http.NoBody) &&
+		!s.core.Faults().Active()
+}
+
+// serveEventPoll answers an event poll as serve and handleEventGet would
+// (the same checks, headers, errors and answers) but without the router,
+// so that a poll waiting for events holds as little as it can: it waits
+// at a shallow depth of its connection's goroutine, holding its queue and
+// the request net/http keeps, not the answer's headers, a parsed query or
+// the session; the answer is made and written off that goroutine
+// (answerOffStack), so the connection's goroutine keeps the small stack
+// it started with through all the polls it serves.
+func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
+	defer s.recoverPanic(w, r)
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+	if ci, _ := r.Context().Value(connKey{}).(*connInfo); ci != nil {
+		ci.busy.Store(true) // as guardBody marks a request without a body
+		defer ci.busy.Store(false)
+	}
+	var events []core.Event
+	sess, err := s.session(r)
+	if err == nil {
+		var appID string
+		var wait time.Duration
+		if appID, wait, err = parseEventPoll(r, sess.token, s.cfg.EventWait); err == nil {
+			events = s.core.Bus.Poll(r.Context(), appID, sess.token, wait)
+		}
+	}
+	answerOffStack(w, func() {
+		s.setHeaders(w.Header(), r, false)
+		if err != nil {
+			s.writeError(w, r, err, nil)
+			return
+		}
+		writeEventAnswer(w, r, events, s.nowStamp)
+	})
+}
+
+// answerOffStack writes an answer (write, then a flush) from a goroutine
+// of its own, and waits for it. Writing a status line and headers takes
+// net/http deeper than the 4 KB stack a connection's goroutine starts
+// with: written from the connection's goroutine, an answer would double
+// its stack for good, since the runtime halves a stack only when less
+// than a quarter of it is in use, which a goroutine inside net/http's
+// connection loop never is. A panic in write is raised again here.
+func answerOffStack(w http.ResponseWriter, write func()) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		write()
+		_ = http.NewResponseController(w).Flush() // a client gone is net/http's to notice
+	}()
+	if v := <-done; v != nil {
+		panic(v)
+	}
 }
 
 // writeEventFeed answers an event poll of a session on bus: the events
 // of its queue, after waiting up to maxWait for some.
 func writeEventFeed(w http.ResponseWriter, r *http.Request, bus *core.Bus, session string, maxWait time.Duration, stamp func() string, werr func(error)) {
-	q := r.URL.Query()
-	appID := q.Get("QUEUE_APPLICATIONID")
-	if m := q.Get("QUEUE_CLIENTKEY_METHOD"); m != "" && m != "USE_APPLICATIONID" && m != "USE_SESSIONID" {
-		werr(errStatus(http.StatusBadRequest, "QUEUE_CLIENTKEY_METHOD %q is not supported; use USE_APPLICATIONID.", m))
+	appID, wait, err := parseEventPoll(r, session, maxWait)
+	if err != nil {
+		werr(err)
 		return
+	}
+	writeEventAnswer(w, r, bus.Poll(r.Context(), appID, session, wait), stamp)
+}
+
+// parseEventPoll reads an event poll's query: the queue's application ID
+// (the session's own queue without one) and how long the poll may wait.
+func parseEventPoll(r *http.Request, session string, maxWait time.Duration) (appID string, wait time.Duration, err error) {
+	raw := r.URL.RawQuery
+	appID = queryValue(r, raw, "QUEUE_APPLICATIONID")
+	if m := queryValue(r, raw, "QUEUE_CLIENTKEY_METHOD"); m != "" && m != "USE_APPLICATIONID" && m != "USE_SESSIONID" {
+		return "", 0, errStatus(http.StatusBadRequest, "QUEUE_CLIENTKEY_METHOD %q is not supported; use USE_APPLICATIONID.", m)
 	}
 	if appID == "" {
 		appID = "session:" + session
 	}
 	if len(appID) > core.MaxApplicationID {
-		werr(errStatus(http.StatusBadRequest, "QUEUE_APPLICATIONID may have at most %d characters; this one has %d.", core.MaxApplicationID, len(appID)))
-		return
+		return "", 0, errStatus(http.StatusBadRequest, "QUEUE_APPLICATIONID may have at most %d characters; this one has %d.", core.MaxApplicationID, len(appID))
 	}
-	wait := maxWait
-	if v := q.Get("timeout"); v != "" {
+	wait = maxWait
+	if v := queryValue(r, raw, "timeout"); v != "" {
 		if sec, err := strconv.Atoi(v); err == nil && sec >= 0 && time.Duration(sec)*time.Second < wait {
 			wait = time.Duration(sec) * time.Second
 		}
 	}
-	events := bus.Poll(r.Context(), appID, session, wait)
+	return appID, wait, nil
+}
+
+// queryValue is r.URL.Query().Get(key) for raw, r's query, without making
+// the map of the whole query: the first value of key among the pairs
+// url.ParseQuery keeps (none with a semicolon, none that does not
+// unescape). A query of many pairs is parsed by url.ParseQuery itself
+// (which keeps none beyond its bound).
+func queryValue(r *http.Request, raw, key string) string {
+	if strings.Count(raw, "&") >= 16 {
+		return r.URL.Query().Get(key)
+	}
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" || strings.Contains(kv, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if k, err := url.QueryUnescape(k); err != nil || k != key {
+			continue
+		}
+		if v, err := url.QueryUnescape(v); err == nil {
+			return v
+		}
+	}
+	return ""
+}
+
+// writeEventAnswer answers an event poll: its events, or 204 without any.
+func writeEventAnswer(w http.ResponseWriter, r *http.Request, events []core.Event, stamp func() string) {
 	if len(events) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -3,12 +3,16 @@ package rest
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -28,8 +32,16 @@ import (
 // side of bench/events.sh:
 //
 //	go test -run '^$' -bench EventFanout -benchtime 20x -cpuprofile cpu.out ./internal/rest
+//
+// With -waitprofile DIR it also writes, while the polls wait, the heap
+// profile (DIR/<sub>.heap, every allocation sampled) and the goroutines' stacks (DIR/<sub>.stacks,
+// identical stacks counted once) of each sub-benchmark.
 func BenchmarkEventFanout1000(b *testing.B) {
 	const polls = 1000
+	if *waitProfile != "" {
+		defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+		runtime.MemProfileRate = 1 // every allocation (a waiting poll's are small)
+	}
 	b.Run("pvmd", func(b *testing.B) {
 		e := newBenchEnv(b, 3, 100)
 		e.http.Close()
@@ -107,6 +119,32 @@ func BenchmarkEventFanout1000(b *testing.B) {
 	})
 }
 
+var waitProfile = flag.String("waitprofile", "", "BenchmarkEventFanout1000: write heap and goroutine profiles of the waiting polls into this directory")
+
+// writeWaitProfiles writes the heap profile and the goroutines' stacks of
+// b's server while its polls wait (-waitprofile).
+func writeWaitProfiles(b *testing.B) {
+	if *waitProfile == "" {
+		return
+	}
+	name := filepath.Join(*waitProfile, filepath.Base(b.Name()))
+	for _, p := range []struct {
+		file, profile string
+		debug         int
+	}{{".heap", "heap", 0}, {".stacks", "goroutine", 1}} {
+		f, err := os.Create(name + p.file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.Lookup(p.profile).WriteTo(f, p.debug); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func benchMem() (stack, heap uint64) {
 	for i := 0; i < 3; i++ { // stacks shrink by half at each
 		runtime.GC()
@@ -168,6 +206,7 @@ func benchFanout(b *testing.B, addr string, polls int, newClient bool, request f
 	}
 	time.Sleep(time.Second)
 	s1, h1 := benchMem()
+	writeWaitProfiles(b)
 	gp := float64(runtime.NumGoroutine()-g0) / float64(polls)
 	var last []time.Duration
 	b.ResetTimer()

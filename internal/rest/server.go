@@ -142,29 +142,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, 
 // for its caller (via not nil: the HMC guards the connection and the body,
 // and the answer is the HMC's).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
-	h := w.Header()
+	if via == nil && s.servesEventPoll(r) {
+		s.serveEventPoll(w, r)
+		return
+	}
 	if via != nil {
-		h.Set("X-MC-Type", "HMC")
 		r = r.WithContext(context.WithValue(r.Context(), hmcCallerKey{}, via))
-	} else {
-		h.Set("X-MC-Type", "PVM")
 	}
-	h.Set("X-HMC-Schema-Version", "V1_3_0")
-	tx := r.Header.Get("X-Transaction-ID")
-	if tx == "" {
-		tx = "XT" + strconv.FormatUint(s.txID.Add(1), 10)
-	}
-	h.Set("X-Transaction-ID", tx)
-	h.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log.Error("panic in request handler", "method", r.Method, "path", r.URL.Path, "panic", v)
-			s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
-		}
-	}()
+	s.setHeaders(w.Header(), r, via != nil)
+	defer s.recoverPanic(w, r)
 	// A client that does not read its answer is cut too (writeWindow); a
 	// stream (a virtual terminal) is hijacked, which clears the deadline,
 	// and times its writes itself.
@@ -183,6 +169,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, via *hmcCaller) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// recoverPanic answers a request whose handler panicked with an internal
+// error (deferred; an aborted handler's panic goes on to net/http).
+func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		s.log.Error("panic in request handler", "method", r.Method, "path", r.URL.Path, "panic", v)
+		if w.Header().Get("X-MC-Type") == "" { // an event poll's headers are set when it answers
+			s.setHeaders(w.Header(), r, false)
+		}
+		s.writeError(w, r, model.Internal("Internal error: %v", v), nil)
+	}
+}
+
+// setHeaders sets the headers every answer of the REST server carries
+// (fromHMC: those of the fleet's HMC).
+func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
+	if fromHMC {
+		h.Set("X-MC-Type", "HMC")
+	} else {
+		h.Set("X-MC-Type", "PVM")
+	}
+	h.Set("X-HMC-Schema-Version", "V1_3_0")
+	tx := r.Header.Get("X-Transaction-ID")
+	if tx == "" {
+		tx = "XT" + strconv.FormatUint(s.txID.Add(1), 10)
+	}
+	h.Set("X-Transaction-ID", tx)
+	h.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
+}
+
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	s.mux = m
@@ -198,6 +216,8 @@ func (s *Server) routes() {
 			h(w, r, a)
 		}
 	}
+	// Event polls are served before the router (serveEventPoll); this
+	// route serves them while fault rules are active.
 	m.HandleFunc("GET /rest/api/uom/Event", auth(s.handleEventGet))
 	m.HandleFunc("PUT /rest/api/uom/Event", auth(s.handleEventPut))
 	m.HandleFunc("GET /rest/api/uom/jobs/{id}", auth(s.handleJobGet))

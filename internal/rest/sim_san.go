@@ -352,6 +352,9 @@ func arrayOut(tx san.Tx, a *model.SANArray) sanArrayOut {
 type sanDiskOut struct {
 	VIOS string `json:"vios"`
 	Disk string `json:"disk"`
+	// System is, in a fleet, the managed system of a VIOS that is not
+	// this system's (the fleet has one SAN).
+	System string `json:"system,omitempty"`
 }
 
 type sanLUNOut struct {
@@ -382,7 +385,23 @@ func lunOut(tx san.Tx, l *model.SANLUN) sanLUNOut {
 			out.Disks = append(out.Disks, sanDiskOut{VIOS: partitionLabel(tx, p.VIOS), Disk: p.Name})
 		}
 	})
-	sort.Slice(out.Disks, func(i, j int) bool { return out.Disks[i].VIOS < out.Disks[j].VIOS })
+	if f, ok := tx.(san.Fleet); ok {
+		f.EachPeer(model.KindPV, func(o model.Object, sys *model.ManagedSystem) {
+			if p := o.(*model.PhysicalVolume); p.LUN == l.UUID {
+				v := p.VIOS
+				if q, _ := f.PeerPartition(p.VIOS); q != nil {
+					v = q.Name
+				}
+				out.Disks = append(out.Disks, sanDiskOut{VIOS: v, Disk: p.Name, System: sys.Name})
+			}
+		})
+	}
+	sort.Slice(out.Disks, func(i, j int) bool {
+		if out.Disks[i].System != out.Disks[j].System {
+			return out.Disks[i].System < out.Disks[j].System
+		}
+		return out.Disks[i].VIOS < out.Disks[j].VIOS
+	})
 	return out
 }
 

@@ -75,8 +75,9 @@ type Volume struct {
 	Target    string `json:"target,omitempty"`
 	TargetLUN *int   `json:"targetLUN,omitempty"`
 	Disks     []struct {
-		VIOS string `json:"vios"`
-		Disk string `json:"disk"`
+		VIOS   string `json:"vios"`
+		Disk   string `json:"disk"`
+		System string `json:"system,omitempty"` // in a fleet: another system's VIOS
 	} `json:"disks"`
 }
 
@@ -185,7 +186,11 @@ func sanCommand(a *app.App) *cobra.Command {
 		Long: "The storage outside the simulated server, as a storage backend (Cinder's) sees it: Fibre Channel\n" +
 			"fabrics and their zoning, arrays with target ports and host definitions, volumes mapped to hosts\n" +
 			"by LUN number, iSCSI targets with CHAP and LUNs, RBD images. A VIOS learns a volume only by\n" +
-			"discovery (LUARecovery, cfgdev, an iSCSI login). Without a subcommand it lists the SAN.",
+			"discovery (LUARecovery, cfgdev, an iSCSI login). Without a subcommand it lists the SAN.\n\n" +
+			"In a fleet (pvmd --fleet, --systems) the SAN is the fleet's one SAN: every system's PVM_URL shows\n" +
+			"and changes the same fabrics, arrays, volumes, targets and images, each system's VIOS ports are on\n" +
+			"its fabrics, and a host may list ports of several systems; a volume's disks are listed with the\n" +
+			"managed system of a VIOS that is not PVM_URL's (SYSTEM/VIOS:DISK). The cabling shown is PVM_URL's.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := getSAN(a)
@@ -297,6 +302,10 @@ func printVolumes(a *app.App, vols []Volume) error {
 			maps = append(maps, m.Host+":"+strconv.Itoa(m.LUN))
 		}
 		for _, d := range v.Disks {
+			if d.System != "" {
+				disks = append(disks, d.System+"/"+d.VIOS+":"+d.Disk)
+				continue
+			}
 			disks = append(disks, d.VIOS+":"+d.Disk)
 		}
 		where := v.Array

@@ -447,7 +447,7 @@ func ResizeLUN(tx Tx, l *model.SANLUN, sizeMB int) (*model.SANLUN, error) {
 // DeleteLUN removes a volume that no VIOS has as a disk.
 func DeleteLUN(tx Tx, l *model.SANLUN) error {
 	var in []string
-	tx.Each(model.KindPV, func(o model.Object) {
+	eachAll(tx, model.KindPV, func(o model.Object) {
 		if p := o.(*model.PhysicalVolume); p.LUN == l.UUID {
 			in = append(in, p.Name+" on "+partitionName(tx, p.VIOS))
 		}
@@ -553,7 +553,7 @@ func CreateRBD(tx Tx, spec RBDSpec, seed ...string) (*model.RBDImage, error) {
 // DeleteRBD removes an RBD image that no VIOS maps.
 func DeleteRBD(tx Tx, r *model.RBDImage) error {
 	var by []string
-	tx.Each(model.KindSCSIMap, func(o model.Object) {
+	eachAll(tx, model.KindSCSIMap, func(o model.Object) {
 		if m := o.(*model.SCSIMapping); m.Backing == model.BackRBD && m.BackingID == r.UUID {
 			by = append(by, m.Target+" on "+partitionName(tx, m.VIOS))
 		}

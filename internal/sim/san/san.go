@@ -150,21 +150,37 @@ func RBDByPath(tx Tx, path string) *model.RBDImage {
 // skip names an array whose own ports are not counted (one being
 // replaced).
 func WWPNOwner(tx Tx, w, skip string) string {
+	return WWPNOwnerBut(tx, w, skip, "")
+}
+
+// WWPNOwnerBut is WWPNOwner not counting the virtual FC adapters the
+// partition client has on the other systems of a fleet (a partition that
+// migrates keeps its WWPNs).
+func WWPNOwnerBut(tx Tx, w, skip, client string) string {
 	w = strings.ToLower(w)
 	by := ""
-	tx.Each(model.KindFCPort, func(o model.Object) {
+	eachAll(tx, model.KindFCPort, func(o model.Object) {
 		if p := o.(*model.FCPort); by == "" && strings.EqualFold(p.WWPN, w) {
 			by = fmt.Sprintf("port %s of %s", p.Name, partitionName(tx, p.VIOS))
 		}
 	})
-	tx.Each(model.KindFCMap, func(o model.Object) {
-		m := o.(*model.FCMapping)
-		for _, x := range m.WWPNs {
-			if by == "" && strings.EqualFold(x, w) {
-				by = fmt.Sprintf("the virtual Fibre Channel adapter of %s (slot %d)", partitionName(tx, m.Client), m.ClientSlot)
+	fcmap := func(peer bool) func(o model.Object) {
+		return func(o model.Object) {
+			m := o.(*model.FCMapping)
+			if peer && client != "" && m.Client == client {
+				return
+			}
+			for _, x := range m.WWPNs {
+				if by == "" && strings.EqualFold(x, w) {
+					by = fmt.Sprintf("the virtual Fibre Channel adapter of %s (slot %d)", partitionName(tx, m.Client), m.ClientSlot)
+				}
 			}
 		}
-	})
+	}
+	tx.Each(model.KindFCMap, fcmap(false))
+	if f, ok := tx.(Fleet); ok {
+		f.EachPeer(model.KindFCMap, func(o model.Object, _ *model.ManagedSystem) { fcmap(true)(o) })
+	}
 	tx.Each(model.KindSANArray, func(o model.Object) {
 		a := o.(*model.SANArray)
 		if a.UUID == skip {
@@ -180,8 +196,8 @@ func WWPNOwner(tx Tx, w, skip string) string {
 }
 
 func partitionName(tx Tx, id string) string {
-	if p := tx.Partition(id); p != nil {
-		return p.Name
+	if p, label := partitionAny(tx, id); p != nil {
+		return label
 	}
 	return id
 }
@@ -192,7 +208,7 @@ func HostWWPNs(tx Tx, h model.SANHost) []string {
 	out := append([]string(nil), h.WWPNs...)
 	if h.VIOS != "" {
 		if v := partitionNamed(tx, h.VIOS); v != nil {
-			tx.Each(model.KindFCPort, func(o model.Object) {
+			eachOf(tx, v.UUID, model.KindFCPort, func(o model.Object) {
 				if p := o.(*model.FCPort); p.VIOS == v.UUID {
 					out = append(out, strings.ToLower(p.WWPN))
 				}
@@ -201,7 +217,7 @@ func HostWWPNs(tx Tx, h model.SANHost) []string {
 	}
 	if h.Partition != "" {
 		if c := partitionNamed(tx, h.Partition); c != nil {
-			tx.Each(model.KindFCMap, func(o model.Object) {
+			eachOf(tx, c.UUID, model.KindFCMap, func(o model.Object) {
 				if m := o.(*model.FCMapping); m.Client == c.UUID {
 					for _, w := range m.WWPNs {
 						out = append(out, strings.ToLower(w))
@@ -214,7 +230,26 @@ func HostWWPNs(tx Tx, h model.SANHost) []string {
 	return out
 }
 
-// partitionNamed finds a partition by name (or UUID).
+// eachOf calls fn for the objects of a kind of the system that has the
+// partition uuid: the transaction's, or in a fleet another's.
+func eachOf(tx Tx, uuid string, k model.ObjKind, fn func(model.Object)) {
+	if tx.Partition(uuid) != nil {
+		tx.Each(k, fn)
+		return
+	}
+	if f, ok := tx.(Fleet); ok {
+		if _, sys := f.PeerPartition(uuid); sys != nil {
+			f.EachPeer(k, func(o model.Object, s *model.ManagedSystem) {
+				if s.UUID == sys.UUID {
+					fn(o)
+				}
+			})
+		}
+	}
+}
+
+// partitionNamed finds a partition by name (or UUID): the transaction's
+// system's, or by UUID another's of its fleet.
 func partitionNamed(tx Tx, name string) *model.Partition {
 	if p := tx.Partition(name); p != nil {
 		return p
@@ -228,7 +263,42 @@ func partitionNamed(tx Tx, name string) *model.Partition {
 			out = p
 		}
 	})
+	if out == nil {
+		out, _ = partitionAny(tx, name)
+	}
 	return out
+}
+
+// initiatorOwner finds what has a WWPN as an initiator: a VIOS (its
+// physical port) or a client partition (its virtual FC adapter), on any
+// system of the SAN.
+func initiatorOwner(tx Tx, w string) (vios, client *model.Partition) {
+	eachAll(tx, model.KindFCPort, func(o model.Object) {
+		if p := o.(*model.FCPort); vios == nil && strings.EqualFold(p.WWPN, w) {
+			vios, _ = partitionAny(tx, p.VIOS)
+		}
+	})
+	eachAll(tx, model.KindFCMap, func(o model.Object) {
+		m := o.(*model.FCMapping)
+		for _, x := range m.WWPNs {
+			if client == nil && strings.EqualFold(x, w) {
+				client, _ = partitionAny(tx, m.Client)
+			}
+		}
+	})
+	return vios, client
+}
+
+// hostHas tells whether a host definition has an initiator, whose owners
+// initiatorOwner found.
+func hostHas(h model.SANHost, w string, vios, client *model.Partition) bool {
+	if containsStr(h.WWPNs, w) {
+		return true
+	}
+	if h.VIOS != "" && vios != nil && (strings.EqualFold(h.VIOS, vios.UUID) || h.VIOS == vios.Name) {
+		return true
+	}
+	return h.Partition != "" && client != nil && (strings.EqualFold(h.Partition, client.UUID) || h.Partition == client.Name)
 }
 
 // ---- Fibre Channel paths ----------------------------------------------------
@@ -266,11 +336,12 @@ func FCPaths(tx Tx, initiator, fabric string) []Path {
 		return nil
 	}
 	luns := LUNs(tx)
+	vios, client := initiatorOwner(tx, initiator)
 	var out []Path
 	for _, a := range Arrays(tx) {
 		var hosts []string
 		for _, h := range a.Hosts {
-			if containsStr(HostWWPNs(tx, h), initiator) {
+			if hostHas(h, initiator, vios, client) {
 				hosts = append(hosts, h.Name)
 			}
 		}

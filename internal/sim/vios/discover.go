@@ -2,6 +2,7 @@ package vios
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -488,4 +489,114 @@ func LoginOf(tx Tx, wwpn string) (fabric string, loggedIn bool) {
 		}
 	})
 	return fabric, loggedIn
+}
+
+// ReachLUN returns a VIOS's disk of a SAN volume: the one it has, else
+// the one it configures when one of its ports reaches the volume (a
+// Fibre Channel path, or an iSCSI session with the volume's target), as
+// the destination VIOS of a partition's migration does for the disks the
+// partition's virtual SCSI storage is on. Nil, with why, when the VIOS
+// cannot see the volume.
+func ReachLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) (*model.PhysicalVolume, string) {
+	if pv := PVOfLUN(tx, vios.UUID, vol.UUID); pv != nil {
+		return pv, ""
+	}
+	if !vol.FC() {
+		if containsStr(Sessions(tx, vios.UUID), vol.Target) {
+			return configureLUN(tx, vios, vol, nil, nil, "no_reserve"), ""
+		}
+		return nil, fmt.Sprintf("%s is not logged in to the iSCSI target %s", vios.Name, vol.Target)
+	}
+	cabled := false
+	for _, port := range FCPorts(tx, vios.UUID) {
+		if port.Fabric == "" {
+			continue
+		}
+		cabled = true
+		for _, p := range san.FCPaths(tx, port.WWPN, port.Fabric) {
+			if p.LUN.UUID == vol.UUID {
+				p := p
+				return configureLUN(tx, vios, vol, port, &p, "no_reserve"), ""
+			}
+		}
+	}
+	if !cabled {
+		return nil, fmt.Sprintf("no Fibre Channel port of %s is connected to a fabric", vios.Name)
+	}
+	return nil, fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
+}
+
+// SeesLUN tells why a VIOS cannot see a SAN volume ("" when it can: it
+// has its disk, or reaches it through a port or an iSCSI session).
+func SeesLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) string {
+	if PVOfLUN(tx, vios.UUID, vol.UUID) != nil {
+		return ""
+	}
+	if !vol.FC() {
+		if containsStr(Sessions(tx, vios.UUID), vol.Target) {
+			return ""
+		}
+		return fmt.Sprintf("%s is not logged in to the iSCSI target %s", vios.Name, vol.Target)
+	}
+	cabled := false
+	for _, port := range FCPorts(tx, vios.UUID) {
+		if port.Fabric == "" {
+			continue
+		}
+		cabled = true
+		for _, p := range san.FCPaths(tx, port.WWPN, port.Fabric) {
+			if p.LUN.UUID == vol.UUID {
+				return ""
+			}
+		}
+	}
+	if !cabled {
+		return fmt.Sprintf("no Fibre Channel port of %s is connected to a fabric", vios.Name)
+	}
+	return fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
+}
+
+// FCPortOnFabric finds a physical port of a VIOS on a fabric ("": any)
+// with a free NPIV connection for a client: the named one (by name, WWPN
+// or location) when port is given, else the first by name. Nil, with
+// why, when there is none.
+func FCPortOnFabric(tx Tx, vios *model.Partition, fabric, port, client string) (*model.FCPort, string) {
+	why := ""
+	onFabric := false
+	for _, p := range FCPorts(tx, vios.UUID) {
+		if port != "" && p.Name != port && !strings.EqualFold(p.WWPN, port) && p.Location != port {
+			continue
+		}
+		if fabric != "" && p.Fabric != fabric {
+			if port != "" {
+				return nil, fmt.Sprintf("the port %s of %s is on fabric %q, not %s", p.Name, vios.Name, p.Fabric, fabric)
+			}
+			continue
+		}
+		onFabric = true
+		if _, err := fcPortFor(tx, vios, client, p.Name, ""); err != nil {
+			if why == "" {
+				why = errMsg(err)
+			}
+			continue
+		}
+		return p, ""
+	}
+	switch {
+	case why != "":
+		return nil, why
+	case port != "" && !onFabric:
+		return nil, fmt.Sprintf("%s has no Fibre Channel port %s", vios.Name, port)
+	case fabric != "":
+		return nil, fmt.Sprintf("no Fibre Channel port of %s is on fabric %s", vios.Name, fabric)
+	}
+	return nil, fmt.Sprintf("%s has no Fibre Channel port", vios.Name)
+}
+
+func errMsg(err error) string {
+	var me *model.Error
+	if errors.As(err, &me) {
+		return me.Msg
+	}
+	return err.Error()
 }

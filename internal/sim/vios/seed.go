@@ -226,9 +226,7 @@ func ShareCluster(states []*model.State, key, name, poolName string, nowMS int64
 	id := func(parts ...string) string {
 		return uuid.NewMD5(uuid.NameSpaceOID, []byte("fleet-cluster/"+key+"/"+strings.Join(parts, "/"))).String()
 	}
-	san := func(n int) string {
-		return "332136005076801" + strings.ToUpper(hexID(17, "fleet-cluster", key, "san", strconv.Itoa(n))) + "04214503IBMfcp"
-	}
+	san := func(n int) string { return "33213" + SharedDiskNAA(key, n) + "04214503IBMfcp" }
 	clusterID := hexID(32, "fleet-cluster", key, "cluster")
 	c := &model.Cluster{UUID: id("cluster"), Name: name, ID: clusterID, Repository: san(2), Created: nowMS}
 	ssp := &model.SharedStoragePool{UUID: id("ssp"), Name: poolName, Cluster: c.UUID, TierUUID: id("tier"), TierName: "SYSTEM",
@@ -255,7 +253,7 @@ func ShareCluster(states []*model.State, key, name, poolName string, nowMS int64
 		for _, pv := range disks {
 			n, _ := strconv.Atoi(strings.TrimPrefix(pv.Name, "hdisk"))
 			np := *pv
-			np.UDID, np.Cluster = san(n), true
+			np.UDID, np.NAA, np.Cluster = san(n), SharedDiskNAA(key, n), true
 			np.PVID = "00f" + hexID(13, "fleet-cluster", key, "pvid", strconv.Itoa(n))
 			st.Put(&np)
 		}
@@ -278,6 +276,14 @@ func ShareCluster(states []*model.State, key, name, poolName string, nowMS int64
 		st.Put(&sc)
 	}
 	return nil
+}
+
+// SharedDiskNAA is the page 83 identifier of hdisk n (2: the repository,
+// 3 and 4: the pool's disks) of a cluster ShareCluster made for the
+// storage group key: one volume of the fleet's SAN that every VIOS of the
+// group sees.
+func SharedDiskNAA(key string, n int) string {
+	return "6005076" + strings.ToUpper(hexID(25, "fleet-cluster", key, "volume", strconv.Itoa(n)))
 }
 
 // AdapterSlots are the locations (after the unit's) of the SAS controller

@@ -706,6 +706,31 @@ func lunFreeFor(tx Tx, pv *model.PhysicalVolume, client *model.Partition) error 
 					vol.Name, pv.Name, partitionName(tx, m.Client), partitionName(tx, m.VIOS))}
 		}
 	})
+	// In a fleet, the volume's disks on the other systems too (but the
+	// partition's own, a partition that migrates).
+	if f, ok := tx.(san.Fleet); ok && refused == nil {
+		disks := map[string]bool{}
+		f.EachPeer(model.KindPV, func(o model.Object, _ *model.ManagedSystem) {
+			if p := o.(*model.PhysicalVolume); p.LUN == pv.LUN {
+				disks[p.UUID] = true
+			}
+		})
+		if len(disks) > 0 {
+			f.EachPeer(model.KindSCSIMap, func(o model.Object, sys *model.ManagedSystem) {
+				m := o.(*model.SCSIMapping)
+				if refused != nil || m.Backing != model.BackPV || m.Client == client.UUID || !disks[m.BackingID] {
+					return
+				}
+				who := m.Client
+				if p, _ := f.PeerPartition(m.Client); p != nil {
+					who = p.Name
+				}
+				refused = &model.Error{Kind: model.KindRefused, ID: "PVME01050504-0013",
+					Msg: fmt.Sprintf("The volume %s (%s) is already mapped to partition %s of the managed system %s; a volume that is not shared is mapped to one partition at a time.",
+						vol.Name, pv.Name, who, sys.Name)}
+			})
+		}
+	}
 	return refused
 }
 
@@ -890,7 +915,9 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 			if !isWWPN(w) {
 				return nil, model.ErrBadValue("WWPNs", w, "16 hex digits")
 			}
-			if by := san.WWPNOwner(tx, w, ""); by != "" {
+			// The client's own adapters on another system of a fleet
+			// are the same adapter (a partition that migrates).
+			if by := san.WWPNOwnerBut(tx, w, "", client.UUID); by != "" {
 				return nil, model.ErrWWPNInUse(w, by)
 			}
 			m.WWPNs = append(m.WWPNs, w)

@@ -403,9 +403,12 @@ var rtNorms = []xmltest.Normalizer{
 	xmltest.BlankText("AtomCreated"),
 	// Runtime, not configuration: when the last reference code was posted
 	// (the code itself is compared) and the seconds since activation of
-	// the running partitions (NovaLink and the VIOSes were started again).
+	// the running partitions (NovaLink and the VIOSes were started again),
+	// and when the storage data for a migration was last gathered (at
+	// their activation).
 	xmltest.ReplaceText("ReferenceCodeFull", func(s string) string { return refTimeRE.ReplaceAllString(s, "time_stamp="+xmltest.Placeholder) }),
 	xmltest.BlankText("Uptime"),
+	xmltest.BlankText("MigrationStorageViosDataTimestamp"),
 }
 
 // rtCompare compares the snapshots feed by feed and entry by entry.

@@ -148,14 +148,7 @@ func (h *HMC) writeWindow() time.Duration { return h.cfg.EventWait + 4*h.cfg.Sta
 // ServeHTTP answers a request to the HMC.
 func (h *HMC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("X-MC-Type", "HMC")
-	hd.Set("X-HMC-Schema-Version", "V1_3_0")
-	tx := r.Header.Get("X-Transaction-ID")
-	if tx == "" {
-		tx = "XT" + strconv.FormatUint(h.txID.Add(1), 10)
-	}
-	hd.Set("X-Transaction-ID", tx)
-	hd.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
+	setConsoleHeaders(hd, r, "HMC", &h.txID)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -187,15 +187,22 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 // setHeaders sets the headers every answer of the REST server carries
 // (fromHMC: those of the fleet's HMC).
 func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
+	mcType := "PVM"
 	if fromHMC {
-		h.Set("X-MC-Type", "HMC")
-	} else {
-		h.Set("X-MC-Type", "PVM")
+		mcType = "HMC"
 	}
+	setConsoleHeaders(h, r, mcType, &s.txID)
+}
+
+// setConsoleHeaders sets the headers of a management console's answers:
+// its type (PVM for a NovaLink, HMC), the schema version, the client's
+// transaction ID or a new one from next, and the cache rules.
+func setConsoleHeaders(h http.Header, r *http.Request, mcType string, next *atomic.Uint64) {
+	h.Set("X-MC-Type", mcType)
 	h.Set("X-HMC-Schema-Version", "V1_3_0")
 	tx := r.Header.Get("X-Transaction-ID")
 	if tx == "" {
-		tx = "XT" + strconv.FormatUint(s.txID.Add(1), 10)
+		tx = "XT" + strconv.FormatUint(next.Add(1), 10)
 	}
 	h.Set("X-Transaction-ID", tx)
 	h.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")

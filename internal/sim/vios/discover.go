@@ -501,29 +501,11 @@ func ReachLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) (*model.PhysicalV
 	if pv := PVOfLUN(tx, vios.UUID, vol.UUID); pv != nil {
 		return pv, ""
 	}
-	if !vol.FC() {
-		if containsStr(Sessions(tx, vios.UUID), vol.Target) {
-			return configureLUN(tx, vios, vol, nil, nil, "no_reserve"), ""
-		}
-		return nil, fmt.Sprintf("%s is not logged in to the iSCSI target %s", vios.Name, vol.Target)
+	port, path, why := lunRoute(tx, vios, vol)
+	if why != "" {
+		return nil, why
 	}
-	cabled := false
-	for _, port := range FCPorts(tx, vios.UUID) {
-		if port.Fabric == "" {
-			continue
-		}
-		cabled = true
-		for _, p := range san.FCPaths(tx, port.WWPN, port.Fabric) {
-			if p.LUN.UUID == vol.UUID {
-				p := p
-				return configureLUN(tx, vios, vol, port, &p, "no_reserve"), ""
-			}
-		}
-	}
-	if !cabled {
-		return nil, fmt.Sprintf("no Fibre Channel port of %s is connected to a fabric", vios.Name)
-	}
-	return nil, fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
+	return configureLUN(tx, vios, vol, port, path, "no_reserve"), ""
 }
 
 // SeesLUN tells why a VIOS cannot see a SAN volume ("" when it can: it
@@ -532,11 +514,19 @@ func SeesLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) string {
 	if PVOfLUN(tx, vios.UUID, vol.UUID) != nil {
 		return ""
 	}
+	_, _, why := lunRoute(tx, vios, vol)
+	return why
+}
+
+// lunRoute finds how a VIOS reaches a SAN volume: an iSCSI session with
+// its target (port and path nil) or a Fibre Channel port with a path to
+// it. why says what is missing when there is none.
+func lunRoute(tx Tx, vios *model.Partition, vol *model.SANLUN) (port *model.FCPort, path *san.Path, why string) {
 	if !vol.FC() {
 		if containsStr(Sessions(tx, vios.UUID), vol.Target) {
-			return ""
+			return nil, nil, ""
 		}
-		return fmt.Sprintf("%s is not logged in to the iSCSI target %s", vios.Name, vol.Target)
+		return nil, nil, fmt.Sprintf("%s is not logged in to the iSCSI target %s", vios.Name, vol.Target)
 	}
 	cabled := false
 	for _, port := range FCPorts(tx, vios.UUID) {
@@ -546,14 +536,14 @@ func SeesLUN(tx Tx, vios *model.Partition, vol *model.SANLUN) string {
 		cabled = true
 		for _, p := range san.FCPaths(tx, port.WWPN, port.Fabric) {
 			if p.LUN.UUID == vol.UUID {
-				return ""
+				return port, &p, ""
 			}
 		}
 	}
 	if !cabled {
-		return fmt.Sprintf("no Fibre Channel port of %s is connected to a fabric", vios.Name)
+		return nil, nil, fmt.Sprintf("no Fibre Channel port of %s is connected to a fabric", vios.Name)
 	}
-	return fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
+	return nil, nil, fmt.Sprintf("no port of %s sees the volume (it is not zoned to them, or no host definition of its array has their WWPNs)", vios.Name)
 }
 
 // FCPortOnFabric finds a physical port of a VIOS on a fabric ("": any)

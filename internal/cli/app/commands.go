@@ -385,3 +385,16 @@ func DeleteCommand(a *App, o *Object, short string) *cobra.Command {
 	TargetFlag(cmd, &target)
 	return cmd
 }
+
+// TargetArg is the object a verb acts on: its --object-id value, else a
+// single KEY=VALUE argument in its place ("" when neither is given). Any
+// other argument is refused.
+func TargetArg(flag string, args []string) (string, error) {
+	if flag == "" && len(args) == 1 && strings.Contains(args[0], "=") {
+		return args[0], nil
+	}
+	if len(args) > 0 {
+		return "", Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+	}
+	return flag, nil
+}

@@ -230,10 +230,8 @@ func (s *state) deleteCommand(o *app.Object) *cobra.Command {
 			"  pvmctl scsi delete -p name=vios1 -i target=vtopt0",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a := s.a
-			if target == "" && len(args) == 1 && strings.Contains(args[0], "=") {
-				target, args = args[0], nil
-			}
-			if err := storage.NoArgs(args); err != nil {
+			target, err := app.TargetArg(target, args)
+			if err != nil {
 				return err
 			}
 			var dev *storage.Device

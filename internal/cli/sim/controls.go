@@ -281,11 +281,9 @@ func busyCommand(a *app.App) *cobra.Command {
 			"retries: for --count requests, with --probability, or for --ttl. --off ends it.",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if target == "" && len(args) == 1 && strings.Contains(args[0], "=") {
-				target, args = args[0], nil
-			}
-			if len(args) > 0 {
-				return app.Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+			target, err := app.TargetArg(target, args)
+			if err != nil {
+				return err
 			}
 			if target == "" {
 				return app.Usage("PVME01040123-0404", "The VIOS is missing: give --object-id KEY=VALUE (name=, id=, uuid=).")

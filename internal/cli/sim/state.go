@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,11 +24,9 @@ func stateCommand(a *app.App) *cobra.Command {
 			"--state operating|\"power off\"|error|\"no connection\". Without a change it shows the state.",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if target == "" && len(args) == 1 && strings.Contains(args[0], "=") {
-				target, args = args[0], nil
-			}
-			if len(args) > 0 {
-				return app.Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+			target, err := app.TargetArg(target, args)
+			if err != nil {
+				return err
 			}
 			c, err := a.Client()
 			if err != nil {

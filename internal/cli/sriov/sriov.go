@@ -7,7 +7,6 @@ package sriov
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -153,11 +152,9 @@ func updateCommand(a *app.App, o *app.Object, ps *ports) *cobra.Command {
 			"the sub-label of the physical port -i names.",
 		Example: "  pvmctl sriov update -i loc_code=U78C9.001.WZS03CA-P1-C8-T1 --label prod",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if target == "" && len(args) == 1 && strings.Contains(args[0], "=") {
-				target, args = args[0], nil
-			}
-			if len(args) > 0 {
-				return app.Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+			target, err := app.TargetArg(target, args)
+			if err != nil {
+				return err
 			}
 			if target == "" {
 				return app.Usage("PVME01040123-0026", "The port is missing: give --object-id loc_code=LOCATION.")

@@ -247,11 +247,9 @@ func childDeleteCommand(a *app.App, o *app.Object, parent *string, kind, what st
 		Use:   "delete",
 		Short: "Remove a " + what,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if target == "" && len(args) == 1 && strings.Contains(args[0], "=") {
-				target, args = args[0], nil
-			}
-			if len(args) > 0 {
-				return app.Usage("PVME01040123-0025", "Unexpected argument %q.", args[0])
+			target, err := app.TargetArg(target, args)
+			if err != nil {
+				return err
 			}
 			if target == "" {
 				return app.Usage("PVME01040123-0026", "The %s is missing: give --object-id KEY=VALUE (%s).", what, "mac=, uuid=")

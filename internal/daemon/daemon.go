@@ -408,8 +408,14 @@ func checkLoopback(addr string) error {
 // the environment variable env, or a generated one written to
 // <state-dir>/<user>.password (0600).
 func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Logger) error {
-	pw := os.Getenv(env)
-	gen, created, err := c.EnsureUser(user, role, pw)
+	gen, created, err := c.EnsureUser(user, role, os.Getenv(env))
+	return accountMade(gen, created, err, user, role, env, stateDir, "", log)
+}
+
+// accountMade finishes an account's creation (where: " on every system"
+// in a fleet): a generated password goes to its 0600 file only — the log
+// (often kept in a file others may read) says where it is, never what.
+func accountMade(gen string, created bool, err error, user, role, env, stateDir, where string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("create the %s account: %w", user, err)
 	}
@@ -417,16 +423,14 @@ func ensureAccount(c *core.Core, user, role, env, stateDir string, log *slog.Log
 		return nil
 	}
 	if gen != "" {
-		// The generated password goes to its 0600 file only: the log (often
-		// kept in a file others may read) says where it is, never what.
 		path := filepath.Join(stateDir, user+".password")
 		if err := writeSecret(path, gen+"\n"); err != nil {
 			return fmt.Errorf("write the %s password: %w", user, err)
 		}
-		log.Info("created user with a generated password", "user", user, "role", role, "password_file", path)
+		log.Info("created user"+where+" with a generated password", "user", user, "role", role, "password_file", path)
 		return nil
 	}
-	log.Info("created user from "+env, "user", user, "role", role)
+	log.Info("created user"+where+" from "+env, "user", user, "role", role)
 	return nil
 }
 

@@ -440,22 +440,7 @@ func (run *fleetRun) Power(name string, on bool) error {
 // ensureAccount does for one system.
 func ensureFleetAccount(f *core.Fleet, user, role, env, stateDir string, onHMC bool, log *slog.Logger) error {
 	gen, created, err := f.EnsureUser(user, role, os.Getenv(env), onHMC)
-	if err != nil {
-		return fmt.Errorf("create the %s account: %w", user, err)
-	}
-	if !created {
-		return nil
-	}
-	if gen != "" {
-		path := filepath.Join(stateDir, user+".password")
-		if err := writeSecret(path, gen+"\n"); err != nil {
-			return fmt.Errorf("write the %s password: %w", user, err)
-		}
-		log.Info("created user on every system with a generated password", "user", user, "role", role, "password_file", path)
-		return nil
-	}
-	log.Info("created user on every system from "+env, "user", user, "role", role)
-	return nil
+	return accountMade(gen, created, err, user, role, env, stateDir, " on every system", log)
 }
 
 // writeFleetProcFiles writes each system's NovaLink partition's proc files

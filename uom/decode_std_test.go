@@ -127,7 +127,10 @@ func decodeStd(r io.Reader) (*Element, error) {
 		case xml.CharData:
 			if len(stack) > 0 {
 				stack[len(stack)-1].text.Write(t)
-			} else if len(bytes.TrimSpace(t)) > 0 {
+			} else if len(bytes.Trim(t, " \t\r\n")) > 0 {
+				// Only XML's white space (XML 1.0, production S) may stand
+				// outside the root; bytes.TrimSpace would also let
+				// Unicode's (U+0085, U+00A0, ...) through.
 				return nil, &SyntaxError{Line: line(), Msg: "text outside the root element"}
 			}
 		case xml.Directive:

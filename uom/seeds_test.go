@@ -40,17 +40,19 @@ var XMLSeeds = func() []string {
 	return []string{
 		// Names outside ASCII.
 		`<é xmlns="urn:x"><ü:b xmlns:ü="urn:y" ü:c="ß">ñ</ü:b></é>`,
-		"<a\u0301b/>",                // a combining mark inside a name
-		"<\u0301a/>",                 // ... at its start
-		"<a\ue000/>",                 // private use
-		"<a \ue000=\"1\"/>",          // ... as an attribute
-		"<?\ue000 x?><a/>",           // ... as a processing instruction's target
-		"<a>\xff\xfe</a>",            // invalid UTF-8 in text
-		"<a\xff/>",                   // ... in a name
-		"\ufeff<a/>",                 // a byte order mark
-		"<a>\U0001F600</a>",          // outside the BMP
-		"<\U00010000/>",              // ... as a name
-		"<a b=\"\u2028\u0085\"/>",    // line separators in an attribute
+		"<a\u0301b/>",              // a combining mark inside a name
+		"<\u0301a/>",               // ... at its start
+		"<a\ue000/>",               // private use
+		"<a \ue000=\"1\"/>",        // ... as an attribute
+		"<?\ue000 x?><a/>",         // ... as a processing instruction's target
+		"<a>\xff\xfe</a>",          // invalid UTF-8 in text
+		"<a\xff/>",                 // ... in a name
+		"\ufeff<a/>",               // a byte order mark
+		"<a>\U0001F600</a>",        // outside the BMP
+		"<\U00010000/>",            // ... as a name
+		"<a b=\"\u2028\u0085\"/>",  // line separators in an attribute
+		"\u0085<a/>", "<a/>\u00a0", // Unicode's white space outside the root (not XML's)
+		"<a>\u0085<b/>\u2028</a>",    // ... around a child
 		"<日本:語 xmlns:日本=\"urn:j\"/>", // a prefix outside ASCII
 		// Namespaces.
 		`<a xmlns="urn:a"><b xmlns="urn:b"><c xmlns=""/></b></a>`,

@@ -538,7 +538,14 @@ func checkActor(a Actor) error {
 }
 
 // SystemPath is the API path of the managed system.
-func SystemPath(sysUUID string) string { return "/rest/api/uom/ManagedSystem/" + sysUUID }
+func SystemPath(sysUUID string) string { return systemPathPrefix + sysUUID }
+
+// AppendSystemPath appends SystemPath(sysUUID) to dst.
+func AppendSystemPath(dst []byte, sysUUID string) []byte {
+	return append(append(dst, systemPathPrefix...), sysUUID...)
+}
+
+const systemPathPrefix = "/rest/api/uom/ManagedSystem/"
 
 // PartitionPath is the API path of a partition under its managed system.
 func PartitionPath(sysUUID string, p *model.Partition) string {

@@ -558,11 +558,21 @@ func LogicalUnitPath(ssp *model.SharedStoragePool, lu *model.LogicalUnit) string
 
 // AdapterPath is the API path of a virtual Ethernet adapter.
 func AdapterPath(owner *model.Partition, a *model.EthernetAdapter) string {
+	return string(AppendAdapterPath(nil, owner, a))
+}
+
+// AppendAdapterPath appends AdapterPath(owner, a) to dst.
+func AppendAdapterPath(dst []byte, owner *model.Partition, a *model.EthernetAdapter) []byte {
 	kind := "LogicalPartition"
 	if owner.IsVIOS() {
 		kind = "VirtualIOServer"
 	}
-	return "/rest/api/uom/" + kind + "/" + owner.UUID + "/ClientNetworkAdapter/" + a.UUID
+	dst = append(dst, "/rest/api/uom/"...)
+	dst = append(dst, kind...)
+	dst = append(dst, '/')
+	dst = append(dst, owner.UUID...)
+	dst = append(dst, "/ClientNetworkAdapter/"...)
+	return append(dst, a.UUID...)
 }
 
 // NetworkUUID is the (stable) UUID of the virtual network of a VLAN on a

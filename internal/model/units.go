@@ -70,12 +70,14 @@ func (u Units) Append(dst []byte) []byte {
 }
 
 // Fixed2 formats with exactly two decimals: 0.50, 1.00.
-func (u Units) Fixed2() string {
-	var b []byte
+func (u Units) Fixed2() string { return string(u.AppendFixed2(nil)) }
+
+// AppendFixed2 appends what Fixed2 returns to dst.
+func (u Units) AppendFixed2(dst []byte) []byte {
 	if u < 0 {
-		b, u = append(b, '-'), -u
+		dst, u = append(dst, '-'), -u
 	}
-	b = strconv.AppendInt(b, int64(u)/100, 10)
+	dst = strconv.AppendInt(dst, int64(u)/100, 10)
 	f := int64(u) % 100
-	return string(append(b, '.', byte('0'+f/10), byte('0'+f%10)))
+	return append(dst, '.', byte('0'+f/10), byte('0'+f%10))
 }

@@ -43,7 +43,7 @@ type benchEnv struct {
 
 // newBenchEnv starts a core seeded with inv (clients client partitions,
 // IDs up to maxParts) and a REST server on loopback, with an admin session.
-func newBenchEnv(b *testing.B, clients, maxParts int) *benchEnv {
+func newBenchEnv(b testing.TB, clients, maxParts int) *benchEnv {
 	b.Helper()
 	inv := core.DefaultInventory()
 	inv.Clients.Count = clients
@@ -511,4 +511,50 @@ func BenchmarkUnpackPartition(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.SetBytes(int64(len(es[1])))
+}
+
+// BenchmarkWritePartition: writing one partition's entry of a
+// 500-partition feed (every group), header included, what gathering its
+// sources and caching it cost left out; one op is one entry. Templated:
+// against the family's templates (replayed: the feed's entries all
+// follow the first one's); Untemplated: as without templates.
+func BenchmarkWritePartitionTemplated(b *testing.B)   { benchWritePartition(b, true) }
+func BenchmarkWritePartitionUntemplated(b *testing.B) { benchWritePartition(b, false) }
+
+func benchWritePartition(b *testing.B, templated bool) {
+	e := newBenchEnv(b, 499, 600)
+	s := e.srv
+	k := s.kinds["LogicalPartition"]
+	r := httptest.NewRequest("GET", "/rest/api/uom/ManagedSystem/"+e.sys+"/LogicalPartition", nil)
+	rc := &renderCtx{base: "http://127.0.0.1:12080", now: e.core.Clock().Now()}
+	var objs []object
+	e.core.Read(func(st *model.State) {
+		rc.sys, rc.acct = st.System, st.Accounting()
+		objs = k.list(st, st.System.UUID)
+		for i := range objs {
+			objs[i].aux = k.aux(st, objs[i])
+		}
+	})
+	g := groupSel{all: true}
+	s.prepareEntries(r, k, rc, g)
+	ts := rc.tmpls
+	if !templated {
+		ts = nil
+	}
+	dst := make([]byte, 0, 64<<10)
+	var pk []byte
+	size := 0
+	b.ResetTimer()
+	cpu0 := benchCPU()
+	for i := 0; i < b.N; i++ {
+		o := objs[i%len(objs)]
+		var we writtenEntry
+		dst, we = appendWritten(append(dst[:0], "<entry>"...), k, o, rc, g, ts, pk)
+		if we.packed != nil {
+			pk = we.packed[:0]
+		}
+		size += len(dst)
+	}
+	b.ReportMetric(float64(benchCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(size)/float64(b.N), "B/entry")
 }

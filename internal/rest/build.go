@@ -179,8 +179,12 @@ func (b *builder) bare(name string) *builder {
 // given.
 func (b *builder) leafKB(name, kb, text string) *builder {
 	if b.out != nil {
+		if o := b.out; o.play != nil {
+			o.playText(o.next(opKB, b.id, name, kb), text, false)
+			return b
+		}
 		t := makeTag(name, []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}})
-		b.streamLeafTag(&t, text)
+		b.streamLeafTag(&t, text, opKB, name, kb)
 		return b
 	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text,
@@ -193,17 +197,51 @@ func (b *builder) leafKB(name, kb, text string) *builder {
 // PartitionNVRAM); a group attribute among them groups it.
 func (b *builder) leafWith(name string, attrs []uom.Attr, text string) *builder {
 	if b.out != nil {
+		if o := b.out; o.play != nil {
+			op := o.next(opWith, b.id, name, "")
+			if op != nil && (op.n != len(attrs) || len(attrs) > 0 && op.attrs != &attrs[0]) {
+				o.bad = true
+				return b
+			}
+			o.playText(op, text, false)
+			return b
+		}
 		t := makeTag(name, attrs)
 		for _, a := range attrs {
 			if a.Local == "group" {
 				t.group = a.Value
 			}
 		}
-		b.streamLeafTag(&t, text)
+		b.streamLeafTag(&t, text, opWith, name, "")
+		if o := b.out; o.rec != nil && len(attrs) > 0 {
+			op := &o.rec.ops[len(o.rec.ops)-1]
+			op.n, op.attrs = len(attrs), &attrs[0]
+		}
 		return b
 	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text, Attrs: attrs})
 	return b
+}
+
+// scratch returns empty space to append a value to, for str: values made
+// so do not cost an allocation each when the entry is written straight to
+// bytes.
+func (b *builder) scratch() []byte {
+	if b.out == nil {
+		return nil
+	}
+	return b.out.scr
+}
+
+// str returns v (appended to scratch's space) as a string for one of b's
+// calls: the bytes themselves when written straight to bytes (the
+// strings do not outlive the entry), a copy when b builds a tree or
+// records a template. scratch's space then starts after v.
+func (b *builder) str(v []byte) string {
+	if b.out == nil {
+		return string(v)
+	}
+	return b.out.view(v)
 }
 
 // has tells whether the schema of the element being built has a child.

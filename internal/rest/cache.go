@@ -22,6 +22,7 @@ type entryCache struct {
 
 	refsMu sync.Mutex
 	refs   map[string]*packRef // by family
+	tmpls  map[string]*tmplSet // by family (template.go)
 }
 
 // maxPackFamilies bounds the reference entries kept: beyond, entries of
@@ -53,7 +54,7 @@ type cacheShard struct {
 }
 
 func newEntryCache(limit int64) *entryCache {
-	c := &entryCache{limit: limit / 32, seed: maphash.MakeSeed(), refs: map[string]*packRef{}}
+	c := &entryCache{limit: limit / 32, seed: maphash.MakeSeed(), refs: map[string]*packRef{}, tmpls: map[string]*tmplSet{}}
 	for i := range c.shards {
 		c.shards[i].m = map[cacheKey]cacheVal{}
 	}
@@ -106,6 +107,28 @@ func (c *entryCache) put(k cacheKey, rev uint64, b []byte, family string, evict 
 	if v.bytes == nil {
 		v.bytes = bytes.Clone(b)
 	}
+	return c.store(k, v, made, evict)
+}
+
+// putWritten stores the entry b, written as e says (appendWritten), for k
+// at rev, as put does.
+func (c *entryCache) putWritten(k cacheKey, rev uint64, e writtenEntry, b []byte, evict bool) int {
+	v := cacheVal{rev: rev}
+	made := false
+	switch {
+	case e.ref != nil && e.packed == nil:
+		v.bytes, made = e.ref.b, true
+	case e.ref != nil && len(e.packed) < len(b)/2:
+		v.ref, v.bytes = e.ref, bytes.Clone(e.packed)
+	default:
+		v.bytes = bytes.Clone(b)
+	}
+	return c.store(k, v, made, evict)
+}
+
+// store keeps v for k (see put); made: v's bytes are a family's reference.
+func (c *entryCache) store(k cacheKey, v cacheVal, made, evict bool) int {
+	rev := v.rev
 	stored := len(v.bytes)
 	sh := c.shard(k)
 	sh.mu.Lock()

@@ -53,6 +53,8 @@ type renderCtx struct {
 	styleOf       *kind
 	style, prefix string
 	styleID       uint32
+	// tmpls are the templates of the style's entries (kind.write).
+	tmpls *tmplSet
 }
 
 // published is now as an entry's <published>.
@@ -291,6 +293,10 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 		}
 	}
 	rc.styleID = s.styles.number(rc.style)
+	rc.tmpls = nil
+	if k.write != nil {
+		rc.tmpls = s.cache.templates(rc.style)
+	}
 	rc.published()
 }
 
@@ -347,10 +353,9 @@ func (s *Server) appendEntryDoc(dst []byte, open string, r *http.Request, k *kin
 	objs := []object{o}
 	cacheable := s.gatherAux(k, objs)[0]
 	start := len(dst)
-	dst = s.appendEntry(dst, k, objs[0], rc, g, rc.prefix+o.uuid, false)
-	if cacheable {
-		k.noteStoredSize(s.cache.put(key, o.rev, dst[start+len("<entry>"):], rc.style, true))
-	}
+	var stored int
+	dst, stored = s.appendEntryCached(dst, k, objs[0], rc, g, key, cacheable, true, nil)
+	k.noteStoredSize(stored)
 	return append(dst[:start], dst[start+len("<entry>"):]...)
 }
 
@@ -416,16 +421,51 @@ func (s *Server) gatherAux(k *kind, objs []object) []bool {
 	return cacheable
 }
 
-// appendEntry renders o's entry, "<entry>" to "</entry>", onto dst (o.aux
-// gathered); root: as a document of its own (entryRootOpen).
-func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, path string, root bool) []byte {
-	h := &uom.EntryHeader{
+// appendEntryCached renders o's entry, "<entry>" to "</entry>", onto dst
+// (o.aux gathered; rc prepared for k) and, when cache says so, caches it
+// (put's evict); it returns dst and what the cache stored (put's count).
+// Entries that kind.write writes are written against the templates of
+// their family (template.go); pk, when given, is storage for their packed
+// form, kept between calls.
+func (s *Server) appendEntryCached(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, cache, evict bool, pk *[]byte) ([]byte, int) {
+	start := len(dst)
+	if k.write == nil {
+		dst = s.appendEntry(dst, k, o, rc, g, rc.prefix+o.uuid, false)
+		if !cache {
+			return dst, 0
+		}
+		return dst, s.cache.put(key, o.rev, dst[start+len("<entry>"):], rc.style, evict)
+	}
+	var scratch []byte
+	if pk != nil {
+		scratch = *pk
+	}
+	dst, e := appendWritten(append(dst, "<entry>"...), k, o, rc, g, rc.tmpls, scratch)
+	n := 0
+	if cache {
+		n = s.cache.putWritten(key, o.rev, e, dst[start+len("<entry>"):], evict)
+	}
+	if pk != nil && e.packed != nil {
+		*pk = e.packed[:0]
+	}
+	return dst, n
+}
+
+// entryHeader is the Atom header of o's entry at path.
+func entryHeader(k *kind, o object, rc *renderCtx, g groupSel, path string) uom.EntryHeader {
+	return uom.EntryHeader{
 		ID: o.uuid, Title: k.name, Published: rc.published(),
 		Links:       []uom.Link{{Rel: "SELF", Href: rc.base + path + g.query()}},
 		Etag:        core.EtagOf(o.rev),
 		ContentType: k.mediaType(),
 	}
-	dst = uom.AppendEntryStart(dst, h, root)
+}
+
+// appendEntry renders o's entry, "<entry>" to "</entry>", onto dst (o.aux
+// gathered); root: as a document of its own (entryRootOpen).
+func (s *Server) appendEntry(dst []byte, k *kind, o object, rc *renderCtx, g groupSel, path string, root bool) []byte {
+	h := entryHeader(k, o, rc, g, path)
+	dst = uom.AppendEntryStart(dst, &h, root)
 	if k.write != nil {
 		out := xmlOuts.Get().(*xmlOut)
 		out.buf = dst
@@ -757,11 +797,10 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 // says so and it fits.
 func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, cache bool) {
 	start := len(fw.buf)
-	fw.buf = s.appendEntry(fw.buf, k, o, rc, g, rc.prefix+o.uuid, false)
+	var stored int
+	fw.buf, stored = s.appendEntryCached(fw.buf, k, o, rc, g, key, cache, false, &fw.packed)
 	k.noteEntrySize(len(fw.buf) - start)
-	if cache {
-		k.noteStoredSize(s.cache.put(key, o.rev, fw.buf[start+len("<entry>"):], rc.style, false))
-	}
+	k.noteStoredSize(stored)
 }
 
 const (
@@ -778,6 +817,8 @@ type feedWriter struct {
 	keys  []cacheKey
 	hits  []int
 	spare []byte // a second buffer, to put a batch together again
+	// packed is storage for an entry's packed form (appendEntryCached).
+	packed []byte
 	// rendered tells whether appendEntries rendered any entry (some
 	// were not in the cache).
 	rendered bool

@@ -522,14 +522,15 @@ func macPrefix(sys *model.ManagedSystem, p *model.Partition) uint64 {
 	return model.MACPrefixFor(sys, p.ID)
 }
 
-// adapterLinks are the links of a partition's ClientNetworkAdapters.
-func adapterLinks(base string, p *model.Partition, n *partitionNet) []string {
+// adapterLinks are the links of a partition's ClientNetworkAdapters, made
+// for b (builder.str).
+func adapterLinks(b *builder, base string, p *model.Partition, n *partitionNet) []string {
 	if n == nil {
 		return nil
 	}
 	out := make([]string, len(n.adapters))
 	for i, a := range n.adapters {
-		out[i] = base + core.AdapterPath(p, a)
+		out[i] = b.str(core.AppendAdapterPath(append(b.scratch(), base...), p, a))
 	}
 	return out
 }

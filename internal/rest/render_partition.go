@@ -163,7 +163,7 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		s.int("CurrentUncappedWeight", p.Weight)
 		s.int("CurrentMinimumVirtualProcessors", p.MinVP)
 		s.int("CurrentMaximumVirtualProcessors", p.MaxVP)
-		s.leaf("RuntimeProcessingUnits", run.Fixed2())
+		s.leaf("RuntimeProcessingUnits", s.str(run.AppendFixed2(s.scratch())))
 		s.int("RuntimeUncappedWeight", p.Weight)
 	}
 
@@ -178,14 +178,14 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 	if p.RMCIP != "" {
 		b.leaf("ResourceMonitoringIPAddress", p.RMCIP)
 	}
-	b.link("AssociatedManagedSystem", base+core.SystemPath(sys.UUID))
-	b.links("ClientNetworkAdapters", adapterLinks(base, p, net))
+	b.link("AssociatedManagedSystem", b.str(core.AppendSystemPath(append(b.scratch(), base...), sys.UUID)))
+	b.links("ClientNetworkAdapters", adapterLinks(b, base, p, net))
 	b.sub("HostEthernetAdapterLogicalPorts")
-	b.leaf("MACAddressPrefix", strconv.FormatUint(macPrefix(sys, p), 10))
+	b.leaf("MACAddressPrefix", b.str(strconv.AppendUint(b.scratch(), macPrefix(sys, p), 10)))
 	b.bool("IsServicePartition", p.IsService)
 	b.bool("PowerVMManagementCapable", p.MgmtCapable)
 	b.leaf("ReferenceCode", p.RefCode)
-	b.leaf("ReferenceCodeFull", refCodeFull(p, now))
+	b.leaf("ReferenceCodeFull", b.str(appendRefCodeFull(b.scratch(), p, now)))
 	b.bool("IsManagementPartition", p.IsMgmt)
 	b.bool("AutoStart", p.AutoStart)
 	b.leaf("BootMode", model.BootModeLabel(p.BootMode))
@@ -210,7 +210,7 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 			uptime = 0
 		}
 	}
-	b.leaf("Uptime", strconv.FormatInt(uptime, 10))
+	b.leaf("Uptime", b.str(strconv.AppendInt(b.scratch(), uptime, 10)))
 	if p.IsVIOS() {
 		rc := &renderCtx{base: base, sys: sys, now: now}
 		// Group ViosNetwork. In schema order, SharedEthernetAdapters come
@@ -224,7 +224,7 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		// when it is activated, valid while it runs.
 		if p.ActivatedAt > 0 {
 			b.leafKB("MigrationStorageViosDataStatus", "ROR", "Valid")
-			b.leafKB("MigrationStorageViosDataTimestamp", "ROR", time.UnixMilli(p.ActivatedAt).UTC().Format(time.UnixDate))
+			b.leafKB("MigrationStorageViosDataTimestamp", "ROR", b.str(time.UnixMilli(p.ActivatedAt).UTC().AppendFormat(b.scratch(), time.UnixDate)))
 		} else {
 			b.leafKB("MigrationStorageViosDataStatus", "ROR", "Invalid")
 		}
@@ -234,10 +234,10 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 		var fcs, scsis []string
 		if net != nil {
 			for _, id := range net.fcClients {
-				fcs = append(fcs, base+"/rest/api/uom/LogicalPartition/"+p.UUID+"/VirtualFibreChannelClientAdapter/"+id)
+				fcs = append(fcs, b.str(clientAdapterHref(b.scratch(), base, p.UUID, "/VirtualFibreChannelClientAdapter/", id)))
 			}
 			for _, id := range net.scsiClients {
-				scsis = append(scsis, base+"/rest/api/uom/LogicalPartition/"+p.UUID+"/VirtualSCSIClientAdapter/"+id)
+				scsis = append(scsis, b.str(clientAdapterHref(b.scratch(), base, p.UUID, "/VirtualSCSIClientAdapter/", id)))
 			}
 		}
 		b.links("VirtualFibreChannelClientAdapters", fcs)
@@ -249,8 +249,19 @@ func partitionInto(b *builder, base string, sys *model.ManagedSystem, p *model.P
 	}
 }
 
-// refCodeFull is the ReferenceCodeFull element: the code with its time.
-func refCodeFull(p *model.Partition, now time.Time) string {
+// clientAdapterHref appends the href of a client adapter of the LPAR
+// lpar (kind: "/Virtual...ClientAdapter/") to dst.
+func clientAdapterHref(dst []byte, base, lpar, kind, id string) []byte {
+	dst = append(dst, base...)
+	dst = append(dst, "/rest/api/uom/LogicalPartition/"...)
+	dst = append(dst, lpar...)
+	dst = append(dst, kind...)
+	return append(dst, id...)
+}
+
+// appendRefCodeFull appends the ReferenceCodeFull element's text: the
+// code with its time.
+func appendRefCodeFull(dst []byte, p *model.Partition, now time.Time) []byte {
 	ts := now
 	if p.ActivatedAt > 0 {
 		ts = time.UnixMilli(p.ActivatedAt)
@@ -261,7 +272,11 @@ func refCodeFull(p *model.Partition, now time.Time) string {
 	if code == "" {
 		code = "00000000"
 	}
-	return "time_stamp=" + ts.UTC().Format("01/02/2006 15:04:05") + ",refcode=" + code + ",word2=03D00000"
+	dst = append(dst, "time_stamp="...)
+	dst = ts.UTC().AppendFormat(dst, "01/02/2006 15:04:05")
+	dst = append(dst, ",refcode="...)
+	dst = append(dst, code...)
+	return append(dst, ",word2=03D00000"...)
 }
 
 // quickNull is a quick property the server answers null (JSON null).

@@ -22,6 +22,47 @@ type xmlOut struct {
 	// attribute groups not asked for (as filterGroups does on a tree).
 	groups groupSel
 	seq    uint32 // numbers the elements opened
+
+	// An entry written against a template (template.go): play is the
+	// template replayed (at: its next call; bad: the entry departed from
+	// it; from: where in the template what is not written yet starts;
+	// lit: where in buf the literal being written starts; packed: the
+	// entry packed so far), rec the template being recorded. base is
+	// where the entry starts in buf.
+	play, rec *entryTmpl
+	at        int
+	bad       bool
+	from, lit int
+	base      int
+	packed    []byte
+
+	// builders are those of the entry being written (newBuilder); scr
+	// is scratch space for its values (builder.scratch).
+	builders []builder
+	nb       int
+	scr      []byte
+	scrBase  []byte
+}
+
+// resetScratch makes the whole scratch space free again (builder.scratch).
+func (o *xmlOut) resetScratch() {
+	if o.scrBase == nil {
+		o.scrBase = make([]byte, 0, 8<<10)
+	}
+	o.scr = o.scrBase[:0]
+}
+
+// newBuilder returns a builder for the entry being written, from o's
+// (an entry's builders are done with when the next entry starts).
+func (o *xmlOut) newBuilder() *builder {
+	if o.nb == len(o.builders) {
+		o.builders = make([]builder, max(16, 2*len(o.builders)))
+		o.nb = 0
+	}
+	b := &o.builders[o.nb]
+	o.nb++
+	*b = builder{out: o}
+	return b
 }
 
 type openEl struct {
@@ -39,6 +80,21 @@ var xmlOuts = sync.Pool{New: func() any { return new(xmlOut) }}
 func (o *xmlOut) object(ns, typ, atomID string, created int64, schema *uom.SchemaNode, g groupSel) *builder {
 	o.groups = g
 	o.seq++
+	o.nb = 0
+	o.resetScratch()
+	root := o.newBuilder()
+	root.depth, root.id, root.schema, root.ns = 1, o.seq, schema, ns
+	if o.play != nil {
+		if op := o.next(opObject, 0, typ, ns); op != nil {
+			if (atomID == "") != op.empty {
+				o.bad = true
+			} else if atomID != "" {
+				o.playText(op, atomID, false)
+				o.playInt(o.next(opCreated, 0, "", ""), created)
+			}
+		}
+		return root
+	}
 	o.open = append(o.open[:0], openEl{id: o.seq, end: "</" + typ + ":" + typ + ">"})
 	b := o.buf
 	b = append(b, '<')
@@ -54,19 +110,37 @@ func (o *xmlOut) object(ns, typ, atomID string, created int64, schema *uom.Schem
 	b = append(b, `" xmlns:ns2="`+uom.NSK2+`" schemaVersion="`+schemaVersion+`"><Metadata>`...)
 	if atomID == "" {
 		b = append(b, `<Atom/>`...)
+		if o.rec != nil {
+			o.buf = b
+			o.record(tmplOp{kind: opObject, name: typ, aux: ns, written: true, empty: true}, -1)
+		}
 	} else {
 		b = append(b, `<Atom><AtomID>`...)
+		start := len(b)
 		b = uom.AppendText(b, atomID)
+		if o.rec != nil {
+			o.buf = b
+			o.record(tmplOp{kind: opObject, name: typ, aux: ns, written: true, s: atomID}, start)
+		}
 		b = append(b, `</AtomID><AtomCreated>`...)
+		start = len(b)
 		b = strconv.AppendInt(b, created, 10)
+		if o.rec != nil {
+			o.buf = b
+			o.record(tmplOp{kind: opCreated, written: true, i: created}, start)
+		}
 		b = append(b, `</AtomCreated></Atom>`...)
 	}
 	o.buf = append(b, `</Metadata>`...)
-	return &builder{out: o, depth: 1, id: o.seq, schema: schema, ns: ns}
+	return root
 }
 
 // finish closes every element still open.
-func (o *xmlOut) finish() { o.closeTo(0) }
+func (o *xmlOut) finish() {
+	if o.play == nil {
+		o.closeTo(0)
+	}
+}
 
 // closeTo ends the open elements beyond the first depth.
 func (o *xmlOut) closeTo(depth int) {
@@ -206,58 +280,121 @@ func (b *builder) childIn(group string) bool {
 
 // streamLeaf writes <name attrs>text</name> (or <name attrs/>).
 func (b *builder) streamLeaf(name, text string) {
-	t, _ := b.tag(name)
-	b.streamLeafTag(t, text)
-}
-
-func (b *builder) streamLeafTag(t *tag, text string) {
-	if !b.child(t) {
+	if o := b.out; o.play != nil {
+		o.playText(o.next(opText, b.id, name, ""), text, false)
 		return
 	}
+	t, _ := b.tag(name)
+	b.streamLeafTag(t, text, opText, name, "")
+}
+
+// streamLeafTag writes a leaf of tag t; kind, name and aux are what a
+// template records of the call.
+func (b *builder) streamLeafTag(t *tag, text string, kind opKind, name, aux string) {
 	o := b.out
+	if !b.child(t) {
+		if o.rec != nil {
+			o.record(tmplOp{kind: kind, id: b.id, name: name, aux: aux}, -1)
+		}
+		return
+	}
 	if text == "" {
 		o.buf = append(o.buf, t.empty...)
+		if o.rec != nil {
+			o.record(tmplOp{kind: kind, id: b.id, name: name, aux: aux, written: true, empty: true}, -1)
+		}
 		return
 	}
 	o.buf = append(o.buf, t.open...)
+	start := len(o.buf)
 	o.buf = uom.AppendText(o.buf, text)
+	if o.rec != nil {
+		o.record(tmplOp{kind: kind, id: b.id, name: name, aux: aux, written: true, s: text}, start)
+	}
 	o.buf = append(o.buf, t.end...)
 }
 
 // streamBool writes a leaf holding true or false.
 func (b *builder) streamBool(name string, v bool) {
-	t, _ := b.tag(name)
-	if !b.child(t) {
+	o := b.out
+	i := int64(0)
+	if v {
+		i = 1
+	}
+	if o.play != nil {
+		op := o.next(opBool, b.id, name, "")
+		if op == nil || !op.written || op.i == i {
+			return
+		}
+		o.differ(op)
+		if v {
+			o.buf = append(o.buf, "true"...)
+		} else {
+			o.buf = append(o.buf, "false"...)
+		}
 		return
 	}
+	t, _ := b.tag(name)
+	if !b.child(t) {
+		if o.rec != nil {
+			o.record(tmplOp{kind: opBool, id: b.id, name: name}, -1)
+		}
+		return
+	}
+	start := len(o.buf) + len(t.open)
 	if v {
-		b.out.buf = append(b.out.buf, t.isTrue...)
+		o.buf = append(o.buf, t.isTrue...)
 	} else {
-		b.out.buf = append(b.out.buf, t.isFalse...)
+		o.buf = append(o.buf, t.isFalse...)
+	}
+	if o.rec != nil {
+		o.recordAt(tmplOp{kind: opBool, id: b.id, name: name, written: true, i: i}, start, len(o.buf)-len(t.end))
 	}
 }
 
 // streamInt writes a leaf holding v.
 func (b *builder) streamInt(name string, v int) {
-	t, _ := b.tag(name)
-	if !b.child(t) {
+	o := b.out
+	if o.play != nil {
+		o.playInt(o.next(opInt, b.id, name, ""), int64(v))
 		return
 	}
-	o := b.out
+	t, _ := b.tag(name)
+	if !b.child(t) {
+		if o.rec != nil {
+			o.record(tmplOp{kind: opInt, id: b.id, name: name}, -1)
+		}
+		return
+	}
 	o.buf = append(o.buf, t.open...)
+	start := len(o.buf)
 	o.buf = strconv.AppendInt(o.buf, int64(v), 10)
+	if o.rec != nil {
+		o.record(tmplOp{kind: opInt, id: b.id, name: name, written: true, i: int64(v)}, start)
+	}
 	o.buf = append(o.buf, t.end...)
 }
 
 // streamUnits writes a leaf holding u.
 func (b *builder) streamUnits(name string, u model.Units) {
-	t, _ := b.tag(name)
-	if !b.child(t) {
+	o := b.out
+	if o.play != nil {
+		o.playUnits(o.next(opUnits, b.id, name, ""), u)
 		return
 	}
-	o := b.out
+	t, _ := b.tag(name)
+	if !b.child(t) {
+		if o.rec != nil {
+			o.record(tmplOp{kind: opUnits, id: b.id, name: name}, -1)
+		}
+		return
+	}
 	o.buf = append(o.buf, t.open...)
+	start := len(o.buf)
 	o.buf = u.Append(o.buf)
+	if o.rec != nil {
+		o.record(tmplOp{kind: opUnits, id: b.id, name: name, written: true, i: int64(u)}, start)
+	}
 	o.buf = append(o.buf, t.end...)
 }
 
@@ -265,22 +402,51 @@ func (b *builder) streamUnits(name string, u model.Units) {
 // Metadata/Atom) or not, with or without the access attributes, and
 // returns its builder.
 func (b *builder) streamOpen(name string, access, complex bool) *builder {
+	kind := opSub
+	switch {
+	case !access:
+		kind = opItem
+	case !complex:
+		kind = opPlain
+	}
+	if o := b.out; o.play != nil {
+		nb := o.newBuilder()
+		nb.depth, nb.ns = b.depth+1, b.ns
+		op := o.next(kind, b.id, name, "")
+		switch {
+		case op == nil:
+			nb.schema, nb.skip = b.schema.Child(name), true
+		case op.skip:
+			nb.schema, nb.tags, nb.skip = op.schema, op.tags, true
+		default:
+			o.seq++
+			nb.schema, nb.tags, nb.id = op.schema, op.tags, o.seq
+		}
+		return nb
+	}
 	t, i := b.tag(name)
 	group := t.group
 	if !access {
 		group = "" // what the group filter goes by is an access attribute
 	}
-	nb := &builder{out: b.out, depth: b.depth + 1, ns: b.ns}
+	nb := b.out.newBuilder()
+	nb.depth, nb.ns = b.depth+1, b.ns
 	if i >= 0 {
 		nb.schema, nb.tags = b.schema.Children[i], b.tags.kids[i]
 	}
+	o := b.out
 	if !b.childIn(group) {
 		nb.skip = true
+		if o.rec != nil {
+			o.record(tmplOp{kind: kind, id: b.id, name: name, skip: true, schema: nb.schema, tags: nb.tags}, -1)
+		}
 		return nb
 	}
-	o := b.out
 	o.seq++
 	nb.id = o.seq
+	if o.rec != nil {
+		o.record(tmplOp{kind: kind, id: b.id, name: name, written: true, schema: nb.schema, tags: nb.tags}, -1)
+	}
 	if access {
 		o.buf = append(o.buf, t.start...)
 	} else {
@@ -299,17 +465,46 @@ func (b *builder) streamOpen(name string, access, complex bool) *builder {
 // streamLinks writes <name attrs href=.. rel="related"/> (single) or
 // <name attrs><link href=.. rel="related"/>...</name>.
 func (b *builder) streamLinks(name string, single bool, hrefs ...string) {
-	t, _ := b.tag(name)
-	if !b.child(t) {
+	o := b.out
+	kind := opLinks
+	if single {
+		kind = opLink
+	}
+	if o.play != nil {
+		op := o.next(kind, b.id, name, "")
+		switch {
+		case op == nil || !op.written:
+		case single:
+			o.playText(op, hrefs[0], true)
+		case op.n != len(hrefs):
+			o.bad = true
+		default:
+			for _, h := range hrefs {
+				o.playText(o.next(opHref, 0, "", ""), h, true)
+			}
+		}
 		return
 	}
-	o := b.out
+	t, _ := b.tag(name)
+	if !b.child(t) {
+		if o.rec != nil {
+			o.record(tmplOp{kind: kind, id: b.id, name: name}, -1)
+		}
+		return
+	}
 	o.buf = append(o.buf, t.start...)
 	if single {
 		o.buf = append(o.buf, ` href="`...)
+		start := len(o.buf)
 		o.buf = uom.AppendAttr(o.buf, hrefs[0])
+		if o.rec != nil {
+			o.record(tmplOp{kind: kind, id: b.id, name: name, written: true, s: hrefs[0], empty: hrefs[0] == ""}, start)
+		}
 		o.buf = append(o.buf, `" rel="related"/>`...)
 		return
+	}
+	if o.rec != nil {
+		o.record(tmplOp{kind: kind, id: b.id, name: name, written: true, n: len(hrefs)}, -1)
 	}
 	if len(hrefs) == 0 {
 		o.buf = append(o.buf, "/>"...)
@@ -318,7 +513,11 @@ func (b *builder) streamLinks(name string, single bool, hrefs ...string) {
 	o.buf = append(o.buf, '>')
 	for _, h := range hrefs {
 		o.buf = append(o.buf, `<link href="`...)
+		start := len(o.buf)
 		o.buf = uom.AppendAttr(o.buf, h)
+		if o.rec != nil {
+			o.record(tmplOp{kind: opHref, written: true, s: h, empty: h == ""}, start)
+		}
 		o.buf = append(o.buf, `" rel="related"/>`...)
 	}
 	o.buf = append(o.buf, t.end...)

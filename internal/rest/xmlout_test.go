@@ -16,12 +16,19 @@ import (
 	"github.com/novalink-project/novalink/uom"
 )
 
-// TestWriteMatchesTree: every kind that renders straight to bytes (write)
-// writes, byte for byte, what building its tree and encoding it gives
-// (render, filterGroups, Encode), for every object of the seeded server,
-// for variants of them in other states and with values that need escaping,
-// and for every group selection.
-func TestWriteMatchesTree(t *testing.T) {
+// writeFixture is a seeded server for the tests of the renderers that
+// write straight to bytes: an LPAR owns an I/O slot; groups are the group
+// selections to write with, variants copies of an object in other states
+// and with values that need escaping.
+type writeFixture struct {
+	s        *Server
+	c        *core.Core
+	clk      *sim.FakeClock
+	groups   []groupSel
+	variants func(o object) []object
+}
+
+func newWriteFixture(t *testing.T) *writeFixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
 	c, err := core.Open(core.Config{StatePath: filepath.Join(t.TempDir(), "state.db"), Clock: clk,
@@ -29,7 +36,7 @@ func TestWriteMatchesTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
 	admin := core.Actor{User: "padmin", Role: core.RoleAdmin}
 	// An LPAR that owns an I/O slot.
@@ -91,6 +98,17 @@ func TestWriteMatchesTree(t *testing.T) {
 		return out
 	}
 
+	return &writeFixture{s: s, c: c, clk: clk, groups: groups, variants: variants}
+}
+
+// TestWriteMatchesTree: every kind that renders straight to bytes (write)
+// writes, byte for byte, what building its tree and encoding it gives
+// (render, filterGroups, Encode), for every object of the seeded server,
+// for variants of them in other states and with values that need escaping,
+// and for every group selection.
+func TestWriteMatchesTree(t *testing.T) {
+	f := newWriteFixture(t)
+	s, c, groups := f.s, f.c, f.groups
 	names := make([]string, 0, len(s.kinds))
 	for name := range s.kinds {
 		names = append(names, name)
@@ -103,7 +121,7 @@ func TestWriteMatchesTree(t *testing.T) {
 			continue
 		}
 		var objs []object
-		rc := &renderCtx{base: "http://127.0.0.1:12080", now: clk.Now()}
+		rc := &renderCtx{base: "http://127.0.0.1:12080", now: f.clk.Now()}
 		c.Read(func(st *model.State) {
 			rc.sys, rc.acct = st.System, st.Accounting()
 			objs = k.list(st, st.System.UUID)
@@ -117,7 +135,7 @@ func TestWriteMatchesTree(t *testing.T) {
 			t.Fatalf("no %s to render", name)
 		}
 		for _, base := range objs {
-			for _, o := range variants(base) {
+			for _, o := range f.variants(base) {
 				for _, g := range groups {
 					el := k.render(rc, o)
 					filterGroups(el, g)

@@ -1,0 +1,228 @@
+package rest
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novalink-project/novalink/internal/core"
+	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim"
+	"github.com/novalink-project/novalink/uom"
+)
+
+// TestTemplatesWriteAlike: an entry written against its family's
+// templates (recorded, replayed, or written without one when the family
+// has its fill) is byte for byte the entry written without templates (as
+// TestWriteMatchesTree holds to the tree's encoding, the Atom header as
+// uom.AppendEntryStart writes it), for every object of the seeded server
+// and its variants, every group selection, in two orders; and its packed
+// form unpacks to it.
+func TestTemplatesWriteAlike(t *testing.T) {
+	f := newWriteFixture(t)
+	s := f.s
+	var replayed, recorded, unmatched int
+	for name, k := range s.kinds {
+		if k.write == nil {
+			continue
+		}
+		var objs []object
+		rc0 := &renderCtx{base: "http://127.0.0.1:12080", now: f.clk.Now()}
+		f.c.Read(func(st *model.State) {
+			rc0.sys, rc0.acct = st.System, st.Accounting()
+			for _, o := range k.list(st, st.System.UUID) {
+				if k.aux != nil {
+					o.aux = k.aux(st, o)
+				}
+				objs = append(objs, f.variants(o)...)
+			}
+		})
+		r := httptest.NewRequest(http.MethodGet, "/rest/api/uom/"+name, nil)
+		for _, g := range f.groups {
+			rc := *rc0
+			s.prepareEntries(r, k, &rc, g)
+			want := make([][]byte, len(objs))
+			for i, o := range objs {
+				want[i] = s.appendEntry(nil, k, o, &rc, g, rc.prefix+o.uuid, false)
+			}
+			check := func(ts *tmplSet, i int) writtenEntry {
+				t.Helper()
+				got, e := appendWritten([]byte("<entry>"), k, objs[i], &rc, g, ts, nil)
+				if !bytes.Equal(got, want[i]) {
+					t.Fatalf("%s %s, groups %q: written against templates\n%s\nbut without\n%s", name, objs[i].uuid, g.key,
+						firstDiff(got, want[i]), firstDiff(want[i], got))
+				}
+				entry := got[len("<entry>"):]
+				switch {
+				case e.ref == nil:
+				case e.packed == nil:
+					if !bytes.Equal(e.ref.b, entry) {
+						t.Fatalf("%s %s, groups %q: recorded, but the template is not the entry", name, objs[i].uuid, g.key)
+					}
+				default:
+					if u := e.ref.unpack(nil, e.packed); !bytes.Equal(u, entry) {
+						t.Fatalf("%s %s, groups %q: the packed entry unpacks to\n%s", name, objs[i].uuid, g.key, firstDiff(u, entry))
+					}
+				}
+				return e
+			}
+			ts := &tmplSet{}
+			order := rand.New(rand.NewPCG(1, uint64(len(g.key)))).Perm(len(objs))
+			// An object a template was recorded from follows it again.
+			own := make([]bool, len(objs))
+			for pass, seq := range [][]int{identity(len(objs)), order} {
+				for _, i := range seq {
+					before := len(ts.templates())
+					e := check(ts, i)
+					switch {
+					case e.replayed:
+						replayed++
+					case len(ts.templates()) > before:
+						recorded++
+						own[i] = true
+					case pass == 1 && own[i]:
+						t.Errorf("%s %s, groups %q: it does not follow the template recorded from it", name, objs[i].uuid, g.key)
+					}
+				}
+			}
+			// A family with its fill of templates, all of the first
+			// object's shape: the others are written as without them.
+			full := &tmplSet{}
+			check(full, 0)
+			l := full.templates()
+			for len(l) < maxTemplates {
+				l = append(l, l[0])
+			}
+			full.list.Store(&l)
+			for i := range objs {
+				if e := check(full, i); !e.replayed {
+					unmatched++
+				}
+				if n := len(full.templates()); n != maxTemplates {
+					t.Fatalf("a full family has %d templates", n)
+				}
+			}
+		}
+	}
+	t.Logf("%d entries replayed, %d recorded, %d without a template", replayed, recorded, unmatched)
+	if replayed < 100 || recorded < 10 || unmatched < 10 {
+		t.Fatalf("%d entries replayed, %d recorded, %d without a template: too few", replayed, recorded, unmatched)
+	}
+}
+
+func identity(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// TestTemplatedFeedsMatchTrees: partitions in several states (running and
+// not, dedicated and shared, with and without RMC, with an I/O slot) read
+// as feeds over HTTP, cold and warm, every group selection: each entry is
+// the Atom header and the tree the partition's renderer builds, encoded,
+// whatever template wrote it.
+func TestTemplatedFeedsMatchTrees(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	inv := core.DefaultInventory()
+	inv.Clients.Count, inv.Clients.Running, inv.System.MaxPartitions = 60, 20, 100
+	clk := sim.NewFakeClock(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+	c, err := core.Open(core.Config{StatePath: filepath.Join(t.TempDir(), "state.db"), Clock: clk,
+		Timing: sim.Profiles["fast"], Inventory: inv, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	admin := core.Actor{User: "padmin", Role: core.RoleAdmin}
+	var dedicated, slotted string
+	var free int
+	c.Read(func(st *model.State) {
+		dedicated, slotted = st.PartitionByName("lpar12").UUID, st.PartitionByName("lpar15").UUID
+		for _, sl := range st.SortedSlots() {
+			if sl.Owner == "" && sl.DeviceID != 0xFFFF && free == 0 {
+				free = sl.DRCIndex
+			}
+		}
+	})
+	if err := c.AttachSlot(admin, slotted, free); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(admin, func(tx *core.Tx) error {
+		p := tx.Partition(dedicated).Clone()
+		p.Dedicated, p.MinProcs, p.DesProcs, p.MaxProcs = true, 1, 1, 2
+		p.Name = `odd <name> & "quotes"`
+		tx.Put(p)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
+	tok := newToken()
+	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	for _, kindName := range []string{"LogicalPartition", "VirtualIOServer"} {
+		k := s.kinds[kindName]
+		for _, query := range []string{"", "?group=None", "?group=All", "?group=ViosNetwork,ViosStorage"} {
+			for _, cold := range []bool{true, false} {
+				if cold {
+					s.cache = newEntryCache(s.cfg.CacheBytes)
+				}
+				req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/"+kindName+query, nil)
+				req.Header.Set("X-API-Session", tok)
+				resp, err := hs.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s%s: %d", kindName, query, resp.StatusCode)
+				}
+				g, err := parseGroups(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rc := &renderCtx{base: hs.URL, now: clk.Now(), prefix: "/rest/api/uom/" + kindName + "/"}
+				var objs []object
+				c.Read(func(st *model.State) {
+					rc.sys, rc.acct = st.System, st.Accounting()
+					objs = k.list(st, "")
+					for i := range objs {
+						objs[i].aux = k.aux(st, objs[i])
+					}
+				})
+				entries := bytes.Split(body, []byte("<entry>"))[1:]
+				if len(entries) != len(objs) {
+					t.Fatalf("GET %s%s: %d entries, want %d", kindName, query, len(entries), len(objs))
+				}
+				for i, o := range objs {
+					h := entryHeader(k, o, rc, g, rc.prefix+o.uuid)
+					want := uom.AppendEntryStart(nil, &h, false)
+					el := k.render(rc, o)
+					filterGroups(el, g)
+					want = append(append(want, el.Bytes()...), uom.EntryEnd...)
+					got := append([]byte("<entry>"), entries[i]...)
+					if j := bytes.LastIndex(got, []byte("</entry>")); j >= 0 {
+						got = got[:j+len("</entry>")]
+					}
+					if !bytes.Equal(got, want) {
+						t.Errorf("GET %s%s (cold %v), %s: the entry is\n%s\nbut the tree gives\n%s", kindName, query, cold,
+							o.uuid, firstDiff(got, want), firstDiff(want, got))
+					}
+				}
+				if kindName == "LogicalPartition" && !strings.Contains(string(body), "odd &lt;name&gt;") {
+					t.Errorf("GET %s%s: no escaped name", kindName, query)
+				}
+			}
+		}
+	}
+}

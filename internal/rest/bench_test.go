@@ -543,7 +543,7 @@ func benchWritePartition(b *testing.B, templated bool) {
 	}
 	dst := make([]byte, 0, 64<<10)
 	var pk []byte
-	size := 0
+	size, packed := 0, 0
 	b.ResetTimer()
 	cpu0 := benchCPU()
 	for i := 0; i < b.N; i++ {
@@ -554,7 +554,11 @@ func benchWritePartition(b *testing.B, templated bool) {
 			pk = we.packed[:0]
 		}
 		size += len(dst)
+		packed += len(we.packed)
 	}
 	b.ReportMetric(float64(benchCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(size)/float64(b.N), "B/entry")
+	if templated {
+		b.ReportMetric(float64(packed)/float64(b.N), "packed-B/entry")
+	}
 }

@@ -825,19 +825,33 @@ type feedWriter struct {
 	miss     []object
 }
 
-var feedWriters = sync.Pool{New: func() any { return &feedWriter{} }}
+// feedWriters are feedWriters free for reuse. Unlike a sync.Pool's, they
+// are kept across garbage collections: a large feed's batches reuse
+// buffers whose pages are in memory already, instead of new ones the
+// kernel must fault in and clear (a fifth of a cold 10,000-partition
+// feed's CPU when they were pooled). At most as many as the batches a
+// feed holds in flight are kept.
+var feedWriters = make(chan *feedWriter, 16)
 
-// newFeedWriter returns a pooled feedWriter with room for n entries of k.
+// newFeedWriter returns a feedWriter with room for n entries of k.
 func newFeedWriter(k *kind, n int) *feedWriter {
-	fw := feedWriters.Get().(*feedWriter)
+	var fw *feedWriter
+	select {
+	case fw = <-feedWriters:
+	default:
+		fw = &feedWriter{}
+	}
 	fw.buf = slices.Grow(fw.buf[:0], n*int(cmp.Or(k.entrySize.Load(), 4<<10)*9/8))
 	return fw
 }
 
-// release returns fw to the pool.
+// release makes fw free for reuse.
 func (fw *feedWriter) release() {
 	clear(fw.keys)
-	feedWriters.Put(fw)
+	select {
+	case feedWriters <- fw:
+	default:
+	}
 }
 
 // handleSearch serves <feed>/search/(Key==value) and (Key!=value).

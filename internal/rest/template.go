@@ -59,6 +59,7 @@ const (
 // tmplOp is one call of a recorded rendering.
 type tmplOp struct {
 	kind    opKind
+	plain   bool // its text is written as it is (nothing escaped)
 	written bool // it wrote its element (not filtered out by the groups)
 	empty   bool // its text was empty: an empty-element tag, no value
 	skip    bool // an element it opened is filtered out
@@ -200,6 +201,10 @@ func appendWritten(dst []byte, k *kind, ob object, rc *renderCtx, g groupSel, ts
 func (o *xmlOut) begin(dst []byte, play, rec *entryTmpl, pk []byte) {
 	o.buf, o.base = dst, len(dst)
 	o.play, o.rec, o.at, o.bad = play, rec, 0, false
+	o.ops = nil
+	if play != nil {
+		o.ops = play.ops
+	}
 	o.from, o.lit = 0, len(dst)
 	o.packed = pk[:0]
 	o.seq = 0
@@ -210,7 +215,7 @@ func (o *xmlOut) begin(dst []byte, play, rec *entryTmpl, pk []byte) {
 // the packed form ended. It tells whether the entry followed the
 // template to its end (otherwise what was written is to be dropped).
 func (o *xmlOut) end() bool {
-	if o.bad || o.at != len(o.play.ops) {
+	if o.bad || o.at != len(o.ops) {
 		return false
 	}
 	rb := o.play.ref.b
@@ -230,9 +235,13 @@ func (o *xmlOut) next(kind opKind, id uint32, name, aux string) *tmplOp {
 	if o.bad {
 		return nil
 	}
-	if o.at < len(o.play.ops) {
-		op := &o.play.ops[o.at]
-		if op.kind == kind && op.id == id && op.name == name && op.aux == aux {
+	if o.at < len(o.ops) {
+		op := &o.ops[o.at]
+		// Names are mostly the same constant: their pointers are
+		// compared first.
+		if op.kind == kind && op.id == id && len(op.name) == len(name) &&
+			(unsafe.StringData(op.name) == unsafe.StringData(name) || op.name == name) &&
+			len(op.aux) == len(aux) && (len(aux) == 0 || op.aux == aux) {
 			o.at++
 			return op
 		}
@@ -245,14 +254,17 @@ func (o *xmlOut) next(kind opKind, id uint32, name, aux string) *tmplOp {
 // the template up to the value is written (a run of it, or literal bytes
 // when short), the caller writes the value, and the template goes on
 // after the value.
-func (o *xmlOut) differ(op *tmplOp) {
-	s := int(op.start)
+func (o *xmlOut) differ(op *tmplOp) { o.differAt(int(op.start), int(op.end)) }
+
+// differAt is differ for a value the caller writes instead of the
+// template's bytes from s to e.
+func (o *xmlOut) differAt(s, e int) {
 	if s-o.from < packMinRun {
 		o.buf = append(o.buf, o.play.ref.b[o.from:s]...)
 	} else {
 		o.run(s)
 	}
-	o.from = int(op.end)
+	o.from = e
 }
 
 // run ends the literal being written and writes the template's bytes from
@@ -275,8 +287,22 @@ func (o *xmlOut) recordAt(op tmplOp, start, end int) {
 	op.start, op.end = -1, -1
 	if start >= 0 {
 		op.start, op.end = int32(start-o.base), int32(end-o.base)
+		op.plain = asciiPlain(op.s)
 	}
 	o.rec.ops = append(o.rec.ops, op)
+}
+
+// asciiPlain tells whether s is printable ASCII that needs no escaping
+// in element content or attribute values: any part of it is written as
+// it is, and a string that starts or ends as s does is cut there on a
+// character's boundary.
+func asciiPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7F || c == '<' || c == '>' || c == '&' || c == '"' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // playText replays a text value.
@@ -291,7 +317,25 @@ func (o *xmlOut) playText(op *tmplOp, text string, attr bool) {
 	if op.start < 0 || text == op.s {
 		return
 	}
-	o.differ(op)
+	if op.plain {
+		// The template's value is its bytes: what the two values start
+		// and end with alike (ASCII, escaped as it is) stays the
+		// template's, only the middle is written (two hrefs differ in
+		// the UUIDs they hold).
+		n := min(len(text), len(op.s))
+		p := 0
+		for p < n && text[p] == op.s[p] {
+			p++
+		}
+		q := 0
+		for q < n-p && text[len(text)-1-q] == op.s[len(op.s)-1-q] {
+			q++
+		}
+		o.differAt(int(op.start)+p, int(op.end)-q)
+		text = text[p : len(text)-q]
+	} else {
+		o.differ(op)
+	}
 	if attr {
 		o.buf = uom.AppendAttr(o.buf, text)
 	} else {

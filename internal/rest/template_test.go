@@ -23,8 +23,9 @@ import (
 // has its fill) is byte for byte the entry written without templates (as
 // TestWriteMatchesTree holds to the tree's encoding, the Atom header as
 // uom.AppendEntryStart writes it), for every object of the seeded server
-// and its variants, every group selection, in two orders; and its packed
-// form unpacks to it.
+// and its variants, every group selection, in two orders and against a
+// template recorded from each of the others; and its packed form unpacks
+// to it.
 func TestTemplatesWriteAlike(t *testing.T) {
 	f := newWriteFixture(t)
 	s := f.s
@@ -92,18 +93,24 @@ func TestTemplatesWriteAlike(t *testing.T) {
 					}
 				}
 			}
-			// A family with its fill of templates, all of the first
-			// object's shape: the others are written as without them.
-			full := &tmplSet{}
-			check(full, 0)
-			l := full.templates()
-			for len(l) < maxTemplates {
-				l = append(l, l[0])
-			}
-			full.list.Store(&l)
+			// A family with its fill of templates, all recorded from
+			// one object: every other is written against it, or as
+			// without templates (packed against it) when its shape
+			// differs.
 			for i := range objs {
-				if e := check(full, i); !e.replayed {
-					unmatched++
+				full := &tmplSet{}
+				check(full, i)
+				l := full.templates()
+				for len(l) < maxTemplates {
+					l = append(l, l[0])
+				}
+				full.list.Store(&l)
+				for j := range objs {
+					if e := check(full, j); e.replayed {
+						replayed++
+					} else {
+						unmatched++
+					}
 				}
 				if n := len(full.templates()); n != maxTemplates {
 					t.Fatalf("a full family has %d templates", n)

@@ -30,6 +30,7 @@ type xmlOut struct {
 	// entry packed so far), rec the template being recorded. base is
 	// where the entry starts in buf.
 	play, rec *entryTmpl
+	ops       []tmplOp // play's
 	at        int
 	bad       bool
 	from, lit int

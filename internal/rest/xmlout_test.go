@@ -88,6 +88,10 @@ func newWriteFixture(t *testing.T) *writeFixture {
 				p.IPLSource, p.RestrictedIO, p.VSN = "b", true, "SN00A1"
 				p.NVRAM = "AAECAwQ="
 			},
+			// Two names that differ inside a character (é and è
+			// share their first byte), in an entry of the same shape.
+			func(p *model.Partition) { p.Name = "name é" },
+			func(p *model.Partition) { p.Name = "name è" },
 		} {
 			n := p.Clone()
 			change(n)

@@ -358,6 +358,14 @@ func (c *Core) Read(fn func(st *model.State)) {
 	fn(c.v)
 }
 
+// ReadRev is Read, fn also given the revision of the view it reads (the
+// same revision: the same view, nothing changed in between).
+func (c *Core) ReadRev(fn func(st *model.State, rev uint64)) {
+	c.viewMu.RLock()
+	defer c.viewMu.RUnlock()
+	fn(c.v, c.viewSeq)
+}
+
 // ViewRevision returns the revision of the committed view.
 func (c *Core) ViewRevision() uint64 {
 	c.viewMu.RLock()

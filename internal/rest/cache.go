@@ -82,6 +82,27 @@ func (c *entryCache) appendTo(dst []byte, k cacheKey, rev uint64) ([]byte, bool)
 	return v.ref.unpack(dst, v.bytes), true
 }
 
+// expect makes room in the shards' maps for n more entries when they hold
+// few: a large feed read cold then does not grow them step by step.
+func (c *entryCache) expect(n int) {
+	per := n / len(c.shards)
+	if per < 64 {
+		return
+	}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		if len(sh.m) < per/4 {
+			m := make(map[cacheKey]cacheVal, per+len(sh.m))
+			for k, v := range sh.m {
+				m[k] = v
+			}
+			sh.m = m
+		}
+		sh.mu.Unlock()
+	}
+}
+
 // capacity is how many bytes the cache holds at most.
 func (c *entryCache) capacity() int64 { return c.limit * int64(len(c.shards)) }
 

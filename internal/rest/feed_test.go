@@ -81,7 +81,7 @@ func TestLargeFeeds(t *testing.T) {
 			workers int
 			cold    bool
 			cache   int64 // a cache of this size (a feed of over half of it is not cached)
-		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 256 << 10}, {2, false, 256 << 10}} {
+		}{{1, true, 0}, {1, false, 0}, {3, true, 0}, {3, false, 0}, {2, false, 0}, {2, true, 128 << 10}, {2, false, 128 << 10}} {
 			s.feedWorkers = run.workers
 			if run.cold {
 				s.cache = newEntryCache(cmp.Or(run.cache, s.cfg.CacheBytes))

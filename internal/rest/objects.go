@@ -55,6 +55,10 @@ type renderCtx struct {
 	styleID       uint32
 	// tmpls are the templates of the style's entries (kind.write).
 	tmpls *tmplSet
+	// listed: the feed's objects were listed from the view of revision
+	// listedRev.
+	listed    bool
+	listedRev uint64
 }
 
 // published is now as an entry's <published>.
@@ -351,7 +355,7 @@ func (s *Server) appendEntryDoc(dst []byte, open string, r *http.Request, k *kin
 		return b
 	}
 	objs := []object{o}
-	cacheable := s.gatherAux(k, objs)[0]
+	cacheable := s.gatherAux(k, objs, nil)[0]
 	start := len(dst)
 	var stored int
 	dst, stored = s.appendEntryCached(dst, k, objs[0], rc, g, key, cacheable, true, nil)
@@ -398,7 +402,8 @@ func writeEntryDoc(w http.ResponseWriter, r *http.Request, status int, doc []byt
 // entry may be cached: what it read is what o.rev stands for as long as
 // the object has not changed since (the core moves an object's revision
 // whenever what it renders from changes); otherwise it is not cached.
-func (s *Server) gatherAux(k *kind, objs []object) []bool {
+// rc, when given, tells which view the objects were listed from.
+func (s *Server) gatherAux(k *kind, objs []object, rc *renderCtx) []bool {
 	cacheable := make([]bool, len(objs))
 	if k.aux == nil {
 		for i := range cacheable {
@@ -406,15 +411,21 @@ func (s *Server) gatherAux(k *kind, objs []object) []bool {
 		}
 		return cacheable
 	}
-	s.core.Read(func(st *model.State) {
+	s.core.ReadRev(func(st *model.State, rev uint64) {
+		// The view the objects were listed from: they are current.
+		listed := rc != nil && rc.listed && rev == rc.listedRev
 		for i := range objs {
 			o := &objs[i]
 			if o.aux != nil {
 				cacheable[i] = true
 				continue
 			}
-			cur, ok := k.get(st, o.uuid)
-			cacheable[i] = ok && cur.rev == o.rev
+			if listed {
+				cacheable[i] = true
+			} else {
+				cur, ok := k.get(st, o.uuid)
+				cacheable[i] = ok && cur.rev == o.rev
+			}
 			o.aux = k.aux(st, *o)
 		}
 	})
@@ -524,9 +535,10 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 	}
 	rc := &renderCtx{base: baseURL(r), now: s.core.Clock().Now()}
 	var objs []object
-	s.core.Read(func(st *model.State) {
+	s.core.ReadRev(func(st *model.State, rev uint64) {
 		rc.sys, rc.acct = st.System, st.Accounting()
 		objs = k.list(st, parentID)
+		rc.listed, rc.listedRev = true, rev
 	})
 	if keep != nil {
 		kept := objs[:0]
@@ -646,6 +658,9 @@ func fnvAdd[T string | []byte](h uint64, s T) uint64 {
 func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel, emit func(*feedWriter) bool) {
 	s.prepareEntries(r, k, rc, g) // the workers only read rc
 	rc.feedLen = len(objs)
+	if int64(len(objs))*k.storedSize.Load() <= s.cache.capacity()/2 {
+		s.cache.expect(len(objs))
+	}
 	batches := (len(objs) + auxBatch - 1) / auxBatch
 	workers := s.feedWorkers
 	if workers == 0 {
@@ -765,7 +780,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 		return
 	}
 	fw.rendered = true
-	cacheable := s.gatherAux(k, fw.miss)
+	cacheable := s.gatherAux(k, fw.miss, rc)
 	// The entries of a feed that would take more than half the cache are
 	// rendered, not cached: they would evict each other (and everything
 	// else) before the next read, and the copies cost the first read.

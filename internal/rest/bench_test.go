@@ -562,3 +562,43 @@ func benchWritePartition(b *testing.B, templated bool) {
 		b.ReportMetric(float64(packed)/float64(b.N), "packed-B/entry")
 	}
 }
+
+// BenchmarkUnpackPartitionTemplated: unpacking a partition entry packed
+// as it was written against its family's template (what a warm feed does
+// with every entry written cold); one op is one entry.
+func BenchmarkUnpackPartitionTemplated(b *testing.B) {
+	e := newBenchEnv(b, 499, 600)
+	s := e.srv
+	k := s.kinds["LogicalPartition"]
+	r := httptest.NewRequest("GET", "/rest/api/uom/ManagedSystem/"+e.sys+"/LogicalPartition", nil)
+	rc := &renderCtx{base: "http://127.0.0.1:12080", now: e.core.Clock().Now()}
+	var objs []object
+	e.core.Read(func(st *model.State) {
+		rc.sys, rc.acct = st.System, st.Accounting()
+		objs = k.list(st, st.System.UUID)
+		for i := range objs {
+			objs[i].aux = k.aux(st, objs[i])
+		}
+	})
+	g := groupSel{all: true}
+	s.prepareEntries(r, k, rc, g)
+	var refs []*packRef
+	var ps [][]byte
+	size := 0
+	for _, o := range objs {
+		out, we := appendWritten([]byte("<entry>"), k, o, rc, g, rc.tmpls, nil)
+		if we.replayed {
+			refs, ps = append(refs, we.ref), append(ps, bytes.Clone(we.packed))
+			size = len(out) - len("<entry>")
+		}
+	}
+	dst := make([]byte, 0, 64<<10)
+	b.ResetTimer()
+	cpu0 := benchCPU()
+	for i := 0; i < b.N; i++ {
+		j := i % len(ps)
+		dst = refs[j].unpack(dst[:0], ps[j])
+	}
+	b.ReportMetric(float64(benchCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.SetBytes(int64(size))
+}

@@ -537,11 +537,11 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 	var objs []object
 	s.core.ReadRev(func(st *model.State, rev uint64) {
 		rc.sys, rc.acct = st.System, st.Accounting()
-		objs = k.list(st, parentID)
+		objs = s.listings.list(k, parentID, st, rev)
 		rc.listed, rc.listedRev = true, rev
 	})
 	if keep != nil {
-		kept := objs[:0]
+		var kept []object // objs may be shared (listings): not filtered in place
 		for _, o := range objs {
 			if keep(o) {
 				kept = append(kept, o)
@@ -639,6 +639,54 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		}
 	}
 	w.Write([]byte("</feed>"))
+}
+
+// listings keeps the objects of the large feeds of kinds written
+// straight to bytes (partitions) as listed from the view of a revision:
+// a feed read again before anything changed is not listed and sorted
+// again. The lists are shared: nothing changes them.
+type listings struct {
+	mu sync.Mutex
+	m  map[listingKey]*listing
+}
+
+type listingKey struct {
+	k      *kind
+	parent string
+}
+
+type listing struct {
+	rev  uint64
+	objs []object
+}
+
+// minListing is the least number of objects a listing is kept for.
+var minListing = 1000
+
+// list returns k.list(st, parentID) for st, the view of revision rev.
+func (ls *listings) list(k *kind, parentID string, st *model.State, rev uint64) []object {
+	if k.write == nil {
+		return k.list(st, parentID)
+	}
+	key := listingKey{k, parentID}
+	ls.mu.Lock()
+	l := ls.m[key]
+	ls.mu.Unlock()
+	if l != nil && l.rev == rev {
+		return l.objs
+	}
+	objs := k.list(st, parentID)
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if len(objs) >= minListing {
+		if ls.m == nil {
+			ls.m = map[listingKey]*listing{}
+		}
+		ls.m[key] = &listing{rev: rev, objs: objs}
+	} else {
+		delete(ls.m, key)
+	}
+	return objs
 }
 
 const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211

@@ -56,6 +56,7 @@ type Server struct {
 	sessions *sessions
 	cache    *entryCache
 	styles   styleSet // the entry styles of cache keys (objects.go)
+	listings listings // large feeds' objects, as listed last (objects.go)
 	txID     atomic.Uint64
 	// mux routes the requests; it is made at the first request
 	// (routesOnce): a fleet makes hundreds of servers at its start, most

@@ -233,3 +233,73 @@ func TestTemplatedFeedsMatchTrees(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedListingsFollowChanges: a large feed's objects are listed once per
+// view (listings); a feed read after a change (a partition renamed, one
+// deleted) shows it, one read before any change reuses the listing.
+func TestFeedListingsFollowChanges(t *testing.T) {
+	defer func(n int) { minListing = n }(minListing)
+	minListing = 10
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	inv := core.DefaultInventory()
+	inv.Clients.Count, inv.System.MaxPartitions = 30, 60
+	c, err := core.Open(core.Config{StatePath: filepath.Join(t.TempDir(), "state.db"), Inventory: inv, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
+	tok := newToken()
+	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	get := func() string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/LogicalPartition", nil)
+		req.Header.Set("X-API-Session", tok)
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET feed: %d", resp.StatusCode)
+		}
+		return string(b)
+	}
+	listed := func() *listing {
+		s.listings.mu.Lock()
+		defer s.listings.mu.Unlock()
+		return s.listings.m[listingKey{s.kinds["LogicalPartition"], ""}]
+	}
+	first := get()
+	l := listed()
+	if l == nil {
+		t.Fatal("a feed of over minListing objects was not kept")
+	}
+	if again := get(); listed() != l || strings.Count(again, "<entry>") != strings.Count(first, "<entry>") {
+		t.Fatal("a feed read again without a change was listed again, or differs")
+	}
+	admin := core.Actor{User: "padmin", Role: core.RoleAdmin}
+	var lpar11, lpar12 *model.Partition
+	c.Read(func(st *model.State) { lpar11, lpar12 = st.PartitionByName("lpar11"), st.PartitionByName("lpar12") })
+	if err := c.Apply(admin, func(tx *core.Tx) error {
+		p := tx.Partition(lpar11.UUID).Clone()
+		p.Name = "renamed11"
+		tx.Put(p)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if body := get(); !strings.Contains(body, ">renamed11<") || listed() == l {
+		t.Errorf("the feed read after a rename does not show it (listed anew: %v)", listed() != l)
+	}
+	if err := c.DeletePartition(admin, lpar12.UUID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if body := get(); strings.Contains(body, lpar12.UUID) || strings.Count(body, "<entry>") != strings.Count(first, "<entry>")-1 {
+		t.Errorf("the feed read after a delete still lists the partition (%d entries, %d before)",
+			strings.Count(body, "<entry>"), strings.Count(first, "<entry>"))
+	}
+}

@@ -103,6 +103,15 @@ func (c *entryCache) expect(n int) {
 	}
 }
 
+// has tells whether the cache holds k at revision rev.
+func (c *entryCache) has(k cacheKey, rev uint64) bool {
+	sh := c.shard(k)
+	sh.mu.RLock()
+	v, ok := sh.m[k]
+	sh.mu.RUnlock()
+	return ok && v.rev == rev
+}
+
 // capacity is how many bytes the cache holds at most.
 func (c *entryCache) capacity() int64 { return c.limit * int64(len(c.shards)) }
 

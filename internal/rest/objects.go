@@ -715,6 +715,7 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, batches)
+	firstCold := false
 	if batches >= 4 && workers >= 2 {
 		// Batches the cache holds whole are copied here, without the
 		// hand-offs to and from the workers (a warm read is mostly
@@ -726,6 +727,7 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 			fw := newFeedWriter(k, len(batch))
 			s.appendEntries(fw, r, k, batch, rc, g)
 			rendered := fw.rendered
+			firstCold = fw.allMissed
 			if !emit(fw) {
 				return
 			}
@@ -756,6 +758,9 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 	order := make(chan *job, 2*workers)
 	jobs := make(chan *job, 2*workers)
 	stop := make(chan struct{})
+	// cold: the last batch rendered had none of its entries cached.
+	var cold atomic.Bool
+	cold.Store(firstCold)
 	var wg sync.WaitGroup
 	wg.Add(1 + workers)
 	go func() {
@@ -777,10 +782,12 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 			defer wg.Done()
 			for j := range jobs {
 				fw := newFeedWriter(k, len(j.objs))
+				fw.cold = cold.Load()
 				select {
 				case <-stop:
 				default:
 					s.appendEntries(fw, r, k, j.objs, rc, g)
+					cold.Store(fw.allMissed)
 				}
 				j.done <- fw
 			}
@@ -805,14 +812,29 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 // are; the others rendered, what they render from read in one go.
 func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel) {
 	fw.keys, fw.miss = fw.keys[:0], fw.miss[:0]
-	fw.rendered = false
+	fw.rendered, fw.allMissed = false, false
 	for _, o := range objs {
 		fw.keys = append(fw.keys, s.entryKey(r, k, o, rc, g))
 	}
 	// What the cache has goes in first; fw.hits[i] is where entry i ends
 	// in fw.buf (-1: not cached).
 	fw.hits = fw.hits[:0]
+	// After a batch none of which was cached (a feed read cold), the
+	// cache is asked only for the batch's first and last entries: when
+	// it has neither, the batch is rendered without asking for the
+	// others (a look-up that misses costs a lock and a probe of a large
+	// map in memory the caches do not hold).
+	skip := fw.cold && len(objs) > 2 && !s.cache.has(fw.keys[0], objs[0].rev) &&
+		!s.cache.has(fw.keys[len(objs)-1], objs[len(objs)-1].rev)
+	if skip {
+		s.cache.misses.Add(uint64(len(objs)))
+	}
 	for i, o := range objs {
+		if skip {
+			fw.miss = append(fw.miss, o)
+			fw.hits = append(fw.hits, -1)
+			continue
+		}
 		start := len(fw.buf)
 		b, ok := s.cache.appendTo(append(fw.buf, "<entry>"...), fw.keys[i], o.rev)
 		if ok {
@@ -828,6 +850,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 		return
 	}
 	fw.rendered = true
+	fw.allMissed = len(fw.miss) == len(objs)
 	cacheable := s.gatherAux(k, fw.miss, rc)
 	// The entries of a feed that would take more than half the cache are
 	// rendered, not cached: they would evict each other (and everything
@@ -883,9 +906,12 @@ type feedWriter struct {
 	// packed is storage for an entry's packed form (appendEntryCached).
 	packed []byte
 	// rendered tells whether appendEntries rendered any entry (some
-	// were not in the cache).
-	rendered bool
-	miss     []object
+	// were not in the cache), allMissed whether it rendered them all.
+	rendered, allMissed bool
+	// cold: the batch before was rendered whole (set by renderFeed for
+	// appendEntries).
+	cold bool
+	miss []object
 }
 
 // feedWriters are feedWriters free for reuse. Unlike a sync.Pool's, they

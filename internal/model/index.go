@@ -36,7 +36,8 @@ const (
 	// LUByUDID lists the logical units by UDIDKey of their UDID and of
 	// its 32-digit form.
 	LUByUDID
-	numIndexes
+	// NumIndexes is the number of indexes (they are 0 .. NumIndexes-1).
+	NumIndexes
 )
 
 // Kind is the kind of the objects an index lists.
@@ -158,7 +159,7 @@ func (s *State) index(o Object, add bool) {
 }
 
 // cloneIndexes copies the indexes (the sets are changed in place).
-func (s *State) cloneIndexes() (c [numIndexes]map[string]map[string]Object) {
+func (s *State) cloneIndexes() (c [NumIndexes]map[string]map[string]Object) {
 	for i, m := range s.ix {
 		if m == nil {
 			continue

@@ -82,13 +82,13 @@ func heldByScan(s *State) map[string]int {
 }
 
 type indexSnapshot struct {
-	ix   [numIndexes]map[string][]string
+	ix   [NumIndexes]map[string][]string
 	nums map[NumKey]map[int]int
 	held map[string]int
 }
 
 func snapshotByScan(s *State) (out indexSnapshot) {
-	for ix := range numIndexes {
+	for ix := range NumIndexes {
 		out.ix[ix] = indexByScan(s, ix)
 	}
 	out.nums = numsByScan(s)
@@ -97,7 +97,7 @@ func snapshotByScan(s *State) (out indexSnapshot) {
 }
 
 func snapshotByIndex(s *State, keys []string, numKeys []NumKey, pools []string) (out indexSnapshot) {
-	for ix := range numIndexes {
+	for ix := range NumIndexes {
 		out.ix[ix] = indexByIndex(s, ix, keys)
 	}
 	out.nums = numsByIndex(s, numKeys)
@@ -111,7 +111,7 @@ func snapshotByIndex(s *State, keys []string, numKeys []NumKey, pools []string) 
 }
 
 func (a indexSnapshot) diff(b indexSnapshot) string {
-	for ix := range numIndexes {
+	for ix := range NumIndexes {
 		if !sameIndex(a.ix[ix], b.ix[ix]) {
 			return fmt.Sprintf("index %d: %v, want %v", ix, a.ix[ix], b.ix[ix])
 		}

@@ -46,7 +46,7 @@ type State struct {
 	// ix are the indexes of index.go (EachBy), nums the numbers in use
 	// (virtual slots, device names: Nums) and poolHeld each pool's held
 	// space (PoolHeldMB); all changed in place and copied by Clone.
-	ix       [numIndexes]map[string]map[string]Object
+	ix       [NumIndexes]map[string]map[string]Object
 	nums     map[NumKey]*NumSet
 	poolHeld map[string]int
 

@@ -36,6 +36,12 @@ const (
 	// LUByUDID lists the logical units by UDIDKey of their UDID and of
 	// its 32-digit form.
 	LUByUDID
+	// SANLUNByName lists the SAN volumes by SANLUNNameKey of their name
+	// and of their UUID (a volume is found by either).
+	SANLUNByName
+	// SANLUNByNAA lists the SAN volumes by NAAKey of their page 83
+	// identifier.
+	SANLUNByNAA
 	// NumIndexes is the number of indexes (they are 0 .. NumIndexes-1).
 	NumIndexes
 )
@@ -47,6 +53,8 @@ func (ix Index) Kind() ObjKind {
 		return KindSCSIMap
 	case FCByVIOS:
 		return KindFCMap
+	case SANLUNByName, SANLUNByNAA:
+		return KindSANLUN
 	default:
 		return KindLU
 	}
@@ -65,6 +73,16 @@ func LUNameKey(ssp, name string) string { return ssp + "\x00" + name }
 // UDIDKey is the LUByUDID key of a UDID (full or 32-digit; UDIDs compare
 // without case).
 func UDIDKey(udid string) string { return strings.ToLower(udid) }
+
+// SANLUNNameKeys are the SANLUNByName keys a volume is found by with a
+// name or UUID.
+func SANLUNNameKeys(nameOrUUID string) [2]string {
+	return [2]string{"name\x00" + nameOrUUID, "uuid\x00" + strings.ToLower(nameOrUUID)}
+}
+
+// NAAKey is the SANLUNByNAA key of a page 83 identifier (compared without
+// case).
+func NAAKey(naa string) string { return strings.ToLower(naa) }
 
 // Keys calls fn with each key an object of the index's kind is listed
 // under.
@@ -89,6 +107,12 @@ func (ix Index) Keys(o Object, fn func(string)) {
 	case LUByName:
 		l := o.(*LogicalUnit)
 		fn(LUNameKey(l.SSP, l.Name))
+	case SANLUNByName:
+		l := o.(*SANLUN)
+		fn("name\x00" + l.Name)
+		fn("uuid\x00" + strings.ToLower(l.UUID))
+	case SANLUNByNAA:
+		fn(NAAKey(o.(*SANLUN).NAA))
 	case LUByUDID:
 		l := o.(*LogicalUnit)
 		full := UDIDKey(l.UDID)
@@ -108,6 +132,8 @@ func IndexesOf(k ObjKind) []Index {
 		return []Index{FCByVIOS}
 	case KindLU:
 		return []Index{LUByName, LUByUDID}
+	case KindSANLUN:
+		return []Index{SANLUNByName, SANLUNByNAA}
 	}
 	return nil
 }
@@ -122,6 +148,10 @@ func (ix Index) Listed(o Object, key string) bool {
 // EachBy calls fn for every object listed under key in the index (in no
 // particular order).
 func (s *State) EachBy(ix Index, key string, fn func(Object)) {
+	if sh := s.san(ix.Kind()); sh != nil {
+		sh.EachBy(ix, key, fn)
+		return
+	}
 	for _, o := range s.ix[ix][key] {
 		fn(o)
 	}

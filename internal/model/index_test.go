@@ -156,13 +156,20 @@ func TestIndexesFollowChanges(t *testing.T) {
 			keys = append(keys, LUNameKey(p, n))
 		}
 	}
+	for i := range 30 {
+		keys = append(keys, SANLUNNameKeys(fmt.Sprintf("O%02d", i))[1])
+	}
+	for _, n := range []string{"v1", "v2", "o05", "O05"} {
+		k := SANLUNNameKeys(n)
+		keys = append(keys, k[:]...)
+	}
 	s := NewState(&ManagedSystem{UUID: "S"})
 	var clone *State
 	var cloneWant indexSnapshot
 	for step := range 3000 {
 		id := fmt.Sprintf("O%02d", rng.IntN(30))
 		var o Object
-		switch rng.IntN(5) {
+		switch rng.IntN(6) {
 		case 0:
 			o = &SCSIMapping{UUID: id, VIOS: pick(parts), Client: pick(parts), ServerSlot: rng.IntN(8), ClientSlot: rng.IntN(8),
 				VHost: pick(names), Target: pick(names), Backing: []string{"", BackLU, BackPV}[rng.IntN(3)], BackingID: fmt.Sprintf("L%d", rng.IntN(6))}
@@ -172,6 +179,13 @@ func TestIndexesFollowChanges(t *testing.T) {
 			o = &EthernetAdapter{UUID: id, Partition: pick(parts), Slot: rng.IntN(8), MAC: id}
 		case 3:
 			o = &VirtualNIC{UUID: id, Partition: pick(parts), Slot: rng.IntN(8)}
+		case 5:
+			naa := fmt.Sprintf("6005076%025X", rng.IntN(4))
+			if rng.IntN(2) == 0 {
+				naa = strings.ToLower(naa)
+			}
+			o = &SANLUN{UUID: id, Name: []string{"v1", "v2", "o05", "O05"}[rng.IntN(4)], NAA: naa}
+			keys = append(keys, NAAKey(naa))
 		default:
 			udid := fmt.Sprintf("27%02x%032x", rng.IntN(4), rng.IntN(5))
 			if rng.IntN(2) == 0 {
@@ -183,7 +197,7 @@ func TestIndexesFollowChanges(t *testing.T) {
 		}
 		// An object's key names one object across kinds here, so that a
 		// put of another kind does not leave the old one behind.
-		for _, k := range []ObjKind{KindSCSIMap, KindFCMap, KindAdapter, KindVNIC, KindLU} {
+		for _, k := range []ObjKind{KindSCSIMap, KindFCMap, KindAdapter, KindVNIC, KindLU, KindSANLUN} {
 			if k != o.Kind() {
 				s.Delete(k, id)
 			}

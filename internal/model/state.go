@@ -264,6 +264,8 @@ func (s *State) indexObj(o Object, add bool) {
 	case KindLU:
 		s.index(o, add)
 		s.holdPool(o, add)
+	case KindSANLUN:
+		s.index(o, add)
 	}
 }
 

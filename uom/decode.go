@@ -95,6 +95,7 @@ type decoder struct {
 	raws     []rawAttr  // attributes being read
 	text     []byte
 	est      int // elements in the document, about (arenaSize)
+	estAttrs int // attributes in the document, at most (attrArenaSize)
 	lim      Limits
 	elements int // elements read so far
 	// dups finds repeated attributes of an element with many (a scan
@@ -179,6 +180,20 @@ func (d *decoder) arenaSize(max int) int {
 		return max
 	}
 	return min(max, d.est)
+}
+
+// attrArenaSize is how many attributes to allocate at a time: as
+// arenaSize, but for a small document no more than it has "=" (every
+// attribute has one; most elements of a request body have none).
+func (d *decoder) attrArenaSize(max int) int {
+	n := d.arenaSize(max)
+	if d.est < 0 {
+		return n
+	}
+	if d.estAttrs == 0 {
+		d.estAttrs = 1 + bytes.Count(d.src, []byte{'='})
+	}
+	return min(n, d.estAttrs)
 }
 
 // sub returns the substring of the source at [start, end).
@@ -522,7 +537,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 	el.Space = space
 	if len(raws) > 0 {
 		if cap(d.attrs)-len(d.attrs) < len(raws) {
-			d.attrs = make([]Attr, 0, max(d.arenaSize(256), len(raws)))
+			d.attrs = make([]Attr, 0, max(d.attrArenaSize(256), len(raws)))
 		}
 		start := len(d.attrs)
 		for _, r := range raws {

@@ -198,16 +198,36 @@ func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
 // setConsoleHeaders sets the headers of a management console's answers:
 // its type (PVM for a NovaLink, HMC), the schema version, the client's
 // transaction ID or a new one from next, and the cache rules.
+//
+// The constant values are shared slices put in the map under their
+// canonical keys (what Header.Set does, without its two allocations for
+// each): every answer carries them.
 func setConsoleHeaders(h http.Header, r *http.Request, mcType string, next *atomic.Uint64) {
-	h.Set("X-MC-Type", mcType)
-	h.Set("X-HMC-Schema-Version", "V1_3_0")
+	switch mcType {
+	case "PVM":
+		h["X-Mc-Type"] = mcTypePVM
+	case "HMC":
+		h["X-Mc-Type"] = mcTypeHMC
+	default:
+		h.Set("X-MC-Type", mcType)
+	}
+	h["X-Hmc-Schema-Version"] = schemaVersionHeader
 	tx := r.Header.Get("X-Transaction-ID")
 	if tx == "" {
 		tx = "XT" + strconv.FormatUint(next.Add(1), 10)
 	}
-	h.Set("X-Transaction-ID", tx)
-	h.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
+	h["X-Transaction-Id"] = []string{tx}
+	h["Cache-Control"] = cacheControlHeader
 }
+
+// Header values every answer shares (never changed in place).
+var (
+	mcTypePVM           = []string{"PVM"}
+	mcTypeHMC           = []string{"HMC"}
+	schemaVersionHeader = []string{"V1_3_0"}
+	cacheControlHeader  = []string{"no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie"}
+	atomContentType     = []string{uom.MediaTypeAtom}
+)
 
 func (s *Server) routes() {
 	m := http.NewServeMux()

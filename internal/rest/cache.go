@@ -23,6 +23,8 @@ type entryCache struct {
 	refsMu sync.Mutex
 	refs   map[string]*packRef // by family
 	tmpls  map[string]*tmplSet // by family (template.go)
+	// allTmpls counts the templates of all families.
+	allTmpls atomic.Int64
 }
 
 // maxPackFamilies bounds the reference entries kept: beyond, entries of

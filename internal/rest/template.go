@@ -31,8 +31,9 @@ import (
 // as a new one (up to maxTemplates), or written as without templates and
 // packed against the family's first.
 
-// maxTemplates is how many templates a family keeps.
-const maxTemplates = 8
+// maxTemplates is how many templates a family keeps, maxAllTemplates how
+// many a cache keeps in all (each some 10 KB of entry and 15 KB of calls).
+const maxTemplates, maxAllTemplates = 8, 512
 
 // opKind is what a recorded call wrote.
 type opKind uint8
@@ -91,6 +92,8 @@ type tmplSet struct {
 	mu   sync.Mutex
 	list atomic.Pointer[[]*entryTmpl]
 	last atomic.Int32 // which one matched last: tried first
+	// all counts the templates of every family of the cache.
+	all *atomic.Int64
 }
 
 func (ts *tmplSet) templates() []*entryTmpl {
@@ -100,17 +103,23 @@ func (ts *tmplSet) templates() []*entryTmpl {
 	return nil
 }
 
-// add keeps t unless the family has its fill.
-func (ts *tmplSet) add(t *entryTmpl) {
+// add keeps t unless the family, or the cache, has its fill of
+// templates; it tells whether it kept it.
+func (ts *tmplSet) add(t *entryTmpl) bool {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	old := ts.templates()
 	if len(old) >= maxTemplates {
-		return
+		return false
+	}
+	if ts.all != nil && ts.all.Add(1) > maxAllTemplates {
+		ts.all.Add(-1)
+		return false
 	}
 	l := append(old[:len(old):len(old)], t)
 	ts.list.Store(&l)
 	ts.last.Store(int32(len(l) - 1))
+	return true
 }
 
 // templates returns the template set of family (nil: no family, or too
@@ -127,7 +136,7 @@ func (c *entryCache) templates(family string) *tmplSet {
 	if len(c.tmpls) >= maxPackFamilies {
 		return nil
 	}
-	ts := &tmplSet{}
+	ts := &tmplSet{all: &c.allTmpls}
 	c.tmpls[family] = ts
 	return ts
 }
@@ -175,20 +184,25 @@ func appendWritten(dst []byte, k *kind, ob object, rc *renderCtx, g groupSel, ts
 		}
 		dst, pk = out.buf[:start], out.packed[:0]
 	}
-	if len(list) < maxTemplates {
+	if len(list) < maxTemplates && (ts.all == nil || ts.all.Load() < maxAllTemplates) {
 		t := &entryTmpl{}
 		out.begin(dst, nil, t, pk)
 		out.entryStart(k, ob, rc, g)
 		k.write(rc, ob, out, g)
 		b := append(out.buf, uom.EntryEnd...)
 		t.ref = newPackRef(append([]byte(nil), b[start:]...))
-		ts.add(t)
-		return b, writtenEntry{ref: t.ref}
+		if ts.add(t) {
+			return b, writtenEntry{ref: t.ref}
+		}
+		return b, writtenEntry{} // too many templates: kept as it is
 	}
 	out.begin(dst, nil, nil, pk)
 	out.entryStart(k, ob, rc, g)
 	k.write(rc, ob, out, g)
 	b := append(out.buf, uom.EntryEnd...)
+	if len(list) == 0 {
+		return b, writtenEntry{}
+	}
 	ref := list[0].ref
 	if p := ref.pack(pk[:0], b[start:]); len(p) < (len(b)-start)/2 {
 		return b, writtenEntry{ref: ref, packed: p}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,38 @@ func TestFeedListingsFollowChanges(t *testing.T) {
 	if body := get(); strings.Contains(body, lpar12.UUID) || strings.Count(body, "<entry>") != strings.Count(first, "<entry>")-1 {
 		t.Errorf("the feed read after a delete still lists the partition (%d entries, %d before)",
 			strings.Count(body, "<entry>"), strings.Count(first, "<entry>"))
+	}
+}
+
+// TestTemplatesBounded: a cache keeps at most maxAllTemplates templates,
+// however many families its entries come in; entries of the families
+// beyond are written as without templates, alike.
+func TestTemplatesBounded(t *testing.T) {
+	f := newWriteFixture(t)
+	s := f.s
+	k := s.kinds["LogicalPartition"]
+	rc := &renderCtx{base: "http://127.0.0.1:12080", now: f.clk.Now()}
+	var o object
+	f.c.Read(func(st *model.State) {
+		rc.sys, rc.acct = st.System, st.Accounting()
+		o = k.list(st, st.System.UUID)[0]
+		o.aux = k.aux(st, o)
+	})
+	s.prepareEntries(httptest.NewRequest(http.MethodGet, "/rest/api/uom/LogicalPartition", nil), k, rc, groupSel{all: true})
+	want := s.appendEntry(nil, k, o, rc, groupSel{all: true}, rc.prefix+o.uuid, false)
+	c := newEntryCache(64 << 20)
+	kept := 0
+	for i := range maxAllTemplates + 100 {
+		ts := c.templates("family " + strconv.Itoa(i))
+		got, e := appendWritten([]byte("<entry>"), k, o, rc, groupSel{all: true}, ts, nil)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("family %d: the entry differs: %s", i, firstDiff(got, want))
+		}
+		if e.ref != nil {
+			kept++
+		}
+	}
+	if n := c.allTmpls.Load(); n != maxAllTemplates || kept != maxAllTemplates {
+		t.Fatalf("%d templates kept (%d entries recorded), want %d", n, kept, maxAllTemplates)
 	}
 }

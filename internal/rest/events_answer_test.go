@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +49,7 @@ func TestEventAnswerGolden(t *testing.T) {
 		{"no query", "localhost", "", false, evs[4:5]},
 		{"nothing", "localhost", "", false, nil},
 	}
+	var shared eventEntries
 	feedID := regexp.MustCompile(`^(<feed [^>]*><id>)[0-9a-f-]{36}(</id>)`)
 	var out strings.Builder
 	for _, p := range polls {
@@ -60,7 +63,7 @@ func TestEventAnswerGolden(t *testing.T) {
 			r.TLS = &tls.ConnectionState{}
 		}
 		w := httptest.NewRecorder()
-		writeEventAnswer(w, r, p.events, func() string { return at.Format("2006-01-02T15:04:05.000Z07:00") })
+		writeEventAnswer(w, r, &shared, p.events, at)
 		res := w.Result()
 		out.WriteString("== " + p.name + ": GET http(s)://" + p.host + target + "\n")
 		out.WriteString(res.Status + "\n")
@@ -89,5 +92,38 @@ func TestEventAnswerGolden(t *testing.T) {
 	}
 	if got := out.String(); got != string(want) {
 		t.Errorf("event answers differ from %s:\n got:\n%s\nwant:\n%s", golden, got, want)
+	}
+}
+
+// TestConsoleHeaderKeys: the keys setConsoleHeaders sets directly are in
+// the canonical form Header.Set would give them (a client reading the
+// answer's headers by name finds them either way, and so does net/http
+// when it writes them).
+func TestConsoleHeaderKeys(t *testing.T) {
+	for _, k := range []string{hdrMCType, hdrSchemaVersion, hdrTransactionID, hdrCacheControl} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("header key %q is not canonical (%q)", k, c)
+		}
+	}
+	h := http.Header{}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-Transaction-ID", "client-tx-1")
+	var next atomic.Uint64
+	setConsoleHeaders(h, r, "PVM", &next)
+	want := http.Header{}
+	want.Set("X-MC-Type", "PVM")
+	want.Set("X-HMC-Schema-Version", "V1_3_0")
+	want.Set("X-Transaction-ID", "client-tx-1")
+	want.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("headers %v, want %v", h, want)
+	}
+	h = http.Header{}
+	setConsoleHeaders(h, httptest.NewRequest("GET", "/", nil), "HMC", &next)
+	if got := h.Get("X-Transaction-ID"); got != "XT1" {
+		t.Errorf("a new transaction ID: %q, want XT1 (the counter's next)", got)
+	}
+	if got := h.Get("X-MC-Type"); got != "HMC" {
+		t.Errorf("X-MC-Type %q, want HMC", got)
 	}
 }

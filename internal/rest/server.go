@@ -73,6 +73,9 @@ type Server struct {
 	guard       *ConnGuard
 	throttle    *logonThrottle
 	bodies      *semaphore.Weighted // the body budget (bodyBudget)
+	// eventEntries are the events as the polls answering them share
+	// them (events.go).
+	eventEntries eventEntries
 }
 
 // MaxBody bounds request bodies.
@@ -198,15 +201,41 @@ func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
 // its type (PVM for a NovaLink, HMC), the schema version, the client's
 // transaction ID or a new one from next, and the cache rules.
 func setConsoleHeaders(h http.Header, r *http.Request, mcType string, next *atomic.Uint64) {
-	h.Set("X-MC-Type", mcType)
-	h.Set("X-HMC-Schema-Version", "V1_3_0")
-	tx := r.Header.Get("X-Transaction-ID")
-	if tx == "" {
-		tx = "XT" + strconv.FormatUint(next.Add(1), 10)
+	// The values are set in canonical keys, the constant ones shared by
+	// every answer (a header's values are replaced, never changed in
+	// place), as Header.Set would set them.
+	switch mcType {
+	case "PVM":
+		h[hdrMCType] = hdrPVM
+	case "HMC":
+		h[hdrMCType] = hdrHMC
+	default:
+		h[hdrMCType] = []string{mcType}
 	}
-	h.Set("X-Transaction-ID", tx)
-	h.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
+	h[hdrSchemaVersion] = hdrSchemaV130
+	if tx := r.Header[hdrTransactionID]; len(tx) > 0 && tx[0] != "" {
+		h[hdrTransactionID] = tx[:1:1]
+	} else {
+		h[hdrTransactionID] = []string{"XT" + strconv.FormatUint(next.Add(1), 10)}
+	}
+	h[hdrCacheControl] = hdrNoCache
 }
+
+// The console's headers, in the canonical form of their keys
+// (TestConsoleHeaderKeys), and their constant values.
+const (
+	hdrMCType        = "X-Mc-Type"
+	hdrSchemaVersion = "X-Hmc-Schema-Version"
+	hdrTransactionID = "X-Transaction-Id"
+	hdrCacheControl  = "Cache-Control"
+)
+
+var (
+	hdrPVM        = []string{"PVM"}
+	hdrHMC        = []string{"HMC"}
+	hdrSchemaV130 = []string{"V1_3_0"}
+	hdrNoCache    = []string{"no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie"}
+)
 
 func (s *Server) routes() {
 	m := http.NewServeMux()

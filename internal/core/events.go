@@ -382,6 +382,9 @@ func (b *Bus) read(out []Event, q *queue) []Event {
 	return out
 }
 
+// Waiting returns the number of polls waiting for events.
+func (b *Bus) Waiting() int { return int(b.waiting.Load()) }
+
 // Queues returns the number of live queues.
 func (b *Bus) Queues() int {
 	b.mu.Lock()

@@ -43,7 +43,7 @@ type benchEnv struct {
 
 // newBenchEnv starts a core seeded with inv (clients client partitions,
 // IDs up to maxParts) and a REST server on loopback, with an admin session.
-func newBenchEnv(b *testing.B, clients, maxParts int) *benchEnv {
+func newBenchEnv(b testing.TB, clients, maxParts int) *benchEnv {
 	b.Helper()
 	inv := core.DefaultInventory()
 	inv.Clients.Count = clients

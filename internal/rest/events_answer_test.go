@@ -1,14 +1,20 @@
 package rest
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/tls"
 	"flag"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,3 +133,111 @@ func TestConsoleHeaderKeys(t *testing.T) {
 		t.Errorf("X-MC-Type %q, want HMC", got)
 	}
 }
+
+// countingListener counts the writes on each connection it accepts.
+type countingListener struct {
+	net.Listener
+	writes atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, writes: &l.writes}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestEventAnswerOneWrite: each answer of an event poll (a new queue's
+// NEW_CLIENT, a change that woke the poll, nothing) reaches its
+// connection in one write, status line, headers and body together; an
+// answer larger than the connection's 4 KB buffer in at most two.
+func TestEventAnswerOneWrite(t *testing.T) {
+	e := newBenchEnv(t, 0, 10)
+	e.http.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &countingListener{Listener: ln}
+	hs := httptest.NewUnstartedServer(e.srv)
+	hs.Listener.Close()
+	hs.Listener = cl
+	e.srv.ConfigureHTTPServer(hs.Config)
+	hs.Start()
+	defer hs.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rd := bufio.NewReader(conn)
+	poll := func(query string) *http.Response {
+		t.Helper()
+		fmt.Fprintf(conn, "GET /rest/api/uom/Event?%s HTTP/1.1\r\nHost: %s\r\nX-API-Session: %s\r\n\r\n", query, ln.Addr(), e.token)
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp
+	}
+	steps := []struct {
+		name    string
+		publish int // custom events published while the poll waits
+		query   string
+		status  int
+		writes  int64
+	}{
+		{"new queue (NEW_CLIENT)", 0, "QUEUE_APPLICATIONID=w1", 200, 1},
+		{"a change wakes the poll", 1, "QUEUE_APPLICATIONID=w1", 200, 1},
+		{"nothing", 0, "QUEUE_APPLICATIONID=w1&timeout=0", 204, 1},
+		{"ten changes at once (beyond 4 KB)", 10, "QUEUE_APPLICATIONID=w1", 200, 2},
+		{"nothing again", 0, "QUEUE_APPLICATIONID=w1&timeout=0", 204, 1},
+	}
+	for _, s := range steps {
+		before := cl.writes.Load()
+		if s.publish > 0 {
+			go func(n int) {
+				for e.core.Bus.Queues() == 0 || !waiting(e.core.Bus) {
+					time.Sleep(time.Millisecond)
+				}
+				evs := make([]core.Event, n) // one change's events, published together
+				for i := range evs {
+					evs[i] = core.Event{Type: core.EventModify, Data: "/rest/api/uom/ManagedSystem/" + strconv.Itoa(i)}
+				}
+				e.core.Bus.Publish(evs...)
+			}(s.publish)
+		}
+		resp := poll(s.query)
+		if resp.StatusCode != s.status {
+			t.Fatalf("%s: HTTP %d, want %d", s.name, resp.StatusCode, s.status)
+		}
+		// The next step's request is read after this answer's last write.
+		if s.writes == 1 {
+			if got := cl.writes.Load() - before; got != 1 {
+				t.Errorf("%s: %d writes, want 1", s.name, got)
+			}
+		} else if got := cl.writes.Load() - before; got < 1 || got > s.writes {
+			t.Errorf("%s: %d writes, want at most %d", s.name, got, s.writes)
+		}
+	}
+}
+
+// waiting reports whether a poll waits on bus.
+func waiting(bus *core.Bus) bool { return bus.Waiting() > 0 }

@@ -9,7 +9,8 @@
 #            server answering N waiting GETs with pvmd's captured answer
 #            when one channel is closed), pvmd and the baseline alternately;
 #            also, for comparison, the baseline whose connections each
-#            answer one request first, as pvmd answers NEW_CLIENT.
+#            answer one request first, as pvmd answers NEW_CLIENT, and the
+#            Go heap and stacks in use per waiting poll on each side.
 #  abandoned Q (500) event queues polled once and then never, while C
 #            (9,000) partitions are created by 16 clients: the create rate
 #            and pvmd's resident memory after the creates, against a run
@@ -93,6 +94,7 @@ stop() {
 
 # --- fan-out ---------------------------------------------------------------
 pv_last="" pv_mem="" bl_last="" bl_mem="" b1_mem="" FAN_T="" FAN_M="" FAN_M1="" BODY_BYTES=""
+pv_use="" bl_use="" b1_use=""
 if part fanout; then
 log "fan-out: $CHANGES changes ($TRIGGER) to $POLLS waiting polls, pvmd and bench/fanout alternately, $ROUNDS runs each"
 mkdir -p "$WORK/capture"
@@ -123,6 +125,9 @@ for r in $(seq "$ROUNDS"); do
 		-n "$POLLS" -rounds "$CHANGES" >"$WORK/fan-base1-$r.out" || fail "load fanout -first against the baseline"
 	stop "$FPID"
 	b1_mem="$b1_mem $(get "$WORK/fan-base1-$r.out" per_poll_kb)"
+	pv_use="$pv_use $(get "$WORK/fan-pvmd-$r.out" inuse_per_poll_kb)"
+	bl_use="$bl_use $(get "$WORK/fan-base-$r.out" inuse_per_poll_kb)"
+	b1_use="$b1_use $(get "$WORK/fan-base1-$r.out" inuse_per_poll_kb)"
 	pv_last="$pv_last $(get "$WORK/fan-pvmd-$r.out" last_p50_ms)"
 	pv_mem="$pv_mem $(get "$WORK/fan-pvmd-$r.out" per_poll_kb)"
 	bl_last="$bl_last $(get "$WORK/fan-base-$r.out" last_p50_ms)"
@@ -138,6 +143,9 @@ FAN_M=$(ratio "$PV_MEM" "$BL_MEM")
 B1_MEM=$(echo "$b1_mem" | median)
 FAN_M1=$(ratio "$PV_MEM" "$B1_MEM")
 BODY_BYTES=$(wc -c <"$WORK/capture/body")
+PV_USE=$(echo "$pv_use" | median)
+BL_USE=$(echo "$bl_use" | median)
+B1_USE=$(echo "$b1_use" | median)
 fi
 
 # --- abandoned queues --------------------------------------------------------
@@ -179,6 +187,7 @@ if part fanout; then
 | one change ($TRIGGER) to $POLLS waiting polls: change sent → last answer read, median of $ROUNDS runs of the median of $CHANGES changes | $PV_LAST ms (runs:$pv_last) | bench/fanout: $BL_LAST ms (runs:$bl_last) | $FAN_T | ≤ 1.2 | $(within "$FAN_T" 1.2) |
 | resident memory per waiting poll ($BODY_BYTES-byte answer) | $PV_MEM KB (runs:$pv_mem) | bench/fanout: $BL_MEM KB (runs:$bl_mem) | $FAN_M | ≤ 1.2 | $(within "$FAN_M" 1.2) |
 | the same, against the baseline whose connections each answered one request first (as pvmd's NEW_CLIENT) | $PV_MEM KB | bench/fanout, load fanout -first: $B1_MEM KB (runs:$b1_mem) | $FAN_M1 | (comparison) | |
+| Go heap and stacks in use per waiting poll (allocated, written or not; the resident figure leaves out pages never written, such as the 4 KB write buffer of a connection that never answered) | $PV_USE KB (runs:$pv_use) | bench/fanout: $BL_USE KB (runs:$bl_use); -first: $B1_USE KB (runs:$b1_use) | $(ratio "$PV_USE" "$BL_USE") | (comparison) | |
 EOF
 fi
 if part abandoned; then

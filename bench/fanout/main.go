@@ -7,7 +7,12 @@
 // waiting request by closing one channel. GET /first answers the same
 // bytes at once (a client's first poll of pvmd, NEW_CLIENT, is answered
 // at once too; `load fanout -baseline -first` sends it on each
-// connection before its waiting poll).
+// connection before its waiting poll). GET /memstats answers the Go
+// runtime's heap and stacks in use ("heap_inuse_bytes N",
+// "stack_inuse_bytes N"), as pvmd's /metrics has them, for the figure of
+// memory per waiting poll that counts what is allocated whether or not
+// it was ever written (the resident one does not count a buffer never
+// written).
 //
 //	fanout -dir DIR [-addr 127.0.0.1:0] [-wait 10s]
 //
@@ -25,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +91,11 @@ func main() {
 		}
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
+	})
+	mux.HandleFunc("GET /memstats", func(w http.ResponseWriter, r *http.Request) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Fprintf(w, "heap_inuse_bytes %d\nstack_inuse_bytes %d\n", m.HeapInuse, m.StackInuse)
 	})
 	mux.HandleFunc("PUT /trigger", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()

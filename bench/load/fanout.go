@@ -122,6 +122,12 @@ func cmdFanout(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Read after the resident figure: what reading it allocates is
+	// counted against the server.
+	inuse0, err := inUse(c, *base, *baseline, trigToken)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	recv := make(chan receipt, *n)
@@ -227,6 +233,10 @@ func cmdFanout(args []string) error {
 	if err != nil {
 		return err
 	}
+	inuse1, err := inUse(c, *base, *baseline, trigToken)
+	if err != nil {
+		return err
+	}
 	var last, p50 durs
 	for r := 0; r < *rounds; r++ {
 		marker := "fan-" + run + "-round" + strconv.Itoa(r)
@@ -277,9 +287,43 @@ func cmdFanout(args []string) error {
 	for _, d := range last {
 		lastMS = append(lastMS, ms(d))
 	}
-	fmt.Printf("polls=%d\nrss_before_kb=%d\nrss_waiting_kb=%d\nper_poll_kb=%.1f\nlast_p50_ms=%s\nlast_runs_ms=%s\nmedian_p50_ms=%s\n",
-		*n, rss0, rss1, float64(rss1-rss0)/float64(*n), ms(last.pct(50)), strings.Join(lastMS, ","), ms(p50.pct(50)))
+	fmt.Printf("polls=%d\nrss_before_kb=%d\nrss_waiting_kb=%d\nper_poll_kb=%.1f\ninuse_per_poll_kb=%.1f\nlast_p50_ms=%s\nlast_runs_ms=%s\nmedian_p50_ms=%s\n",
+		*n, rss0, rss1, float64(rss1-rss0)/float64(*n), float64(inuse1-inuse0)/1024/float64(*n), ms(last.pct(50)), strings.Join(lastMS, ","), ms(p50.pct(50)))
 	return nil
+}
+
+// inUse is the Go runtime's heap and stacks in use in the server, in
+// bytes: pvmd's /metrics (go_memstats_*), the baseline's /memstats.
+func inUse(c *http.Client, base string, baseline bool, token string) (int64, error) {
+	url := base + "/metrics"
+	if baseline {
+		url, token = base+"/memstats", ""
+	}
+	st, _, b, err := do(c, "GET", url, token, "", nil)
+	if err == nil && st != http.StatusOK {
+		err = fmt.Errorf("HTTP %d: %.200s", st, b)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	var sum int64
+	found := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(l, " ")
+		switch strings.TrimPrefix(k, "go_memstats_") {
+		case "heap_inuse_bytes", "stack_inuse_bytes":
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %q: %w", url, l, err)
+			}
+			sum += int64(f)
+			found++
+		}
+	}
+	if found != 2 {
+		return 0, fmt.Errorf("%s: no heap_inuse_bytes and stack_inuse_bytes", url)
+	}
+	return sum, nil
 }
 
 func writeCapture(dir string, r receipt) error {

@@ -238,6 +238,10 @@ func cmdFanout(args []string) error {
 		return err
 	}
 	var last, p50 durs
+	cpu0, err := cpuTicks(*pid)
+	if err != nil {
+		return err
+	}
 	for r := 0; r < *rounds; r++ {
 		marker := "fan-" + run + "-round" + strconv.Itoa(r)
 		t0 := time.Now()
@@ -281,15 +285,47 @@ func cmdFanout(args []string) error {
 		}
 		time.Sleep(*settle)
 	}
+	cpu1, err := cpuTicks(*pid)
+	if err != nil {
+		return err
+	}
 	cancel()
 	wg.Wait()
 	var lastMS []string
 	for _, d := range last {
 		lastMS = append(lastMS, ms(d))
 	}
-	fmt.Printf("polls=%d\nrss_before_kb=%d\nrss_waiting_kb=%d\nper_poll_kb=%.1f\ninuse_per_poll_kb=%.1f\nlast_p50_ms=%s\nlast_runs_ms=%s\nmedian_p50_ms=%s\n",
-		*n, rss0, rss1, float64(rss1-rss0)/float64(*n), float64(inuse1-inuse0)/1024/float64(*n), ms(last.pct(50)), strings.Join(lastMS, ","), ms(p50.pct(50)))
+	fmt.Printf("polls=%d\nrss_before_kb=%d\nrss_waiting_kb=%d\nper_poll_kb=%.1f\ninuse_per_poll_kb=%.1f\nlast_p50_ms=%s\nlast_runs_ms=%s\nmedian_p50_ms=%s\ncpu_per_change_ms=%.1f\n",
+		*n, rss0, rss1, float64(rss1-rss0)/float64(*n), float64(inuse1-inuse0)/1024/float64(*n), ms(last.pct(50)), strings.Join(lastMS, ","), ms(p50.pct(50)),
+		float64(cpu1-cpu0)*1000/clockTicks/float64(*rounds))
 	return nil
+}
+
+// clockTicks is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on
+// Linux).
+const clockTicks = 100
+
+// cpuTicks is the CPU time (user and system) the process has used, in
+// clock ticks: what a change costs the server between the rounds (the
+// settling pauses between them cost an idle server nothing).
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command's name, in parentheses: state is
+	// the 3rd field of the line, utime the 14th and stime the 15th.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	return u + st, nil
 }
 
 // inUse is the Go runtime's heap and stacks in use in the server, in

@@ -1,6 +1,7 @@
 // Command fanout is the baseline of the event fan-out benchmark
 // (bench/events.sh): the least a Go HTTP server can do to answer many
-// waiting long-polls at once. Every GET /wait blocks until the next PUT
+// waiting long-polls at once. Every GET /wait (or GET /rest/api/uom/Event,
+// the path of pvmd's polls) blocks until the next PUT
 // /trigger (or until -wait passes: 204), then answers with the same
 // bytes (body and headers captured from pvmd's answer to an event poll
 // by `load fanout -capture`), held in memory. PUT /trigger wakes every
@@ -63,7 +64,7 @@ func main() {
 	var mu sync.Mutex
 	gen := make(chan struct{})
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /wait", func(w http.ResponseWriter, r *http.Request) {
+	waitPoll := func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		ch := gen
 		mu.Unlock()
@@ -83,7 +84,12 @@ func main() {
 		}
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
-	})
+	}
+	mux.HandleFunc("GET /wait", waitPoll)
+	// The path of pvmd's polls: `load fanout -baseline` sends the same
+	// requests as to pvmd (path, query, session header), which this
+	// server reads and ignores.
+	mux.HandleFunc("GET /rest/api/uom/Event", waitPoll)
 	mux.HandleFunc("GET /first", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for k, v := range hdr {

@@ -78,6 +78,10 @@ func pollURL(base, app string) string {
 	return base + "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_APPLICATIONID&QUEUE_APPLICATIONID=" + app
 }
 
+// baselineToken stands for a session token in the baseline's requests:
+// as long as pvmd's (48 random bytes, base64).
+var baselineToken = strings.Repeat("b", 64)
+
 type receipt struct {
 	waiter int
 	at     time.Time
@@ -135,9 +139,12 @@ func cmdFanout(args []string) error {
 	var wg sync.WaitGroup
 	poll := func(i int) {
 		defer wg.Done()
-		url, token := *base+"/wait", ""
+		// The baseline gets the same requests as pvmd (path, query, a
+		// session header of the same length), which it ignores: both
+		// servers read the same bytes.
+		url, token := pollURL(*base, "fan-"+run+"-"+strconv.Itoa(i)), baselineToken
 		if !*baseline {
-			url, token = pollURL(*base, "fan-"+run+"-"+strconv.Itoa(i)), tokens[i / *perSession]
+			token = tokens[i / *perSession]
 		}
 		firstURL := url
 		if *baseline && *first {

@@ -27,7 +27,8 @@ import (
 // own connection; one op is one change, until the last poll has read its
 // answer. The baseline sub-benchmark runs the same client against the
 // least a Go server can do (one channel closed, a fixed answer of pvmd's
-// size written with the headers of pvmd's, as bench/fanout does).
+// size written with the headers of pvmd's, as bench/fanout does; it
+// reads the same requests as pvmd, which it ignores).
 // Besides the time of the last answer it reports the process's stack and
 // heap per waiting poll (client included, the same in both), and what the
 // process allocated per poll until all waited. The profiling
@@ -121,8 +122,10 @@ func BenchmarkEventFanout1000(b *testing.B) {
 		defer hs.Close()
 		c := &http.Client{}
 		host := hs.Listener.Addr().String()
-		benchFanout(b, host, polls, false, func(int) []byte {
-			return []byte("GET /wait HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/atom+xml\r\n\r\n")
+		token := newToken() // pvmd's request, ignored
+		benchFanout(b, host, polls, false, func(i int) []byte {
+			return []byte("GET /rest/api/uom/Event?QUEUE_APPLICATIONID=fan" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: " + host +
+				"\r\nAccept: application/atom+xml\r\nX-API-Session: " + token + "\r\n\r\n")
 		}, func() {
 			req, _ := http.NewRequest("PUT", hs.URL+"/trigger", nil)
 			resp, err := c.Do(req)

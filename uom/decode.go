@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -95,6 +96,7 @@ type decoder struct {
 	raws     []rawAttr  // attributes being read
 	text     []byte
 	est      int // elements in the document, about (arenaSize)
+	estAttrs int // attributes in the document, at most (attrArenaSize)
 	lim      Limits
 	elements int // elements read so far
 	// dups finds repeated attributes of an element with many (a scan
@@ -179,6 +181,20 @@ func (d *decoder) arenaSize(max int) int {
 		return max
 	}
 	return min(max, d.est)
+}
+
+// attrArenaSize is how many attributes to allocate at a time: as
+// arenaSize, but for a small document no more than it has "=" (every
+// attribute has one; most elements of a request body have none).
+func (d *decoder) attrArenaSize(max int) int {
+	n := d.arenaSize(max)
+	if d.est < 0 {
+		return n
+	}
+	if d.estAttrs == 0 {
+		d.estAttrs = 1 + bytes.Count(d.src, []byte{'='})
+	}
+	return min(n, d.estAttrs)
 }
 
 // sub returns the substring of the source at [start, end).
@@ -496,11 +512,9 @@ func (d *decoder) element(depth int) (*Element, error) {
 		}
 		switch {
 		case ap == "" && al == "xmlns":
-			d.ns = append(d.ns, nsFrame{"", v})
-			el.NSDecls = append(el.NSDecls, Attr{Local: "", Value: v})
+			d.declare(el, "", v)
 		case ap == "xmlns":
-			d.ns = append(d.ns, nsFrame{al, v})
-			el.NSDecls = append(el.NSDecls, Attr{Local: al, Value: v})
+			d.declare(el, al, v)
 		default:
 			if err := d.checkRepeat(rawMark, ap, al); err != nil {
 				return nil, err
@@ -522,7 +536,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 	el.Space = space
 	if len(raws) > 0 {
 		if cap(d.attrs)-len(d.attrs) < len(raws) {
-			d.attrs = make([]Attr, 0, max(d.arenaSize(256), len(raws)))
+			d.attrs = make([]Attr, 0, max(d.attrArenaSize(256), len(raws)))
 		}
 		start := len(d.attrs)
 		for _, r := range raws {
@@ -587,9 +601,30 @@ func (d *decoder) checkRepeat(rawMark int, prefix, local string) error {
 	return nil
 }
 
+// declare binds prefix to uri from el on (a namespace declaration of el).
+// A root declares a few at once (a request body: the uom namespace, as
+// the default and under the kind's prefix, and k2's): room for four is
+// made at the first.
+func (d *decoder) declare(el *Element, prefix, uri string) {
+	if cap(d.ns) == len(d.ns) {
+		d.ns = slices.Grow(d.ns, 4)
+	}
+	d.ns = append(d.ns, nsFrame{prefix, uri})
+	if el.NSDecls == nil {
+		el.NSDecls = make([]Attr, 0, 4)
+	}
+	el.NSDecls = append(el.NSDecls, Attr{Local: prefix, Value: uri})
+}
+
 // content reads an element's children and text up to its end tag.
+//
+// d.text is a stack shared by the elements open: an element's text is
+// what it appends past the length d.text had when its content began, and
+// is taken off again when it ends (so that one buffer serves the whole
+// document rather than one per element).
 func (d *decoder) content(el *Element, depth int) error {
-	d.text = d.text[:0]
+	base := len(d.text)
+	defer func() { d.text = d.text[:base] }()
 	hasText := false // text other than white space
 	from := len(d.stack)
 	// A leaf whose text needs no decoding is a substring of the source.
@@ -634,9 +669,9 @@ func (d *decoder) content(el *Element, depth int) error {
 			case len(el.Children) == 0 && plainText:
 				el.Text = d.sub(textStart, textEnd)
 			case len(el.Children) == 0:
-				el.Text = string(d.text)
+				el.Text = string(d.text[base:])
 			case hasText:
-				el.Text = string(bytes.TrimSpace(d.text))
+				el.Text = string(bytes.TrimSpace(d.text[base:]))
 			}
 			return nil
 		case bytes.HasPrefix(rest, []byte("<!--")):
@@ -664,13 +699,13 @@ func (d *decoder) content(el *Element, depth int) error {
 		case bytes.HasPrefix(rest, []byte("<!")):
 			return d.errorf("DTDs are not accepted")
 		default:
-			saved := d.text
-			d.text = nil
 			child, err := d.element(depth + 1)
 			if err != nil {
 				return err
 			}
-			d.text = saved
+			if d.stack == nil {
+				d.stack = make([]*Element, 0, 32)
+			}
 			d.stack = append(d.stack, child)
 			plainText = false
 		}

@@ -274,6 +274,10 @@ func cmdFeed(args []string) error {
 	return nil
 }
 
+// recordKey is the key pvmd stores the record of a partition with ID id
+// under: the ID, zero-padded to five digits, "/", its UUID.
+func recordKey(id int64) string { return fmt.Sprintf("%05d/%s", id, newUUID()) }
+
 func newUUID() string {
 	var b [16]byte
 	rand.Read(b[:])
@@ -561,8 +565,9 @@ func cmdCount(args []string) error {
 }
 
 // cmdStore drives the store alone (internal/store, no pvmd): n commits
-// shaped like a partition create's (a record of -size bytes under a new
-// random key, and the sequence number) from `writers` goroutines, each
+// shaped like a partition create's (a record of -size bytes under the key
+// pvmd gives a new partition: the next ID, then a random UUID; and the
+// sequence number) from `writers` goroutines, each
 // waiting for its commit before the next, as pvmd's request handlers do.
 // With -batch B it writes transactions of exactly B such commits on
 // average instead (one writer submitting the changes of B creates as one
@@ -597,7 +602,7 @@ func cmdStore(args []string) error {
 			for i := next.Add(1); i <= int64(*n); i = next.Add(1) {
 				t0 := time.Now()
 				s.Submit(&store.Commit{Changes: []store.Change{
-					{Bucket: store.BucketPartitions, Key: newUUID(), Value: val},
+					{Bucket: store.BucketPartitions, Key: recordKey(i), Value: val},
 					{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.FormatInt(i, 10))},
 				}, Done: func(err error) { done <- err }})
 				if err := <-done; err != nil {
@@ -652,7 +657,7 @@ func storeBatches(s *store.Store, batch float64, n int, val []byte) error {
 		}
 		var ch []store.Change
 		for j := 0; j < k; j++ {
-			ch = append(ch, store.Change{Bucket: store.BucketPartitions, Key: newUUID(), Value: val})
+			ch = append(ch, store.Change{Bucket: store.BucketPartitions, Key: recordKey(int64(i + j + 1)), Value: val})
 		}
 		i += k
 		ch = append(ch, store.Change{Bucket: store.BucketMeta, Key: "seq", Value: []byte(strconv.Itoa(i))})

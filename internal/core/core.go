@@ -601,6 +601,7 @@ func (c *Core) load() error {
 	}
 	st := model.NewState(&sys)
 	legacySAN := 0
+	var moves []store.Change // records to move to their keys (rekey)
 	for _, k := range model.Kinds {
 		k := k
 		if c.fleet != nil && model.SANKinds[k] {
@@ -615,11 +616,20 @@ func (c *Core) load() error {
 				return fmt.Errorf("state file: %s %s: %w", k, key, err)
 			}
 			st.Put(o)
+			moves = append(moves, rekey(string(k), string(key), v, o)...)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+	}
+	if len(moves) > 0 {
+		// Records under the keys of an older state file go to their keys
+		// now, in one durable transaction (all moved, or none).
+		if err := c.store.Update(moves); err != nil {
+			return fmt.Errorf("state file: move %d records to their keys: %w", len(moves)/2, err)
+		}
+		c.log.Info("state file: records moved to their keys", "records", len(moves)/2)
 	}
 	seqRaw, err := c.store.Get(store.BucketMeta, "seq")
 	if err != nil {

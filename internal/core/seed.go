@@ -460,7 +460,7 @@ func writeSeeds(s *store.Store, spaces []*store.Space, states []*model.State, in
 			b := spaces[i].Bucket(string(k))
 			st.Each(k, func(o model.Object) {
 				o.SetRevision(rev)
-				recs = append(recs, record{b, o.Key(), o})
+				recs = append(recs, record{b, recordKey(o), o})
 			})
 		}
 	}

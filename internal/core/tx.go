@@ -429,7 +429,7 @@ func (tx *Tx) finish(rev uint64) (*delta, []store.Change, []Event, error) {
 				continue
 			}
 			d.dels = append(d.dels, k)
-			changes = append(changes, store.Change{Bucket: string(k.kind), Key: k.key})
+			changes = append(changes, store.Change{Bucket: string(k.kind), Key: recordKey(old)})
 			if path := tx.pathOf(sysUUID, old); path != "" {
 				events = append(events, Event{Type: EventDelete, Data: path})
 			}
@@ -441,7 +441,13 @@ func (tx *Tx) finish(rev uint64) (*delta, []store.Change, []Event, error) {
 			return nil, nil, nil, model.Internal("encode %s %s: %v", k.kind, k.key, err)
 		}
 		d.puts = append(d.puts, o)
-		changes = append(changes, store.Change{Bucket: string(k.kind), Key: k.key, Value: b})
+		key := recordKey(o)
+		if old != nil {
+			if was := recordKey(old); was != key {
+				changes = append(changes, store.Change{Bucket: string(k.kind), Key: was})
+			}
+		}
+		changes = append(changes, store.Change{Bucket: string(k.kind), Key: key, Value: b})
 		path := tx.pathOf(sysUUID, o)
 		if path == "" {
 			continue

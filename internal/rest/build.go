@@ -179,13 +179,37 @@ func (b *builder) bare(name string) *builder {
 // given.
 func (b *builder) leafKB(name, kb, text string) *builder {
 	if b.out != nil {
-		t := makeTag(name, []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}})
-		b.streamLeafTag(&t, text)
+		b.streamLeafTag(kbTag(name, kb), text)
 		return b
 	}
 	b.el.Append(&uom.Element{Space: b.ns, Local: name, Text: text,
 		Attrs: []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}}})
 	return b
+}
+
+// kbTags holds the tags leafKB writes, by name and access attribute, each
+// made once.
+var (
+	kbTagsMu sync.RWMutex
+	kbTags   = map[[2]string]*tag{}
+)
+
+func kbTag(name, kb string) *tag {
+	key := [2]string{name, kb}
+	kbTagsMu.RLock()
+	t := kbTags[key]
+	kbTagsMu.RUnlock()
+	if t != nil {
+		return t
+	}
+	nt := makeTag(name, []uom.Attr{{Local: "kb", Value: kb}, {Local: "kxe", Value: "false"}})
+	kbTagsMu.Lock()
+	defer kbTagsMu.Unlock()
+	if t = kbTags[key]; t == nil {
+		t = &nt
+		kbTags[key] = t
+	}
+	return t
 }
 
 // leafWith adds <name attrs>text</name> with exactly the attributes given

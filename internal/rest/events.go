@@ -219,10 +219,6 @@ func writeEvents(w http.ResponseWriter, r *http.Request, shared *eventEntries, e
 // feedHead opens an event feed, up to its ID.
 const feedHead = `<feed xmlns="` + uom.NSAtom + `" xmlns:ns2="` + uom.NSOpenSearch + `" xmlns:ns3="` + uom.NSXHTML + `"><id>`
 
-// atomContentType is the Content-Type of feeds (shared by the answers'
-// headers: never changed in place).
-var atomContentType = []string{uom.MediaTypeAtom}
-
 // answerBuffers hold answers being written (a thousand polls answered at
 // once share a few).
 var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}

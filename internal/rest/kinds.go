@@ -24,6 +24,15 @@ func (s *Server) registerKinds() map[string]*kind {
 			}
 			return object{}, false
 		},
+		// As a parent, the system is its UUID: the variant of its entry
+		// (its slots' owners, a fleet's partitions: a pass over them)
+		// is for rendering it.
+		find: func(st *model.State, id string) (object, bool) {
+			if strings.EqualFold(id, st.System.UUID) {
+				return systemObject(st.System), true
+			}
+			return object{}, false
+		},
 		render: func(rc *renderCtx, o object) *uom.Element {
 			sio, _ := o.aux.(*systemIO)
 			return renderSystem(rc, o.val.(*model.ManagedSystem), sio)

@@ -74,9 +74,12 @@ type kind struct {
 	root    bool
 	// owner returns the ID of the parent object that o belongs to (for
 	// children of kinds other than ManagedSystem: there is one system).
-	owner  func(o object) string
-	list   func(st *model.State, parentID string) []object
-	get    func(st *model.State, id string) (object, bool)
+	owner func(o object) string
+	list  func(st *model.State, parentID string) []object
+	get   func(st *model.State, id string) (object, bool)
+	// find, when set, is get for a request that only addresses the object
+	// as a parent (resolve): without what only its rendering needs.
+	find   func(st *model.State, id string) (object, bool)
 	render func(rc *renderCtx, o object) *uom.Element
 	// write, when set, renders what render builds straight to bytes (see
 	// xmlOut), with the groups g; it is used instead of render.
@@ -196,13 +199,13 @@ func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) 
 	var ok, gpOK bool
 	s.core.Read(func(st *model.State) {
 		var po object
-		po, ok = pk.get(st, id)
+		po, ok = pk.parent(st, id)
 		if ok {
 			parentID = po.uuid
 		}
 		if gk != nil {
 			var g object
-			g, gpOK = gk.get(st, gpid)
+			g, gpOK = gk.parent(st, gpid)
 			if ok && gpOK && pk.owner != nil && !strings.EqualFold(pk.owner(po), g.uuid) {
 				ok = false
 			}
@@ -215,6 +218,15 @@ func (s *Server) resolve(r *http.Request) (k *kind, parentID string, err error) 
 		return nil, "", model.ErrNoObject(root, id)
 	}
 	return k, parentID, nil
+}
+
+// parent reads the object id of k as a parent of the object a request
+// addresses (find, or get).
+func (k *kind) parent(st *model.State, id string) (object, bool) {
+	if k.find != nil {
+		return k.find(st, id)
+	}
+	return k.get(st, id)
 }
 
 // entryID returns the object ID of an entry request.
@@ -994,9 +1006,10 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	}
 	buf := entryBufs.Get().(*[]byte)
 	*buf = s.appendEntry((*buf)[:0], k, o, rc, g, path, true)
-	w.Header().Set("ETag", core.EtagOf(o.rev))
-	w.Header().Set("Content-Type", uom.MediaTypeAtom)
-	w.Header().Set("Content-Length", strconv.Itoa(len(*buf)))
+	h := w.Header()
+	h["Etag"] = []string{core.EtagOf(o.rev)}
+	h["Content-Type"] = atomContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(*buf))}
 	w.WriteHeader(status)
 	w.Write(*buf)
 	entryBufs.Put(buf)

@@ -102,6 +102,41 @@ func (x *xmlReader) units(path string, c *uom.Element, dst *model.Units) {
 	*dst = u
 }
 
+// intIn, boolIn and unitsIn are int, bool and units for the child c of
+// the element at parent: its path is made only for an error.
+func (x *xmlReader) intIn(parent string, c *uom.Element, dst *int) {
+	if x.err == nil {
+		if v, err := strconv.Atoi(x.text(c)); err == nil && v >= 0 {
+			*dst = v
+			return
+		}
+		x.int(parent+"/"+c.Local, c, dst)
+	}
+}
+
+func (x *xmlReader) boolIn(parent string, c *uom.Element, dst *bool) {
+	if x.err == nil {
+		switch x.text(c) {
+		case "true":
+			*dst = true
+		case "false":
+			*dst = false
+		default:
+			x.bool(parent+"/"+c.Local, c, dst)
+		}
+	}
+}
+
+func (x *xmlReader) unitsIn(parent string, c *uom.Element, dst *model.Units) {
+	if x.err == nil {
+		if u, err := model.ParseUnits(x.text(c)); err == nil {
+			*dst = u
+			return
+		}
+		x.units(parent+"/"+c.Local, c, dst)
+	}
+}
+
 func (x *xmlReader) str(c *uom.Element, dst *string) {
 	if x.err == nil {
 		*dst = x.text(c)
@@ -198,24 +233,23 @@ func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNo
 			}
 		case "PartitionMemoryConfiguration":
 			for _, m := range c.Children {
-				mp := path + "/" + m.Local
 				switch m.Local {
 				case "DesiredMemory":
-					x.int(mp, m, &p.DesMem)
+					x.intIn(path, m, &p.DesMem)
 				case "MinimumMemory":
-					x.int(mp, m, &p.MinMem)
+					x.intIn(path, m, &p.MinMem)
 				case "MaximumMemory":
-					x.int(mp, m, &p.MaxMem)
+					x.intIn(path, m, &p.MaxMem)
 				case "HardwarePageTableRatio":
-					x.int(mp, m, &p.HPTRatio)
+					x.intIn(path, m, &p.HPTRatio)
 					if x.err == nil && (p.HPTRatio < 5 || p.HPTRatio > 12) {
 						return model.Invalid("HardwarePageTableRatio must be between 5 and 12, not %d.", p.HPTRatio)
 					}
 				case "ActiveMemoryExpansionEnabled", "ActiveMemorySharingEnabled", "SharedMemoryEnabled":
 					var on bool
-					x.bool(mp, m, &on)
+					x.boolIn(path, m, &on)
 					if x.err == nil && on {
-						return model.Invalid("%s is not supported on this managed system.", mp)
+						return model.Invalid("%s is not supported on this managed system.", path+"/"+m.Local)
 					}
 				}
 			}
@@ -233,44 +267,43 @@ func applyPartitionXML(p *model.Partition, el *uom.Element, schema *uom.SchemaNo
 
 func applyProcXML(x *xmlReader, p *model.Partition, c *uom.Element, path string) error {
 	for _, m := range c.Children {
-		mp := path + "/" + m.Local
 		switch m.Local {
 		case "HasDedicatedProcessors":
-			x.bool(mp, m, &p.Dedicated)
+			x.boolIn(path, m, &p.Dedicated)
 		case "SharingMode":
 			x.str(m, &p.SharingMode)
 		case "SharedProcessorConfiguration":
+			mp := path + "/" + m.Local
 			for _, f := range m.Children {
-				fp := mp + "/" + f.Local
 				switch f.Local {
 				case "DesiredProcessingUnits":
-					x.units(fp, f, &p.DesUnits)
+					x.unitsIn(mp, f, &p.DesUnits)
 				case "MinimumProcessingUnits":
-					x.units(fp, f, &p.MinUnits)
+					x.unitsIn(mp, f, &p.MinUnits)
 				case "MaximumProcessingUnits":
-					x.units(fp, f, &p.MaxUnits)
+					x.unitsIn(mp, f, &p.MaxUnits)
 				case "DesiredVirtualProcessors":
-					x.int(fp, f, &p.DesVP)
+					x.intIn(mp, f, &p.DesVP)
 				case "MinimumVirtualProcessors":
-					x.int(fp, f, &p.MinVP)
+					x.intIn(mp, f, &p.MinVP)
 				case "MaximumVirtualProcessors":
-					x.int(fp, f, &p.MaxVP)
+					x.intIn(mp, f, &p.MaxVP)
 				case "UncappedWeight":
-					x.int(fp, f, &p.Weight)
+					x.intIn(mp, f, &p.Weight)
 				case "SharedProcessorPoolID":
-					x.int(fp, f, &p.PoolID)
+					x.intIn(mp, f, &p.PoolID)
 				}
 			}
 		case "DedicatedProcessorConfiguration":
+			mp := path + "/" + m.Local
 			for _, f := range m.Children {
-				fp := mp + "/" + f.Local
 				switch f.Local {
 				case "DesiredProcessors":
-					x.int(fp, f, &p.DesProcs)
+					x.intIn(mp, f, &p.DesProcs)
 				case "MinimumProcessors":
-					x.int(fp, f, &p.MinProcs)
+					x.intIn(mp, f, &p.MinProcs)
 				case "MaximumProcessors":
-					x.int(fp, f, &p.MaxProcs)
+					x.intIn(mp, f, &p.MaxProcs)
 				}
 			}
 		}

@@ -200,41 +200,35 @@ func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
 // setConsoleHeaders sets the headers of a management console's answers:
 // its type (PVM for a NovaLink, HMC), the schema version, the client's
 // transaction ID or a new one from next, and the cache rules.
+//
+// The constant values are shared slices put in the map under their
+// canonical keys (what Header.Set does, without its two allocations for
+// each): every answer carries them.
 func setConsoleHeaders(h http.Header, r *http.Request, mcType string, next *atomic.Uint64) {
-	// The values are set in canonical keys, the constant ones shared by
-	// every answer (a header's values are replaced, never changed in
-	// place), as Header.Set would set them.
 	switch mcType {
 	case "PVM":
-		h[hdrMCType] = hdrPVM
+		h["X-Mc-Type"] = mcTypePVM
 	case "HMC":
-		h[hdrMCType] = hdrHMC
+		h["X-Mc-Type"] = mcTypeHMC
 	default:
-		h[hdrMCType] = []string{mcType}
+		h.Set("X-MC-Type", mcType)
 	}
-	h[hdrSchemaVersion] = hdrSchemaV130
-	if tx := r.Header[hdrTransactionID]; len(tx) > 0 && tx[0] != "" {
-		h[hdrTransactionID] = tx[:1:1]
-	} else {
-		h[hdrTransactionID] = []string{"XT" + strconv.FormatUint(next.Add(1), 10)}
+	h["X-Hmc-Schema-Version"] = schemaVersionHeader
+	tx := r.Header.Get("X-Transaction-ID")
+	if tx == "" {
+		tx = "XT" + strconv.FormatUint(next.Add(1), 10)
 	}
-	h[hdrCacheControl] = hdrNoCache
+	h["X-Transaction-Id"] = []string{tx}
+	h["Cache-Control"] = cacheControlHeader
 }
 
-// The console's headers, in the canonical form of their keys
-// (TestConsoleHeaderKeys), and their constant values.
-const (
-	hdrMCType        = "X-Mc-Type"
-	hdrSchemaVersion = "X-Hmc-Schema-Version"
-	hdrTransactionID = "X-Transaction-Id"
-	hdrCacheControl  = "Cache-Control"
-)
-
+// Header values every answer shares (never changed in place).
 var (
-	hdrPVM        = []string{"PVM"}
-	hdrHMC        = []string{"HMC"}
-	hdrSchemaV130 = []string{"V1_3_0"}
-	hdrNoCache    = []string{"no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie"}
+	mcTypePVM           = []string{"PVM"}
+	mcTypeHMC           = []string{"HMC"}
+	schemaVersionHeader = []string{"V1_3_0"}
+	cacheControlHeader  = []string{"no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie"}
+	atomContentType     = []string{uom.MediaTypeAtom}
 )
 
 func (s *Server) routes() {

@@ -75,22 +75,61 @@ func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// answerOffStack writes an answer (write, then a flush) from a goroutine
-// of its own, and waits for it. Writing a status line and headers takes
+// answerOffStack writes an answer (write, then a flush) from another
+// goroutine, and waits for it. Writing a status line and headers takes
 // net/http deeper than the 4 KB stack a connection's goroutine starts
 // with: written from the connection's goroutine, an answer would double
 // its stack for good, since the runtime halves a stack only when less
 // than a quarter of it is in use, which a goroutine inside net/http's
-// connection loop never is. A panic in write is raised again here.
+// connection loop never is. The answer goes to an idle answer writer, or
+// to a new one when none is idle. A panic in write is raised again here.
 func answerOffStack(w http.ResponseWriter, write func()) {
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		write()
-		_ = http.NewResponseController(w).Flush() // a client gone is net/http's to notice
-	}()
-	if v := <-done; v != nil {
+	j := &answerJob{w: w, write: write, done: make(chan any, 1)}
+	select {
+	case answerWork <- j:
+	default:
+		go answerWriter(j)
+	}
+	if v := <-j.done; v != nil {
 		panic(v)
+	}
+}
+
+// An answerJob is an answer for an answer writer to write.
+type answerJob struct {
+	w     http.ResponseWriter
+	write func()
+	done  chan any // what write panicked with, or nil
+}
+
+func (j *answerJob) run() {
+	defer func() { j.done <- recover() }()
+	j.write()
+	_ = http.NewResponseController(j.w).Flush() // a client gone is net/http's to notice
+}
+
+// Answer writers: a goroutine that wrote an answer (its stack grown to
+// what that takes) waits for the next one, as one of at most
+// maxIdleAnswerWriters, instead of a goroutine being made, and its stack
+// grown, for every answer; beyond that number it ends (a thousand polls
+// woken at once are answered by a few writers in turn, or by more when
+// their clients are slow to take the answers).
+var (
+	answerWork        = make(chan *answerJob)
+	idleAnswerWriters atomic.Int32
+)
+
+const maxIdleAnswerWriters = 4
+
+func answerWriter(j *answerJob) {
+	for {
+		j.run()
+		if idleAnswerWriters.Add(1) > maxIdleAnswerWriters {
+			idleAnswerWriters.Add(-1)
+			return
+		}
+		j = <-answerWork
+		idleAnswerWriters.Add(-1)
 	}
 }
 

@@ -12,15 +12,21 @@
 # seeding is linear), and "KB per partition" the memory beyond the
 # smallest size's, per extra partition.
 # A restart of the largest size (the load alone) is timed too.
+# With DISKS=K the clients are named in the inventory, each with K thin
+# logical units of the shared storage pool mapped through both VIOSes
+# (2K vSCSI mappings per client; the VIOSes get the virtual slots this
+# takes): seeding partitions with disks (issue 20 item 2).
 #
 #   ./bench/seed.sh                       SIZES="1000 10000 50000 100000"
 #   SIZES="1000 10000" ./bench/seed.sh
+#   SIZES="2000 4000" DISKS=2 ./bench/seed.sh
 #
 # Goals (issue 20): 10,000 partitions ready in under 1 s, 100,000 in under
 # 10 s, under 8 KB per idle partition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${SIZES:-1000 10000 50000 100000}"
+DISKS="${DISKS:-0}"
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pvmd-seed.XXXXXX")
 PID=
@@ -39,7 +45,20 @@ start() {
 	local n=$1 dir=$2 t0 t1 config=()
 	mkdir -p "$dir"
 	if [ -z "${3:-}" ]; then
-		echo "{\"system\": {\"maxPartitions\": $((n + 240))}, \"clients\": {\"count\": $((n - 3))}}" >"$dir/inv.json"
+		if [ "$DISKS" -gt 0 ]; then
+			# The clients one by one, each with its disks.
+			awk -v n=$((n - 3)) -v k="$DISKS" -v max=$((n + 240)) 'BEGIN {
+				printf "{\"system\": {\"maxPartitions\": %d}, \"vios\": {\"maxVirtualSlots\": %d}, \"clients\": {\"count\": 0}, \"partitions\": [", max, n + 100
+				for (i = 0; i < n; i++) {
+					printf "%s{\"name\": \"disks%d\", \"memoryMB\": 1024, \"storage\": [", (i ? "," : ""), i
+					for (j = 0; j < k; j++) printf "%s{\"lu\": \"lu%d_%d\", \"sizeMB\": 1024, \"thin\": true}", (j ? "," : ""), i, j
+					printf "]}"
+				}
+				print "]}"
+			}' >"$dir/inv.json"
+		else
+			echo "{\"system\": {\"maxPartitions\": $((n + 240))}, \"clients\": {\"count\": $((n - 3))}}" >"$dir/inv.json"
+		fi
 		config=(--config "$dir/inv.json")
 	fi
 	t0=${EPOCHREALTIME/./}
@@ -92,7 +111,7 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 REV=$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")
 cat <<EOF
 
-## pvmd seeding, $(date -u '+%Y-%m-%d %H:%M UTC')
+## pvmd seeding, $(date -u '+%Y-%m-%d %H:%M UTC')$([ "$DISKS" -gt 0 ] && echo ", each client with $DISKS disks")
 
 code: $REV; machine: nproc $(nproc), $CPU, $(uname -sr), $(go version | awk '{print $3}'), state on $(df -PT "$WORK" | awk 'NR == 2 {print $2}'); load average $(cut -d' ' -f1-3 /proc/loadavg)
 

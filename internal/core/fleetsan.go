@@ -270,6 +270,20 @@ func (t *seedTx) Each(k model.ObjKind, fn func(model.Object)) {
 	}
 }
 
+func (t *seedTx) EachBy(ix model.Index, key string, fn func(model.Object)) {
+	var all []model.Object
+	if model.SANKinds[ix.Kind()] {
+		t.san.EachBy(ix, key, func(o model.Object) { all = append(all, o) })
+	} else {
+		for _, st := range t.states {
+			st.EachBy(ix, key, func(o model.Object) { all = append(all, o) })
+		}
+	}
+	for _, o := range all {
+		fn(o)
+	}
+}
+
 func (t *seedTx) Partition(uuid string) *model.Partition {
 	for _, st := range t.states {
 		if p := st.Partition(uuid); p != nil {

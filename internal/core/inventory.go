@@ -171,7 +171,14 @@ func (inv *Inventory) buildExplicit(st *model.State, nowMS int64, timing sim.Tim
 	if len(inv.Switches) == 0 && len(inv.Partitions) == 0 {
 		return nil
 	}
-	tx := &Tx{st: st, now: time.UnixMilli(nowMS), actor: internalActor, ids: newIDSource(1, st.System.UUID+"/inventory")}
+	// Each switch and each partition is one transaction over the state
+	// being built, applied to it before the next: a transaction's reads
+	// go through what it staged, so one for the whole inventory would
+	// make every step slower the more came before.
+	ids := newIDSource(1, st.System.UUID+"/inventory")
+	newTx := func() *Tx {
+		return &Tx{st: st, now: time.UnixMilli(nowMS), actor: internalActor, ids: ids}
+	}
 	for _, s := range inv.Switches {
 		mode := model.SwitchVEB
 		switch strings.ToUpper(s.Mode) {
@@ -181,20 +188,32 @@ func (inv *Inventory) buildExplicit(st *model.State, nowMS int64, timing sim.Tim
 		default:
 			return fmt.Errorf("inventory: switch %s: the mode %q is not VEB or VEPA", s.Name, s.Mode)
 		}
-		if s.Name == "" || tx.switchByName(s.Name) != nil {
+		if s.Name == "" || st.SwitchByName(s.Name) != nil {
 			return fmt.Errorf("inventory: switch %q: a switch needs a name of its own", s.Name)
 		}
 		id := 0
-		for tx.SwitchByID(id) != nil {
+		for st.SwitchByID(id) != nil {
 			id++
 		}
+		tx := newTx()
 		tx.Put(&model.VirtualSwitch{UUID: tx.NewUUID(), ID: id, Name: s.Name, Mode: mode, Created: nowMS})
+		tx.applyTo(st)
 	}
+	// The VIOSes that map each disk (they do not change here).
+	vioses := st.SortedPartitions(func(q *model.Partition) bool { return q.IsVIOS() })
 	for _, ps := range inv.Partitions {
-		if err := buildClient(tx, ps, timing); err != nil {
+		tx := newTx()
+		if err := buildClient(tx, ps, vioses, timing); err != nil {
 			return fmt.Errorf("inventory: partition %s: %w", ps.Name, err)
 		}
+		tx.applyTo(st)
 	}
+	return nil
+}
+
+// applyTo applies what the transaction staged to st directly (a state
+// being built, not the writer's).
+func (tx *Tx) applyTo(st *model.State) {
 	for _, k := range tx.order {
 		if o := tx.objs[k]; o != nil {
 			st.Put(o)
@@ -205,7 +224,6 @@ func (inv *Inventory) buildExplicit(st *model.State, nowMS int64, timing sim.Tim
 	if tx.sys != nil {
 		st.System = tx.sys
 	}
-	return nil
 }
 
 // switchByName finds a switch by name as staged.
@@ -218,7 +236,7 @@ func (tx *Tx) switchByName(name string) *model.VirtualSwitch {
 	return nil
 }
 
-func buildClient(tx *Tx, ps ClientSpec, timing sim.Timing) error {
+func buildClient(tx *Tx, ps ClientSpec, vioses []*model.Partition, timing sim.Timing) error {
 	sys := tx.System()
 	typ := model.TypeAIXLinux
 	if ps.Type != "" {
@@ -282,7 +300,7 @@ func buildClient(tx *Tx, ps ClientSpec, timing sim.Timing) error {
 		}
 	}
 	for _, ss := range ps.Storage {
-		if err := buildDisk(tx, p, ss); err != nil {
+		if err := buildDisk(tx, p, ss, vioses); err != nil {
 			return err
 		}
 	}
@@ -303,7 +321,7 @@ func buildClient(tx *Tx, ps ClientSpec, timing sim.Timing) error {
 
 // buildDisk makes a logical unit in the (first) shared storage pool and
 // maps it to the partition through every VIOS.
-func buildDisk(tx *Tx, p *model.Partition, ss StorageSpec) error {
+func buildDisk(tx *Tx, p *model.Partition, ss StorageSpec, vioses []*model.Partition) error {
 	var ssp *model.SharedStoragePool
 	tx.Each(model.KindSSP, func(o model.Object) {
 		if ssp == nil {
@@ -317,7 +335,7 @@ func buildDisk(tx *Tx, p *model.Partition, ss StorageSpec) error {
 	if err != nil {
 		return err
 	}
-	for _, v := range tx.st.SortedPartitions(func(q *model.Partition) bool { return q.IsVIOS() }) {
+	for _, v := range vioses {
 		if _, err := vios.MapSCSI(tx, tx.Partition(v.UUID), vios.SCSISpec{Client: p.UUID, Backing: model.BackLU, BackingID: lu.UUID}); err != nil {
 			return err
 		}

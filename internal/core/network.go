@@ -261,28 +261,20 @@ func (tx *Tx) withRMCHint(p *model.Partition, err error) error {
 // allocSlot picks the adapter's slot as asked.
 func (tx *Tx) allocSlot(owner *model.Partition, choice SlotChoice, want int) (int, error) {
 	used := vios.UsedSlots(tx, owner.UUID)
-	high := model.FirstUserSlot - 1
-	for s := range used {
-		if s > high {
-			high = s
-		}
-	}
 	switch choice {
 	case SlotGiven:
-		if used[want] && want >= model.FirstUserSlot {
+		if used.Used(want) && want >= model.FirstUserSlot {
 			return 0, model.Invalid("The virtual slot %d of partition %s is already in use.", want, owner.Name)
 		}
 		return want, nil
 	case SlotNextHigh:
-		if high+1 < owner.MaxVirtualSlots {
+		if high := used.Highest(); high+1 < owner.MaxVirtualSlots {
 			return high + 1, nil
 		}
 		fallthrough
 	default:
-		for s := model.FirstUserSlot; s < owner.MaxVirtualSlots; s++ {
-			if !used[s] {
-				return s, nil
-			}
+		if s := used.NextFree(); s < owner.MaxVirtualSlots {
+			return s, nil
 		}
 	}
 	return 0, model.Refused("Partition %s has no free virtual slot (maximum %d); raise MaximumVirtualIOSlots while it is off.", owner.Name, owner.MaxVirtualSlots)

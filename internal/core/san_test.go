@@ -82,7 +82,7 @@ func TestVolumeMappedToOnePartition(t *testing.T) {
 	}
 	disk := func(v *model.Partition) *model.PhysicalVolume {
 		var out *model.PhysicalVolume
-		c.ReadSAN(func(tx san.Tx) { out = vios.PVOfLUN(tx, v.UUID, san.LUNByName(tx, "vol30").UUID) })
+		c.ReadSAN(func(tx san.Tx) { out = vios.PVOfLUN(tx.(vios.Tx), v.UUID, san.LUNByName(tx, "vol30").UUID) })
 		if out == nil {
 			t.Fatalf("%s has no disk of vol30", v.Name)
 		}

@@ -72,6 +72,10 @@ type PartitionSpec struct {
 	MaxMemoryMB  int     `json:"maxMemoryMB"`
 	ProcUnits    float64 `json:"procUnits"`
 	VirtualProcs int     `json:"virtualProcs"`
+	// MaxVirtualSlots is the partition's maximum virtual I/O slots (0:
+	// 200 for a VIOS, 64 for the others): a VIOS serving many clients
+	// with disks needs a server adapter for each.
+	MaxVirtualSlots int `json:"maxVirtualSlots,omitempty"`
 }
 
 // GroupSpec is a number of like partitions: named NamePrefix+N, with IDs
@@ -100,6 +104,10 @@ func DefaultInventory() *Inventory {
 			Count: 3, NamePrefix: "lpar", FirstID: 10, Running: 0, NameByID: true},
 	}
 }
+
+// minSeededSlots is the fewest virtual slots a seeded partition may have:
+// the NovaLink layout puts adapters in slots 2, 3 and 6.
+const minSeededSlots = 7
 
 func units(f float64) model.Units { return model.Units(f*100 + 0.5) }
 
@@ -157,6 +165,10 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 		return nil
 	}
 	mk := func(spec PartitionSpec, typ model.PartitionType, id int, name string) *model.Partition {
+		slots := 64
+		if typ == model.TypeVIOS {
+			slots = 200
+		}
 		p := &model.Partition{
 			UUID: seedPartitionUUID(sys, id), ID: id, Name: name, Type: typ, Created: nowMS,
 			MinMem: orInt(spec.MinMemoryMB, spec.MemoryMB), DesMem: spec.MemoryMB, MaxMem: orInt(spec.MaxMemoryMB, spec.MemoryMB),
@@ -165,7 +177,7 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			MinVP: 1, DesVP: orInt(spec.VirtualProcs, 1), Weight: 128,
 			State: model.StateNotActivated, RefCode: sim.RefCodeOff, RMCState: model.RMCNone,
 			BootMode: "norm", Keylock: "normal", OSVersion: "Unknown",
-			AvailPriority: 127, MaxVirtualSlots: 64, ProcCompatMode: "default",
+			AvailPriority: 127, MaxVirtualSlots: orInt(spec.MaxVirtualSlots, slots), ProcCompatMode: "default",
 			LogicalSerial: logicalSerial(sys, id),
 		}
 		p.MaxVP = p.DesVP * 2
@@ -180,6 +192,14 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 			p.MinUnits = p.DesUnits
 		}
 		return p
+	}
+	for _, g := range []struct {
+		what string
+		n    int
+	}{{"novalink", inv.NovaLink.MaxVirtualSlots}, {"vios", inv.VIOS.MaxVirtualSlots}, {"clients", inv.Clients.MaxVirtualSlots}} {
+		if g.n != 0 && (g.n < minSeededSlots || g.n > model.MaxVirtualSlotsLimit) {
+			return nil, fmt.Errorf("inventory: %s: maxVirtualSlots must be between %d and %d, not %d", g.what, minSeededSlots, model.MaxVirtualSlotsLimit, g.n)
+		}
 	}
 	nl := inv.NovaLink
 	if inv.ManagementVIOS && inv.VIOS.Running < 1 {
@@ -196,7 +216,7 @@ func (inv *Inventory) Build(nowMS int64, timing sim.Timing) (*model.State, error
 	for i := 0; i < inv.VIOS.Count; i++ {
 		id := orInt(inv.VIOS.FirstID, 2) + i
 		p := mk(inv.VIOS.PartitionSpec, model.TypeVIOS, id, fmt.Sprintf("%s%d", orStr(inv.VIOS.NamePrefix, "vios"), i+1))
-		p.AvailPriority, p.MaxVirtualSlots, p.AutoStart = 191, 200, true
+		p.AvailPriority, p.AutoStart = 191, true
 		p.OSVersion = "VIOS 3.1.4.10"
 		if i == 0 && inv.ManagementVIOS {
 			// Management capability is an AIX/Linux partition's setting;

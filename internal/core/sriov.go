@@ -24,7 +24,7 @@ func (c *Core) CreateVNIC(a Actor, partition string, spec sriov.VNICSpec) (*mode
 			if slot < model.FirstUserSlot || slot >= p.MaxVirtualSlots {
 				return model.Invalid("The virtual slot %d is not valid for partition %s: slots go from %d to %d.", slot, p.Name, model.FirstUserSlot, p.MaxVirtualSlots-1)
 			}
-			if vios.UsedSlots(tx, p.UUID)[slot] {
+			if vios.UsedSlots(tx, p.UUID).Used(slot) {
 				return model.Invalid("The virtual slot %d of partition %s is already in use.", slot, p.Name)
 			}
 			return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novalink-project/novalink/internal/model"
+	"github.com/novalink-project/novalink/internal/sim/vios"
 	"github.com/novalink-project/novalink/internal/store"
 )
 
@@ -26,9 +27,12 @@ type Tx struct {
 	actor Actor
 	objs  map[objKey]model.Object // staged; nil = deleted
 	order []objKey
-	det   map[objKey][]string
-	sys   *model.ManagedSystem
-	extra []Event
+	// ofKind is the keys of order by kind: reading a kind through the
+	// staged changes costs what is staged of it, not of every kind.
+	ofKind map[model.ObjKind][]string
+	det    map[objKey][]string
+	sys    *model.ManagedSystem
+	extra  []Event
 	// masterChange marks the operations that move management mastership
 	// (the one kind of change a non-master may ask for).
 	masterChange bool
@@ -131,6 +135,10 @@ func (tx *Tx) stage(k objKey, o model.Object) {
 	}
 	if _, ok := tx.objs[k]; !ok {
 		tx.order = append(tx.order, k)
+		if tx.ofKind == nil {
+			tx.ofKind = map[model.ObjKind][]string{}
+		}
+		tx.ofKind[k.kind] = append(tx.ofKind[k.kind], k.key)
 	}
 	tx.objs[k] = o
 }
@@ -145,13 +153,46 @@ func (tx *Tx) each(k model.ObjKind, fn func(model.Object)) {
 			fn(o)
 		}
 	})
-	for _, key := range tx.order {
-		if key.kind == k {
-			if o := tx.objs[key]; o != nil {
-				fn(o)
-			}
+	for _, key := range tx.ofKind[k] {
+		if o := tx.objs[objKey{k, key}]; o != nil {
+			fn(o)
 		}
 	}
+}
+
+// IsStaged tells whether an object is staged (vios.Staged).
+func (tx *Tx) IsStaged(k model.ObjKind, key string) bool {
+	_, ok := tx.objs[objKey{k, key}]
+	return ok
+}
+
+// EachStaged calls fn for every staged object of a kind with the
+// writer's version (vios.Staged).
+func (tx *Tx) EachStaged(k model.ObjKind, fn func(before, after model.Object)) {
+	for _, key := range tx.ofKind[k] {
+		fn(tx.st.Get(k, key), tx.objs[objKey{k, key}])
+	}
+}
+
+// EachBy calls fn for every object listed under key in a state index,
+// as staged.
+func (tx *Tx) EachBy(ix model.Index, key string, fn func(model.Object)) {
+	vios.StagedEachBy(tx, tx.eachByState, ix, key, fn)
+}
+
+func (tx *Tx) eachByState(ix model.Index, key string, fn func(model.Object)) {
+	tx.st.EachBy(ix, key, fn)
+}
+
+// Nums is a set of numbers in use (virtual slots, device names) as
+// staged.
+func (tx *Tx) Nums(k model.NumKey) model.NumView {
+	return vios.StagedNums(tx, model.NumView{Set: tx.st.Nums(k)}, k)
+}
+
+// PoolHeldMB is what a pool's logical units hold, as staged.
+func (tx *Tx) PoolHeldMB(ssp string) int {
+	return vios.StagedPoolHeldMB(tx, tx.st.PoolHeldMB(ssp), ssp)
 }
 
 // Publish adds an event to send when the operation commits.
@@ -644,10 +685,8 @@ func (tx *Tx) storageDependents(o model.Object) {
 	}
 	// A VIOS lists the devices it maps, with their sizes.
 	mappers := func(kind, id string) {
-		tx.each(model.KindSCSIMap, func(o model.Object) {
-			if m := o.(*model.SCSIMapping); m.Backing == kind && m.BackingID == id {
-				vios(m.VIOS, "VirtualSCSIMappings")
-			}
+		tx.EachBy(model.SCSIByBacking, model.BackingKey(kind, id), func(o model.Object) {
+			vios(o.(*model.SCSIMapping).VIOS, "VirtualSCSIMappings")
 		})
 	}
 	switch v := o.(type) {

@@ -108,6 +108,9 @@ const (
 	MaxTaggedVLANs   = 20 // per adapter (IEEE 802.1Q)
 	MaxTrunkPriority = 15
 	FirstUserSlot    = 2 // slots 0 and 1 are the virtual serial adapters
+	// MaxVirtualSlotsLimit is the most virtual I/O slots a partition may
+	// have (MaximumVirtualIOSlots).
+	MaxVirtualSlotsLimit = 65535
 )
 
 // ValidateVLAN checks one VLAN ID.

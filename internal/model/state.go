@@ -43,6 +43,12 @@ type State struct {
 	// the slices are replaced, never changed in place.
 	scsiOf map[string][]*SCSIMapping
 	fcOf   map[string][]*FCMapping
+	// ix are the indexes of index.go (EachBy), nums the numbers in use
+	// (virtual slots, device names: Nums) and poolHeld each pool's held
+	// space (PoolHeldMB); all changed in place and copied by Clone.
+	ix       [NumIndexes]map[string]map[string]Object
+	nums     map[NumKey]*NumSet
+	poolHeld map[string]int
 
 	// objs holds the kinds without indexes of their own (storage).
 	objs map[ObjKind]map[string]Object
@@ -111,7 +117,8 @@ func NewState(sys *ManagedSystem) *State {
 		byName: map[string]string{}, byID: map[int]string{},
 		adaptersOf: map[string][]*EthernetAdapter{}, byMAC: map[string]string{},
 		switchByID: map[int]string{}, switchByName: map[string]string{},
-		scsiOf: map[string][]*SCSIMapping{}, fcOf: map[string][]*FCMapping{}, objs: map[ObjKind]map[string]Object{}}
+		scsiOf: map[string][]*SCSIMapping{}, fcOf: map[string][]*FCMapping{}, objs: map[ObjKind]map[string]Object{},
+		nums: map[NumKey]*NumSet{}, poolHeld: map[string]int{}}
 }
 
 // Clone copies the maps and indexes (not the objects, nor the adapter
@@ -122,7 +129,7 @@ func (s *State) Clone() *State {
 		byName: maps.Clone(s.byName), byID: maps.Clone(s.byID), used: slices.Clone(s.used), acct: s.acct,
 		adaptersOf: maps.Clone(s.adaptersOf), byMAC: maps.Clone(s.byMAC),
 		switchByID: maps.Clone(s.switchByID), switchByName: maps.Clone(s.switchByName),
-		scsiOf: maps.Clone(s.scsiOf), fcOf: maps.Clone(s.fcOf),
+		scsiOf: maps.Clone(s.scsiOf), fcOf: maps.Clone(s.fcOf), ix: s.cloneIndexes(), nums: cloneNums(s.nums), poolHeld: maps.Clone(s.poolHeld),
 		objs: make(map[ObjKind]map[string]Object, len(s.objs)), Peers: s.Peers, SAN: s.SAN}
 	for k, m := range s.objs {
 		c.objs[k] = maps.Clone(m)
@@ -242,6 +249,24 @@ func (s *State) Put(o Object) {
 	default:
 		s.putObj(o)
 	}
+	s.indexObj(o, true)
+}
+
+// indexObj lists (add) or unlists o in the indexes, number sets and
+// pool sums its kind is in.
+func (s *State) indexObj(o Object, add bool) {
+	switch o.Kind() {
+	case KindAdapter, KindVNIC:
+		s.useNums(o, add)
+	case KindSCSIMap, KindFCMap:
+		s.useNums(o, add)
+		s.index(o, add)
+	case KindLU:
+		s.index(o, add)
+		s.holdPool(o, add)
+	case KindSANLUN:
+		s.index(o, add)
+	}
 }
 
 func (s *State) putObj(o Object) {
@@ -280,6 +305,7 @@ func (s *State) Delete(k ObjKind, key string) {
 		}
 	case KindAdapter:
 		if old := s.Adapters[key]; old != nil {
+			s.indexObj(old, false)
 			if list := s.adaptersOf[old.Partition]; len(list) > 0 {
 				if i := slices.Index(list, old); i >= 0 {
 					if len(list) == 1 {
@@ -303,7 +329,11 @@ func (s *State) Delete(k ObjKind, key string) {
 			sh.Delete(k, key)
 			return
 		}
-		switch old := s.objs[k][key].(type) {
+		old := s.objs[k][key]
+		if old != nil {
+			s.indexObj(old, false)
+		}
+		switch old := old.(type) {
 		case *ProcPool:
 			s.acct.PoolReserved -= old.ReservedUnits
 		case *SCSIMapping:

@@ -1044,7 +1044,7 @@ var jobSamples = map[string]func(f *coFixture, vios string) []core.Param{
 		var itl string
 		f.core.ReadSAN(func(tx san.Tx) {
 			arr := san.ArrayByName(tx, san.DefaultArray)
-			for _, p := range vios_.FCPorts(tx, vios) {
+			for _, p := range vios_.FCPorts(tx.(vios_.Tx), vios) {
 				if p.Name == "fcs0" {
 					itl = "<itl><Iwwpn>" + p.WWPN + "</Iwwpn><Twwpn>" + arr.Ports[0].WWPN + "</Twwpn><lua>" + san.LUNAddress(9) + "</lua></itl>"
 				}
@@ -1067,7 +1067,7 @@ var jobSamples = map[string]func(f *coFixture, vios string) []core.Param{
 	"VirtualIOServer/RescanVirtualDisk": func(f *coFixture, vios string) []core.Param {
 		var udid string
 		f.core.ReadSAN(func(tx san.Tx) {
-			if pv := vios_.PVOfLUN(tx, vios, san.LUNByName(tx, "enum_grown").UUID); pv != nil {
+			if pv := vios_.PVOfLUN(tx.(vios_.Tx), vios, san.LUNByName(tx, "enum_grown").UUID); pv != nil {
 				udid = vios_.DiskUDID(pv)
 			}
 		})

@@ -40,6 +40,11 @@ func (v viewTx) Each(k model.ObjKind, fn func(model.Object)) { v.st.Each(k, fn) 
 func (v viewTx) Partition(uuid string) *model.Partition      { return v.st.Partition(uuid) }
 func (v viewTx) System() *model.ManagedSystem                { return v.st.System }
 func (v viewTx) Now() time.Time                              { return time.Time{} }
+func (v viewTx) EachBy(ix model.Index, key string, fn func(model.Object)) {
+	v.st.EachBy(ix, key, fn)
+}
+func (v viewTx) Nums(k model.NumKey) model.NumView { return v.st.NumView(k) }
+func (v viewTx) PoolHeldMB(ssp string) int         { return v.st.PoolHeldMB(ssp) }
 
 func readTx(st *model.State) viewTx { return viewTx{st: st} }
 

@@ -44,6 +44,11 @@ func (v stTx) Each(k model.ObjKind, fn func(model.Object))  { v.st.Each(k, fn) }
 func (v stTx) Partition(uuid string) *model.Partition       { return v.st.Partition(uuid) }
 func (v stTx) System() *model.ManagedSystem                 { return v.st.System }
 func (v stTx) Now() time.Time                               { return time.Time{} }
+func (v stTx) EachBy(ix model.Index, key string, fn func(model.Object)) {
+	v.st.EachBy(ix, key, fn)
+}
+func (v stTx) Nums(k model.NumKey) model.NumView { return v.st.NumView(k) }
+func (v stTx) PoolHeldMB(ssp string) int         { return v.st.PoolHeldMB(ssp) }
 
 // stHarness is a harness with the storage at hand.
 type stHarness struct {

@@ -28,7 +28,7 @@ func TestViewerVIOSJobs(t *testing.T) {
 	}
 	var udid, disk string
 	f.core.ReadSAN(func(tx san.Tx) {
-		if pv := vios_.PVOfLUN(tx, v.UUID, san.LUNByName(tx, "enum_grown").UUID); pv != nil {
+		if pv := vios_.PVOfLUN(tx.(vios_.Tx), v.UUID, san.LUNByName(tx, "enum_grown").UUID); pv != nil {
 			udid, disk = vios_.DiskUDID(pv), pv.Name
 		}
 	})

@@ -328,7 +328,7 @@ func (t *Topology) viosDevices(st *model.State) {
 			if s.SAS && sasLoc[v.P.UUID] != "" {
 				add(v, &TDev{Key: "sas", Kind: DevSAS, Name: "sissas0", Loc: sasLoc[v.P.UUID]})
 			}
-			if s.SSP != nil {
+			if s.SSP != nil && v.devs["ssp:"+s.SSP.UUID] == nil { // once per VIOS and pool
 				add(v, sspDev(st, v, s.SSP))
 			}
 		}
@@ -381,11 +381,7 @@ func sspDev(st *model.State, v *TPart, ssp *model.SharedStoragePool) *TDev {
 		}
 	})
 	d.TotalMB -= int64(ssp.OverheadMB)
-	st.Each(model.KindLU, func(o model.Object) {
-		if lu := o.(*model.LogicalUnit); lu.SSP == ssp.UUID {
-			d.UsedMB += int64(lu.HeldMB())
-		}
-	})
+	d.UsedMB = int64(st.PoolHeldMB(ssp.UUID))
 	return d
 }
 

@@ -340,12 +340,7 @@ func CreateLUN(tx Tx, spec LUNSpec, seed ...string) (*model.SANLUN, error) {
 
 // LUNByNAA finds a volume by its page 83 identifier.
 func LUNByNAA(tx Tx, naa string) *model.SANLUN {
-	for _, l := range LUNs(tx) {
-		if strings.EqualFold(l.NAA, naa) {
-			return l
-		}
-	}
-	return nil
+	return firstLUN(tx, model.SANLUNByNAA, model.NAAKey(naa))
 }
 
 // checkMapping checks that a volume may be mapped to a host of its array

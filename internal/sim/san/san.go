@@ -34,6 +34,24 @@ type Tx interface {
 	Partition(uuid string) *model.Partition
 	System() *model.ManagedSystem
 	Now() time.Time
+	// EachBy calls fn for every object listed under key in one of the
+	// state's indexes (model.Index), as staged.
+	EachBy(ix model.Index, key string, fn func(model.Object))
+}
+
+// firstLUN is the volume of lowest name (then UUID) listed under any of
+// keys in an index.
+func firstLUN(tx Tx, ix model.Index, keys ...string) *model.SANLUN {
+	var found *model.SANLUN
+	for _, k := range keys {
+		tx.EachBy(ix, k, func(o model.Object) {
+			l := o.(*model.SANLUN)
+			if found == nil || l.Name < found.Name || l.Name == found.Name && l.UUID < found.UUID {
+				found = l
+			}
+		})
+	}
+	return found
 }
 
 func collect[T model.Object](tx Tx, k model.ObjKind) []T {
@@ -89,12 +107,8 @@ func LUNs(tx Tx) []*model.SANLUN {
 
 // LUNByName finds a volume by name or UUID.
 func LUNByName(tx Tx, name string) *model.SANLUN {
-	for _, l := range LUNs(tx) {
-		if l.Name == name || strings.EqualFold(l.UUID, name) {
-			return l
-		}
-	}
-	return nil
+	keys := model.SANLUNNameKeys(name)
+	return firstLUN(tx, model.SANLUNByName, keys[:]...)
 }
 
 // Targets returns the iSCSI targets by IQN.

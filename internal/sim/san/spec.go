@@ -145,6 +145,9 @@ func (s StateTx) Each(k model.ObjKind, fn func(model.Object)) {
 func (s StateTx) Partition(uuid string) *model.Partition { return s.St.Partition(uuid) }
 func (s StateTx) System() *model.ManagedSystem           { return s.St.System }
 func (s StateTx) Now() time.Time                         { return s.At }
+func (s StateTx) EachBy(ix model.Index, key string, fn func(model.Object)) {
+	s.St.EachBy(ix, key, fn)
+}
 
 // The default SAN every seeded server has: two open fabrics, one IBM
 // 2145 array with two target ports on each and a host per VIOS, and the

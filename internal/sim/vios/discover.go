@@ -461,7 +461,8 @@ func msgOf(err error) string {
 // a VIOS's physical port while the VIOS runs, a client's virtual WWPN
 // while its adapter is mapped to a port cabled to a fabric and the client
 // runs.
-func LoginOf(tx Tx, wwpn string) (fabric string, loggedIn bool) {
+// (It needs only what the SAN's transactions offer, san.Tx.)
+func LoginOf(tx san.Tx, wwpn string) (fabric string, loggedIn bool) {
 	tx.Each(model.KindFCPort, func(o model.Object) {
 		p := o.(*model.FCPort)
 		if strings.EqualFold(p.WWPN, wwpn) {
@@ -479,11 +480,11 @@ func LoginOf(tx Tx, wwpn string) (fabric string, loggedIn bool) {
 			if !strings.EqualFold(w, wwpn) || m.Port == "" {
 				continue
 			}
-			for _, p := range FCPorts(tx, m.VIOS) {
-				if p.Name == m.Port {
+			tx.Each(model.KindFCPort, func(o model.Object) {
+				if p := o.(*model.FCPort); p.VIOS == m.VIOS && p.Name == m.Port {
 					fabric = p.Fabric
 				}
-			}
+			})
 			c := tx.Partition(m.Client)
 			loggedIn = fabric != "" && c != nil && c.State == model.StateRunning
 		}

@@ -88,8 +88,13 @@ func (s stateTx) Each(k model.ObjKind, fn func(model.Object))  { s.st.Each(k, fn
 func (s stateTx) Partition(uuid string) *model.Partition       { return s.st.Partition(uuid) }
 func (s stateTx) System() *model.ManagedSystem                 { return s.st.System }
 func (s stateTx) Now() time.Time                               { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }
-func (s stateTx) lus() []*model.LogicalUnit                    { return LUs(s, SSPByName(s, "pool1").UUID) }
-func (s stateTx) run(v *model.Partition, line string) Result   { return Run(s, v, line, false) }
+func (s stateTx) EachBy(ix model.Index, key string, fn func(model.Object)) {
+	s.st.EachBy(ix, key, fn)
+}
+func (s stateTx) Nums(k model.NumKey) model.NumView          { return s.st.NumView(k) }
+func (s stateTx) PoolHeldMB(ssp string) int                  { return s.st.PoolHeldMB(ssp) }
+func (s stateTx) lus() []*model.LogicalUnit                  { return LUs(s, SSPByName(s, "pool1").UUID) }
+func (s stateTx) run(v *model.Partition, line string) Result { return Run(s, v, line, false) }
 func (s stateTx) mustRun(t *testing.T, v *model.Partition, l string) {
 	t.Helper()
 	if r := s.run(v, l); r.Code != 0 {

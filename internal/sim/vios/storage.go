@@ -510,8 +510,7 @@ func MapSCSI(tx Tx, vios *model.Partition, spec SCSISpec) (*model.SCSIMapping, e
 	if client.UUID == vios.UUID {
 		return nil, model.Invalid("A Virtual I/O Server cannot map storage to itself.")
 	}
-	existing := SCSIMappings(tx, vios.UUID)
-	p, adapterOnly, err := findPair(tx, vios, client, existing, spec)
+	p, adapterOnly, err := findPair(tx, vios, client, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -523,7 +522,7 @@ func MapSCSI(tx Tx, vios *model.Partition, spec SCSISpec) (*model.SCSIMapping, e
 		if err := client.DLPARAllowed("adding a virtual SCSI client adapter"); err != nil {
 			return nil, err
 		}
-		np, err := newPair(tx, vios, client, spec.ServerSlot, spec.ClientSlot, existing)
+		np, err := newPair(tx, vios, client, spec.ServerSlot, spec.ClientSlot)
 		if err != nil {
 			return nil, err
 		}
@@ -541,10 +540,10 @@ func MapSCSI(tx Tx, vios *model.Partition, spec SCSISpec) (*model.SCSIMapping, e
 		return nil, err
 	}
 	m.Backing, m.BackingID = spec.Backing, spec.BackingID
-	if m.Target, err = targetName(tx, vios, spec, existing); err != nil {
+	if m.Target, err = targetName(tx, vios, spec); err != nil {
 		return nil, err
 	}
-	if m.LUA, err = lua(p, spec.LUA, existing); err != nil {
+	if m.LUA, err = lua(tx, vios.UUID, p, spec.LUA); err != nil {
 		return nil, err
 	}
 	if adapterOnly != nil {
@@ -557,16 +556,25 @@ func MapSCSI(tx Tx, vios *model.Partition, spec SCSISpec) (*model.SCSIMapping, e
 
 // findPair returns the client's adapter pair on the VIOS that the spec
 // means (nil when a new one is to be made) and its adapter-only record.
-func findPair(tx Tx, vios, client *model.Partition, existing []*model.SCSIMapping, spec SCSISpec) (*pair, *model.SCSIMapping, error) {
+func findPair(tx Tx, vios, client *model.Partition, spec SCSISpec) (*pair, *model.SCSIMapping, error) {
+	if spec.ServerSlot != 0 {
+		for _, m := range PairMappings(tx, vios.UUID, spec.ServerSlot) {
+			if m.Client != client.UUID {
+				return nil, nil, model.Invalid("The virtual slot %d of %s is the server adapter %s of another partition.", m.ServerSlot, vios.Name, m.VHost)
+			}
+		}
+	}
+	// The client's mappings through this VIOS.
+	var mine []*model.SCSIMapping
+	tx.EachBy(model.SCSIByClient, client.UUID, func(o model.Object) {
+		if m := o.(*model.SCSIMapping); m.VIOS == vios.UUID {
+			mine = append(mine, m)
+		}
+	})
+	sortSCSI(mine)
 	var found *pair
 	var only *model.SCSIMapping
-	for _, m := range existing {
-		if spec.ServerSlot != 0 && m.ServerSlot == spec.ServerSlot && m.Client != client.UUID {
-			return nil, nil, model.Invalid("The virtual slot %d of %s is the server adapter %s of another partition.", m.ServerSlot, vios.Name, m.VHost)
-		}
-		if m.Client != client.UUID {
-			continue
-		}
+	for _, m := range mine {
 		if spec.ServerSlot != 0 && m.ServerSlot != spec.ServerSlot || spec.ClientSlot != 0 && m.ClientSlot != spec.ClientSlot {
 			continue
 		}
@@ -581,7 +589,7 @@ func findPair(tx Tx, vios, client *model.Partition, existing []*model.SCSIMappin
 }
 
 // newPair allocates a server slot, a client slot and a vhost.
-func newPair(tx Tx, vios, client *model.Partition, serverSlot, clientSlot int, existing []*model.SCSIMapping) (*pair, error) {
+func newPair(tx Tx, vios, client *model.Partition, serverSlot, clientSlot int) (*pair, error) {
 	var err error
 	if serverSlot == 0 {
 		if serverSlot, err = FreeSlot(tx, vios, false); err != nil {
@@ -597,18 +605,14 @@ func newPair(tx Tx, vios, client *model.Partition, serverSlot, clientSlot int, e
 	} else if err := slotFree(tx, client, clientSlot); err != nil {
 		return nil, err
 	}
-	used := map[string]bool{}
-	for _, m := range existing {
-		used[m.VHost] = true
-	}
-	return &pair{serverSlot, clientSlot, nextName("vhost", used)}, nil
+	return &pair{serverSlot, clientSlot, nextName(tx, vios.UUID, "vhost", model.VHostNames)}, nil
 }
 
 func slotFree(tx Tx, p *model.Partition, slot int) error {
 	if slot < model.FirstUserSlot || slot >= p.MaxVirtualSlots {
 		return model.Invalid("The virtual slot %d is not valid for partition %s: slots go from %d to %d.", slot, p.Name, model.FirstUserSlot, p.MaxVirtualSlots-1)
 	}
-	if UsedSlots(tx, p.UUID)[slot] {
+	if UsedSlots(tx, p.UUID).Used(slot) {
 		return model.Invalid("The virtual slot %d of partition %s is already in use.", slot, p.Name)
 	}
 	return nil
@@ -736,16 +740,13 @@ func lunFreeFor(tx Tx, pv *model.PhysicalVolume, client *model.Partition) error 
 
 // targetName checks a wanted target device name or makes one (vtoptN for
 // optical devices, vtscsiN for the others).
-func targetName(tx Tx, vios *model.Partition, spec SCSISpec, existing []*model.SCSIMapping) (string, error) {
-	used := map[string]bool{}
-	for _, m := range existing {
-		used[m.Target] = true
-	}
+func targetName(tx Tx, vios *model.Partition, spec SCSISpec) (string, error) {
 	if spec.Target != "" {
 		if err := model.ValidateDeviceName("target device", spec.Target, model.MaxLVName); err != nil {
 			return "", err
 		}
-		if used[spec.Target] || DeviceNameTaken(tx, vios.UUID, spec.Target) {
+		// (The VIOS's mappings' target devices are among its devices.)
+		if DeviceNameTaken(tx, vios.UUID, spec.Target) {
 			return "", model.Invalid("The device name %s is already in use on %s.", spec.Target, vios.Name)
 		}
 		return spec.Target, nil
@@ -754,15 +755,15 @@ func targetName(tx Tx, vios *model.Partition, spec SCSISpec, existing []*model.S
 	if spec.Backing == model.BackMedia {
 		prefix = "vtopt"
 	}
-	return nextName(prefix, used), nil
+	return nextName(tx, vios.UUID, prefix, model.TargetNames), nil
 }
 
 // lua checks a wanted logical unit address or gives the next one on the
 // adapter pair (0x8100000000000000 for the first LUN, 0x82... next).
-func lua(p *pair, want string, existing []*model.SCSIMapping) (string, error) {
+func lua(tx Tx, vios string, p *pair, want string) (string, error) {
 	used := map[string]bool{}
-	for _, m := range existing {
-		if m.ServerSlot == p.server && m.LUA != "" {
+	for _, m := range PairMappings(tx, vios, p.server) {
+		if m.LUA != "" {
 			used[strings.ToLower(m.LUA)] = true
 		}
 	}
@@ -798,8 +799,8 @@ func touchBacking(tx Tx, m *model.SCSIMapping) {
 // (rmvdev keeps the vhost), else the pair goes too.
 func UnmapSCSI(tx Tx, m *model.SCSIMapping, keepAdapters bool) error {
 	rest := 0
-	for _, o := range SCSIMappings(tx, m.VIOS) {
-		if o.ServerSlot == m.ServerSlot && o.UUID != m.UUID {
+	for _, o := range PairMappings(tx, m.VIOS, m.ServerSlot) {
+		if o.UUID != m.UUID {
 			rest++
 		}
 	}
@@ -896,7 +897,7 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 	if err := client.DLPARAllowed("adding a virtual Fibre Channel client adapter"); err != nil {
 		return nil, err
 	}
-	p, err := newPair(tx, vios, client, spec.ServerSlot, spec.ClientSlot, nil)
+	p, err := newPair(tx, vios, client, spec.ServerSlot, spec.ClientSlot)
 	if err != nil {
 		return nil, err
 	}
@@ -905,7 +906,7 @@ func MapFC(tx Tx, vios *model.Partition, spec FCSpec) (*model.FCMapping, error) 
 		used[m.VFCHost] = true
 	}
 	m := &model.FCMapping{UUID: newID(tx), VIOS: vios.UUID, Client: client.UUID, ServerSlot: p.server,
-		ClientSlot: p.client, VFCHost: nextName("vfchost", used), Port: spec.Port, Created: tx.Now().UnixNano()}
+		ClientSlot: p.client, VFCHost: nextUnusedName("vfchost", used), Port: spec.Port, Created: tx.Now().UnixNano()}
 	if len(spec.WWPNs) > 0 {
 		if len(spec.WWPNs) != 2 {
 			return nil, model.Invalid("A virtual Fibre Channel client adapter has two WWPNs, not %d.", len(spec.WWPNs))
@@ -1335,11 +1336,11 @@ func RestoreSCSI(tx Tx, vios *model.Partition, m *model.SCSIMapping) error {
 	if m.Target == "" {
 		return model.Invalid("A mapping of a device needs its target device name.")
 	}
-	target, err := targetName(tx, vios, spec, existing)
+	target, err := targetName(tx, vios, spec)
 	if err != nil {
 		return err
 	}
-	if n.LUA, err = lua(&pair{server: m.ServerSlot, client: m.ClientSlot, vhost: m.VHost}, m.LUA, existing); err != nil {
+	if n.LUA, err = lua(tx, vios.UUID, &pair{server: m.ServerSlot, client: m.ClientSlot, vhost: m.VHost}, m.LUA); err != nil {
 		return err
 	}
 	n.Target = target

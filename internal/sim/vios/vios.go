@@ -30,6 +30,25 @@ type Tx interface {
 	Partition(uuid string) *model.Partition
 	System() *model.ManagedSystem
 	Now() time.Time
+	// EachBy calls fn for every object listed under key in one of the
+	// state's indexes (model.Index), as staged.
+	EachBy(ix model.Index, key string, fn func(model.Object))
+	// Nums is a set of numbers in use (virtual slots, device names) as
+	// staged.
+	Nums(k model.NumKey) model.NumView
+	// PoolHeldMB is what a pool's logical units hold, as staged.
+	PoolHeldMB(ssp string) int
+}
+
+// indexed returns the objects of type T listed under key in an index.
+func indexed[T model.Object](tx Tx, ix model.Index, key string) []T {
+	var out []T
+	tx.EachBy(ix, key, func(o model.Object) {
+		if v, ok := o.(T); ok {
+			out = append(out, v)
+		}
+	})
+	return out
 }
 
 // ---- queries -------------------------------------------------------
@@ -191,24 +210,20 @@ func LUs(tx Tx, ssp string) []*model.LogicalUnit {
 // LUByName finds a pool's logical units of a name (names need not be
 // unique in a pool; UDIDs are).
 func LUByName(tx Tx, ssp, name string) []*model.LogicalUnit {
-	var out []*model.LogicalUnit
-	for _, l := range LUs(tx, ssp) {
-		if l.Name == name {
-			out = append(out, l)
-		}
-	}
+	out := indexed[*model.LogicalUnit](tx, model.LUByName, model.LUNameKey(ssp, name))
+	sort.Slice(out, func(i, j int) bool { return out[i].UUID < out[j].UUID })
 	return out
 }
 
 // LUByUDID finds a logical unit by its UDID (full or the 32-digit form).
 func LUByUDID(tx Tx, udid string) *model.LogicalUnit {
-	udid = strings.ToLower(udid)
-	for _, l := range collect[*model.LogicalUnit](tx, model.KindLU, nil) {
-		if strings.ToLower(l.UDID) == udid || strings.ToLower(l.ShortUDID()) == udid {
-			return l
+	var found *model.LogicalUnit
+	for _, l := range indexed[*model.LogicalUnit](tx, model.LUByUDID, model.UDIDKey(udid)) {
+		if found == nil || l.UUID < found.UUID {
+			found = l
 		}
 	}
-	return nil
+	return found
 }
 
 // PoolCapacityMB is the sum of the pool's disks less its metadata.
@@ -228,11 +243,7 @@ func PoolCapacityMB(tx Tx, ssp *model.SharedStoragePool) int {
 // PoolUsedMB is what the pool's LUs hold (thick LUs whole, thin ones what
 // they wrote).
 func PoolUsedMB(tx Tx, ssp *model.SharedStoragePool) int {
-	used := 0
-	for _, l := range LUs(tx, ssp.UUID) {
-		used += l.HeldMB()
-	}
-	return used
+	return tx.PoolHeldMB(ssp.UUID)
 }
 
 // PoolFreeMB is the pool's free space.
@@ -261,7 +272,13 @@ func OverCommitMB(tx Tx, ssp *model.SharedStoragePool) int {
 
 // SCSIMappings returns a VIOS's vSCSI mappings, by vhost then target.
 func SCSIMappings(tx Tx, vios string) []*model.SCSIMapping {
-	out := collect(tx, model.KindSCSIMap, func(m *model.SCSIMapping) bool { return m.VIOS == vios })
+	out := indexed[*model.SCSIMapping](tx, model.SCSIByVIOS, vios)
+	sortSCSI(out)
+	return out
+}
+
+// sortSCSI orders mappings by server slot, then LUA.
+func sortSCSI(out []*model.SCSIMapping) {
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].ServerSlot != out[j].ServerSlot {
 			return out[i].ServerSlot < out[j].ServerSlot
@@ -271,17 +288,26 @@ func SCSIMappings(tx Tx, vios string) []*model.SCSIMapping {
 		}
 		return out[i].UUID < out[j].UUID
 	})
+}
+
+// PairMappings returns the mappings of a VIOS's adapter pair (its server
+// slot), by LUA.
+func PairMappings(tx Tx, vios string, serverSlot int) []*model.SCSIMapping {
+	out := indexed[*model.SCSIMapping](tx, model.SCSIByPair, model.PairKey(vios, serverSlot))
+	sortSCSI(out)
 	return out
 }
 
-// MappingsOf returns the mappings of a backing device.
+// MappingsOf returns the mappings of a backing device (by UUID).
 func MappingsOf(tx Tx, kind, id string) []*model.SCSIMapping {
-	return collect(tx, model.KindSCSIMap, func(m *model.SCSIMapping) bool { return m.Backing == kind && m.BackingID == id })
+	out := indexed[*model.SCSIMapping](tx, model.SCSIByBacking, model.BackingKey(kind, id))
+	sort.Slice(out, func(i, j int) bool { return out[i].UUID < out[j].UUID })
+	return out
 }
 
 // FCMappings returns a VIOS's vFC mappings by server slot.
 func FCMappings(tx Tx, vios string) []*model.FCMapping {
-	out := collect(tx, model.KindFCMap, func(m *model.FCMapping) bool { return m.VIOS == vios })
+	out := indexed[*model.FCMapping](tx, model.FCByVIOS, vios)
 	sort.Slice(out, func(i, j int) bool { return out[i].ServerSlot < out[j].ServerSlot })
 	return out
 }
@@ -293,60 +319,37 @@ func FCPorts(tx Tx, vios string) []*model.FCPort {
 	return out
 }
 
-// UsedSlots returns every virtual slot a partition uses: Ethernet adapters,
-// vSCSI / vFC adapters on either side, and vNICs.
-func UsedSlots(tx Tx, partition string) map[int]bool {
-	used := map[int]bool{0: true, 1: true}
-	tx.Each(model.KindAdapter, func(o model.Object) {
-		if a := o.(*model.EthernetAdapter); a.Partition == partition {
-			used[a.Slot] = true
-		}
-	})
-	tx.Each(model.KindSCSIMap, func(o model.Object) {
-		m := o.(*model.SCSIMapping)
-		if m.VIOS == partition {
-			used[m.ServerSlot] = true
-		}
-		if m.Client == partition && m.ClientSlot > 0 {
-			used[m.ClientSlot] = true
-		}
-	})
-	tx.Each(model.KindFCMap, func(o model.Object) {
-		m := o.(*model.FCMapping)
-		if m.VIOS == partition {
-			used[m.ServerSlot] = true
-		}
-		if m.Client == partition && m.ClientSlot > 0 {
-			used[m.ClientSlot] = true
-		}
-	})
-	tx.Each(model.KindVNIC, func(o model.Object) {
-		if v := o.(*model.VirtualNIC); v.Partition == partition {
-			used[v.Slot] = true
-		}
-	})
-	return used
+// UsedSlots returns the virtual slots a partition uses: Ethernet
+// adapters, vSCSI / vFC adapters on either side, and vNICs (slots 0 and 1,
+// the virtual serial adapters', are always in use).
+func UsedSlots(tx Tx, partition string) Slots {
+	return Slots{tx.Nums(model.NumKey{Owner: partition})}
 }
+
+// Slots are the virtual slots a partition uses.
+type Slots struct{ v model.NumView }
+
+// Used tells whether a slot is in use.
+func (s Slots) Used(slot int) bool { return slot == 0 || slot == 1 || s.v.Used(slot) }
+
+// Highest is the highest slot in use (FirstUserSlot-1 when no user slot
+// is).
+func (s Slots) Highest() int { return max(s.v.Highest(), model.FirstUserSlot-1) }
+
+// NextFree is the lowest free slot from FirstUserSlot.
+func (s Slots) NextFree() int { return s.v.NextFree(model.FirstUserSlot) }
 
 // FreeSlot returns the lowest free virtual slot of a partition (from
 // model.FirstUserSlot), or above every used slot when high.
 func FreeSlot(tx Tx, p *model.Partition, high bool) (int, error) {
 	used := UsedSlots(tx, p.UUID)
 	if high {
-		max := model.FirstUserSlot - 1
-		for s := range used {
-			if s > max {
-				max = s
-			}
-		}
-		if max+1 < p.MaxVirtualSlots {
-			return max + 1, nil
+		if h := used.Highest(); h+1 < p.MaxVirtualSlots {
+			return h + 1, nil
 		}
 	}
-	for s := model.FirstUserSlot; s < p.MaxVirtualSlots; s++ {
-		if !used[s] {
-			return s, nil
-		}
+	if s := used.NextFree(); s < p.MaxVirtualSlots {
+		return s, nil
 	}
 	return 0, model.Refused("Partition %s has no free virtual slot (maximum %d); raise MaximumVirtualIOSlots while it is off.", p.Name, p.MaxVirtualSlots)
 }
@@ -446,8 +449,14 @@ func splitDev(s string) (string, int) {
 	return s[:i], n
 }
 
-// nextName returns prefix+N for the lowest N not in used.
-func nextName(prefix string, used map[string]bool) string {
+// nextName returns prefix+N for the lowest N that no mapping of the VIOS
+// has in the field names stands for (model.VHostNames, TargetNames).
+func nextName(tx Tx, vios, prefix string, names func(string) string) string {
+	return prefix + strconv.Itoa(tx.Nums(model.NumKey{Owner: vios, Name: names(prefix)}).NextFree(0))
+}
+
+// nextUnusedName returns prefix+N for the lowest N not in used.
+func nextUnusedName(prefix string, used map[string]bool) string {
 	for i := 0; ; i++ {
 		if n := prefix + strconv.Itoa(i); !used[n] {
 			return n

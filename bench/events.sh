@@ -9,7 +9,9 @@
 #            server answering N waiting GETs with pvmd's captured answer
 #            when one channel is closed), pvmd and the baseline alternately;
 #            also, for comparison, the baseline whose connections each
-#            answer one request first, as pvmd answers NEW_CLIENT.
+#            answer one request first, as pvmd answers NEW_CLIENT, the
+#            Go heap and stacks in use per waiting poll on each side, and
+#            each server's CPU per change.
 #  abandoned Q (500) event queues polled once and then never, while C
 #            (9,000) partitions are created by 16 clients: the create rate
 #            and pvmd's resident memory after the creates, against a run
@@ -67,16 +69,17 @@ cat >"$WORK/inv.json" <<'EOF'
 {"system": {"maxPartitions": 65535}, "clients": {"firstID": 4}}
 EOF
 
-# start_pvmd NAME: a fresh pvmd; sets PVMD_PID, BASE, token, sys.
+# start_pvmd NAME [FLAG...]: a fresh pvmd; sets PVMD_PID, BASE, token, sys.
 start_pvmd() {
 	local dir="$WORK/$1"
+	shift
 	mkdir -p "$dir"
 	"$BIN/pvmd" --state-dir "$dir/state" --timing fast --http-addr 127.0.0.1:0 --https-addr "" \
-		--log-level warn --config "$WORK/inv.json" >"$dir/stdout" 2>"$dir/stderr" &
+		--log-level warn --config "$WORK/inv.json" "$@" >"$dir/stdout" 2>"$dir/stderr" &
 	PVMD_PID=$!
 	PIDS+=("$PVMD_PID")
 	until grep -q '^pvmd ready' "$dir/stdout" 2>/dev/null; do
-		kill -0 "$PVMD_PID" 2>/dev/null || { cat "$dir/stderr" >&2; fail "pvmd $1 did not start"; }
+		kill -0 "$PVMD_PID" 2>/dev/null || { cat "$dir/stderr" >&2; fail "pvmd in $dir did not start"; }
 		sleep 0.01
 	done
 	BASE="http://$(sed -n 's/^pvmd ready http=\([^ ]*\).*/\1/p' "$dir/stdout")"
@@ -93,12 +96,16 @@ stop() {
 
 # --- fan-out ---------------------------------------------------------------
 pv_last="" pv_mem="" bl_last="" bl_mem="" b1_mem="" FAN_T="" FAN_M="" FAN_M1="" BODY_BYTES=""
+pv_use="" bl_use="" b1_use="" pv_cpu="" bl_cpu=""
 if part fanout; then
 log "fan-out: $CHANGES changes ($TRIGGER) to $POLLS waiting polls, pvmd and bench/fanout alternately, $ROUNDS runs each"
 mkdir -p "$WORK/capture"
 pv_last="" pv_mem="" bl_last="" bl_mem=""
 for r in $(seq "$ROUNDS"); do
-	start_pvmd "fan$r"
+	# pvmd's polls, like the baseline's (-wait below), wait longer than
+	# the run: none ends (204) and asks again during it, which would cost
+	# pvmd a thousand answers the baseline does not make.
+	start_pvmd "fan$r" --event-wait 10m
 	"$BIN/load" fanout -base "$BASE" -pid "$PVMD_PID" -n "$POLLS" -rounds "$CHANGES" -trigger "$TRIGGER" -sys "$sys" \
 		-capture "$WORK/capture" >"$WORK/fan-pvmd-$r.out" || fail "load fanout against pvmd"
 	stop "$PVMD_PID"
@@ -123,6 +130,11 @@ for r in $(seq "$ROUNDS"); do
 		-n "$POLLS" -rounds "$CHANGES" >"$WORK/fan-base1-$r.out" || fail "load fanout -first against the baseline"
 	stop "$FPID"
 	b1_mem="$b1_mem $(get "$WORK/fan-base1-$r.out" per_poll_kb)"
+	pv_use="$pv_use $(get "$WORK/fan-pvmd-$r.out" inuse_per_poll_kb)"
+	bl_use="$bl_use $(get "$WORK/fan-base-$r.out" inuse_per_poll_kb)"
+	b1_use="$b1_use $(get "$WORK/fan-base1-$r.out" inuse_per_poll_kb)"
+	pv_cpu="$pv_cpu $(get "$WORK/fan-pvmd-$r.out" cpu_per_change_ms)"
+	bl_cpu="$bl_cpu $(get "$WORK/fan-base-$r.out" cpu_per_change_ms)"
 	pv_last="$pv_last $(get "$WORK/fan-pvmd-$r.out" last_p50_ms)"
 	pv_mem="$pv_mem $(get "$WORK/fan-pvmd-$r.out" per_poll_kb)"
 	bl_last="$bl_last $(get "$WORK/fan-base-$r.out" last_p50_ms)"
@@ -138,6 +150,11 @@ FAN_M=$(ratio "$PV_MEM" "$BL_MEM")
 B1_MEM=$(echo "$b1_mem" | median)
 FAN_M1=$(ratio "$PV_MEM" "$B1_MEM")
 BODY_BYTES=$(wc -c <"$WORK/capture/body")
+PV_USE=$(echo "$pv_use" | median)
+BL_USE=$(echo "$bl_use" | median)
+B1_USE=$(echo "$b1_use" | median)
+PV_CPU=$(echo "$pv_cpu" | median)
+BL_CPU=$(echo "$bl_cpu" | median)
 fi
 
 # --- abandoned queues --------------------------------------------------------
@@ -177,8 +194,10 @@ EOF
 if part fanout; then
 	cat <<EOF
 | one change ($TRIGGER) to $POLLS waiting polls: change sent → last answer read, median of $ROUNDS runs of the median of $CHANGES changes | $PV_LAST ms (runs:$pv_last) | bench/fanout: $BL_LAST ms (runs:$bl_last) | $FAN_T | ≤ 1.2 | $(within "$FAN_T" 1.2) |
+| the server's CPU per change (user and system, from the first change to the last answer of the last, the polls' next requests included; less noisy than the times above on a loaded machine) | $PV_CPU ms (runs:$pv_cpu) | bench/fanout: $BL_CPU ms (runs:$bl_cpu) | $(ratio "$PV_CPU" "$BL_CPU") | (comparison) | |
 | resident memory per waiting poll ($BODY_BYTES-byte answer) | $PV_MEM KB (runs:$pv_mem) | bench/fanout: $BL_MEM KB (runs:$bl_mem) | $FAN_M | ≤ 1.2 | $(within "$FAN_M" 1.2) |
 | the same, against the baseline whose connections each answered one request first (as pvmd's NEW_CLIENT) | $PV_MEM KB | bench/fanout, load fanout -first: $B1_MEM KB (runs:$b1_mem) | $FAN_M1 | (comparison) | |
+| Go heap and stacks in use per waiting poll (allocated, written or not; the resident figure leaves out pages never written, such as the 4 KB write buffer of a connection that never answered) | $PV_USE KB (runs:$pv_use) | bench/fanout: $BL_USE KB (runs:$bl_use); -first: $B1_USE KB (runs:$b1_use) | $(ratio "$PV_USE" "$BL_USE") | (comparison) | |
 EOF
 fi
 if part abandoned; then

@@ -432,6 +432,11 @@ func (d *decoder) name() (prefix, local string, err error) {
 		if colon == start || colon == d.pos-1 {
 			return "", "", d.errorf("invalid name %q", d.src[start:d.pos])
 		}
+		// The part after the colon is a name of its own (XML
+		// Namespaces' NCName): "x:0" would be written back as "0".
+		if c := d.src[colon+1]; !nameStart[c] || c >= 0x80 && !stdName(d.src[colon+1:d.pos]) {
+			return "", "", d.errorf("invalid name %q", d.src[start:d.pos])
+		}
 		return d.sub(start, colon), d.sub(colon+1, d.pos), nil
 	}
 	return "", d.sub(start, d.pos), nil
@@ -837,8 +842,14 @@ func (d *decoder) checkChars(b []byte) error {
 	return nil
 }
 
-// reference reads &name; or &#n; / &#xh; at d.pos.
+// reference reads &name; or &#n; / &#xh; at d.pos. A character
+// reference may have any number of leading zeros (encoding/xml reads all
+// its digits); a name is looked for in the next few bytes only, as the
+// five XML predefines are short.
 func (d *decoder) reference() (rune, error) {
+	if d.pos+1 < len(d.src) && d.src[d.pos+1] == '#' {
+		return d.charRef()
+	}
 	end := bytes.IndexByte(d.src[d.pos:], ';')
 	if end < 0 || end > 12 {
 		return 0, d.errorf("invalid character entity")
@@ -857,39 +868,55 @@ func (d *decoder) reference() (rune, error) {
 	case "apos":
 		return '\'', nil
 	}
-	if len(ref) >= 2 && ref[0] == '#' {
-		var n int64
-		digits := ref[1:]
-		base := int64(10)
-		if digits[0] == 'x' {
-			base, digits = 16, digits[1:]
-		}
-		if len(digits) == 0 {
-			return 0, d.errorf("invalid character entity &%s;", ref)
-		}
-		for _, c := range digits {
-			var v int64
-			switch {
-			case c >= '0' && c <= '9':
-				v = int64(c - '0')
-			case base == 16 && c >= 'a' && c <= 'f':
-				v = int64(c-'a') + 10
-			case base == 16 && c >= 'A' && c <= 'F':
-				v = int64(c-'A') + 10
-			default:
-				return 0, d.errorf("invalid character entity &%s;", ref)
-			}
-			n = n*base + v
-			if n > 0x10FFFF {
-				return 0, d.errorf("invalid character entity &%s;", ref)
-			}
-		}
-		if !isXMLChar(rune(n)) {
-			return 0, d.errorf("invalid character entity &%s;", ref)
-		}
-		return rune(n), nil
-	}
 	return 0, d.errorf("invalid character entity &%s;", ref)
+}
+
+// charRef reads &#n; or &#xh; at d.pos.
+func (d *decoder) charRef() (rune, error) {
+	i := d.pos + 2
+	base := int64(10)
+	if i < len(d.src) && d.src[i] == 'x' {
+		base = 16
+		i++
+	}
+	start := i
+	var n int64
+	big := false
+	for ; i < len(d.src); i++ {
+		c := d.src[i]
+		var v int64
+		switch {
+		case c >= '0' && c <= '9':
+			v = int64(c - '0')
+		case base == 16 && c >= 'a' && c <= 'f':
+			v = int64(c-'a') + 10
+		case base == 16 && c >= 'A' && c <= 'F':
+			v = int64(c-'A') + 10
+		default:
+			goto done
+		}
+		if n = n*base + v; n > 0x10FFFF {
+			big, n = true, 0
+		}
+	}
+done:
+	if i >= len(d.src) || d.src[i] != ';' {
+		return 0, d.errorf("invalid character entity")
+	}
+	ref := d.src[d.pos+1 : i]
+	d.pos = i + 1
+	if i == start || big || !isXMLChar(rune(n)) {
+		switch {
+		case len(ref) <= 24:
+			return 0, d.errorf("invalid character entity &%s;", ref)
+		case big:
+			return 0, d.errorf("invalid character entity &%s...; (beyond Unicode)", ref[:20])
+		case base == 16:
+			return 0, d.errorf("invalid character entity &#x%X;", n)
+		}
+		return 0, d.errorf("invalid character entity &#%d;", n)
+	}
+	return rune(n), nil
 }
 
 // attrValue reads a quoted attribute value, decoding references.

@@ -65,6 +65,7 @@ var XMLSeeds = func() []string {
 		`<a xmlns:xmlns="urn:x"/>`,
 		`<a xmlns:p="urn:1"><p:b xmlns:p="urn:2"><p:c/></p:b><p:d/></a>`,
 		`<a:b:c xmlns:a="u"/>`,
+		`<A xmlns:x="" x:0=""/>`, `<x:0 xmlns:x="u"/>`, `<x:-a xmlns:x="u"/>`, "<x:\u0301a xmlns:x=\"u\"/>", `<a xmlns:0="u"/>`,
 		`<:a/>`,
 		`<a: xmlns:a="u"/>`,
 		`<a xmlns:p="u"><p:b></b></a>`,
@@ -72,6 +73,8 @@ var XMLSeeds = func() []string {
 		`<a b="&lt;&gt;&amp;&apos;&quot;">&lt;&gt;&amp;&apos;&quot;</a>`,
 		`<a>&#0;</a>`, `<a>&#x0;</a>`, `<a>&#xD800;</a>`, `<a>&#x110000;</a>`, `<a>&#xFFFE;</a>`,
 		`<a>&#9;&#xA;&#13;</a>`, `<a>&#99999999999999999999;</a>`, `<a>&#;</a>`, `<a>&#x;</a>`,
+		"<a>&#x0000000009;</a>", "<a>&#00000000000000000000000065;</a>", "<a>&#x00000000000000000000D800;</a>",
+		"<a b=\"&#x000000000000000000000000000000110000;\"/>", "<a>&#1114112;</a>", "<a>&#x41</a>",
 		`<a>&unknown;</a>`, `<a>&amp</a>`, `<a>& </a>`, `<a b="&amp"/>`, `<a b="&#60;"/>`, `<a b="<"/>`,
 		`<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>`,
 		// CDATA, comments, processing instructions.

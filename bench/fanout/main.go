@@ -1,13 +1,19 @@
 // Command fanout is the baseline of the event fan-out benchmark
 // (bench/events.sh): the least a Go HTTP server can do to answer many
-// waiting long-polls at once. Every GET /wait blocks until the next PUT
+// waiting long-polls at once. Every GET /wait (or GET /rest/api/uom/Event,
+// the path of pvmd's polls) blocks until the next PUT
 // /trigger (or until -wait passes: 204), then answers with the same
 // bytes (body and headers captured from pvmd's answer to an event poll
 // by `load fanout -capture`), held in memory. PUT /trigger wakes every
 // waiting request by closing one channel. GET /first answers the same
 // bytes at once (a client's first poll of pvmd, NEW_CLIENT, is answered
 // at once too; `load fanout -baseline -first` sends it on each
-// connection before its waiting poll).
+// connection before its waiting poll). GET /memstats answers the Go
+// runtime's heap and stacks in use ("heap_inuse_bytes N",
+// "stack_inuse_bytes N"), as pvmd's /metrics has them, for the figure of
+// memory per waiting poll that counts what is allocated whether or not
+// it was ever written (the resident one does not count a buffer never
+// written).
 //
 //	fanout -dir DIR [-addr 127.0.0.1:0] [-wait 10s]
 //
@@ -25,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,7 +64,7 @@ func main() {
 	var mu sync.Mutex
 	gen := make(chan struct{})
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /wait", func(w http.ResponseWriter, r *http.Request) {
+	waitPoll := func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		ch := gen
 		mu.Unlock()
@@ -77,7 +84,12 @@ func main() {
 		}
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
-	})
+	}
+	mux.HandleFunc("GET /wait", waitPoll)
+	// The path of pvmd's polls: `load fanout -baseline` sends the same
+	// requests as to pvmd (path, query, session header), which this
+	// server reads and ignores.
+	mux.HandleFunc("GET /rest/api/uom/Event", waitPoll)
 	mux.HandleFunc("GET /first", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for k, v := range hdr {
@@ -85,6 +97,11 @@ func main() {
 		}
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
+	})
+	mux.HandleFunc("GET /memstats", func(w http.ResponseWriter, r *http.Request) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Fprintf(w, "heap_inuse_bytes %d\nstack_inuse_bytes %d\n", m.HeapInuse, m.StackInuse)
 	})
 	mux.HandleFunc("PUT /trigger", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()

@@ -78,6 +78,10 @@ func pollURL(base, app string) string {
 	return base + "/rest/api/uom/Event?QUEUE_CLIENTKEY_METHOD=USE_APPLICATIONID&QUEUE_APPLICATIONID=" + app
 }
 
+// baselineToken stands for a session token in the baseline's requests:
+// as long as pvmd's (48 random bytes, base64).
+var baselineToken = strings.Repeat("b", 64)
+
 type receipt struct {
 	waiter int
 	at     time.Time
@@ -122,6 +126,12 @@ func cmdFanout(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Read after the resident figure: what reading it allocates is
+	// counted against the server.
+	inuse0, err := inUse(c, *base, *baseline, trigToken)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	recv := make(chan receipt, *n)
@@ -129,9 +139,12 @@ func cmdFanout(args []string) error {
 	var wg sync.WaitGroup
 	poll := func(i int) {
 		defer wg.Done()
-		url, token := *base+"/wait", ""
+		// The baseline gets the same requests as pvmd (path, query, a
+		// session header of the same length), which it ignores: both
+		// servers read the same bytes.
+		url, token := pollURL(*base, "fan-"+run+"-"+strconv.Itoa(i)), baselineToken
 		if !*baseline {
-			url, token = pollURL(*base, "fan-"+run+"-"+strconv.Itoa(i)), tokens[i / *perSession]
+			token = tokens[i / *perSession]
 		}
 		firstURL := url
 		if *baseline && *first {
@@ -227,7 +240,15 @@ func cmdFanout(args []string) error {
 	if err != nil {
 		return err
 	}
+	inuse1, err := inUse(c, *base, *baseline, trigToken)
+	if err != nil {
+		return err
+	}
 	var last, p50 durs
+	cpu0, err := cpuTicks(*pid)
+	if err != nil {
+		return err
+	}
 	for r := 0; r < *rounds; r++ {
 		marker := "fan-" + run + "-round" + strconv.Itoa(r)
 		t0 := time.Now()
@@ -271,15 +292,81 @@ func cmdFanout(args []string) error {
 		}
 		time.Sleep(*settle)
 	}
+	cpu1, err := cpuTicks(*pid)
+	if err != nil {
+		return err
+	}
 	cancel()
 	wg.Wait()
 	var lastMS []string
 	for _, d := range last {
 		lastMS = append(lastMS, ms(d))
 	}
-	fmt.Printf("polls=%d\nrss_before_kb=%d\nrss_waiting_kb=%d\nper_poll_kb=%.1f\nlast_p50_ms=%s\nlast_runs_ms=%s\nmedian_p50_ms=%s\n",
-		*n, rss0, rss1, float64(rss1-rss0)/float64(*n), ms(last.pct(50)), strings.Join(lastMS, ","), ms(p50.pct(50)))
+	fmt.Printf("polls=%d\nrss_before_kb=%d\nrss_waiting_kb=%d\nper_poll_kb=%.1f\ninuse_per_poll_kb=%.1f\nlast_p50_ms=%s\nlast_runs_ms=%s\nmedian_p50_ms=%s\ncpu_per_change_ms=%.1f\n",
+		*n, rss0, rss1, float64(rss1-rss0)/float64(*n), float64(inuse1-inuse0)/1024/float64(*n), ms(last.pct(50)), strings.Join(lastMS, ","), ms(p50.pct(50)),
+		float64(cpu1-cpu0)*1000/clockTicks/float64(*rounds))
 	return nil
+}
+
+// clockTicks is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on
+// Linux).
+const clockTicks = 100
+
+// cpuTicks is the CPU time (user and system) the process has used, in
+// clock ticks: what a change costs the server between the rounds (the
+// settling pauses between them cost an idle server nothing).
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command's name, in parentheses: state is
+	// the 3rd field of the line, utime the 14th and stime the 15th.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	return u + st, nil
+}
+
+// inUse is the Go runtime's heap and stacks in use in the server, in
+// bytes: pvmd's /metrics (go_memstats_*), the baseline's /memstats.
+func inUse(c *http.Client, base string, baseline bool, token string) (int64, error) {
+	url := base + "/metrics"
+	if baseline {
+		url, token = base+"/memstats", ""
+	}
+	st, _, b, err := do(c, "GET", url, token, "", nil)
+	if err == nil && st != http.StatusOK {
+		err = fmt.Errorf("HTTP %d: %.200s", st, b)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	var sum int64
+	found := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(l, " ")
+		switch strings.TrimPrefix(k, "go_memstats_") {
+		case "heap_inuse_bytes", "stack_inuse_bytes":
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %q: %w", url, l, err)
+			}
+			sum += int64(f)
+			found++
+		}
+	}
+	if found != 2 {
+		return 0, fmt.Errorf("%s: no heap_inuse_bytes and stack_inuse_bytes", url)
+	}
+	return sum, nil
 }
 
 func writeCapture(dir string, r receipt) error {

@@ -276,10 +276,16 @@ func (b *Bus) PublishCustom(origin, data, detail string) {
 // first one. owner is the session polling (to recognise its own custom
 // events). A new appID gets NEW_CLIENT at once.
 func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration) []Event {
+	return b.PollAppend(ctx, nil, appID, owner, wait)
+}
+
+// PollAppend is Poll appending the events to dst (a poll woken with a
+// thousand others allocates nothing of its own when dst has room).
+func (b *Bus) PollAppend(ctx context.Context, dst []Event, appID, owner string, wait time.Duration) []Event {
 	var deadline *time.Timer // stopped at each return (a defer in the loop would be kept on the heap while the poll waits)
 	for {
-		out, q, wake := b.take(appID, owner, wait > 0)
-		if len(out) > 0 || wait <= 0 {
+		out, q, wake := b.take(dst, appID, owner, wait > 0)
+		if len(out) > len(dst) || wait <= 0 {
 			if deadline != nil {
 				deadline.Stop()
 			}
@@ -300,15 +306,15 @@ func (b *Bus) Poll(ctx context.Context, appID, owner string, wait time.Duration)
 		b.waiting.Add(-1)
 		if end {
 			deadline.Stop()
-			return nil
+			return dst
 		}
 	}
 }
 
-// take returns what appID's queue has to read; when that is nothing and
-// wait is set, the queue counts one more waiting poll, to be woken by
-// the channel returned.
-func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct{}) {
+// take appends to dst what appID's queue has to read; when that is
+// nothing and wait is set, the queue counts one more waiting poll, to be
+// woken by the channel returned.
+func (b *Bus) take(dst []Event, appID, owner string, wait bool) ([]Event, *queue, chan struct{}) {
 	// Most polls only read the log: under the read lock.
 	b.mu.RLock()
 	if q := b.queues[appID]; q != nil && !q.fresh {
@@ -318,8 +324,8 @@ func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct
 			if q.owner == "" {
 				q.owner = owner
 			}
-			out := b.read(nil, q)
-			if len(out) == 0 && wait {
+			out := b.read(dst, q)
+			if len(out) == len(dst) && wait {
 				q.waiting.Add(1)
 				b.waiting.Add(1)
 			}
@@ -344,7 +350,7 @@ func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct
 	if q.owner == "" {
 		q.owner = owner
 	}
-	var out []Event
+	out := dst
 	if q.fresh {
 		q.fresh = false
 		b.nextID++
@@ -356,7 +362,7 @@ func (b *Bus) take(appID, owner string, wait bool) ([]Event, *queue, chan struct
 		q.next = b.tail()
 	}
 	out = b.read(out, q)
-	if len(out) == 0 && wait {
+	if len(out) == len(dst) && wait {
 		q.waiting.Add(1)
 		b.waiting.Add(1)
 	}
@@ -375,6 +381,9 @@ func (b *Bus) read(out []Event, q *queue) []Event {
 	q.next = b.tail()
 	return out
 }
+
+// Waiting returns the number of polls waiting for events.
+func (b *Bus) Waiting() int { return int(b.waiting.Load()) }
 
 // Queues returns the number of live queues.
 func (b *Bus) Queues() int {

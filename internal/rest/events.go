@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +24,7 @@ const eventPath = "/rest/api/uom/Event"
 // poll is served by serveEventPoll instead unless fault rules are
 // active.)
 func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request, a core.Actor) {
-	writeEventFeed(w, r, s.core.Bus, a.Session, s.cfg.EventWait, s.nowStamp, func(err error) { s.writeError(w, r, err, nil) })
+	writeEventFeed(w, r, s.core.Bus, &s.eventEntries, a.Session, s.cfg.EventWait, s.core.Clock().Now, func(err error) { s.writeError(w, r, err, nil) })
 }
 
 // servesEventPoll reports whether serveEventPoll answers r: a GET of the
@@ -49,13 +50,15 @@ func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 		ci.busy.Store(true) // as guardBody marks a request without a body
 		defer ci.busy.Store(false)
 	}
-	var events []core.Event
+	ep := eventBuffers.Get().(*[]core.Event)
+	defer eventBuffers.Put(ep)
+	events := (*ep)[:0]
 	sess, err := s.session(r)
 	if err == nil {
 		var appID string
 		var wait time.Duration
 		if appID, wait, err = parseEventPoll(r, sess.token, s.cfg.EventWait); err == nil {
-			events = s.core.Bus.Poll(r.Context(), appID, sess.token, wait)
+			events = s.core.Bus.PollAppend(r.Context(), events, appID, sess.token, wait)
 		}
 	}
 	answerOffStack(w, func() {
@@ -64,38 +67,82 @@ func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err, nil)
 			return
 		}
-		writeEventAnswer(w, r, events, s.nowStamp)
+		writeEventAnswer(w, r, &s.eventEntries, events, s.core.Clock().Now())
 	})
+	clear(events) // their strings go
+	if cap(events) <= 1024 {
+		*ep = events[:0]
+	}
 }
 
-// answerOffStack writes an answer (write, then a flush) from a goroutine
-// of its own, and waits for it. Writing a status line and headers takes
+// answerOffStack writes an answer (write, then a flush) from another
+// goroutine, and waits for it. Writing a status line and headers takes
 // net/http deeper than the 4 KB stack a connection's goroutine starts
 // with: written from the connection's goroutine, an answer would double
 // its stack for good, since the runtime halves a stack only when less
 // than a quarter of it is in use, which a goroutine inside net/http's
-// connection loop never is. A panic in write is raised again here.
+// connection loop never is. The answer goes to an idle answer writer, or
+// to a new one when none is idle. A panic in write is raised again here.
 func answerOffStack(w http.ResponseWriter, write func()) {
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		write()
-		_ = http.NewResponseController(w).Flush() // a client gone is net/http's to notice
-	}()
-	if v := <-done; v != nil {
+	j := &answerJob{w: w, write: write, done: make(chan any, 1)}
+	select {
+	case answerWork <- j:
+	default:
+		go answerWriter(j)
+	}
+	if v := <-j.done; v != nil {
 		panic(v)
+	}
+}
+
+// An answerJob is an answer for an answer writer to write.
+type answerJob struct {
+	w     http.ResponseWriter
+	write func()
+	done  chan any // what write panicked with, or nil
+}
+
+func (j *answerJob) run() {
+	defer func() { j.done <- recover() }()
+	j.write()
+	_ = http.NewResponseController(j.w).Flush() // a client gone is net/http's to notice
+}
+
+// Answer writers: a goroutine that wrote an answer (its stack grown to
+// what that takes) waits for the next one, as one of at most
+// maxIdleAnswerWriters, instead of a goroutine being made, and its stack
+// grown, for every answer; beyond that number it ends (a thousand polls
+// woken at once are answered by a few writers in turn, or by more when
+// their clients are slow to take the answers).
+var (
+	answerWork        = make(chan *answerJob)
+	idleAnswerWriters atomic.Int32
+)
+
+const maxIdleAnswerWriters = 4
+
+func answerWriter(j *answerJob) {
+	for {
+		j.run()
+		if idleAnswerWriters.Add(1) > maxIdleAnswerWriters {
+			idleAnswerWriters.Add(-1)
+			return
+		}
+		j = <-answerWork
+		idleAnswerWriters.Add(-1)
 	}
 }
 
 // writeEventFeed answers an event poll of a session on bus: the events
 // of its queue, after waiting up to maxWait for some.
-func writeEventFeed(w http.ResponseWriter, r *http.Request, bus *core.Bus, session string, maxWait time.Duration, stamp func() string, werr func(error)) {
+func writeEventFeed(w http.ResponseWriter, r *http.Request, bus *core.Bus, shared *eventEntries, session string, maxWait time.Duration, now func() time.Time, werr func(error)) {
 	appID, wait, err := parseEventPoll(r, session, maxWait)
 	if err != nil {
 		werr(err)
 		return
 	}
-	writeEventAnswer(w, r, bus.Poll(r.Context(), appID, session, wait), stamp)
+	events := bus.Poll(r.Context(), appID, session, wait)
+	writeEventAnswer(w, r, shared, events, now())
 }
 
 // parseEventPoll reads an event poll's query: the queue's application ID
@@ -148,55 +195,101 @@ func queryValue(r *http.Request, raw, key string) string {
 }
 
 // writeEventAnswer answers an event poll: its events, or 204 without any.
-func writeEventAnswer(w http.ResponseWriter, r *http.Request, events []core.Event, stamp func() string) {
+func writeEventAnswer(w http.ResponseWriter, r *http.Request, shared *eventEntries, events []core.Event, now time.Time) {
 	if len(events) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeEvents(w, r, events, stamp)
+	writeEvents(w, r, shared, events, now)
 }
+
+// stampLayout is the layout of the API's times.
+const stampLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // writeEvents answers an event poll with its events, in one write with a
-// Content-Length.
-func writeEvents(w http.ResponseWriter, r *http.Request, events []core.Event, stamp func() string) {
-	base := baseURL(r)
-	now := stamp()
-	self := base + r.URL.Path
+// Content-Length: the feed's head (its ID, the time, the poll's own SELF
+// link) made for this answer, and each event's entry as shared (the
+// entries of a change are rendered once for all the polls it wakes; only
+// the time of the answer is put in each).
+func writeEvents(w http.ResponseWriter, r *http.Request, shared *eventEntries, events []core.Event, now time.Time) {
+	bp := answerBuffers.Get().(*[]byte)
+	defer answerBuffers.Put(bp)
+	var st [40]byte
+	stamp := now.AppendFormat(st[:0], stampLayout)
+	scheme, host := baseOf(r)
+	b := append((*bp)[:0], feedHead...)
+	b = appendUUID(b, uuid.New())
+	b = append(b, "</id><updated>"...)
+	b = append(b, stamp...)
+	b = append(b, `</updated><link rel="SELF" href="`...)
+	b = append(b, scheme...)
+	b = append(b, "://"...)
+	b = uom.AppendAttr(b, host)
+	b = uom.AppendAttr(b, r.URL.Path)
 	if r.URL.RawQuery != "" {
-		self += "?" + r.URL.RawQuery
+		b = append(b, '?')
+		b = uom.AppendAttr(b, r.URL.RawQuery)
 	}
-	b := eventBuffers.Get().(*bytes.Buffer)
-	defer eventBuffers.Put(b)
-	b.Reset()
-	uom.AppendFeedStart(b, uuid.NewString(), now, []uom.Link{{Rel: "SELF", Href: self}})
-	t := eventTemplate()
-	content := make([]byte, 0, 1024)
-	for _, e := range events {
-		id := eventEntryID(e.ID)
-		eid := strconv.FormatInt(e.ID, 10)
-		data := e.Data
-		if strings.HasPrefix(data, "/rest/api/") {
-			data = base + data
+	b = append(b, `"/><generator>`+uom.Generator+`</generator>`...)
+	for i := range events {
+		e := &events[i]
+		if e.Type == core.EventNewClient || e.Type == core.EventMissing { // one queue's own: not shared
+			b = appendEventEntry(b, scheme+"://"+host, e, string(stamp))
+			continue
 		}
-		content = t.fill(content[:0], id, strconv.FormatInt(e.Published.UnixMilli(), 10), e.Type, eid, data, e.Detail)
-		uom.AppendEntry(b, &uom.EntryHeader{ID: id, Title: "Event", Published: now,
-			Links: []uom.Link{{Rel: "SELF", Href: base + "/rest/api/uom/Event/" + id}},
-			Etag:  eid, ContentType: eventMediaType}, content, false)
+		p := shared.get(scheme, host, e)
+		b = append(b, p.entry[:p.at]...)
+		b = append(b, stamp...)
+		b = append(b, p.entry[p.at:]...)
 	}
-	uom.AppendFeedEnd(b)
+	b = append(b, "</feed>"...)
 	h := w.Header()
-	h.Set("Content-Type", uom.MediaTypeAtom)
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h["Content-Type"] = atomContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(http.StatusOK)
-	w.Write(b.Bytes())
-	if b.Cap() > 256<<10 { // a burst's answer is not kept
-		*b = bytes.Buffer{}
+	w.Write(b)
+	if cap(b) <= 256<<10 { // a burst's answer is not kept
+		*bp = b
+	} else {
+		*bp = nil
 	}
 }
 
-// eventBuffers hold answers being written (a thousand polls answered at
+// feedHead opens an event feed, up to its ID.
+const feedHead = `<feed xmlns="` + uom.NSAtom + `" xmlns:ns2="` + uom.NSOpenSearch + `" xmlns:ns3="` + uom.NSXHTML + `"><id>`
+
+// answerBuffers hold answers being written (a thousand polls answered at
 // once share a few).
-var eventBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// eventBuffers hold the events of polls being answered.
+var eventBuffers = sync.Pool{New: func() any { return new([]core.Event) }}
+
+// baseOf is the scheme and host of the server's address as r's client
+// knows it (baseURL, without making the string).
+func baseOf(r *http.Request) (scheme, host string) {
+	scheme = "http"
+	if overTLS(r) {
+		scheme = "https"
+	}
+	host = r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme, host
+}
+
+// appendUUID appends u in its text form.
+func appendUUID(dst []byte, u uuid.UUID) []byte {
+	const hexdigits = "0123456789abcdef"
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexdigits[c>>4], hexdigits[c&0xf])
+	}
+	return dst
+}
 
 var eventMediaType = uom.MediaType(uom.ServiceUOM, "Event")
 
@@ -207,6 +300,58 @@ var eventNamespace = uuid.MustParse("5a1e0d7c-6c2b-4b8e-9f3a-0e7d4c9b2a61")
 
 func eventEntryID(id int64) string {
 	return uuid.NewMD5(eventNamespace, strconv.AppendInt(nil, id, 10)).String()
+}
+
+// appendEventEntry appends the feed entry of e, published at published,
+// as a client of the server at base gets it (the data of a change is
+// made absolute).
+func appendEventEntry(dst []byte, base string, e *core.Event, published string) []byte {
+	id := eventEntryID(e.ID)
+	eid := strconv.FormatInt(e.ID, 10)
+	data := e.Data
+	if strings.HasPrefix(data, "/rest/api/") {
+		data = base + data
+	}
+	dst = uom.AppendEntryStart(dst, &uom.EntryHeader{ID: id, Title: "Event", Published: published,
+		Links: []uom.Link{{Rel: "SELF", Href: base + "/rest/api/uom/Event/" + id}},
+		Etag:  eid, ContentType: eventMediaType}, false)
+	dst = eventTemplate().fill(dst, id, strconv.FormatInt(e.Published.UnixMilli(), 10), e.Type, eid, data, e.Detail)
+	return append(dst, uom.EntryEnd...)
+}
+
+// eventEntries share the entries of recent events among the polls that
+// answer them: the entry of an event for one server address, rendered
+// once, with the place of its <published> time (the answer's own) left
+// out. A small ring, by event ID: a change wakes every waiting poll at
+// once and they all answer the same few events; an event the ring no
+// longer holds is rendered again.
+type eventEntries struct {
+	slots [64]atomic.Pointer[sharedEntry]
+}
+
+type sharedEntry struct {
+	id           int64
+	scheme, host string
+	entry        []byte // never changed once shared
+	at           int    // where the time goes
+}
+
+// publishedMark stands for the time in a shared entry while it is made
+// (plain text: written as it is, and the entry's first text).
+const publishedMark = "@@published@@"
+
+// get returns e's entry for the server at scheme://host.
+func (c *eventEntries) get(scheme, host string, e *core.Event) *sharedEntry {
+	slot := &c.slots[uint64(e.ID)%uint64(len(c.slots))]
+	if p := slot.Load(); p != nil && p.id == e.ID && p.host == host && p.scheme == scheme {
+		return p
+	}
+	entry := appendEventEntry(nil, scheme+"://"+host, e, publishedMark)
+	at := bytes.Index(entry, []byte(publishedMark))
+	p := &sharedEntry{id: e.ID, scheme: scheme, host: host, at: at,
+		entry: append(entry[:at:at], entry[at+len(publishedMark):]...)}
+	slot.Store(p)
+	return p
 }
 
 // eventParts is an Event's content as the element tree renders it, cut
@@ -251,7 +396,7 @@ func (t *eventParts) fill(b []byte, values ...string) []byte {
 			continue
 		}
 		b = append(b, part...)
-		b = append(b, uom.EscapeString(v)...)
+		b = uom.AppendText(b, v)
 	}
 	return append(b, t[6][skip:]...)
 }

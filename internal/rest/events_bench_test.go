@@ -26,9 +26,12 @@ import (
 // 1,000 long-polls waiting over loopback HTTP, each its own queue on its
 // own connection; one op is one change, until the last poll has read its
 // answer. The baseline sub-benchmark runs the same client against the
-// least a Go server can do (one channel closed, a fixed answer written).
+// least a Go server can do (one channel closed, a fixed answer of pvmd's
+// size written with the headers of pvmd's, as bench/fanout does; it
+// reads the same requests as pvmd, which it ignores).
 // Besides the time of the last answer it reports the process's stack and
-// heap per waiting poll (client included, the same in both). The profiling
+// heap per waiting poll (client included, the same in both), and what the
+// process allocated per poll until all waited. The profiling
 // side of bench/events.sh:
 //
 //	go test -run '^$' -bench EventFanout -benchtime 20x -cpuprofile cpu.out ./internal/rest
@@ -82,6 +85,14 @@ func BenchmarkEventFanout1000(b *testing.B) {
 		var mu sync.Mutex
 		gen := make(chan struct{})
 		answer := bytes.Repeat([]byte("x"), 1600)
+		// The headers of pvmd's answer, as bench/fanout sends them.
+		hdr := http.Header{}
+		hdr.Set("X-MC-Type", "PVM")
+		hdr.Set("X-HMC-Schema-Version", "V1_3_0")
+		hdr.Set("X-Transaction-ID", "XT1")
+		hdr.Set("Cache-Control", "no-transform, must-revalidate, proxy-revalidate, no-cache=set-cookie")
+		hdr.Set("Content-Type", uom.MediaTypeAtom)
+		hdr.Set("Content-Length", strconv.Itoa(len(answer)))
 		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == "PUT" {
 				mu.Lock()
@@ -97,6 +108,11 @@ func BenchmarkEventFanout1000(b *testing.B) {
 			defer t.Stop()
 			select {
 			case <-ch:
+				h := w.Header()
+				for k, v := range hdr {
+					h[k] = v
+				}
+				w.WriteHeader(http.StatusOK)
 				w.Write(answer)
 			case <-t.C:
 				w.WriteHeader(http.StatusNoContent)
@@ -106,8 +122,10 @@ func BenchmarkEventFanout1000(b *testing.B) {
 		defer hs.Close()
 		c := &http.Client{}
 		host := hs.Listener.Addr().String()
-		benchFanout(b, host, polls, false, func(int) []byte {
-			return []byte("GET /wait HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/atom+xml\r\n\r\n")
+		token := newToken() // pvmd's request, ignored
+		benchFanout(b, host, polls, false, func(i int) []byte {
+			return []byte("GET /rest/api/uom/Event?QUEUE_APPLICATIONID=fan" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: " + host +
+				"\r\nAccept: application/atom+xml\r\nX-API-Session: " + token + "\r\n\r\n")
 		}, func() {
 			req, _ := http.NewRequest("PUT", hs.URL+"/trigger", nil)
 			resp, err := c.Do(req)
@@ -145,13 +163,13 @@ func writeWaitProfiles(b *testing.B) {
 	}
 }
 
-func benchMem() (stack, heap uint64) {
+func benchMem() (stack, heap, allocs uint64) {
 	for i := 0; i < 3; i++ { // stacks shrink by half at each
 		runtime.GC()
 	}
-	s := []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	s := []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/allocs:bytes"}}
 	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
+	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64()
 }
 
 // benchFanout opens polls connections and sends each its poll (request
@@ -188,7 +206,7 @@ func benchFanout(b *testing.B, addr string, polls int, newClient bool, request f
 			b.Fatal(err)
 		}
 	}
-	s0, h0 := benchMem()
+	s0, h0, a0 := benchMem()
 	g0 := runtime.NumGoroutine()
 	for i := range conns {
 		c, err := net.Dial("tcp", addr)
@@ -205,7 +223,7 @@ func benchFanout(b *testing.B, addr string, polls int, newClient bool, request f
 		}
 	}
 	time.Sleep(time.Second)
-	s1, h1 := benchMem()
+	s1, h1, a1 := benchMem()
 	writeWaitProfiles(b)
 	gp := float64(runtime.NumGoroutine()-g0) / float64(polls)
 	var last []time.Duration
@@ -229,4 +247,5 @@ func benchFanout(b *testing.B, addr string, polls int, newClient bool, request f
 	b.ReportMetric(gp, "goroutines/poll")
 	b.ReportMetric(float64(int64(s1)-int64(s0))/float64(polls)/1024, "stackKB/poll")
 	b.ReportMetric(float64(int64(h1)-int64(h0))/float64(polls)/1024, "heapKB/poll")
+	b.ReportMetric(float64(a1-a0)/float64(polls)/1024, "allocKB/poll")
 }

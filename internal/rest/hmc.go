@@ -57,6 +57,9 @@ type HMC struct {
 	model    string
 	serial   string
 	txID     atomic.Uint64
+	// eventEntries are the fleet's events as the polls answering them
+	// share them.
+	eventEntries eventEntries
 }
 
 // HMCConfig configures the HMC.
@@ -197,7 +200,7 @@ func (h *HMC) routes() {
 	m.HandleFunc("/rest/api/uom/ManagementConsole/{id}/ManagedSystem", auth(h.handleConsoleSystems))
 	m.HandleFunc("/rest/api/uom/ManagementConsole/{id}/ManagedSystem/", auth(h.handleConsoleSystems))
 	m.HandleFunc("GET /rest/api/uom/Event", auth(func(w http.ResponseWriter, r *http.Request, sess *session) {
-		writeEventFeed(w, r, h.fleet.Bus, sess.token, h.cfg.EventWait, h.stamp, func(err error) { h.writeError(w, r, err, nil) })
+		writeEventFeed(w, r, h.fleet.Bus, &h.eventEntries, sess.token, h.cfg.EventWait, time.Now, func(err error) { h.writeError(w, r, err, nil) })
 	}))
 	m.HandleFunc("PUT /rest/api/uom/Event", auth(func(w http.ResponseWriter, r *http.Request, sess *session) {
 		a := core.Actor{User: sess.user, Role: sess.role, Session: sess.token}

@@ -74,6 +74,9 @@ type Server struct {
 	guard       *ConnGuard
 	throttle    *logonThrottle
 	bodies      *semaphore.Weighted // the body budget (bodyBudget)
+	// eventEntries are the events as the polls answering them share
+	// them (events.go).
+	eventEntries eventEntries
 }
 
 // MaxBody bounds request bodies.

@@ -1,7 +1,6 @@
 package uom
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -23,11 +22,12 @@ func decodeStd(r io.Reader) (*Element, error) {
 	// A UTF-8 byte order mark before the document is its encoding's
 	// signature, not text (XML 1.0, appendix F.1); encoding/xml hands it
 	// on as character data.
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
-		br.Discard(3)
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
 	}
-	d := xml.NewDecoder(br)
+	src = bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF"))
+	d := xml.NewDecoder(bytes.NewReader(src))
 	d.Strict = true
 	type frame struct {
 		el    *Element
@@ -39,6 +39,7 @@ func decodeStd(r io.Reader) (*Element, error) {
 	scope := map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}
 	line := func() int { l, _ := d.InputPos(); return l }
 	for {
+		from := d.InputOffset()
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			break
@@ -127,10 +128,11 @@ func decodeStd(r io.Reader) (*Element, error) {
 		case xml.CharData:
 			if len(stack) > 0 {
 				stack[len(stack)-1].text.Write(t)
-			} else if len(bytes.Trim(t, " \t\r\n")) > 0 {
+			} else if len(bytes.Trim(src[from:d.InputOffset()], " \t\r\n")) > 0 {
 				// Only XML's white space (XML 1.0, production S) may stand
-				// outside the root; bytes.TrimSpace would also let
-				// Unicode's (U+0085, U+00A0, ...) through.
+				// outside the root, as it is written: bytes.TrimSpace would
+				// also let Unicode's (U+0085, U+00A0, ...) through, and
+				// the decoded text a reference (&#9;).
 				return nil, &SyntaxError{Line: line(), Msg: "text outside the root element"}
 			}
 		case xml.Directive:

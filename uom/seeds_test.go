@@ -53,6 +53,7 @@ var XMLSeeds = func() []string {
 		"<a b=\"\u2028\u0085\"/>",  // line separators in an attribute
 		"\u0085<a/>", "<a/>\u00a0", // Unicode's white space outside the root (not XML's)
 		"<a>\u0085<b/>\u2028</a>",    // ... around a child
+		"&#9;<a/>", "<a/>&#32;&#xA;", // references to white space outside the root (not white space)
 		"<日本:語 xmlns:日本=\"urn:j\"/>", // a prefix outside ASCII
 		// Namespaces.
 		`<a xmlns="urn:a"><b xmlns="urn:b"><c xmlns=""/></b></a>`,

@@ -23,8 +23,10 @@ type entryCache struct {
 	refsMu sync.Mutex
 	refs   map[string]*packRef // by family
 	tmpls  map[string]*tmplSet // by family (template.go)
-	// allTmpls counts the templates of all families.
+	// allTmpls counts the templates of all families, up to maxTmpls
+	// (templateLimit).
 	allTmpls atomic.Int64
+	maxTmpls int64
 }
 
 // maxPackFamilies bounds the reference entries kept: beyond, entries of
@@ -56,7 +58,7 @@ type cacheShard struct {
 }
 
 func newEntryCache(limit int64) *entryCache {
-	c := &entryCache{limit: limit / 32, seed: maphash.MakeSeed(), refs: map[string]*packRef{}, tmpls: map[string]*tmplSet{}}
+	c := &entryCache{limit: limit / 32, seed: maphash.MakeSeed(), refs: map[string]*packRef{}, tmpls: map[string]*tmplSet{}, maxTmpls: templateLimit(limit)}
 	for i := range c.shards {
 		c.shards[i].m = map[cacheKey]cacheVal{}
 	}

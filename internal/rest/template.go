@@ -32,8 +32,16 @@ import (
 // packed against the family's first.
 
 // maxTemplates is how many templates a family keeps, maxAllTemplates how
-// many a cache keeps in all (each some 10 KB of entry and 15 KB of calls).
-const maxTemplates, maxAllTemplates = 8, 512
+// many a cache keeps in all at most (each some 10 KB of entry and 15 KB of
+// calls, templateBytes); a cache keeps no more than a quarter of its size
+// in templates (templateLimit), so a fleet's small caches keep few.
+const maxTemplates, maxAllTemplates, templateBytes = 8, 512, 25 << 10
+
+// templateLimit is how many templates a cache of limit bytes keeps in
+// all: a quarter of it, at least 16 and at most maxAllTemplates.
+func templateLimit(limit int64) int64 {
+	return min(max(limit/4/templateBytes, 16), maxAllTemplates)
+}
 
 // opKind is what a recorded call wrote.
 type opKind uint8
@@ -92,8 +100,10 @@ type tmplSet struct {
 	mu   sync.Mutex
 	list atomic.Pointer[[]*entryTmpl]
 	last atomic.Int32 // which one matched last: tried first
-	// all counts the templates of every family of the cache.
-	all *atomic.Int64
+	// all counts the templates of every family of the cache, up to
+	// allMax.
+	all    *atomic.Int64
+	allMax int64
 }
 
 func (ts *tmplSet) templates() []*entryTmpl {
@@ -112,7 +122,7 @@ func (ts *tmplSet) add(t *entryTmpl) bool {
 	if len(old) >= maxTemplates {
 		return false
 	}
-	if ts.all != nil && ts.all.Add(1) > maxAllTemplates {
+	if ts.all != nil && ts.all.Add(1) > ts.allMax {
 		ts.all.Add(-1)
 		return false
 	}
@@ -136,7 +146,7 @@ func (c *entryCache) templates(family string) *tmplSet {
 	if len(c.tmpls) >= maxPackFamilies {
 		return nil
 	}
-	ts := &tmplSet{all: &c.allTmpls}
+	ts := &tmplSet{all: &c.allTmpls, allMax: c.maxTmpls}
 	c.tmpls[family] = ts
 	return ts
 }
@@ -184,7 +194,7 @@ func appendWritten(dst []byte, k *kind, ob object, rc *renderCtx, g groupSel, ts
 		}
 		dst, pk = out.buf[:start], out.packed[:0]
 	}
-	if len(list) < maxTemplates && (ts.all == nil || ts.all.Load() < maxAllTemplates) {
+	if len(list) < maxTemplates && (ts.all == nil || ts.all.Load() < ts.allMax) {
 		t := &entryTmpl{}
 		out.begin(dst, nil, t, pk)
 		out.entryStart(k, ob, rc, g)

@@ -321,19 +321,26 @@ func TestTemplatesBounded(t *testing.T) {
 	})
 	s.prepareEntries(httptest.NewRequest(http.MethodGet, "/rest/api/uom/LogicalPartition", nil), k, rc, groupSel{all: true})
 	want := s.appendEntry(nil, k, o, rc, groupSel{all: true}, rc.prefix+o.uuid, false)
-	c := newEntryCache(64 << 20)
-	kept := 0
-	for i := range maxAllTemplates + 100 {
-		ts := c.templates("family " + strconv.Itoa(i))
-		got, e := appendWritten([]byte("<entry>"), k, o, rc, groupSel{all: true}, ts, nil)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("family %d: the entry differs: %s", i, firstDiff(got, want))
+	// A cache of 64 MB keeps maxAllTemplates; a fleet system's 4 MB one a
+	// quarter of its size.
+	for _, tc := range []struct {
+		size int64
+		want int64
+	}{{64 << 20, maxAllTemplates}, {4 << 20, (4 << 20) / 4 / templateBytes}} {
+		c := newEntryCache(tc.size)
+		kept := int64(0)
+		for i := range tc.want + 100 {
+			ts := c.templates("family " + strconv.FormatInt(i, 10))
+			got, e := appendWritten([]byte("<entry>"), k, o, rc, groupSel{all: true}, ts, nil)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("family %d: the entry differs: %s", i, firstDiff(got, want))
+			}
+			if e.ref != nil {
+				kept++
+			}
 		}
-		if e.ref != nil {
-			kept++
+		if n := c.allTmpls.Load(); n != tc.want || kept != tc.want {
+			t.Fatalf("cache of %d bytes: %d templates kept (%d entries recorded), want %d", tc.size, n, kept, tc.want)
 		}
-	}
-	if n := c.allTmpls.Load(); n != maxAllTemplates || kept != maxAllTemplates {
-		t.Fatalf("%d templates kept (%d entries recorded), want %d", n, kept, maxAllTemplates)
 	}
 }

@@ -53,15 +53,9 @@ func newBenchEnv(b testing.TB, clients, maxParts int) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := New(c, Config{SessionDir: b.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
+	s, hs, tok := serveAdmin(b, c, log)
 	e := &benchEnv{core: c, srv: s, http: hs, token: tok, sys: c.System().UUID}
-	b.Cleanup(func() {
-		hs.Close()
-		c.Close()
-	})
+	b.Cleanup(func() { c.Close() })
 	return e
 }
 
@@ -409,15 +403,9 @@ func BenchmarkFeedMappings2000Cold(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := New(c, Config{SessionDir: b.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
+	s, hs, tok := serveAdmin(b, c, log)
 	e := &benchEnv{core: c, srv: s, http: hs, token: tok, sys: c.System().UUID}
-	b.Cleanup(func() {
-		hs.Close()
-		c.Close()
-	})
+	b.Cleanup(func() { c.Close() })
 	var maps int
 	c.Read(func(st *model.State) { maps = st.Count(model.KindSCSIMap) })
 	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition"
@@ -521,7 +509,10 @@ func BenchmarkUnpackPartition(b *testing.B) {
 func BenchmarkWritePartitionTemplated(b *testing.B)   { benchWritePartition(b, true) }
 func BenchmarkWritePartitionUntemplated(b *testing.B) { benchWritePartition(b, false) }
 
-func benchWritePartition(b *testing.B, templated bool) {
+// partitionEntries is what writing the entries of a 500-partition feed
+// (every group) takes: the kind, the rendering context
+// prepared for the feed, its objects with what they render from.
+func partitionEntries(b *testing.B) (*kind, *renderCtx, []object, groupSel) {
 	e := newBenchEnv(b, 499, 600)
 	s := e.srv
 	k := s.kinds["LogicalPartition"]
@@ -537,6 +528,11 @@ func benchWritePartition(b *testing.B, templated bool) {
 	})
 	g := groupSel{all: true}
 	s.prepareEntries(r, k, rc, g)
+	return k, rc, objs, g
+}
+
+func benchWritePartition(b *testing.B, templated bool) {
+	k, rc, objs, g := partitionEntries(b)
 	ts := rc.tmpls
 	if !templated {
 		ts = nil
@@ -567,21 +563,7 @@ func benchWritePartition(b *testing.B, templated bool) {
 // as it was written against its family's template (what a warm feed does
 // with every entry written cold); one op is one entry.
 func BenchmarkUnpackPartitionTemplated(b *testing.B) {
-	e := newBenchEnv(b, 499, 600)
-	s := e.srv
-	k := s.kinds["LogicalPartition"]
-	r := httptest.NewRequest("GET", "/rest/api/uom/ManagedSystem/"+e.sys+"/LogicalPartition", nil)
-	rc := &renderCtx{base: "http://127.0.0.1:12080", now: e.core.Clock().Now()}
-	var objs []object
-	e.core.Read(func(st *model.State) {
-		rc.sys, rc.acct = st.System, st.Accounting()
-		objs = k.list(st, st.System.UUID)
-		for i := range objs {
-			objs[i].aux = k.aux(st, objs[i])
-		}
-	})
-	g := groupSel{all: true}
-	s.prepareEntries(r, k, rc, g)
+	k, rc, objs, g := partitionEntries(b)
 	var refs []*packRef
 	var ps [][]byte
 	size := 0

@@ -34,11 +34,7 @@ func TestLargeFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
+	s, hs, tok := serveAdmin(t, c, log)
 	// get answers the status, the Content-Length header and the body.
 	get := func(method, path string) (int, string, []byte) {
 		req, _ := http.NewRequest(method, hs.URL+path, nil)
@@ -139,11 +135,7 @@ func TestCacheStylesBeyondNumbered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
+	s, hs, tok := serveAdmin(t, c, log)
 	for i := range maxStyles + 10 {
 		s.styles.number("filler " + strconv.Itoa(i))
 	}
@@ -182,4 +174,16 @@ func TestCacheStylesBeyondNumbered(t *testing.T) {
 	if n := s.cache.hits.Load() - hits; n != 2 {
 		t.Errorf("%d of the 2 reads came from the cache", n)
 	}
+}
+
+// serveAdmin serves c's REST API on a loopback test server with an
+// administrator's session logged on (its token returned); the server
+// stops when t ends.
+func serveAdmin(t testing.TB, c *core.Core, log *slog.Logger) (*Server, *httptest.Server, string) {
+	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
+	tok := newToken()
+	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	return s, hs, tok
 }

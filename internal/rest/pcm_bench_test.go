@@ -10,7 +10,6 @@ package rest
 import (
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -38,11 +37,7 @@ func BenchmarkPCMPhypJSON1000(b *testing.B) {
 	if _, err := c.SetPCMPreference(admin, "", func(p *model.PCMPreference) { p.LTM = true }); err != nil {
 		b.Fatal(err)
 	}
-	s := New(c, Config{SessionDir: b.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
+	s, hs, tok := serveAdmin(b, c, log)
 	e := &benchEnv{core: c, srv: s, http: hs, token: tok, sys: c.System().UUID}
 	cl := e.client(1)
 	sys := c.System()

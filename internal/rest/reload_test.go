@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -34,11 +33,7 @@ func TestSeededServerAnswersAsReloaded(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
-		tok := newToken()
-		s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-		hs := httptest.NewServer(s)
-		defer hs.Close()
+		s, hs, tok := serveAdmin(t, c, log)
 		var paths []string
 		var sys string
 		var parts []*model.Partition

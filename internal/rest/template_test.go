@@ -172,11 +172,7 @@ func TestTemplatedFeedsMatchTrees(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
+	s, hs, tok := serveAdmin(t, c, log)
 	for _, kindName := range []string{"LogicalPartition", "VirtualIOServer"} {
 		k := s.kinds[kindName]
 		for _, query := range []string{"", "?group=None", "?group=All", "?group=ViosNetwork,ViosStorage"} {
@@ -249,11 +245,7 @@ func TestFeedListingsFollowChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s := New(c, Config{SessionDir: t.TempDir(), Logger: log})
-	tok := newToken()
-	s.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
+	s, hs, tok := serveAdmin(t, c, log)
 	get := func() string {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/LogicalPartition", nil)

@@ -37,17 +37,7 @@ func TestLargeFeeds(t *testing.T) {
 	s, hs, tok := serveAdmin(t, c, log)
 	// get answers the status, the Content-Length header and the body.
 	get := func(method, path string) (int, string, []byte) {
-		req, _ := http.NewRequest(method, hs.URL+path, nil)
-		req.Header.Set("X-API-Session", tok)
-		resp, err := hs.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := sessionDo(t, hs, tok, method, path)
 		return resp.StatusCode, resp.Header.Get("Content-Length"), b
 	}
 	sys := c.System().UUID
@@ -147,14 +137,7 @@ func TestCacheStylesBeyondNumbered(t *testing.T) {
 		lpar = st.SortedPartitions(func(p *model.Partition) bool { return !p.IsVIOS() && !p.IsMgmt })[0].UUID
 	})
 	get := func(query string) []byte {
-		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/LogicalPartition/"+lpar+query, nil)
-		req.Header.Set("X-API-Session", tok)
-		resp, err := hs.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := sessionDo(t, hs, tok, http.MethodGet, "/rest/api/uom/LogicalPartition/"+lpar+query)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", query, resp.StatusCode, b)
 		}
@@ -186,4 +169,24 @@ func serveAdmin(t testing.TB, c *core.Core, log *slog.Logger) (*Server, *httptes
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return s, hs, tok
+}
+
+// sessionDo sends method path (with its query) to hs under the session
+// tok and answers the response, its body read (and closed) into body.
+func sessionDo(t testing.TB, hs *httptest.Server, tok, method, path string) (resp *http.Response, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, hs.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Session", tok)
+	resp, err = hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, err = io.ReadAll(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
 }

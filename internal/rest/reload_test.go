@@ -59,17 +59,7 @@ func TestSeededServerAnswersAsReloaded(t *testing.T) {
 		out := map[string]string{}
 		for _, p := range paths {
 			for _, q := range []string{"", "?group=None"} {
-				req, _ := http.NewRequest("GET", hs.URL+p+q, nil)
-				req.Header.Set("X-API-Session", tok)
-				resp, err := hs.Client().Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
+				resp, b := sessionDo(t, hs, tok, http.MethodGet, p+q)
 				out[p+q] = strconv.Itoa(resp.StatusCode) + " ETag " + resp.Header.Get("ETag") + "\n" +
 					strings.ReplaceAll(string(b), hs.URL, "http://HOST")
 			}

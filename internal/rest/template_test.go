@@ -180,18 +180,11 @@ func TestTemplatedFeedsMatchTrees(t *testing.T) {
 				if cold {
 					s.cache = newEntryCache(s.cfg.CacheBytes)
 				}
-				req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/"+kindName+query, nil)
-				req.Header.Set("X-API-Session", tok)
-				resp, err := hs.Client().Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
+				resp, body := sessionDo(t, hs, tok, http.MethodGet, "/rest/api/uom/"+kindName+query)
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET %s%s: %d", kindName, query, resp.StatusCode)
 				}
-				g, err := parseGroups(req)
+				g, err := parseGroups(resp.Request)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -248,14 +241,7 @@ func TestFeedListingsFollowChanges(t *testing.T) {
 	s, hs, tok := serveAdmin(t, c, log)
 	get := func() string {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/rest/api/uom/LogicalPartition", nil)
-		req.Header.Set("X-API-Session", tok)
-		resp, err := hs.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := sessionDo(t, hs, tok, http.MethodGet, "/rest/api/uom/LogicalPartition")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET feed: %d", resp.StatusCode)
 		}

@@ -475,6 +475,22 @@ func TestManagementVIOS(t *testing.T) {
 	}
 }
 
+// sameRecords reports each record (stateJSON's) that what holds and a
+// restart does not load alike.
+func sameRecords(t *testing.T, what string, got, loaded map[string]string) {
+	t.Helper()
+	for k, v := range loaded {
+		if got[k] != v {
+			t.Errorf("%s: %s is\n%s\nbut a restart loads\n%s", what, k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := loaded[k]; !ok {
+			t.Errorf("%s has %s, which a restart does not load", what, k)
+		}
+	}
+}
+
 // TestSeededStateIsWhatLoads: a fresh state file is seeded and the core
 // serves the state it built, without reading the file back; it must be
 // what a restart loads from the file, object for object (the records and
@@ -493,18 +509,8 @@ func TestSeededStateIsWhatLoads(t *testing.T) {
 	if len(loaded) < 40*3 {
 		t.Fatalf("only %d records loaded", len(loaded))
 	}
-	for what, got := range map[string]map[string]string{"the seeded state": seeded, "the seeded view": view} {
-		for k, v := range loaded {
-			if got[k] != v {
-				t.Errorf("%s: %s is\n%s\nbut a restart loads\n%s", what, k, got[k], v)
-			}
-		}
-		for k := range got {
-			if _, ok := loaded[k]; !ok {
-				t.Errorf("%s has %s, which a restart does not load", what, k)
-			}
-		}
-	}
+	sameRecords(t, "the seeded state", seeded, loaded)
+	sameRecords(t, "the seeded view", view, loaded)
 	if !reflect.DeepEqual(c.w.Accounting(), c2.w.Accounting()) {
 		t.Errorf("accounting seeded %+v, loaded %+v", c.w.Accounting(), c2.w.Accounting())
 	}

@@ -319,17 +319,7 @@ func TestFleetSeededStateIsWhatLoads(t *testing.T) {
 			t.Fatalf("%s: only %d records loaded", c.Name(), len(loaded))
 		}
 		for _, what := range []string{c.Name(), c.Name() + " view"} {
-			got := seeded[what]
-			for k, v := range loaded {
-				if got[k] != v {
-					t.Errorf("%s: %s is\n%s\nbut a restart loads\n%s", what, k, got[k], v)
-				}
-			}
-			for k := range got {
-				if _, ok := loaded[k]; !ok {
-					t.Errorf("%s has %s, which a restart does not load", what, k)
-				}
-			}
+			sameRecords(t, what, seeded[what], loaded)
 		}
 	}
 }

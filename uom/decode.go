@@ -883,23 +883,14 @@ func (d *decoder) charRef() (rune, error) {
 	var n int64
 	big := false
 	for ; i < len(d.src); i++ {
-		c := d.src[i]
-		var v int64
-		switch {
-		case c >= '0' && c <= '9':
-			v = int64(c - '0')
-		case base == 16 && c >= 'a' && c <= 'f':
-			v = int64(c-'a') + 10
-		case base == 16 && c >= 'A' && c <= 'F':
-			v = int64(c-'A') + 10
-		default:
-			goto done
+		v := digitValue(d.src[i])
+		if v >= base {
+			break
 		}
 		if n = n*base + v; n > 0x10FFFF {
 			big, n = true, 0
 		}
 	}
-done:
 	if i >= len(d.src) || d.src[i] != ';' {
 		return 0, d.errorf("invalid character entity")
 	}
@@ -917,6 +908,20 @@ done:
 		return 0, d.errorf("invalid character entity &#%d;", n)
 	}
 	return rune(n), nil
+}
+
+// digitValue is the value of the hexadecimal digit c, or 16 when c is
+// none.
+func digitValue(c byte) int64 {
+	switch {
+	case c >= '0' && c <= '9':
+		return int64(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int64(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int64(c-'A') + 10
+	}
+	return 16
 }
 
 // attrValue reads a quoted attribute value, decoding references.

@@ -180,6 +180,11 @@ func listenREST(ctx context.Context, o *options, configure func(*http.Server), l
 func serveSockets(ctx context.Context, socks *restSockets, tlsConf *tls.Config, configure func(*http.Server), log *slog.Logger) *listeners {
 	hl, tlns := socks.hl, socks.tls
 	socks.hl, socks.tls = nil, nil // the servers have them now
+	// An entry's answer leaves its connection in one write (rest.HoldingListener).
+	hl = rest.HoldingListener(hl)
+	for i := range tlns {
+		tlns[i] = rest.HoldingListener(tlns[i])
+	}
 	l := &listeners{errc: make(chan error, 1+len(tlns)), https: "off"}
 	if len(tlns) > 0 {
 		shown := make([]string, len(tlns))

@@ -40,6 +40,8 @@ type connInfo struct {
 	// to make room; only those still sending, or idle, are.
 	busy atomic.Bool
 	elem *list.Element // in ConnGuard.unauth while unauthenticated
+	// holding is the connection when it can hold its writes (onewrite.go).
+	holding *holdingConn
 }
 
 type connKey struct{}
@@ -128,7 +130,7 @@ func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Fl
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (g *ConnGuard) connContext(ctx context.Context, c net.Conn) context.Context {
-	ci := &connInfo{conn: c}
+	ci := &connInfo{conn: c, holding: holdingOf(c)}
 	g.mu.Lock()
 	g.byConn[c] = ci
 	ci.elem = g.unauth.PushBack(ci)

@@ -405,7 +405,9 @@ func writeEntryDoc(w http.ResponseWriter, r *http.Request, status int, doc []byt
 	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
+		hc := holdWrites(r)
 		w.Write(doc)
+		hc.release()
 	}
 }
 
@@ -1155,7 +1157,9 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	h["Content-Type"] = atomContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(*buf))}
 	w.WriteHeader(status)
+	hc := holdWrites(r)
 	w.Write(*buf)
+	hc.release()
 	entryBufs.Put(buf)
 }
 

@@ -1,0 +1,138 @@
+package rest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEntryAnswerOneWrite: the answer to a partition's create and to a read
+// of its entry (some 10 KB, beyond net/http's 4 KB connection buffer)
+// reaches a connection of a HoldingListener in one write, over HTTP and
+// HTTPS; a plain listener's connection gets the same bytes in more than
+// one.
+func TestEntryAnswerOneWrite(t *testing.T) {
+	e := newBenchEnv(t, 0, 100)
+	serve := func(hold, tlsOn bool) (*countingListener, func() net.Conn) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := &countingListener{Listener: ln}
+		hs := httptest.NewUnstartedServer(e.srv)
+		hs.Listener.Close()
+		hs.Listener = cl
+		if hold {
+			hs.Listener = HoldingListener(cl)
+		}
+		e.srv.ConfigureHTTPServer(hs.Config)
+		if tlsOn {
+			hs.StartTLS()
+		} else {
+			hs.Start()
+		}
+		t.Cleanup(hs.Close)
+		return cl, func() net.Conn {
+			var c net.Conn
+			if tlsOn {
+				c, err = tls.Dial("tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+			} else {
+				c, err = net.Dial("tcp", ln.Addr().String())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+	}
+	// ask sends a request on c (every server answering as the same host,
+	// so that their answers may be compared) and reads the answer whole.
+	ask := func(c net.Conn, rd *bufio.Reader, method, path string, body []byte) (*http.Response, []byte) {
+		t.Helper()
+		fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: novalink.example:12443\r\nX-API-Session: %s\r\nAccept: %s\r\n", method, path, e.token, "application/atom+xml")
+		if body != nil {
+			fmt.Fprintf(c, "Content-Type: %s\r\nContent-Length: %d\r\n", benchLparType, len(body))
+		}
+		io.WriteString(c, "\r\n")
+		c.Write(body)
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: HTTP %d %.300s", method, path, resp.StatusCode, out)
+		}
+		return resp, out
+	}
+	create := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition"
+	for _, tlsOn := range []bool{false, true} {
+		name := map[bool]string{false: "HTTP", true: "HTTPS"}[tlsOn]
+		t.Run(name, func(t *testing.T) {
+			type answer struct {
+				resp   *http.Response
+				body   []byte
+				writes int64
+			}
+			got := map[bool][]answer{}
+			var uuid string
+			for _, hold := range []bool{true, false} {
+				cl, dial := serve(hold, tlsOn)
+				c := dial()
+				rd := bufio.NewReader(c)
+				ask(c, rd, "GET", "/rest/api/uom/ManagedSystem/"+e.sys, nil) // the TLS handshake's writes done
+				before := cl.writes.Load()
+				resp, body := ask(c, rd, "PUT", create, benchCreateBody(fmt.Sprintf("one-%s-%v", name, hold), ""))
+				got[hold] = append(got[hold], answer{resp, body, cl.writes.Load() - before})
+				if uuid == "" {
+					_, id, ok := strings.Cut(string(body), "<id>")
+					if !ok || len(id) < 36 {
+						t.Fatalf("no id in the answer: %.300s", body)
+					}
+					uuid = id[:36]
+				}
+				before = cl.writes.Load()
+				resp, body = ask(c, rd, "GET", "/rest/api/uom/LogicalPartition/"+uuid, nil)
+				got[hold] = append(got[hold], answer{resp, body, cl.writes.Load() - before})
+			}
+			for i, what := range []string{"create", "entry"} {
+				h, p := got[true][i], got[false][i]
+				if len(h.body) < 8<<10 {
+					t.Fatalf("%s: an answer of %d bytes: expected one beyond the 4 KB buffer", what, len(h.body))
+				}
+				if h.writes != 1 {
+					t.Errorf("%s: %d writes through the holding listener, want 1", what, h.writes)
+				}
+				if p.writes < 2 {
+					t.Errorf("%s: %d writes through the plain listener: the answer would fit one write anyway", what, p.writes)
+				}
+				if what == "entry" && !bytes.Equal(h.body, p.body) {
+					t.Errorf("%s: the answers' bodies differ", what)
+				}
+				for _, k := range []string{"Date", "X-Transaction-Id"} { // each answer's own
+					h.resp.Header.Del(k)
+					p.resp.Header.Del(k)
+				}
+				if what == "entry" && fmt.Sprint(h.resp.Header) != fmt.Sprint(p.resp.Header) {
+					t.Errorf("%s: headers %v, plain %v", what, h.resp.Header, p.resp.Header)
+				}
+				if h.resp.ContentLength != int64(len(h.body)) {
+					t.Errorf("%s: Content-Length %d for %d bytes", what, h.resp.ContentLength, len(h.body))
+				}
+			}
+		})
+	}
+}

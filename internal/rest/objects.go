@@ -1145,13 +1145,26 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	})
 	// Rendered for this answer only: the entry of an object just changed
 	// is not cached on the chance that someone reads it later (a stream
-	// of creates would fill the cache with entries nobody reads).
-	path := entryPath(r, k, o)
-	if k.byConsole {
-		rc.console = consoleOf(r)
-	}
+	// of creates would fill the cache with entries nobody reads). An
+	// entry kind.write writes is written against the templates of its
+	// family, as the feed's entries and a read's are (a stream of creates
+	// replays one).
 	buf := entryBufs.Get().(*[]byte)
-	*buf = s.appendEntry((*buf)[:0], k, o, rc, g, path, true)
+	if k.write != nil && !k.byConsole {
+		s.prepareEntries(r, k, rc, g)
+		pk := entryBufs.Get().(*[]byte) // the packed form's storage (not kept)
+		var e writtenEntry
+		*buf, e = appendWritten(append((*buf)[:0], entryRootOpen...), k, o, rc, g, rc.tmpls, (*pk)[:0])
+		if e.packed != nil {
+			*pk = e.packed[:0]
+		}
+		entryBufs.Put(pk)
+	} else {
+		if k.byConsole {
+			rc.console = consoleOf(r)
+		}
+		*buf = s.appendEntry((*buf)[:0], k, o, rc, g, entryPath(r, k, o), true)
+	}
 	h := w.Header()
 	h["Etag"] = []string{core.EtagOf(o.rev)}
 	h["Content-Type"] = atomContentType

@@ -322,3 +322,55 @@ func TestTemplatesBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAnswersFromTemplates: the answers to partition creates are
+// written against the templates of their family (recorded from the first
+// answers, replayed for the next), byte for byte what the renderer writes
+// without templates for the same object at the answer's time.
+func TestWriteAnswersFromTemplates(t *testing.T) {
+	e := newBenchEnv(t, 0, 100)
+	s := e.srv
+	k := s.kinds["LogicalPartition"]
+	path := "/rest/api/uom/ManagedSystem/" + e.sys + "/LogicalPartition"
+	c := e.client(1)
+	var style string
+	for i := range 6 {
+		st, got, err := e.do(c, "PUT", path, benchLparType, benchCreateBody("tmpl"+strconv.Itoa(i), ""))
+		if err != nil || st != 200 {
+			t.Fatalf("PUT: %d %v %.300s", st, err, got)
+		}
+		field := func(open, close string) string {
+			_, v, _ := strings.Cut(string(got), open)
+			v, _, _ = strings.Cut(v, close)
+			return v
+		}
+		uuid, stamp := field("<id>", "</id>"), field("<published>", "</published>")
+		base, _, _ := strings.Cut(field(`<link rel="SELF" href="`, `"`), "/rest/api/")
+		now, err := time.Parse("2006-01-02T15:04:05.000Z07:00", stamp)
+		if err != nil || uuid == "" || base == "" {
+			t.Fatalf("answer %d: id %q, published %q (%v), base %q", i, uuid, stamp, err, base)
+		}
+		r := httptest.NewRequest(http.MethodPut, path, nil)
+		r.SetPathValue("root", "ManagedSystem")
+		r.SetPathValue("id", e.sys)
+		r.SetPathValue("child", "LogicalPartition")
+		rc := &renderCtx{base: base, now: now, stamp: stamp}
+		var o object
+		e.core.Read(func(st *model.State) {
+			rc.sys, rc.acct = st.System, st.Accounting()
+			o, _ = k.get(st, uuid)
+			if k.aux != nil {
+				o.aux = k.aux(st, o)
+			}
+		})
+		want := s.appendEntry(nil, k, o, rc, groupSel{}, entryPath(r, k, o), true)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("answer %d, against templates\n%s\nbut without\n%s", i, firstDiff(got, want), firstDiff(want, got))
+		}
+		s.prepareEntries(r, k, rc, groupSel{})
+		style = rc.style
+	}
+	if n := len(s.cache.templates(style).templates()); n == 0 || n >= 6 {
+		t.Errorf("%d templates recorded for 6 answers: want some, replayed for the others", n)
+	}
+}

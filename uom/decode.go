@@ -78,6 +78,53 @@ func DecodeOwnedLimits(b []byte, lim Limits) (*Element, error) {
 	return d.document()
 }
 
+// Scratch is memory a decoder reuses from one document to the next
+// (DecodeOwnedScratch), for a server that decodes many small documents
+// one after the other (request bodies): the elements of a document, their
+// lists of children and their attributes are taken from it instead of
+// allocated. They are valid only until the scratch decodes another
+// document: a caller drops the element tree first. Names, texts and
+// values are strings of their own (or of the source) and stay valid.
+// A Scratch keeps at most maxScratch elements (and as many children and
+// attributes); a larger document gets the rest allocated. The zero
+// Scratch is ready to use; one is not used by two decoders at once.
+type Scratch struct {
+	d     decoder // the decoder itself, and its lists of what is in scope
+	elems []Element
+	ptrs  []*Element
+	attrs []Attr
+	stack []*Element
+	text  []byte
+}
+
+// maxScratch bounds what a Scratch keeps, in elements (so children
+// pointers and attributes too).
+const maxScratch = 1024
+
+// DecodeOwnedScratch is DecodeOwnedLimits decoding into s (see Scratch):
+// the element tree returned is valid until s decodes another document.
+func DecodeOwnedScratch(b []byte, lim Limits, s *Scratch) (*Element, error) {
+	if len(b) == 0 || s == nil {
+		return DecodeOwnedLimits(b, lim)
+	}
+	clear(s.elems) // an element is filled in from zero
+	d := &s.d
+	ns, raws, seen := d.ns[:0], d.raws[:0], d.seen[:0]
+	clear(seen[:cap(seen)])
+	*d = decoder{src: b, str: unsafe.String(&b[0], len(b)), lim: lim, scr: s,
+		elems: s.elems, ptrs: s.ptrs, attrs: s.attrs[:0], stack: s.stack[:0], text: s.text[:0],
+		ns: ns, raws: raws, seen: seen}
+	root, err := d.document()
+	d.src, d.str = nil, "" // the source is the caller's
+	if cap(d.stack) <= maxScratch {
+		s.stack = d.stack[:0]
+	}
+	if cap(d.text) <= maxScratch*64 {
+		s.text = d.text[:0]
+	}
+	return root, err
+}
+
 type nsFrame struct {
 	prefix, uri string
 }
@@ -102,6 +149,8 @@ type decoder struct {
 	// dups finds repeated attributes of an element with many (a scan
 	// does for the usual few).
 	dups map[rawKey]struct{}
+	// scr, when set, keeps the arenas for the next document (Scratch).
+	scr *Scratch
 	// seen holds recent plain attribute lists (no namespaces) with their
 	// decoding, most recent first: the same few lists (kb="ROR" kxe="false")
 	// recur on most elements, and a match skips parsing and allocating.
@@ -161,6 +210,9 @@ const scanDups = 8
 func (d *decoder) newElement() *Element {
 	if len(d.elems) == 0 {
 		d.elems = make([]Element, d.arenaSize(128))
+		if s := d.scr; s != nil && len(d.elems) > len(s.elems) && len(d.elems) <= maxScratch {
+			s.elems = d.elems
+		}
 	}
 	e := &d.elems[0]
 	d.elems = d.elems[1:]
@@ -212,6 +264,9 @@ func (d *decoder) children(from int) []*Element {
 			size = n
 		}
 		d.ptrs = make([]*Element, size)
+		if s := d.scr; s != nil && size > len(s.ptrs) && size <= maxScratch {
+			s.ptrs = d.ptrs
+		}
 	}
 	out := d.ptrs[:n:n]
 	d.ptrs = d.ptrs[n:]
@@ -542,6 +597,9 @@ func (d *decoder) element(depth int) (*Element, error) {
 	if len(raws) > 0 {
 		if cap(d.attrs)-len(d.attrs) < len(raws) {
 			d.attrs = make([]Attr, 0, max(d.attrArenaSize(256), len(raws)))
+			if s := d.scr; s != nil && cap(d.attrs) > cap(s.attrs) && cap(d.attrs) <= maxScratch {
+				s.attrs = d.attrs
+			}
 		}
 		start := len(d.attrs)
 		for _, r := range raws {

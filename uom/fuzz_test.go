@@ -2,6 +2,7 @@ package uom_test
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 
 	"github.com/novalink-project/novalink/uom"
@@ -17,12 +18,20 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range uom.XMLSeeds {
 		f.Add([]byte(s))
 	}
+	var scratch uom.Scratch // reused by every input, as a server reuses one
 	f.Fuzz(func(t *testing.T, data []byte) {
 		el, err := uom.DecodeBytes(data)
+		sel, serr := uom.DecodeOwnedScratch(bytes.Clone(data), uom.DefaultLimits, &scratch)
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("decoded into a scratch: error %v, without: %v", serr, err)
+		}
 		if err != nil {
 			return
 		}
 		once := el.Bytes()
+		if b := sel.Bytes(); !bytes.Equal(b, once) {
+			t.Fatalf("decoded into a scratch:\n%s\nwithout:\n%s", b, once)
+		}
 		again, err := uom.DecodeBytes(once)
 		if err != nil {
 			t.Fatalf("re-encoded document does not decode: %v\n%s", err, once)
@@ -48,4 +57,46 @@ func FuzzParseMediaType(f *testing.F) {
 			t.Fatalf("ok with empty parts: %q -> %q %q", s, svc, typ)
 		}
 	})
+}
+
+// TestDecodeScratch: documents decoded one after the other into one
+// Scratch (small and large, malformed ones between) decode as they do
+// without it, and a small document decoded again takes few allocations.
+func TestDecodeScratch(t *testing.T) {
+	big := []byte(`<a xmlns="urn:x" k="v">`)
+	for i := range 1500 {
+		big = append(big, `<b n="`+strconv.Itoa(i)+`" kb="ROR">t&amp;`+strconv.Itoa(i)+`<c/></b>`...)
+	}
+	big = append(big, `</a>`...)
+	docs := [][]byte{
+		[]byte(`<LogonRequest xmlns="` + uom.NSWeb + `" schemaVersion="V1_0"><UserID kb="CUR">a</UserID><Password>b</Password></LogonRequest>`),
+		big,
+		[]byte(`<a xmlns="urn:x"><b>unclosed</a>`),
+		[]byte(`<x:y xmlns:x="urn:y" x:z="1"><w>  text  </w><![CDATA[<v>]]><w/></x:y>`),
+		big,
+		[]byte(`<LogonRequest xmlns="` + uom.NSWeb + `"><UserID>c</UserID></LogonRequest>`),
+	}
+	for _, d := range uom.XMLSeeds {
+		docs = append(docs, []byte(d))
+	}
+	var s uom.Scratch
+	for round := range 2 {
+		for i, d := range docs {
+			want, werr := uom.DecodeOwnedLimits(bytes.Clone(d), uom.DefaultLimits)
+			got, err := uom.DecodeOwnedScratch(bytes.Clone(d), uom.DefaultLimits, &s)
+			if (err == nil) != (werr == nil) {
+				t.Fatalf("round %d, document %d: error %v, without a scratch %v", round, i, err, werr)
+			}
+			if err == nil && !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("round %d, document %d: decoded\n%s\nwithout a scratch\n%s", round, i, got.Bytes(), want.Bytes())
+			}
+		}
+	}
+	small := docs[0]
+	without := testing.AllocsPerRun(50, func() { uom.DecodeOwnedLimits(small, uom.DefaultLimits) })
+	with := testing.AllocsPerRun(50, func() { uom.DecodeOwnedScratch(small, uom.DefaultLimits, &s) })
+	if with > without-3 {
+		t.Errorf("a small document takes %.0f allocations with a scratch, %.0f without", with, without)
+	}
+	t.Logf("allocations: %.0f with a scratch, %.0f without", with, without)
 }

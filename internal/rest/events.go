@@ -417,7 +417,7 @@ func acceptCustomEvent(w http.ResponseWriter, r *http.Request, bus *core.Bus, a 
 		return
 	}
 	k := &kind{name: "Event"}
-	el, body, err := readObjectBody(r, k)
+	el, body, err := readObjectBody(r, k, nil)
 	if err != nil {
 		werr(err, body)
 		return

@@ -63,7 +63,9 @@ func decodeFuzzBody(t *testing.T, fx *restFixture, body []byte, create bool) int
 	req := httptest.NewRequest("PUT", "http://127.0.0.1/rest/api/uom/LogicalPartition", bytes.NewReader(body))
 	req.Header.Set("Content-Type", lparCT)
 	k := fx.srv.kinds["LogicalPartition"]
-	el, _, err := readObjectBody(req, k)
+	scr := scratches.Get().(*uom.Scratch) // as the handlers do
+	defer scratches.Put(scr)
+	el, _, err := readObjectBody(req, k, scr)
 	if err == nil {
 		var p *model.Partition
 		if create {

@@ -1064,7 +1064,7 @@ func (s *Server) handleQuick(w http.ResponseWriter, r *http.Request, a core.Acto
 
 // readObjectBody reads and checks a create/update body: the content type
 // and root element must name the kind; unknown elements are refused.
-func readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
+func readObjectBody(r *http.Request, k *kind, scr *uom.Scratch) (*uom.Element, []byte, error) {
 	body, err := readBody(r)
 	if err != nil {
 		return nil, nil, err
@@ -1074,7 +1074,7 @@ func readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
 	if !ok || svc != uom.ServiceUOM || typ != k.name {
 		return nil, body, errStatus(http.StatusUnsupportedMediaType, "The content type %q is not accepted for %s; send %s.", ct, k.name, uom.MediaType(uom.ServiceUOM, k.name))
 	}
-	el, err := decodeBody(body) // body is not changed afterwards
+	el, err := uom.DecodeOwnedScratch(body, requestLimits, scr) // body is not changed afterwards
 	if err != nil {
 		return nil, body, errStatus(http.StatusBadRequest, "The request body is not valid XML: %v", err)
 	}
@@ -1100,6 +1100,11 @@ func readObjectBody(r *http.Request, k *kind) (*uom.Element, []byte, error) {
 	return el, body, nil
 }
 
+// scratches are the decoders' memory for request bodies (uom.Scratch):
+// the element tree of a create's or update's body is only read while the
+// request is handled (the model keeps strings, never elements).
+var scratches = sync.Pool{New: func() any { return new(uom.Scratch) }}
+
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Actor) {
 	k, parentID, err := s.resolve(r)
 	if err != nil {
@@ -1114,7 +1119,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be created.", k.name), nil)
 		return
 	}
-	el, body, err := readObjectBody(r, k)
+	// The body's element tree is dropped when the handler returns: its
+	// memory goes back to scratches for the next body.
+	scr := scratches.Get().(*uom.Scratch)
+	defer scratches.Put(scr)
+	el, body, err := readObjectBody(r, k, scr)
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return
@@ -1195,7 +1204,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, a core.Act
 		s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "%s objects cannot be changed.", k.name), nil)
 		return
 	}
-	el, body, err := readObjectBody(r, k)
+	scr := scratches.Get().(*uom.Scratch) // as handleCreate's
+	defer scratches.Put(scr)
+	el, body, err := readObjectBody(r, k, scr)
 	if err != nil {
 		s.writeError(w, r, err, body)
 		return

@@ -103,7 +103,9 @@ func (e *Element) ChildrenNamed(local string) []*Element {
 // the first match, or nil.
 func (e *Element) Find(path string) *Element {
 	cur := e
-	for _, p := range strings.Split(path, "/") {
+	for rest := path; rest != ""; {
+		var p string
+		p, rest, _ = strings.Cut(rest, "/")
 		if p == "" {
 			continue
 		}

@@ -100,3 +100,40 @@ func TestDecodeScratch(t *testing.T) {
 	}
 	t.Logf("allocations: %.0f with a scratch, %.0f without", with, without)
 }
+
+// TestParseMediaTypeAndFind: media types as clients send them, and paths
+// found in a decoded element, read without allocating (both run on every
+// create and update).
+func TestParseMediaTypeAndFind(t *testing.T) {
+	for _, c := range []struct{ in, svc, typ string }{
+		{"application/vnd.ibm.powervm.uom+xml; type=LogicalPartition", "uom", "LogicalPartition"},
+		{" Application/VND.IBM.PowerVM.web+xml;type=\"JobRequest\" ", "web", "JobRequest"},
+		{"application/vnd.ibm.powervm.uom+xml; charset=UTF-8;; Type = VirtualIOServer ;", "uom", "VirtualIOServer"},
+		{"application/vnd.ibm.powervm.uom+xml", "", ""},
+		{"application/vnd.ibm.powervm.uom+xml; type=", "", ""},
+		{"application/xml; type=LogicalPartition", "", ""},
+		{"application/vnd.ibm.power", "", ""},
+	} {
+		svc, typ, ok := uom.ParseMediaType(c.in)
+		if ok != (c.typ != "") || svc != c.svc || typ != c.typ {
+			t.Errorf("ParseMediaType(%q) = %q, %q, %v; want %q, %q", c.in, svc, typ, ok, c.svc, c.typ)
+		}
+	}
+	el, err := uom.DecodeBytes([]byte(`<a xmlns="urn:x"><b><c>t</c></b><d/></a>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"b/c": "c", "/b//c/": "c", "": "a", "d": "d", "b/x": "", "x/c": ""} {
+		got := ""
+		if f := el.Find(path); f != nil {
+			got = f.Local
+		}
+		if got != want {
+			t.Errorf("Find(%q) = <%s>, want <%s>", path, got, want)
+		}
+	}
+	ct := "application/vnd.ibm.powervm.uom+xml; type=LogicalPartition"
+	if n := testing.AllocsPerRun(20, func() { uom.ParseMediaType(ct); el.Find("b/c") }); n != 0 {
+		t.Errorf("%.0f allocations", n)
+	}
+}

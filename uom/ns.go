@@ -47,7 +47,7 @@ func MediaType(service, typ string) string {
 func ParseMediaType(s string) (service, typ string, ok bool) {
 	const prefix = "application/vnd.ibm.powervm."
 	s = strings.TrimSpace(s)
-	if !strings.HasPrefix(strings.ToLower(s), prefix) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
 		return "", "", false
 	}
 	rest := s[len(prefix):]
@@ -57,7 +57,9 @@ func ParseMediaType(s string) (service, typ string, ok bool) {
 	}
 	service = rest[:plus]
 	params := rest[plus+len("+xml"):]
-	for _, p := range strings.Split(params, ";") {
+	for rest := params; rest != ""; {
+		var p string
+		p, rest, _ = strings.Cut(rest, ";")
 		p = strings.TrimSpace(p)
 		if k, v, found := strings.Cut(p, "="); found && strings.EqualFold(strings.TrimSpace(k), "type") {
 			typ = strings.Trim(strings.TrimSpace(v), `"`)

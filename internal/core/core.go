@@ -476,6 +476,10 @@ func (c *Core) Apply(a Actor, fn func(tx *Tx) error) error {
 	}
 	for _, p := range parts {
 		p.d.apply(p.c.w)
+		if all == nil && len(parts) == 1 {
+			all = p.c.store.Prefixed(p.changes) // the one part's own: no copy
+			continue
+		}
 		all = append(all, p.c.store.Prefixed(p.changes)...)
 	}
 	done := make(chan error, 1)

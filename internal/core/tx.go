@@ -119,6 +119,9 @@ func (tx *Tx) Put(o model.Object, detail ...string) {
 	k := objKey{o.Kind(), o.Key()}
 	tx.stage(k, o)
 	for _, d := range detail {
+		if tx.det == nil {
+			tx.det = map[objKey][]string{}
+		}
 		if !containsStr(tx.det[k], d) {
 			tx.det[k] = append(tx.det[k], d)
 		}
@@ -131,7 +134,6 @@ func (tx *Tx) Delete(k model.ObjKind, key string) { tx.stage(objKey{k, key}, nil
 func (tx *Tx) stage(k objKey, o model.Object) {
 	if tx.objs == nil {
 		tx.objs = map[objKey]model.Object{}
-		tx.det = map[objKey][]string{}
 	}
 	if _, ok := tx.objs[k]; !ok {
 		tx.order = append(tx.order, k)
@@ -456,9 +458,11 @@ func (tx *Tx) ownsSlot(partition string) bool {
 // finish assigns the revision, encodes the records and derives the events.
 func (tx *Tx) finish(rev uint64) (*delta, []store.Change, []Event, error) {
 	sysTouched := tx.dependents()
-	d := &delta{}
-	var changes []store.Change
-	var events []Event
+	d := &delta{puts: make([]model.Object, 0, len(tx.order))}
+	// An object each (and a key it moves from), the system and the
+	// sequence: room made once.
+	changes := make([]store.Change, 0, len(tx.order)+2)
+	events := make([]Event, 0, len(tx.order)+1)
 	sysUUID := tx.st.System.UUID
 	before := tx.st.Accounting()
 	netsBefore := tx.networksIfAdaptersChanged(tx.st.Each)

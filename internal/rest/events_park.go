@@ -49,6 +49,7 @@ type PollListener struct {
 	mu       sync.Mutex
 	parked   map[*parkedPoll]struct{}
 	returned map[net.Conn]struct{} // given back, not yet seen by the server's ConnContext
+	idle     map[net.Conn]struct{} // answered, waiting for their clients' next requests
 }
 
 type acceptResult struct {
@@ -60,7 +61,7 @@ type acceptResult struct {
 // their TLS session: wrap the TLS listener, not the TCP one beneath).
 func NewPollListener(ln net.Listener) *PollListener {
 	l := &PollListener{Listener: ln, accepted: make(chan acceptResult), back: make(chan net.Conn, 64),
-		done: make(chan struct{}), parked: map[*parkedPoll]struct{}{}, returned: map[net.Conn]struct{}{}}
+		done: make(chan struct{}), parked: map[*parkedPoll]struct{}{}, returned: map[net.Conn]struct{}{}, idle: map[net.Conn]struct{}{}}
 	go l.acceptLoop()
 	return l
 }
@@ -120,20 +121,75 @@ func (l *PollListener) wasReturned(c net.Conn) bool {
 	return ok
 }
 
-// giveBack hands an answered poll's connection back to the server; false
-// when the listener is closed.
-func (l *PollListener) giveBack(c net.Conn) bool {
+// giveBack hands an answered poll's connection back to the server once
+// its client sends its next request: net/http's header timeout then
+// starts with that request, as on a connection it kept between requests;
+// a client that sends nothing for IdleTimeout has its connection closed,
+// as net/http closes an idle one. Until then the connection is the
+// listener's (closed with it).
+func (l *PollListener) giveBack(c net.Conn) {
+	l.mu.Lock()
 	select {
 	case <-l.done:
-		return false
+		l.mu.Unlock()
+		c.Close()
+		return
 	default:
 	}
-	select {
-	case l.back <- c:
-		return true
-	case <-l.done:
+	l.idle[c] = struct{}{}
+	l.mu.Unlock()
+	go func() {
+		ok := waitReadable(c, IdleTimeout)
+		l.mu.Lock()
+		_, still := l.idle[c]
+		delete(l.idle, c)
+		l.mu.Unlock()
+		if !ok || !still {
+			c.Close()
+			return
+		}
+		_ = c.SetDeadline(time.Time{})
+		select {
+		case l.back <- c:
+		case <-l.done:
+			c.Close()
+		}
+	}()
+}
+
+// waitReadable waits up to d for c to have something to read (or its
+// client to close it), without reading: false when d passed or c failed.
+func waitReadable(c net.Conn, d time.Duration) bool {
+	raw := rawConnOf(c)
+	if raw == nil {
+		return true // nothing to wait with: net/http waits
+	}
+	if err := c.SetReadDeadline(time.Now().Add(d)); err != nil {
 		return false
 	}
+	var one [1]byte
+	err := raw.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err != syscall.EAGAIN // false: wait until readable
+	})
+	return err == nil
+}
+
+// rawConnOf is the socket beneath c (a TLS connection's, for a TLS one),
+// or nil.
+func rawConnOf(c net.Conn) syscall.RawConn {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }
 
 // Close closes the listener; its parked polls are answered (nothing
@@ -147,6 +203,10 @@ func (l *PollListener) Close() error {
 		parked := make([]*parkedPoll, 0, len(l.parked))
 		for p := range l.parked {
 			parked = append(parked, p)
+		}
+		for c := range l.idle {
+			c.Close() // its giveBack sees it gone
+			delete(l.idle, c)
 		}
 		l.mu.Unlock()
 		for _, p := range parked {
@@ -415,9 +475,7 @@ func (s *Server) writeParked(p *parkedPoll, ep *[]core.Event) {
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
-	if !p.l.giveBack(conn) {
-		conn.Close()
-	}
+	p.l.giveBack(conn)
 }
 
 // recoverParked closes a parked poll's connection when its answer
@@ -503,20 +561,13 @@ var connectionClose = []string{"close"}
 // the poll's, or TLS's close alert), which a client waiting for its
 // answer does not. It looks without reading (a peek of the socket).
 func peerGone(c net.Conn) bool {
-	if t, ok := c.(*tls.Conn); ok {
-		c = t.NetConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+	raw := rawConnOf(c)
+	if raw == nil {
 		return false
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return true
 	}
 	gone := false
 	var one [1]byte
-	err = raw.Read(func(fd uintptr) bool {
+	err := raw.Read(func(fd uintptr) bool {
 		n, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		// Nothing to read (EAGAIN): the client waits. Otherwise it
 		// closed (0), sent something (1), or the socket failed.

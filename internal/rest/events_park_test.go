@@ -332,3 +332,51 @@ func TestParkedPollsHoldNoGoroutine(t *testing.T) {
 		t.Errorf("the requests after the answers: %v, want 204 each", bodies[:3])
 	}
 }
+
+// TestParkedConnectionBackOnItsNextRequest: an answered parked poll's
+// connection goes back to net/http only when its client sends the next
+// request (net/http's header timeout starts with a new connection: one
+// handed back at once would be cut 10 s later, not after the 2 minutes a
+// kept connection may stay idle); until then it is the listener's, and
+// closed with it.
+func TestParkedConnectionBackOnItsNextRequest(t *testing.T) {
+	e := newBenchEnv(t, 0, 10)
+	pl, hs := parkServer(t, e, false)
+	idle := func() int {
+		pl.mu.Lock()
+		defer pl.mu.Unlock()
+		return len(pl.idle)
+	}
+	c := dialRaw(t, hs, e.token)
+	c.send("QUEUE_APPLICATIONID=b1")
+	c.answer()
+	c.send("QUEUE_APPLICATIONID=b1")
+	waitUntil(t, "the poll is parked", func() bool { return e.srv.parked() == 1 })
+	e.core.Bus.Publish(core.Event{Type: core.EventModify, Data: "/rest/api/uom/ManagedSystem/b"})
+	if a := c.answer(); a.Status != 200 {
+		t.Fatalf("the woken poll: %d", a.Status)
+	}
+	waitUntil(t, "the answered connection waits for its next request", func() bool { return idle() == 1 })
+	time.Sleep(50 * time.Millisecond)
+	if n := idle(); n != 1 {
+		t.Fatalf("%d connections wait for their next request, want 1 (the answered one, not yet handed back)", n)
+	}
+	c.send("QUEUE_APPLICATIONID=b1&timeout=0")
+	if a := c.answer(); a.Status != http.StatusNoContent {
+		t.Fatalf("the next request: %d, want 204", a.Status)
+	}
+	if n := idle(); n != 0 {
+		t.Errorf("%d connections still wait after their next request was answered", n)
+	}
+	// Answered again and left idle: closing the listener closes it.
+	c.send("QUEUE_APPLICATIONID=b1")
+	waitUntil(t, "parked again", func() bool { return e.srv.parked() == 1 })
+	e.core.Bus.Publish(core.Event{Type: core.EventModify, Data: "/rest/api/uom/ManagedSystem/b"})
+	c.answer()
+	waitUntil(t, "idle again", func() bool { return idle() == 1 })
+	pl.Close()
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.rd.Read(make([]byte, 1)); err == nil {
+		t.Errorf("the idle connection is open after the listener closed (%d bytes)", n)
+	}
+}

@@ -311,6 +311,49 @@ func (b *Bus) PollAppend(ctx context.Context, dst []Event, appID, owner string, 
 	}
 }
 
+// A Wait is a poll waiting for events without a goroutine of its own
+// (TakeOrWait): the queue counts it as waiting, as a blocked PollAppend,
+// until End.
+type Wait struct {
+	b    *Bus
+	q    *queue
+	wake chan struct{}
+}
+
+// Woken is closed by the next publish (or by a drop of the queue): the
+// poll then takes again.
+func (w *Wait) Woken() <-chan struct{} { return w.wake }
+
+// End tells the bus the poll no longer waits (answered, timed out, or its
+// client gone). It is called once per Wait that TakeOrWait returned set.
+func (w *Wait) End() {
+	w.q.waiting.Add(-1)
+	w.b.waiting.Add(-1)
+	*w = Wait{}
+}
+
+// TakeOrWait is a poll that does not block: it appends to dst the events
+// queued for appID (NEW_CLIENT for a new one) as PollAppend does; when
+// there are none, it sets w, and the queue counts one more waiting poll
+// until w.End. A poll woken (w.Woken closed) ends its wait and takes
+// again.
+func (b *Bus) TakeOrWait(dst []Event, appID, owner string, w *Wait) []Event {
+	out, q, wake := b.take(dst, appID, owner, true)
+	if len(out) == len(dst) {
+		*w = Wait{b: b, q: q, wake: wake}
+	}
+	return out
+}
+
+// Changed returns the channel the next publish closes while polls wait.
+// A caller waiting on it for polls it holds (TakeOrWait) gets it after
+// they started waiting: a publish in between closed their own channels.
+func (b *Bus) Changed() <-chan struct{} {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.wake
+}
+
 // take appends to dst what appID's queue has to read; when that is
 // nothing and wait is set, the queue counts one more waiting poll, to be
 // woken by the channel returned.

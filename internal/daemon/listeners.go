@@ -24,7 +24,7 @@ import (
 // (the HTTP and HTTPS listeners, whether they serve the core's handler in
 // one process or pvm-rest's forwarding, and pvm-core's socket).
 func newHTTPServer(ctx context.Context, h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{Handler: h, BaseContext: func(net.Listener) context.Context { return ctx },
+	return &http.Server{Handler: h, BaseContext: func(ln net.Listener) context.Context { return rest.ListenerContext(ctx, ln) },
 		ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 }
 
@@ -36,7 +36,7 @@ type listeners struct {
 	https   string     // HTTPS address ("off" when disabled)
 }
 
-func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
+func (l *listeners) serve(s *http.Server, ln net.Listener) {
 	if !slices.Contains(l.servers, s) { // one server may serve several listeners
 		l.servers = append(l.servers, s)
 		// Connections that never sent a request (a client's transport may
@@ -51,13 +51,7 @@ func (l *listeners) serve(s *http.Server, ln net.Listener, tlsOn bool) {
 		}
 		s.RegisterOnShutdown(fresh.closeAll)
 	}
-	go func() {
-		if tlsOn {
-			l.errc <- s.ServeTLS(ln, "", "")
-		} else {
-			l.errc <- s.Serve(ln)
-		}
-	}()
+	go func() { l.errc <- s.Serve(ln) }()
 }
 
 // freshConns are the connections of a server that have not sent a
@@ -194,15 +188,21 @@ func serveSockets(ctx context.Context, socks *restSockets, tlsConf *tls.Config, 
 		l.https = strings.Join(shown, ",")
 	}
 	l.http = hl.Addr().String()
+	// The REST listeners are PollListeners: an event poll waiting on one
+	// of their connections is parked (rest.PollListener). TLS is theirs
+	// to wrap, beneath them (what ServeTLS would do: HTTP/2 and HTTP/1.1
+	// offered).
 	hs := newHTTPServer(ctx, nil, log)
 	configure(hs)
-	l.serve(hs, hl, false)
+	l.serve(hs, rest.NewPollListener(hl))
 	if len(tlns) > 0 {
 		ts := newHTTPServer(ctx, nil, log)
 		configure(ts)
-		ts.TLSConfig = tlsConf
+		conf := tlsConf.Clone()
+		conf.NextProtos = []string{"h2", "http/1.1"}
+		ts.TLSConfig = conf
 		for _, tl := range tlns {
-			l.serve(ts, tl, true)
+			l.serve(ts, rest.NewPollListener(tls.NewListener(tl, conf)))
 		}
 	}
 	return l
@@ -228,7 +228,7 @@ func listenCore(ctx context.Context, path string, h http.Handler, log *slog.Logg
 	}
 	ln.(*net.UnixListener).SetUnlinkOnClose(true)
 	l := &listeners{errc: make(chan error, 1)}
-	l.serve(newHTTPServer(ctx, h, log), ln, false)
+	l.serve(newHTTPServer(ctx, h, log), ln)
 	return l, nil
 }
 

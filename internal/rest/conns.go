@@ -131,6 +131,15 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (g *ConnGuard) connContext(ctx context.Context, c net.Conn) context.Context {
 	ci := &connInfo{conn: c, holding: holdingOf(c)}
+	if pl := pollListenerOf(ctx); pl != nil && pl.wasReturned(c) {
+		// An event poll's connection back from the lot: its client has
+		// a session.
+		ci.authed.Store(true)
+		g.mu.Lock()
+		g.byConn[c] = ci
+		g.mu.Unlock()
+		return context.WithValue(ctx, connKey{}, ci)
+	}
 	g.mu.Lock()
 	g.byConn[c] = ci
 	ci.elem = g.unauth.PushBack(ci)

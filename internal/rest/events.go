@@ -58,7 +58,10 @@ func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 		var appID string
 		var wait time.Duration
 		if appID, wait, err = parseEventPoll(r, sess.token, s.cfg.EventWait); err == nil {
-			events = s.core.Bus.PollAppend(r.Context(), events, appID, sess.token, wait)
+			var parked bool
+			if events, parked = s.pollOrPark(w, r, events, appID, sess.token, wait); parked {
+				return // the connection is the lot's (events_park.go)
+			}
 		}
 	}
 	answerOffStack(w, func() {
@@ -67,12 +70,32 @@ func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err, nil)
 			return
 		}
-		writeEventAnswer(w, r, &s.eventEntries, events, s.core.Clock().Now())
+		base := pollBaseOf(r)
+		writeEventAnswer(w, &base, &s.eventEntries, events, s.core.Clock().Now())
 	})
 	clear(events) // their strings go
 	if cap(events) <= 1024 {
 		*ep = events[:0]
 	}
+}
+
+// pollOrPark returns the events of appID's queue appended to dst,
+// waiting up to wait for some: parked, when there are none and the
+// connection can be (then parked is true: the poll is answered from the
+// lot), or on this goroutine.
+func (s *Server) pollOrPark(w http.ResponseWriter, r *http.Request, dst []core.Event, appID, owner string, wait time.Duration) (events []core.Event, parked bool) {
+	if wait <= 0 || pollListenerOf(r.Context()) == nil {
+		return s.core.Bus.PollAppend(r.Context(), dst, appID, owner, wait), false
+	}
+	var pw core.Wait
+	if events = s.core.Bus.TakeOrWait(dst, appID, owner, &pw); len(events) > len(dst) {
+		return events, false
+	}
+	if s.park(w, r, &pw, appID, owner, wait) {
+		return nil, true
+	}
+	pw.End()
+	return s.core.Bus.PollAppend(r.Context(), dst, appID, owner, wait), false
 }
 
 // answerOffStack writes an answer (write, then a flush) from another
@@ -95,14 +118,20 @@ func answerOffStack(w http.ResponseWriter, write func()) {
 	}
 }
 
-// An answerJob is an answer for an answer writer to write.
+// An answerJob is an answer for an answer writer to write: write to w,
+// or a parked poll's answer (parked, which handles its own panics).
 type answerJob struct {
-	w     http.ResponseWriter
-	write func()
-	done  chan any // what write panicked with, or nil
+	w      http.ResponseWriter
+	write  func()
+	done   chan any // what write panicked with, or nil
+	parked func()
 }
 
 func (j *answerJob) run() {
+	if j.parked != nil {
+		j.parked()
+		return
+	}
 	defer func() { j.done <- recover() }()
 	j.write()
 	_ = http.NewResponseController(j.w).Flush() // a client gone is net/http's to notice
@@ -142,7 +171,8 @@ func writeEventFeed(w http.ResponseWriter, r *http.Request, bus *core.Bus, share
 		return
 	}
 	events := bus.Poll(r.Context(), appID, session, wait)
-	writeEventAnswer(w, r, shared, events, now())
+	base := pollBaseOf(r)
+	writeEventAnswer(w, &base, shared, events, now())
 }
 
 // parseEventPoll reads an event poll's query: the queue's application ID
@@ -195,12 +225,24 @@ func queryValue(r *http.Request, raw, key string) string {
 }
 
 // writeEventAnswer answers an event poll: its events, or 204 without any.
-func writeEventAnswer(w http.ResponseWriter, r *http.Request, shared *eventEntries, events []core.Event, now time.Time) {
+func writeEventAnswer(w http.ResponseWriter, base *pollBase, shared *eventEntries, events []core.Event, now time.Time) {
 	if len(events) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeEvents(w, r, shared, events, now)
+	writeEvents(w, base, shared, events, now)
+}
+
+// pollBase is what of an event poll its answer names: the server's
+// address as the client knows it, and the poll's own path and query (its
+// SELF link).
+type pollBase struct {
+	scheme, host, path, query string
+}
+
+func pollBaseOf(r *http.Request) pollBase {
+	scheme, host := baseOf(r)
+	return pollBase{scheme: scheme, host: host, path: r.URL.Path, query: r.URL.RawQuery}
 }
 
 // stampLayout is the layout of the API's times.
@@ -211,12 +253,12 @@ const stampLayout = "2006-01-02T15:04:05.000Z07:00"
 // link) made for this answer, and each event's entry as shared (the
 // entries of a change are rendered once for all the polls it wakes; only
 // the time of the answer is put in each).
-func writeEvents(w http.ResponseWriter, r *http.Request, shared *eventEntries, events []core.Event, now time.Time) {
+func writeEvents(w http.ResponseWriter, base *pollBase, shared *eventEntries, events []core.Event, now time.Time) {
 	bp := answerBuffers.Get().(*[]byte)
 	defer answerBuffers.Put(bp)
 	var st [40]byte
 	stamp := now.AppendFormat(st[:0], stampLayout)
-	scheme, host := baseOf(r)
+	scheme, host := base.scheme, base.host
 	b := append((*bp)[:0], feedHead...)
 	b = appendUUID(b, uuid.New())
 	b = append(b, "</id><updated>"...)
@@ -225,10 +267,10 @@ func writeEvents(w http.ResponseWriter, r *http.Request, shared *eventEntries, e
 	b = append(b, scheme...)
 	b = append(b, "://"...)
 	b = uom.AppendAttr(b, host)
-	b = uom.AppendAttr(b, r.URL.Path)
-	if r.URL.RawQuery != "" {
+	b = uom.AppendAttr(b, base.path)
+	if base.query != "" {
 		b = append(b, '?')
-		b = uom.AppendAttr(b, r.URL.RawQuery)
+		b = uom.AppendAttr(b, base.query)
 	}
 	b = append(b, `"/><generator>`+uom.Generator+`</generator>`...)
 	for i := range events {

@@ -69,7 +69,8 @@ func TestEventAnswerGolden(t *testing.T) {
 			r.TLS = &tls.ConnectionState{}
 		}
 		w := httptest.NewRecorder()
-		writeEventAnswer(w, r, &shared, p.events, at)
+		base := pollBaseOf(r)
+		writeEventAnswer(w, &base, &shared, p.events, at)
 		res := w.Result()
 		out.WriteString("== " + p.name + ": GET http(s)://" + p.host + target + "\n")
 		out.WriteString(res.Status + "\n")

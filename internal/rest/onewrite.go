@@ -2,10 +2,12 @@ package rest
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 )
 
 // Answers in one write. net/http writes an answer through its
@@ -139,6 +141,15 @@ func (c *holdingConn) CloseWrite() error {
 	return nil
 }
 
+// SyscallConn is the connection's own socket (a parked event poll waits on
+// it, events_park.go).
+func (c *holdingConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.New("no socket beneath the connection")
+}
+
 // holdingOf returns the holding connection under c (a TLS connection's
 // own), or nil.
 func holdingOf(c net.Conn) *holdingConn {
@@ -155,7 +166,7 @@ func holdingOf(c net.Conn) *holdingConn {
 // is handed to net/http in one Write, and release right after.
 func holdWrites(r *http.Request) *holdingConn {
 	ci, _ := r.Context().Value(connKey{}).(*connInfo)
-	if ci == nil || ci.holding == nil {
+	if ci == nil || ci.holding == nil || r.ProtoMajor != 1 { // HTTP/2 frames its answers itself
 		return nil
 	}
 	ci.holding.hold()

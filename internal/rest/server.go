@@ -58,6 +58,7 @@ type Server struct {
 	styles   styleSet // the entry styles of cache keys (objects.go)
 	listings listings // large feeds' objects, as listed last (objects.go)
 	txID     atomic.Uint64
+	lot      pollLot // parked event polls (events_park.go)
 	// mux routes the requests; it is made at the first request
 	// (routesOnce): a fleet makes hundreds of servers at its start, most
 	// of which wait a while for their first client.
@@ -198,6 +199,12 @@ func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
 	setConsoleHeaders(h, r, mcType, &s.txID)
 }
 
+// setHeadersTx is setHeaders for a parked poll's answer, whose request
+// had tx as its transaction ID.
+func (s *Server) setHeadersTx(h http.Header, tx string) {
+	setConsoleHeadersTx(h, tx, "PVM", &s.txID)
+}
+
 // setConsoleHeaders sets the headers of a management console's answers:
 // its type (PVM for a NovaLink, HMC), the schema version, the client's
 // transaction ID or a new one from next, and the cache rules.
@@ -206,6 +213,12 @@ func (s *Server) setHeaders(h http.Header, r *http.Request, fromHMC bool) {
 // canonical keys (what Header.Set does, without its two allocations for
 // each): every answer carries them.
 func setConsoleHeaders(h http.Header, r *http.Request, mcType string, next *atomic.Uint64) {
+	setConsoleHeadersTx(h, r.Header.Get("X-Transaction-ID"), mcType, next)
+}
+
+// setConsoleHeadersTx is setConsoleHeaders for a request whose
+// transaction ID header was tx.
+func setConsoleHeadersTx(h http.Header, tx string, mcType string, next *atomic.Uint64) {
 	switch mcType {
 	case "PVM":
 		h["X-Mc-Type"] = mcTypePVM
@@ -215,7 +228,6 @@ func setConsoleHeaders(h http.Header, r *http.Request, mcType string, next *atom
 		h.Set("X-MC-Type", mcType)
 	}
 	h["X-Hmc-Schema-Version"] = schemaVersionHeader
-	tx := r.Header.Get("X-Transaction-ID")
 	if tx == "" {
 		tx = "XT" + strconv.FormatUint(next.Add(1), 10)
 	}

@@ -3,6 +3,7 @@ package rest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"io"
 	"net"
@@ -45,42 +46,15 @@ func BenchmarkEventFanout1000(b *testing.B) {
 		defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
 		runtime.MemProfileRate = 1 // every allocation (a waiting poll's are small)
 	}
-	b.Run("pvmd", func(b *testing.B) {
-		e := newBenchEnv(b, 3, 100)
-		e.http.Close()
-		hs := httptest.NewUnstartedServer(e.srv)
-		e.srv.ConfigureHTTPServer(hs.Config)
-		hs.Start()
-		defer hs.Close()
-		lim := core.DefaultBusLimits
-		lim.Queues = 4 * polls
-		e.core.Bus.SetLimits(lim)
-		var tokens []string
-		for i := 0; i < polls/16+1; i++ {
-			tok := newToken()
-			e.srv.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
-			tokens = append(tokens, tok)
+	// pvmd's polls wait on their connections' goroutines (as on a test's
+	// server), or parked (on pvmd's own listeners).
+	for _, park := range []bool{false, true} {
+		name := "pvmd"
+		if park {
+			name = "pvmd-parked"
 		}
-		trig := newToken()
-		e.srv.sessions.add(&session{token: trig, user: "padmin", role: core.RoleAdmin})
-		body := []byte(`<Event xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><EventType>CUSTOM_CLIENT_EVENT</EventType><EventData>fan</EventData><EventDetail>bench</EventDetail></Event>`)
-		c := &http.Client{}
-		host := hs.Listener.Addr().String()
-		benchFanout(b, host, polls, true, func(i int) []byte {
-			return []byte("GET /rest/api/uom/Event?QUEUE_APPLICATIONID=fan" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: " + host +
-				"\r\nAccept: application/atom+xml\r\nX-API-Session: " + tokens[i/16] + "\r\n\r\n")
-		}, func() {
-			req, _ := http.NewRequest("PUT", hs.URL+"/rest/api/uom/Event", bytes.NewReader(body))
-			req.Header.Set("X-API-Session", trig)
-			req.Header.Set("Content-Type", uom.MediaType(uom.ServiceUOM, "Event"))
-			resp, err := c.Do(req)
-			if err != nil || resp.StatusCode != 200 {
-				b.Fatalf("PUT Event: %v %v", err, resp)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		})
-	})
+		b.Run(name, func(b *testing.B) { benchFanoutPvmd(b, polls, park) })
+	}
 	b.Run("baseline", func(b *testing.B) {
 		var mu sync.Mutex
 		gen := make(chan struct{})
@@ -134,6 +108,49 @@ func BenchmarkEventFanout1000(b *testing.B) {
 			}
 			resp.Body.Close()
 		})
+	})
+}
+
+// benchFanoutPvmd is BenchmarkEventFanout1000's pvmd side, its polls
+// parked or not.
+func benchFanoutPvmd(b *testing.B, polls int, park bool) {
+	e := newBenchEnv(b, 3, 100)
+	e.http.Close()
+	hs := httptest.NewUnstartedServer(e.srv)
+	e.srv.ConfigureHTTPServer(hs.Config)
+	if park {
+		hs.Listener = NewPollListener(hs.Listener)
+		hs.Config.BaseContext = func(ln net.Listener) context.Context { return ListenerContext(context.Background(), ln) }
+	}
+	hs.Start()
+	defer hs.Close()
+	lim := core.DefaultBusLimits
+	lim.Queues = 4 * polls
+	e.core.Bus.SetLimits(lim)
+	var tokens []string
+	for i := 0; i < polls/16+1; i++ {
+		tok := newToken()
+		e.srv.sessions.add(&session{token: tok, user: "padmin", role: core.RoleAdmin})
+		tokens = append(tokens, tok)
+	}
+	trig := newToken()
+	e.srv.sessions.add(&session{token: trig, user: "padmin", role: core.RoleAdmin})
+	body := []byte(`<Event xmlns="` + uom.NSUOM + `" schemaVersion="V1_0"><Metadata><Atom/></Metadata><EventType>CUSTOM_CLIENT_EVENT</EventType><EventData>fan</EventData><EventDetail>bench</EventDetail></Event>`)
+	c := &http.Client{}
+	host := hs.Listener.Addr().String()
+	benchFanout(b, host, polls, true, func(i int) []byte {
+		return []byte("GET /rest/api/uom/Event?QUEUE_APPLICATIONID=fan" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: " + host +
+			"\r\nAccept: application/atom+xml\r\nX-API-Session: " + tokens[i/16] + "\r\n\r\n")
+	}, func() {
+		req, _ := http.NewRequest("PUT", hs.URL+"/rest/api/uom/Event", bytes.NewReader(body))
+		req.Header.Set("X-API-Session", trig)
+		req.Header.Set("Content-Type", uom.MediaType(uom.ServiceUOM, "Event"))
+		resp, err := c.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("PUT Event: %v %v", err, resp)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -73,6 +74,35 @@ func NewPartitionUUID() string { return PowerVMUUID(uuid.NewString()) }
 // with the top bit of its first byte clear (pypowervm refuses a partition
 // UUID whose first hex digit is above 7).
 func PowerVMUUID(u string) string {
+	for i := 0; i < len(u); i++ {
+		if u[i] >= utf8.RuneSelf {
+			return powerVMUUIDUnicode(u)
+		}
+	}
+	if u == "" {
+		return u
+	}
+	// ASCII (every UUID made here): upper case and the first digit set in
+	// one pass and one allocation.
+	var b strings.Builder
+	b.Grow(len(u))
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if i == 0 {
+			if d := strings.IndexByte("0123456789ABCDEF", c); d >= 0 {
+				c = "01234567"[d&7]
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// powerVMUUIDUnicode is PowerVMUUID for any string.
+func powerVMUUIDUnicode(u string) string {
 	u = strings.ToUpper(u)
 	if u == "" {
 		return u
@@ -152,8 +182,21 @@ func logicalSerial(sys *model.ManagedSystem, id int) string {
 	if len(s) > 6 {
 		s = s[len(s)-6:]
 	}
+	if v := id % 256; v >= 0 {
+		return s + hexBytes[2*v:2*v+2]
+	}
 	return fmt.Sprintf("%s%02X", s, id%256)
 }
+
+// hexBytes are the bytes 00 to FF in upper-case hex, two digits each.
+var hexBytes = func() string {
+	const digits = "0123456789ABCDEF"
+	b := make([]byte, 0, 512)
+	for v := range 256 {
+		b = append(b, digits[v>>4], digits[v&15])
+	}
+	return string(b)
+}()
 
 // UpdatePartition changes a partition: mutate edits a clone of the current
 // partition (only the fields a client may set). etag, when not empty, must

@@ -543,6 +543,9 @@ var knownGroups = map[string]bool{"All": true, "None": true, "Advanced": true, "
 	"ViosNetwork": true, "ViosSCSIMapping": true, "ViosStorage": true, "VNIC": true}
 
 func parseGroups(r *http.Request) (groupSel, error) {
+	if r.URL.RawQuery == "" {
+		return groupSel{all: true}, nil // no query to parse (a create's, most reads')
+	}
 	vals, present := r.URL.Query()["group"]
 	if !present {
 		return groupSel{all: true}, nil

@@ -354,6 +354,10 @@ func TestWriteAnswersFromTemplates(t *testing.T) {
 		r.SetPathValue("root", "ManagedSystem")
 		r.SetPathValue("id", e.sys)
 		r.SetPathValue("child", "LogicalPartition")
+		g, err := parseGroups(r)
+		if err != nil {
+			t.Fatal(err)
+		}
 		rc := &renderCtx{base: base, now: now, stamp: stamp}
 		var o object
 		e.core.Read(func(st *model.State) {
@@ -363,11 +367,11 @@ func TestWriteAnswersFromTemplates(t *testing.T) {
 				o.aux = k.aux(st, o)
 			}
 		})
-		want := s.appendEntry(nil, k, o, rc, groupSel{}, entryPath(r, k, o), true)
+		want := s.appendEntry(nil, k, o, rc, g, entryPath(r, k, o), true)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("answer %d, against templates\n%s\nbut without\n%s", i, firstDiff(got, want), firstDiff(want, got))
 		}
-		s.prepareEntries(r, k, rc, groupSel{})
+		s.prepareEntries(r, k, rc, g)
 		style = rc.style
 	}
 	if n := len(s.cache.templates(style).templates()); n == 0 || n >= 6 {

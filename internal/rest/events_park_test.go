@@ -272,6 +272,7 @@ func TestParkedPollPipelined(t *testing.T) {
 // answered so too.
 func TestParkedPollsOnClose(t *testing.T) {
 	e := newBenchEnv(t, 0, 10)
+	e.srv.cfg.EventWait = time.Hour // no poll here ends by its time
 	pl, hs := parkServer(t, e, false)
 	var conns []*rawConn
 	for i := range 3 {

@@ -253,6 +253,9 @@ type parkedPoll struct {
 	timer        *time.Timer
 	wait         core.Wait
 	closeAfter   bool // the connection is closed once answered
+	// listenerClosed: the listener closed before the poll was parked
+	// (it is answered with nothing, as those it held).
+	listenerClosed bool
 }
 
 // park parks the poll of r on w's connection, which waits in wait (from
@@ -291,8 +294,9 @@ type pollLot struct {
 	kick    chan struct{} // wakes it to see polls gone
 }
 
-// add parks p in the lot, unless its wait was already woken or its time
-// is up (then false: the caller takes again).
+// add parks p in the lot, unless its wait was already woken (then false:
+// the caller takes again) or it may wait no longer: its time is up, or
+// its listener is closed (false too; settle answers it).
 func (lot *pollLot) add(p *parkedPoll) bool {
 	select {
 	case <-p.wait.Woken():
@@ -302,13 +306,15 @@ func (lot *pollLot) add(p *parkedPoll) bool {
 	lot.mu.Lock()
 	if !time.Now().Before(p.deadline) {
 		lot.mu.Unlock()
-		return false
+		return false // settle sees the time is up
 	}
 	p.l.mu.Lock()
 	select {
 	case <-p.l.done:
 		p.l.mu.Unlock()
 		lot.mu.Unlock()
+		p.closeAfter = true
+		p.listenerClosed = true
 		return false
 	default:
 	}
@@ -413,7 +419,7 @@ func (s *Server) settle(p *parkedPoll) {
 			p.conn.Close()
 			return
 		}
-		if !time.Now().Before(p.deadline) {
+		if p.listenerClosed || !time.Now().Before(p.deadline) {
 			p.timer.Stop()
 			s.answerParked(p, nil)
 			return

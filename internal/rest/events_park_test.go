@@ -269,9 +269,11 @@ func TestParkedPollPipelined(t *testing.T) {
 
 // TestParkedPollsOnClose: closing the listener (pvmd shutting down, a
 // fleet system's API taken down) answers its parked polls with nothing
-// and closes their connections.
+// and closes their connections; a poll that would be parked after is
+// answered so too.
 func TestParkedPollsOnClose(t *testing.T) {
 	e := newBenchEnv(t, 0, 10)
+	e.srv.cfg.EventWait = time.Hour // no poll here ends by its time
 	pl, hs := parkServer(t, e, false)
 	var conns []*rawConn
 	for i := range 3 {
@@ -283,11 +285,20 @@ func TestParkedPollsOnClose(t *testing.T) {
 		conns = append(conns, c)
 	}
 	waitUntil(t, "3 polls parked", func() bool { return e.srv.parked() == 3 })
+	// A connection net/http still serves (its poll answered at once).
+	late := dialRaw(t, hs, e.token)
+	late.send("QUEUE_APPLICATIONID=late")
+	late.answer()
 	pl.Close()
 	for i, c := range conns {
 		if a := c.answer(); a.Status != http.StatusNoContent || !a.Close {
 			t.Errorf("poll %d: %d, close %v; want 204 closing the connection", i, a.Status, a.Close)
 		}
+	}
+	// Its next poll, on the closed listener, is answered with nothing.
+	late.send("QUEUE_APPLICATIONID=late")
+	if a := late.answer(); a.Status != http.StatusNoContent || !a.Close {
+		t.Errorf("a poll after the listener closed: %d, close %v; want 204 closing the connection", a.Status, a.Close)
 	}
 	waitUntil(t, "no poll left", func() bool { return e.srv.parked() == 0 && e.core.Bus.Waiting() == 0 })
 }

@@ -405,10 +405,16 @@ func writeEntryDoc(w http.ResponseWriter, r *http.Request, status int, doc []byt
 	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		hc := holdWrites(r)
-		w.Write(doc)
-		hc.release()
+		writeHeld(w, r, doc)
 	}
+}
+
+// writeHeld writes b, the whole of an answer, with r's connection holding
+// its writes (onewrite.go): headers and body leave in one write.
+func writeHeld(w http.ResponseWriter, r *http.Request, b []byte) {
+	hc := holdWrites(r)
+	defer hc.release() // whatever happens, the connection writes again
+	w.Write(b)
 }
 
 // gatherAux reads what the objects render from besides themselves
@@ -1179,9 +1185,7 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, k *kind, o 
 	h["Content-Type"] = atomContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(*buf))}
 	w.WriteHeader(status)
-	hc := holdWrites(r)
-	w.Write(*buf)
-	hc.release()
+	writeHeld(w, r, *buf)
 	entryBufs.Put(buf)
 }
 

@@ -163,7 +163,8 @@ func holdingOf(c net.Conn) *holdingConn {
 // holdWrites makes the writes of r's connection wait until release is
 // called on what it returns (nil when the connection cannot hold; release
 // takes nil), and leave then in one write. Call it just before an answer
-// is handed to net/http in one Write, and release right after.
+// is handed to net/http in one Write, and release right after (deferred:
+// a connection left holding would never answer again).
 func holdWrites(r *http.Request) *holdingConn {
 	ci, _ := r.Context().Value(connKey{}).(*connInfo)
 	if ci == nil || ci.holding == nil || r.ProtoMajor != 1 { // HTTP/2 frames its answers itself

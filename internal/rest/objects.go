@@ -298,6 +298,13 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 	if rc.styleOf == k {
 		return
 	}
+	root, id, child, gproot, gpid := r.PathValue("root"), r.PathValue("id"), r.PathValue("child"), r.PathValue("gproot"), r.PathValue("gpid")
+	if m := s.lastStyle.Load(); m != nil && !k.byConsole && m.k == k && m.base == rc.base && m.gkey == g.key &&
+		m.root == root && m.id == id && m.child == child && m.gproot == gproot && m.gpid == gpid {
+		rc.styleOf, rc.prefix, rc.style, rc.styleID, rc.tmpls = k, m.prefix, m.style, m.styleID, m.tmpls
+		rc.published()
+		return
+	}
 	rc.styleOf, rc.prefix = k, entryPathPrefix(r, k)
 	rc.style = k.name + "|" + rc.base + rc.prefix + "|" + g.key
 	if k.byConsole {
@@ -313,7 +320,25 @@ func (s *Server) prepareEntries(r *http.Request, k *kind, rc *renderCtx, g group
 	if k.write != nil {
 		rc.tmpls = s.cache.templates(rc.style)
 	}
+	if !k.byConsole {
+		s.lastStyle.Store(&styleMemo{k: k, base: rc.base, gkey: g.key, root: root, id: id, child: child, gproot: gproot, gpid: gpid,
+			prefix: rc.prefix, style: rc.style, styleID: rc.styleID, tmpls: rc.tmpls})
+	}
 	rc.published()
+}
+
+// styleMemo is a style prepareEntries worked out, with what it was worked
+// out from (the kind, the base URL, the path's values, the groups): a
+// stream of requests of one style (creates, reads of entries) takes it as
+// it is, without building the style again or looking it up. A style's
+// number and templates never change once given.
+type styleMemo struct {
+	k                             *kind
+	base, gkey                    string
+	root, id, child, gproot, gpid string
+	prefix, style                 string
+	styleID                       uint32
+	tmpls                         *tmplSet
 }
 
 // styleSet numbers the entry styles seen (up to a bound: the base URL

@@ -56,9 +56,11 @@ type Server struct {
 	sessions *sessions
 	cache    *entryCache
 	styles   styleSet // the entry styles of cache keys (objects.go)
-	listings listings // large feeds' objects, as listed last (objects.go)
-	txID     atomic.Uint64
-	lot      pollLot // parked event polls (events_park.go)
+	// lastStyle is the style prepareEntries worked out last (objects.go).
+	lastStyle atomic.Pointer[styleMemo]
+	listings  listings // large feeds' objects, as listed last (objects.go)
+	txID      atomic.Uint64
+	lot       pollLot // parked event polls (events_park.go)
 	// mux routes the requests; it is made at the first request
 	// (routesOnce): a fleet makes hundreds of servers at its start, most
 	// of which wait a while for their first client.

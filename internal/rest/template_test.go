@@ -378,3 +378,64 @@ func TestWriteAnswersFromTemplates(t *testing.T) {
 		t.Errorf("%d templates recorded for 6 answers: want some, replayed for the others", n)
 	}
 }
+
+// TestPrepareEntriesRemembered: the style prepareEntries remembers from one
+// request is taken only by a request of the same style: requests of other
+// hosts, paths, groups and kinds, alternated, each get their own.
+func TestPrepareEntriesRemembered(t *testing.T) {
+	e := newBenchEnv(t, 0, 10)
+	s := e.srv
+	type req struct {
+		kind, host, query string
+		under             bool // addressed under the managed system
+	}
+	reqs := []req{
+		{"LogicalPartition", "a:1", "", true},
+		{"LogicalPartition", "a:1", "", false},
+		{"LogicalPartition", "b:2", "", true},
+		{"LogicalPartition", "a:1", "?group=None", true},
+		{"VirtualIOServer", "a:1", "", true},
+		{"LogicalPartition", "a:1", "", true},
+	}
+	prepare := func(q req) renderCtx {
+		path := "/rest/api/uom/" + q.kind
+		if q.under {
+			path = "/rest/api/uom/ManagedSystem/" + e.sys + "/" + q.kind
+		}
+		r := httptest.NewRequest(http.MethodGet, "http://"+q.host+path+q.query, nil)
+		if q.under {
+			r.SetPathValue("root", "ManagedSystem")
+			r.SetPathValue("id", e.sys)
+			r.SetPathValue("child", q.kind)
+		}
+		g, err := parseGroups(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := renderCtx{base: baseURL(r), now: time.Unix(0, 0)}
+		s.prepareEntries(r, s.kinds[q.kind], &rc, g)
+		return rc
+	}
+	first := map[req]renderCtx{}
+	for round := range 3 {
+		for _, q := range reqs {
+			rc := prepare(q)
+			s.lastStyle.Store(nil)
+			fresh := prepare(q)
+			if rc.style != fresh.style || rc.prefix != fresh.prefix || rc.styleID != fresh.styleID || rc.tmpls != fresh.tmpls {
+				t.Fatalf("round %d, %+v: style %q prefix %q (%d), worked out again %q %q (%d)", round, q, rc.style, rc.prefix, rc.styleID, fresh.style, fresh.prefix, fresh.styleID)
+			}
+			if f, ok := first[q]; ok && f.style != rc.style {
+				t.Fatalf("%+v: style %q, then %q", q, f.style, rc.style)
+			}
+			first[q] = rc
+		}
+	}
+	styles := map[string]bool{}
+	for _, rc := range first {
+		styles[rc.style] = true
+	}
+	if len(styles) != len(first) {
+		t.Errorf("%d styles for %d different requests", len(styles), len(first))
+	}
+}

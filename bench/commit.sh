@@ -20,6 +20,9 @@
 #
 # Goals (issue 20): at 16 clients at least 5,000 creates/s, within 1.5x of
 # the store alone with the same batch sizes, under 100 us of CPU per create.
+# Also reported: the clients' own CPU per create and the rate the machine's
+# CPUs allow at both (pvmd and its clients share them): a ceiling no
+# batching can pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
@@ -43,7 +46,7 @@ TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 echo '{"system": {"maxPartitions": 65535}, "clients": {"firstID": 4}}' >"$WORK/inv.json"
 
-pv_rate="" pv_batch="" pv_cpu="" st_rate="" st_batch="" st_cpu="" bs_rate="" bs_batch="" bs_cpu=""
+pv_rate="" pv_batch="" pv_cpu="" pv_ccpu="" st_rate="" st_batch="" st_cpu="" bs_rate="" bs_batch="" bs_cpu=""
 # creates BIN DIR PREFIX: a fresh pvmd from BIN in DIR, N creates from CLIENTS
 # clients; sets rate, batch and cpu.
 creates() {
@@ -71,11 +74,12 @@ creates() {
 	batch=$(awk -v c="$commits" -v t="$txs" 'BEGIN { printf "%.2f", c / t }')
 	rate=$(get "$d/create.out" per_sec)
 	cpu=$(awk -v t="$((c1 - c0))" -v hz="$TCK" -v n="$N" 'BEGIN { printf "%.0f", t / hz / n * 1e6 }')
+	ccpu=$(get "$d/create.out" client_cpu_us_per_create)
 }
 for r in $(seq "$ROUNDS"); do
 	creates "$WORK/pvmd" "$WORK/pvmd$r" "r$r-"
 	echo "bench: round $r: pvmd $rate creates/s, $batch per transaction, $cpu us CPU per create" >&2
-	pv_rate="$pv_rate $rate" pv_batch="$pv_batch $batch" pv_cpu="$pv_cpu $cpu"
+	pv_rate="$pv_rate $rate" pv_batch="$pv_batch $batch" pv_cpu="$pv_cpu $cpu" pv_ccpu="$pv_ccpu $ccpu"
 	if [ -n "${BASE:-}" ]; then
 		creates "$WORK/base/pvmd" "$WORK/base$r" "b$r-"
 		echo "bench: round $r: baseline pvmd $rate creates/s, $batch per transaction, $cpu us CPU per create" >&2
@@ -111,6 +115,9 @@ code: $REV; machine: nproc $(nproc), $CPU, $(uname -sr), $(go version | awk '{pr
 | store alone creates per transaction | $(echo "$st_batch" | median) | $st_batch |
 | store alone CPU per create (the whole process) | $(echo "$st_cpu" | median) µs | $st_cpu |
 | store alone / pvmd | $(awk -v a="$SR" -v b="$PR" 'BEGIN { printf "%.2f", a / b }') | |
+| the clients' CPU per create (bench/load, the same machine) | $(echo "$pv_ccpu" | median) µs | $pv_ccpu |
+| the most creates/s the machine's $(nproc) CPUs allow at pvmd's and the clients' CPU per create | $(awk -v p="$(echo "$pv_cpu" | median)" -v c="$(echo "$pv_ccpu" | median)" -v n="$(nproc)" 'BEGIN { printf "%.0f", n * 1e6 / (p + c) }') | |
+| what 1.5x of the store alone asks of pvmd | $(awk -v s="$SR" 'BEGIN { printf "%.0f", s / 1.5 }') creates/s | |
 EOF
 if [ -n "${BASE:-}" ]; then
 	cat <<EOF

@@ -336,6 +336,7 @@ func cmdCreate(args []string) error {
 	lat := make([]durs, *clients)
 	done := make([]time.Duration, *n) // completion time of each create since start
 	var wg sync.WaitGroup
+	cpu0 := cpuSeconds()
 	start := time.Now()
 	for w := 0; w < *clients; w++ {
 		wg.Add(1)
@@ -365,6 +366,7 @@ func cmdCreate(args []string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	clientCPU := cpuSeconds() - cpu0
 	var all durs
 	for _, l := range lat {
 		all = append(all, l...)
@@ -383,9 +385,9 @@ func cmdCreate(args []string) error {
 		}
 		return float64(b-a) / d.Seconds()
 	}
-	fmt.Printf("creates=%d\nclients=%d\nseconds=%.3f\nper_sec=%.0f\nfirst_quarter_per_sec=%.0f\nlast_quarter_per_sec=%.0f\np50_ms=%s\np99_ms=%s\nmax_ms=%s\n",
+	fmt.Printf("creates=%d\nclients=%d\nseconds=%.3f\nper_sec=%.0f\nfirst_quarter_per_sec=%.0f\nlast_quarter_per_sec=%.0f\np50_ms=%s\np99_ms=%s\nmax_ms=%s\nclient_cpu_us_per_create=%.0f\n",
 		*n, *clients, elapsed.Seconds(), float64(*n)/elapsed.Seconds(), rate(0, q), rate(*n-q, *n),
-		ms(all.pct(50)), ms(all.pct(99)), ms(all.pct(100)))
+		ms(all.pct(50)), ms(all.pct(99)), ms(all.pct(100)), clientCPU/float64(*n)*1e6)
 	return nil
 }
 

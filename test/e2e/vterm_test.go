@@ -523,8 +523,17 @@ func TestMkvtermVNC(t *testing.T) {
 	// rmvterm ends the session and mkvtermutil with it.
 	c.must("rmvterm", "--id", "11")
 	waitNoUtils(t, 11)
-	if _, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-		t.Fatal("the VNC port still accepts connections after rmvterm")
+	if conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+		// The port is free once mkvtermutil is gone, and another test's
+		// server may have been given it since: only a VNC server's
+		// greeting is a failure.
+		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		greeting := make([]byte, 4)
+		n, _ := io.ReadFull(conn, greeting)
+		conn.Close()
+		if string(greeting[:n]) == "RFB " {
+			t.Fatal("a VNC server still answers on the port after rmvterm")
+		}
 	}
 }
 

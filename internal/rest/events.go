@@ -45,7 +45,7 @@ func (s *Server) servesEventPoll(r *http.Request) bool {
 // it started with through all the polls it serves.
 func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 	defer s.recoverPanic(w, r)
-	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow()))
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeWindow())) // a failed connection fails the answer
 	if ci, _ := r.Context().Value(connKey{}).(*connInfo); ci != nil {
 		ci.busy.Store(true) // as guardBody marks a request without a body
 		defer ci.busy.Store(false)

@@ -221,6 +221,7 @@ func TestEventAnswerOneWrite(t *testing.T) {
 			}(s.publish)
 		}
 		resp := poll(s.query)
+		resp.Body.Close() // read whole by poll
 		if resp.StatusCode != s.status {
 			t.Fatalf("%s: HTTP %d, want %d", s.name, resp.StatusCode, s.status)
 		}

@@ -104,6 +104,7 @@ func (c *rawConn) answer() parkedReply {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		c.t.Fatal(err)

@@ -38,6 +38,7 @@ func TestLargeFeeds(t *testing.T) {
 	// get answers the status, the Content-Length header and the body.
 	get := func(method, path string) (int, string, []byte) {
 		resp, b := sessionDo(t, hs, tok, method, path)
+		resp.Body.Close() // closed by sessionDo already
 		return resp.StatusCode, resp.Header.Get("Content-Length"), b
 	}
 	sys := c.System().UUID
@@ -138,6 +139,7 @@ func TestCacheStylesBeyondNumbered(t *testing.T) {
 	})
 	get := func(query string) []byte {
 		resp, b := sessionDo(t, hs, tok, http.MethodGet, "/rest/api/uom/LogicalPartition/"+lpar+query)
+		resp.Body.Close() // closed by sessionDo already
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", query, resp.StatusCode, b)
 		}

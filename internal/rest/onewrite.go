@@ -102,7 +102,7 @@ func (c *holdingConn) release() {
 		return
 	}
 	if c.sendLocked() != nil {
-		c.Conn.Close() // the answer is lost: net/http sees the connection fail
+		c.Close() // the answer is lost: net/http sees the connection fail
 	}
 	b := c.held
 	c.held = nil

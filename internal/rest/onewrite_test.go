@@ -93,9 +93,11 @@ func TestEntryAnswerOneWrite(t *testing.T) {
 				cl, dial := serve(hold, tlsOn)
 				c := dial()
 				rd := bufio.NewReader(c)
-				ask(c, rd, "GET", "/rest/api/uom/ManagedSystem/"+e.sys, nil) // the TLS handshake's writes done
+				first, _ := ask(c, rd, "GET", "/rest/api/uom/ManagedSystem/"+e.sys, nil) // the TLS handshake's writes done
+				first.Body.Close()
 				before := cl.writes.Load()
 				resp, body := ask(c, rd, "PUT", create, benchCreateBody(fmt.Sprintf("one-%s-%v", name, hold), ""))
+				resp.Body.Close() // read whole by ask
 				got[hold] = append(got[hold], answer{resp, body, cl.writes.Load() - before})
 				if uuid == "" {
 					_, id, ok := strings.Cut(string(body), "<id>")
@@ -106,6 +108,7 @@ func TestEntryAnswerOneWrite(t *testing.T) {
 				}
 				before = cl.writes.Load()
 				resp, body = ask(c, rd, "GET", "/rest/api/uom/LogicalPartition/"+uuid, nil)
+				resp.Body.Close() // read whole by ask
 				got[hold] = append(got[hold], answer{resp, body, cl.writes.Load() - before})
 			}
 			for i, what := range []string{"create", "entry"} {

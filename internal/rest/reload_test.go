@@ -60,6 +60,7 @@ func TestSeededServerAnswersAsReloaded(t *testing.T) {
 		for _, p := range paths {
 			for _, q := range []string{"", "?group=None"} {
 				resp, b := sessionDo(t, hs, tok, http.MethodGet, p+q)
+				resp.Body.Close() // closed by sessionDo already
 				out[p+q] = strconv.Itoa(resp.StatusCode) + " ETag " + resp.Header.Get("ETag") + "\n" +
 					strings.ReplaceAll(string(b), hs.URL, "http://HOST")
 			}

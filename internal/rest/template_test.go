@@ -181,6 +181,7 @@ func TestTemplatedFeedsMatchTrees(t *testing.T) {
 					s.cache = newEntryCache(s.cfg.CacheBytes)
 				}
 				resp, body := sessionDo(t, hs, tok, http.MethodGet, "/rest/api/uom/"+kindName+query)
+				resp.Body.Close() // closed by sessionDo already
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET %s%s: %d", kindName, query, resp.StatusCode)
 				}
@@ -242,6 +243,7 @@ func TestFeedListingsFollowChanges(t *testing.T) {
 	get := func() string {
 		t.Helper()
 		resp, b := sessionDo(t, hs, tok, http.MethodGet, "/rest/api/uom/LogicalPartition")
+		resp.Body.Close() // closed by sessionDo already
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET feed: %d", resp.StatusCode)
 		}

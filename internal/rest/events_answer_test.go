@@ -130,6 +130,33 @@ func TestConsoleHeaderKeys(t *testing.T) {
 	}
 }
 
+// serveCounting serves srv on a loopback listener that counts its
+// connections' writes, over TLS when tlsOn, its connections holding their
+// writes for an answer when hold (as pvmd's: HoldingListener); the server
+// stops when t ends.
+func serveCounting(t *testing.T, srv *Server, hold, tlsOn bool) *countingListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &countingListener{Listener: ln}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener.Close()
+	hs.Listener = cl
+	if hold {
+		hs.Listener = HoldingListener(cl)
+	}
+	srv.ConfigureHTTPServer(hs.Config)
+	if tlsOn {
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
+	t.Cleanup(hs.Close)
+	return cl
+}
+
 // countingListener counts the writes on each connection it accepts.
 type countingListener struct {
 	net.Listener
@@ -161,17 +188,8 @@ func (c *countingConn) Write(p []byte) (int, error) {
 func TestEventAnswerOneWrite(t *testing.T) {
 	e := newBenchEnv(t, 0, 10)
 	e.http.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := &countingListener{Listener: ln}
-	hs := httptest.NewUnstartedServer(e.srv)
-	hs.Listener.Close()
-	hs.Listener = cl
-	e.srv.ConfigureHTTPServer(hs.Config)
-	hs.Start()
-	defer hs.Close()
+	cl := serveCounting(t, e.srv, false, false)
+	ln := cl.Listener
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)

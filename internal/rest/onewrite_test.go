@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -22,26 +21,11 @@ import (
 func TestEntryAnswerOneWrite(t *testing.T) {
 	e := newBenchEnv(t, 0, 100)
 	serve := func(hold, tlsOn bool) (*countingListener, func() net.Conn) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl := &countingListener{Listener: ln}
-		hs := httptest.NewUnstartedServer(e.srv)
-		hs.Listener.Close()
-		hs.Listener = cl
-		if hold {
-			hs.Listener = HoldingListener(cl)
-		}
-		e.srv.ConfigureHTTPServer(hs.Config)
-		if tlsOn {
-			hs.StartTLS()
-		} else {
-			hs.Start()
-		}
-		t.Cleanup(hs.Close)
+		cl := serveCounting(t, e.srv, hold, tlsOn)
+		ln := cl.Listener
 		return cl, func() net.Conn {
 			var c net.Conn
+			var err error
 			if tlsOn {
 				c, err = tls.Dial("tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true})
 			} else {

@@ -387,6 +387,13 @@ func TestFleetKill9(t *testing.T) {
 		t.Skip("long test")
 	}
 	dir := t.TempDir()
+	// Three systems with room for the partitions of every cycle: the
+	// clients create as fast as pvmd answers, and a system of the
+	// default layout has room for 1,000.
+	fleetFile := filepath.Join(t.TempDir(), "fleet.yaml")
+	if err := os.WriteFile(fleetFile, []byte("defaults:\n  system: {maxPartitions: 20000}\nsystems:\n  - count: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 15))
 	type rec struct {
 		sys, uuid, name string
@@ -394,7 +401,7 @@ func TestFleetKill9(t *testing.T) {
 	var acked []rec
 	var mu sync.Mutex
 	for cycle := 0; cycle < 4; cycle++ {
-		fd, err := launchFleet(t, dir, "--systems", "3")
+		fd, err := launchFleet(t, dir, "--fleet", fleetFile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -455,7 +462,7 @@ func TestFleetKill9(t *testing.T) {
 			t.Fatalf("cycle %d: no change was acknowledged before the kill", cycle)
 		}
 	}
-	fd, err := launchFleet(t, dir, "--systems", "3")
+	fd, err := launchFleet(t, dir, "--fleet", fleetFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -345,9 +345,10 @@ func (b *Bus) TakeOrWait(dst []Event, appID, owner string, w *Wait) []Event {
 	return out
 }
 
-// Changed returns the channel the next publish closes while polls wait.
-// A caller waiting on it for polls it holds (TakeOrWait) gets it after
-// they started waiting: a publish in between closed their own channels.
+// Changed returns the channel the next publish closes while polls wait
+// (the one their Waits hold, or a newer one if a publish came since): a
+// caller watching polls it holds waits on it, and gets it again each time
+// it looks at them.
 func (b *Bus) Changed() <-chan struct{} {
 	b.mu.RLock()
 	defer b.mu.RUnlock()

@@ -84,7 +84,7 @@ func (s *Server) serveEventPoll(w http.ResponseWriter, r *http.Request) {
 // connection can be (then parked is true: the poll is answered from the
 // lot), or on this goroutine.
 func (s *Server) pollOrPark(w http.ResponseWriter, r *http.Request, dst []core.Event, appID, owner string, wait time.Duration) (events []core.Event, parked bool) {
-	if wait <= 0 || pollListenerOf(r.Context()) == nil {
+	if wait <= 0 || !canPark(r) {
 		return s.core.Bus.PollAppend(r.Context(), dst, appID, owner, wait), false
 	}
 	var pw core.Wait

@@ -129,12 +129,10 @@ func (l *PollListener) wasReturned(c net.Conn) bool {
 // listener's (closed with it).
 func (l *PollListener) giveBack(c net.Conn) {
 	l.mu.Lock()
-	select {
-	case <-l.done:
+	if l.isClosed() {
 		l.mu.Unlock()
 		c.Close()
 		return
-	default:
 	}
 	l.idle[c] = struct{}{}
 	l.mu.Unlock()
@@ -160,20 +158,34 @@ func (l *PollListener) giveBack(c net.Conn) {
 // waitReadable waits up to d for c to have something to read (or its
 // client to close it), without reading: false when d passed or c failed.
 func waitReadable(c net.Conn, d time.Duration) bool {
-	raw := rawConnOf(c)
-	if raw == nil {
-		return true // nothing to wait with: net/http waits
-	}
 	if err := c.SetReadDeadline(time.Now().Add(d)); err != nil {
 		return false
 	}
-	var one [1]byte
-	err := raw.Read(func(fd uintptr) bool {
-		_, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return err != syscall.EAGAIN // false: wait until readable
-	})
-	return err == nil
+	readable, err := peek(c, true)
+	if err == errNoSocket {
+		return true // nothing to wait with: net/http waits
+	}
+	return readable && err == nil
 }
+
+// peek looks at c's socket without reading from it: whether a read would
+// not block (something was sent, the client closed, or the socket
+// failed); with wait, it waits for that (up to c's read deadline).
+func peek(c net.Conn, wait bool) (readable bool, err error) {
+	raw := rawConnOf(c)
+	if raw == nil {
+		return false, errNoSocket
+	}
+	var one [1]byte
+	err = raw.Read(func(fd uintptr) bool {
+		_, _, e := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		readable = e != syscall.EAGAIN && e != syscall.EINTR
+		return readable || !wait // false: the poller waits until readable
+	})
+	return readable, err
+}
+
+var errNoSocket = errors.New("no socket beneath the connection")
 
 // rawConnOf is the socket beneath c (a TLS connection's, for a TLS one),
 // or nil.
@@ -190,6 +202,16 @@ func rawConnOf(c net.Conn) syscall.RawConn {
 		return nil
 	}
 	return raw
+}
+
+// isClosed reports whether Close was called.
+func (l *PollListener) isClosed() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Close closes the listener; its parked polls are answered (nothing
@@ -253,20 +275,20 @@ type parkedPoll struct {
 	timer        *time.Timer
 	wait         core.Wait
 	closeAfter   bool // the connection is closed once answered
-	// listenerClosed: the listener closed before the poll was parked
-	// (it is answered with nothing, as those it held).
-	listenerClosed bool
 }
 
-// park parks the poll of r on w's connection, which waits in wait (from
+// canPark reports whether the poll of r may be parked: it came through
+// a PollListener, over HTTP/1.1, and keeps its connection.
+func canPark(r *http.Request) bool {
+	return pollListenerOf(r.Context()) != nil && r.ProtoMajor == 1 && r.ProtoMinor >= 1 && !r.Close
+}
+
+// park parks the poll of r (canPark) on w's connection, which waits in wait (from
 // TakeOrWait) for up to d: true once the connection is the lot's (the
 // handler returns without answering); false when it cannot be parked and
 // is still the handler's.
 func (s *Server) park(w http.ResponseWriter, r *http.Request, wait *core.Wait, appID, owner string, d time.Duration) bool {
 	pl := pollListenerOf(r.Context())
-	if pl == nil || r.ProtoMajor != 1 || r.ProtoMinor < 1 || r.Close {
-		return false
-	}
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return false
@@ -309,14 +331,10 @@ func (lot *pollLot) add(p *parkedPoll) bool {
 		return false // settle sees the time is up
 	}
 	p.l.mu.Lock()
-	select {
-	case <-p.l.done:
+	if p.l.isClosed() { // (under its mu: Close answers what it holds then)
 		p.l.mu.Unlock()
 		lot.mu.Unlock()
-		p.closeAfter = true
-		p.listenerClosed = true
-		return false
-	default:
+		return false // settle answers it
 	}
 	p.l.parked[p] = struct{}{}
 	p.l.mu.Unlock()
@@ -419,7 +437,10 @@ func (s *Server) settle(p *parkedPoll) {
 			p.conn.Close()
 			return
 		}
-		if p.listenerClosed || !time.Now().Before(p.deadline) {
+		// A closed listener answers with nothing, as it answered the
+		// polls it held.
+		if closed := p.l.isClosed(); closed || !time.Now().Before(p.deadline) {
+			p.closeAfter = p.closeAfter || closed
 			p.timer.Stop()
 			s.answerParked(p, nil)
 			return
@@ -542,16 +563,11 @@ func (a *parkedAnswer) wire(closing bool) []byte {
 	if closing {
 		a.h["Connection"] = connectionClose
 	}
-	if a.status == http.StatusNoContent || a.status == http.StatusNotModified {
-		delete(a.h, "Content-Length")
-	}
 	_ = a.h.Write(b)
 	b.WriteString("Date: ")
 	b.WriteString(time.Now().UTC().Format(http.TimeFormat))
 	b.WriteString("\r\n\r\n")
-	if a.status != http.StatusNoContent && a.status != http.StatusNotModified {
-		b.Write(a.body)
-	}
+	b.Write(a.body) // none with a 204 (writeEventAnswer)
 	out := b.Bytes()
 	if cap(a.body) > 256<<10 { // a burst's answer is not kept
 		a.body = nil
@@ -567,18 +583,9 @@ var connectionClose = []string{"close"}
 // the poll's, or TLS's close alert), which a client waiting for its
 // answer does not. It looks without reading (a peek of the socket).
 func peerGone(c net.Conn) bool {
-	raw := rawConnOf(c)
-	if raw == nil {
-		return false
+	readable, err := peek(c, false)
+	if err == errNoSocket {
+		return false // nothing to look with
 	}
-	gone := false
-	var one [1]byte
-	err := raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		// Nothing to read (EAGAIN): the client waits. Otherwise it
-		// closed (0), sent something (1), or the socket failed.
-		gone = !(err == syscall.EAGAIN || err == syscall.EINTR) || n > 0
-		return true
-	})
-	return gone || err != nil
+	return readable || err != nil
 }

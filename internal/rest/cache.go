@@ -55,6 +55,10 @@ type cacheShard struct {
 	mu   sync.RWMutex
 	m    map[cacheKey]cacheVal
 	size int64
+	// Each shard on cache lines of its own: a feed's workers store
+	// into different shards at once, and shards sharing a line made
+	// their locks' writes contend.
+	_ [128 - 24 - 8 - 8]byte
 }
 
 func newEntryCache(limit int64) *entryCache {

@@ -639,7 +639,12 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		}
 		if !streaming {
 			held = append(held, fw)
-			if size += len(fw.buf); size <= feedLengthLimit {
+			// A feed whose first batch says it is twice the limit
+			// is streamed from that batch on: holding batches up
+			// to the limit would take a buffer more for each.
+			size += len(fw.buf)
+			if size <= feedLengthLimit && (len(held) > 1 ||
+				int64(len(fw.buf))*int64(len(objs)) <= 2*feedLengthLimit*int64(max(len(fw.keys), 1))) {
 				return true
 			}
 			streaming = true
@@ -903,7 +908,13 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 	noCache := int64(rc.feedLen)*k.storedSize.Load() > s.cache.capacity()/2
 	if len(fw.miss) == len(objs) {
 		for m, o := range fw.miss {
+			start := len(fw.buf)
 			s.appendFeedEntry(fw, k, o, rc, g, fw.keys[m], cacheable[m] && !noCache)
+			if m == 0 {
+				// Room for the batch, now that an entry's size is
+				// known (a kind's first feed had to guess it).
+				fw.buf = slices.Grow(fw.buf, (len(objs)-1)*(len(fw.buf)-start)*9/8)
+			}
 		}
 	} else {
 		// Some were cached: the batch is put together again, in order.

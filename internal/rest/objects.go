@@ -932,6 +932,7 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 		}
 		fw.spare = hits
 	}
+	fw.sizes.note(k)
 	clear(fw.miss)
 }
 
@@ -941,8 +942,33 @@ func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCt
 	start := len(fw.buf)
 	var stored int
 	fw.buf, stored = s.appendEntryCached(fw.buf, k, o, rc, g, key, cache, false, &fw.packed)
-	k.noteEntrySize(len(fw.buf) - start)
-	k.noteStoredSize(stored)
+	fw.sizes.add(len(fw.buf)-start, stored)
+}
+
+// batchSizes sums the sizes of a batch's entries as rendered and as
+// stored, for the kind's averages: counted once a batch, not once an
+// entry (the workers rendering a feed's batches at once would otherwise
+// write the kind's averages from two CPUs for every entry).
+type batchSizes struct{ rendered, n, stored, nStored int }
+
+func (b *batchSizes) add(rendered, stored int) {
+	b.rendered += rendered
+	b.n++
+	if stored > 0 {
+		b.stored += stored
+		b.nStored++
+	}
+}
+
+// note counts the batch into k's averages, as one entry of its mean sizes.
+func (b *batchSizes) note(k *kind) {
+	if b.n > 0 {
+		k.noteEntrySize(b.rendered / b.n)
+	}
+	if b.nStored > 0 {
+		k.noteStoredSize(b.stored / b.nStored)
+	}
+	*b = batchSizes{}
 }
 
 const (
@@ -968,6 +994,8 @@ type feedWriter struct {
 	// appendEntries).
 	cold bool
 	miss []object
+	// sizes of the entries rendered (appendFeedEntry).
+	sizes batchSizes
 }
 
 // feedWriters are feedWriters free for reuse. Unlike a sync.Pool's, they

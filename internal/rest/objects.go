@@ -665,7 +665,11 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 			held = held[:0]
 			return !gone
 		}
+		// Held: the chunk's head that net/http's buffer sends leaves
+		// with the rest of the batch, in one write.
+		hc := holdWrites(r)
 		_, err := w.Write(fw.buf)
+		hc.release()
 		fw.release()
 		gone = err != nil
 		return !gone

@@ -17,7 +17,9 @@ import (
 // receiver's wake-up). An entry's answer (a partition's is some 10 KB:
 // the answer to every create, update and read of one) is written while
 // its connection holds its writes: they are gathered and leave in one
-// write when the answer has been handed to net/http (holdWrites). Only
+// write when the answer has been handed to net/http (holdWrites). So are
+// the batches of a streamed feed, one at a time: the head of a batch that
+// the buffer sends leaves with the rest of it (writev). Only
 // connections of a listener wrapped by HoldingListener can hold; on any
 // other the answer is written as before. The bytes are the same.
 
@@ -59,14 +61,24 @@ func (c *holdingConn) Write(p []byte) (int, error) {
 	if c.held == nil {
 		return c.Conn.Write(p)
 	}
-	if b := *c.held; len(b)+len(p) <= maxHeld {
+	b := *c.held
+	if len(b)+len(p) <= maxHeld {
 		*c.held = append(b, p...)
 		return len(p), nil
 	}
-	if err := c.sendLocked(); err != nil {
-		return 0, err
+	if len(b) == 0 {
+		return c.Conn.Write(p)
 	}
-	return c.Conn.Write(p)
+	// What is held and p leave together (writev): net/http's buffer
+	// sends the head of a large write apart from the rest.
+	*c.held = b[:0]
+	bufs := net.Buffers{b, p}
+	n, err := bufs.WriteTo(c.Conn)
+	if err != nil {
+		c.err = err
+		return max(0, int(n)-len(b)), err
+	}
+	return len(p), nil
 }
 
 // sendLocked writes what is held, if anything, and goes on holding.

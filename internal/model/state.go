@@ -535,13 +535,34 @@ func (s *State) FreeIDFrom(from int) int {
 // SortedPartitions returns the partitions by partition ID; filter, when
 // given, keeps only those it accepts.
 func (s *State) SortedPartitions(filter func(*Partition) bool) []*Partition {
+	// In ID order from the IDs in use, without sorting; should a
+	// partition not be found that way (its ID not marked in use), sorted.
 	out := make([]*Partition, 0, len(s.Partitions))
+	found := 0
+	for w, word := range s.used {
+		for word != 0 {
+			id := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			p := s.Partitions[s.byID[id]]
+			if p == nil || p.ID != id {
+				continue
+			}
+			found++
+			if filter == nil || filter(p) {
+				out = append(out, p)
+			}
+		}
+	}
+	if found == len(s.Partitions) {
+		return out
+	}
+	out = out[:0]
 	for _, p := range s.Partitions {
 		if filter == nil || filter(p) {
 			out = append(out, p)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b *Partition) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

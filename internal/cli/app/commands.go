@@ -67,9 +67,11 @@ func FieldHelp(cmd *cobra.Command, o *Object, intro string) { withFieldHelp(cmd,
 // SettableFieldHelp adds to an update verb's help the fields --set-fields
 // can change on the object.
 func SettableFieldHelp(cmd *cobra.Command, o *Object) {
-	schema := uom.Schema(o.Schema)
+	// The schema is looked up with the help: the schemas are parsed when
+	// first asked for, which no command should pay for unless it shows
+	// this help.
 	withFieldHelpOf(cmd, o, "Fields --set-fields can change (qualified Section.name or the short name):",
-		func(f *fields.Field) bool { return f.Settable(schema) })
+		func(f *fields.Field) bool { return f.Settable(uom.Schema(o.Schema)) })
 }
 
 // withFieldHelp adds the object's fields to the command's help, computed

@@ -273,10 +273,32 @@ func appendRefCodeFull(dst []byte, p *model.Partition, now time.Time) []byte {
 		code = "00000000"
 	}
 	dst = append(dst, "time_stamp="...)
-	dst = ts.UTC().AppendFormat(dst, "01/02/2006 15:04:05")
+	dst = appendRefCodeTime(dst, ts.UTC())
 	dst = append(dst, ",refcode="...)
 	dst = append(dst, code...)
 	return append(dst, ",word2=03D00000"...)
+}
+
+// appendRefCodeTime appends t as a reference code's time stamp,
+// t.AppendFormat(dst, "01/02/2006 15:04:05") does (without reading the
+// layout: a feed writes one for every partition).
+func appendRefCodeTime(dst []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	two := func(dst []byte, v int) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
+	dst = two(dst, int(mo))
+	dst = append(dst, '/')
+	dst = two(dst, d)
+	dst = append(dst, '/')
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(dst[:len(dst)-6], "01/02/2006 15:04:05")
+	}
+	dst = append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), ' ')
+	dst = two(dst, h)
+	dst = append(dst, ':')
+	dst = two(dst, mi)
+	dst = append(dst, ':')
+	return two(dst, sec)
 }
 
 // quickNull is a quick property the server answers null (JSON null).

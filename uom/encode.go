@@ -2,9 +2,11 @@ package uom
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Encode writes e as XML (no declaration, no indentation). Names keep the
@@ -161,15 +163,36 @@ func plainTable(special string) (t [256]bool) {
 	return t
 }
 
-// plain reports whether s needs no escaping at all.
+// plain reports whether s needs no escaping at all: every byte printable
+// ASCII and none of the table's specials (plainText's or plainAttr's).
+// Eight bytes are looked at a time, the rest through the table.
 func plain(s string, table *[256]bool) bool {
-	for i := 0; i < len(s); i++ {
+	attr := table == &plainAttr
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		if v&highBits != 0 || hasLess(v, 0x20) || // a byte >= 0x80 or < 0x20
+			hasZero(v^(lowBits*'<')) || hasZero(v^(lowBits*'>')) || hasZero(v^(lowBits*'&')) ||
+			(attr && hasZero(v^(lowBits*'"'))) {
+			break // looked at byte by byte
+		}
+	}
+	for ; i < len(s); i++ {
 		if !table[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+const lowBits, highBits = 0x0101010101010101, 0x8080808080808080
+
+// hasZero tells whether a byte of v is zero.
+func hasZero(v uint64) bool { return (v-lowBits)&^v&highBits != 0 }
+
+// hasLess tells whether a byte of v is less than n (v's bytes all below
+// 0x80, n at most 0x80).
+func hasLess(v uint64, n uint64) bool { return (v-lowBits*n)&^v&highBits != 0 }
 
 // escapeText appends s escaped for element content (see AppendText).
 func escapeText(b *bytes.Buffer, s string) {

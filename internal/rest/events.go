@@ -118,20 +118,14 @@ func answerOffStack(w http.ResponseWriter, write func()) {
 	}
 }
 
-// An answerJob is an answer for an answer writer to write: write to w,
-// or a parked poll's answer (parked, which handles its own panics).
+// An answerJob is an answer for an answer writer to write to w.
 type answerJob struct {
-	w      http.ResponseWriter
-	write  func()
-	done   chan any // what write panicked with, or nil
-	parked func()
+	w     http.ResponseWriter
+	write func()
+	done  chan any // what write panicked with, or nil
 }
 
 func (j *answerJob) run() {
-	if j.parked != nil {
-		j.parked()
-		return
-	}
 	defer func() { j.done <- recover() }()
 	j.write()
 	_ = http.NewResponseController(j.w).Flush() // a client gone is net/http's to notice

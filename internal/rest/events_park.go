@@ -23,8 +23,9 @@ import (
 // writer, 4 KB each, which the poll's first answer, NEW_CLIENT, wrote
 // into and made resident), only the connection and a small record in its
 // server's lot. One goroutine per server, running while polls are
-// parked, takes again for the polls a publish woke; an answer writer
-// writes each answer straight on its connection, which then goes back to
+// parked, takes again for the polls a publish woke; a few answer writers
+// (parkedAnswersDue) write the answers straight on their connections, each
+// of which then goes back to
 // the http.Server through the PollListener it came from, as a connection
 // just accepted (net/http takes its buffers from its pools again, for
 // the few connections being answered at a time). A parked poll whose
@@ -464,11 +465,56 @@ func (s *Server) settle(p *parkedPoll) {
 // answerParked has an answer writer answer p with the events in ep
 // (none: 204), then give its connection back.
 func (s *Server) answerParked(p *parkedPoll, ep *[]core.Event) {
-	j := &answerJob{parked: func() { s.writeParked(p, ep) }}
-	select {
-	case answerWork <- j:
-	default:
-		go answerWriter(j)
+	parkedAnswersDue.add(func() { s.writeParked(p, ep) })
+}
+
+// parkedAnswersDue are the parked polls' answers waiting for a writer.
+// One change wakes many polls at once: their answers are queued and
+// written by a few writers in turn (at most maxParkedWriters, each
+// ending when the queue is empty), not each by a goroutine of its own
+// made, and its stack grown, for it. A parked poll's answer does not
+// wait on its client: it is small and the connection has nothing else
+// to send (its write returns at once).
+var parkedAnswersDue answerQueue
+
+const maxParkedWriters = 8
+
+type answerQueue struct {
+	mu      sync.Mutex
+	due     []func()
+	next    int // the first of due not yet taken
+	writers int
+}
+
+func (q *answerQueue) add(answer func()) {
+	q.mu.Lock()
+	q.due = append(q.due, answer)
+	start := q.writers < maxParkedWriters && q.writers < len(q.due)-q.next
+	if start {
+		q.writers++
+	}
+	q.mu.Unlock()
+	if start {
+		go q.write()
+	}
+}
+
+// write writes the answers due until there are none.
+func (q *answerQueue) write() {
+	for {
+		q.mu.Lock()
+		if q.next == len(q.due) {
+			clear(q.due)
+			q.due, q.next = q.due[:0], 0
+			q.writers--
+			q.mu.Unlock()
+			return
+		}
+		answer := q.due[q.next]
+		q.due[q.next] = nil
+		q.next++
+		q.mu.Unlock()
+		answer()
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,5 +394,52 @@ func TestParkedConnectionBackOnItsNextRequest(t *testing.T) {
 	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if n, err := c.rd.Read(make([]byte, 1)); err == nil {
 		t.Errorf("the idle connection is open after the listener closed (%d bytes)", n)
+	}
+}
+
+// TestAnswerQueue: answers added at once are written by
+// maxParkedWriters goroutines at most, all of them; no writer is left once
+// the queue is empty, and the queue starts writers again for the next
+// answers.
+func TestAnswerQueue(t *testing.T) {
+	var q answerQueue
+	for round := range 2 {
+		const n = 1000
+		var running, most atomic.Int32
+		var wrote atomic.Int32
+		release := make(chan struct{})
+		var done sync.WaitGroup
+		done.Add(n)
+		for range n {
+			q.add(func() {
+				defer done.Done()
+				now := running.Add(1)
+				for {
+					m := most.Load()
+					if now <= m || most.CompareAndSwap(m, now) {
+						break
+					}
+				}
+				<-release
+				wrote.Add(1)
+				running.Add(-1)
+			})
+		}
+		// The writers all start, and no more.
+		waitUntil(t, "all writers writing", func() bool { return running.Load() == maxParkedWriters })
+		time.Sleep(20 * time.Millisecond)
+		close(release)
+		done.Wait()
+		if wrote.Load() != n {
+			t.Fatalf("round %d: %d answers written, want %d", round, wrote.Load(), n)
+		}
+		if m := most.Load(); m != maxParkedWriters {
+			t.Errorf("round %d: %d answers written at once, want %d", round, m, maxParkedWriters)
+		}
+		waitUntil(t, "no writer left", func() bool {
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			return q.writers == 0 && len(q.due) == 0
+		})
 	}
 }

@@ -358,26 +358,29 @@ func (d *decoder) skipPI() error {
 	return nil
 }
 
-// pseudoAttr reads name="value" (or ”) from an XML declaration.
+// pseudoAttr reads name="value" (or name='value') from an XML
+// declaration as encoding/xml reads it, which this decoder matches
+// (FuzzDecodeMatchesStd): the first name= directly followed by a quote,
+// wherever it is, and the value up to the same quote; "" when there is
+// none.
 func pseudoAttr(b []byte, name string) string {
-	i := bytes.Index(b, []byte(name))
-	if i < 0 {
-		return ""
+	key := name + "="
+	for i := 0; i < len(b); {
+		k := bytes.Index(b[i:], []byte(key))
+		if k < 0 || i+k+len(key) >= len(b) {
+			return ""
+		}
+		at := i + k + len(key)
+		i = at + 1
+		if q := b[at]; q == '"' || q == '\'' {
+			j := bytes.IndexByte(b[i:], q)
+			if j < 0 {
+				return ""
+			}
+			return string(b[i : i+j])
+		}
 	}
-	rest := bytes.TrimLeft(b[i+len(name):], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '=' {
-		return ""
-	}
-	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-		return ""
-	}
-	q := rest[0]
-	j := bytes.IndexByte(rest[1:], q)
-	if j < 0 {
-		return ""
-	}
-	return string(rest[1 : 1+j])
+	return ""
 }
 
 func (d *decoder) skipComment() error {
@@ -525,7 +528,7 @@ func (d *decoder) element(depth int) (*Element, error) {
 	nattrs := 0
 	attrStart := d.pos
 	known, isKnown := d.knownAttrs()
-	attrEnd := d.pos
+	var attrEnd int // where the attributes end: set when the tag closes
 	for {
 		hadSpace := d.pos < len(d.src) && isSpace(d.src[d.pos])
 		d.skipSpace()

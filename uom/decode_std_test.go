@@ -168,6 +168,12 @@ func FuzzDecodeMatchesStd(f *testing.F) {
 		`<a b="x&#10;y	z"/>`,
 		`<a><b></a>`,
 		`<a xmlns:p="u"><p:b p:c="1"/></a>`,
+		// The declaration's pseudo-attributes, as encoding/xml finds
+		// them (name= directly followed by a quote, anywhere).
+		`<?xml version = "2.0" encoding = "latin1"?><a/>`,
+		`<?xml encoding0encoding="0"?><a/>`,
+		`<?xml versionx="2" version='1.0' encoding='UTF-8'?><a/>`,
+		`<?xml encoding=latin1 encoding="utf-8"?><a/>`,
 	} {
 		f.Add([]byte(s))
 	}

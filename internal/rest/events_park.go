@@ -474,7 +474,10 @@ func (s *Server) answerParked(p *parkedPoll, ep *[]core.Event) {
 // ending when the queue is empty), not each by a goroutine of its own
 // made, and its stack grown, for it. A parked poll's answer does not
 // wait on its client: it is small and the connection has nothing else
-// to send (its write returns at once).
+// to send (its write returns at once). answerOffStack's writers are not
+// used: an answer there is waited for by its request and goes through
+// net/http, where a slow client may hold its writer; none should queue
+// behind it.
 var parkedAnswersDue answerQueue
 
 const maxParkedWriters = 8

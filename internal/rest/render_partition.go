@@ -284,15 +284,15 @@ func appendRefCodeFull(dst []byte, p *model.Partition, now time.Time) []byte {
 // layout: a feed writes one for every partition).
 func appendRefCodeTime(dst []byte, t time.Time) []byte {
 	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(dst, "01/02/2006 15:04:05")
+	}
 	h, mi, sec := t.Clock()
 	two := func(dst []byte, v int) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
 	dst = two(dst, int(mo))
 	dst = append(dst, '/')
 	dst = two(dst, d)
 	dst = append(dst, '/')
-	if y < 0 || y > 9999 {
-		return t.AppendFormat(dst[:len(dst)-6], "01/02/2006 15:04:05")
-	}
 	dst = append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), ' ')
 	dst = two(dst, h)
 	dst = append(dst, ':')

@@ -577,6 +577,12 @@ func (d *decoder) element(depth int) (*Element, error) {
 		case ap == "" && al == "xmlns":
 			d.declare(el, "", v)
 		case ap == "xmlns":
+			// XML Namespaces 1.0 has no undeclaring of a prefix: a
+			// prefix bound to no namespace would make q:x the same
+			// attribute as x, written back twice.
+			if v == "" {
+				return nil, d.errorf("namespace prefix %q bound to an empty name", al)
+			}
 			d.declare(el, al, v)
 		default:
 			if err := d.checkRepeat(rawMark, ap, al); err != nil {

@@ -174,6 +174,8 @@ func FuzzDecodeMatchesStd(f *testing.F) {
 		`<?xml encoding0encoding="0"?><a/>`,
 		`<?xml versionx="2" version='1.0' encoding='UTF-8'?><a/>`,
 		`<?xml encoding=latin1 encoding="utf-8"?><a/>`,
+		// A prefix bound to no namespace (refused: q:x would be x).
+		`<A xmlns:q="" x="" q:x=""/>`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -207,7 +209,8 @@ func FuzzDecodeMatchesStd(f *testing.F) {
 // attribute repeated, a character reference to a surrogate, which
 // encoding/xml turns into U+FFFD, a CDATA section outside the root
 // element, which encoding/xml lets through when it holds only white
-// space), and documents beyond the decoder's Limits.
+// space, a prefix bound to the empty namespace name, which XML Namespaces
+// 1.0 forbids), and documents beyond the decoder's Limits.
 func strictOnPurpose(err error) bool {
 	if errors.Is(err, ErrLimit) {
 		return true
@@ -221,7 +224,7 @@ func strictOnPurpose(err error) bool {
 			return true
 		}
 	}
-	for _, s := range []string{"DTD", "must be separated by white space", "expected a name", "invalid name", "repeated", "CDATA outside the root element"} {
+	for _, s := range []string{"DTD", "must be separated by white space", "expected a name", "invalid name", "repeated", "CDATA outside the root element", "bound to an empty name"} {
 		if strings.Contains(err.Error(), s) {
 			return true
 		}
@@ -235,3 +238,16 @@ var surrogateRef = regexp.MustCompile(`invalid character entity &#(x?[0-9A-Fa-f]
 
 var _ = fmt.Sprint
 var _ io.Reader
+
+// TestPrefixBoundToNothing: a prefix may not be bound to the empty name
+// (XML Namespaces 1.0); taken, q:x would be x and be written back twice.
+func TestPrefixBoundToNothing(t *testing.T) {
+	for _, s := range []string{`<A xmlns:q="" x="" q:x=""/>`, `<q:A xmlns:q=""/>`, `<A xmlns:q="u"><B xmlns:q=""/></A>`} {
+		if _, err := DecodeBytes([]byte(s)); err == nil || !strings.Contains(err.Error(), `prefix "q" bound to an empty name`) {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+	if _, err := DecodeBytes([]byte(`<A xmlns="u"><B xmlns=""/></A>`)); err != nil {
+		t.Errorf("the default namespace undeclared: %v", err)
+	}
+}

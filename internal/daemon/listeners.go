@@ -31,9 +31,10 @@ func newHTTPServer(ctx context.Context, h http.Handler, log *slog.Logger) *http.
 // listeners are the servers a pvmd process runs.
 type listeners struct {
 	servers []*http.Server
-	errc    chan error // a server that stopped on its own
-	http    string     // HTTP address ("" when none)
-	https   string     // HTTPS address ("off" when disabled)
+	polls   []*rest.PollListener // drained at shutdown
+	errc    chan error           // a server that stopped on its own
+	http    string               // HTTP address ("" when none)
+	https   string               // HTTPS address ("off" when disabled)
 }
 
 func (l *listeners) serve(s *http.Server, ln net.Listener) {
@@ -50,6 +51,9 @@ func (l *listeners) serve(s *http.Server, ln net.Listener) {
 			s.ConnState = fresh.track
 		}
 		s.RegisterOnShutdown(fresh.closeAll)
+	}
+	if pl, ok := ln.(*rest.PollListener); ok {
+		l.polls = append(l.polls, pl)
 	}
 	go func() { l.errc <- s.Serve(ln) }()
 }
@@ -83,12 +87,17 @@ func (f *freshConns) closeAll() {
 // ready is the ready line's addresses.
 func (l *listeners) ready() string { return fmt.Sprintf("http=%s https=%s", l.http, l.https) }
 
-// shutdown stops the servers, letting requests in flight finish (up to 10 s).
+// shutdown stops the servers, letting requests in flight finish and the
+// parked event polls, which closing the listeners answers, be written (up
+// to 10 s in all).
 func (l *listeners) shutdown() {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	for _, s := range l.servers {
 		_ = s.Shutdown(sctx) // past the deadline the connections are dropped: nothing more to do
+	}
+	for _, pl := range l.polls {
+		_ = pl.Drain(sctx)
 	}
 }
 

@@ -51,6 +51,11 @@ type PollListener struct {
 	parked   map[*parkedPoll]struct{}
 	returned map[net.Conn]struct{} // given back, not yet seen by the server's ConnContext
 	idle     map[net.Conn]struct{} // answered, waiting for their clients' next requests
+	// open counts the polls taken from the server (hijacked to be
+	// parked) and not yet ended: answered, or closed with their clients
+	// gone. ended is closed when it falls to 0 while Drain waits.
+	open  int
+	ended chan struct{}
 }
 
 type acceptResult struct {
@@ -215,9 +220,49 @@ func (l *PollListener) isClosed() bool {
 	}
 }
 
+// pollTaken counts a poll taken from the server to be parked; pollEnded
+// counts it ended (its answer written, or its connection closed).
+func (l *PollListener) pollTaken() {
+	l.mu.Lock()
+	l.open++
+	l.mu.Unlock()
+}
+
+func (l *PollListener) pollEnded() {
+	l.mu.Lock()
+	if l.open--; l.open == 0 && l.ended != nil {
+		close(l.ended)
+		l.ended = nil
+	}
+	l.mu.Unlock()
+}
+
+// Drain waits until every poll parked on the listener has ended, or ctx
+// is done (its error then). After Close, which answers them all, a server
+// shutting down calls it before it exits, so that the answers its writers
+// have yet to write are not cut off by the process's end.
+func (l *PollListener) Drain(ctx context.Context) error {
+	l.mu.Lock()
+	if l.open == 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	if l.ended == nil {
+		l.ended = make(chan struct{})
+	}
+	ended := l.ended
+	l.mu.Unlock()
+	select {
+	case <-ended:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Close closes the listener; its parked polls are answered (nothing
 // came) with the connection closed, as a server shutting down ends its
-// waiting polls.
+// waiting polls (Drain waits until they are written).
 func (l *PollListener) Close() error {
 	err := l.Listener.Close()
 	l.close.Do(func() {
@@ -290,8 +335,13 @@ func canPark(r *http.Request) bool {
 // is still the handler's.
 func (s *Server) park(w http.ResponseWriter, r *http.Request, wait *core.Wait, appID, owner string, d time.Duration) bool {
 	pl := pollListenerOf(r.Context())
+	// Counted before the hijack: the server stops counting the
+	// connection as active then, and a Drain after its Shutdown must
+	// see the poll.
+	pl.pollTaken()
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		pl.pollEnded()
 		return false
 	}
 	p := &parkedPoll{s: s, l: pl, conn: conn, appID: appID, owner: owner, base: pollBaseOf(r),
@@ -388,6 +438,7 @@ func (lot *pollLot) expire(p *parkedPoll, closing bool) {
 	}
 	if peerGone(p.conn) {
 		p.conn.Close()
+		p.l.pollEnded()
 		return
 	}
 	p.s.answerParked(p, nil)
@@ -436,6 +487,7 @@ func (s *Server) settle(p *parkedPoll) {
 		if peerGone(p.conn) {
 			p.timer.Stop()
 			p.conn.Close()
+			p.l.pollEnded()
 			return
 		}
 		// A closed listener answers with nothing, as it answered the
@@ -521,11 +573,19 @@ func (q *answerQueue) write() {
 	}
 }
 
+// beforeParkedWrite, when set (by a test, before any poll is parked),
+// is called before each parked poll's answer is written.
+var beforeParkedWrite func()
+
 // writeParked writes p's answer on its connection: the answer
 // serveEventPoll writes through net/http (the same status, headers and
 // body; net/http's Date last), then gives the connection back.
 func (s *Server) writeParked(p *parkedPoll, ep *[]core.Event) {
+	defer p.l.pollEnded() // after recoverParked, written or closed
 	defer s.recoverParked(p)
+	if beforeParkedWrite != nil {
+		beforeParkedWrite()
+	}
 	a := parkedAnswers.Get().(*parkedAnswer)
 	defer parkedAnswers.Put(a)
 	a.reset()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -441,5 +442,60 @@ func TestAnswerQueue(t *testing.T) {
 			defer q.mu.Unlock()
 			return q.writers == 0 && len(q.due) == 0
 		})
+	}
+}
+
+// TestParkedPollsDrained: the answers closing a PollListener gives its
+// parked polls are written by answer writers of their own; Drain returns
+// only once they are (a server shutting down calls it before its process
+// exits), or when its context ends first.
+func TestParkedPollsDrained(t *testing.T) {
+	release := make(chan struct{})
+	beforeParkedWrite = func() { <-release }
+	t.Cleanup(func() { beforeParkedWrite = nil })
+	e := newBenchEnv(t, 0, 10)
+	e.srv.cfg.EventWait = time.Hour
+	pl, hs := parkServer(t, e, false)
+	var conns []*rawConn
+	for i := range 3 {
+		c := dialRaw(t, hs, e.token)
+		q := fmt.Sprintf("QUEUE_APPLICATIONID=d%d", i)
+		c.send(q)
+		c.answer() // the first poll, answered at once (NEW_CLIENT): not parked
+		c.send(q)
+		conns = append(conns, c)
+	}
+	waitUntil(t, "3 polls parked", func() bool { return e.srv.parked() == 3 })
+	pl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := pl.Drain(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Drain with the answers held back: %v, want the context's deadline", err)
+	}
+	drained := make(chan error, 1)
+	go func() { drained <- pl.Drain(context.Background()) }()
+	select {
+	case err := <-drained:
+		t.Fatalf("Drain returned (%v) before the answers were written", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if err := <-drained; err != nil {
+		t.Fatal(err)
+	}
+	// Written before Drain returned: each is in its client's socket.
+	for i, c := range conns {
+		c.conn.SetReadDeadline(time.Now().Add(time.Second))
+		resp, err := http.ReadResponse(c.rd, nil)
+		if err != nil {
+			t.Fatalf("poll %d: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent || !resp.Close {
+			t.Errorf("poll %d: %d, close %v; want 204 closing the connection", i, resp.StatusCode, resp.Close)
+		}
+	}
+	if err := pl.Drain(context.Background()); err != nil {
+		t.Errorf("Drain with nothing parked: %v", err)
 	}
 }

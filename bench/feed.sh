@@ -14,9 +14,12 @@
 # /proc/PID/stat) pvmd took for the cold read and per warm read against the
 # static server's per read (the steadier comparison when other processes
 # take the CPU), and pvmd's resident memory after the reads and at its peak
-# (VmHWM).
+# (VmHWM). A cold read is one sample a process: COLD-1 more fresh pvmds
+# each make one after the rounds, each next to READS reads of the static
+# server; the cold figures are the medians of the COLD cold reads (their
+# range beside), the ratio against the median of every static read.
 #
-#   ./bench/feed.sh                 SIZES="1000 6000 10000" ROUNDS=3 READS=10
+#   ./bench/feed.sh                 SIZES="1000 6000 10000" ROUNDS=3 READS=10 COLD=5
 #
 # Goals (issue 20): 10,000 partitions within 2x of the static server, cold
 # or warm; pvmd under 250 MB while serving it.
@@ -25,6 +28,7 @@ cd "$(dirname "$0")/.."
 SIZES="${SIZES:-1000 6000 10000}"
 ROUNDS="${ROUNDS:-3}"
 READS="${READS:-10}"
+COLD="${COLD:-5}"
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pvmd-feed.XXXXXX")
 PIDS=()
@@ -52,29 +56,43 @@ stop() {
 	PIDS=("${keep[@]}")
 }
 
+# start DIR: a fresh pvmd on DIR/state with DIR/../inv.json's partitions;
+# sets pid, token, sys and url.
+start() {
+	"$WORK/pvmd" --state-dir "$1/state" --timing fast --http-addr 127.0.0.1:0 --https-addr "" \
+		--log-level warn --config "$1/inv.json" >"$1/stdout" 2>"$1/stderr" &
+	pid=$!
+	PIDS+=("$pid")
+	until grep -q '^pvmd ready' "$1/stdout" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || { cat "$1/stderr" >&2; exit 1; }
+		sleep 0.01
+	done
+	local base
+	base="http://$(sed -n 's/^pvmd ready http=\([^ ]*\).*/\1/p' "$1/stdout")"
+	eval "$("$WORK/load" logon -base "$base")"
+	eval "$("$WORK/load" lookup -base "$base" -token "$token" -name lpar4)"
+	url="$base/rest/api/uom/ManagedSystem/$sys/LogicalPartition"
+}
+# coldread N OUT: pvmd's first read of the feed (N entries) into OUT;
+# adds its CPU time to colds_cpu and its time to colds.
+coldread() {
+	local c0
+	c0=$(cpu "$pid")
+	"$WORK/load" feed -url "$url" -token "$token" -n 0 -prealloc $(($1 * 12 * 1024)) >"$2"
+	colds_cpu="$colds_cpu $(($(cpu "$pid") - c0))"
+	[ "$(get "$2" entries)" = "$1" ] || { echo "bench: the feed does not have $1 entries" >&2; exit 1; }
+	colds="$colds $(get "$2" first_ms)"
+}
+
 ROWS=()
 for n in $SIZES; do
 	d="$WORK/n$n"
 	mkdir -p "$d/static"
 	echo "{\"system\": {\"maxPartitions\": $((n + 240))}, \"clients\": {\"count\": $((n - 1)), \"firstID\": 4}}" >"$d/inv.json"
-	"$WORK/pvmd" --state-dir "$d/state" --timing fast --http-addr 127.0.0.1:0 --https-addr "" \
-		--log-level warn --config "$d/inv.json" >"$d/stdout" 2>"$d/stderr" &
-	pid=$!
-	PIDS+=("$pid")
-	until grep -q '^pvmd ready' "$d/stdout" 2>/dev/null; do
-		kill -0 "$pid" 2>/dev/null || { cat "$d/stderr" >&2; exit 1; }
-		sleep 0.01
-	done
-	base="http://$(sed -n 's/^pvmd ready http=\([^ ]*\).*/\1/p' "$d/stdout")"
-	eval "$("$WORK/load" logon -base "$base")"
-	eval "$("$WORK/load" lookup -base "$base" -token "$token" -name lpar4)"
-	url="$base/rest/api/uom/ManagedSystem/$sys/LogicalPartition"
+	start "$d"
 	echo "bench: $n partitions: cold read" >&2
-	c0=$(cpu "$pid")
-	"$WORK/load" feed -url "$url" -token "$token" -n 0 -prealloc $((n * 12 * 1024)) >"$d/cold.out"
-	coldcpu=$(($(cpu "$pid") - c0))
-	[ "$(get "$d/cold.out" entries)" = "$n" ] || { echo "bench: the feed does not have $n entries" >&2; exit 1; }
-	cold=$(get "$d/cold.out" first_ms)
+	colds="" colds_cpu=""
+	coldread "$n" "$d/cold.out"
 	bytes=$(get "$d/cold.out" bytes)
 	"$WORK/load" capture -url "$url" -token "$token" -out "$d/static" >/dev/null
 	"$WORK/static" -dir "$d/static" >"$d/static.out" &
@@ -96,14 +114,27 @@ for n in $SIZES; do
 	done
 	rss=$(kb "$pid" VmRSS)
 	hwm=$(kb "$pid" VmHWM)
-	stop "$spid"
 	stop "$pid"
+	# More cold reads, a fresh pvmd each, after the static server's reads.
+	for c in $(seq 2 "$COLD"); do
+		echo "bench: $n partitions: cold read $c" >&2
+		rm -rf "$d/state"
+		"$WORK/load" feed -url "$sbase/rest/api/uom/ManagedSystem/$sys/LogicalPartition" -token "$token" -n "$READS" >"$d/stc$c.out"
+		st="$st $(get "$d/stc$c.out" p50_ms)"
+		start "$d"
+		coldread "$n" "$d/cold$c.out"
+		stop "$pid"
+	done
+	stop "$spid"
 	pvm=$(echo "$pv" | median)
 	stm=$(echo "$st" | median)
+	cold=$(echo "$colds" | median)
+	coldcpu=$(echo "$colds_cpu" | median)
+	range() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 {a = $1} {b = $1} END {if (a == b) print ""; else printf " %s–%s,", a, b}'; }
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 	# per MS: CPU ms per warm read (each load feed run reads READS + 1 times).
 	per() { awk -v a="$1" -v k=$((ROUNDS * (READS + 1))) 'BEGIN { printf "%.1f", a / k }'; }
-	ROWS+=("| $n | $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MB | $cold ms ($(ratio "$cold" "$stm")x) | $pvm ms ($(ratio "$pvm" "$stm")x) | $stm ms | $coldcpu ms | $(per "$pvcpu") ms ($(ratio "$pvcpu" "$stcpu")x) | $(per "$stcpu") ms | $((rss / 1024)) MB, peak $((hwm / 1024)) MB |")
+	ROWS+=("| $n | $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MB | $cold ms ($(echo "$colds" | range) $(ratio "$cold" "$stm")x) | $pvm ms ($(ratio "$pvm" "$stm")x) | $stm ms | $coldcpu ms | $(per "$pvcpu") ms ($(ratio "$pvcpu" "$stcpu")x) | $(per "$stcpu") ms | $((rss / 1024)) MB, peak $((hwm / 1024)) MB |")
 done
 
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
@@ -114,7 +145,7 @@ cat <<EOF
 
 code: $REV; machine: nproc $(nproc), $CPU, $(uname -sr), $(go version | awk '{print $3}'); load average $(cut -d' ' -f1-3 /proc/loadavg); medians of $ROUNDS x $READS reads, pvmd and static alternately
 
-| partitions | feed | pvmd cold (first) read | pvmd warm, median | static server, median | pvmd CPU, cold read | pvmd CPU per warm read | static CPU per read | pvmd memory after the reads |
+| partitions | feed | pvmd cold (first) read, median of $COLD | pvmd warm, median | static server, median | pvmd CPU, cold read (median) | pvmd CPU per warm read | static CPU per read | pvmd memory after the reads |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROWS[@]}")
 EOF

@@ -164,6 +164,12 @@ func (c *entryCache) putWritten(k cacheKey, rev uint64, e writtenEntry, b []byte
 	return c.store(k, v, made, evict)
 }
 
+// putPacked stores an entry packed against ref (a copy of packed) for k
+// at rev, as put does.
+func (c *entryCache) putPacked(k cacheKey, rev uint64, ref *packRef, packed []byte, evict bool) int {
+	return c.store(k, cacheVal{rev: rev, ref: ref, bytes: bytes.Clone(packed)}, false, evict)
+}
+
 // store keeps v for k (see put); made: v's bytes are a family's reference.
 func (c *entryCache) store(k cacheKey, v cacheVal, made, evict bool) int {
 	rev := v.rev

@@ -35,10 +35,13 @@ func TestLargeFeeds(t *testing.T) {
 	}
 	defer c.Close()
 	s, hs, tok := serveAdmin(t, c, log)
-	// get answers the status, the Content-Length header and the body.
+	// get answers the status, the Content-Length header and the body,
+	// once the entries the feed rendered are in the cache (they are
+	// stored after the answer).
 	get := func(method, path string) (int, string, []byte) {
 		resp, b := sessionDo(t, hs, tok, method, path)
 		resp.Body.Close() // closed by sessionDo already
+		s.storing.Wait()
 		return resp.StatusCode, resp.Header.Get("Content-Length"), b
 	}
 	sys := c.System().UUID

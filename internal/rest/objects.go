@@ -632,7 +632,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 			fw.release()
 		}
 	}()
-	s.renderFeed(r, k, objs, rc, g, func(fw *feedWriter) bool {
+	later := s.renderFeed(r, k, objs, rc, g, func(fw *feedWriter) bool {
 		if gone {
 			fw.release()
 			return false
@@ -674,6 +674,8 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, k *kind, pare
 		gone = err != nil
 		return !gone
 	})
+	// The entries rendered are cached once the feed is answered.
+	defer s.storeLater(later)
 	if gone {
 		return
 	}
@@ -756,12 +758,20 @@ func fnvAdd[T string | []byte](h uint64, s T) uint64 {
 // renderFeed renders the entries of objs in batches of auxBatch and hands
 // each batch to emit, in order, until emit returns false. emit owns the
 // batch (it releases it). Large feeds are rendered by a worker per CPU
-// while emit writes the batches before them.
-func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel, emit func(*feedWriter) bool) {
+// while emit writes the batches before them. It returns the cache stores
+// of the entries rendered, for storeLater once the feed is answered.
+func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderCtx, g groupSel, emitBatch func(*feedWriter) bool) (later []*laterStores) {
+	emit := func(fw *feedWriter) bool {
+		if fw.later != nil {
+			later = append(later, fw.later)
+			fw.later = nil
+		}
+		return emitBatch(fw)
+	}
 	s.prepareEntries(r, k, rc, g) // the workers only read rc
 	rc.feedLen = len(objs)
-	if int64(len(objs))*k.storedSize.Load() <= s.cache.capacity()/2 {
-		s.cache.expect(len(objs))
+	if k.write == nil && int64(len(objs))*k.storedSize.Load() <= s.cache.capacity()/2 {
+		s.cache.expect(len(objs)) // (storeLater does for k.write's entries)
 	}
 	batches := (len(objs) + auxBatch - 1) / auxBatch
 	workers := s.feedWorkers
@@ -860,6 +870,7 @@ func (s *Server) renderFeed(r *http.Request, k *kind, objs []object, rc *renderC
 		}
 	}
 	wg.Wait()
+	return later
 }
 
 // appendEntries appends the entries of objs to fw.buf: cached ones as they
@@ -941,12 +952,83 @@ func (s *Server) appendEntries(fw *feedWriter, r *http.Request, k *kind, objs []
 }
 
 // appendFeedEntry renders o's entry onto fw.buf and caches it when cache
-// says so and it fits.
+// says so and it fits: an entry packed against its family's reference
+// once the feed is answered (fw.later), others at once.
 func (s *Server) appendFeedEntry(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey, cache bool) {
 	start := len(fw.buf)
 	var stored int
-	fw.buf, stored = s.appendEntryCached(fw.buf, k, o, rc, g, key, cache, false, &fw.packed)
+	if cache && k.write != nil {
+		fw.buf, stored = s.appendWrittenLater(fw, k, o, rc, g, key)
+	} else {
+		fw.buf, stored = s.appendEntryCached(fw.buf, k, o, rc, g, key, cache, false, &fw.packed)
+	}
 	fw.sizes.add(len(fw.buf)-start, stored)
+}
+
+// appendWrittenLater is appendEntryCached for a feed's entry k.write
+// writes: its packed form is written in the batch's slab and its store
+// left for storeLater; an entry that packs badly, or becomes its
+// family's reference, is stored at once. It returns fw.buf and the bytes
+// the store will keep.
+func (s *Server) appendWrittenLater(fw *feedWriter, k *kind, o object, rc *renderCtx, g groupSel, key cacheKey) ([]byte, int) {
+	l := fw.later
+	if l == nil {
+		l = &laterStores{slab: make([]byte, 0, auxBatch*int(cmp.Or(k.storedSize.Load(), 1<<10))*9/8)}
+		fw.later = l
+	}
+	start, at := len(fw.buf), len(l.slab)
+	// The packed form is written in the slab's room when it fits.
+	dst, e := appendWritten(append(fw.buf, "<entry>"...), k, o, rc, g, rc.tmpls, l.slab[at:at:cap(l.slab)])
+	entry := dst[start+len("<entry>"):]
+	if e.ref == nil || e.packed == nil || len(e.packed) >= len(entry)/2 {
+		return dst, s.cache.putWritten(key, o.rev, e, entry, false)
+	}
+	if n := len(e.packed); n <= cap(l.slab)-at && &l.slab[at : at+1][0] == &e.packed[0] {
+		l.slab = l.slab[:at+n]
+	} else {
+		l.slab = append(l.slab, e.packed...) // it outgrew the room
+	}
+	l.puts = append(l.puts, laterPut{key: key, rev: o.rev, ref: e.ref, start: at, end: len(l.slab)})
+	return dst, len(e.packed)
+}
+
+// laterStores are the cache stores of a batch of a feed's entries, made
+// once the feed is answered (storeLater): the cache's copies and its
+// shards' locks and look-ups are not on the way of the answer. The
+// entries' packed forms are in one slab a batch.
+type laterStores struct {
+	puts []laterPut
+	slab []byte
+}
+
+type laterPut struct {
+	key        cacheKey
+	rev        uint64
+	ref        *packRef
+	start, end int // the packed form, in the slab
+}
+
+// storeLater stores the entries of later in the cache, in a goroutine
+// of its own: a feed's answer ends when its handler returns.
+func (s *Server) storeLater(later []*laterStores) {
+	if len(later) == 0 {
+		return
+	}
+	c := s.cache
+	s.storing.Add(1)
+	go func() {
+		defer s.storing.Done()
+		n := 0
+		for _, l := range later {
+			n += len(l.puts)
+		}
+		c.expect(n)
+		for _, l := range later {
+			for _, p := range l.puts {
+				c.putPacked(p.key, p.rev, p.ref, l.slab[p.start:p.end], false)
+			}
+		}
+	}()
 }
 
 // batchSizes sums the sizes of a batch's entries as rendered and as
@@ -1000,6 +1082,9 @@ type feedWriter struct {
 	miss []object
 	// sizes of the entries rendered (appendFeedEntry).
 	sizes batchSizes
+	// later are the batch's cache stores left for storeLater (renderFeed
+	// takes them as the batch is emitted).
+	later *laterStores
 }
 
 // feedWriters are feedWriters free for reuse. Unlike a sync.Pool's, they
@@ -1025,6 +1110,7 @@ func newFeedWriter(k *kind, n int) *feedWriter {
 // release makes fw free for reuse.
 func (fw *feedWriter) release() {
 	clear(fw.keys)
+	fw.later = nil
 	select {
 	case feedWriters <- fw:
 	default:

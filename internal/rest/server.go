@@ -74,9 +74,12 @@ type Server struct {
 	basic   basicCache
 	// feedWorkers render the batches of a large feed (0: one per CPU).
 	feedWorkers int
-	guard       *ConnGuard
-	throttle    *logonThrottle
-	bodies      *semaphore.Weighted // the body budget (bodyBudget)
+	// storing counts the feeds whose entries are being stored in the
+	// cache after their answers (storeLater).
+	storing  sync.WaitGroup
+	guard    *ConnGuard
+	throttle *logonThrottle
+	bodies   *semaphore.Weighted // the body budget (bodyBudget)
 	// eventEntries are the events as the polls answering them share
 	// them (events.go).
 	eventEntries eventEntries

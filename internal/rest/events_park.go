@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -573,9 +574,9 @@ func (q *answerQueue) write() {
 	}
 }
 
-// beforeParkedWrite, when set (by a test, before any poll is parked),
-// is called before each parked poll's answer is written.
-var beforeParkedWrite func()
+// beforeParkedWrite, when set (by a test), is called before each parked
+// poll's answer is written.
+var beforeParkedWrite atomic.Pointer[func()]
 
 // writeParked writes p's answer on its connection: the answer
 // serveEventPoll writes through net/http (the same status, headers and
@@ -583,8 +584,8 @@ var beforeParkedWrite func()
 func (s *Server) writeParked(p *parkedPoll, ep *[]core.Event) {
 	defer p.l.pollEnded() // after recoverParked, written or closed
 	defer s.recoverParked(p)
-	if beforeParkedWrite != nil {
-		beforeParkedWrite()
+	if f := beforeParkedWrite.Load(); f != nil {
+		(*f)()
 	}
 	a := parkedAnswers.Get().(*parkedAnswer)
 	defer parkedAnswers.Put(a)

@@ -451,8 +451,9 @@ func TestAnswerQueue(t *testing.T) {
 // exits), or when its context ends first.
 func TestParkedPollsDrained(t *testing.T) {
 	release := make(chan struct{})
-	beforeParkedWrite = func() { <-release }
-	t.Cleanup(func() { beforeParkedWrite = nil })
+	hold := func() { <-release }
+	beforeParkedWrite.Store(&hold)
+	t.Cleanup(func() { beforeParkedWrite.Store(nil) })
 	e := newBenchEnv(t, 0, 10)
 	e.srv.cfg.EventWait = time.Hour
 	pl, hs := parkServer(t, e, false)

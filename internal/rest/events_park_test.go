@@ -272,6 +272,23 @@ func TestParkedPollPipelined(t *testing.T) {
 	}
 }
 
+// parkPolls parks n polls of queues named prefix0, prefix1…, each on a
+// connection of its own (its first poll, NEW_CLIENT, answered at once).
+func parkPolls(t *testing.T, e *benchEnv, hs *httptest.Server, prefix string, n int) []*rawConn {
+	t.Helper()
+	var conns []*rawConn
+	for i := range n {
+		c := dialRaw(t, hs, e.token)
+		q := fmt.Sprintf("QUEUE_APPLICATIONID=%s%d", prefix, i)
+		c.send(q)
+		c.answer()
+		c.send(q)
+		conns = append(conns, c)
+	}
+	waitUntil(t, fmt.Sprintf("%d polls parked", n), func() bool { return e.srv.parked() == n })
+	return conns
+}
+
 // TestParkedPollsOnClose: closing the listener (pvmd shutting down, a
 // fleet system's API taken down) answers its parked polls with nothing
 // and closes their connections; a poll that would be parked after is
@@ -280,16 +297,7 @@ func TestParkedPollsOnClose(t *testing.T) {
 	e := newBenchEnv(t, 0, 10)
 	e.srv.cfg.EventWait = time.Hour // no poll here ends by its time
 	pl, hs := parkServer(t, e, false)
-	var conns []*rawConn
-	for i := range 3 {
-		c := dialRaw(t, hs, e.token)
-		q := fmt.Sprintf("QUEUE_APPLICATIONID=c%d", i)
-		c.send(q)
-		c.answer()
-		c.send(q)
-		conns = append(conns, c)
-	}
-	waitUntil(t, "3 polls parked", func() bool { return e.srv.parked() == 3 })
+	conns := parkPolls(t, e, hs, "c", 3)
 	// A connection net/http still serves (its poll answered at once).
 	late := dialRaw(t, hs, e.token)
 	late.send("QUEUE_APPLICATIONID=late")
@@ -457,16 +465,7 @@ func TestParkedPollsDrained(t *testing.T) {
 	e := newBenchEnv(t, 0, 10)
 	e.srv.cfg.EventWait = time.Hour
 	pl, hs := parkServer(t, e, false)
-	var conns []*rawConn
-	for i := range 3 {
-		c := dialRaw(t, hs, e.token)
-		q := fmt.Sprintf("QUEUE_APPLICATIONID=d%d", i)
-		c.send(q)
-		c.answer() // the first poll, answered at once (NEW_CLIENT): not parked
-		c.send(q)
-		conns = append(conns, c)
-	}
-	waitUntil(t, "3 polls parked", func() bool { return e.srv.parked() == 3 })
+	conns := parkPolls(t, e, hs, "d", 3)
 	pl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

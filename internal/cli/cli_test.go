@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -360,5 +361,43 @@ func TestDevelopmentLayout(t *testing.T) {
 	f.env["PVM_LAYOUT"] = "prod"
 	if _, errOut, code := f.run("sys", "list"); code != app.ExitUsage || !strings.Contains(errOut, "PVM_LAYOUT=prod is not valid: use production or development.") {
 		t.Fatalf("bad layout: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestObjectTreeAsWhole: a command on an object builds that object's
+// commands only (objectArg); each of its verbs, reached by any of the
+// object's names in any case, is the command the whole tree has, with
+// the same flags; a command line that names no object builds the whole
+// tree.
+func TestObjectTreeAsWhole(t *testing.T) {
+	a := app.New(context.Background(), app.Env{})
+	whole := newRoot(a, "")
+	for _, args := range [][]string{nil, {"--help"}, {"help", "lpar"}, {"completion", "bash"}, {"__complete", "lpar", ""}, {"nosuch", "list"}, {"--version"}} {
+		if o := objectArg(args); o != "" {
+			t.Errorf("%q: builds %s only", args, o)
+		}
+	}
+	for _, d := range Defs() {
+		o := d.Object
+		for _, name := range append([]string{o.Name, strings.ToUpper(o.Name)}, o.Aliases...) {
+			only := objectArg([]string{name, "list"})
+			if only != o.Name {
+				t.Fatalf("%s: objectArg %q, want %s", name, only, o.Name)
+			}
+			part := newRoot(a, only)
+			if n := len(part.Commands()); n > 3 { // the object's, help, completion
+				t.Errorf("%s: %d commands at the root", name, n)
+			}
+			for _, verb := range o.Verbs {
+				got, _, err := part.Find([]string{name, verb})
+				want, _, werr := whole.Find([]string{name, verb})
+				if err != nil || werr != nil {
+					t.Fatalf("%s %s: %v / %v", name, verb, err, werr)
+				}
+				if got.CommandPath() != want.CommandPath() || got.Flags().FlagUsages() != want.Flags().FlagUsages() {
+					t.Errorf("%s %s: %q with flags\n%s\nwant %q with\n%s", name, verb, got.CommandPath(), got.Flags().FlagUsages(), want.CommandPath(), want.Flags().FlagUsages())
+				}
+			}
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 
 	"sigs.k8s.io/yaml"
 
@@ -289,16 +288,3 @@ func orDefault(v, def string) string {
 
 // hostPort joins an address and a port.
 func hostPort(a netip.Addr, port int) string { return net.JoinHostPort(a.String(), strconv.Itoa(port)) }
-
-// describe is the plan in short, for the log.
-func (p *fleetPlan) describe() string {
-	var groups []string
-	seen := map[string]bool{}
-	for _, s := range p.systems {
-		if s.group != "" && !seen[s.group] {
-			seen[s.group] = true
-			groups = append(groups, s.group)
-		}
-	}
-	return fmt.Sprintf("%d systems from %s, %d storage groups", len(p.systems), p.systems[0].addr, len(groups)) + strings.Repeat("", 0)
-}

@@ -12,6 +12,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -143,7 +144,7 @@ func run(args []string, env app.Env) (int, string) {
 	ctx, stop := app.SignalContext(context.Background(), env)
 	defer stop()
 	a := app.New(ctx, env)
-	root := newRoot(a, objectArg(args))
+	root := newRoot(a, objectDefs(args))
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
@@ -165,34 +166,29 @@ func Root(env app.Env) *cobra.Command {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
-	return newRoot(app.New(context.Background(), env), "")
+	return newRoot(app.New(context.Background(), env), Defs())
 }
 
-// objectArg returns the object the command line names first (its name or
-// an alias, in any case), "" when it names none (help, completion, a
-// flag, an unknown object).
-func objectArg(args []string) string {
+// objectDefs returns the definitions a command line needs: that of the
+// object its first argument names (by name or alias, in any case), all
+// when it names none (help, completion, a flag, an unknown object). The
+// other objects' commands are most of the tree's cost (some 5,000
+// allocations in all).
+func objectDefs(args []string) []app.Def {
+	defs := Defs()
 	if len(args) == 0 {
-		return ""
+		return defs
 	}
-	for _, d := range Defs() {
-		if strings.EqualFold(args[0], d.Object.Name) {
-			return d.Object.Name
-		}
-		for _, al := range d.Object.Aliases {
-			if strings.EqualFold(args[0], al) {
-				return d.Object.Name
-			}
+	for _, d := range defs {
+		if strings.EqualFold(args[0], d.Object.Name) || slices.ContainsFunc(d.Object.Aliases, func(al string) bool { return strings.EqualFold(args[0], al) }) {
+			return []app.Def{d}
 		}
 	}
-	return ""
+	return defs
 }
 
-// newRoot builds the command tree: with only, an object's name, only
-// that object's verbs are made (what a command on it needs; the other
-// objects' commands are most of the tree's cost, some 5,000 allocations
-// in all); the whole tree otherwise.
-func newRoot(a *app.App, only string) *cobra.Command {
+// newRoot builds the command tree of the objects defs defines.
+func newRoot(a *app.App, defs []app.Def) *cobra.Command {
 	cobra.EnableCaseInsensitive = true
 	root := &cobra.Command{
 		Use:           "pvmctl OBJECT VERB [options]",
@@ -212,12 +208,9 @@ func newRoot(a *app.App, only string) *cobra.Command {
 	// "pvmctl completion bash|zsh|fish|powershell" prints a completion
 	// script (cobra's, completing objects, verbs and flags).
 	root.CompletionOptions.HiddenDefaultCmd = false
-	for _, d := range Defs() {
+	for _, d := range defs {
 		d := d
 		o := d.Object
-		if only != "" && o.Name != only {
-			continue
-		}
 		names := append([]string{strings.ToLower(o.Name)}, o.Aliases...)
 		oc := &cobra.Command{
 			Use:     names[1] + " VERB",

@@ -365,26 +365,27 @@ func TestDevelopmentLayout(t *testing.T) {
 }
 
 // TestObjectTreeAsWhole: a command on an object builds that object's
-// commands only (objectArg); each of its verbs, reached by any of the
+// commands only (objectDefs); each of its verbs, reached by any of the
 // object's names in any case, is the command the whole tree has, with
 // the same flags; a command line that names no object builds the whole
 // tree.
 func TestObjectTreeAsWhole(t *testing.T) {
 	a := app.New(context.Background(), app.Env{})
-	whole := newRoot(a, "")
+	all := Defs()
+	whole := newRoot(a, all)
 	for _, args := range [][]string{nil, {"--help"}, {"help", "lpar"}, {"completion", "bash"}, {"__complete", "lpar", ""}, {"nosuch", "list"}, {"--version"}} {
-		if o := objectArg(args); o != "" {
-			t.Errorf("%q: builds %s only", args, o)
+		if defs := objectDefs(args); len(defs) != len(all) {
+			t.Errorf("%q: builds %d objects of %d", args, len(defs), len(all))
 		}
 	}
-	for _, d := range Defs() {
+	for _, d := range all {
 		o := d.Object
 		for _, name := range append([]string{o.Name, strings.ToUpper(o.Name)}, o.Aliases...) {
-			only := objectArg([]string{name, "list"})
-			if only != o.Name {
-				t.Fatalf("%s: objectArg %q, want %s", name, only, o.Name)
+			defs := objectDefs([]string{name, "list"})
+			if len(defs) != 1 || defs[0].Object.Name != o.Name {
+				t.Fatalf("%s: objectDefs gives %d objects, want %s alone", name, len(defs), o.Name)
 			}
-			part := newRoot(a, only)
+			part := newRoot(a, defs)
 			if n := len(part.Commands()); n > 3 { // the object's, help, completion
 				t.Errorf("%s: %d commands at the root", name, n)
 			}

@@ -13,7 +13,7 @@ import (
 // shell completions (internal/tools/gendocs); it is never executed.
 func DocCommand() *cobra.Command {
 	a := app.New(context.Background(), app.Env{Stdout: io.Discard, Stderr: io.Discard})
-	root := newRoot(a, "")
+	root := newRoot(a, Defs())
 	root.Use = "pvmctl"
 	return root
 }

@@ -151,17 +151,13 @@ func (c *entryCache) put(k cacheKey, rev uint64, b []byte, family string, evict 
 // putWritten stores the entry b, written as e says (appendWritten), for k
 // at rev, as put does.
 func (c *entryCache) putWritten(k cacheKey, rev uint64, e writtenEntry, b []byte, evict bool) int {
-	v := cacheVal{rev: rev}
-	made := false
 	switch {
 	case e.ref != nil && e.packed == nil:
-		v.bytes, made = e.ref.b, true
+		return c.store(k, cacheVal{rev: rev, bytes: e.ref.b}, true, evict)
 	case e.ref != nil && len(e.packed) < len(b)/2:
-		v.ref, v.bytes = e.ref, bytes.Clone(e.packed)
-	default:
-		v.bytes = bytes.Clone(b)
+		return c.putPacked(k, rev, e.ref, e.packed, evict)
 	}
-	return c.store(k, v, made, evict)
+	return c.store(k, cacheVal{rev: rev, bytes: bytes.Clone(b)}, false, evict)
 }
 
 // putPacked stores an entry packed against ref (a copy of packed) for k

@@ -106,6 +106,9 @@ type rfbServer struct {
 	name  string
 	input func([]byte)
 	logf  func(format string, args ...any)
+	// writeTimeout bounds each update's write: a client that stops
+	// reading is disconnected after it.
+	writeTimeout time.Duration
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -117,7 +120,7 @@ func newRFBServer(scr *screen, name string, input func([]byte), logf func(string
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &rfbServer{scr: scr, name: name, input: input, logf: logf, conns: map[net.Conn]struct{}{}}
+	return &rfbServer{scr: scr, name: name, input: input, logf: logf, writeTimeout: handshakeTimeout, conns: map[net.Conn]struct{}{}}
 }
 
 // Serve accepts clients until the listener closes; then it waits for the
@@ -190,11 +193,21 @@ func (s *rfbServer) serveConn(conn net.Conn) error {
 	defer s.scr.unsubscribe(changes)
 	done := make(chan struct{})
 	writerDone := make(chan error, 1)
-	go func() { writerDone <- c.writer(changes, done) }()
+	go func() {
+		werr := c.writer(changes, done)
+		if werr != nil {
+			conn.Close() // the reader ends with the connection
+		}
+		writerDone <- werr
+	}()
 	err := c.reader(r)
 	close(done)
 	conn.Close()
-	if werr := <-writerDone; err == nil {
+	// The reader never ends without an error: the writer's, unless it
+	// only saw the connection the reader closed, is what ended the
+	// client (a client that stops reading is cut off by the write's
+	// deadline, not by anything it sends).
+	if werr := <-writerDone; werr != nil && !errors.Is(werr, net.ErrClosed) && !errors.Is(werr, io.ErrClosedPipe) {
 		err = werr
 	}
 	return err
@@ -412,6 +425,9 @@ func (c *rfbClient) writer(changes <-chan struct{}, done <-chan struct{}) error 
 }
 
 func (c *rfbClient) sendUpdate(rects []image.Rectangle, pf pixelFormat) error {
+	// The deadline is set before anything is written: an update larger
+	// than the buffer is written as it is encoded.
+	c.conn.SetWriteDeadline(time.Now().Add(c.s.writeTimeout))
 	hdr := []byte{0, 0}
 	hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(rects)))
 	c.w.Write(hdr)
@@ -426,7 +442,6 @@ func (c *rfbClient) sendUpdate(rects []image.Rectangle, pf pixelFormat) error {
 		buf = pf.encode(buf[:0], c.s.scr.copyRect(r))
 		c.w.Write(buf)
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(handshakeTimeout))
 	return c.w.Flush()
 }
 

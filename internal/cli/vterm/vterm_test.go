@@ -3,9 +3,11 @@ package vterm
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"image"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -327,5 +329,68 @@ func TestRFBGarbage(t *testing.T) {
 			t.Fatalf("%d goroutines left (base %d):\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRFBUpdateAfterIdle: an update larger than the write buffer, asked
+// for after the client was idle longer than the write timeout, is sent
+// (the deadline is the update's, not the one before it).
+func TestRFBUpdateAfterIdle(t *testing.T) {
+	h := newVNCHarness(t)
+	h.srv.writeTimeout = 200 * time.Millisecond
+	v := h.connect()
+	defer v.c.Close()
+	v.update(false)
+	time.Sleep(3 * h.srv.writeTimeout)
+	// The whole screen changes: far more than the 64 KB buffer.
+	h.scr.Write([]byte(strings.Repeat("\r\n"+strings.Repeat("#", 79), 24)))
+	v.update(false)
+	if !bytes.Equal(v.img.Pix, h.scr.copyRect(h.scr.Bounds()).Pix) {
+		t.Fatal("the client's framebuffer differs from the screen")
+	}
+}
+
+// TestRFBClientStopsReading: a client that asks for an update and never
+// reads it is disconnected once the write times out, though it keeps
+// its connection open, and the write's error is what ends it.
+func TestRFBClientStopsReading(t *testing.T) {
+	scr, err := newScreen(80, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer scr.Close()
+	srv := newRFBServer(scr, "vm1", func([]byte) {}, nil)
+	srv.writeTimeout = 200 * time.Millisecond
+	server, client := net.Pipe()
+	defer client.Close()
+	ended := make(chan error, 1)
+	go func() { ended <- srv.serveConn(server) }()
+	// Version, security None, ClientInit; the server's messages read.
+	read := func(n int) {
+		t.Helper()
+		client.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(client, make([]byte, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read(12)
+	client.Write([]byte("RFB 003.008\n"))
+	read(2)
+	client.Write([]byte{1})
+	read(4)
+	client.Write([]byte{1})
+	read(2 + 2 + 16 + 4 + len("vm1"))
+	b := scr.Bounds()
+	req := []byte{3, 0, 0, 0, 0, 0}
+	req = binary.BigEndian.AppendUint16(req, uint16(b.Dx()))
+	req = binary.BigEndian.AppendUint16(req, uint16(b.Dy()))
+	client.Write(req)
+	select {
+	case err := <-ended:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("the client was disconnected with %v, not the write's timeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a client that does not read its update is still connected")
 	}
 }

@@ -706,12 +706,5 @@ func (c *Core) schedule(d time.Duration, f func()) {
 	c.timers[pt] = struct{}{}
 }
 
-// isClosed reports whether Close was called.
-func (c *Core) isClosed() bool {
-	c.wr.mu.Lock()
-	defer c.wr.mu.Unlock()
-	return c.closed
-}
-
 // errSuperseded stops a plan whose partition has moved on.
 var errSuperseded = errors.New("superseded")

@@ -708,7 +708,7 @@ func (c *Core) validateMigration(a Actor, uuid string, target *Core, spec *migra
 			return model.ErrNoPartition(uuid)
 		}
 		var err error
-		if err, hold = c.phaseFault("MigrateValidate", "validate", p.UUID, p.Name); err != nil {
+		if hold, err = c.phaseFault("MigrateValidate", "validate", p.UUID, p.Name); err != nil {
 			return err
 		}
 		src, dst := scratch(c, tx), scratch(target, tx)
@@ -735,19 +735,19 @@ func (e *phaseFailure) Unwrap() error { return e.err }
 // phaseFault asks the fault rules of the system running a migration job
 // (op, on c) about one of its phases: the error of a rule that fails the
 // phase, or how long a rule holds the phase.
-func (c *Core) phaseFault(op, phase, uuid, name string) (error, time.Duration) {
+func (c *Core) phaseFault(op, phase, uuid, name string) (time.Duration, error) {
 	out := c.faults.CheckPhase(op, phase, uuid, name)
 	if !out.Acts() {
-		return nil, 0
+		return 0, nil
 	}
 	c.log.Info("fault rule acts on a migration phase", "rules", out.Rules, "job", op, "phase", phase, "partition", name)
 	if out.JobStatus == "" {
-		return nil, out.Delay
+		return out.Delay, nil
 	}
-	return &phaseFailure{
+	return 0, &phaseFailure{
 		err:    migErr(model.KindRefused, 60, "The migration of partition %s failed in its %s phase: %s", name, phase, out.Message),
 		status: out.JobStatus, results: out.Results,
-	}, 0
+	}
 }
 
 // endStatus is the status and results a job ends with after err: a fault
@@ -788,7 +788,7 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 		if p == nil {
 			return model.ErrNoPartition(uuid)
 		}
-		err, d := c.phaseFault("Migrate", "validate", p.UUID, p.Name)
+		d, err := c.phaseFault("Migrate", "validate", p.UUID, p.Name)
 		if err != nil {
 			return err
 		}
@@ -799,7 +799,7 @@ func (c *Core) migrate(a Actor, job *Job, uuid string, target *Core, spec *migra
 		if _, err := moveOnto(scratch(c, tx), scratch(target, tx), p, spec); err != nil {
 			return err
 		}
-		if err, d = c.phaseFault("Migrate", "start", p.UUID, p.Name); err != nil {
+		if d, err = c.phaseFault("Migrate", "start", p.UUID, p.Name); err != nil {
 			return err
 		}
 		hold += d
@@ -870,7 +870,7 @@ func (c *Core) migrationCopy(r *migRun, i int) {
 		if i < 0 {
 			// A fault rule on the copy fails it halfway through its
 			// passes, or holds it before the first.
-			r.copyFail, hold = c.phaseFault("Migrate", "copy", p.UUID, p.Name)
+			hold, r.copyFail = c.phaseFault("Migrate", "copy", p.UUID, p.Name)
 			r.failAt = len(r.steps) / 2
 		} else if r.copyFail != nil && i >= r.failAt {
 			return r.copyFail
@@ -917,7 +917,7 @@ func (c *Core) migrationSwitch(r *migRun) {
 		}
 		name = p.Name
 		var err error
-		if err, hold = c.phaseFault("Migrate", "switch", p.UUID, p.Name); err != nil {
+		if hold, err = c.phaseFault("Migrate", "switch", p.UUID, p.Name); err != nil {
 			return err
 		}
 		ttx, err := tx.On(target)
@@ -965,7 +965,7 @@ func (c *Core) migrationComplete(src *Core, job *Job, uuid, name, targetName str
 		}
 		if src != nil {
 			var err error
-			if err, hold = src.phaseFault("Migrate", "complete", p.UUID, p.Name); err != nil {
+			if hold, err = src.phaseFault("Migrate", "complete", p.UUID, p.Name); err != nil {
 				return err
 			}
 		}

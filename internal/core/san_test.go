@@ -50,8 +50,7 @@ func TestSANSurvivesRestart(t *testing.T) {
 	if r := runIOSCLI(t, c, "vios1", "cfgdev"); r.Code != 0 {
 		t.Fatalf("cfgdev: %+v", r)
 	}
-	var lspv string
-	lspv = runIOSCLI(t, c, "vios1", "lspv").Out
+	lspv := runIOSCLI(t, c, "vios1", "lspv").Out
 	if !strings.Contains(lspv, "hdisk7") {
 		t.Fatalf("cfgdev found no new disk:\n%s", lspv)
 	}

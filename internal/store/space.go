@@ -7,6 +7,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Space is one managed system's part of a state file: its buckets are
@@ -130,7 +131,7 @@ func (s *Store) Spaces(under string) ([]string, error) {
 func OpenReadOnly(path string) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("state file %s is locked by a running pvmd", path)
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)

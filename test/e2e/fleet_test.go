@@ -16,8 +16,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/novalink-project/novalink/uom"
 )
 
 // fleetDaemon is a running fleet pvmd: its systems' addresses by name and
@@ -137,14 +135,6 @@ func (fd *fleetDaemon) pvmctl(t *testing.T, name string, args ...string) string 
 		t.Fatalf("pvmctl %s on %s: %v\n%s", strings.Join(args, " "), name, err, out)
 	}
 	return string(out)
-}
-
-func entryIDs(f *uom.Feed) []string {
-	var out []string
-	for _, e := range f.Entries {
-		out = append(out, e.ID)
-	}
-	return out
 }
 
 // TestFleet drives a fleet of three as its users would: each system's

@@ -4,7 +4,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"io"
 	"sync"
 
@@ -30,7 +29,6 @@ type screen struct {
 	rows    int
 	img     *image.RGBA
 	drawn   [][]cellLook
-	cursor  image.Point
 	version uint64
 	rowVer  []uint64
 	subs    map[chan struct{}]struct{}
@@ -225,9 +223,4 @@ func (s *screen) text() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.emu.String()
-}
-
-// writePNG writes the framebuffer as a PNG.
-func (s *screen) writePNG(w io.Writer) error {
-	return png.Encode(w, s.copyRect(s.Bounds()))
 }

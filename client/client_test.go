@@ -24,9 +24,15 @@ import (
 // links neither).
 func pvmd(t *testing.T) (*httptest.Server, *core.Core) {
 	t.Helper()
+	return pvmdTimed(t, "fast")
+}
+
+// pvmdTimed is pvmd with another timing profile.
+func pvmdTimed(t *testing.T, timing string) (*httptest.Server, *core.Core) {
+	t.Helper()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := core.Open(core.Config{StatePath: filepath.Join(dir, "state.db"), Timing: sim.Profiles["fast"], Logger: log})
+	c, err := core.Open(core.Config{StatePath: filepath.Join(dir, "state.db"), Timing: sim.Profiles[timing], Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,5 +212,68 @@ func TestConnectError(t *testing.T) {
 	var ce *client.ConnectError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), url) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRunJobCancelBounded: when RunJob's context ends before its job, the
+// cancel it sends the server is bounded by CancelTimeout, not by the
+// request timeout (20 minutes): a server that does not answer it does not
+// hold the caller.
+func TestRunJobCancelBounded(t *testing.T) {
+	srv, _ := pvmdTimed(t, "realistic") // the power-on outlasts the test
+	held := make(chan struct{})
+	canceled := make(chan struct{}, 1)
+	pv := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/cancel") {
+			canceled <- struct{}{}
+			select { // a server that does not answer
+			case <-held:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		pv.ServeHTTP(w, r)
+	})
+	defer close(held)
+	defer func(pi, ct time.Duration) { client.PollInterval, client.CancelTimeout = pi, ct }(client.PollInterval, client.CancelTimeout)
+	client.PollInterval, client.CancelTimeout = time.Hour, 300*time.Millisecond
+
+	cl, err := client.New(client.Config{URL: srv.URL, User: "padmin", Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := cl.GetFeed(context.Background(), client.UOM("ManagedSystem"), client.ReadOptions{Groups: []string{"None"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := cl.Create(context.Background(), client.UOM("ManagedSystem", sys.Entries[0].ID, "LogicalPartition"), newLPAR("cvm", "1024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The caller gives up as soon as the job has started.
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	type result struct {
+		job *client.Job
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		j, err := cl.RunJob(ctx, client.UOM("LogicalPartition", e.ID), "PowerOn", nil, func(*client.Job) { stop() })
+		done <- result{j, err}
+	}()
+	select {
+	case r := <-done:
+		if !errors.Is(r.err, context.Canceled) || r.job == nil || r.job.Done() {
+			t.Fatalf("RunJob: %+v %v, want the running job and context.Canceled", r.job, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunJob still waits on the cancel the server does not answer")
+	}
+	select {
+	case <-canceled:
+	default:
+		t.Fatal("RunJob did not ask the server to cancel the job")
 	}
 }

@@ -163,6 +163,10 @@ func (c *Client) CancelJob(ctx context.Context, id string) error {
 // PollInterval is how often RunJob polls (pypowervm polls every second).
 var PollInterval = time.Second
 
+// CancelTimeout bounds the cancel RunJob asks for when its context ends
+// first: the server not answering may be why the caller gave up.
+var CancelTimeout = 30 * time.Second
+
 // RunJob starts a job, waits for it (polling), deletes it from the server
 // and returns it. A job that does not end COMPLETED_OK returns *JobFailed
 // with the server's message. progress, when not nil, is called with each
@@ -175,7 +179,9 @@ func (c *Client) RunJob(ctx context.Context, objectPath, op string, params []Par
 	}
 	j, err = c.WaitJob(ctx, j, progress)
 	if err != nil && ctx.Err() != nil && j != nil && !j.Done() {
-		_ = c.CancelJob(context.Background(), j.ID) // best effort: ctx's error is the one to report
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
+		_ = c.CancelJob(cctx, j.ID) // best effort: ctx's error is the one to report
+		cancel()
 	}
 	return j, err
 }

@@ -141,7 +141,9 @@ type vncHarness struct {
 	done  chan struct{}
 }
 
-func newVNCHarness(t *testing.T) *vncHarness {
+// newVNCHarness serves a screen on a loopback port; opts change the
+// server before it serves.
+func newVNCHarness(t *testing.T, opts ...func(*rfbServer)) *vncHarness {
 	scr, err := newScreen(80, 25)
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +159,9 @@ func newVNCHarness(t *testing.T) *vncHarness {
 		h.mu.Unlock()
 		scr.Write(b) // echo, as the OS would
 	}, t.Logf)
+	for _, o := range opts {
+		o(h.srv)
+	}
 	go func() { defer close(h.done); h.srv.Serve(ln) }()
 	t.Cleanup(h.stop)
 	return h
@@ -336,12 +341,12 @@ func TestRFBGarbage(t *testing.T) {
 // for after the client was idle longer than the write timeout, is sent
 // (the deadline is the update's, not the one before it).
 func TestRFBUpdateAfterIdle(t *testing.T) {
-	h := newVNCHarness(t)
-	h.srv.writeTimeout = 200 * time.Millisecond
+	const timeout = time.Second // ample for a whole update to be read
+	h := newVNCHarness(t, func(s *rfbServer) { s.writeTimeout = timeout })
 	v := h.connect()
 	defer v.c.Close()
 	v.update(false)
-	time.Sleep(3 * h.srv.writeTimeout)
+	time.Sleep(timeout + timeout/4)
 	// The whole screen changes: far more than the 64 KB buffer.
 	h.scr.Write([]byte(strings.Repeat("\r\n"+strings.Repeat("#", 79), 24)))
 	v.update(false)

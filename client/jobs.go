@@ -171,7 +171,8 @@ var CancelTimeout = 30 * time.Second
 // and returns it. A job that does not end COMPLETED_OK returns *JobFailed
 // with the server's message. progress, when not nil, is called with each
 // status read. When ctx ends first, RunJob asks the server to cancel the
-// job (WaitJob leaves it running instead).
+// job, waiting at most CancelTimeout for its answer (WaitJob leaves the
+// job running instead).
 func (c *Client) RunJob(ctx context.Context, objectPath, op string, params []Param, progress func(*Job)) (*Job, error) {
 	j, err := c.StartJob(ctx, objectPath, op, params)
 	if err != nil {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"sort"
 	"sync"
 
@@ -77,7 +78,7 @@ func (c *Core) OpenConsole(a Actor, uuid string, h sim.Holder) (*sim.Session, er
 	h.User = a.User
 	h.Since = c.clock.Now()
 	s, err := e.con.Attach(h)
-	if err == sim.ErrConsoleGone {
+	if errors.Is(err, sim.ErrConsoleGone) {
 		return nil, model.ErrNoPartition(uuid)
 	}
 	if err != nil {

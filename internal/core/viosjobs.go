@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -463,7 +464,7 @@ func (c *Core) iscsiDiscoveryJob(a Actor, r JobRequest, v *model.Partition) (*Jo
 		return nil
 	})
 	switch {
-	case err == errISCSIFailed:
+	case errors.Is(err, errISCSIFailed):
 		return c.finishVIOSJob(job, model.Refused("%s", res.Message), iscsiResults(res)...), nil
 	case err != nil:
 		return c.finishVIOSJob(job, err, Param{Name: "RETURN_CODE", Value: vios.ISCSIError}), nil
@@ -499,7 +500,7 @@ func (c *Core) iscsiRemoveJob(a Actor, r JobRequest, v *model.Partition) (*Job, 
 		return nil
 	})
 	switch {
-	case err == errISCSIFailed:
+	case errors.Is(err, errISCSIFailed):
 		return c.finishVIOSJob(job, model.Refused("%s", res.Message), Param{Name: "RETURN_CODE", Value: res.Status}, Param{Name: "StdErr", Value: res.Message}), nil
 	case err != nil:
 		return c.finishVIOSJob(job, err, Param{Name: "RETURN_CODE", Value: vios.ISCSIError}), nil

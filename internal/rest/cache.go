@@ -154,10 +154,16 @@ func (c *entryCache) putWritten(k cacheKey, rev uint64, e writtenEntry, b []byte
 	switch {
 	case e.ref != nil && e.packed == nil:
 		return c.store(k, cacheVal{rev: rev, bytes: e.ref.b}, true, evict)
-	case e.ref != nil && len(e.packed) < len(b)/2:
+	case e.storedPacked(b):
 		return c.putPacked(k, rev, e.ref, e.packed, evict)
 	}
 	return c.store(k, cacheVal{rev: rev, bytes: bytes.Clone(b)}, false, evict)
+}
+
+// storedPacked tells whether the entry b, written as e says, is stored
+// packed (putWritten): packed against a reference in under half its size.
+func (e writtenEntry) storedPacked(b []byte) bool {
+	return e.ref != nil && e.packed != nil && len(e.packed) < len(b)/2
 }
 
 // putPacked stores an entry packed against ref (a copy of packed) for k

@@ -980,7 +980,7 @@ func (s *Server) appendWrittenLater(fw *feedWriter, k *kind, o object, rc *rende
 	// The packed form is written in the slab's room when it fits.
 	dst, e := appendWritten(append(fw.buf, "<entry>"...), k, o, rc, g, rc.tmpls, l.slab[at:at:cap(l.slab)])
 	entry := dst[start+len("<entry>"):]
-	if e.ref == nil || e.packed == nil || len(e.packed) >= len(entry)/2 {
+	if !e.storedPacked(entry) {
 		return dst, s.cache.putWritten(key, o.rev, e, entry, false)
 	}
 	if n := len(e.packed); n <= cap(l.slab)-at && &l.slab[at : at+1][0] == &e.packed[0] {

@@ -23,10 +23,10 @@ import (
 // the protocol is here; clients are tested with one (test/e2e).
 
 const (
-	rfbVersion       = "RFB 003.008\n"
-	handshakeTimeout = 30 * time.Second
-	maxCutText       = 1 << 20
-	maxEncodings     = 4096
+	rfbVersion   = "RFB 003.008\n"
+	ioTimeout    = 30 * time.Second // the handshake's, and each update's write (rfbServer.writeTimeout)
+	maxCutText   = 1 << 20
+	maxEncodings = 4096
 )
 
 // pixelFormat is an RFB PIXEL_FORMAT.
@@ -120,7 +120,7 @@ func newRFBServer(scr *screen, name string, input func([]byte), logf func(string
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &rfbServer{scr: scr, name: name, input: input, logf: logf, writeTimeout: handshakeTimeout, conns: map[net.Conn]struct{}{}}
+	return &rfbServer{scr: scr, name: name, input: input, logf: logf, writeTimeout: ioTimeout, conns: map[net.Conn]struct{}{}}
 }
 
 // Serve accepts clients until the listener closes; then it waits for the
@@ -183,7 +183,7 @@ type rfbClient struct {
 func (s *rfbServer) serveConn(conn net.Conn) error {
 	c := &rfbClient{s: s, conn: conn, w: bufio.NewWriterSize(conn, 64<<10), pf: serverFormat, wake: make(chan struct{}, 1)}
 	r := bufio.NewReader(conn)
-	conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	conn.SetDeadline(time.Now().Add(ioTimeout))
 	if err := c.handshake(r); err != nil {
 		return err
 	}
